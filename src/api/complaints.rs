@@ -1,0 +1,641 @@
+//! Complaint intake and reading. Handlers are thin: parse → domain → store → respond.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::dto::*;
+use super::error::{ApiError, json_body_error};
+use super::state::AppState;
+use crate::domain::{
+    AccessCode, Channel, ComplaintInput, Kind, NewComplaint, Status, ValidationErrors,
+};
+use crate::store::{Attachment, Complaint, CreateComplaint, CreateOutcome, Cursor, ListQuery};
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "send the complaint as `Content-Type: application/json`".into(),
+        ))
+    }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("");
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ApiError::field(
+            IDEMPOTENCY_KEY,
+            "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
+        ));
+    }
+    Ok(Some(s.to_string()))
+}
+
+/// May `caller` see this complaint at all? Integrations see only their own;
+/// for everyone else the answer is yes. Unknown and invisible look the same.
+fn visible(caller: &Caller, c: &Complaint) -> bool {
+    caller.role().can_read_all_complaints()
+        || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
+}
+
+async fn load_visible(state: &AppState, caller: &Caller, id: Uuid) -> Result<Complaint, ApiError> {
+    match state.store.get_complaint(id).await? {
+        Some(c) if visible(caller, &c) => Ok(c),
+        _ => Err(ApiError::NotFound("No complaint with this id.")),
+    }
+}
+
+fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// Register a complaint from any channel.
+///
+/// The identity the office's service standard requires is checked per channel:
+/// face_to_face needs `reporter.name` and `reporter.id_number`; suggestion_box
+/// needs `reporter.name` and `reporter.address` or `reporter.phone`; letter needs
+/// `reporter.name` and `reporter.id_number` or `reporter.phone`; lapor needs
+/// `reporter.name` and `reporter.address` unless `anonymous`; email needs
+/// `reporter.email`. With an `Idempotency-Key` header, a retry with the same key
+/// and body returns the same complaint (one row); the same key with another body is refused.
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+    request_body = ComplaintInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key that makes retries safe")),
+    responses(
+        (status = 201, description = "Registered (or replayed for a repeated Idempotency-Key)", body = ComplaintCreated,
+         headers(("Location" = String, description = "URL of the new complaint"))),
+        (status = 400, description = "Malformed JSON", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad API key", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not register complaints", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role().can_create_complaints(),
+        "this role may not register complaints",
+    )?;
+    require_json(&req)?;
+    let idem = idempotency_key(&req)?;
+    let mut de = serde_json::Deserializer::from_slice(&body);
+    let input: ComplaintInput =
+        serde_path_to_error::deserialize(&mut de).map_err(json_body_error)?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    let request_hash = serde_json::to_vec(&input)
+        .map(|b| hex::encode(Sha256::digest(&b)))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+
+    // Microseconds: what both databases keep, so a read equals what was returned here.
+    let now = Utc::now().trunc_subsecs(6);
+    let complaint = NewComplaint::parse(input, now)?;
+    let code = AccessCode::generate();
+    let shown = code.display();
+    let digest = code.digest();
+    let settings = &state.settings;
+    let outcome = state
+        .store
+        .create_complaint(CreateComplaint {
+            id: Uuid::now_v7(),
+            complaint: &complaint,
+            access_code: &shown,
+            access_digest: &digest,
+            prefix: &settings.tracking_prefix,
+            year: now.with_timezone(&settings.office_timezone).year(),
+            now,
+            actor: caller.actor(),
+            idempotency: idem.as_deref().map(|k| (k, request_hash.as_str())),
+        })
+        .await?;
+    let (c, access_code, replayed) = match outcome {
+        CreateOutcome::Created(c, code) => (c, code, false),
+        CreateOutcome::Replayed(c, code) => (c, code, true),
+        CreateOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+    };
+    if replayed {
+        tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number, "idempotent replay");
+    } else {
+        tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
+            channel = %c.channel, kind = %c.kind, "complaint registered");
+        metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
+            .increment(1);
+    }
+    let mut resp = HttpResponse::Created();
+    resp.insert_header((header::LOCATION, format!("/api/v1/complaints/{}", c.id)))
+        .insert_header(etag(c.version));
+    if replayed {
+        resp.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(resp.json(ComplaintCreated {
+        complaint: ComplaintView::new(c, caller.role()),
+        access_code,
+    }))
+}
+
+/// One complaint.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id")),
+    responses(
+        (status = 200, description = "The complaint", body = ComplaintView, headers(("ETag" = String, description = "Current version"))),
+        (status = 401, description = "No or bad API key", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown (or not visible to this key)", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let c = load_visible(&state, &caller, id.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(c.version))
+        .json(ComplaintView::new(c, caller.role())))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    #[param(value_type = Option<Status>)]
+    pub status: Option<String>,
+    #[param(value_type = Option<Channel>)]
+    pub channel: Option<String>,
+    #[param(value_type = Option<Kind>)]
+    pub kind: Option<String>,
+    /// Received at or after this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub received_from: Option<String>,
+    /// Received before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub received_to: Option<String>,
+    /// Case-insensitive text to find in the subject.
+    pub q: Option<String>,
+}
+
+fn encode_cursor(c: &Complaint) -> String {
+    let raw = format!("{}|{}", c.received_at.timestamp_micros(), c.id);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+}
+
+fn decode_cursor(s: &str) -> Option<Cursor> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (t, id) = raw.split_once('|')?;
+    Some(Cursor {
+        received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
+        id: id.parse().ok()?,
+    })
+}
+
+fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    let limit = match p.limit.as_deref() {
+        None => 50,
+        Some(s) => match s.parse::<u32>() {
+            Ok(n) if (1..=200).contains(&n) => n,
+            _ => {
+                e.push("limit", "must be a whole number from 1 to 200");
+                50
+            }
+        },
+    };
+    let after = p.cursor.as_deref().and_then(|s| {
+        decode_cursor(s).or_else(|| {
+            e.push("cursor", "is not a cursor returned by this API");
+            None
+        })
+    });
+    let mut enum_param =
+        |name: &str, v: Option<&str>, parse: &dyn Fn(&str) -> bool, expected: String| {
+            if let Some(v) = v
+                && !parse(v)
+            {
+                e.push(name, format!("must be one of: {expected}"));
+            }
+        };
+    enum_param(
+        "status",
+        p.status.as_deref(),
+        &|s| Status::parse(s).is_some(),
+        Status::expected(),
+    );
+    enum_param(
+        "channel",
+        p.channel.as_deref(),
+        &|s| Channel::parse(s).is_some(),
+        Channel::expected(),
+    );
+    enum_param(
+        "kind",
+        p.kind.as_deref(),
+        &|s| Kind::parse(s).is_some(),
+        Kind::expected(),
+    );
+    let mut instant = |name: &str, v: Option<&str>| {
+        v.and_then(|s| match DateTime::parse_from_rfc3339(s) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                e.push(
+                    name,
+                    "must be an RFC 3339 date-time, e.g. 2026-03-01T00:00:00+08:00",
+                );
+                None
+            }
+        })
+    };
+    let received_from = instant("received_from", p.received_from.as_deref());
+    let received_to = instant("received_to", p.received_to.as_deref());
+    let subject_contains = p.q.map(|q| q.trim().to_string()).filter(|q| !q.is_empty());
+    if subject_contains
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > 200)
+    {
+        e.push("q", "must be at most 200 characters");
+    }
+    e.into_result(ListQuery {
+        status: p.status.as_deref().and_then(Status::parse),
+        channel: p.channel.as_deref().and_then(Channel::parse),
+        kind: p.kind.as_deref().and_then(Kind::parse),
+        received_from,
+        received_to,
+        subject_contains,
+        created_by: None,
+        after,
+        limit,
+    })
+}
+
+/// Complaints, newest received first, with filters and cursor pagination.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page", body = ComplaintPage),
+        (status = 401, description = "No or bad API key", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid filter", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut q = parse_list(params.into_inner())?;
+    if !caller.role().can_read_all_complaints() {
+        q.created_by = Some(caller.actor().key_id.unwrap_or_default());
+    }
+    let limit = q.limit as usize;
+    q.limit += 1; // one more tells whether there is a next page
+    let mut rows = state.store.list_complaints(&q).await?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(encode_cursor)
+    } else {
+        None
+    };
+    let role = caller.role();
+    Ok(HttpResponse::Ok().json(ComplaintPage {
+        items: rows
+            .into_iter()
+            .map(|c| ComplaintView::new(c, role))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// The complaint's timeline: every event, oldest first (the audit trail).
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id")),
+    responses(
+        (status = 200, description = "Events", body = Timeline),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn timeline(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let c = load_visible(&state, &caller, id.into_inner()).await?;
+    let events = state.store.timeline(c.id).await?;
+    Ok(HttpResponse::Ok().json(Timeline {
+        items: events.into_iter().map(EventView::from).collect(),
+    }))
+}
+
+/// A file name that is safe to store and to send back in a header.
+fn clean_file_name(raw: Option<&str>) -> String {
+    let base = raw
+        .unwrap_or("")
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .take(200)
+        .collect::<String>();
+    let base = base.trim().trim_start_matches('.').to_string();
+    if base.is_empty() {
+        "lampiran".to_string()
+    } else {
+        base
+    }
+}
+
+/// Attach a file (a scanned letter, a photo) to a complaint.
+///
+/// `multipart/form-data` with one part named `file`. The size limit is
+/// `ADUAN_MAX_ATTACHMENT_BYTES`; the SHA-256 of the bytes is recorded.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/attachments", tag = "attachments",
+    params(("id" = Uuid, Path, description = "Complaint id")),
+    request_body(content_type = "multipart/form-data", description = "One part named `file`"),
+    responses(
+        (status = 201, description = "Stored", body = AttachmentView, headers(("Location" = String, description = "Download URL"))),
+        (status = 403, description = "Role may not add attachments", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "File too large", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart/form-data", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No `file` part, or more than one", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn upload_attachment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    req: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role().can_add_attachments(),
+        "this role may not add attachments",
+    )?;
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the file as multipart/form-data with a part named `file`".into(),
+        ));
+    }
+    let complaint = load_visible(&state, &caller, id.into_inner()).await?;
+    let attachment_id = Uuid::now_v7();
+    let received = receive_one_file(&state, &mut payload, complaint.id, attachment_id).await;
+    let (file_name, content_type, file) = match received {
+        Ok(r) => r,
+        Err(e) => {
+            // a first file may already be in place when a second part is refused
+            state.files.remove(complaint.id, attachment_id).await;
+            return Err(e);
+        }
+    };
+    let attachment = Attachment {
+        id: attachment_id,
+        complaint_id: complaint.id,
+        file_name,
+        content_type,
+        size_bytes: file.size_bytes as i64,
+        sha256: file.sha256,
+        created_at: Utc::now().trunc_subsecs(6),
+        created_by: caller.actor().key_id,
+    };
+    if let Err(e) = state
+        .store
+        .add_attachment(&attachment, caller.actor())
+        .await
+    {
+        state.files.remove(complaint.id, attachment_id).await;
+        return Err(e.into());
+    }
+    tracing::info!(complaint_id = %complaint.id, attachment_id = %attachment_id,
+        size_bytes = attachment.size_bytes, "attachment stored");
+    let view = AttachmentView::from(attachment);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, view.download_url.clone()))
+        .json(view))
+}
+
+/// Reads exactly one part named `file` into the attachment store.
+async fn receive_one_file(
+    state: &AppState,
+    payload: &mut actix_multipart::Multipart,
+    complaint_id: Uuid,
+    attachment_id: Uuid,
+) -> Result<(String, String, crate::store::StoredFile), ApiError> {
+    let limit = state.settings.max_attachment_bytes;
+    let mut stored: Option<(String, String, crate::store::StoredFile)> = None;
+    while let Some(field) = payload.next().await {
+        let mut field =
+            field.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
+        if field.name() != Some("file") {
+            let name = field.name().unwrap_or("").to_string();
+            return Err(ApiError::field(
+                if name.is_empty() { "file" } else { &name },
+                "unexpected part: send exactly one part named `file`",
+            ));
+        }
+        if stored.is_some() {
+            return Err(ApiError::field("file", "send one file per request"));
+        }
+        let file_name = clean_file_name(field.content_disposition().and_then(|d| d.get_filename()));
+        let content_type = field
+            .content_type()
+            .map(|m| m.essence_str().to_string())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let mut pending = state
+            .files
+            .begin(complaint_id, attachment_id, limit)
+            .await?;
+        while let Some(chunk) = field.next().await {
+            let written = match chunk {
+                Ok(c) => pending.write(&c).await,
+                Err(e) => Err(crate::store::FileError::Io(std::io::Error::other(
+                    e.to_string(),
+                ))),
+            };
+            if let Err(e) = written {
+                pending.abort().await;
+                return Err(match e {
+                    crate::store::FileError::Io(e) => {
+                        ApiError::BadRequest(format!("malformed multipart body: {e}"))
+                    }
+                    too_large => too_large.into(),
+                });
+            }
+        }
+        if pending.size() == 0 {
+            pending.abort().await;
+            return Err(ApiError::field("file", "is empty"));
+        }
+        stored = Some((file_name, content_type, pending.finish().await?));
+    }
+    stored.ok_or_else(|| ApiError::field("file", "is required"))
+}
+
+/// The complaint's attachments.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/attachments", tag = "attachments",
+    params(("id" = Uuid, Path, description = "Complaint id")),
+    responses(
+        (status = 200, description = "Attachments, oldest first", body = AttachmentList),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn list_attachments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let c = load_visible(&state, &caller, id.into_inner()).await?;
+    let items = state.store.list_attachments(c.id).await?;
+    Ok(HttpResponse::Ok().json(AttachmentList {
+        items: items.into_iter().map(AttachmentView::from).collect(),
+    }))
+}
+
+/// Download an attachment's bytes.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/attachments/{attachment_id}", tag = "attachments",
+    params(("id" = Uuid, Path, description = "Complaint id"), ("attachment_id" = Uuid, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 404, description = "Unknown complaint or attachment", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn download_attachment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, attachment_id) = path.into_inner();
+    let c = load_visible(&state, &caller, id).await?;
+    let a = state
+        .store
+        .get_attachment(c.id, attachment_id)
+        .await?
+        .ok_or(ApiError::NotFound("No attachment with this id."))?;
+    let file = state.files.open(a.complaint_id, a.id).await?;
+    let stream = futures_util::stream::unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 64 * 1024];
+        match f.read(&mut buf).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok::<_, std::io::Error>(web::Bytes::from(buf)), f))
+            }
+            Err(e) => Some((Err(e), f)),
+        }
+    });
+    let ascii: String = a
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(header::ExtendedValue {
+                charset: header::Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: a.file_name.clone().into_bytes(),
+            }),
+        ],
+    };
+    let content_type = a
+        .content_type
+        .parse::<mime::Mime>()
+        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(disposition)
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            "Digest",
+            format!(
+                "sha-256={}",
+                base64::engine::general_purpose::STANDARD
+                    .encode(hex::decode(&a.sha256).unwrap_or_default())
+            ),
+        ))
+        .no_chunking(a.size_bytes as u64)
+        .streaming(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_paths_and_quotes_but_keep_their_script() {
+        assert_eq!(
+            clean_file_name(Some("C:\\Users\\x\\surat.pdf")),
+            "surat.pdf"
+        );
+        assert_eq!(clean_file_name(Some("../../etc/passwd")), "passwd");
+        assert_eq!(clean_file_name(Some("\"foto\".jpg")), "foto.jpg");
+        assert_eq!(clean_file_name(Some("..")), "lampiran");
+        assert_eq!(clean_file_name(None), "lampiran");
+        assert_eq!(clean_file_name(Some("surat_ꦄꦤ꧀.pdf")), "surat_ꦄꦤ꧀.pdf");
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            received_at: DateTime::from_timestamp_micros(1_772_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            c.received_at.timestamp_micros(),
+            c.id
+        ));
+        assert_eq!(decode_cursor(&s), Some(c));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+}

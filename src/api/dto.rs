@@ -1,0 +1,178 @@
+//! Response bodies. Privacy rules are applied here, in one place.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::{Channel, ExternalRef, Kind, Reporter, Role, Status};
+use crate::store::{Attachment, Complaint, Event};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintView {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub status: Status,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    /// `null` when the complaint is anonymous and the caller is not an admin.
+    pub reporter: Option<Reporter>,
+    /// `true` when `reporter` was withheld under the anonymity rule.
+    pub reporter_hidden: bool,
+    pub external_ref: ExternalRef,
+    /// Increases with every change; also sent as the `ETag` header.
+    pub version: i64,
+}
+
+impl ComplaintView {
+    pub fn new(c: Complaint, viewer: Role) -> Self {
+        let hidden = c.anonymous && !viewer.sees_anonymous_identity();
+        ComplaintView {
+            id: c.id,
+            tracking_number: c.tracking_number,
+            status: c.status,
+            kind: c.kind,
+            channel: c.channel,
+            received_at: c.received_at,
+            registered_at: c.registered_at,
+            updated_at: c.updated_at,
+            subject: c.subject,
+            body: c.body,
+            category: c.category,
+            location: c.location,
+            anonymous: c.anonymous,
+            confidential: c.confidential,
+            reporter: if hidden { None } else { Some(c.reporter) },
+            reporter_hidden: hidden,
+            external_ref: c.external_ref,
+            version: c.version,
+        }
+    }
+}
+
+/// A newly registered complaint, with the access code for the complainant
+/// (shown only here: the service keeps just its digest).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintCreated {
+    #[serde(flatten)]
+    pub complaint: ComplaintView,
+    /// Give this to the complainant with the tracking number to check the status.
+    pub access_code: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintPage {
+    pub items: Vec<ComplaintView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorView {
+    pub name: String,
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// e.g. `registered`, `attachment_added`.
+    pub kind: String,
+    /// The complaint's status after this event.
+    pub status: String,
+    pub actor: ActorView,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        EventView {
+            id: e.id,
+            at: e.at,
+            detail: serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null),
+            kind: e.kind,
+            status: e.status,
+            actor: ActorView {
+                name: e.actor_name,
+                role: e.actor_role,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Timeline {
+    /// Oldest first.
+    pub items: Vec<EventView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the stored bytes.
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub download_url: String,
+}
+
+impl From<Attachment> for AttachmentView {
+    fn from(a: Attachment) -> Self {
+        AttachmentView {
+            download_url: format!("/api/v1/complaints/{}/attachments/{}", a.complaint_id, a.id),
+            id: a.id,
+            complaint_id: a.complaint_id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size_bytes: a.size_bytes,
+            sha256: a.sha256,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentList {
+    pub items: Vec<AttachmentView>,
+}
+
+/// One public timeline entry (no names, no internal notes).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    /// In Bahasa Indonesia.
+    pub description: String,
+}
+
+/// What the complainant sees: no personal data; no content when confidential.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicStatus {
+    pub tracking_number: String,
+    pub status: Status,
+    /// The status in Bahasa Indonesia.
+    pub status_label: String,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub confidential: bool,
+    /// `null` when the complaint is confidential.
+    pub subject: Option<String>,
+    /// `null` when the complaint is confidential.
+    pub body: Option<String>,
+    pub timeline: Vec<PublicEvent>,
+}

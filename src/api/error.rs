@@ -1,0 +1,282 @@
+//! One API error type, rendered as RFC 7807 `application/problem+json`, and
+//! the glue that turns actix's own errors (404, 405, 413, 415, bad JSON, bad
+//! query strings) into the same shape.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{FieldError, ValidationErrors};
+use crate::store::{FileError, StoreError};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// RFC 7807 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type (`about:blank` for plain HTTP statuses).
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For validation problems: every offending field with the reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<ProblemField>)]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(ValidationErrors),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
+    #[error("not found")]
+    NotFound(&'static str),
+    #[error("idempotency key reused with a different request")]
+    IdempotencyKeyReused,
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ValidationErrors> for ApiError {
+    fn from(e: ValidationErrors) -> Self {
+        ApiError::Validation(e)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<FileError> for ApiError {
+    fn from(e: FileError) -> Self {
+        match e {
+            FileError::TooLarge { limit } => {
+                ApiError::PayloadTooLarge(format!("an attachment may be at most {limit} bytes"))
+            }
+            FileError::Io(e) => ApiError::Internal(format!("attachment storage: {e}")),
+        }
+    }
+}
+
+impl ApiError {
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        ApiError::Validation(ValidationErrors::single(field, reason))
+    }
+
+    fn type_slug(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation",
+            ApiError::BadRequest(_) => "bad-request",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not-found",
+            ApiError::IdempotencyKeyReused => "idempotency-key-reused",
+            ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (title, detail, errors) = match self {
+            ApiError::Validation(v) => (
+                "Invalid input",
+                Some("One or more fields are invalid; see `errors`.".to_string()),
+                v.0.clone(),
+            ),
+            ApiError::BadRequest(d) => ("Bad request", Some(d.clone()), vec![]),
+            ApiError::Unauthorized => (
+                "Authentication required",
+                Some("Send a valid API key as `Authorization: Bearer <key>`.".to_string()),
+                vec![],
+            ),
+            ApiError::Forbidden(d) => ("Forbidden", Some((*d).to_string()), vec![]),
+            ApiError::NotFound(d) => ("Not found", Some((*d).to_string()), vec![]),
+            ApiError::IdempotencyKeyReused => (
+                "Idempotency key reused",
+                Some(
+                    "This Idempotency-Key was already used with a different request body."
+                        .to_string(),
+                ),
+                vec![],
+            ),
+            ApiError::PayloadTooLarge(d) => ("Payload too large", Some(d.clone()), vec![]),
+            ApiError::UnsupportedMediaType(d) => {
+                ("Unsupported media type", Some(d.clone()), vec![])
+            }
+            ApiError::TooManyRequests { retry_after_secs } => (
+                "Too many requests",
+                Some(format!("Try again in {retry_after_secs} seconds.")),
+                vec![],
+            ),
+            ApiError::Unavailable(d) => ("Service unavailable", Some(d.clone()), vec![]),
+            // Internal details go to the log, never to the client.
+            ApiError::Internal(_) => (
+                "Internal server error",
+                Some("The error was logged; please retry later.".to_string()),
+                vec![],
+            ),
+        };
+        Problem {
+            type_: format!("https://aduan.dev/problems/{}", self.type_slug()),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::IdempotencyKeyReused => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        if let ApiError::Internal(msg) = self {
+            tracing::error!(error = %msg, "request failed");
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.content_type(PROBLEM_JSON);
+        match self {
+            ApiError::Unauthorized => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        resp.json(self.problem())
+    }
+}
+
+/// A problem response for a bare HTTP status (used for actix's own errors).
+pub fn status_problem(status: StatusCode, detail: Option<String>) -> HttpResponse {
+    let title = status.canonical_reason().unwrap_or("Error").to_string();
+    HttpResponse::build(status)
+        .content_type(PROBLEM_JSON)
+        .json(Problem {
+            type_: "about:blank".into(),
+            title,
+            status: status.as_u16(),
+            detail,
+            errors: vec![],
+        })
+}
+
+/// Replaces any non-problem error body (404 from routing, 405, 413 from a
+/// payload limit, …) with problem+json. Bodies we produced ourselves pass.
+pub fn problem_for_default_errors<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == HeaderValue::from_static(PROBLEM_JSON));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = match status {
+        StatusCode::NOT_FOUND => Some("No resource at this path.".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Some("This method is not allowed on this resource.".to_string())
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => Some("The request body is too large.".to_string()),
+        _ => None,
+    };
+    let (req, old) = res.into_parts();
+    let mut new = status_problem(status, detail);
+    // keep headers such as Allow and Retry-After
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    let res: ServiceResponse<EitherBody<B, BoxBody>> =
+        ServiceResponse::new(req, new).map_into_right_body();
+    Ok(ErrorHandlerResponse::Response(res))
+}
+
+/// Maps a JSON body error: syntax → 400, wrong shape → 422 naming the field.
+pub fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let field = if path == "." || path.is_empty() {
+                "body".to_string()
+            } else {
+                path
+            };
+            // serde says e.g. "unknown field `x`, expected one of …" or "invalid type: …"
+            let msg = inner.to_string();
+            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            ApiError::field(&field, reason)
+        }
+        _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+    }
+}
+
+/// Query-string errors from actix extractors.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("invalid query string: {err}")).into()
+}
+
+/// Path errors (e.g. an id that is not a UUID) look like an unknown resource.
+pub fn path_error(
+    _err: actix_web::error::PathError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::NotFound("No resource with this id.").into()
+}

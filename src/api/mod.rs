@@ -1,0 +1,97 @@
+//! HTTP API (actix-web): routes, auth, errors and the OpenAPI document.
+
+pub mod auth;
+pub mod complaints;
+pub mod dto;
+pub mod error;
+pub mod observe;
+pub mod ops;
+pub mod public;
+pub mod ratelimit;
+pub mod state;
+
+use actix_web::web;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use error::ApiError;
+
+/// Largest JSON body accepted (a complaint body is at most 20,000 characters).
+pub const MAX_JSON_BYTES: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "aduan",
+        description = "Complaint management for Indonesian government offices (SP4N-LAPOR!-aware). \
+            Authenticate with `Authorization: Bearer <API key>` (create one with `aduan apikey create`). \
+            Errors are RFC 7807 `application/problem+json`.",
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        complaints::create, complaints::list, complaints::get, complaints::timeline,
+        complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
+        public::status, ops::healthz, ops::readyz, ops::metrics,
+    ),
+    components(schemas(error::Problem, error::ProblemField)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "complaints", description = "Intake and reading"),
+        (name = "attachments", description = "Scanned letters, photos"),
+        (name = "public", description = "For the complainant"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+/// The OpenAPI document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Registers every route. Each path is one resource so that a wrong method gets 405.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .service(web::resource("/healthz").get(ops::healthz))
+        .service(web::resource("/readyz").get(ops::readyz))
+        .service(web::resource("/metrics").get(ops::metrics))
+        .service(
+            web::resource("/api/v1/complaints")
+                .get(complaints::list)
+                .post(complaints::create),
+        )
+        .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))
+        .service(web::resource("/api/v1/complaints/{id}/timeline").get(complaints::timeline))
+        .service(
+            web::resource("/api/v1/complaints/{id}/attachments")
+                .get(complaints::list_attachments)
+                .post(complaints::upload_attachment),
+        )
+        .service(
+            web::resource("/api/v1/complaints/{id}/attachments/{attachment_id}")
+                .get(complaints::download_attachment),
+        )
+        .service(web::resource("/api/v1/public/complaints/{tracking_number}").get(public::status));
+}
+
+/// For routes that match nothing.
+pub async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("No resource at this path."))
+}

@@ -1,0 +1,349 @@
+//! Settings from the environment and an optional `aduan.toml`, validated at
+//! start-up. A bad value stops the service with a message naming the setting.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+
+use crate::domain::TrackingPrefix;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub office_name: String,
+    pub office_timezone: Tz,
+    pub tracking_prefix: TrackingPrefix,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub data_dir: PathBuf,
+    pub max_attachment_bytes: u64,
+    pub public_rate_limit_per_minute: u32,
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("setting {setting}: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+    #[error("config file {path}: {reason}")]
+    File { path: String, reason: String },
+}
+
+/// One row of the settings table (README documents the same list).
+pub struct SettingDoc {
+    pub env: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+pub const SETTINGS: &[SettingDoc] = &[
+    SettingDoc {
+        env: "DATABASE_URL",
+        default: "sqlite://<ADUAN_DATA_DIR>/aduan.db",
+        meaning: "sqlite:… (embedded) or postgres://… (production)",
+    },
+    SettingDoc {
+        env: "ADUAN_LISTEN",
+        default: "127.0.0.1:8080",
+        meaning: "address:port to serve HTTP on (port 0 picks a free port)",
+    },
+    SettingDoc {
+        env: "ADUAN_OFFICE_NAME",
+        default: "Dinas Sosial",
+        meaning: "the office's name, used in messages to complainants",
+    },
+    SettingDoc {
+        env: "ADUAN_OFFICE_TIMEZONE",
+        default: "Asia/Makassar",
+        meaning: "IANA time zone of the office: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)",
+    },
+    SettingDoc {
+        env: "ADUAN_TRACKING_PREFIX",
+        default: "ADU",
+        meaning: "tracking-number prefix, 2-10 of A-Z 0-9 (numbers look like ADU-2026-000123)",
+    },
+    SettingDoc {
+        env: "ADUAN_LOG_FORMAT",
+        default: "text",
+        meaning: "text or json",
+    },
+    SettingDoc {
+        env: "ADUAN_LOG",
+        default: "info",
+        meaning: "log filter (tracing EnvFilter syntax, e.g. info,aduan=debug)",
+    },
+    SettingDoc {
+        env: "ADUAN_DATA_DIR",
+        default: "./data",
+        meaning: "directory for the SQLite file and attachments",
+    },
+    SettingDoc {
+        env: "ADUAN_MAX_ATTACHMENT_BYTES",
+        default: "10485760",
+        meaning: "largest accepted attachment, in bytes",
+    },
+    SettingDoc {
+        env: "ADUAN_PUBLIC_RATE_LIMIT",
+        default: "30",
+        meaning: "public status look-ups per client address per minute",
+    },
+    SettingDoc {
+        env: "ADUAN_DB_MAX_CONNECTIONS",
+        default: "16",
+        meaning: "database pool size",
+    },
+    SettingDoc {
+        env: "ADUAN_CONFIG",
+        default: "./aduan.toml (if present)",
+        meaning: "optional TOML file with the same settings (keys in lower case without the ADUAN_ prefix: listen, office_name, …, database_url); environment variables win",
+    },
+];
+
+fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        reason: reason.into(),
+    }
+}
+
+fn file_key(env: &str) -> String {
+    env.strip_prefix("ADUAN_")
+        .unwrap_or(env)
+        .to_ascii_lowercase()
+}
+
+fn read_file(path: &Path, required: bool) -> Result<BTreeMap<String, String>, ConfigError> {
+    let err = |reason: String| ConfigError::File {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(BTreeMap::new());
+        }
+        Err(e) => return Err(err(e.to_string())),
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(e.to_string()))?;
+    let known: Vec<String> = SETTINGS
+        .iter()
+        .filter(|s| s.env != "ADUAN_CONFIG")
+        .map(|s| file_key(s.env))
+        .collect();
+    let mut out = BTreeMap::new();
+    for (k, v) in table {
+        if !known.contains(&k) {
+            return Err(err(format!(
+                "unknown setting `{k}` (known: {})",
+                known.join(", ")
+            )));
+        }
+        let v = match v {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            other => {
+                return Err(err(format!(
+                    "`{k}` must be a string or an integer, not {}",
+                    other.type_str()
+                )));
+            }
+        };
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
+impl Settings {
+    /// Reads the process environment (and `aduan.toml`).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::load(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `env` (tests pass a map).
+    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let file = match env("ADUAN_CONFIG") {
+            Some(p) => read_file(Path::new(&p), true)?,
+            None => read_file(Path::new("aduan.toml"), false)?,
+        };
+        let get = |name: &'static str| -> Option<String> {
+            env(name)
+                .or_else(|| file.get(&file_key(name)).cloned())
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let data_dir = PathBuf::from(get("ADUAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/aduan.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "DATABASE_URL",
+                "must start with sqlite: or postgres:// (the value is not shown: it may hold a password)",
+            ));
+        }
+        let listen_raw = get("ADUAN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_raw.parse().map_err(|_| {
+            invalid(
+                "ADUAN_LISTEN",
+                format!(
+                    "`{listen_raw}` is not an address:port such as 127.0.0.1:8080 or 0.0.0.0:8080"
+                ),
+            )
+        })?;
+        let office_name = get("ADUAN_OFFICE_NAME").unwrap_or_else(|| "Dinas Sosial".into());
+        if office_name.chars().count() > 200 {
+            return Err(invalid(
+                "ADUAN_OFFICE_NAME",
+                "must be at most 200 characters",
+            ));
+        }
+        let tz_raw = get("ADUAN_OFFICE_TIMEZONE").unwrap_or_else(|| "Asia/Makassar".into());
+        let office_timezone: Tz = tz_raw.parse().map_err(|_| {
+            invalid(
+                "ADUAN_OFFICE_TIMEZONE",
+                format!("`{tz_raw}` is not an IANA time zone (Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"),
+            )
+        })?;
+        let prefix_raw = get("ADUAN_TRACKING_PREFIX").unwrap_or_else(|| "ADU".into());
+        let tracking_prefix = TrackingPrefix::parse(&prefix_raw)
+            .map_err(|r| invalid("ADUAN_TRACKING_PREFIX", format!("`{prefix_raw}` {r}")))?;
+        let log_format = match get("ADUAN_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(invalid(
+                    "ADUAN_LOG_FORMAT",
+                    format!("`{other}` must be text or json"),
+                ));
+            }
+        };
+        let log_level = get("ADUAN_LOG").unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            return Err(invalid(
+                "ADUAN_LOG",
+                format!("`{log_level}` is not a valid log filter"),
+            ));
+        }
+        let number =
+            |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(v) => match v.parse::<u64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n),
+                        _ => Err(invalid(
+                            name,
+                            format!("`{v}` must be a whole number from {min} to {max}"),
+                        )),
+                    },
+                }
+            };
+        let max_attachment_bytes = number(
+            "ADUAN_MAX_ATTACHMENT_BYTES",
+            10 * 1024 * 1024,
+            1024,
+            1 << 30,
+        )?;
+        let public_rate_limit_per_minute =
+            number("ADUAN_PUBLIC_RATE_LIMIT", 30, 1, 100_000)? as u32;
+        let db_max_connections = number("ADUAN_DB_MAX_CONNECTIONS", 16, 1, 1000)? as u32;
+
+        Ok(Settings {
+            database_url,
+            listen,
+            office_name,
+            office_timezone,
+            tracking_prefix,
+            log_format,
+            log_level,
+            data_dir,
+            max_attachment_bytes,
+            public_rate_limit_per_minute,
+            db_max_connections,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::load(move |k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback_in_wita() {
+        let s = load(&[]).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.office_timezone, chrono_tz::Asia::Makassar);
+        assert_eq!(s.database_url, "sqlite://./data/aduan.db");
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (k, v) in [
+            ("ADUAN_OFFICE_TIMEZONE", "WITA"),
+            ("ADUAN_LISTEN", "localhost"),
+            ("ADUAN_LOG_FORMAT", "xml"),
+            ("ADUAN_TRACKING_PREFIX", "ab"),
+            ("DATABASE_URL", "mysql://x"),
+            ("ADUAN_MAX_ATTACHMENT_BYTES", "-1"),
+        ] {
+            let e = load(&[(k, v)]).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("setting {k}:")), "{e}");
+        }
+    }
+
+    #[test]
+    fn database_url_is_never_echoed() {
+        let e = load(&[("DATABASE_URL", "mysql://user:s3cret@host/db")]).unwrap_err();
+        assert!(!e.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn file_settings_apply_and_environment_wins() {
+        let dir = std::env::temp_dir().join(format!("aduan-cfg-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("aduan.toml");
+        std::fs::write(
+            &path,
+            "office_timezone = \"Asia/Jayapura\"\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .unwrap();
+        let p = path.display().to_string();
+        let s = load(&[("ADUAN_CONFIG", &p), ("ADUAN_LISTEN", "127.0.0.1:9001")]).unwrap();
+        assert_eq!(s.office_timezone, chrono_tz::Asia::Jayapura);
+        assert_eq!(s.listen.port(), 9001);
+        std::fs::write(&path, "colour = \"red\"\n").unwrap();
+        assert!(
+            load(&[("ADUAN_CONFIG", &p)])
+                .unwrap_err()
+                .to_string()
+                .contains("unknown setting `colour`")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

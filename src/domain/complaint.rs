@@ -1,0 +1,742 @@
+//! The complaint: what arrives from a channel, parsed into a value that is
+//! valid by construction (identity rules per channel included).
+
+use chrono::{DateTime, Duration, NaiveDate, SubsecRound, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::validation::ValidationErrors;
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $var),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$var),)+ _ => None }
+            }
+            /// The accepted names, for error messages.
+            pub fn expected() -> String {
+                [$($s),+].join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum!(
+    /// What the citizen brings: a complaint, an aspiration or a request for information
+    /// (LAPOR!'s classifications pengaduan, aspirasi, permintaan informasi).
+    Kind {
+        Complaint = "complaint",
+        Aspiration = "aspiration",
+        InformationRequest = "information_request",
+    }
+);
+
+str_enum!(
+    /// How the complaint reached the office.
+    Channel {
+        FaceToFace = "face_to_face",
+        SuggestionBox = "suggestion_box",
+        Letter = "letter",
+        Email = "email",
+        Lapor = "lapor",
+        Api = "api",
+        Other = "other",
+    }
+);
+
+str_enum!(
+    /// Where the complaint stands in the office's workflow (alur disposisi).
+    Status {
+        /// Registered by reception, the liaison officer or an integration.
+        Registered = "registered",
+        /// Forwarded to the head of office.
+        WithHead = "with_head",
+        /// Disposed to an official.
+        Disposed = "disposed",
+        InProgress = "in_progress",
+        AnswerDrafted = "answer_drafted",
+        InReview = "in_review",
+        Approved = "approved",
+        /// The answer went out through the original channel.
+        Answered = "answered",
+        Closed = "closed",
+        Reopened = "reopened",
+        /// Outside the office's authority: forwarded to another agency (dialihkan).
+        Redirected = "redirected",
+        /// Duplicate of another complaint.
+        Merged = "merged",
+        Rejected = "rejected",
+    }
+);
+
+/// The complainant's identity as given at intake.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Reporter {
+    pub name: Option<String>,
+    /// Identity-document number: a 16-digit NIK, or a passport or other document number.
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+impl Reporter {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.id_number.is_none()
+            && self.phone.is_none()
+            && self.email.is_none()
+            && self.address.is_none()
+    }
+}
+
+/// References to the complaint in other systems or on paper.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ExternalRef {
+    /// SP4N-LAPOR! tracking id (numeric).
+    pub lapor_tracking_id: Option<String>,
+    /// Agenda number of an incoming letter.
+    pub letter_number: Option<String>,
+    pub letter_date: Option<NaiveDate>,
+}
+
+/// Reporter fields as sent by a client, before parsing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReporterInput {
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+}
+
+/// External references as sent by a client, before parsing.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalRefInput {
+    pub lapor_tracking_id: Option<String>,
+    pub letter_number: Option<String>,
+    /// YYYY-MM-DD
+    #[schema(value_type = Option<String>, format = Date)]
+    pub letter_date: Option<String>,
+}
+
+/// A new complaint as sent by a client (`POST /api/v1/complaints`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintInput {
+    /// Defaults to `complaint`.
+    #[schema(value_type = Option<Kind>)]
+    pub kind: Option<String>,
+    #[schema(value_type = Channel)]
+    pub channel: Option<String>,
+    /// When the office received it (RFC 3339). Defaults to now. The deadline clock starts here.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub received_at: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    /// Hide the reporter's identity from everyone handling the case (only admins see it).
+    pub anonymous: Option<bool>,
+    /// Never show the content publicly.
+    pub confidential: Option<bool>,
+    pub reporter: Option<ReporterInput>,
+    pub external_ref: Option<ExternalRefInput>,
+}
+
+/// A complaint that passed every intake rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint {
+    pub kind: Kind,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter: Reporter,
+    pub external_ref: ExternalRef,
+}
+
+const MAX_SUBJECT: usize = 200;
+const MAX_BODY: usize = 20_000;
+const MAX_SHORT: usize = 200;
+const MAX_LONG: usize = 1_000;
+/// Clock skew tolerated on a client-supplied `received_at`.
+const FUTURE_TOLERANCE_MINUTES: i64 = 5;
+
+/// Trims; empty becomes `None`; over `max` characters is an error.
+fn text(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<String>,
+    max: usize,
+) -> Option<String> {
+    let v = value?;
+    let t = v.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.chars().count() > max {
+        errors.push(field, format!("must be at most {max} characters"));
+        return None;
+    }
+    if t.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.push(field, "must not contain control characters");
+        return None;
+    }
+    Some(t.to_string())
+}
+
+fn id_number(errors: &mut ValidationErrors, value: Option<String>) -> Option<String> {
+    let v: String = value?
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect::<String>()
+        .to_ascii_uppercase();
+    if v.is_empty() {
+        return None;
+    }
+    let all_digits = v.chars().all(|c| c.is_ascii_digit());
+    let ok = if all_digits {
+        v.len() == 16
+    } else {
+        (5..=20).contains(&v.len()) && v.chars().all(|c| c.is_ascii_alphanumeric())
+    };
+    if ok {
+        Some(v)
+    } else if all_digits {
+        errors.push("reporter.id_number", "a NIK has exactly 16 digits");
+        None
+    } else {
+        errors.push(
+            "reporter.id_number",
+            "must be a 16-digit NIK or a document number of 5 to 20 letters and digits",
+        );
+        None
+    }
+}
+
+fn phone(errors: &mut ValidationErrors, value: Option<String>) -> Option<String> {
+    let v = value?;
+    let t = v.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let plus = t.starts_with('+');
+    let body = if plus { &t[1..] } else { t };
+    let mut digits = String::new();
+    for c in body.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            ' ' | '-' | '(' | ')' | '.' => {}
+            _ => {
+                errors.push(
+                    "reporter.phone",
+                    "may contain only digits, spaces, dashes and a leading +",
+                );
+                return None;
+            }
+        }
+    }
+    if !(6..=15).contains(&digits.len()) {
+        errors.push("reporter.phone", "must have 6 to 15 digits");
+        return None;
+    }
+    Some(if plus { format!("+{digits}") } else { digits })
+}
+
+fn email(errors: &mut ValidationErrors, field: &str, value: Option<String>) -> Option<String> {
+    let v = value?;
+    let t = v.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let valid = t.len() <= 254
+        && !t.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match t.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Some(t.to_string())
+    } else {
+        errors.push(field, "is not an email address");
+        None
+    }
+}
+
+impl NewComplaint {
+    /// Parses client input at `now`, applying every intake rule, including the
+    /// identity each channel requires under the office's service standard.
+    pub fn parse(input: ComplaintInput, now: DateTime<Utc>) -> Result<Self, ValidationErrors> {
+        let mut e = ValidationErrors::default();
+
+        let kind = match input.kind.as_deref() {
+            None => Some(Kind::Complaint),
+            Some(s) => Kind::parse(s).or_else(|| {
+                e.push("kind", format!("must be one of: {}", Kind::expected()));
+                None
+            }),
+        };
+        let channel = match input.channel.as_deref() {
+            None => {
+                e.push(
+                    "channel",
+                    format!("is required; one of: {}", Channel::expected()),
+                );
+                None
+            }
+            Some(s) => Channel::parse(s).or_else(|| {
+                e.push(
+                    "channel",
+                    format!("must be one of: {}", Channel::expected()),
+                );
+                None
+            }),
+        };
+        let received_at = match input.received_at.as_deref() {
+            None => Some(now),
+            Some(s) => match DateTime::parse_from_rfc3339(s) {
+                Err(_) => {
+                    e.push(
+                        "received_at",
+                        "must be an RFC 3339 date-time with offset, e.g. 2026-03-02T09:15:00+08:00",
+                    );
+                    None
+                }
+                Ok(t) => {
+                    let t = t.with_timezone(&Utc);
+                    if t > now + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+                        e.push("received_at", "must not be in the future");
+                        None
+                    } else if t.timestamp() < 946_684_800 {
+                        e.push("received_at", "must not be before the year 2000");
+                        None
+                    } else {
+                        Some(t)
+                    }
+                }
+            },
+        }
+        .map(|t| t.trunc_subsecs(6));
+
+        let subject = text(&mut e, "subject", input.subject, MAX_SUBJECT);
+        if subject.is_none() && !e.0.iter().any(|f| f.field == "subject") {
+            e.push("subject", "is required");
+        }
+        let body = text(&mut e, "body", input.body, MAX_BODY);
+        if body.is_none() && !e.0.iter().any(|f| f.field == "body") {
+            e.push("body", "is required");
+        }
+        let category = text(&mut e, "category", input.category, MAX_SHORT);
+        let location = text(&mut e, "location", input.location, MAX_LONG);
+        let anonymous = input.anonymous.unwrap_or(false);
+        let confidential = input.confidential.unwrap_or(false);
+
+        let r = input.reporter.unwrap_or_default();
+        let reporter = Reporter {
+            name: text(&mut e, "reporter.name", r.name, MAX_SHORT),
+            id_number: id_number(&mut e, r.id_number),
+            phone: phone(&mut e, r.phone),
+            email: email(&mut e, "reporter.email", r.email),
+            address: text(&mut e, "reporter.address", r.address, MAX_LONG),
+        };
+
+        let x = input.external_ref.unwrap_or_default();
+        let lapor_tracking_id = text(
+            &mut e,
+            "external_ref.lapor_tracking_id",
+            x.lapor_tracking_id,
+            30,
+        );
+        if let Some(id) = &lapor_tracking_id
+            && !id.chars().all(|c| c.is_ascii_digit())
+        {
+            e.push(
+                "external_ref.lapor_tracking_id",
+                "a LAPOR! tracking id is numeric",
+            );
+        }
+        let letter_number = text(
+            &mut e,
+            "external_ref.letter_number",
+            x.letter_number,
+            MAX_SHORT,
+        );
+        let letter_date = match x.letter_date.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+                Ok(d) if d > now.date_naive() + Duration::days(1) => {
+                    e.push("external_ref.letter_date", "must not be in the future");
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(_) => {
+                    e.push("external_ref.letter_date", "must be a date YYYY-MM-DD");
+                    None
+                }
+            },
+        };
+
+        if let Some(ch) = channel {
+            identity_rule(&mut e, ch, anonymous, &reporter);
+        }
+
+        match (kind, channel, received_at, subject, body) {
+            (Some(kind), Some(channel), Some(received_at), Some(subject), Some(body))
+                if e.is_empty() =>
+            {
+                Ok(NewComplaint {
+                    kind,
+                    channel,
+                    received_at,
+                    subject,
+                    body,
+                    category,
+                    location,
+                    anonymous,
+                    confidential,
+                    reporter,
+                    external_ref: ExternalRef {
+                        lapor_tracking_id,
+                        letter_number,
+                        letter_date,
+                    },
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// The identity each channel requires at intake (Standar Pelayanan Pengaduan
+/// Masyarakat): a missing piece is reported on the field the clerk must fill.
+fn identity_rule(e: &mut ValidationErrors, channel: Channel, anonymous: bool, r: &Reporter) {
+    let already = |e: &ValidationErrors, f: &str| e.0.iter().any(|x| x.field == f);
+    let need = |e: &mut ValidationErrors, present: bool, field: &str, why: &str| {
+        if !present && !already(e, field) {
+            e.push(field, why.to_string());
+        }
+    };
+    match channel {
+        Channel::FaceToFace => {
+            need(
+                e,
+                r.name.is_some(),
+                "reporter.name",
+                "is required for face-to-face complaints",
+            );
+            need(
+                e,
+                r.id_number.is_some(),
+                "reporter.id_number",
+                "is required for face-to-face complaints (identity document shown at the desk)",
+            );
+        }
+        Channel::SuggestionBox => {
+            need(
+                e,
+                r.name.is_some(),
+                "reporter.name",
+                "is required for suggestion-box complaints",
+            );
+            if r.address.is_none() && r.phone.is_none() && !already(e, "reporter.phone") {
+                need(
+                    e,
+                    false,
+                    "reporter.address",
+                    "a suggestion-box complaint needs an address or a phone number",
+                );
+                need(
+                    e,
+                    false,
+                    "reporter.phone",
+                    "a suggestion-box complaint needs an address or a phone number",
+                );
+            }
+        }
+        Channel::Letter => {
+            need(
+                e,
+                r.name.is_some(),
+                "reporter.name",
+                "is required for letters",
+            );
+            if r.id_number.is_none()
+                && r.phone.is_none()
+                && !already(e, "reporter.id_number")
+                && !already(e, "reporter.phone")
+            {
+                need(
+                    e,
+                    false,
+                    "reporter.id_number",
+                    "a letter needs a copy of an identity document or a phone number",
+                );
+                need(
+                    e,
+                    false,
+                    "reporter.phone",
+                    "a letter needs a copy of an identity document or a phone number",
+                );
+            }
+        }
+        Channel::Lapor => {
+            if !anonymous {
+                need(
+                    e,
+                    r.name.is_some(),
+                    "reporter.name",
+                    "is required for LAPOR! reports unless anonymous",
+                );
+                need(
+                    e,
+                    r.address.is_some(),
+                    "reporter.address",
+                    "is required for LAPOR! reports unless anonymous",
+                );
+            }
+        }
+        Channel::Email => {
+            need(
+                e,
+                r.email.is_some(),
+                "reporter.email",
+                "is required for email complaints (the sender address)",
+            );
+        }
+        Channel::Api | Channel::Other => {}
+    }
+}
+
+impl Status {
+    /// What the complainant reads on the public status page.
+    pub fn public_label(self) -> &'static str {
+        match self {
+            Status::Registered => "Pengaduan diterima dan dicatat",
+            Status::WithHead => "Diteruskan kepada Kepala Dinas",
+            Status::Disposed => "Didisposisikan kepada pejabat yang berwenang",
+            Status::InProgress => "Sedang ditindaklanjuti",
+            Status::AnswerDrafted | Status::InReview => "Jawaban sedang disiapkan",
+            Status::Approved => "Jawaban telah disetujui dan segera disampaikan",
+            Status::Answered => "Jawaban telah disampaikan",
+            Status::Closed => "Selesai",
+            Status::Reopened => "Dibuka kembali",
+            Status::Redirected => "Dialihkan kepada instansi yang berwenang",
+            Status::Merged => "Digabungkan dengan pengaduan lain yang sama",
+            Status::Rejected => "Tidak dapat ditindaklanjuti",
+        }
+    }
+}
+
+/// The public description of a timeline event kind, or `None` if the event is
+/// internal and never shown to the complainant.
+pub fn public_event_description(kind: &str) -> Option<&'static str> {
+    match kind {
+        "registered" => Some("Pengaduan diterima dan dicatat"),
+        "attachment_added" => Some("Lampiran ditambahkan"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-02T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn input(channel: &str) -> ComplaintInput {
+        ComplaintInput {
+            channel: Some(channel.into()),
+            subject: Some("Bantuan sosial belum diterima".into()),
+            body: Some("Sudah tiga bulan PKH tidak cair.".into()),
+            ..Default::default()
+        }
+    }
+
+    fn fields(r: Result<NewComplaint, ValidationErrors>) -> Vec<String> {
+        let mut v: Vec<String> = r.unwrap_err().0.into_iter().map(|f| f.field).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn face_to_face_needs_name_and_identity_document() {
+        assert_eq!(
+            fields(NewComplaint::parse(input("face_to_face"), now())),
+            ["reporter.id_number", "reporter.name"]
+        );
+        let mut ok = input("face_to_face");
+        ok.reporter = Some(ReporterInput {
+            name: Some("Maria Goreti".into()),
+            id_number: Some("5371 0101 0101 0001".into()),
+            ..Default::default()
+        });
+        let c = NewComplaint::parse(ok, now()).unwrap();
+        assert_eq!(c.reporter.id_number.as_deref(), Some("5371010101010001"));
+        assert_eq!(c.kind, Kind::Complaint);
+        assert_eq!(c.received_at, now());
+    }
+
+    #[test]
+    fn suggestion_box_needs_name_and_address_or_phone() {
+        let mut i = input("suggestion_box");
+        i.reporter = Some(ReporterInput {
+            name: Some("Yohanes".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            fields(NewComplaint::parse(i.clone(), now())),
+            ["reporter.address", "reporter.phone"]
+        );
+        i.reporter.as_mut().unwrap().phone = Some("0812-3456-7890".into());
+        assert_eq!(
+            NewComplaint::parse(i, now())
+                .unwrap()
+                .reporter
+                .phone
+                .as_deref(),
+            Some("081234567890")
+        );
+    }
+
+    #[test]
+    fn letter_needs_name_and_identity_or_phone() {
+        let mut i = input("letter");
+        i.reporter = Some(ReporterInput {
+            name: Some("Yohanes".into()),
+            address: Some("Kupang".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            fields(NewComplaint::parse(i.clone(), now())),
+            ["reporter.id_number", "reporter.phone"]
+        );
+        i.reporter.as_mut().unwrap().id_number = Some("5371010101010001".into());
+        assert!(NewComplaint::parse(i, now()).is_ok());
+    }
+
+    #[test]
+    fn lapor_needs_name_and_address_unless_anonymous() {
+        assert_eq!(
+            fields(NewComplaint::parse(input("lapor"), now())),
+            ["reporter.address", "reporter.name"]
+        );
+        let mut anon = input("lapor");
+        anon.anonymous = Some(true);
+        assert!(NewComplaint::parse(anon, now()).unwrap().anonymous);
+    }
+
+    #[test]
+    fn email_needs_the_sender_address() {
+        assert_eq!(
+            fields(NewComplaint::parse(input("email"), now())),
+            ["reporter.email"]
+        );
+        let mut i = input("email");
+        i.reporter = Some(ReporterInput {
+            email: Some("not-an-address".into()),
+            ..Default::default()
+        });
+        // a malformed address is reported once, as malformed
+        let e = NewComplaint::parse(i, now()).unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].reason, "is not an email address");
+    }
+
+    #[test]
+    fn api_and_other_need_no_identity() {
+        assert!(NewComplaint::parse(input("api"), now()).is_ok());
+        assert!(NewComplaint::parse(input("other"), now()).is_ok());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let i = ComplaintInput {
+            kind: Some("gripe".into()),
+            channel: Some("fax".into()),
+            received_at: Some("yesterday".into()),
+            subject: Some("  ".into()),
+            body: None,
+            external_ref: Some(ExternalRefInput {
+                letter_date: Some("02/03/2026".into()),
+                lapor_tracking_id: Some("ABC".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            fields(NewComplaint::parse(i, now())),
+            [
+                "body",
+                "channel",
+                "external_ref.lapor_tracking_id",
+                "external_ref.letter_date",
+                "kind",
+                "received_at",
+                "subject"
+            ]
+        );
+    }
+
+    #[test]
+    fn received_at_in_the_future_is_refused_and_is_truncated_to_microseconds() {
+        let mut i = input("api");
+        i.received_at = Some("2026-03-02T03:00:00Z".into());
+        assert_eq!(
+            fields(NewComplaint::parse(i.clone(), now())),
+            ["received_at"]
+        );
+        i.received_at = Some("2026-03-01T10:00:00.123456789+08:00".into());
+        let c = NewComplaint::parse(i, now()).unwrap();
+        assert_eq!(
+            c.received_at.to_rfc3339(),
+            "2026-03-01T02:00:00.123456+00:00"
+        );
+    }
+
+    #[test]
+    fn nik_must_have_sixteen_digits() {
+        let mut i = input("face_to_face");
+        i.reporter = Some(ReporterInput {
+            name: Some("A".into()),
+            id_number: Some("537101010101000".into()),
+            ..Default::default()
+        });
+        let e = NewComplaint::parse(i, now()).unwrap_err();
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].field, "reporter.id_number");
+    }
+}

@@ -1,0 +1,17 @@
+//! Pure domain types and rules. Nothing in here may depend on actix, sqlx or
+//! reqwest: it is plain data and functions, unit-tested on its own.
+
+pub mod access;
+pub mod complaint;
+pub mod role;
+pub mod tracking;
+pub mod validation;
+
+pub use access::AccessCode;
+pub use complaint::{
+    Channel, ComplaintInput, ExternalRef, ExternalRefInput, Kind, NewComplaint, Reporter,
+    ReporterInput, Status, public_event_description,
+};
+pub use role::Role;
+pub use tracking::{TrackingNumber, TrackingPrefix};
+pub use validation::{FieldError, ValidationErrors};

@@ -1,0 +1,9 @@
+//! aduan: complaint management for Indonesian government offices.
+//! See `docs/ARCHITECTURE.md` for the map of modules.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,144 @@
+//! `aduan`: the service and its admin CLI.
+
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use uuid::Uuid;
+
+use aduan::api::auth::new_token;
+use aduan::config::{LogFormat, Settings};
+use aduan::domain::Role;
+use aduan::startup::Application;
+use aduan::store::{self, ApiKey};
+use aduan::telemetry;
+
+#[derive(Parser)]
+#[command(
+    name = "aduan",
+    version,
+    about = "Complaint management for Indonesian government offices"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        action: ApikeyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApikeyAction {
+    /// Create a key; the key itself is printed once, alone on the last line.
+    Create {
+        /// Who or what uses the key, e.g. "Front office" or "e-office Pemprov".
+        #[arg(long)]
+        name: String,
+        /// admin, reception, liaison, official, head, manager or integration.
+        #[arg(long)]
+        role: Role,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key by its id.
+    Revoke { id: Uuid },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        print!("{}", aduan::api::openapi_json());
+        return Ok(());
+    }
+    let settings = Settings::from_env().context("invalid configuration")?;
+    match command {
+        Command::Serve => {
+            telemetry::init_subscriber(settings.log_format, &settings.log_level, std::io::stdout);
+            let app = Application::build(settings).await?;
+            app.run_until_stopped().await?;
+            tracing::info!("stopped");
+        }
+        other => {
+            // CLI commands keep stdout for their output; warnings go to stderr.
+            telemetry::init_subscriber(LogFormat::Text, "warn", std::io::stderr);
+            std::fs::create_dir_all(&settings.data_dir)
+                .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
+            let store = store::connect(&settings.database_url, 2).await?;
+            store.migrate().await?;
+            match other {
+                Command::Migrate => println!("migrations applied ({})", store.backend()),
+                Command::Apikey { action } => apikey(store.as_ref(), action).await?,
+                Command::Serve | Command::Openapi => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn apikey(store: &dyn store::Store, action: ApikeyAction) -> anyhow::Result<()> {
+    match action {
+        ApikeyAction::Create { name, role } => {
+            let name = name.trim().to_string();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 100,
+                "--name must be 1 to 100 characters"
+            );
+            let (token, digest, hint) = new_token();
+            let key = ApiKey {
+                id: Uuid::now_v7(),
+                name,
+                role,
+                hint,
+                created_at: Utc::now(),
+                revoked_at: None,
+            };
+            store.insert_api_key(&key, &digest).await?;
+            println!(
+                "created API key {} ({}, role {})",
+                key.id, key.name, key.role
+            );
+            println!("store it now: it is not shown again");
+            println!("{token}");
+        }
+        ApikeyAction::List => {
+            println!(
+                "{:<36}  {:<11}  {:<12}  {:<25}  {:<25}  name",
+                "id", "role", "hint", "created", "revoked"
+            );
+            for k in store.list_api_keys().await? {
+                println!(
+                    "{:<36}  {:<11}  {:<12}  {:<25}  {:<25}  {}",
+                    k.id,
+                    k.role,
+                    k.hint,
+                    k.created_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    k.revoked_at
+                        .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                        .unwrap_or_else(|| "-".into()),
+                    k.name
+                );
+            }
+        }
+        ApikeyAction::Revoke { id } => {
+            if store.revoke_api_key(id, Utc::now()).await? {
+                println!("revoked {id}");
+            } else {
+                anyhow::bail!("no live API key with id {id}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Builds the HTTP server: zero2prod-style, so tests can bind port 0 and
+//! learn the port before serving.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, ApiDoc, state::AppState};
+use crate::config::Settings;
+use crate::store::{self, DynStore, StoreError};
+use crate::telemetry;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: DynStore,
+}
+
+impl Application {
+    /// Opens the database named by the settings, applies migrations and binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = store::connect(&settings.database_url, settings.db_max_connections).await?;
+        store.migrate().await?;
+        Self::with_store(settings, store)
+    }
+
+    /// Binds a server on an already migrated store.
+    pub fn with_store(settings: Settings, store: DynStore) -> Result<Self, StartupError> {
+        let addr = settings.listen;
+        let listen_err = |source| StartupError::Listen {
+            addr: addr.to_string(),
+            source,
+        };
+        let listener = TcpListener::bind(addr).map_err(listen_err)?;
+        let port = listener.local_addr().map_err(listen_err)?.port();
+        let state = web::Data::new(AppState::new(
+            store.clone(),
+            Arc::new(settings),
+            telemetry::metrics_handle(),
+        ));
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(ErrorHandlers::new().default_handler(api::error::problem_for_default_errors))
+                .wrap(from_fn(api::observe::observe))
+                .app_data(state.clone())
+                .configure(api::routes)
+                .service(
+                    SwaggerUi::new("/swagger-ui/{_:.*}")
+                        .url("/api-docs/openapi.json", ApiDoc::openapi()),
+                )
+                .default_service(web::to(api::not_found))
+        })
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(listen_err)?
+        .run();
+        tracing::info!(address = %addr.ip(), port, backend = store.backend(), "listening");
+        Ok(Application {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> DynStore {
+        self.store.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to 30 s).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

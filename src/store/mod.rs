@@ -1,0 +1,113 @@
+//! Persistence behind one interface ([`Store`]), with a SQLite and a
+//! PostgreSQL implementation generated from the same SQL (see `sql.rs`).
+//!
+//! Rules: every state change writes its timeline event in the same
+//! transaction; lists use keyset pagination on `(received_at, id)`.
+
+mod files;
+mod model;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+pub use files::{AttachmentFiles, FileError, StoredFile};
+pub use model::*;
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{NewComplaint, TrackingPrefix};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("unsupported DATABASE_URL scheme (expected sqlite: or postgres:)")]
+    UnsupportedUrl,
+}
+
+/// The result of a create request.
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created(Complaint, String),
+    /// The same idempotency key and body were seen before: the original complaint.
+    Replayed(Complaint, String),
+    /// The idempotency key was used before with a different body.
+    KeyReused,
+}
+
+/// Everything needed to register a complaint in one transaction.
+pub struct CreateComplaint<'a> {
+    pub id: Uuid,
+    pub complaint: &'a NewComplaint,
+    /// The access code as shown to the complainant (kept only for idempotent replays).
+    pub access_code: &'a str,
+    pub access_digest: &'a str,
+    pub prefix: &'a TrackingPrefix,
+    /// Registration year (office-local): the tracking sequence restarts every year.
+    pub year: i32,
+    pub now: DateTime<Utc>,
+    pub actor: &'a Actor,
+    /// `(key, digest of the request body)` when the client sent `Idempotency-Key`.
+    pub idempotency: Option<(&'a str, &'a str)>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> &'static str;
+    async fn migrate(&self) -> Result<(), StoreError>;
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn create_complaint(&self, req: CreateComplaint<'_>)
+    -> Result<CreateOutcome, StoreError>;
+    async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError>;
+    /// The complaint and the digest of its access code.
+    async fn find_by_tracking_number(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Option<(Complaint, String)>, StoreError>;
+    async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError>;
+    async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError>;
+    async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    async fn add_attachment(
+        &self,
+        attachment: &Attachment,
+        actor: &Actor,
+    ) -> Result<(), StoreError>;
+    async fn list_attachments(&self, complaint_id: Uuid) -> Result<Vec<Attachment>, StoreError>;
+    async fn get_attachment(
+        &self,
+        complaint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<Attachment>, StoreError>;
+
+    async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
+    async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
+    /// `true` if a live key was revoked now.
+    async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// A live (not revoked) key by the digest of its token.
+    async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// Opens the store a `DATABASE_URL` names (`sqlite:…` or `postgres://…`).
+pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url, max_connections).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url, max_connections).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}

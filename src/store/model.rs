@@ -1,0 +1,203 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::domain::{Channel, ExternalRef, Kind, Reporter, Role, Status};
+
+use super::StoreError;
+
+/// Who did something: an API key (and later the officer bound to it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub key_id: Option<Uuid>,
+    pub name: String,
+    pub role: Role,
+}
+
+impl Actor {
+    /// An operator at the command line.
+    pub fn cli() -> Self {
+        Actor {
+            key_id: None,
+            name: "cli".into(),
+            role: Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Complaint {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub status: Status,
+    pub received_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter: Reporter,
+    pub external_ref: ExternalRef,
+    /// The API key that registered it (integrations read only their own).
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ComplaintRow {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub kind: String,
+    pub channel: String,
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    pub registered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub subject: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    pub anonymous: bool,
+    pub confidential: bool,
+    pub reporter_name: Option<String>,
+    pub reporter_id_number: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub reporter_email: Option<String>,
+    pub reporter_address: Option<String>,
+    pub lapor_tracking_id: Option<String>,
+    pub letter_number: Option<String>,
+    pub letter_date: Option<NaiveDate>,
+    pub created_by: Option<Uuid>,
+    pub version: i64,
+    pub access_digest: String,
+}
+
+fn corrupt(what: &str, v: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} `{v}`"))
+}
+
+impl ComplaintRow {
+    pub fn into_complaint(self) -> Result<(Complaint, String), StoreError> {
+        let c = Complaint {
+            id: self.id,
+            kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
+            channel: Channel::parse(&self.channel)
+                .ok_or_else(|| corrupt("channel", &self.channel))?,
+            status: Status::parse(&self.status).ok_or_else(|| corrupt("status", &self.status))?,
+            tracking_number: self.tracking_number,
+            received_at: self.received_at,
+            registered_at: self.registered_at,
+            updated_at: self.updated_at,
+            subject: self.subject,
+            body: self.body,
+            category: self.category,
+            location: self.location,
+            anonymous: self.anonymous,
+            confidential: self.confidential,
+            reporter: Reporter {
+                name: self.reporter_name,
+                id_number: self.reporter_id_number,
+                phone: self.reporter_phone,
+                email: self.reporter_email,
+                address: self.reporter_address,
+            },
+            external_ref: ExternalRef {
+                lapor_tracking_id: self.lapor_tracking_id,
+                letter_number: self.letter_number,
+                letter_date: self.letter_date,
+            },
+            created_by: self.created_by,
+            version: self.version,
+        };
+        Ok((c, self.access_digest))
+    }
+}
+
+/// One entry of a complaint's timeline (the audit trail; never edited).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Event {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub at: DateTime<Utc>,
+    /// e.g. `registered`, `attachment_added`.
+    pub kind: String,
+    pub actor_key_id: Option<Uuid>,
+    pub actor_name: String,
+    pub actor_role: String,
+    /// Status after the event.
+    pub status: String,
+    /// Non-personal details as JSON text.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// The first characters of the token, to recognise it in a list.
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ApiKeyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub role: String,
+    pub hint: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiKeyRow {
+    pub fn into_key(self) -> Result<ApiKey, StoreError> {
+        Ok(ApiKey {
+            role: self.role.parse().map_err(|_| corrupt("role", &self.role))?,
+            id: self.id,
+            name: self.name,
+            hint: self.hint,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+/// Position of the last item of a page: lists are ordered newest received first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub received_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub channel: Option<Channel>,
+    pub kind: Option<Kind>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// Case-insensitive substring of the subject.
+    pub subject_contains: Option<String>,
+    /// Only complaints registered by this API key.
+    pub created_by: Option<Uuid>,
+    pub after: Option<Cursor>,
+    pub limit: u32,
+}

@@ -1,0 +1,467 @@
+//! The SQL both backends share. `$N` placeholders work on PostgreSQL and on
+//! SQLite (where sqlx maps `$N` to the N-th argument), and the column types
+//! are chosen so that the same `FromRow` structs decode on both. The
+//! `sql_store!` macro expands the one implementation for each pool type, so
+//! there is exactly one copy of every query to review.
+
+pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, status, \
+     received_at, registered_at, updated_at, subject, body, category, location, anonymous, \
+     confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, \
+     reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
+     access_digest";
+
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO complaint_events \
+     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_contains(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+macro_rules! sql_store {
+    ($store:ty, $db:ty) => {
+        use async_trait::async_trait;
+        use chrono::{DateTime, Utc};
+        use uuid::Uuid;
+
+        use crate::domain::Status;
+        use crate::store::model::{ApiKeyRow, ComplaintRow};
+        use crate::store::sql::{
+            COMPLAINT_COLUMNS, INSERT_EVENT, is_unique_violation, like_contains,
+        };
+        use crate::store::{
+            ApiKey, Attachment, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery,
+            Store, StoreError, Actor,
+        };
+
+        impl $store {
+            async fn lookup_idempotent(
+                &self,
+                key_id: Uuid,
+                key: &str,
+                request_hash: &str,
+            ) -> Result<Option<CreateOutcome>, StoreError> {
+                let row: Option<(String, Uuid, String)> = sqlx::query_as(
+                    "SELECT request_hash, complaint_id, access_code FROM idempotency_keys \
+                     WHERE api_key_id = $1 AND key = $2",
+                )
+                .bind(key_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((hash, complaint_id, code)) = row else {
+                    return Ok(None);
+                };
+                if hash != request_hash {
+                    return Ok(Some(CreateOutcome::KeyReused));
+                }
+                let c = self.get_complaint(complaint_id).await?.ok_or_else(|| {
+                    StoreError::Corrupt("idempotency key points at a missing complaint".into())
+                })?;
+                Ok(Some(CreateOutcome::Replayed(c, code)))
+            }
+
+            async fn insert_complaint(
+                &self,
+                req: &CreateComplaint<'_>,
+            ) -> Result<Complaint, sqlx::Error> {
+                let c = req.complaint;
+                // Both databases keep microseconds: return exactly what a read gives.
+                let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
+                let mut tx = self.pool.begin().await?;
+                // The counter row is the first write: on SQLite it takes the write
+                // lock at once, on PostgreSQL it serialises allocations per year.
+                let (seq,): (i64,) = sqlx::query_as(
+                    "INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($1, $2, 1) \
+                     ON CONFLICT (prefix, year) DO UPDATE \
+                     SET last_value = tracking_counters.last_value + 1 \
+                     RETURNING last_value",
+                )
+                .bind(req.prefix.as_str())
+                .bind(req.year)
+                .fetch_one(&mut *tx)
+                .await?;
+                let tracking =
+                    crate::domain::TrackingNumber::new(req.prefix, req.year, seq).to_string();
+                let status = Status::Registered;
+                sqlx::query(
+                    "INSERT INTO complaints (id, tracking_number, kind, channel, status, \
+                     received_at, registered_at, updated_at, subject, subject_lower, body, category, \
+                     location, anonymous, confidential, reporter_name, reporter_id_number, \
+                     reporter_phone, reporter_email, reporter_address, lapor_tracking_id, \
+                     letter_number, letter_date, created_by, version, access_digest) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, \
+                     $15, $16, $17, $18, $19, $20, $21, $22, $23, 1, $24)",
+                )
+                .bind(req.id)
+                .bind(&tracking)
+                .bind(c.kind.as_str())
+                .bind(c.channel.as_str())
+                .bind(status.as_str())
+                .bind(c.received_at)
+                .bind(now)
+                .bind(&c.subject)
+                .bind(c.subject.to_lowercase())
+                .bind(&c.body)
+                .bind(&c.category)
+                .bind(&c.location)
+                .bind(c.anonymous)
+                .bind(c.confidential)
+                .bind(&c.reporter.name)
+                .bind(&c.reporter.id_number)
+                .bind(&c.reporter.phone)
+                .bind(&c.reporter.email)
+                .bind(&c.reporter.address)
+                .bind(&c.external_ref.lapor_tracking_id)
+                .bind(&c.external_ref.letter_number)
+                .bind(c.external_ref.letter_date)
+                .bind(req.actor.key_id)
+                .bind(req.access_digest)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({
+                    "tracking_number": tracking,
+                    "channel": c.channel.as_str(),
+                    "kind": c.kind.as_str(),
+                })
+                .to_string();
+                insert_event(&mut tx, req.id, now, "registered", req.actor, status, &detail)
+                    .await?;
+                if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id) {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys \
+                         (api_key_id, key, request_hash, complaint_id, access_code, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(key_id)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(req.id)
+                    .bind(req.access_code)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(Complaint {
+                    id: req.id,
+                    tracking_number: tracking,
+                    kind: c.kind,
+                    channel: c.channel,
+                    status,
+                    received_at: c.received_at,
+                    registered_at: now,
+                    updated_at: now,
+                    subject: c.subject.clone(),
+                    body: c.body.clone(),
+                    category: c.category.clone(),
+                    location: c.location.clone(),
+                    anonymous: c.anonymous,
+                    confidential: c.confidential,
+                    reporter: c.reporter.clone(),
+                    external_ref: c.external_ref.clone(),
+                    created_by: req.actor.key_id,
+                    version: 1,
+                })
+            }
+        }
+
+        async fn insert_event(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            complaint_id: Uuid,
+            at: DateTime<Utc>,
+            kind: &str,
+            actor: &Actor,
+            status: Status,
+            detail: &str,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query(INSERT_EVENT)
+                .bind(Uuid::now_v7())
+                .bind(complaint_id)
+                .bind(at)
+                .bind(kind)
+                .bind(actor.key_id)
+                .bind(&actor.name)
+                .bind(actor.role.as_str())
+                .bind(status.as_str())
+                .bind(detail)
+                .execute(&mut **tx)
+                .await?;
+            Ok(())
+        }
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> &'static str {
+                Self::BACKEND
+            }
+
+            async fn migrate(&self) -> Result<(), StoreError> {
+                Self::MIGRATOR.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_complaint(
+                &self,
+                req: CreateComplaint<'_>,
+            ) -> Result<CreateOutcome, StoreError> {
+                if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id) {
+                    if let Some(done) = self.lookup_idempotent(key_id, key, hash).await? {
+                        return Ok(done);
+                    }
+                }
+                match self.insert_complaint(&req).await {
+                    Ok(c) => Ok(CreateOutcome::Created(c, req.access_code.to_string())),
+                    // A concurrent request with the same idempotency key won the race.
+                    Err(e) if is_unique_violation(&e) && req.idempotency.is_some() => {
+                        let (Some((key, hash)), Some(key_id)) =
+                            (req.idempotency, req.actor.key_id)
+                        else {
+                            return Err(e.into());
+                        };
+                        match self.lookup_idempotent(key_id, key, hash).await? {
+                            Some(done) => Ok(done),
+                            None => Err(e.into()),
+                        }
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError> {
+                let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1");
+                let row: Option<ComplaintRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+            }
+
+            async fn find_by_tracking_number(
+                &self,
+                tracking_number: &str,
+            ) -> Result<Option<(Complaint, String)>, StoreError> {
+                let sql = format!(
+                    "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE tracking_number = $1"
+                );
+                let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+                    .bind(tracking_number)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(ComplaintRow::into_complaint).transpose()
+            }
+
+            async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError> {
+                let mut b = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
+                ));
+                if let Some(s) = q.status {
+                    b.push(" AND status = ").push_bind(s.as_str());
+                }
+                if let Some(c) = q.channel {
+                    b.push(" AND channel = ").push_bind(c.as_str());
+                }
+                if let Some(k) = q.kind {
+                    b.push(" AND kind = ").push_bind(k.as_str());
+                }
+                if let Some(from) = q.received_from {
+                    b.push(" AND received_at >= ").push_bind(from);
+                }
+                if let Some(to) = q.received_to {
+                    b.push(" AND received_at < ").push_bind(to);
+                }
+                if let Some(text) = &q.subject_contains {
+                    b.push(" AND subject_lower LIKE ")
+                        .push_bind(like_contains(text))
+                        .push(" ESCAPE '\\'");
+                }
+                if let Some(key) = q.created_by {
+                    b.push(" AND created_by = ").push_bind(key);
+                }
+                if let Some(cur) = q.after {
+                    b.push(" AND (received_at < ")
+                        .push_bind(cur.received_at)
+                        .push(" OR (received_at = ")
+                        .push_bind(cur.received_at)
+                        .push(" AND id < ")
+                        .push_bind(cur.id)
+                        .push("))");
+                }
+                b.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+                    .push_bind(i64::from(q.limit));
+                let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|r| r.into_complaint().map(|(c, _)| c))
+                    .collect()
+            }
+
+            async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, \
+                     status, detail FROM complaint_events WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(complaint_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status",
+                )
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn add_attachment(
+                &self,
+                a: &Attachment,
+                actor: &Actor,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.pool.begin().await?;
+                // Bump the version first: takes the write lock and tells us the status.
+                let status: Option<(String,)> = sqlx::query_as(
+                    "UPDATE complaints SET version = version + 1, updated_at = $2 \
+                     WHERE id = $1 RETURNING status",
+                )
+                .bind(a.complaint_id)
+                .bind(a.created_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((status,)) = status else {
+                    return Err(StoreError::Database(sqlx::Error::RowNotFound));
+                };
+                let status = Status::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown status `{status}`")))?;
+                sqlx::query(
+                    "INSERT INTO attachments (id, complaint_id, file_name, content_type, \
+                     size_bytes, sha256, created_at, created_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(a.id)
+                .bind(a.complaint_id)
+                .bind(&a.file_name)
+                .bind(&a.content_type)
+                .bind(a.size_bytes)
+                .bind(&a.sha256)
+                .bind(a.created_at)
+                .bind(a.created_by)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({
+                    "attachment_id": a.id,
+                    "size_bytes": a.size_bytes,
+                    "sha256": a.sha256,
+                    "content_type": a.content_type,
+                })
+                .to_string();
+                insert_event(
+                    &mut tx,
+                    a.complaint_id,
+                    a.created_at,
+                    "attachment_added",
+                    actor,
+                    status,
+                    &detail,
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_attachments(
+                &self,
+                complaint_id: Uuid,
+            ) -> Result<Vec<Attachment>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
+                     created_at, created_by FROM attachments WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(complaint_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn get_attachment(
+                &self,
+                complaint_id: Uuid,
+                id: Uuid,
+            ) -> Result<Option<Attachment>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
+                     created_at, created_by FROM attachments WHERE complaint_id = $1 AND id = $2",
+                )
+                .bind(complaint_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO api_keys (id, name, role, hint, digest, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(key.id)
+                .bind(&key.name)
+                .bind(key.role.as_str())
+                .bind(&key.hint)
+                .bind(digest)
+                .bind(key.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as(
+                    "SELECT id, name, role, hint, created_at, revoked_at FROM api_keys ORDER BY id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map(ApiKeyRow::into_key).collect()
+            }
+
+            async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+                let r = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+                Ok(r.rows_affected() == 1)
+            }
+
+            async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(
+                    "SELECT id, name, role, hint, created_at, revoked_at FROM api_keys \
+                     WHERE digest = $1 AND revoked_at IS NULL",
+                )
+                .bind(digest)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(ApiKeyRow::into_key).transpose()
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

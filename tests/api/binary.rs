@@ -1,0 +1,296 @@
+//! Tests of the `aduan` binary itself: the CLI, start-up validation, and the
+//! promise that personal data never reaches the logs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::helpers::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_aduan");
+
+fn aduan(dir: &TempDir, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/aduan.db", dir.0.display()),
+        )
+        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+        .current_dir(&dir.0)
+        .output()
+        .expect("run aduan")
+}
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn apikey_create_list_revoke() {
+    let dir = TempDir::new();
+    let out = aduan(
+        &dir,
+        &[
+            "apikey",
+            "create",
+            "--name",
+            "Portal Pemprov",
+            "--role",
+            "integration",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let key = text.lines().last().unwrap().to_string();
+    assert!(
+        key.starts_with("adn_") && !key.contains(' '),
+        "last line is the key alone: {text}"
+    );
+    let id = text.split_whitespace().nth(3).unwrap().to_string();
+
+    let list = stdout(&aduan(&dir, &["apikey", "list"]));
+    assert!(list.contains("Portal Pemprov") && list.contains(&id) && list.contains("integration"));
+    assert!(!list.contains(&key), "the key is never shown again");
+
+    let bad = aduan(
+        &dir,
+        &["apikey", "create", "--name", "x", "--role", "superuser"],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown role"));
+
+    assert!(aduan(&dir, &["apikey", "revoke", &id]).status.success());
+    assert!(
+        !aduan(&dir, &["apikey", "revoke", &id]).status.success(),
+        "second revoke reports no live key"
+    );
+    let list = stdout(&aduan(&dir, &["apikey", "list"]));
+    let row = list.lines().find(|l| l.contains(&id)).unwrap();
+    assert_eq!(
+        row.matches("UTC").count(),
+        2,
+        "created and revoked times: {row}"
+    );
+    assert!(aduan(&dir, &["migrate"]).status.success());
+}
+
+#[test]
+fn openapi_subcommand_prints_the_committed_document() {
+    let dir = TempDir::new();
+    let out = aduan(&dir, &["openapi"]);
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap();
+    assert_eq!(stdout(&out), committed);
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_it() {
+    let dir = TempDir::new();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+        .env("ADUAN_OFFICE_TIMEZONE", "Mars/Olympus")
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ADUAN_OFFICE_TIMEZONE") && err.contains("Mars/Olympus"),
+        "{err}"
+    );
+}
+
+/// Posts complaints full of marker personal data to a real `aduan serve` at
+/// debug level, in both log formats, and searches the captured output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_never_reaches_the_logs() {
+    for format in ["json", "text"] {
+        let lines = run_server_and_post_markers(format).await;
+        let all = lines.join("\n");
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.contains("request completed"))
+                .count()
+                >= 8,
+            "the request log was captured ({format}):\n{all}"
+        );
+        for marker in [
+            "Zakharia",
+            "Penandarahasia",
+            "5371019999999999",
+            "081299988877",
+            "penanda.rahasia",
+            "Jl. Kenari Penanda",
+            "KODEAKSES",
+            "Bearer",
+            "adn_",
+        ] {
+            assert!(
+                !all.contains(marker),
+                "log ({format}) contains {marker}:\n{all}"
+            );
+        }
+    }
+}
+
+async fn run_server_and_post_markers(format: &str) -> Vec<String> {
+    let dir = TempDir::new();
+    let key = stdout(&aduan(
+        &dir,
+        &["apikey", "create", "--name", "reception", "--role", "admin"],
+    ))
+    .lines()
+    .last()
+    .unwrap()
+    .to_string();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/aduan.db", dir.0.display()),
+        )
+        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+        .env("ADUAN_LISTEN", "127.0.0.1:0")
+        .env("ADUAN_LOG", "debug")
+        .env("ADUAN_LOG_FORMAT", format)
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stream).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(l);
+            }
+        });
+    }
+    let started = Instant::now();
+    let port = loop {
+        let found = lines
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.contains("listening"))
+            .map(|l| {
+                if let Ok(v) = serde_json::from_str::<Value>(l) {
+                    v["port"].as_u64().unwrap()
+                } else {
+                    l.split("port=")
+                        .nth(1)
+                        .unwrap()
+                        .split_whitespace()
+                        .next()
+                        .unwrap()
+                        .parse()
+                        .unwrap()
+                }
+            });
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start: {:?}",
+            lines.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let reporter = json!({"name": "Zakharia Penandarahasia", "id_number": "5371019999999999",
+        "phone": "081299988877", "email": "penanda.rahasia@example.id", "address": "Jl. Kenari Penanda 77"});
+    let mut codes = vec![];
+    for channel in ["face_to_face", "letter", "email", "lapor", "suggestion_box"] {
+        let body = json!({"channel": channel, "subject": "Aduan Zakharia Penandarahasia",
+            "body": "Saya Zakharia, NIK 5371019999999999, HP 081299988877", "reporter": reporter});
+        let r = client
+            .post(format!("{base}/api/v1/complaints"))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        codes.push((
+            v["tracking_number"].as_str().unwrap().to_string(),
+            v["access_code"].as_str().unwrap().to_string(),
+        ));
+    }
+    // refused input that echoes personal data must not be logged either
+    let bad = json!({"channel": "email", "subject": "Zakharia", "body": "x",
+        "reporter": {"name": "Zakharia Penandarahasia", "email": "penanda.rahasia@", "phone": "081299988877x"}});
+    let r = client
+        .post(format!("{base}/api/v1/complaints"))
+        .bearer_auth(&key)
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = client
+        .get(format!(
+            "{base}/api/v1/complaints?q=Zakharia%20Penandarahasia"
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (tn, code) = &codes[0];
+    let r = client
+        .get(format!("{base}/api/v1/public/complaints/{tn}?code={code}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = client
+        .get(format!(
+            "{base}/api/v1/public/complaints/{tn}?code=KODEAKSES"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // the access codes handed out are secrets too
+    let secrets: Vec<String> = codes.iter().map(|(_, c)| c.clone()).collect();
+
+    // graceful shutdown on SIGTERM
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lines = lines.lock().unwrap().clone();
+    let all = lines.join("\n");
+    for s in &secrets {
+        assert!(!all.contains(s.as_str()), "access code in the log");
+    }
+    assert!(all.contains("stopped"), "shutdown was logged: {all}");
+    lines
+}

@@ -1,0 +1,13 @@
+//! Integration tests over HTTP against a real server and real databases.
+//! Each test runs on SQLite and on PostgreSQL (see helpers::both_backends).
+
+mod helpers;
+
+mod attachments;
+mod auth;
+mod binary;
+mod complaints;
+mod errors;
+mod ops;
+mod public;
+mod store_conformance;

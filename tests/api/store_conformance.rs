@@ -1,0 +1,355 @@
+//! The store conformance suite: the same behaviour asserted directly on the
+//! `Store` interface, for SQLite and PostgreSQL.
+
+use aduan::domain::{Channel, ComplaintInput, NewComplaint, Role, Status, TrackingPrefix};
+use aduan::store::{
+    Actor, Attachment, CreateComplaint, CreateOutcome, Cursor, DynStore, ListQuery,
+};
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+both_backends!(
+    tracking_numbers_restart_each_year_and_per_prefix,
+    a_failed_registration_leaves_no_trace_and_burns_no_number,
+    idempotent_create_replays_or_refuses,
+    keyset_pages_are_complete_with_ties,
+    attachments_bump_the_version_and_write_an_event,
+    api_keys_are_found_by_digest_until_revoked,
+    counts_by_status,
+);
+
+fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
+    NewComplaint::parse(
+        ComplaintInput {
+            channel: Some("api".into()),
+            subject: Some(subject.into()),
+            body: Some("isi".into()),
+            received_at: Some(received_at.to_rfc3339()),
+            ..Default::default()
+        },
+        Utc::now(),
+    )
+    .unwrap()
+}
+
+async fn create(
+    store: &DynStore,
+    c: &NewComplaint,
+    prefix: &str,
+    year: i32,
+    actor: &Actor,
+    idem: Option<(&str, &str)>,
+) -> CreateOutcome {
+    store
+        .create_complaint(CreateComplaint {
+            id: Uuid::now_v7(),
+            complaint: c,
+            access_code: "AAAA-BBBB-CCCC-DDDD",
+            access_digest: "digest",
+            prefix: &TrackingPrefix::parse(prefix).unwrap(),
+            year,
+            now: Utc::now(),
+            actor,
+            idempotency: idem,
+        })
+        .await
+        .unwrap()
+}
+
+fn created(o: CreateOutcome) -> aduan::store::Complaint {
+    match o {
+        CreateOutcome::Created(c, _) => c,
+        other => panic!("expected Created, got {other:?}"),
+    }
+}
+
+async fn tracking_numbers_restart_each_year_and_per_prefix(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let c = complaint("a", Utc::now());
+    let cli = Actor::cli();
+    let mut got = vec![];
+    for (prefix, year) in [
+        ("ADU", 2025),
+        ("ADU", 2025),
+        ("ADU", 2026),
+        ("DINSOS", 2026),
+        ("ADU", 2025),
+    ] {
+        got.push(created(create(&store, &c, prefix, year, &cli, None).await).tracking_number);
+    }
+    assert_eq!(
+        got,
+        [
+            "ADU-2025-000001",
+            "ADU-2025-000002",
+            "ADU-2026-000001",
+            "DINSOS-2026-000001",
+            "ADU-2025-000003"
+        ]
+    );
+    let found = store
+        .find_by_tracking_number("ADU-2025-000002")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.1, "digest");
+    assert!(
+        store
+            .find_by_tracking_number("ADU-2025-000009")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    // an actor whose key does not exist violates a foreign key mid-transaction
+    let ghost = Actor {
+        key_id: Some(Uuid::now_v7()),
+        name: "ghost".into(),
+        role: Role::Reception,
+    };
+    let c = complaint("a", Utc::now());
+    let r = store
+        .create_complaint(CreateComplaint {
+            id: Uuid::now_v7(),
+            complaint: &c,
+            access_code: "x",
+            access_digest: "d",
+            prefix: &TrackingPrefix::parse("ADU").unwrap(),
+            year: 2026,
+            now: Utc::now(),
+            actor: &ghost,
+            idempotency: None,
+        })
+        .await;
+    assert!(r.is_err());
+    assert!(
+        store
+            .list_complaints(&ListQuery {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let next = created(create(&store, &c, "ADU", 2026, &Actor::cli(), None).await);
+    assert_eq!(
+        next.tracking_number, "ADU-2026-000001",
+        "the rolled-back number is not burnt"
+    );
+    let events = store.timeline(next.id).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        (events[0].kind.as_str(), events[0].status.as_str()),
+        ("registered", "registered")
+    );
+}
+
+async fn idempotent_create_replays_or_refuses(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let (_, key_id) = create_key(&store, Role::Integration, "portal").await;
+    let actor = Actor {
+        key_id: Some(key_id),
+        name: "portal".into(),
+        role: Role::Integration,
+    };
+    let c = complaint("a", Utc::now());
+    let first = created(create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h1"))).await);
+    match create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h1"))).await {
+        CreateOutcome::Replayed(again, code) => {
+            assert_eq!(again, first);
+            assert_eq!(code, "AAAA-BBBB-CCCC-DDDD");
+        }
+        other => panic!("expected replay, got {other:?}"),
+    }
+    assert!(matches!(
+        create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h2"))).await,
+        CreateOutcome::KeyReused
+    ));
+    let all = store
+        .list_complaints(&ListQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+async fn keyset_pages_are_complete_with_ties(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let t0 = DateTime::parse_from_rfc3339("2026-03-02T08:00:00.123456+08:00")
+        .unwrap()
+        .with_timezone(&Utc);
+    let cli = Actor::cli();
+    let mut ids = vec![];
+    for i in 0..25 {
+        // five complaints share each instant; sub-second precision must survive
+        let c = complaint(&format!("s{i}"), t0 + Duration::microseconds(i / 5));
+        ids.push(created(create(&store, &c, "ADU", 2026, &cli, None).await).id);
+    }
+    let mut seen = vec![];
+    let mut after: Option<Cursor> = None;
+    loop {
+        let page = store
+            .list_complaints(&ListQuery {
+                limit: 4,
+                after,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        let last = page.last().unwrap();
+        after = Some(Cursor {
+            received_at: last.received_at,
+            id: last.id,
+        });
+        seen.extend(page.into_iter().map(|c| (c.received_at, c.id)));
+    }
+    assert_eq!(seen.len(), 25);
+    let mut expected = seen.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, expected);
+    let mut got_ids: Vec<Uuid> = seen.iter().map(|s| s.1).collect();
+    got_ids.sort();
+    assert_eq!(got_ids, {
+        let mut i = ids.clone();
+        i.sort();
+        i
+    });
+    ids.sort();
+    let first = store.get_complaint(ids[0]).await.unwrap().unwrap();
+    assert_eq!(first.received_at, t0, "microseconds survive the round trip");
+    let narrowed = store
+        .list_complaints(&ListQuery {
+            limit: 100,
+            channel: Some(Channel::Api),
+            status: Some(Status::Registered),
+            received_from: Some(t0 + Duration::microseconds(4)),
+            subject_contains: Some("S2".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let mut subjects: Vec<String> = narrowed.into_iter().map(|c| c.subject).collect();
+    subjects.sort();
+    assert_eq!(subjects, ["s20", "s21", "s22", "s23", "s24"]);
+}
+
+async fn attachments_bump_the_version_and_write_an_event(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = created(create(&store, &complaint("a", Utc::now()), "ADU", 2026, &cli, None).await);
+    let a = Attachment {
+        id: Uuid::now_v7(),
+        complaint_id: c.id,
+        file_name: "surat.pdf".into(),
+        content_type: "application/pdf".into(),
+        size_bytes: 10,
+        sha256: "ab".repeat(32),
+        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+        created_by: None,
+    };
+    store.add_attachment(&a, &cli).await.unwrap();
+    assert_eq!(store.get_complaint(c.id).await.unwrap().unwrap().version, 2);
+    assert_eq!(store.list_attachments(c.id).await.unwrap(), vec![a.clone()]);
+    assert_eq!(
+        store.get_attachment(c.id, a.id).await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.get_attachment(Uuid::now_v7(), a.id).await.unwrap(),
+        None
+    );
+    let kinds: Vec<String> = store
+        .timeline(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["registered", "attachment_added"]);
+
+    let orphan = Attachment {
+        id: Uuid::now_v7(),
+        complaint_id: Uuid::now_v7(),
+        ..a
+    };
+    assert!(store.add_attachment(&orphan, &cli).await.is_err());
+    assert!(
+        store
+            .timeline(orphan.complaint_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn api_keys_are_found_by_digest_until_revoked(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let (token, id) = create_key(&store, Role::Liaison, "liaison").await;
+    let found = store
+        .find_api_key(&aduan::api::auth::token_digest(&token))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, found.role, found.name.as_str()),
+        (id, Role::Liaison, "liaison")
+    );
+    assert!(store.find_api_key("nope").await.unwrap().is_none());
+    assert!(store.revoke_api_key(id, Utc::now()).await.unwrap());
+    assert!(!store.revoke_api_key(id, Utc::now()).await.unwrap());
+    assert!(
+        store
+            .find_api_key(&aduan::api::auth::token_digest(&token))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let keys = store.list_api_keys().await.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(keys[0].revoked_at.is_some());
+}
+
+async fn counts_by_status(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    assert!(store.count_by_status().await.unwrap().is_empty());
+    for _ in 0..3 {
+        create(
+            &store,
+            &complaint("a", Utc::now()),
+            "ADU",
+            2026,
+            &Actor::cli(),
+            None,
+        )
+        .await;
+    }
+    assert_eq!(
+        store.count_by_status().await.unwrap(),
+        vec![("registered".to_string(), 3)]
+    );
+}
