@@ -262,7 +262,7 @@ impl Settings {
         )?;
         let public_rate_limit_per_minute =
             number("ADUAN_PUBLIC_RATE_LIMIT", 30, 1, 100_000)? as u32;
-        let db_max_connections = number("ADUAN_DB_MAX_CONNECTIONS", 16, 1, 1000)? as u32;
+        let db_max_connections = number("ADUAN_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
 
         Ok(Settings {
             database_url,

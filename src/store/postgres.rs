@@ -5,6 +5,8 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres};
 
+use crate::domain::TrackingNumber;
+
 pub struct PgStore {
     pool: PgPool,
 }
@@ -23,6 +25,71 @@ impl PgStore {
             .connect(url)
             .await?;
         Ok(PgStore { pool })
+    }
+
+    /// PostgreSQL takes row locks itself; no process-wide writer queue.
+    async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        None
+    }
+}
+
+impl PgStore {
+    /// Registers a complaint in ONE statement (one round trip, atomic): the
+    /// per-year counter, the row, the `registered` event and the idempotency
+    /// record. The counter row is locked only for this statement and its
+    /// commit (docs/adr/0002). The number's format matches
+    /// `TrackingNumber::new`; the conformance suite reads it back.
+    async fn insert_complaint(
+        &self,
+        req: &crate::store::CreateComplaint<'_>,
+    ) -> Result<crate::store::Complaint, sqlx::Error> {
+        use crate::store::sql::{
+            NEW_COMPLAINT_COLUMNS, bind_new_complaint, registered_complaint, registered_detail,
+        };
+        let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
+        let sql = format!(
+            "WITH n AS (
+                 INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($2, $25, 1)
+                 ON CONFLICT (prefix, year) DO UPDATE SET last_value = tracking_counters.last_value + 1
+                 RETURNING last_value),
+             c AS (
+                 INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS})
+                 SELECT $1, $2 || '-' || $25::text || '-' ||
+                        CASE WHEN n.last_value < 1000000 THEN lpad(n.last_value::text, 6, '0')
+                             ELSE n.last_value::text END,
+                        $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                        $18, $19, $20, $21, $22, $23, 1, $24
+                 FROM n
+                 RETURNING id),
+             e AS (
+                 INSERT INTO complaint_events
+                     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail)
+                 SELECT $26, c.id, $7, 'registered', $23, $27, $28, $5, $29 FROM c),
+             i AS (
+                 INSERT INTO idempotency_keys
+                     (api_key_id, key, request_hash, complaint_id, access_code, created_at)
+                 SELECT $23, $30, $31, c.id, $32, $7 FROM c
+                 WHERE $30::text IS NOT NULL AND $23::uuid IS NOT NULL)
+             SELECT last_value FROM n"
+        );
+        let (key, hash) = match (req.idempotency, req.actor.key_id) {
+            (Some((k, h)), Some(_)) => (Some(k), Some(h)),
+            _ => (None, None),
+        };
+        let (seq,): (i64,) =
+            bind_new_complaint!(sqlx::query_as(&sql), req, req.prefix.as_str(), now)
+                .bind(req.year)
+                .bind(uuid::Uuid::now_v7())
+                .bind(&req.actor.name)
+                .bind(req.actor.role.as_str())
+                .bind(registered_detail(req))
+                .bind(key)
+                .bind(hash)
+                .bind(req.access_code)
+                .fetch_one(&self.pool)
+                .await?;
+        let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
+        Ok(registered_complaint(req, number, now))
     }
 }
 

@@ -2,7 +2,8 @@
 //! SQLite (where sqlx maps `$N` to the N-th argument), and the column types
 //! are chosen so that the same `FromRow` structs decode on both. The
 //! `sql_store!` macro expands the one implementation for each pool type, so
-//! there is exactly one copy of every query to review.
+//! there is exactly one copy of every query to review. Each backend module
+//! supplies the little that differs: `stamp_tracking_number` and `lock_writes`.
 
 pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, status, \
      received_at, registered_at, updated_at, subject, body, category, location, anonymous, \
@@ -28,8 +29,93 @@ pub(crate) fn like_contains(s: &str) -> String {
     out
 }
 
+use chrono::{DateTime, Utc};
+
+use crate::store::{Complaint, CreateComplaint};
+
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// The columns a new complaint is inserted with; values bound by
+/// `bind_new_complaint!` as `$1`..`$24` (`$2` is the backend's choice: the
+/// placeholder number on SQLite, the prefix on PostgreSQL).
+pub(crate) const NEW_COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, status, \
+     received_at, registered_at, updated_at, subject, subject_lower, body, category, \
+     location, anonymous, confidential, reporter_name, reporter_id_number, \
+     reporter_phone, reporter_email, reporter_address, lapor_tracking_id, \
+     letter_number, letter_date, created_by, version, access_digest";
+
+/// Binds `$1`..`$24` of a new complaint (see `NEW_COMPLAINT_COLUMNS`).
+macro_rules! bind_new_complaint {
+    ($q:expr, $req:expr, $second:expr, $now:expr) => {{
+        let c = $req.complaint;
+        $q.bind($req.id)
+            .bind($second)
+            .bind(c.kind.as_str())
+            .bind(c.channel.as_str())
+            .bind(crate::domain::Status::Registered.as_str())
+            .bind(c.received_at)
+            .bind($now)
+            .bind(&c.subject)
+            .bind(c.subject.to_lowercase())
+            .bind(&c.body)
+            .bind(&c.category)
+            .bind(&c.location)
+            .bind(c.anonymous)
+            .bind(c.confidential)
+            .bind(&c.reporter.name)
+            .bind(&c.reporter.id_number)
+            .bind(&c.reporter.phone)
+            .bind(&c.reporter.email)
+            .bind(&c.reporter.address)
+            .bind(&c.external_ref.lapor_tracking_id)
+            .bind(&c.external_ref.letter_number)
+            .bind(c.external_ref.letter_date)
+            .bind($req.actor.key_id)
+            .bind($req.access_digest)
+    }};
+}
+pub(crate) use bind_new_complaint;
+
+/// The `registered` event's detail (no personal data).
+pub(crate) fn registered_detail(req: &CreateComplaint<'_>) -> String {
+    let c = req.complaint;
+    serde_json::json!({
+        "channel": c.channel.as_str(),
+        "kind": c.kind.as_str(),
+        "received_at": c.received_at,
+    })
+    .to_string()
+}
+
+/// The complaint as stored by a registration (what a read returns).
+pub(crate) fn registered_complaint(
+    req: &CreateComplaint<'_>,
+    tracking_number: String,
+    now: DateTime<Utc>,
+) -> Complaint {
+    let c = req.complaint;
+    Complaint {
+        id: req.id,
+        tracking_number,
+        kind: c.kind,
+        channel: c.channel,
+        status: crate::domain::Status::Registered,
+        received_at: c.received_at,
+        registered_at: now,
+        updated_at: now,
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        category: c.category.clone(),
+        location: c.location.clone(),
+        anonymous: c.anonymous,
+        confidential: c.confidential,
+        reporter: c.reporter.clone(),
+        external_ref: c.external_ref.clone(),
+        created_by: req.actor.key_id,
+        version: 1,
+    }
 }
 
 macro_rules! sql_store {
@@ -73,110 +159,6 @@ macro_rules! sql_store {
                     StoreError::Corrupt("idempotency key points at a missing complaint".into())
                 })?;
                 Ok(Some(CreateOutcome::Replayed(c, code)))
-            }
-
-            async fn insert_complaint(
-                &self,
-                req: &CreateComplaint<'_>,
-            ) -> Result<Complaint, sqlx::Error> {
-                let c = req.complaint;
-                // Both databases keep microseconds: return exactly what a read gives.
-                let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
-                let mut tx = self.pool.begin().await?;
-                // The counter row is the first write: on SQLite it takes the write
-                // lock at once, on PostgreSQL it serialises allocations per year.
-                let (seq,): (i64,) = sqlx::query_as(
-                    "INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($1, $2, 1) \
-                     ON CONFLICT (prefix, year) DO UPDATE \
-                     SET last_value = tracking_counters.last_value + 1 \
-                     RETURNING last_value",
-                )
-                .bind(req.prefix.as_str())
-                .bind(req.year)
-                .fetch_one(&mut *tx)
-                .await?;
-                let tracking =
-                    crate::domain::TrackingNumber::new(req.prefix, req.year, seq).to_string();
-                let status = Status::Registered;
-                sqlx::query(
-                    "INSERT INTO complaints (id, tracking_number, kind, channel, status, \
-                     received_at, registered_at, updated_at, subject, subject_lower, body, category, \
-                     location, anonymous, confidential, reporter_name, reporter_id_number, \
-                     reporter_phone, reporter_email, reporter_address, lapor_tracking_id, \
-                     letter_number, letter_date, created_by, version, access_digest) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, \
-                     $15, $16, $17, $18, $19, $20, $21, $22, $23, 1, $24)",
-                )
-                .bind(req.id)
-                .bind(&tracking)
-                .bind(c.kind.as_str())
-                .bind(c.channel.as_str())
-                .bind(status.as_str())
-                .bind(c.received_at)
-                .bind(now)
-                .bind(&c.subject)
-                .bind(c.subject.to_lowercase())
-                .bind(&c.body)
-                .bind(&c.category)
-                .bind(&c.location)
-                .bind(c.anonymous)
-                .bind(c.confidential)
-                .bind(&c.reporter.name)
-                .bind(&c.reporter.id_number)
-                .bind(&c.reporter.phone)
-                .bind(&c.reporter.email)
-                .bind(&c.reporter.address)
-                .bind(&c.external_ref.lapor_tracking_id)
-                .bind(&c.external_ref.letter_number)
-                .bind(c.external_ref.letter_date)
-                .bind(req.actor.key_id)
-                .bind(req.access_digest)
-                .execute(&mut *tx)
-                .await?;
-                let detail = serde_json::json!({
-                    "tracking_number": tracking,
-                    "channel": c.channel.as_str(),
-                    "kind": c.kind.as_str(),
-                })
-                .to_string();
-                insert_event(&mut tx, req.id, now, "registered", req.actor, status, &detail)
-                    .await?;
-                if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id) {
-                    sqlx::query(
-                        "INSERT INTO idempotency_keys \
-                         (api_key_id, key, request_hash, complaint_id, access_code, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(key_id)
-                    .bind(key)
-                    .bind(hash)
-                    .bind(req.id)
-                    .bind(req.access_code)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                tx.commit().await?;
-                Ok(Complaint {
-                    id: req.id,
-                    tracking_number: tracking,
-                    kind: c.kind,
-                    channel: c.channel,
-                    status,
-                    received_at: c.received_at,
-                    registered_at: now,
-                    updated_at: now,
-                    subject: c.subject.clone(),
-                    body: c.body.clone(),
-                    category: c.category.clone(),
-                    location: c.location.clone(),
-                    anonymous: c.anonymous,
-                    confidential: c.confidential,
-                    reporter: c.reporter.clone(),
-                    external_ref: c.external_ref.clone(),
-                    created_by: req.actor.key_id,
-                    version: 1,
-                })
             }
         }
 
@@ -335,6 +317,7 @@ macro_rules! sql_store {
                 a: &Attachment,
                 actor: &Actor,
             ) -> Result<(), StoreError> {
+                let _writer = self.lock_writes().await;
                 let mut tx = self.pool.begin().await?;
                 // Bump the version first: takes the write lock and tells us the status.
                 let status: Option<(String,)> = sqlx::query_as(

@@ -6,8 +6,14 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
+use crate::domain::TrackingNumber;
+
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer at a time. Queueing writers here (FIFO, no
+    /// polling) instead of in SQLite's busy handler (sleep and retry) keeps
+    /// the tail latency of concurrent registrations low.
+    writer: tokio::sync::Mutex<()>,
 }
 
 impl SqliteStore {
@@ -34,7 +40,82 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        Some(self.writer.lock().await)
+    }
+}
+
+impl SqliteStore {
+    /// Registers a complaint: row, `registered` event, idempotency record and
+    /// tracking number in one transaction, writers queued in-process.
+    async fn insert_complaint(
+        &self,
+        req: &crate::store::CreateComplaint<'_>,
+    ) -> Result<crate::store::Complaint, sqlx::Error> {
+        use crate::store::sql::{
+            NEW_COMPLAINT_COLUMNS, bind_new_complaint, registered_complaint, registered_detail,
+        };
+        // Both databases keep microseconds: return exactly what a read gives.
+        let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let sql = format!(
+            "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
+             $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+             $23, 1, $24)"
+        );
+        let placeholder = format!("pending:{}", req.id);
+        bind_new_complaint!(sqlx::query(&sql), req, &placeholder, now)
+            .execute(&mut *tx)
+            .await?;
+        insert_event(
+            &mut tx,
+            req.id,
+            now,
+            "registered",
+            req.actor,
+            crate::domain::Status::Registered,
+            &registered_detail(req),
+        )
+        .await?;
+        if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id) {
+            sqlx::query(
+                "INSERT INTO idempotency_keys \
+                 (api_key_id, key, request_hash, complaint_id, access_code, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(key_id)
+            .bind(key)
+            .bind(hash)
+            .bind(req.id)
+            .bind(req.access_code)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (seq,): (i64,) = sqlx::query_as(
+            "INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($1, $2, 1) \
+             ON CONFLICT (prefix, year) DO UPDATE SET last_value = tracking_counters.last_value + 1 \
+             RETURNING last_value",
+        )
+        .bind(req.prefix.as_str())
+        .bind(req.year)
+        .fetch_one(&mut *tx)
+        .await?;
+        let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
+        sqlx::query("UPDATE complaints SET tracking_number = $1 WHERE id = $2")
+            .bind(&number)
+            .bind(req.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(registered_complaint(req, number, now))
     }
 }
 

@@ -332,7 +332,7 @@ async fn timeline_records_registration_with_the_actor(b: Backend) {
         items[0]["actor"],
         json!({"name": "Loket depan", "role": "reception"})
     );
-    assert_eq!(items[0]["detail"]["tracking_number"], v["tracking_number"]);
+    assert_eq!(items[0]["detail"]["channel"], "letter");
     let _ = key_id;
 }
 
