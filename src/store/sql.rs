@@ -278,13 +278,13 @@ macro_rules! sql_store {
                     b.push(" AND created_by = ").push_bind(key);
                 }
                 if let Some(cur) = q.after {
-                    b.push(" AND (received_at < ")
+                    // A row-value comparison: both databases seek the
+                    // (received_at, id) index to it (an OR form would scan).
+                    b.push(" AND (received_at, id) < (")
                         .push_bind(cur.received_at)
-                        .push(" OR (received_at = ")
-                        .push_bind(cur.received_at)
-                        .push(" AND id < ")
+                        .push(", ")
                         .push_bind(cur.id)
-                        .push("))");
+                        .push(")");
                 }
                 b.push(" ORDER BY received_at DESC, id DESC LIMIT ")
                     .push_bind(i64::from(q.limit));

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Loads one million complaints into a throwaway PostgreSQL (schema from the
+# real migrations) and times the queries the API runs at that size, with
+# EXPLAIN ANALYZE: first page, a deep keyset page, filtered pages, subject
+# search, lookup by tracking number, the metrics count.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+cargo build --release --locked -q
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+WORK=$(mktemp -d /tmp/aduan-million.XXXXXX)
+AS_PG=""
+if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; AS_PG="runuser -u postgres --"; fi
+PORT=$(( 20000 + RANDOM % 30000 ))
+$AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+$AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$WORK" start >/dev/null
+trap '$AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data target/release/aduan migrate >/dev/null
+PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
+
+echo "loading $N complaints…"
+start=$(date +%s)
+"${PSQL[@]}" <<SQL
+INSERT INTO complaints (id, tracking_number, kind, channel, status, received_at, registered_at,
+  updated_at, subject, subject_lower, body, anonymous, confidential, version, access_digest)
+SELECT gen_random_uuid(), 'ADU-2026-' || lpad(g::text, 7, '0'),
+  (ARRAY['complaint','aspiration','information_request'])[1 + g % 3],
+  (ARRAY['face_to_face','suggestion_box','letter','email','lapor','api','other'])[1 + g % 7],
+  (ARRAY['registered','with_head','disposed','in_progress','answered','closed'])[1 + g % 6],
+  timestamptz '2024-01-01' + (g * interval '47 seconds'),
+  timestamptz '2024-01-01' + (g * interval '47 seconds'),
+  timestamptz '2024-01-01' + (g * interval '47 seconds'),
+  'Pengaduan nomor ' || g || (CASE WHEN g % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END),
+  lower('Pengaduan nomor ' || g || (CASE WHEN g % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END)),
+  'isi', false, false, 1, 'x'
+FROM generate_series(1, $N) g;
+ANALYZE complaints;
+SQL
+echo "loaded in $(( $(date +%s) - start )) s"
+
+cols="id, tracking_number, kind, channel, status, received_at, registered_at, updated_at, subject, body, category, location, anonymous, confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, access_digest"
+mid=$("${PSQL[@]}" -At -c "SELECT received_at || '|' || id FROM complaints ORDER BY received_at DESC, id DESC OFFSET $((N / 2)) LIMIT 1")
+t=${mid%%|*}; i=${mid##*|}
+explain() {
+  local label=$1 sql=$2
+  local out
+  out=$("${PSQL[@]}" -At -c "EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) $sql")
+  printf '| %s | %s | %s |\n' "$label" "$(echo "$out" | grep -m1 -oE '(Index Only Scan|Index Scan|Bitmap Heap Scan|Seq Scan|Parallel Seq Scan)[^(]*' | sed 's/ *$//')" "$(echo "$out" | grep -oE 'Execution Time: [0-9.]+ ms' | cut -d' ' -f3) ms"
+}
+echo
+echo "| query (limit 51) | plan | execution |"
+echo "|---|---|---|"
+explain "first page" "SELECT $cols FROM complaints WHERE 1 = 1 ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "page at the middle (keyset)" "SELECT $cols FROM complaints WHERE 1 = 1 AND (received_at, id) < ('$t', '$i') ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "status = in_progress, middle" "SELECT $cols FROM complaints WHERE 1 = 1 AND status = 'in_progress' AND (received_at, id) < ('$t', '$i') ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "channel = lapor, first page" "SELECT $cols FROM complaints WHERE 1 = 1 AND channel = 'lapor' ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1 AND subject_lower LIKE '%oebobo%' ESCAPE '\\' ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "received range (one week)" "SELECT $cols FROM complaints WHERE 1 = 1 AND received_at >= '2025-01-01' AND received_at < '2025-01-08' ORDER BY received_at DESC, id DESC LIMIT 51"
+explain "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
+explain "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
+
+# The same on SQLite, if the sqlite3 shell is installed (Debian: sqlite3).
+if command -v sqlite3 >/dev/null; then
+  DB=$WORK/data/sqlite.db
+  DATABASE_URL=sqlite://$DB ADUAN_DATA_DIR=$WORK/data target/release/aduan migrate >/dev/null
+  echo
+  echo "SQLite: loading $N complaints…"
+  start=$(date +%s)
+  sqlite3 "$DB" <<SQL
+WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < $N)
+INSERT INTO complaints (id, tracking_number, kind, channel, status, received_at, registered_at,
+  updated_at, subject, subject_lower, body, anonymous, confidential, version, access_digest)
+SELECT randomblob(16), 'ADU-2026-' || printf('%07d', n),
+  CASE n % 3 WHEN 0 THEN 'complaint' WHEN 1 THEN 'aspiration' ELSE 'information_request' END,
+  CASE n % 7 WHEN 0 THEN 'face_to_face' WHEN 1 THEN 'suggestion_box' WHEN 2 THEN 'letter'
+    WHEN 3 THEN 'email' WHEN 4 THEN 'lapor' WHEN 5 THEN 'api' ELSE 'other' END,
+  CASE n % 6 WHEN 0 THEN 'registered' WHEN 1 THEN 'with_head' WHEN 2 THEN 'disposed'
+    WHEN 3 THEN 'in_progress' WHEN 4 THEN 'answered' ELSE 'closed' END,
+  strftime('%Y-%m-%dT%H:%M:%S+00:00', 1704067200 + n * 47, 'unixepoch'),
+  strftime('%Y-%m-%dT%H:%M:%S+00:00', 1704067200 + n * 47, 'unixepoch'),
+  strftime('%Y-%m-%dT%H:%M:%S+00:00', 1704067200 + n * 47, 'unixepoch'),
+  'Pengaduan nomor ' || n || CASE WHEN n % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END,
+  lower('Pengaduan nomor ' || n || CASE WHEN n % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END),
+  'isi', 0, 0, 1, 'x'
+FROM g;
+ANALYZE;
+SQL
+  echo "loaded in $(( $(date +%s) - start )) s"
+  mid=$(sqlite3 "$DB" "SELECT received_at || '|' || hex(id) FROM complaints ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET $((N / 2))")
+  t=${mid%%|*}; i=${mid##*|}
+  sq() {
+    local label=$1 sql=$2 plan ms
+    plan=$(sqlite3 "$DB" "EXPLAIN QUERY PLAN $sql" | sed -n 2p | sed 's/^[|`-]*//') || true
+    # ten runs; the shell's timer has millisecond resolution
+    ms=$( { echo ".timer on"; for _ in 1 2 3 4 5 6 7 8 9 10; do echo "$sql;"; done; } | sqlite3 "$DB" 2>&1 \
+          | grep -oE 'real [0-9.]+' | awk '{s += $2} END {printf "%.2f", s * 100}') || true
+    printf '| %s | %s | %s ms (mean of 10) |\n' "$label" "$plan" "$ms"
+  }
+  echo
+  echo "| query (limit 51, SQLite) | plan | wall |"
+  echo "|---|---|---|"
+  sq "first page" "SELECT $cols FROM complaints WHERE 1 = 1 ORDER BY received_at DESC, id DESC LIMIT 51"
+  sq "page at the middle (keyset)" "SELECT $cols FROM complaints WHERE 1 = 1 AND (received_at, id) < ('$t', x'$i') ORDER BY received_at DESC, id DESC LIMIT 51"
+  sq "status = in_progress, middle" "SELECT $cols FROM complaints WHERE 1 = 1 AND status = 'in_progress' AND (received_at, id) < ('$t', x'$i') ORDER BY received_at DESC, id DESC LIMIT 51"
+  sq "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1 AND subject_lower LIKE '%oebobo%' ESCAPE '\\' ORDER BY received_at DESC, id DESC LIMIT 51"
+  sq "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
+  sq "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
+fi
