@@ -9,6 +9,25 @@ use super::error::ApiError;
 use super::state::{AppState, STATUS_GAUGE_TTL};
 use crate::domain::Status;
 
+/// What this service is and where its documentation lives (not in the OpenAPI document).
+pub async fn index(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "service": "aduan",
+        "version": env!("CARGO_PKG_VERSION"),
+        "office": state.settings.office_name,
+        "documentation": "/swagger-ui/",
+        "openapi": "/api-docs/openapi.json",
+        "health": "/healthz",
+    }))
+}
+
+/// `/swagger-ui` → `/swagger-ui/` (the UI's assets are relative to the slash).
+pub async fn to_swagger_ui() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/swagger-ui/"))
+        .finish()
+}
+
 /// The process is alive.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses((status = 200, description = "Alive")))]

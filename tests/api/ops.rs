@@ -124,6 +124,19 @@ async fn swagger_ui_is_served_from_vendored_assets() {
     let Some(app) = spawn_app(Backend::Sqlite).await else {
         return;
     };
+    let r = app.client.get(app.url("/swagger-ui")).send().await.unwrap();
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "/swagger-ui/");
+    let root: Value = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(root["documentation"], "/swagger-ui/");
     let r = app
         .client
         .get(app.url("/swagger-ui/"))
