@@ -36,6 +36,27 @@ enum Command {
         #[command(subcommand)]
         action: ApikeyAction,
     },
+    /// The due date of something received at an instant, N working days later
+    /// (printed alone on the last line), on the office calendar in the database.
+    Deadline {
+        /// RFC 3339, e.g. 2025-03-27T09:00:00+08:00
+        #[arg(long)]
+        received_at: String,
+        #[arg(long)]
+        working_days: u32,
+        /// IANA time zone (default: ADUAN_OFFICE_TIMEZONE)
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Working days after FROM up to and including TO (printed alone on the last line).
+    WorkingDays {
+        /// YYYY-MM-DD
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,10 +98,45 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
             let store = store::connect(&settings.database_url, 2).await?;
-            store.migrate().await?;
+            store::prepare(store.as_ref()).await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
+                Command::Deadline {
+                    received_at,
+                    working_days,
+                    timezone,
+                } => {
+                    let received = chrono::DateTime::parse_from_rfc3339(&received_at)
+                        .with_context(|| {
+                            format!("--received-at `{received_at}` is not RFC 3339 (e.g. 2025-03-27T09:00:00+08:00)")
+                        })?
+                        .with_timezone(&Utc);
+                    anyhow::ensure!(working_days <= 365, "--working-days must be 0 to 365");
+                    let tz: chrono_tz::Tz = match timezone {
+                        Some(t) => t.parse().map_err(|_| {
+                            anyhow::anyhow!("--timezone `{t}` is not an IANA time zone")
+                        })?,
+                        None => settings.office_timezone,
+                    };
+                    let (calendar, _) = store::load_policy(store.as_ref()).await?;
+                    let (due_date, due_at) = calendar.deadline(received, working_days, tz);
+                    println!(
+                        "received {} ({tz}); {working_days} working days",
+                        received.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z")
+                    );
+                    println!(
+                        "due at {} ({})",
+                        due_at.to_rfc3339(),
+                        due_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z")
+                    );
+                    println!("{due_date}");
+                }
+                Command::WorkingDays { from, to } => {
+                    let (calendar, _) = store::load_policy(store.as_ref()).await?;
+                    println!("working days after {from} up to and including {to}:");
+                    println!("{}", calendar.working_days_between(from, to));
+                }
                 Command::Serve | Command::Openapi => {}
             }
         }

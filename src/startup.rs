@@ -45,7 +45,7 @@ impl Application {
             source,
         })?;
         let store = store::connect(&settings.database_url, settings.db_max_connections).await?;
-        store.migrate().await?;
+        store::prepare(store.as_ref()).await?;
         Self::with_store(settings, store)
     }
 

@@ -14,6 +14,7 @@ use super::auth::Caller;
 use super::dto::*;
 use super::error::{ApiError, json_body_error};
 use super::state::AppState;
+use crate::domain::deadline::deadline_for;
 use crate::domain::{
     AccessCode, Channel, ComplaintInput, Kind, NewComplaint, Status, ValidationErrors,
 };
@@ -72,6 +73,15 @@ async fn load_visible(state: &AppState, caller: &Caller, id: Uuid) -> Result<Com
     }
 }
 
+async fn view_context(state: &AppState, caller: &Caller) -> Result<ViewContext, ApiError> {
+    Ok(ViewContext {
+        viewer: caller.role(),
+        now: Utc::now(),
+        timezone: state.settings.office_timezone,
+        policy: state.policy.get(state.store.as_ref()).await?,
+    })
+}
+
 fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
@@ -123,6 +133,13 @@ pub async fn create(
     // Microseconds: what both databases keep, so a read equals what was returned here.
     let now = Utc::now().trunc_subsecs(6);
     let complaint = NewComplaint::parse(input, now)?;
+    let policy = state.policy.get(state.store.as_ref()).await?;
+    let deadline = deadline_for(
+        &complaint,
+        &policy.sla,
+        &policy.calendar,
+        state.settings.office_timezone,
+    );
     let code = AccessCode::generate();
     let shown = code.display();
     let digest = code.digest();
@@ -138,6 +155,7 @@ pub async fn create(
             year: now.with_timezone(&settings.office_timezone).year(),
             now,
             actor: caller.actor(),
+            deadline,
             idempotency: idem.as_deref().map(|k| (k, request_hash.as_str())),
         })
         .await?;
@@ -160,8 +178,9 @@ pub async fn create(
     if replayed {
         resp.insert_header(("Idempotent-Replayed", "true"));
     }
+    let ctx = view_context(&state, &caller).await?;
     Ok(resp.json(ComplaintCreated {
-        complaint: ComplaintView::new(c, caller.role()),
+        complaint: ComplaintView::new(c, &ctx),
         access_code,
     }))
 }
@@ -181,9 +200,10 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let c = load_visible(&state, &caller, id.into_inner()).await?;
+    let ctx = view_context(&state, &caller).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag(c.version))
-        .json(ComplaintView::new(c, caller.role())))
+        .json(ComplaintView::new(c, &ctx)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -332,11 +352,11 @@ pub async fn list(
     } else {
         None
     };
-    let role = caller.role();
+    let ctx = view_context(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(ComplaintPage {
         items: rows
             .into_iter()
-            .map(|c| ComplaintView::new(c, role))
+            .map(|c| ComplaintView::new(c, &ctx))
             .collect(),
         next_cursor,
     }))

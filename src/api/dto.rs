@@ -31,11 +31,48 @@ pub struct ComplaintView {
     pub external_ref: ExternalRef,
     /// Increases with every change; also sent as the `ETag` header.
     pub version: i64,
+    /// The answer deadline: the end (23:59:59 office time) of the last working
+    /// day, or for face-to-face complaints the minute-based or agreed time.
+    pub due_at: Option<DateTime<Utc>>,
+    /// The working days the deadline was counted with (SLA policy of the channel).
+    pub sla_working_days: Option<i32>,
+    /// Working days from today (office time) to the due day: 0 on the due
+    /// day, negative when overdue.
+    pub working_days_left: Option<i64>,
+    pub overdue: bool,
+    /// LAPOR! reports: LAPOR!'s own follow-up clock.
+    pub lapor_followup_due_at: Option<DateTime<Utc>>,
+}
+
+/// What a view needs besides the complaint: who looks, when, on which calendar.
+pub struct ViewContext {
+    pub viewer: Role,
+    pub now: DateTime<Utc>,
+    pub timezone: chrono_tz::Tz,
+    pub policy: std::sync::Arc<crate::api::state::Policy>,
 }
 
 impl ComplaintView {
-    pub fn new(c: Complaint, viewer: Role) -> Self {
+    pub fn new(c: Complaint, ctx: &ViewContext) -> Self {
+        let viewer = ctx.viewer;
         let hidden = c.anonymous && !viewer.sees_anonymous_identity();
+        let open = !matches!(
+            c.status,
+            Status::Answered
+                | Status::Closed
+                | Status::Redirected
+                | Status::Merged
+                | Status::Rejected
+        );
+        let working_days_left = c.due_at.filter(|_| open).map(|due| {
+            crate::domain::deadline::working_days_left(
+                &ctx.policy.calendar,
+                due,
+                ctx.now,
+                ctx.timezone,
+            )
+        });
+        let overdue = open && c.due_at.is_some_and(|due| ctx.now > due);
         ComplaintView {
             id: c.id,
             tracking_number: c.tracking_number,
@@ -55,6 +92,11 @@ impl ComplaintView {
             reporter_hidden: hidden,
             external_ref: c.external_ref,
             version: c.version,
+            due_at: c.due_at,
+            sla_working_days: c.sla_working_days,
+            working_days_left,
+            overdue,
+            lapor_followup_due_at: c.lapor_followup_due_at,
         }
     }
 }
@@ -169,6 +211,8 @@ pub struct PublicStatus {
     pub kind: Kind,
     pub channel: Channel,
     pub received_at: DateTime<Utc>,
+    /// When the office must have answered.
+    pub due_at: Option<DateTime<Utc>>,
     pub confidential: bool,
     /// `null` when the complaint is confidential.
     pub subject: Option<String>,

@@ -51,6 +51,8 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("not found")]
     NotFound(&'static str),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
     #[error("payload too large: {0}")]
@@ -101,6 +103,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
+            ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::TooManyRequests { .. } => "too-many-requests",
@@ -118,6 +121,7 @@ impl ApiError {
                 v.0.clone(),
             ),
             ApiError::BadRequest(d) => ("Bad request", Some(d.clone()), vec![]),
+            ApiError::Conflict(d) => ("Conflict", Some(d.clone()), vec![]),
             ApiError::Unauthorized => (
                 "Authentication required",
                 Some("Send a valid API key as `Authorization: Bearer <key>`.".to_string()),
@@ -167,6 +171,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -279,4 +284,33 @@ pub fn path_error(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError::NotFound("No resource with this id.").into()
+}
+
+/// Errors of `web::Json` extractors: wrong content type → 415, too large →
+/// 413, syntax → 400, wrong shape → 422.
+pub fn json_config_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => {
+            ApiError::UnsupportedMediaType("send `Content-Type: application/json`".into())
+        }
+        E::OverflowKnownLength { .. } | E::Overflow { .. } => {
+            ApiError::PayloadTooLarge("the JSON body is too large".into())
+        }
+        E::Deserialize(e) if e.classify() == serde_json::error::Category::Data => {
+            let msg = e.to_string();
+            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let field = reason
+                .strip_prefix("unknown field `")
+                .and_then(|r| r.split('`').next())
+                .unwrap_or("body")
+                .to_string();
+            ApiError::field(&field, reason)
+        }
+        other => ApiError::BadRequest(format!("malformed JSON: {other}")),
+    }
+    .into()
 }

@@ -1,6 +1,7 @@
 //! HTTP API (actix-web): routes, auth, errors and the OpenAPI document.
 
 pub mod auth;
+pub mod calendar;
 pub mod complaints;
 pub mod dto;
 pub mod error;
@@ -32,6 +33,9 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         complaints::create, complaints::list, complaints::get, complaints::timeline,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
         public::status, ops::healthz, ops::readyz, ops::metrics,
+        calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
+        calendar::remove_day, calendar::changes, calendar::ics, calendar::sla_policies,
+        calendar::set_sla_policy,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -39,6 +43,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "complaints", description = "Intake and reading"),
         (name = "attachments", description = "Scanned letters, photos"),
         (name = "public", description = "For the complainant"),
+        (name = "calendar", description = "Working days, deadlines, SLA policy"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -67,6 +72,11 @@ pub fn openapi_json() -> String {
 /// Registers every route. Each path is one resource so that a wrong method gets 405.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_JSON_BYTES))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(MAX_JSON_BYTES)
+                .error_handler(error::json_config_error),
+        )
         .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .service(web::resource("/").get(ops::index))
@@ -90,7 +100,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/api/v1/complaints/{id}/attachments/{attachment_id}")
                 .get(complaints::download_attachment),
         )
-        .service(web::resource("/api/v1/public/complaints/{tracking_number}").get(public::status));
+        .service(web::resource("/api/v1/public/complaints/{tracking_number}").get(public::status))
+        .service(web::resource("/api/v1/calendar/deadline").get(calendar::deadline))
+        .service(web::resource("/api/v1/calendar/working-days").get(calendar::working_days))
+        .service(
+            web::resource("/api/v1/calendar/days")
+                .get(calendar::list_days)
+                .post(calendar::add_day),
+        )
+        .service(web::resource("/api/v1/calendar/days/{date}").delete(calendar::remove_day))
+        .service(web::resource("/api/v1/calendar/changes").get(calendar::changes))
+        .service(web::resource("/api/v1/calendar.ics").get(calendar::ics))
+        .service(web::resource("/api/v1/sla-policies").get(calendar::sla_policies))
+        .service(web::resource("/api/v1/sla-policies/{channel}").put(calendar::set_sla_policy));
 }
 
 /// For routes that match nothing.

@@ -90,6 +90,7 @@ pub async fn status(
             kind: c.kind,
             channel: c.channel,
             received_at: c.received_at,
+            due_at: c.due_at,
             confidential: c.confidential,
             subject: show.then_some(c.subject),
             body: show.then_some(c.body),

@@ -5,7 +5,9 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::sync::Mutex;
 
 use crate::config::Settings;
-use crate::store::{AttachmentFiles, DynStore};
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::deadline::SlaPolicies;
+use crate::store::{AttachmentFiles, DynStore, Store, StoreError, load_policy};
 
 use super::ratelimit::RateLimiter;
 
@@ -18,6 +20,47 @@ pub struct AppState {
     pub metrics: PrometheusHandle,
     /// When the complaints-by-status gauge was last refreshed.
     pub status_gauge_at: Mutex<Option<Instant>>,
+    pub policy: PolicyCache,
+}
+
+/// The calendar and SLA policies in force.
+pub struct Policy {
+    pub calendar: WorkingCalendar,
+    pub sla: SlaPolicies,
+}
+
+/// Keeps the policy in memory; reloaded after a local change at once and
+/// otherwise every `POLICY_TTL` (so a change made through another replica
+/// applies here within that time).
+#[derive(Default)]
+pub struct PolicyCache {
+    inner: tokio::sync::RwLock<Option<(Instant, Arc<Policy>)>>,
+}
+
+pub const POLICY_TTL: Duration = Duration::from_secs(30);
+
+impl PolicyCache {
+    pub async fn get(&self, store: &dyn Store) -> Result<Arc<Policy>, StoreError> {
+        if let Some((at, p)) = self.inner.read().await.as_ref()
+            && at.elapsed() < POLICY_TTL
+        {
+            return Ok(p.clone());
+        }
+        let mut slot = self.inner.write().await;
+        if let Some((at, p)) = slot.as_ref()
+            && at.elapsed() < POLICY_TTL
+        {
+            return Ok(p.clone());
+        }
+        let (calendar, sla) = load_policy(store).await?;
+        let p = Arc::new(Policy { calendar, sla });
+        *slot = Some((Instant::now(), p.clone()));
+        Ok(p)
+    }
+
+    pub async fn invalidate(&self) {
+        *self.inner.write().await = None;
+    }
 }
 
 /// The gauge is recomputed at most this often, however often /metrics is scraped.
@@ -32,6 +75,7 @@ impl AppState {
             settings,
             metrics,
             status_gauge_at: Mutex::new(None),
+            policy: PolicyCache::default(),
         }
     }
 }

@@ -159,6 +159,10 @@ pub struct ComplaintInput {
     pub confidential: Option<bool>,
     pub reporter: Option<ReporterInput>,
     pub external_ref: Option<ExternalRefInput>,
+    /// Face to face only: the answer time agreed with the complainant (RFC 3339),
+    /// instead of the standard's 15 minutes.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub agreed_due_at: Option<String>,
 }
 
 /// A complaint that passed every intake rule.
@@ -175,6 +179,8 @@ pub struct NewComplaint {
     pub confidential: bool,
     pub reporter: Reporter,
     pub external_ref: ExternalRef,
+    /// Face to face: the answer time agreed with the complainant.
+    pub agreed_due_at: Option<DateTime<Utc>>,
 }
 
 const MAX_SUBJECT: usize = 200;
@@ -409,6 +415,36 @@ impl NewComplaint {
         if let Some(ch) = channel {
             identity_rule(&mut e, ch, anonymous, &reporter);
         }
+        let agreed_due_at = match input.agreed_due_at.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(_) if channel.is_some_and(|c| c != Channel::FaceToFace) => {
+                e.push(
+                    "agreed_due_at",
+                    "only a face-to-face complaint has an agreed answer time",
+                );
+                None
+            }
+            Some(s) => match DateTime::parse_from_rfc3339(s) {
+                Err(_) => {
+                    e.push("agreed_due_at", "must be an RFC 3339 date-time with offset");
+                    None
+                }
+                Ok(t) => {
+                    let t = t.with_timezone(&Utc).trunc_subsecs(6);
+                    match received_at {
+                        Some(r) if t <= r => {
+                            e.push("agreed_due_at", "must be after received_at");
+                            None
+                        }
+                        Some(r) if t > r + Duration::days(90) => {
+                            e.push("agreed_due_at", "must be within 90 days of received_at");
+                            None
+                        }
+                        _ => Some(t),
+                    }
+                }
+            },
+        };
 
         match (kind, channel, received_at, subject, body) {
             (Some(kind), Some(channel), Some(received_at), Some(subject), Some(body))
@@ -430,6 +466,7 @@ impl NewComplaint {
                         letter_number,
                         letter_date,
                     },
+                    agreed_due_at,
                 })
             }
             _ => Err(e),
@@ -563,6 +600,9 @@ pub fn public_event_description(kind: &str) -> Option<&'static str> {
     match kind {
         "registered" => Some("Pengaduan diterima dan dicatat"),
         "attachment_added" => Some("Lampiran ditambahkan"),
+        "deadline_changed" => {
+            Some("Batas waktu penyelesaian disesuaikan dengan perubahan kalender hari kerja")
+        }
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod calendar;
 pub mod complaint;
+pub mod deadline;
 pub mod role;
 pub mod tracking;
 pub mod validation;

@@ -57,6 +57,8 @@ pub struct CreateComplaint<'a> {
     pub year: i32,
     pub now: DateTime<Utc>,
     pub actor: &'a Actor,
+    /// The deadlines computed at intake.
+    pub deadline: crate::domain::deadline::Deadline,
     /// `(key, digest of the request body)` when the client sent `Idempotency-Key`.
     pub idempotency: Option<(&'a str, &'a str)>,
 }
@@ -91,6 +93,32 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<Option<Attachment>, StoreError>;
 
+    /// Inserts the shipped decreed days that are not known yet (a day an
+    /// admin removed stays removed). Returns how many were new.
+    async fn seed_calendar(
+        &self,
+        days: &[crate::domain::calendar::DayOff],
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Every calendar row, active or not, by date.
+    async fn calendar_days(&self) -> Result<Vec<CalendarDay>, StoreError>;
+    /// Amends the calendar and, in the same transaction, moves the deadline
+    /// of every open complaint it changes (with a timeline event each).
+    async fn change_calendar(
+        &self,
+        change: CalendarChange<'_>,
+    ) -> Result<CalendarChangeOutcome, StoreError>;
+    /// Calendar amendments, newest first.
+    async fn calendar_changes(&self, limit: u32) -> Result<Vec<CalendarChangeRecord>, StoreError>;
+    async fn sla_policies(&self) -> Result<Vec<SlaPolicyRow>, StoreError>;
+    async fn set_sla_policy(
+        &self,
+        channel: crate::domain::Channel,
+        sla: crate::domain::deadline::Sla,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// `true` if a live key was revoked now.
@@ -110,4 +138,45 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, StoreE
     } else {
         Err(StoreError::UnsupportedUrl)
     }
+}
+
+/// The calendar and SLA policies as the store holds them now.
+pub async fn load_policy(
+    store: &dyn Store,
+) -> Result<
+    (
+        crate::domain::calendar::WorkingCalendar,
+        crate::domain::deadline::SlaPolicies,
+    ),
+    StoreError,
+> {
+    use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar};
+    use crate::domain::deadline::{Sla, SlaPolicies};
+    let days = store.calendar_days().await?;
+    let calendar = WorkingCalendar::new(days.into_iter().filter(|d| d.active).filter_map(|d| {
+        Some(DayOff {
+            kind: DayKind::parse(&d.kind)?,
+            date: d.date,
+            name: d.name,
+        })
+    }));
+    let mut policies = SlaPolicies::default();
+    for row in store.sla_policies().await? {
+        if let (Some(ch), Some(sla)) = (
+            crate::domain::Channel::parse(&row.channel),
+            Sla::from_parts(row.working_days.map(i64::from), row.minutes.map(i64::from)),
+        ) {
+            policies.set(ch, sla);
+        }
+    }
+    Ok((calendar, policies))
+}
+
+/// Prepares a store for use: migrations, then the shipped decreed days.
+pub async fn prepare(store: &dyn Store) -> Result<(), StoreError> {
+    store.migrate().await?;
+    let days = crate::domain::calendar::parse_decreed(crate::domain::calendar::DECREED_CSV)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    store.seed_calendar(&days, Utc::now()).await?;
+    Ok(())
 }

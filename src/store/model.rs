@@ -45,6 +45,13 @@ pub struct Complaint {
     /// The API key that registered it (integrations read only their own).
     pub created_by: Option<Uuid>,
     pub version: i64,
+    /// The answer deadline (end of the due day in the office's zone, or the
+    /// minute-based / agreed time for face-to-face complaints).
+    pub due_at: Option<DateTime<Utc>>,
+    /// Working days the deadline was counted with; `None` when not counted in days.
+    pub sla_working_days: Option<i32>,
+    /// LAPOR! reports: the follow-up deadline on LAPOR!.
+    pub lapor_followup_due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -74,6 +81,9 @@ pub(crate) struct ComplaintRow {
     pub created_by: Option<Uuid>,
     pub version: i64,
     pub access_digest: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub sla_working_days: Option<i32>,
+    pub lapor_followup_due_at: Option<DateTime<Utc>>,
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -112,6 +122,9 @@ impl ComplaintRow {
             },
             created_by: self.created_by,
             version: self.version,
+            due_at: self.due_at,
+            sla_working_days: self.sla_working_days,
+            lapor_followup_due_at: self.lapor_followup_due_at,
         };
         Ok((c, self.access_digest))
     }
@@ -200,4 +213,71 @@ pub struct ListQuery {
     pub created_by: Option<Uuid>,
     pub after: Option<Cursor>,
     pub limit: u32,
+}
+
+/// One row of the office calendar (a day off, or a decreed one an admin removed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CalendarDay {
+    pub date: NaiveDate,
+    pub kind: String,
+    pub name: String,
+    /// `decree` (shipped) or `admin` (added at runtime).
+    pub source: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarAction {
+    /// Make the date a day off.
+    Add {
+        kind: crate::domain::calendar::DayKind,
+        name: String,
+    },
+    /// Make the date a working day again.
+    Remove,
+}
+
+/// A calendar amendment by an admin.
+pub struct CalendarChange<'a> {
+    pub date: NaiveDate,
+    pub action: CalendarAction,
+    pub reason: &'a str,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarChangeOutcome {
+    /// Applied; this many open complaints got a new deadline.
+    Applied { complaints_moved: u64 },
+    /// Adding a day that is already off.
+    AlreadyOff,
+    /// Removing a day that is not off.
+    NotOff,
+}
+
+/// The audit record of a calendar amendment.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CalendarChangeRecord {
+    pub id: Uuid,
+    pub date: NaiveDate,
+    pub action: String,
+    pub kind: String,
+    pub name: String,
+    pub reason: String,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub at: DateTime<Utc>,
+    pub complaints_moved: i64,
+}
+
+/// The SLA policy of one channel.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SlaPolicyRow {
+    pub channel: String,
+    pub working_days: Option<i32>,
+    pub minutes: Option<i32>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
 }

@@ -49,27 +49,27 @@ impl PgStore {
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
         let sql = format!(
             "WITH n AS (
-                 INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($2, $25, 1)
+                 INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($2, $28, 1)
                  ON CONFLICT (prefix, year) DO UPDATE SET last_value = tracking_counters.last_value + 1
                  RETURNING last_value),
              c AS (
                  INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS})
-                 SELECT $1, $2 || '-' || $25::text || '-' ||
+                 SELECT $1, $2 || '-' || $28::text || '-' ||
                         CASE WHEN n.last_value < 1000000 THEN lpad(n.last_value::text, 6, '0')
                              ELSE n.last_value::text END,
                         $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20, $21, $22, $23, 1, $24
+                        $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27
                  FROM n
                  RETURNING id),
              e AS (
                  INSERT INTO complaint_events
                      (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail)
-                 SELECT $26, c.id, $7, 'registered', $23, $27, $28, $5, $29 FROM c),
+                 SELECT $29, c.id, $7, 'registered', $23, $30, $31, $5, $32 FROM c),
              i AS (
                  INSERT INTO idempotency_keys
                      (api_key_id, key, request_hash, complaint_id, access_code, created_at)
-                 SELECT $23, $30, $31, c.id, $32, $7 FROM c
-                 WHERE $30::text IS NOT NULL AND $23::uuid IS NOT NULL)
+                 SELECT $23, $33, $34, c.id, $35, $7 FROM c
+                 WHERE $33::text IS NOT NULL AND $23::uuid IS NOT NULL)
              SELECT last_value FROM n"
         );
         let (key, hash) = match (req.idempotency, req.actor.key_id) {

@@ -68,7 +68,7 @@ impl SqliteStore {
         let sql = format!(
             "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
              $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, 1, $24)"
+             $23, 1, $24, $25, $26, $27)"
         );
         let placeholder = format!("pending:{}", req.id);
         bind_new_complaint!(sqlx::query(&sql), req, &placeholder, now)

@@ -86,7 +86,10 @@ fn openapi_subcommand_prints_the_committed_document() {
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
             .unwrap();
-    assert_eq!(stdout(&out), committed);
+    assert!(
+        stdout(&out) == committed,
+        "`aduan openapi` differs from openapi/openapi.json"
+    );
 }
 
 #[test]
@@ -293,4 +296,56 @@ async fn run_server_and_post_markers(format: &str) -> Vec<String> {
     }
     assert!(all.contains("stopped"), "shutdown was logged: {all}");
     lines
+}
+
+#[test]
+fn deadline_and_working_days_subcommands_print_the_answer_last() {
+    let dir = TempDir::new();
+    for (received, tz, expected) in [
+        ("2025-03-27T09:00:00+08:00", None, "2025-04-16"),
+        ("2026-08-15T10:00:00+08:00", None, "2026-08-27"),
+        (
+            "2024-12-24T10:00:00+07:00",
+            Some("Asia/Jakarta"),
+            "2025-01-07",
+        ),
+    ] {
+        let mut args = vec!["deadline", "--received-at", received, "--working-days", "7"];
+        if let Some(tz) = tz {
+            args.extend(["--timezone", tz]);
+        }
+        let out = aduan(&dir, &args);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(stdout(&out).lines().last(), Some(expected));
+    }
+    let out = aduan(
+        &dir,
+        &["working-days", "--from", "2025-03-27", "--to", "2025-04-16"],
+    );
+    assert_eq!(stdout(&out).lines().last(), Some("7"));
+    let bad = aduan(
+        &dir,
+        &[
+            "deadline",
+            "--received-at",
+            "kemarin",
+            "--working-days",
+            "7",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--received-at"));
+    let bad = aduan(
+        &dir,
+        &[
+            "deadline",
+            "--received-at",
+            "2025-03-27T09:00:00+08:00",
+            "--working-days",
+            "7",
+            "--timezone",
+            "WITA",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--timezone"));
 }

@@ -72,7 +72,9 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, TempDir)> {
 pub async fn fresh_store(backend: Backend) -> Option<(DynStore, TempDir)> {
     let (url, dir) = fresh_database(backend).await?;
     let store = store::connect(&url, 4).await.expect("connect store");
-    store.migrate().await.expect("migrate");
+    store::prepare(store.as_ref())
+        .await
+        .expect("migrate and seed");
     Some((store, dir))
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod attachments;
 mod auth;
 mod binary;
+mod calendar;
 mod complaints;
 mod errors;
 mod ops;

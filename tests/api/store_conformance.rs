@@ -1,11 +1,15 @@
 //! The store conformance suite: the same behaviour asserted directly on the
 //! `Store` interface, for SQLite and PostgreSQL.
 
+use aduan::domain::calendar::{DayKind, WorkingCalendar};
+use aduan::domain::deadline::{Deadline, SlaPolicies, deadline_for};
 use aduan::domain::{Channel, ComplaintInput, NewComplaint, Role, Status, TrackingPrefix};
 use aduan::store::{
     Actor, Attachment, CreateComplaint, CreateOutcome, Cursor, DynStore, ListQuery,
 };
+use aduan::store::{CalendarAction, CalendarChange, CalendarChangeOutcome};
 use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Asia::Makassar;
 use uuid::Uuid;
 
 use crate::helpers::*;
@@ -18,6 +22,7 @@ both_backends!(
     attachments_bump_the_version_and_write_an_event,
     api_keys_are_found_by_digest_until_revoked,
     counts_by_status,
+    calendar_changes_move_open_deadlines_in_the_same_transaction,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -52,10 +57,20 @@ async fn create(
             year,
             now: Utc::now(),
             actor,
+            deadline: deadline(c),
             idempotency: idem,
         })
         .await
         .unwrap()
+}
+
+fn deadline(c: &NewComplaint) -> Deadline {
+    deadline_for(
+        c,
+        &SlaPolicies::default(),
+        &WorkingCalendar::decreed().unwrap(),
+        Makassar,
+    )
 }
 
 fn created(o: CreateOutcome) -> aduan::store::Complaint {
@@ -127,6 +142,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
             year: 2026,
             now: Utc::now(),
             actor: &ghost,
+            deadline: deadline(&c),
             idempotency: None,
         })
         .await;
@@ -351,5 +367,103 @@ async fn counts_by_status(b: Backend) {
     assert_eq!(
         store.count_by_status().await.unwrap(),
         vec![("registered".to_string(), 3)]
+    );
+}
+
+async fn calendar_changes_move_open_deadlines_in_the_same_transaction(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    // shipped decreed days are seeded once, idempotently
+    let days = store.calendar_days().await.unwrap();
+    assert!(
+        days.iter()
+            .any(|d| d.date.to_string() == "2026-03-20" && d.active && d.source == "decree")
+    );
+    let again =
+        aduan::domain::calendar::parse_decreed(aduan::domain::calendar::DECREED_CSV).unwrap();
+    assert_eq!(store.seed_calendar(&again, Utc::now()).await.unwrap(), 0);
+
+    let now = DateTime::parse_from_rfc3339("2026-03-02T02:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    // received Monday 2026-03-02: 7 working days → Wednesday 2026-03-11
+    let open = created(create(&store, &complaint("open", now), "ADU", 2026, &cli, None).await);
+    assert_eq!(
+        open.due_at.unwrap().to_rfc3339(),
+        "2026-03-11T15:59:59+00:00"
+    );
+    // received a month earlier: already overdue at `now`, never rewritten
+    let late = created(
+        create(
+            &store,
+            &complaint("late", now - Duration::days(30)),
+            "ADU",
+            2026,
+            &cli,
+            None,
+        )
+        .await,
+    );
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+    let change = |action| CalendarChange {
+        date,
+        action,
+        reason: "SE 1/2026",
+        actor: &cli,
+        now,
+        timezone: Makassar,
+    };
+    let add = CalendarAction::Add {
+        kind: DayKind::OfficeClosure,
+        name: "Banjir".into(),
+    };
+    assert_eq!(
+        store.change_calendar(change(add.clone())).await.unwrap(),
+        CalendarChangeOutcome::Applied {
+            complaints_moved: 1
+        }
+    );
+    assert_eq!(
+        store.change_calendar(change(add)).await.unwrap(),
+        CalendarChangeOutcome::AlreadyOff
+    );
+    let moved = store.get_complaint(open.id).await.unwrap().unwrap();
+    assert_eq!(
+        moved.due_at.unwrap().to_rfc3339(),
+        "2026-03-12T15:59:59+00:00"
+    );
+    assert_eq!(moved.version, 2);
+    let events = store.timeline(open.id).await.unwrap();
+    assert_eq!(events.last().unwrap().kind, "deadline_changed");
+    assert_eq!(store.get_complaint(late.id).await.unwrap().unwrap(), late);
+    assert_eq!(
+        store
+            .change_calendar(change(CalendarAction::Remove))
+            .await
+            .unwrap(),
+        CalendarChangeOutcome::Applied {
+            complaints_moved: 1
+        }
+    );
+    assert_eq!(
+        store
+            .change_calendar(change(CalendarAction::Remove))
+            .await
+            .unwrap(),
+        CalendarChangeOutcome::NotOff
+    );
+    assert_eq!(
+        store.get_complaint(open.id).await.unwrap().unwrap().due_at,
+        open.due_at
+    );
+    let audit = store.calendar_changes(10).await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .map(|c| (c.action.as_str(), c.complaints_moved))
+            .collect::<Vec<_>>(),
+        [("removed", 1), ("added", 1)]
     );
 }
