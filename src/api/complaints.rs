@@ -362,6 +362,156 @@ pub async fn list(
     }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeadlineListParams {
+    /// Page size, 1–200 (default 50).
+    #[param(value_type = Option<u32>)]
+    pub limit: Option<String>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    #[param(value_type = Option<Channel>)]
+    pub channel: Option<String>,
+    /// due-soon only: due by the end of this many working days from today (default 2).
+    #[param(value_type = Option<u32>)]
+    pub within_working_days: Option<String>,
+}
+
+fn encode_deadline_cursor(c: &Complaint) -> Option<String> {
+    let due = c.due_at?;
+    Some(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            due.timestamp_micros(),
+            c.id
+        )),
+    )
+}
+
+async fn deadline_list(
+    state: &AppState,
+    caller: &Caller,
+    p: DeadlineListParams,
+    soon: bool,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role().can_read_all_complaints(),
+        "deadline lists are for the office's staff",
+    )?;
+    let mut e = ValidationErrors::default();
+    let limit = match p.limit.as_deref() {
+        None => 50,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .unwrap_or_else(|| {
+                e.push("limit", "must be a whole number from 1 to 200");
+                50
+            }),
+    };
+    let after = p.cursor.as_deref().and_then(|s| {
+        decode_cursor(s).map(|c| (c.received_at, c.id)).or_else(|| {
+            e.push("cursor", "is not a cursor returned by this API");
+            None
+        })
+    });
+    let channel = p.channel.as_deref().and_then(|s| {
+        Channel::parse(s).or_else(|| {
+            e.push(
+                "channel",
+                format!("must be one of: {}", Channel::expected()),
+            );
+            None
+        })
+    });
+    let within = match p.within_working_days.as_deref() {
+        None => 2,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n <= 60)
+            .unwrap_or_else(|| {
+                e.push("within_working_days", "must be a whole number from 0 to 60");
+                2
+            }),
+    };
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let now = Utc::now();
+    let ctx = view_context(state, caller).await?;
+    let tz = state.settings.office_timezone;
+    let (due_from, due_before) = if soon {
+        let today = now.with_timezone(&tz).date_naive();
+        let last = ctx.policy.calendar.add_working_days(today, within);
+        (
+            Some(now),
+            crate::domain::calendar::end_of_day(last, tz) + chrono::Duration::seconds(1),
+        )
+    } else {
+        (None, now)
+    };
+    let mut rows = state
+        .store
+        .list_by_deadline(&crate::store::DeadlineQuery {
+            due_from,
+            due_before,
+            channel,
+            after,
+            limit: limit + 1,
+        })
+        .await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().and_then(encode_deadline_cursor)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(ComplaintPage {
+        items: rows
+            .into_iter()
+            .map(|c| ComplaintView::new(c, &ctx))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// Open complaints past their deadline, the longest overdue first.
+#[utoipa::path(get, path = "/api/v1/complaints/overdue", tag = "complaints",
+    params(DeadlineListParams),
+    responses(
+        (status = 200, description = "One page", body = ComplaintPage),
+        (status = 403, description = "Integration keys may not", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameter", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn overdue(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<DeadlineListParams>,
+) -> Result<HttpResponse, ApiError> {
+    deadline_list(&state, &caller, params.into_inner(), false).await
+}
+
+/// Open complaints due from now to the end of the N-th working day from today
+/// (`within_working_days`, default 2), soonest first.
+#[utoipa::path(get, path = "/api/v1/complaints/due-soon", tag = "complaints",
+    params(DeadlineListParams),
+    responses(
+        (status = 200, description = "One page", body = ComplaintPage),
+        (status = 403, description = "Integration keys may not", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameter", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn due_soon(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<DeadlineListParams>,
+) -> Result<HttpResponse, ApiError> {
+    deadline_list(&state, &caller, params.into_inner(), true).await
+}
+
 /// The complaint's timeline: every event, oldest first (the audit trail).
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/timeline", tag = "complaints",
     params(("id" = Uuid, Path, description = "Complaint id")),

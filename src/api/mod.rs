@@ -31,6 +31,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
     ),
     paths(
         complaints::create, complaints::list, complaints::get, complaints::timeline,
+        complaints::overdue, complaints::due_soon,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
         public::status, ops::healthz, ops::readyz, ops::metrics,
         calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
@@ -89,6 +90,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(complaints::list)
                 .post(complaints::create),
         )
+        .service(web::resource("/api/v1/complaints/overdue").get(complaints::overdue))
+        .service(web::resource("/api/v1/complaints/due-soon").get(complaints::due_soon))
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))
         .service(web::resource("/api/v1/complaints/{id}/timeline").get(complaints::timeline))
         .service(

@@ -79,6 +79,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<(Complaint, String)>, StoreError>;
     async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError>;
+    /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).
+    async fn list_by_deadline(&self, q: &DeadlineQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
     async fn add_attachment(

@@ -281,3 +281,16 @@ pub struct SlaPolicyRow {
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
 }
+
+/// Open complaints by deadline, soonest first (overdue and due-soon lists).
+#[derive(Debug, Clone)]
+pub struct DeadlineQuery {
+    /// Deadline at or after this instant.
+    pub due_from: Option<DateTime<Utc>>,
+    /// Deadline before this instant.
+    pub due_before: DateTime<Utc>,
+    pub channel: Option<crate::domain::Channel>,
+    /// Position after the last item of the previous page: `(due_at, id)`.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: u32,
+}

@@ -302,6 +302,36 @@ macro_rules! sql_store {
                     .collect()
             }
 
+            async fn list_by_deadline(
+                &self,
+                q: &crate::store::DeadlineQuery,
+            ) -> Result<Vec<Complaint>, StoreError> {
+                let mut b = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {COMPLAINT_COLUMNS} FROM complaints \
+                     WHERE status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected') \
+                     AND due_at < "
+                ));
+                b.push_bind(q.due_before);
+                if let Some(from) = q.due_from {
+                    b.push(" AND due_at >= ").push_bind(from);
+                }
+                if let Some(c) = q.channel {
+                    b.push(" AND channel = ").push_bind(c.as_str());
+                }
+                if let Some((due, id)) = q.after {
+                    b.push(" AND (due_at, id) > (")
+                        .push_bind(due)
+                        .push(", ")
+                        .push_bind(id)
+                        .push(")");
+                }
+                b.push(" ORDER BY due_at, id LIMIT ").push_bind(i64::from(q.limit));
+                let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter()
+                    .map(|r| r.into_complaint().map(|(c, _)| c))
+                    .collect()
+            }
+
             async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError> {
                 Ok(sqlx::query_as(
                     "SELECT id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, \

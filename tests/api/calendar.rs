@@ -10,6 +10,7 @@ both_backends!(
     adding_a_day_off_moves_open_deadlines_only,
     calendar_amendments_are_for_admins_and_validated,
     sla_policy_changes_apply_to_new_complaints,
+    overdue_and_due_soon_lists_order_by_deadline,
 );
 
 async fn get_json(app: &TestApp, path: &str) -> (u16, Value) {
@@ -489,4 +490,98 @@ async fn sla_policy_changes_apply_to_new_complaints(b: Backend) {
         again["sla_working_days"], 7,
         "existing deadlines stay as fixed at intake"
     );
+}
+
+async fn overdue_and_due_soon_lists_order_by_deadline(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let manager = app.key(Role::Manager).await;
+    let mut ids = std::collections::HashMap::new();
+    for (name, channel, received) in [
+        ("older", "letter", Some("2025-03-27T09:00:00+08:00")),
+        ("old", "letter", Some("2025-06-02T09:00:00+08:00")),
+        ("fresh", "letter", None),
+        ("desk", "face_to_face", None),
+    ] {
+        let mut body = valid_complaint(channel);
+        if let Some(r) = received {
+            body["received_at"] = json!(r);
+        }
+        let v: Value = app.post_complaint(&key, &body).await.json().await.unwrap();
+        ids.insert(v["id"].as_str().unwrap().to_string(), name);
+    }
+    let names = |items: Vec<Value>| -> Vec<&str> {
+        items
+            .iter()
+            .map(|v| ids[v["id"].as_str().unwrap()])
+            .collect()
+    };
+    assert_eq!(
+        names(
+            app.list_all_at(&manager, "/api/v1/complaints/overdue?x=1", 1)
+                .await
+        ),
+        ["older", "old"]
+    );
+    assert_eq!(
+        names(
+            app.list_all_at(
+                &manager,
+                "/api/v1/complaints/due-soon?within_working_days=0",
+                10
+            )
+            .await
+        ),
+        ["desk"]
+    );
+    assert_eq!(
+        names(
+            app.list_all_at(
+                &manager,
+                "/api/v1/complaints/due-soon?within_working_days=10",
+                10
+            )
+            .await
+        ),
+        ["desk", "fresh"]
+    );
+    assert!(
+        app.list_all_at(&manager, "/api/v1/complaints/overdue?channel=email", 10)
+            .await
+            .is_empty()
+    );
+    let overdue: Value = app
+        .get(&manager, "/api/v1/complaints/overdue")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        overdue["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["overdue"] == true && v["working_days_left"].as_i64().unwrap() < 0)
+    );
+    let p = assert_problem(
+        app.get(
+            &manager,
+            "/api/v1/complaints/due-soon?within_working_days=x&channel=fax&limit=0",
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem_fields(&p),
+        ["channel", "limit", "within_working_days"]
+    );
+    let integration = app.key(Role::Integration).await;
+    assert_problem(
+        app.get(&integration, "/api/v1/complaints/overdue").await,
+        403,
+    )
+    .await;
 }

@@ -189,10 +189,16 @@ impl TestApp {
 
     /// Every complaint visible to `key`, following cursors.
     pub async fn list_all(&self, key: &str, query: &str, limit: u32) -> Vec<Value> {
+        self.list_all_at(key, &format!("/api/v1/complaints?x=1{query}"), limit)
+            .await
+    }
+
+    /// Every item of a paged list at `base` (which has a query string), following cursors.
+    pub async fn list_all_at(&self, key: &str, base: &str, limit: u32) -> Vec<Value> {
         let mut out = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let mut path = format!("/api/v1/complaints?limit={limit}{query}");
+            let mut path = format!("{base}&limit={limit}");
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={c}"));
             }
