@@ -15,6 +15,39 @@ pub enum LogFormat {
     Json,
 }
 
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// STARTTLS on a plain connection (port 587).
+    StartTls,
+    /// TLS from the first byte (port 465).
+    Implicit,
+    /// No TLS: allowed only to a loopback address (a local relay, tests).
+    None,
+}
+
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// The sender, e.g. `Dinas Sosial Provinsi NTT <pengaduan@dinsos.example.go.id>`.
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username.as_ref().map(|_| "…"))
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -28,6 +61,12 @@ pub struct Settings {
     pub max_attachment_bytes: u64,
     pub public_rate_limit_per_minute: u32,
     pub db_max_connections: u32,
+    /// Outgoing mail; `None` when ADUAN_SMTP_HOST is not set (messages wait in the outbox).
+    pub smtp: Option<SmtpSettings>,
+    /// Base URL for links in messages to complainants and officials.
+    pub public_base_url: String,
+    pub outbox_interval_secs: u64,
+    pub outbox_max_attempts: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -264,7 +303,84 @@ impl Settings {
             number("ADUAN_PUBLIC_RATE_LIMIT", 30, 1, 100_000)? as u32;
         let db_max_connections = number("ADUAN_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
 
+        let public_base_url = get("ADUAN_PUBLIC_BASE_URL")
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(invalid(
+                "ADUAN_PUBLIC_BASE_URL",
+                format!("`{public_base_url}` must start with http:// or https://"),
+            ));
+        }
+        let outbox_interval_secs = number("ADUAN_OUTBOX_INTERVAL_SECONDS", 10, 1, 3600)?;
+        let outbox_max_attempts = number("ADUAN_OUTBOX_MAX_ATTEMPTS", 8, 1, 100)? as u32;
+        let smtp = match get("ADUAN_SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let tls = match get("ADUAN_SMTP_TLS").as_deref() {
+                    None | Some("starttls") => SmtpTls::StartTls,
+                    Some("implicit") => SmtpTls::Implicit,
+                    Some("none") => SmtpTls::None,
+                    Some(other) => {
+                        return Err(invalid(
+                            "ADUAN_SMTP_TLS",
+                            format!("`{other}` must be starttls, implicit or none"),
+                        ));
+                    }
+                };
+                let loopback = host == "localhost"
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                if tls == SmtpTls::None && !loopback {
+                    return Err(invalid(
+                        "ADUAN_SMTP_TLS",
+                        "none is allowed only with a loopback ADUAN_SMTP_HOST (credentials and personal data would cross the network in clear)",
+                    ));
+                }
+                let default_port = match tls {
+                    SmtpTls::StartTls => 587,
+                    SmtpTls::Implicit => 465,
+                    SmtpTls::None => 25,
+                };
+                let port = number("ADUAN_SMTP_PORT", default_port, 1, 65535)? as u16;
+                let from = get("ADUAN_SMTP_FROM").ok_or_else(|| {
+                    invalid("ADUAN_SMTP_FROM", "is required when ADUAN_SMTP_HOST is set")
+                })?;
+                if from.parse::<lettre::message::Mailbox>().is_err() {
+                    return Err(invalid(
+                        "ADUAN_SMTP_FROM",
+                        format!(
+                            "`{from}` is not an address such as Dinas Sosial <pengaduan@example.go.id>"
+                        ),
+                    ));
+                }
+                let username = get("ADUAN_SMTP_USERNAME");
+                let password =
+                    env("ADUAN_SMTP_PASSWORD").or_else(|| file.get("smtp_password").cloned());
+                if username.is_some() != password.is_some() {
+                    return Err(invalid(
+                        "ADUAN_SMTP_USERNAME",
+                        "ADUAN_SMTP_USERNAME and ADUAN_SMTP_PASSWORD go together",
+                    ));
+                }
+                Some(SmtpSettings {
+                    host,
+                    port,
+                    tls,
+                    username,
+                    password,
+                    from,
+                })
+            }
+        };
+
         Ok(Settings {
+            smtp,
+            public_base_url,
+            outbox_interval_secs,
+            outbox_max_attempts,
             database_url,
             listen,
             office_name,

@@ -58,9 +58,14 @@ impl Application {
         };
         let listener = TcpListener::bind(addr).map_err(listen_err)?;
         let port = listener.local_addr().map_err(listen_err)?.port();
+        let settings = Arc::new(settings);
+        match crate::notify::Dispatcher::new(store.clone(), settings.clone()) {
+            Ok(d) => d.spawn(),
+            Err(e) => tracing::error!(error = %e, "outbox worker not started"),
+        }
         let state = web::Data::new(AppState::new(
             store.clone(),
-            Arc::new(settings),
+            settings,
             telemetry::metrics_handle(),
         ));
         let server = HttpServer::new(move || {

@@ -144,10 +144,18 @@ pub async fn create(
     let shown = code.display();
     let digest = code.digest();
     let settings = &state.settings;
+    let id = Uuid::now_v7();
+    // The complainant's acknowledgement goes out through the outbox, written
+    // in the registration transaction.
+    let outbox = complaint
+        .reporter
+        .email
+        .as_deref()
+        .map(|to| crate::notify::acknowledgement(id, to, &shown));
     let outcome = state
         .store
         .create_complaint(CreateComplaint {
-            id: Uuid::now_v7(),
+            id,
             complaint: &complaint,
             access_code: &shown,
             access_digest: &digest,
@@ -156,6 +164,7 @@ pub async fn create(
             now,
             actor: caller.actor(),
             deadline,
+            outbox,
             idempotency: idem.as_deref().map(|k| (k, request_hash.as_str())),
         })
         .await?;

@@ -36,7 +36,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         public::status, ops::healthz, ops::readyz, ops::metrics,
         calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
         calendar::remove_day, calendar::changes, calendar::ics, calendar::sla_policies,
-        calendar::set_sla_policy,
+        calendar::set_sla_policy, ops::outbox, ops::retry_outbox,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -85,6 +85,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/healthz").get(ops::healthz))
         .service(web::resource("/readyz").get(ops::readyz))
         .service(web::resource("/metrics").get(ops::metrics))
+        .service(web::resource("/api/v1/outbox").get(ops::outbox))
+        .service(web::resource("/api/v1/outbox/{id}/retry").post(ops::retry_outbox))
         .service(
             web::resource("/api/v1/complaints")
                 .get(complaints::list)

@@ -83,3 +83,99 @@ async fn refresh_status_gauge(state: &AppState) {
         Err(e) => tracing::warn!(error = %e, "could not count complaints for metrics"),
     }
 }
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OutboxParams {
+    /// pending, sent or parked (default: all)
+    pub status: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxEntry {
+    pub id: uuid::Uuid,
+    pub kind: String,
+    pub complaint_id: Option<uuid::Uuid>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub sent_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct OutboxList {
+    /// Newest first, at most 500 (recipients and contents are not shown).
+    pub items: Vec<OutboxEntry>,
+}
+
+/// Messages waiting, sent or parked (admins).
+#[utoipa::path(get, path = "/api/v1/outbox", tag = "operations",
+    params(OutboxParams),
+    responses(
+        (status = 200, description = "Entries", body = OutboxList),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown status", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn outbox(
+    state: web::Data<AppState>,
+    caller: super::auth::Caller,
+    params: web::Query<OutboxParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role() == crate::domain::Role::Admin,
+        "only admins read the outbox",
+    )?;
+    let status = params.status.as_deref();
+    if status.is_some_and(|s| !matches!(s, "pending" | "sent" | "parked")) {
+        return Err(ApiError::field("status", "must be pending, sent or parked"));
+    }
+    let items = state.store.list_outbox(status, 500).await?;
+    Ok(HttpResponse::Ok().json(OutboxList {
+        items: items
+            .into_iter()
+            .map(|i| OutboxEntry {
+                id: i.id,
+                kind: i.kind,
+                complaint_id: i.complaint_id,
+                status: i.status,
+                attempts: i.attempts,
+                next_attempt_at: i.next_attempt_at,
+                last_error: i.last_error,
+                created_at: i.created_at,
+                sent_at: i.sent_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Put a parked message back in the queue (admins).
+#[utoipa::path(post, path = "/api/v1/outbox/{id}/retry", tag = "operations",
+    params(("id" = uuid::Uuid, Path, description = "Outbox entry")),
+    responses(
+        (status = 200, description = "Queued again"),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No parked entry with this id", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn retry_outbox(
+    state: web::Data<AppState>,
+    caller: super::auth::Caller,
+    id: web::Path<uuid::Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role() == crate::domain::Role::Admin,
+        "only admins retry messages",
+    )?;
+    if state
+        .store
+        .retry_outbox(id.into_inner(), chrono::Utc::now())
+        .await?
+    {
+        Ok(HttpResponse::Ok().json(json!({"status": "pending"})))
+    } else {
+        Err(ApiError::NotFound("No parked outbox entry with this id."))
+    }
+}

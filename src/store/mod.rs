@@ -59,6 +59,8 @@ pub struct CreateComplaint<'a> {
     pub actor: &'a Actor,
     /// The deadlines computed at intake.
     pub deadline: crate::domain::deadline::Deadline,
+    /// A message to the complainant written in the same transaction (the acknowledgement).
+    pub outbox: Option<NewOutbox>,
     /// `(key, digest of the request body)` when the client sent `Idempotency-Key`.
     pub idempotency: Option<(&'a str, &'a str)>,
 }
@@ -120,6 +122,31 @@ pub trait Store: Send + Sync + 'static {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+
+    /// Claims up to `limit` pending entries that are due at `now` and not
+    /// claimed by another worker, until `lease_until`.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// A failed attempt: retry at `retry_at`, or park the entry when `None`.
+    async fn outbox_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
+    /// Entries by status (all when `None`), newest first.
+    async fn list_outbox(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Puts a parked entry back in the queue; `false` if it is not parked.
+    async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;

@@ -294,3 +294,33 @@ pub struct DeadlineQuery {
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: u32,
 }
+
+/// A message to write to the outbox with a state change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutbox {
+    pub id: Uuid,
+    /// e.g. `acknowledgement_email`.
+    pub kind: String,
+    /// Natural key: at most one message per key, ever (e.g. `ack:<complaint id>`).
+    pub dedup_key: String,
+    pub complaint_id: Option<Uuid>,
+    /// Kind-specific JSON.
+    pub payload: String,
+}
+
+/// One outbox entry.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxItem {
+    pub id: Uuid,
+    pub kind: String,
+    pub dedup_key: String,
+    pub complaint_id: Option<Uuid>,
+    pub payload: String,
+    /// pending, sent or parked.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}

@@ -69,7 +69,12 @@ impl PgStore {
                  INSERT INTO idempotency_keys
                      (api_key_id, key, request_hash, complaint_id, access_code, created_at)
                  SELECT $23, $33, $34, c.id, $35, $7 FROM c
-                 WHERE $33::text IS NOT NULL AND $23::uuid IS NOT NULL)
+                 WHERE $33::text IS NOT NULL AND $23::uuid IS NOT NULL),
+             o AS (
+                 INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts,
+                     next_attempt_at, created_at)
+                 SELECT $36, $37, $38, c.id, $39, 'pending', 0, $7, $7 FROM c
+                 WHERE $36::uuid IS NOT NULL)
              SELECT last_value FROM n"
         );
         let (key, hash) = match (req.idempotency, req.actor.key_id) {
@@ -86,6 +91,10 @@ impl PgStore {
                 .bind(key)
                 .bind(hash)
                 .bind(req.access_code)
+                .bind(req.outbox.as_ref().map(|o| o.id))
+                .bind(req.outbox.as_ref().map(|o| o.kind.as_str()))
+                .bind(req.outbox.as_ref().map(|o| o.dedup_key.as_str()))
+                .bind(req.outbox.as_ref().map(|o| o.payload.as_str()))
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();

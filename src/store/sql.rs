@@ -646,6 +646,112 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn claim_outbox(
+                &self,
+                now: DateTime<Utc>,
+                lease_until: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+                const COLS: &str = "id, kind, dedup_key, complaint_id, payload, status, attempts, \
+                     next_attempt_at, last_error, created_at, sent_at";
+                let candidates: Vec<crate::store::OutboxItem> = sqlx::query_as(&format!(
+                    "SELECT {COLS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+                     AND (locked_until IS NULL OR locked_until < $1) \
+                     ORDER BY next_attempt_at LIMIT $2"
+                ))
+                .bind(now)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                let mut claimed = Vec::with_capacity(candidates.len());
+                for item in candidates {
+                    // Only one worker (of any replica) wins each entry.
+                    let won = sqlx::query(
+                        "UPDATE outbox SET locked_until = $2 WHERE id = $1 AND status = 'pending' \
+                         AND (locked_until IS NULL OR locked_until < $3)",
+                    )
+                    .bind(item.id)
+                    .bind(lease_until)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if won {
+                        claimed.push(item);
+                    }
+                }
+                Ok(claimed)
+            }
+
+            async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
+                     locked_until = NULL, last_error = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn outbox_failed(
+                &self,
+                id: Uuid,
+                error: &str,
+                retry_at: Option<DateTime<Utc>>,
+            ) -> Result<(), StoreError> {
+                let error: String = error.chars().take(1000).collect();
+                match retry_at {
+                    Some(at) => sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+                         next_attempt_at = $3, locked_until = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(&error)
+                    .bind(chrono::SubsecRound::trunc_subsecs(at, 6)),
+                    None => sqlx::query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+                         status = 'parked', locked_until = NULL WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(&error),
+                }
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_outbox(
+                &self,
+                status: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
+                     next_attempt_at, last_error, created_at, sent_at FROM outbox \
+                     WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+                )
+                .bind(status)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, \
+                     locked_until = NULL WHERE id = $1 AND status = 'parked'",
+                )
+                .bind(id)
+                .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
             async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO api_keys (id, name, role, hint, digest, created_at) \

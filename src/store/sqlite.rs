@@ -99,6 +99,20 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(o) = &req.outbox {
+            sqlx::query(
+                "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts, \
+                 next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)",
+            )
+            .bind(o.id)
+            .bind(&o.kind)
+            .bind(&o.dedup_key)
+            .bind(req.id)
+            .bind(&o.payload)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         let (seq,): (i64,) = sqlx::query_as(
             "INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($1, $2, 1) \
              ON CONFLICT (prefix, year) DO UPDATE SET last_value = tracking_counters.last_value + 1 \

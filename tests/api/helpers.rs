@@ -96,6 +96,7 @@ impl Drop for TempDir {
 
 pub struct TestApp {
     pub address: String,
+    pub settings: std::sync::Arc<Settings>,
     pub client: reqwest::Client,
     pub store: DynStore,
     pub data_dir: PathBuf,
@@ -123,11 +124,13 @@ pub async fn spawn_app_with(
     })
     .expect("test settings");
     adjust(&mut settings);
+    let kept = std::sync::Arc::new(settings.clone());
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
+        settings: kept,
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -10,5 +10,7 @@ mod calendar;
 mod complaints;
 mod errors;
 mod ops;
+mod outbox;
 mod public;
+mod smtp;
 mod store_conformance;

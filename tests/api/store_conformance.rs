@@ -58,6 +58,7 @@ async fn create(
             now: Utc::now(),
             actor,
             deadline: deadline(c),
+            outbox: None,
             idempotency: idem,
         })
         .await
@@ -143,6 +144,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
             now: Utc::now(),
             actor: &ghost,
             deadline: deadline(&c),
+            outbox: None,
             idempotency: None,
         })
         .await;

@@ -1,0 +1,71 @@
+//! SMTP delivery with lettre.
+
+use lettre::message::{Mailbox, MultiPart, header};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use uuid::Uuid;
+
+use super::DeliveryError;
+use super::templates::Rendered;
+use crate::config::{SmtpSettings, SmtpTls};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("SMTP settings: {0}")]
+    Settings(String),
+}
+
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(s: &SmtpSettings) -> Result<Self, MailerError> {
+        let bad = |e: &dyn std::fmt::Display| MailerError::Settings(e.to_string());
+        let mut builder = match s.tls {
+            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+                .map_err(|e| bad(&e))?,
+            SmtpTls::Implicit => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| bad(&e))?
+            }
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
+        }
+        .port(s.port)
+        .timeout(Some(std::time::Duration::from_secs(20)));
+        if let (Some(u), Some(p)) = (&s.username, &s.password) {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from: s.from.parse().map_err(|e| bad(&e))?,
+        })
+    }
+
+    /// Sends one message; its Message-ID derives from the outbox id, so a
+    /// repeated delivery after a crash is recognisable as the same message.
+    pub async fn send(&self, outbox_id: Uuid, to: &str, m: &Rendered) -> Result<(), DeliveryError> {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| DeliveryError::Malformed(e.to_string()))?;
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&m.subject)
+            .message_id(Some(format!("<{outbox_id}@aduan>")))
+            .raw_header(header::HeaderValue::new(
+                header::HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_string(),
+            ))
+            .multipart(MultiPart::alternative_plain_html(
+                m.text.clone(),
+                m.html.clone(),
+            ))
+            .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+        self.transport
+            .send(msg)
+            .await
+            .map(|_| ())
+            .map_err(|e| DeliveryError::Smtp(e.to_string()))
+    }
+}

@@ -1,0 +1,195 @@
+//! Delivery of what the service sends to the outside world, through the
+//! transactional outbox: a state change writes its message to `outbox` in
+//! its own transaction; the dispatcher delivers it with retries and
+//! exponential backoff, and parks it after `ADUAN_OUTBOX_MAX_ATTEMPTS`.
+//! Each entry has a natural `dedup_key`, so it is written at most once.
+
+pub mod email;
+pub mod templates;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::store::{DynStore, NewOutbox, OutboxItem, StoreError};
+
+pub const ACKNOWLEDGEMENT_EMAIL: &str = "acknowledgement_email";
+
+/// Payload of an acknowledgement: the rest is read from the complaint when sent.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AcknowledgementPayload {
+    pub to: String,
+    pub access_code: String,
+}
+
+/// The acknowledgement to a complainant whose email address is known.
+pub fn acknowledgement(complaint_id: Uuid, to: &str, access_code: &str) -> NewOutbox {
+    let payload = serde_json::json!({"to": to, "access_code": access_code}).to_string();
+    NewOutbox {
+        id: Uuid::now_v7(),
+        kind: ACKNOWLEDGEMENT_EMAIL.into(),
+        dedup_key: format!("ack:{complaint_id}"),
+        complaint_id: Some(complaint_id),
+        payload,
+    }
+}
+
+/// Delay before attempt `attempts + 1`: 30 s doubling, at most one hour,
+/// with ±20 % jitter so that many failed messages do not retry in lockstep.
+pub fn backoff(attempts: u32) -> Duration {
+    let base = 30f64 * 2f64.powi(attempts.min(10) as i32);
+    let capped = base.min(3600.0);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    Duration::milliseconds((capped * jitter * 1000.0) as i64)
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DispatchReport {
+    pub sent: u32,
+    pub retried: u32,
+    pub parked: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("{0}")]
+    Smtp(String),
+    #[error("bad outbox entry: {0}")]
+    Malformed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Dispatcher {
+    store: DynStore,
+    settings: Arc<Settings>,
+    mailer: Option<email::Mailer>,
+}
+
+impl Dispatcher {
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Result<Self, email::MailerError> {
+        let mailer = settings.smtp.as_ref().map(email::Mailer::new).transpose()?;
+        Ok(Dispatcher {
+            store,
+            settings,
+            mailer,
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    /// Delivers what is due at `now`. Tests call this directly.
+    pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchReport, StoreError> {
+        let mut report = DispatchReport::default();
+        let Some(mailer) = &self.mailer else {
+            return Ok(report);
+        };
+        let items = self
+            .store
+            .claim_outbox(now, now + Duration::minutes(2), 50)
+            .await?;
+        for item in items {
+            match self.deliver(mailer, &item).await {
+                Ok(()) => {
+                    self.store.outbox_sent(item.id, Utc::now()).await?;
+                    report.sent += 1;
+                    tracing::info!(outbox_id = %item.id, kind = %item.kind, "message sent");
+                }
+                Err(e) => {
+                    let attempts = u32::try_from(item.attempts).unwrap_or(0) + 1;
+                    let park = attempts >= self.settings.outbox_max_attempts
+                        || matches!(e, DeliveryError::Malformed(_));
+                    let retry_at = (!park).then(|| now + backoff(attempts));
+                    self.store
+                        .outbox_failed(item.id, &e.to_string(), retry_at)
+                        .await?;
+                    if park {
+                        report.parked += 1;
+                        tracing::error!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "message parked");
+                    } else {
+                        report.retried += 1;
+                        tracing::warn!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "delivery failed; will retry");
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn deliver(
+        &self,
+        mailer: &email::Mailer,
+        item: &OutboxItem,
+    ) -> Result<(), DeliveryError> {
+        match item.kind.as_str() {
+            ACKNOWLEDGEMENT_EMAIL => {
+                let p: AcknowledgementPayload = serde_json::from_str(&item.payload)
+                    .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+                let complaint_id = item
+                    .complaint_id
+                    .ok_or_else(|| DeliveryError::Malformed("no complaint".into()))?;
+                let c = self
+                    .store
+                    .get_complaint(complaint_id)
+                    .await?
+                    .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
+                let s = &self.settings;
+                let url = format!(
+                    "{}/api/v1/public/complaints/{}?code={}",
+                    s.public_base_url, c.tracking_number, p.access_code
+                );
+                let rendered = templates::acknowledgement(&templates::Acknowledgement {
+                    office_name: &s.office_name,
+                    reporter_name: c.reporter.name.as_deref(),
+                    tracking_number: &c.tracking_number,
+                    access_code: &p.access_code,
+                    subject: &c.subject,
+                    received_at: c.received_at,
+                    due_at: c.due_at,
+                    status_url: &url,
+                    timezone: s.office_timezone,
+                });
+                mailer.send(item.id, &p.to, &rendered).await
+            }
+            other => Err(DeliveryError::Malformed(format!("unknown kind `{other}`"))),
+        }
+    }
+
+    /// Runs `run_once` every `ADUAN_OUTBOX_INTERVAL_SECONDS` until the process ends.
+    pub fn spawn(self) {
+        if !self.enabled() {
+            tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox");
+            return;
+        }
+        let every = std::time::Duration::from_secs(self.settings.outbox_interval_secs);
+        tokio::spawn(async move {
+            // the first run one interval after start, not at once
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = self.run_once(Utc::now()).await {
+                    tracing::warn!(error = %e, "outbox run failed");
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for (attempts, base) in [(1u32, 60.0), (2, 120.0), (3, 240.0), (20, 3600.0)] {
+            let d = backoff(attempts).num_milliseconds() as f64 / 1000.0;
+            assert!(d >= base * 0.8 && d <= base * 1.2, "{attempts}: {d}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Messages to complainants, in Bahasa Indonesia (plain text and HTML).
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// `16 April 2025`.
+pub fn tanggal(t: DateTime<Utc>, tz: Tz) -> String {
+    let d = t.with_timezone(&tz);
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
+    format!("{} {} {}", d.day(), month, d.year())
+}
+
+/// `16 April 2025 pukul 09.15 WITA`.
+pub fn tanggal_jam(t: DateTime<Utc>, tz: Tz) -> String {
+    let d = t.with_timezone(&tz);
+    format!(
+        "{} pukul {} {}",
+        tanggal(t, tz),
+        d.format("%H.%M"),
+        d.format("%Z")
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A rendered email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What the acknowledgement says.
+pub struct Acknowledgement<'a> {
+    pub office_name: &'a str,
+    pub reporter_name: Option<&'a str>,
+    pub tracking_number: &'a str,
+    pub access_code: &'a str,
+    pub subject: &'a str,
+    pub received_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub status_url: &'a str,
+    pub timezone: Tz,
+}
+
+pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
+    let salutation = a
+        .reporter_name
+        .map_or("Bapak/Ibu Pelapor".to_string(), |n| {
+            format!("Bapak/Ibu {n}")
+        });
+    let due = a
+        .due_at
+        .map(|d| format!("Batas waktu jawaban : {}\n", tanggal_jam(d, a.timezone)))
+        .unwrap_or_default();
+    let text = format!(
+        "Yth. {salutation},\n\n\
+         Terima kasih. Pengaduan Anda telah kami terima dan dicatat oleh {office}.\n\n\
+         Nomor pengaduan     : {tn}\n\
+         Kode akses          : {code}\n\
+         Perihal             : {subject}\n\
+         Diterima            : {received}\n\
+         {due}\n\
+         Status pengaduan dapat Anda pantau dengan nomor pengaduan dan kode akses di:\n\
+         {url}\n\n\
+         Simpan nomor pengaduan dan kode akses ini, dan jangan berikan kode akses kepada orang lain.\n\
+         Bila Anda membalas email ini, sebutkan nomor pengaduan {tn}.\n\n\
+         Hormat kami,\n{office}\n",
+        office = a.office_name,
+        tn = a.tracking_number,
+        code = a.access_code,
+        subject = a.subject,
+        received = tanggal_jam(a.received_at, a.timezone),
+        url = a.status_url,
+    );
+    let due_html = a
+        .due_at
+        .map(|d| {
+            format!(
+                "<tr><td>Batas waktu jawaban</td><td>{}</td></tr>",
+                html_escape(&tanggal_jam(d, a.timezone))
+            )
+        })
+        .unwrap_or_default();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\">\
+         <p>Yth. {salutation},</p>\
+         <p>Terima kasih. Pengaduan Anda telah kami terima dan dicatat oleh {office}.</p>\
+         <table cellpadding=\"4\">\
+         <tr><td>Nomor pengaduan</td><td><b>{tn}</b></td></tr>\
+         <tr><td>Kode akses</td><td><b>{code}</b></td></tr>\
+         <tr><td>Perihal</td><td>{subject}</td></tr>\
+         <tr><td>Diterima</td><td>{received}</td></tr>{due_html}</table>\
+         <p>Status pengaduan dapat Anda pantau di <a href=\"{url}\">{url}</a>.</p>\
+         <p>Simpan nomor pengaduan dan kode akses ini, dan jangan berikan kode akses kepada orang lain.</p>\
+         <p>Hormat kami,<br>{office}</p></body></html>",
+        salutation = html_escape(&salutation),
+        office = html_escape(a.office_name),
+        tn = html_escape(a.tracking_number),
+        code = html_escape(a.access_code),
+        subject = html_escape(a.subject),
+        received = html_escape(&tanggal_jam(a.received_at, a.timezone)),
+        url = html_escape(a.status_url),
+    );
+    Rendered {
+        subject: format!("[{}] Pengaduan Anda telah kami terima", a.tracking_number),
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Makassar;
+
+    #[test]
+    fn dates_read_in_indonesian_office_time() {
+        let t = DateTime::parse_from_rfc3339("2025-04-16T15:59:59Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(tanggal(t, Makassar), "16 April 2025");
+        assert_eq!(tanggal_jam(t, Makassar), "16 April 2025 pukul 23.59 WITA");
+    }
+
+    #[test]
+    fn the_acknowledgement_carries_number_code_and_link_and_escapes_html() {
+        let t = DateTime::parse_from_rfc3339("2025-03-27T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let r = acknowledgement(&Acknowledgement {
+            office_name: "Dinas Sosial",
+            reporter_name: Some("Dewi <script>"),
+            tracking_number: "ADU-2025-000001",
+            access_code: "ABCD-EFGH-JKMN-PQRS",
+            subject: "Bantuan & PKH",
+            received_at: t,
+            due_at: Some(t),
+            status_url: "https://aduan.example/x?code=1",
+            timezone: Makassar,
+        });
+        assert!(r.subject.contains("ADU-2025-000001"));
+        for part in [&r.text, &r.html] {
+            assert!(part.contains("ADU-2025-000001") && part.contains("ABCD-EFGH-JKMN-PQRS"));
+        }
+        assert!(
+            r.text
+                .contains("Batas waktu jawaban : 27 Maret 2025 pukul 09.00 WITA")
+        );
+        assert!(r.html.contains("Dewi &lt;script&gt;") && r.html.contains("Bantuan &amp; PKH"));
+        assert!(!r.html.contains("<script>"));
+    }
+}
