@@ -67,6 +67,16 @@ pub struct Settings {
     pub public_base_url: String,
     pub outbox_interval_secs: u64,
     pub outbox_max_attempts: u32,
+    /// Who is reminded and escalated to until dispositions name the holder.
+    pub liaison_email: Option<String>,
+    pub head_email: Option<String>,
+    /// Who receives the daily digest.
+    pub manager_emails: Vec<String>,
+    /// Remind this many working days before the due day (0 = on the due day).
+    pub reminder_days: Vec<u32>,
+    /// Office-local time of the daily digest (working days only).
+    pub digest_time: chrono::NaiveTime,
+    pub sweep_interval_minutes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -376,7 +386,62 @@ impl Settings {
             }
         };
 
+        let email_setting = |name: &'static str, v: &str| -> Result<String, ConfigError> {
+            let v = v.trim().to_string();
+            if v.parse::<lettre::Address>().is_ok() {
+                Ok(v)
+            } else {
+                Err(invalid(name, format!("`{v}` is not an email address")))
+            }
+        };
+        let liaison_email = get("ADUAN_LIAISON_EMAIL")
+            .map(|v| email_setting("ADUAN_LIAISON_EMAIL", &v))
+            .transpose()?;
+        let head_email = get("ADUAN_HEAD_EMAIL")
+            .map(|v| email_setting("ADUAN_HEAD_EMAIL", &v))
+            .transpose()?;
+        let manager_emails = get("ADUAN_MANAGER_EMAILS")
+            .map(|v| {
+                v.split(',')
+                    .filter(|x| !x.trim().is_empty())
+                    .map(|x| email_setting("ADUAN_MANAGER_EMAILS", x))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        let reminder_raw = get("ADUAN_REMINDER_DAYS").unwrap_or_else(|| "2,1,0".into());
+        let mut reminder_days = reminder_raw
+            .split(',')
+            .map(|x| x.trim().parse::<u32>().ok().filter(|n| *n <= 30))
+            .collect::<Option<Vec<u32>>>()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                invalid(
+                    "ADUAN_REMINDER_DAYS",
+                    format!("`{reminder_raw}` must be working-day counts 0-30, e.g. 2,1,0"),
+                )
+            })?;
+        reminder_days.sort_unstable();
+        reminder_days.dedup();
+        let digest_raw = get("ADUAN_DIGEST_TIME").unwrap_or_else(|| "07:30".into());
+        let digest_time = chrono::NaiveTime::parse_from_str(&digest_raw, "%H:%M")
+            .ok()
+            .filter(|t| (6..=17).contains(&chrono::Timelike::hour(t)))
+            .ok_or_else(|| {
+                invalid(
+                    "ADUAN_DIGEST_TIME",
+                    format!("`{digest_raw}` must be HH:MM between 06:00 and 17:59 (office hours)"),
+                )
+            })?;
+        let sweep_interval_minutes = number("ADUAN_SWEEP_INTERVAL_MINUTES", 15, 1, 1440)?;
+
         Ok(Settings {
+            liaison_email,
+            head_email,
+            manager_emails,
+            reminder_days,
+            digest_time,
+            sweep_interval_minutes,
             smtp,
             public_base_url,
             outbox_interval_secs,

@@ -48,6 +48,14 @@ enum Command {
         #[arg(long)]
         timezone: Option<String>,
     },
+    /// Run a scheduled job once now (or as if at --at), e.g. after an outage.
+    RunJob {
+        /// reminder-sweep, digest or outbox
+        job: JobName,
+        /// RFC 3339; default now
+        #[arg(long)]
+        at: Option<String>,
+    },
     /// Working days after FROM up to and including TO (printed alone on the last line).
     WorkingDays {
         /// YYYY-MM-DD
@@ -57,6 +65,13 @@ enum Command {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum JobName {
+    ReminderSweep,
+    Digest,
+    Outbox,
 }
 
 #[derive(Subcommand)]
@@ -97,7 +112,7 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init_subscriber(LogFormat::Text, "warn", std::io::stderr);
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-            let store = store::connect(&settings.database_url, 2).await?;
+            let store = store::connect(&settings.database_url, 4).await?;
             store::prepare(store.as_ref()).await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
@@ -131,6 +146,31 @@ async fn main() -> anyhow::Result<()> {
                         due_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z")
                     );
                     println!("{due_date}");
+                }
+                Command::RunJob { job, at } => {
+                    let now = match at {
+                        Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
+                            .with_context(|| format!("--at `{t}` is not RFC 3339"))?
+                            .with_timezone(&Utc),
+                        None => Utc::now(),
+                    };
+                    let settings = std::sync::Arc::new(settings.clone());
+                    let started = std::time::Instant::now();
+                    match job {
+                        JobName::ReminderSweep => {
+                            let r = aduan::jobs::Jobs::new(store.clone(), settings).reminder_sweep(now).await?;
+                            println!("reminders queued: {}; escalations queued: {}", r.reminders, r.escalations);
+                        }
+                        JobName::Digest => {
+                            let n = aduan::jobs::Jobs::new(store.clone(), settings).digest(now).await?;
+                            println!("digests queued: {n}");
+                        }
+                        JobName::Outbox => {
+                            let r = aduan::notify::Dispatcher::new(store.clone(), settings)?.run_once(now).await?;
+                            println!("sent: {}; to retry: {}; parked: {}", r.sent, r.retried, r.parked);
+                        }
+                    }
+                    println!("took {} ms", started.elapsed().as_millis());
                 }
                 Command::WorkingDays { from, to } => {
                     let (calendar, _) = store::load_policy(store.as_ref()).await?;

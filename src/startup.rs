@@ -63,6 +63,17 @@ impl Application {
             Ok(d) => d.spawn(),
             Err(e) => tracing::error!(error = %e, "outbox worker not started"),
         }
+        let jobs = crate::jobs::Jobs::new(store.clone(), settings.clone());
+        tokio::spawn(async move {
+            match jobs.spawn().await {
+                // keep the scheduler alive as long as the process
+                Ok(sched) => {
+                    let _keep_alive = sched;
+                    std::future::pending::<()>().await
+                }
+                Err(e) => tracing::error!(error = %e, "scheduled jobs not started"),
+            }
+        });
         let state = web::Data::new(AppState::new(
             store.clone(),
             settings,

@@ -18,6 +18,40 @@ use crate::config::Settings;
 use crate::store::{DynStore, NewOutbox, OutboxItem, StoreError};
 
 pub const ACKNOWLEDGEMENT_EMAIL: &str = "acknowledgement_email";
+/// An email rendered when it was queued (reminders, escalations, digests).
+pub const EMAIL: &str = "email";
+
+/// Payload of a pre-rendered email.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmailPayload {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// A pre-rendered email under a natural `dedup_key`.
+pub fn email(
+    dedup_key: String,
+    complaint_id: Option<Uuid>,
+    to: &str,
+    m: &templates::Rendered,
+) -> NewOutbox {
+    let payload = serde_json::to_string(&EmailPayload {
+        to: to.to_string(),
+        subject: m.subject.clone(),
+        text: m.text.clone(),
+        html: m.html.clone(),
+    })
+    .unwrap_or_default();
+    NewOutbox {
+        id: Uuid::now_v7(),
+        kind: EMAIL.into(),
+        dedup_key,
+        complaint_id,
+        payload,
+    }
+}
 
 /// Payload of an acknowledgement: the rest is read from the complaint when sent.
 #[derive(Debug, Serialize, Deserialize)]
@@ -155,6 +189,16 @@ impl Dispatcher {
                     status_url: &url,
                     timezone: s.office_timezone,
                 });
+                mailer.send(item.id, &p.to, &rendered).await
+            }
+            EMAIL => {
+                let p: EmailPayload = serde_json::from_str(&item.payload)
+                    .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+                let rendered = templates::Rendered {
+                    subject: p.subject,
+                    text: p.text,
+                    html: p.html,
+                };
                 mailer.send(item.id, &p.to, &rendered).await
             }
             other => Err(DeliveryError::Malformed(format!("unknown kind `{other}`"))),

@@ -131,6 +131,182 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
     }
 }
 
+/// One complaint as it appears in messages to officials.
+pub struct ComplaintLine<'a> {
+    pub tracking_number: &'a str,
+    pub subject: &'a str,
+    pub channel: &'a str,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    /// Working days left (negative: overdue by that many).
+    pub working_days_left: i64,
+    /// Who holds it now.
+    pub holder: &'a str,
+    pub link: String,
+}
+
+fn sisa(left: i64) -> String {
+    match left {
+        0 => "jatuh tempo hari ini".to_string(),
+        n if n > 0 => format!("{n} hari kerja lagi"),
+        n => format!("terlambat {} hari kerja", -n),
+    }
+}
+
+fn channel_label(c: &str) -> &str {
+    match c {
+        "face_to_face" => "tatap muka",
+        "suggestion_box" => "kotak saran",
+        "letter" => "surat",
+        "email" => "email",
+        "lapor" => "SP4N-LAPOR!",
+        "api" => "sistem instansi lain",
+        _ => "lainnya",
+    }
+}
+
+fn detail_text(c: &ComplaintLine<'_>, tz: Tz) -> String {
+    format!(
+        "Nomor pengaduan : {}\nPerihal         : {}\nSaluran         : {}\nDiterima        : {}\nBatas waktu     : {}\nSisa waktu      : {}\nPemegang        : {}\nTautan          : {}\n",
+        c.tracking_number,
+        c.subject,
+        channel_label(c.channel),
+        tanggal_jam(c.received_at, tz),
+        tanggal_jam(c.due_at, tz),
+        sisa(c.working_days_left),
+        c.holder,
+        c.link
+    )
+}
+
+fn detail_html(c: &ComplaintLine<'_>, tz: Tz) -> String {
+    format!(
+        "<table cellpadding=\"4\"><tr><td>Nomor pengaduan</td><td><b>{}</b></td></tr><tr><td>Perihal</td><td>{}</td></tr>\
+         <tr><td>Saluran</td><td>{}</td></tr><tr><td>Diterima</td><td>{}</td></tr><tr><td>Batas waktu</td><td>{}</td></tr>\
+         <tr><td>Sisa waktu</td><td><b>{}</b></td></tr><tr><td>Pemegang</td><td>{}</td></tr></table><p><a href=\"{}\">{}</a></p>",
+        html_escape(c.tracking_number),
+        html_escape(c.subject),
+        channel_label(c.channel),
+        html_escape(&tanggal_jam(c.received_at, tz)),
+        html_escape(&tanggal_jam(c.due_at, tz)),
+        html_escape(&sisa(c.working_days_left)),
+        html_escape(c.holder),
+        html_escape(&c.link),
+        html_escape(&c.link)
+    )
+}
+
+/// A deadline reminder to the holder of a complaint.
+pub fn reminder(office: &str, to_label: &str, c: &ComplaintLine<'_>, tz: Tz) -> Rendered {
+    let when = sisa(c.working_days_left);
+    Rendered {
+        subject: format!("[Pengingat] {}: {}", c.tracking_number, when),
+        text: format!(
+            "Yth. {to_label},\n\nPengaduan berikut belum dijawab dan {when}.\n\n{}\nMohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat.\n\n{office}\n",
+            detail_text(c, tz)
+        ),
+        html: format!(
+            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>Yth. {},</p>\
+             <p>Pengaduan berikut belum dijawab dan <b>{}</b>.</p>{}<p>Mohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat.</p><p>{}</p></body></html>",
+            html_escape(to_label),
+            html_escape(&when),
+            detail_html(c, tz),
+            html_escape(office)
+        ),
+    }
+}
+
+/// An overdue complaint, escalated up the chain.
+pub fn escalation(office: &str, to_label: &str, c: &ComplaintLine<'_>, tz: Tz) -> Rendered {
+    let when = sisa(c.working_days_left);
+    Rendered {
+        subject: format!("[Terlambat] {}: {}", c.tracking_number, when),
+        text: format!(
+            "Yth. {to_label},\n\nPengaduan berikut telah melewati batas waktu jawaban ({when}) dan memerlukan perhatian Bapak/Ibu.\n\n{}\n{office}\n",
+            detail_text(c, tz)
+        ),
+        html: format!(
+            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>Yth. {},</p>\
+             <p>Pengaduan berikut telah melewati batas waktu jawaban (<b>{}</b>) dan memerlukan perhatian Bapak/Ibu.</p>{}<p>{}</p></body></html>",
+            html_escape(to_label),
+            html_escape(&when),
+            detail_html(c, tz),
+            html_escape(office)
+        ),
+    }
+}
+
+/// The managers' daily digest: overdue and due-soon complaints, grouped.
+pub fn digest(
+    office: &str,
+    day: DateTime<Utc>,
+    overdue: &[ComplaintLine<'_>],
+    due_soon: &[ComplaintLine<'_>],
+    tz: Tz,
+) -> Rendered {
+    let section = |title: &str, items: &[ComplaintLine<'_>]| -> (String, String) {
+        if items.is_empty() {
+            return (
+                format!("{title}: tidak ada.\n\n"),
+                format!("<h3>{}</h3><p>Tidak ada.</p>", html_escape(title)),
+            );
+        }
+        let mut groups: std::collections::BTreeMap<&str, Vec<&ComplaintLine<'_>>> =
+            Default::default();
+        for c in items {
+            groups.entry(channel_label(c.channel)).or_default().push(c);
+        }
+        let mut text = format!("{title} ({}):\n", items.len());
+        let mut html = format!("<h3>{} ({})</h3>", html_escape(title), items.len());
+        for (group, cs) in groups {
+            text.push_str(&format!("\n  Saluran {group}:\n"));
+            html.push_str(&format!("<h4>Saluran {}</h4><ul>", html_escape(group)));
+            for c in cs {
+                text.push_str(&format!(
+                    "  - {} — {} — batas {} — {} — {}\n    {}\n",
+                    c.tracking_number,
+                    c.subject,
+                    tanggal(c.due_at, tz),
+                    sisa(c.working_days_left),
+                    c.holder,
+                    c.link
+                ));
+                html.push_str(&format!(
+                    "<li><a href=\"{}\">{}</a> — {} — batas {} — <b>{}</b> — {}</li>",
+                    html_escape(&c.link),
+                    html_escape(c.tracking_number),
+                    html_escape(c.subject),
+                    html_escape(&tanggal(c.due_at, tz)),
+                    html_escape(&sisa(c.working_days_left)),
+                    html_escape(c.holder)
+                ));
+            }
+            html.push_str("</ul>");
+        }
+        text.push('\n');
+        (text, html)
+    };
+    let (t1, h1) = section("Terlambat", overdue);
+    let (t2, h2) = section("Segera jatuh tempo", due_soon);
+    Rendered {
+        subject: format!(
+            "Ringkasan pengaduan {}: {} terlambat, {} segera jatuh tempo",
+            tanggal(day, tz),
+            overdue.len(),
+            due_soon.len()
+        ),
+        text: format!(
+            "Ringkasan harian pengaduan — {office} — {}\n\n{t1}{t2}{office}\n",
+            tanggal(day, tz)
+        ),
+        html: format!(
+            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><h2>Ringkasan harian pengaduan — {}</h2>{h1}{h2}<p>{}</p></body></html>",
+            html_escape(&tanggal(day, tz)),
+            html_escape(office)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -148,6 +148,25 @@ pub trait Store: Send + Sync + 'static {
     /// Puts a parked entry back in the queue; `false` if it is not parked.
     async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
 
+    /// Writes messages unless their `dedup_key` was written before; when any
+    /// is new and `event` is given, records it on that complaint's timeline in
+    /// the same transaction. Returns how many were new.
+    async fn enqueue_outbox(
+        &self,
+        items: &[NewOutbox],
+        event: Option<(Uuid, &str, &str, &Actor)>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// Takes (or renews) the lease of job `name` for `holder` until `until`
+    /// if it is free or already held by `holder`; `true` when held.
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// `true` if a live key was revoked now.

@@ -14,6 +14,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The service itself (scheduled jobs).
+    pub fn system() -> Self {
+        Actor {
+            key_id: None,
+            name: "penjadwal (sistem)".into(),
+            role: Role::Admin,
+        }
+    }
+
     /// An operator at the command line.
     pub fn cli() -> Self {
         Actor {

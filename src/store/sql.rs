@@ -752,6 +752,69 @@ macro_rules! sql_store {
                     == 1)
             }
 
+            async fn enqueue_outbox(
+                &self,
+                items: &[crate::store::NewOutbox],
+                event: Option<(Uuid, &str, &str, &Actor)>,
+                now: DateTime<Utc>,
+            ) -> Result<u64, StoreError> {
+                let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+                let _writer = self.lock_writes().await;
+                let mut tx = self.pool.begin().await?;
+                let mut added = 0;
+                for o in items {
+                    added += sqlx::query(
+                        "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, \
+                         attempts, next_attempt_at, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
+                         ON CONFLICT (dedup_key) DO NOTHING",
+                    )
+                    .bind(o.id)
+                    .bind(&o.kind)
+                    .bind(&o.dedup_key)
+                    .bind(o.complaint_id)
+                    .bind(&o.payload)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                if let (Some((complaint_id, kind, detail, actor)), true) = (event, added > 0) {
+                    let status: Option<(String,)> =
+                        sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
+                            .bind(complaint_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if let Some(status) = status.and_then(|(s,)| Status::parse(&s)) {
+                        insert_event(&mut tx, complaint_id, now, kind, actor, status, detail).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn acquire_lease(
+                &self,
+                name: &str,
+                holder: &str,
+                now: DateTime<Utc>,
+                until: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "INSERT INTO job_leases (name, holder, until) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET holder = $2, until = $3 \
+                     WHERE job_leases.until < $4 OR job_leases.holder = $2 \
+                     RETURNING holder",
+                )
+                .bind(name)
+                .bind(holder)
+                .bind(chrono::SubsecRound::trunc_subsecs(until, 6))
+                .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.is_some())
+            }
+
             async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO api_keys (id, name, role, hint, digest, created_at) \

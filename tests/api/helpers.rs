@@ -95,6 +95,7 @@ impl Drop for TempDir {
 }
 
 pub struct TestApp {
+    pub database_url: String,
     pub address: String,
     pub settings: std::sync::Arc<Settings>,
     pub client: reqwest::Client,
@@ -112,6 +113,7 @@ pub async fn spawn_app_with(
     adjust: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
     let (url, dir) = fresh_database(backend).await?;
+    let database_url = url.clone();
     let data_dir = dir.0.clone();
     let mut settings = Settings::load(|k| match k {
         "DATABASE_URL" => Some(url.clone()),
@@ -130,6 +132,7 @@ pub async fn spawn_app_with(
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
+        database_url,
         settings: kept,
         address: format!("http://127.0.0.1:{port}"),
         client: reqwest::Client::builder()

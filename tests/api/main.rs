@@ -9,6 +9,7 @@ mod binary;
 mod calendar;
 mod complaints;
 mod errors;
+mod jobs;
 mod ops;
 mod outbox;
 mod public;

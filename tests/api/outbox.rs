@@ -14,7 +14,7 @@ both_backends!(
     undeliverable_messages_are_parked_and_can_be_retried,
 );
 
-async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, SmtpSink)> {
+pub async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, SmtpSink)> {
     let sink = SmtpSink::start().await;
     let port = sink.port;
     let app = spawn_app_with(b, move |s| {
@@ -29,6 +29,12 @@ async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, SmtpSi
         s.outbox_interval_secs = 3600;
         s.outbox_max_attempts = max_attempts;
         s.public_base_url = "https://aduan.example.go.id".into();
+        s.liaison_email = Some("penghubung@dinsos.example.go.id".into());
+        s.head_email = Some("kadis@dinsos.example.go.id".into());
+        s.manager_emails = vec![
+            "sekretaris@dinsos.example.go.id".into(),
+            "inspektorat@example.go.id".into(),
+        ];
     })
     .await?;
     Some((app, sink))

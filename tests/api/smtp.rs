@@ -14,6 +14,13 @@ pub struct Received {
     pub data: String,
 }
 
+impl Received {
+    /// The message with folded header lines joined (RFC 5322 unfolding).
+    pub fn unfolded(&self) -> String {
+        self.data.replace("\r\n ", " ").replace("\n ", " ")
+    }
+}
+
 #[derive(Clone)]
 pub struct SmtpSink {
     pub port: u16,

@@ -23,6 +23,7 @@ both_backends!(
     api_keys_are_found_by_digest_until_revoked,
     counts_by_status,
     calendar_changes_move_open_deadlines_in_the_same_transaction,
+    a_job_lease_has_one_holder_until_it_expires,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -467,5 +468,67 @@ async fn calendar_changes_move_open_deadlines_in_the_same_transaction(b: Backend
             .map(|c| (c.action.as_str(), c.complaints_moved))
             .collect::<Vec<_>>(),
         [("removed", 1), ("added", 1)]
+    );
+}
+
+async fn a_job_lease_has_one_holder_until_it_expires(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let t0 = Utc::now();
+    let until = t0 + Duration::minutes(5);
+    assert!(
+        store
+            .acquire_lease("sweep", "replica-a", t0, until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .acquire_lease("sweep", "replica-b", t0 + Duration::minutes(1), until)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .acquire_lease("digest", "replica-b", t0, until)
+            .await
+            .unwrap(),
+        "leases are per job"
+    );
+    assert!(
+        store
+            .acquire_lease(
+                "sweep",
+                "replica-a",
+                t0 + Duration::minutes(1),
+                until + Duration::minutes(1)
+            )
+            .await
+            .unwrap(),
+        "the holder renews"
+    );
+    assert!(
+        store
+            .acquire_lease(
+                "sweep",
+                "replica-b",
+                t0 + Duration::minutes(7),
+                t0 + Duration::minutes(12)
+            )
+            .await
+            .unwrap(),
+        "an expired lease passes on"
+    );
+    assert!(
+        !store
+            .acquire_lease(
+                "sweep",
+                "replica-a",
+                t0 + Duration::minutes(8),
+                t0 + Duration::minutes(13)
+            )
+            .await
+            .unwrap()
     );
 }

@@ -1,0 +1,287 @@
+//! Scheduled jobs: the deadline reminder sweep (with overdue escalation) and
+//! the managers' daily digest. Each is a plain `run_once(now)` that tests call
+//! directly; `spawn` runs them with tokio-cron-scheduler, each under a
+//! database lease so that with several replicas one runs a job at a time.
+//! Every message is queued in the outbox under a natural key (complaint,
+//! kind, threshold, recipient), so it is sent at most once whatever runs twice.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
+use tokio_cron_scheduler::{Job, JobScheduler};
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::domain::calendar::{WorkingCalendar, end_of_day};
+use crate::domain::deadline::working_days_left;
+use crate::notify::{self, templates};
+use crate::store::{Actor, Complaint, DeadlineQuery, DynStore, StoreError, load_policy};
+
+/// Messages to officials go out in office hours only (local time).
+const OFFICE_HOURS: (u32, u32) = (6, 18);
+/// Who holds a complaint until dispositions exist.
+const HOLDER_UNTIL_DISPOSITIONS: &str = "belum didisposisikan (Pejabat Penghubung / Kepala Dinas)";
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub reminders: u64,
+    pub escalations: u64,
+}
+
+pub struct Jobs {
+    store: DynStore,
+    settings: Arc<Settings>,
+}
+
+impl Jobs {
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Self {
+        Jobs { store, settings }
+    }
+
+    fn in_office_hours(&self, calendar: &WorkingCalendar, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&self.settings.office_timezone);
+        calendar.is_working_day(local.date_naive())
+            && (OFFICE_HOURS.0..OFFICE_HOURS.1).contains(&local.hour())
+    }
+
+    fn line<'a>(
+        &self,
+        calendar: &WorkingCalendar,
+        c: &'a Complaint,
+        now: DateTime<Utc>,
+    ) -> Option<templates::ComplaintLine<'a>> {
+        let due = c.due_at?;
+        Some(templates::ComplaintLine {
+            tracking_number: &c.tracking_number,
+            subject: &c.subject,
+            channel: c.channel.as_str(),
+            received_at: c.received_at,
+            due_at: due,
+            working_days_left: working_days_left(calendar, due, now, self.settings.office_timezone),
+            holder: HOLDER_UNTIL_DISPOSITIONS,
+            link: format!(
+                "{}/api/v1/complaints/{}",
+                self.settings.public_base_url, c.id
+            ),
+        })
+    }
+
+    /// Open complaints with a deadline in `[from, before)`, soonest first.
+    async fn by_deadline(
+        &self,
+        from: Option<DateTime<Utc>>,
+        before: DateTime<Utc>,
+        cap: usize,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .store
+                .list_by_deadline(&DeadlineQuery {
+                    due_from: from,
+                    due_before: before,
+                    channel: None,
+                    after,
+                    limit: 500,
+                })
+                .await?;
+            let done = page.len() < 500;
+            after = page.last().and_then(|c| c.due_at.map(|d| (d, c.id)));
+            out.extend(page);
+            if done || out.len() >= cap {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Reminds before the deadline (`ADUAN_REMINDER_DAYS` working days before
+    /// the due day) and escalates once overdue. Does nothing outside office
+    /// hours on working days. Its cost grows with the complaints due, not
+    /// with the complaints open (index `complaints_open_due`).
+    pub async fn reminder_sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, StoreError> {
+        let mut report = SweepReport::default();
+        let (calendar, _) = load_policy(self.store.as_ref()).await?;
+        if !self.in_office_hours(&calendar, now) {
+            return Ok(report);
+        }
+        let s = &self.settings;
+        let tz = s.office_timezone;
+        let today = now.with_timezone(&tz).date_naive();
+        let max_days = s.reminder_days.iter().copied().max().unwrap_or(0);
+        let horizon =
+            end_of_day(calendar.add_working_days(today, max_days), tz) + Duration::seconds(1);
+        let system = Actor::system();
+        let holders: Vec<(&str, &str)> = [
+            (s.liaison_email.as_deref(), "Pejabat Penghubung"),
+            (s.head_email.as_deref(), "Kepala Dinas"),
+        ]
+        .into_iter()
+        .filter_map(|(e, l)| e.map(|e| (e, l)))
+        .collect();
+
+        for c in self.by_deadline(Some(now), horizon, usize::MAX).await? {
+            let Some(line) = self.line(&calendar, &c, now) else {
+                continue;
+            };
+            let left = line.working_days_left;
+            let Some(threshold) = s
+                .reminder_days
+                .iter()
+                .copied()
+                .find(|t| left <= i64::from(*t))
+            else {
+                continue;
+            };
+            let items: Vec<_> = holders
+                .iter()
+                .map(|(to, label)| {
+                    let m = templates::reminder(&s.office_name, label, &line, tz);
+                    notify::email(
+                        format!("reminder:{}:{threshold}:{to}", c.id),
+                        Some(c.id),
+                        to,
+                        &m,
+                    )
+                })
+                .collect();
+            let detail = serde_json::json!({"threshold_working_days": threshold, "working_days_left": left, "recipients": items.len()}).to_string();
+            report.reminders += self
+                .store
+                .enqueue_outbox(
+                    &items,
+                    Some((c.id, "reminder_queued", &detail, &system)),
+                    now,
+                )
+                .await?;
+        }
+
+        // Overdue: escalate to the head of office (the top of every chain).
+        let escalate_to = s.head_email.as_deref().or(s.liaison_email.as_deref());
+        if let Some(to) = escalate_to {
+            for c in self.by_deadline(None, now, usize::MAX).await? {
+                let Some(line) = self.line(&calendar, &c, now) else {
+                    continue;
+                };
+                let m = templates::escalation(&s.office_name, "Kepala Dinas", &line, tz);
+                let items = [notify::email(
+                    format!("escalation:{}:head:{to}", c.id),
+                    Some(c.id),
+                    to,
+                    &m,
+                )];
+                let detail = serde_json::json!({"level": "head_of_office", "working_days_left": line.working_days_left}).to_string();
+                report.escalations += self
+                    .store
+                    .enqueue_outbox(&items, Some((c.id, "escalated", &detail, &system)), now)
+                    .await?;
+            }
+        }
+        if report != SweepReport::default() {
+            tracing::info!(
+                reminders = report.reminders,
+                escalations = report.escalations,
+                "reminder sweep queued messages"
+            );
+        }
+        Ok(report)
+    }
+
+    /// The managers' digest, once per working day from `ADUAN_DIGEST_TIME`
+    /// (office time) until the end of office hours: never on a weekend,
+    /// holiday or cuti bersama, never at night. Returns digests queued.
+    pub async fn digest(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let s = &self.settings;
+        let tz = s.office_timezone;
+        let (calendar, _) = load_policy(self.store.as_ref()).await?;
+        let local = now.with_timezone(&tz);
+        if s.manager_emails.is_empty()
+            || !self.in_office_hours(&calendar, now)
+            || local.time() < s.digest_time
+        {
+            return Ok(0);
+        }
+        let today = local.date_naive();
+        let soon_end = end_of_day(calendar.add_working_days(today, 2), tz) + Duration::seconds(1);
+        let overdue = self.by_deadline(None, now, 200).await?;
+        let soon = self.by_deadline(Some(now), soon_end, 200).await?;
+        let overdue_lines: Vec<_> = overdue
+            .iter()
+            .filter_map(|c| self.line(&calendar, c, now))
+            .collect();
+        let soon_lines: Vec<_> = soon
+            .iter()
+            .filter_map(|c| self.line(&calendar, c, now))
+            .collect();
+        let m = templates::digest(&s.office_name, now, &overdue_lines, &soon_lines, tz);
+        let items: Vec<_> = s
+            .manager_emails
+            .iter()
+            .map(|to| notify::email(format!("digest:{today}:{to}"), None, to, &m))
+            .collect();
+        let queued = self.store.enqueue_outbox(&items, None, now).await?;
+        if queued > 0 {
+            tracing::info!(
+                digests = queued,
+                overdue = overdue_lines.len(),
+                due_soon = soon_lines.len(),
+                "daily digest queued"
+            );
+        }
+        Ok(queued)
+    }
+
+    /// Schedules the jobs; each run first takes its lease in the database.
+    pub async fn spawn(self) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+        let me = Arc::new(self);
+        let holder = Uuid::now_v7().to_string();
+        let sched = JobScheduler::new().await?;
+        let sweep_every = std::time::Duration::from_secs(me.settings.sweep_interval_minutes * 60);
+        for (name, every) in [
+            ("reminder_sweep", sweep_every),
+            ("digest", std::time::Duration::from_secs(300)),
+        ] {
+            let me = me.clone();
+            let holder = holder.clone();
+            sched
+                .add(Job::new_repeated_async(every, move |_, _| {
+                    let me = me.clone();
+                    let holder = holder.clone();
+                    Box::pin(async move {
+                        let now = Utc::now();
+                        let lease = now + Duration::from_std(every).unwrap_or(Duration::minutes(5));
+                        match me.store.acquire_lease(name, &holder, now, lease).await {
+                            Ok(true) => {}
+                            Ok(false) => return,
+                            Err(e) => {
+                                tracing::warn!(job = name, error = %e, "could not take the job lease");
+                                return;
+                            }
+                        }
+                        let result = match name {
+                            "reminder_sweep" => me.reminder_sweep(now).await.map(|_| ()),
+                            _ => me.digest(now).await.map(|_| ()),
+                        };
+                        if let Err(e) = result {
+                            tracing::warn!(job = name, error = %e, "job failed");
+                        }
+                    })
+                })?)
+                .await?;
+        }
+        sched.start().await?;
+        Ok(sched)
+    }
+}
+
+/// Local wall-clock time helper for tests and callers.
+pub fn at_local(
+    date: chrono::NaiveDate,
+    time: NaiveTime,
+    tz: chrono_tz::Tz,
+) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    tz.from_local_datetime(&date.and_time(time))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}

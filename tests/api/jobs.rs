@@ -1,0 +1,255 @@
+use std::sync::Arc;
+
+use aduan::domain::Role;
+use aduan::jobs::{Jobs, at_local};
+use aduan::notify::Dispatcher;
+use chrono::{NaiveDate, NaiveTime};
+use chrono_tz::Asia::Makassar;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::outbox::app_with_sink;
+
+both_backends!(
+    reminders_and_escalation_go_out_once_each_in_office_hours,
+    the_digest_goes_to_each_manager_on_working_mornings_only,
+    two_replicas_send_every_reminder_exactly_once,
+);
+
+fn at(date: &str, time: &str) -> chrono::DateTime<chrono::Utc> {
+    at_local(
+        NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap(),
+        NaiveTime::parse_from_str(time, "%H:%M").unwrap(),
+        Makassar,
+    )
+    .unwrap()
+}
+
+async fn letter_received(app: &TestApp, key: &str, received: &str) -> Value {
+    let mut body = valid_complaint("letter");
+    body["received_at"] = json!(received);
+    app.post_complaint(key, &body).await.json().await.unwrap()
+}
+
+async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    // due Wednesday 2025-04-16, 23:59 WITA
+    let c = letter_received(&app, &key, "2025-03-27T09:00:00+08:00").await;
+    let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    let sweep = |date: &'static str, time: &'static str| {
+        let jobs = &jobs;
+        async move { jobs.reminder_sweep(at(date, time)).await.unwrap() }
+    };
+    assert_eq!(
+        sweep("2025-04-11", "09:00").await.reminders,
+        0,
+        "3 working days left: not yet"
+    );
+    assert_eq!(
+        sweep("2025-04-14", "09:00").await.reminders,
+        2,
+        "2 days left: liaison and head"
+    );
+    assert_eq!(
+        sweep("2025-04-14", "11:00").await.reminders,
+        0,
+        "once per threshold"
+    );
+    assert_eq!(
+        sweep("2025-04-14", "22:00").await.reminders,
+        0,
+        "never at night"
+    );
+    assert_eq!(sweep("2025-04-15", "09:00").await.reminders, 2);
+    assert_eq!(
+        sweep("2025-04-16", "09:00").await.reminders,
+        2,
+        "on the due day"
+    );
+    let r = sweep("2025-04-17", "09:00").await;
+    assert_eq!((r.reminders, r.escalations), (0, 1));
+    assert_eq!(
+        sweep("2025-04-18", "09:00").await.escalations,
+        0,
+        "Good Friday: a holiday"
+    );
+    assert_eq!(
+        sweep("2025-04-21", "09:00").await.escalations,
+        0,
+        "escalated once"
+    );
+
+    let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
+    let tn = c["tracking_number"].as_str().unwrap().to_string();
+    assert_eq!(
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap().sent,
+        7
+    );
+    let mut subjects: Vec<(String, String)> = sink
+        .messages()
+        .iter()
+        .map(|m| {
+            let data = m.unfolded();
+            let subject = data
+                .lines()
+                .find(|l| l.starts_with("Subject: "))
+                .unwrap_or("")
+                .to_string();
+            (m.rcpt.join(","), subject)
+        })
+        .collect();
+    subjects.sort();
+    let kadis = "<kadis@dinsos.example.go.id>".to_string();
+    let liaison = "<penghubung@dinsos.example.go.id>".to_string();
+    assert_eq!(
+        subjects,
+        [
+            (
+                kadis.clone(),
+                format!("Subject: [Pengingat] {tn}: 1 hari kerja lagi")
+            ),
+            (
+                kadis.clone(),
+                format!("Subject: [Pengingat] {tn}: 2 hari kerja lagi")
+            ),
+            (
+                kadis.clone(),
+                format!("Subject: [Pengingat] {tn}: jatuh tempo hari ini")
+            ),
+            (
+                kadis.clone(),
+                format!("Subject: [Terlambat] {tn}: terlambat 1 hari kerja")
+            ),
+            (
+                liaison.clone(),
+                format!("Subject: [Pengingat] {tn}: 1 hari kerja lagi")
+            ),
+            (
+                liaison.clone(),
+                format!("Subject: [Pengingat] {tn}: 2 hari kerja lagi")
+            ),
+            (
+                liaison.clone(),
+                format!("Subject: [Pengingat] {tn}: jatuh tempo hari ini")
+            ),
+        ]
+    );
+    let body = &sink.messages()[0].data;
+    assert!(
+        body.contains("Batas waktu") && body.contains("16 April 2025"),
+        "{body}"
+    );
+    let t: Value = app
+        .get(
+            &key,
+            &format!("/api/v1/complaints/{}/timeline", c["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "registered",
+            "reminder_queued",
+            "reminder_queued",
+            "reminder_queued",
+            "escalated"
+        ]
+    );
+}
+
+async fn the_digest_goes_to_each_manager_on_working_mornings_only(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let overdue = letter_received(&app, &key, "2026-02-23T09:00:00+08:00").await; // due 2026-03-04
+    let soon = letter_received(&app, &key, "2026-03-10T09:00:00+08:00").await; // due 2026-03-26
+    letter_received(&app, &key, "2026-03-16T09:00:00+08:00").await; // due 2026-04-01: not yet
+    let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    for (date, time, why) in [
+        ("2026-03-28", "08:00", "Saturday"),
+        ("2026-03-20", "08:00", "cuti bersama Idul Fitri"),
+        ("2026-03-19", "08:00", "Nyepi"),
+        ("2026-03-25", "07:00", "before ADUAN_DIGEST_TIME 07:30"),
+        ("2026-03-25", "23:00", "at night"),
+    ] {
+        assert_eq!(jobs.digest(at(date, time)).await.unwrap(), 0, "{why}");
+    }
+    assert_eq!(
+        jobs.digest(at("2026-03-25", "08:00")).await.unwrap(),
+        2,
+        "one per manager"
+    );
+    assert_eq!(
+        jobs.digest(at("2026-03-25", "10:00")).await.unwrap(),
+        0,
+        "once a day"
+    );
+    let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
+    assert_eq!(
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap().sent,
+        2
+    );
+    let msgs = sink.messages();
+    let mut rcpts: Vec<String> = msgs.iter().flat_map(|m| m.rcpt.clone()).collect();
+    rcpts.sort();
+    assert_eq!(
+        rcpts,
+        [
+            "<inspektorat@example.go.id>",
+            "<sekretaris@dinsos.example.go.id>"
+        ]
+    );
+    let m = &msgs[0].unfolded();
+    assert!(
+        m.contains("Subject: Ringkasan pengaduan 25 Maret 2026: 1 terlambat, 1 segera jatuh tempo"),
+        "{m}"
+    );
+    assert!(
+        m.contains(overdue["tracking_number"].as_str().unwrap())
+            && m.contains(soon["tracking_number"].as_str().unwrap())
+    );
+}
+
+async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    for _ in 0..5 {
+        letter_received(&app, &key, "2025-03-27T09:00:00+08:00").await;
+    }
+    // a second replica: its own connection pool on the same database
+    let other = aduan::store::connect(&app.database_url, 4).await.unwrap();
+    let (j1, j2) = (
+        Jobs::new(app.store.clone(), Arc::clone(&app.settings)),
+        Jobs::new(other.clone(), Arc::clone(&app.settings)),
+    );
+    let now = at("2025-04-14", "09:00");
+    let (a, b2) = tokio::join!(j1.reminder_sweep(now), j2.reminder_sweep(now));
+    assert_eq!(
+        a.unwrap().reminders + b2.unwrap().reminders,
+        10,
+        "5 complaints × 2 recipients, once"
+    );
+    let (d1, d2) = (
+        Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap(),
+        Dispatcher::new(other, Arc::clone(&app.settings)).unwrap(),
+    );
+    let t = chrono::Utc::now();
+    let (r1, r2) = tokio::join!(d1.run_once(t), d2.run_once(t));
+    assert_eq!(r1.unwrap().sent + r2.unwrap().sent, 10);
+    assert_eq!(sink.messages().len(), 10);
+}
