@@ -20,8 +20,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres" ADUAN_DATA_DI
 export ADUAN_LIAISON_EMAIL=penghubung@example.go.id ADUAN_HEAD_EMAIL=kadis@example.go.id
 target/release/aduan migrate >/dev/null
 PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
-# the sweep runs as if on Wednesday 2027-03-10, 09:00 WITA
-AT="2027-03-10T09:00:00+08:00"
+# the sweep runs as if on Wednesday 2027-03-03, 09:00 WITA (a working day)
+AT="2027-03-03T09:00:00+08:00"
 echo "loading $N open complaints, deadlines from 2027-04-01 on…"
 "${PSQL[@]}" <<SQL
 INSERT INTO complaints (id, tracking_number, kind, channel, status, received_at, registered_at,
@@ -39,9 +39,9 @@ echo "| complaints due in the window (K) | first sweep (queues 2·K reminders) |
 echo "|---:|---:|---:|"
 prev=0
 for K in 0 10 100 1000; do
-  # move K more deadlines into the window: due 2027-03-11 (1 working day left)
+  # move K more deadlines into the window: due Thursday 2027-03-04 (1 working day left)
   if [ "$K" -gt "$prev" ]; then
-    "${PSQL[@]}" -c "UPDATE complaints SET due_at = timestamptz '2027-03-11 15:59:59+00' WHERE tracking_number IN (SELECT 'ADU-2027-' || lpad(g::text, 7, '0') FROM generate_series($prev + 1, $K) g)"
+    "${PSQL[@]}" -c "UPDATE complaints SET due_at = timestamptz '2027-03-04 15:59:59+00' WHERE tracking_number IN (SELECT 'ADU-2027-' || lpad(g::text, 7, '0') FROM generate_series($prev + 1, $K) g)"
   fi
   prev=$K
   first=$(target/release/aduan run-job reminder-sweep --at "$AT" | tail -n 1 | awk '{print $2}')
