@@ -158,16 +158,28 @@ async fn main() -> anyhow::Result<()> {
                     let started = std::time::Instant::now();
                     match job {
                         JobName::ReminderSweep => {
-                            let r = aduan::jobs::Jobs::new(store.clone(), settings).reminder_sweep(now).await?;
-                            println!("reminders queued: {}; escalations queued: {}", r.reminders, r.escalations);
+                            let r = aduan::jobs::Jobs::new(store.clone(), settings)
+                                .reminder_sweep(now)
+                                .await?;
+                            println!(
+                                "reminders queued: {}; escalations queued: {}",
+                                r.reminders, r.escalations
+                            );
                         }
                         JobName::Digest => {
-                            let n = aduan::jobs::Jobs::new(store.clone(), settings).digest(now).await?;
+                            let n = aduan::jobs::Jobs::new(store.clone(), settings)
+                                .digest(now)
+                                .await?;
                             println!("digests queued: {n}");
                         }
                         JobName::Outbox => {
-                            let r = aduan::notify::Dispatcher::new(store.clone(), settings)?.run_once(now).await?;
-                            println!("sent: {}; to retry: {}; parked: {}", r.sent, r.retried, r.parked);
+                            let r = aduan::notify::Dispatcher::new(store.clone(), settings)?
+                                .run_once(now)
+                                .await?;
+                            println!(
+                                "sent: {}; to retry: {}; parked: {}",
+                                r.sent, r.retried, r.parked
+                            );
                         }
                     }
                     println!("took {} ms", started.elapsed().as_millis());

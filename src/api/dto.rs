@@ -42,6 +42,10 @@ pub struct ComplaintView {
     pub overdue: bool,
     /// LAPOR! reports: LAPOR!'s own follow-up clock.
     pub lapor_followup_due_at: Option<DateTime<Utc>>,
+    /// Since when the clock is stopped, waiting for the complainant (`null` when running).
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Working days added to the SLA by pauses and approved extensions.
+    pub extra_working_days: i32,
 }
 
 /// What a view needs besides the complaint: who looks, when, on which calendar.
@@ -64,7 +68,8 @@ impl ComplaintView {
                 | Status::Merged
                 | Status::Rejected
         );
-        let working_days_left = c.due_at.filter(|_| open).map(|due| {
+        let running = open && c.paused_at.is_none();
+        let working_days_left = c.due_at.filter(|_| running).map(|due| {
             crate::domain::deadline::working_days_left(
                 &ctx.policy.calendar,
                 due,
@@ -72,7 +77,7 @@ impl ComplaintView {
                 ctx.timezone,
             )
         });
-        let overdue = open && c.due_at.is_some_and(|due| ctx.now > due);
+        let overdue = running && c.due_at.is_some_and(|due| ctx.now > due);
         ComplaintView {
             id: c.id,
             tracking_number: c.tracking_number,
@@ -97,6 +102,8 @@ impl ComplaintView {
             working_days_left,
             overdue,
             lapor_followup_due_at: c.lapor_followup_due_at,
+            paused_at: c.paused_at,
+            extra_working_days: c.extra_working_days,
         }
     }
 }

@@ -53,6 +53,8 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("precondition failed: current version {0}")]
+    PreconditionFailed(i64),
     #[error("idempotency key reused with a different request")]
     IdempotencyKeyReused,
     #[error("payload too large: {0}")]
@@ -104,6 +106,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
             ApiError::Conflict(_) => "conflict",
+            ApiError::PreconditionFailed(_) => "stale-version",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::TooManyRequests { .. } => "too-many-requests",
@@ -122,6 +125,13 @@ impl ApiError {
             ),
             ApiError::BadRequest(d) => ("Bad request", Some(d.clone()), vec![]),
             ApiError::Conflict(d) => ("Conflict", Some(d.clone()), vec![]),
+            ApiError::PreconditionFailed(v) => (
+                "Stale version",
+                Some(format!(
+                    "The complaint changed meanwhile: its version is now {v}. Reload it and try again."
+                )),
+                vec![],
+            ),
             ApiError::Unauthorized => (
                 "Authentication required",
                 Some("Send a valid API key as `Authorization: Bearer <key>`.".to_string()),
@@ -172,6 +182,7 @@ impl ResponseError for ApiError {
             }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,

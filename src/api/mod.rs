@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod clock;
 pub mod complaints;
 pub mod dto;
 pub mod error;
@@ -31,7 +32,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
     ),
     paths(
         complaints::create, complaints::list, complaints::get, complaints::timeline,
-        complaints::overdue, complaints::due_soon,
+        complaints::overdue, complaints::due_soon, clock::pause, clock::resume, clock::extend,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
         public::status, ops::healthz, ops::readyz, ops::metrics,
         calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
@@ -96,6 +97,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/due-soon").get(complaints::due_soon))
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))
         .service(web::resource("/api/v1/complaints/{id}/timeline").get(complaints::timeline))
+        .service(web::resource("/api/v1/complaints/{id}/clock/pause").post(clock::pause))
+        .service(web::resource("/api/v1/complaints/{id}/clock/resume").post(clock::resume))
+        .service(web::resource("/api/v1/complaints/{id}/extension").post(clock::extend))
         .service(
             web::resource("/api/v1/complaints/{id}/attachments")
                 .get(complaints::list_attachments)

@@ -600,6 +600,9 @@ pub fn public_event_description(kind: &str) -> Option<&'static str> {
     match kind {
         "registered" => Some("Pengaduan diterima dan dicatat"),
         "attachment_added" => Some("Lampiran ditambahkan"),
+        "clock_paused" => Some("Menunggu tanggapan atau kelengkapan dari pelapor"),
+        "clock_resumed" => Some("Tanggapan pelapor diterima; penanganan dilanjutkan"),
+        "deadline_extended" => Some("Batas waktu diperpanjang dengan persetujuan Kepala Dinas"),
         "deadline_changed" => {
             Some("Batas waktu penyelesaian disesuaikan dengan perubahan kalender hari kerja")
         }

@@ -167,6 +167,18 @@ pub trait Store: Send + Sync + 'static {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 
+    /// Pauses, resumes or extends a complaint's clock, with its timeline
+    /// event, in one transaction; `expected_version` from `If-Match`.
+    async fn adjust_clock(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        op: &ClockOp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        timezone: chrono_tz::Tz,
+    ) -> Result<ClockOutcome, StoreError>;
+
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// `true` if a live key was revoked now.

@@ -61,6 +61,10 @@ pub struct Complaint {
     pub sla_working_days: Option<i32>,
     /// LAPOR! reports: the follow-up deadline on LAPOR!.
     pub lapor_followup_due_at: Option<DateTime<Utc>>,
+    /// Set while the clock is stopped waiting for the complainant.
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Working days added to the SLA: paused days and approved extensions.
+    pub extra_working_days: i32,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -93,6 +97,8 @@ pub(crate) struct ComplaintRow {
     pub due_at: Option<DateTime<Utc>>,
     pub sla_working_days: Option<i32>,
     pub lapor_followup_due_at: Option<DateTime<Utc>>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub extra_working_days: i32,
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -134,6 +140,8 @@ impl ComplaintRow {
             due_at: self.due_at,
             sla_working_days: self.sla_working_days,
             lapor_followup_due_at: self.lapor_followup_due_at,
+            paused_at: self.paused_at,
+            extra_working_days: self.extra_working_days,
         };
         Ok((c, self.access_digest))
     }
@@ -332,4 +340,25 @@ pub struct OutboxItem {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A change to a complaint's clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockOp {
+    /// Stop the clock: waiting for the complainant.
+    Pause { reason: String },
+    /// Restart it: the deadline moves by the working days it was stopped.
+    Resume { reason: String },
+    /// The head of office extends the deadline by this many working days.
+    Extend { working_days: u32, reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockOutcome {
+    Done(Box<Complaint>),
+    NotFound,
+    /// `If-Match` named another version; the current one is given.
+    VersionMismatch(i64),
+    /// Not possible in the complaint's current state (why).
+    Conflict(&'static str),
 }

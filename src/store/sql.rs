@@ -9,7 +9,7 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, 
      received_at, registered_at, updated_at, subject, body, category, location, anonymous, \
      confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, \
      reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
-     access_digest, due_at, sla_working_days, lapor_followup_due_at";
+     access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days";
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO complaint_events \
      (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail) \
@@ -123,6 +123,8 @@ pub(crate) fn registered_complaint(
         due_at: Some(req.deadline.due_at),
         sla_working_days: req.deadline.sla_working_days.map(|d| d as i32),
         lapor_followup_due_at: req.deadline.lapor_followup_due_at,
+        paused_at: None,
+        extra_working_days: 0,
     }
 }
 
@@ -309,7 +311,7 @@ macro_rules! sql_store {
                 let mut b = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT {COMPLAINT_COLUMNS} FROM complaints \
                      WHERE status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected') \
-                     AND due_at < "
+                     AND paused_at IS NULL AND due_at < "
                 ));
                 b.push_bind(q.due_before);
                 if let Some(from) = q.due_from {
@@ -529,7 +531,7 @@ macro_rules! sql_store {
                     "SELECT {COMPLAINT_COLUMNS} FROM complaints \
                      WHERE status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected') \
                      AND due_at >= $1 AND due_at > $2 AND received_at <= $3 \
-                     AND sla_working_days IS NOT NULL"
+                     AND sla_working_days IS NOT NULL AND paused_at IS NULL"
                 );
                 let rows: Vec<ComplaintRow> = sqlx::query_as(&sql)
                     .bind(day_start)
@@ -540,7 +542,10 @@ macro_rules! sql_store {
                 let mut moved = 0u64;
                 for row in rows {
                     let (c, _) = row.into_complaint()?;
-                    let Some(days) = c.sla_working_days.and_then(|d| u32::try_from(d).ok()) else {
+                    let Some(days) = c
+                        .sla_working_days
+                        .and_then(|d| u32::try_from(d + c.extra_working_days).ok())
+                    else {
                         continue;
                     };
                     let (_, due_at) = calendar.deadline(c.received_at, days, change.timezone);
@@ -813,6 +818,129 @@ macro_rules! sql_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.is_some())
+            }
+
+            async fn adjust_clock(
+                &self,
+                id: Uuid,
+                expected_version: Option<i64>,
+                op: &crate::store::ClockOp,
+                actor: &Actor,
+                now: DateTime<Utc>,
+                timezone: chrono_tz::Tz,
+            ) -> Result<crate::store::ClockOutcome, StoreError> {
+                use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar};
+                use crate::store::{CalendarDay, ClockOp, ClockOutcome};
+                let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+                let _writer = self.lock_writes().await;
+                let mut tx = self.pool.begin().await?;
+                let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1");
+                let row: Option<ComplaintRow> =
+                    sqlx::query_as(&sql).bind(id).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else {
+                    return Ok(ClockOutcome::NotFound);
+                };
+                let (c, _) = row.into_complaint()?;
+                if expected_version.is_some_and(|v| v != c.version) {
+                    return Ok(ClockOutcome::VersionMismatch(c.version));
+                }
+                if matches!(
+                    c.status,
+                    Status::Answered | Status::Closed | Status::Redirected | Status::Merged | Status::Rejected
+                ) {
+                    return Ok(ClockOutcome::Conflict("the complaint is no longer open"));
+                }
+                let Some(sla) = c.sla_working_days else {
+                    return Ok(ClockOutcome::Conflict(
+                        "the deadline is not counted in working days (face to face or agreed time)",
+                    ));
+                };
+                let days: Vec<CalendarDay> = sqlx::query_as(
+                    "SELECT date, kind, name, source, active FROM calendar_days WHERE active = TRUE",
+                )
+                .fetch_all(&mut *tx)
+                .await?;
+                let calendar = WorkingCalendar::new(days.into_iter().filter_map(|d| {
+                    Some(DayOff { kind: DayKind::parse(&d.kind)?, date: d.date, name: d.name })
+                }));
+                let due_with = |extra: i32| {
+                    u32::try_from(sla + extra)
+                        .ok()
+                        .map(|n| calendar.deadline(c.received_at, n, timezone).1)
+                };
+                let (kind, paused_at, extra, detail) = match op {
+                    ClockOp::Pause { reason } => {
+                        if c.paused_at.is_some() {
+                            return Ok(ClockOutcome::Conflict("the clock is already paused"));
+                        }
+                        (
+                            "clock_paused",
+                            Some(now),
+                            c.extra_working_days,
+                            serde_json::json!({"reason": reason, "due_at": c.due_at}),
+                        )
+                    }
+                    ClockOp::Resume { reason } => {
+                        let Some(since) = c.paused_at else {
+                            return Ok(ClockOutcome::Conflict("the clock is not paused"));
+                        };
+                        let paused_days = calendar.working_days_between(
+                            since.with_timezone(&timezone).date_naive(),
+                            now.with_timezone(&timezone).date_naive(),
+                        );
+                        let paused_days = i32::try_from(paused_days.max(0)).unwrap_or(0);
+                        (
+                            "clock_resumed",
+                            None,
+                            c.extra_working_days + paused_days,
+                            serde_json::json!({"reason": reason, "paused_since": since,
+                                "paused_working_days": paused_days, "previous_due_at": c.due_at}),
+                        )
+                    }
+                    ClockOp::Extend { working_days, reason } => {
+                        if c.paused_at.is_some() {
+                            return Ok(ClockOutcome::Conflict("resume the clock before extending the deadline"));
+                        }
+                        let n = i32::try_from(*working_days).unwrap_or(0);
+                        (
+                            "deadline_extended",
+                            None,
+                            c.extra_working_days + n,
+                            serde_json::json!({"reason": reason, "extension_working_days": n,
+                                "previous_due_at": c.due_at}),
+                        )
+                    }
+                };
+                let due_at = if matches!(op, ClockOp::Pause { .. }) { c.due_at } else { due_with(extra) };
+                let mut detail = detail;
+                if let Some(obj) = detail.as_object_mut() {
+                    obj.insert("new_due_at".into(), serde_json::json!(due_at));
+                }
+                let updated = sqlx::query(
+                    "UPDATE complaints SET paused_at = $2, extra_working_days = $3, due_at = $4, \
+                     version = version + 1, updated_at = $5 WHERE id = $1 AND version = $6",
+                )
+                .bind(id)
+                .bind(paused_at)
+                .bind(extra)
+                .bind(due_at)
+                .bind(now)
+                .bind(c.version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(ClockOutcome::VersionMismatch(c.version + 1));
+                }
+                insert_event(&mut tx, id, now, kind, actor, c.status, &detail.to_string()).await?;
+                tx.commit().await?;
+                let mut c = c;
+                c.paused_at = paused_at;
+                c.extra_working_days = extra;
+                c.due_at = due_at;
+                c.version += 1;
+                c.updated_at = now;
+                Ok(ClockOutcome::Done(Box::new(c)))
             }
 
             async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {

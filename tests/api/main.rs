@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod binary;
 mod calendar;
+mod clock;
 mod complaints;
 mod errors;
 mod jobs;

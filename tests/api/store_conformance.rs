@@ -24,6 +24,7 @@ both_backends!(
     counts_by_status,
     calendar_changes_move_open_deadlines_in_the_same_transaction,
     a_job_lease_has_one_holder_until_it_expires,
+    a_paused_clock_moves_the_deadline_by_the_working_days_it_stood_still,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -531,4 +532,107 @@ async fn a_job_lease_has_one_holder_until_it_expires(b: Backend) {
             .await
             .unwrap()
     );
+}
+
+async fn a_paused_clock_moves_the_deadline_by_the_working_days_it_stood_still(b: Backend) {
+    use aduan::store::{ClockOp, ClockOutcome};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    // received Monday 2026-03-02 → due Wednesday 2026-03-11
+    let c = created(
+        create(
+            &store,
+            &complaint("a", at("2026-03-02T01:00:00Z")),
+            "ADU",
+            2026,
+            &cli,
+            None,
+        )
+        .await,
+    );
+    let op = |op: ClockOp, when: &str| {
+        let store = store.clone();
+        let cli = cli.clone();
+        let when = at(when);
+        async move {
+            store
+                .adjust_clock(c.id, None, &op, &cli, when, Makassar)
+                .await
+                .unwrap()
+        }
+    };
+    let pause = ClockOp::Pause {
+        reason: "KTP".into(),
+    };
+    assert!(matches!(
+        op(pause.clone(), "2026-03-02T02:00:00Z").await,
+        ClockOutcome::Done(_)
+    ));
+    assert_eq!(
+        op(pause, "2026-03-03T02:00:00Z").await,
+        ClockOutcome::Conflict("the clock is already paused")
+    );
+    // a calendar change leaves a paused complaint alone
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    let change = CalendarChange {
+        date,
+        action: CalendarAction::Add {
+            kind: DayKind::OfficeClosure,
+            name: "x".into(),
+        },
+        reason: "y",
+        actor: &cli,
+        now: at("2026-03-03T02:00:00Z"),
+        timezone: Makassar,
+    };
+    assert_eq!(
+        store.change_calendar(change).await.unwrap(),
+        CalendarChangeOutcome::Applied {
+            complaints_moved: 0
+        }
+    );
+    // resumed Thursday: Tue, Wed, Thu stood still → 3 working days later; the
+    // closure on Monday 9 March adds one more → due Tuesday 2026-03-17
+    let ClockOutcome::Done(after) = op(
+        ClockOp::Resume {
+            reason: "diterima".into(),
+        },
+        "2026-03-05T02:00:00Z",
+    )
+    .await
+    else {
+        panic!("resume");
+    };
+    assert_eq!(after.extra_working_days, 3);
+    assert_eq!(
+        after.due_at.unwrap().to_rfc3339(),
+        "2026-03-17T15:59:59+00:00"
+    );
+    assert_eq!(store.get_complaint(c.id).await.unwrap().unwrap(), *after);
+    let stale = store
+        .adjust_clock(
+            c.id,
+            Some(1),
+            &ClockOp::Extend {
+                working_days: 2,
+                reason: "r".into(),
+            },
+            &cli,
+            at("2026-03-05T03:00:00Z"),
+            Makassar,
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, ClockOutcome::VersionMismatch(after.version));
+    let kinds: Vec<String> = store
+        .timeline(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["registered", "clock_paused", "clock_resumed"]);
 }

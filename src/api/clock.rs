@@ -1,0 +1,222 @@
+//! The complaint's clock: pause while waiting for the complainant, resume,
+//! and extensions approved by the head of office. Each is a timeline event.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::dto::{ComplaintView, ViewContext};
+use super::error::ApiError;
+use super::state::AppState;
+use crate::domain::{Role, ValidationErrors};
+use crate::store::{ClockOp, ClockOutcome};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockInput {
+    /// Why (what was asked of the complainant, what arrived).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionInput {
+    /// Working days to add (1–30).
+    pub working_days: Option<i64>,
+    /// Why the office needs more time.
+    pub reason: Option<String>,
+}
+
+/// `If-Match: "7"` → 7. Absent → no check; malformed → 400.
+fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::BadRequest("If-Match must be the ETag of the complaint, e.g. \"3\"".into())
+        })
+}
+
+fn reason(e: &mut ValidationErrors, r: Option<&str>, required: bool) -> String {
+    match r.map(str::trim) {
+        None | Some("") if required => {
+            e.push("reason", "is required");
+            String::new()
+        }
+        Some(r) if r.chars().count() > 1000 => {
+            e.push("reason", "must be at most 1000 characters");
+            String::new()
+        }
+        other => other.unwrap_or("").to_string(),
+    }
+}
+
+async fn apply(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    id: Uuid,
+    op: ClockOp,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(req)?;
+    if !caller.role().can_read_all_complaints() {
+        return Err(ApiError::Forbidden(
+            "integration keys do not manage the clock",
+        ));
+    }
+    let outcome = state
+        .store
+        .adjust_clock(
+            id,
+            expected,
+            &op,
+            caller.actor(),
+            Utc::now(),
+            state.settings.office_timezone,
+        )
+        .await?;
+    match outcome {
+        ClockOutcome::Done(c) => {
+            tracing::info!(complaint_id = %c.id, "clock changed");
+            let ctx = ViewContext {
+                viewer: caller.role(),
+                now: Utc::now(),
+                timezone: state.settings.office_timezone,
+                policy: state.policy.get(state.store.as_ref()).await?,
+            };
+            Ok(HttpResponse::Ok()
+                .insert_header((header::ETAG, format!("\"{}\"", c.version)))
+                .json(ComplaintView::new(*c, &ctx)))
+        }
+        ClockOutcome::NotFound => Err(ApiError::NotFound("No complaint with this id.")),
+        ClockOutcome::VersionMismatch(v) => Err(ApiError::PreconditionFailed(v)),
+        ClockOutcome::Conflict(why) => Err(ApiError::Conflict(why.to_string())),
+    }
+}
+
+/// Stop the clock while waiting for the complainant (missing documents, a
+/// question to answer). Reminders and overdue lists skip a paused complaint.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/pause", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    request_body = ClockInput,
+    responses(
+        (status = 200, description = "Paused", body = ComplaintView),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already paused, closed, or not counted in working days", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn pause(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<ClockInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut e = ValidationErrors::default();
+    let reason = reason(&mut e, body.reason.as_deref(), true);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    apply(
+        &state,
+        &caller,
+        &req,
+        id.into_inner(),
+        ClockOp::Pause { reason },
+    )
+    .await
+}
+
+/// Restart the clock (the complainant answered): the deadline moves by the
+/// working days it was stopped.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/resume", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    request_body = ClockInput,
+    responses(
+        (status = 200, description = "Running again, with the moved deadline", body = ComplaintView),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not paused", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn resume(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<ClockInput>,
+) -> Result<HttpResponse, ApiError> {
+    let mut e = ValidationErrors::default();
+    let reason = reason(&mut e, body.reason.as_deref(), false);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    apply(
+        &state,
+        &caller,
+        &req,
+        id.into_inner(),
+        ClockOp::Resume { reason },
+    )
+    .await
+}
+
+/// Extend the deadline — the head of office's decision, with a reason.
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/extension", tag = "complaints",
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    request_body = ExtensionInput,
+    responses(
+        (status = 200, description = "Extended", body = ComplaintView),
+        (status = 403, description = "Not the head of office", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Paused, closed, or not counted in working days", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Stale If-Match", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn extend(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: web::Json<ExtensionInput>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        caller.role() == Role::Head,
+        "only the head of office approves an extension",
+    )?;
+    let mut e = ValidationErrors::default();
+    let working_days = match body.working_days {
+        Some(n) if (1..=30).contains(&n) => n as u32,
+        _ => {
+            e.push("working_days", "must be a whole number from 1 to 30");
+            0
+        }
+    };
+    let reason = reason(&mut e, body.reason.as_deref(), true);
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    apply(
+        &state,
+        &caller,
+        &req,
+        id.into_inner(),
+        ClockOp::Extend {
+            working_days,
+            reason,
+        },
+    )
+    .await
+}
