@@ -233,6 +233,30 @@ async fn adding_a_day_off_moves_open_deadlines_only(b: Backend) {
         .await
         .unwrap();
 
+    // a closed complaint whose window spans the date (closing arrives with the
+    // disposition workflow; set here in the database directly)
+    let closed: Value = app
+        .post_complaint(&key, &valid_complaint("letter"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    {
+        use sqlx::Connection;
+        let sql = "UPDATE complaints SET status = 'closed' WHERE tracking_number = $1";
+        let tn = closed["tracking_number"].as_str().unwrap();
+        if app.database_url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query(sql).bind(tn).execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::query(sql).bind(tn).execute(&mut c).await.unwrap();
+        }
+    }
     let today = chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Makassar)
         .date_naive();
@@ -282,7 +306,7 @@ async fn adding_a_day_off_moves_open_deadlines_only(b: Backend) {
     assert_eq!(ev["detail"]["previous_due_at"], open["due_at"]);
     assert_eq!(ev["actor"]["role"], "admin");
 
-    for untouched in [&breached, &desk] {
+    for untouched in [&breached, &desk, &closed] {
         let v: Value = app.get(&key, &path(untouched)).await.json().await.unwrap();
         assert_eq!(
             (v["due_at"].clone(), v["version"].clone()),

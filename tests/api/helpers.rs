@@ -113,6 +113,15 @@ pub async fn spawn_app_with(
     adjust: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
     let (url, dir) = fresh_database(backend).await?;
+    Some(spawn_app_at(url, dir, adjust).await)
+}
+
+/// A second service instance on the same database as `app` (another replica).
+pub async fn spawn_replica(app: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(app.database_url.clone(), TempDir::new(), adjust).await
+}
+
+async fn spawn_app_at(url: String, dir: TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let database_url = url.clone();
     let data_dir = dir.0.clone();
     let mut settings = Settings::load(|k| match k {
@@ -131,7 +140,7 @@ pub async fn spawn_app_with(
     let port = app.port();
     let store = app.store();
     tokio::spawn(app.run_until_stopped());
-    Some(TestApp {
+    TestApp {
         database_url,
         settings: kept,
         address: format!("http://127.0.0.1:{port}"),
@@ -142,7 +151,7 @@ pub async fn spawn_app_with(
         store,
         data_dir,
         _dir: dir,
-    })
+    }
 }
 
 /// Creates a key directly in the store (as `aduan apikey create` does).

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use aduan::config::Settings;
 use aduan::domain::Role;
 use aduan::jobs::{Jobs, at_local};
 use aduan::notify::Dispatcher;
@@ -231,11 +232,18 @@ async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
     for _ in 0..5 {
         letter_received(&app, &key, "2025-03-27T09:00:00+08:00").await;
     }
-    // a second replica: its own connection pool on the same database
-    let other = aduan::store::connect(&app.database_url, 4).await.unwrap();
+    // a second service instance on the same database, same settings
+    let settings = (*app.settings).clone();
+    let replica = spawn_replica(&app, move |s| {
+        *s = Settings {
+            listen: s.listen,
+            ..settings
+        }
+    })
+    .await;
     let (j1, j2) = (
         Jobs::new(app.store.clone(), Arc::clone(&app.settings)),
-        Jobs::new(other.clone(), Arc::clone(&app.settings)),
+        Jobs::new(replica.store.clone(), Arc::clone(&replica.settings)),
     );
     let now = at("2025-04-14", "09:00");
     let (a, b2) = tokio::join!(j1.reminder_sweep(now), j2.reminder_sweep(now));
@@ -246,10 +254,13 @@ async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
     );
     let (d1, d2) = (
         Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap(),
-        Dispatcher::new(other, Arc::clone(&app.settings)).unwrap(),
+        Dispatcher::new(replica.store.clone(), Arc::clone(&replica.settings)).unwrap(),
     );
     let t = chrono::Utc::now();
     let (r1, r2) = tokio::join!(d1.run_once(t), d2.run_once(t));
     assert_eq!(r1.unwrap().sent + r2.unwrap().sent, 10);
     assert_eq!(sink.messages().len(), 10);
+    // both instances serve the same complaints
+    let listed = replica.list_all(&key, "", 50).await;
+    assert_eq!(listed.len(), 5);
 }
