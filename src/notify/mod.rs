@@ -81,6 +81,16 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::milliseconds((capped * jitter * 1000.0) as i64)
 }
 
+const MALFORMED: &str = "bad outbox entry";
+
+/// Replaces every token that looks like an email address with `<address>`.
+pub fn redact_addresses(s: &str) -> String {
+    s.split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DispatchReport {
     pub sent: u32,
@@ -136,9 +146,12 @@ impl Dispatcher {
                     tracing::info!(outbox_id = %item.id, kind = %item.kind, "message sent");
                 }
                 Err(e) => {
+                    // SMTP replies can quote the recipient: keep addresses out
+                    // of the log and of what the outbox API shows.
+                    let e = redact_addresses(&e.to_string());
                     let attempts = u32::try_from(item.attempts).unwrap_or(0) + 1;
-                    let park = attempts >= self.settings.outbox_max_attempts
-                        || matches!(e, DeliveryError::Malformed(_));
+                    let park =
+                        attempts >= self.settings.outbox_max_attempts || e.starts_with(MALFORMED);
                     let retry_at = (!park).then(|| now + backoff(attempts));
                     self.store
                         .outbox_failed(item.id, &e.to_string(), retry_at)
@@ -228,6 +241,18 @@ impl Dispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_are_redacted_from_errors() {
+        assert_eq!(
+            redact_addresses("550 5.1.1 <dewi@example.id>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert!(
+            redact_addresses(&DeliveryError::Malformed("x".into()).to_string())
+                .starts_with(MALFORMED)
+        );
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
