@@ -187,7 +187,12 @@ pub async fn create(
     if replayed {
         resp.insert_header(("Idempotent-Replayed", "true"));
     }
-    let ctx = view_context(&state, &caller).await?;
+    let ctx = ViewContext {
+        viewer: caller.role(),
+        now,
+        timezone: state.settings.office_timezone,
+        policy,
+    };
     Ok(resp.json(ComplaintCreated {
         complaint: ComplaintView::new(c, &ctx),
         access_code,
@@ -239,9 +244,14 @@ pub struct ListParams {
     pub q: Option<String>,
 }
 
+/// A cursor is the position `(instant, id)` of the last item of a page.
+fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{id}", at.timestamp_micros()))
+}
+
 fn encode_cursor(c: &Complaint) -> String {
-    let raw = format!("{}|{}", c.received_at.timestamp_micros(), c.id);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    cursor_at(c.received_at, c.id)
 }
 
 fn decode_cursor(s: &str) -> Option<Cursor> {
@@ -256,24 +266,35 @@ fn decode_cursor(s: &str) -> Option<Cursor> {
     })
 }
 
-fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
-    let mut e = ValidationErrors::default();
-    let limit = match p.limit.as_deref() {
+/// `limit` (1–200, default 50) and `cursor` of a paged list.
+fn parse_page(
+    e: &mut ValidationErrors,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> (u32, Option<Cursor>) {
+    let limit = match limit {
         None => 50,
-        Some(s) => match s.parse::<u32>() {
-            Ok(n) if (1..=200).contains(&n) => n,
-            _ => {
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .unwrap_or_else(|| {
                 e.push("limit", "must be a whole number from 1 to 200");
                 50
-            }
-        },
+            }),
     };
-    let after = p.cursor.as_deref().and_then(|s| {
+    let after = cursor.and_then(|s| {
         decode_cursor(s).or_else(|| {
             e.push("cursor", "is not a cursor returned by this API");
             None
         })
     });
+    (limit, after)
+}
+
+fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
+    let mut e = ValidationErrors::default();
+    let (limit, after) = parse_page(&mut e, p.limit.as_deref(), p.cursor.as_deref());
     let mut enum_param =
         |name: &str, v: Option<&str>, parse: &dyn Fn(&str) -> bool, expected: String| {
             if let Some(v) = v
@@ -387,14 +408,7 @@ pub struct DeadlineListParams {
 }
 
 fn encode_deadline_cursor(c: &Complaint) -> Option<String> {
-    let due = c.due_at?;
-    Some(
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}",
-            due.timestamp_micros(),
-            c.id
-        )),
-    )
+    c.due_at.map(|due| cursor_at(due, c.id))
 }
 
 async fn deadline_list(
@@ -408,23 +422,8 @@ async fn deadline_list(
         "deadline lists are for the office's staff",
     )?;
     let mut e = ValidationErrors::default();
-    let limit = match p.limit.as_deref() {
-        None => 50,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .unwrap_or_else(|| {
-                e.push("limit", "must be a whole number from 1 to 200");
-                50
-            }),
-    };
-    let after = p.cursor.as_deref().and_then(|s| {
-        decode_cursor(s).map(|c| (c.received_at, c.id)).or_else(|| {
-            e.push("cursor", "is not a cursor returned by this API");
-            None
-        })
-    });
+    let (limit, after) = parse_page(&mut e, p.limit.as_deref(), p.cursor.as_deref());
+    let after = after.map(|c| (c.received_at, c.id));
     let channel = p.channel.as_deref().and_then(|s| {
         Channel::parse(s).or_else(|| {
             e.push(

@@ -60,14 +60,7 @@ impl ComplaintView {
     pub fn new(c: Complaint, ctx: &ViewContext) -> Self {
         let viewer = ctx.viewer;
         let hidden = c.anonymous && !viewer.sees_anonymous_identity();
-        let open = !matches!(
-            c.status,
-            Status::Answered
-                | Status::Closed
-                | Status::Redirected
-                | Status::Merged
-                | Status::Rejected
-        );
+        let open = c.status.is_open();
         let running = open && c.paused_at.is_none();
         let working_days_left = c.due_at.filter(|_| running).map(|due| {
             crate::domain::deadline::working_days_left(

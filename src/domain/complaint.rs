@@ -575,6 +575,18 @@ fn identity_rule(e: &mut ValidationErrors, channel: Channel, anonymous: bool, r:
 }
 
 impl Status {
+    /// Still being handled: the deadline runs, reminders and calendar changes apply.
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            Status::Answered
+                | Status::Closed
+                | Status::Redirected
+                | Status::Merged
+                | Status::Rejected
+        )
+    }
+
     /// What the complainant reads on the public status page.
     pub fn public_label(self) -> &'static str {
         match self {

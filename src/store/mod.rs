@@ -210,16 +210,8 @@ pub async fn load_policy(
     ),
     StoreError,
 > {
-    use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar};
     use crate::domain::deadline::{Sla, SlaPolicies};
-    let days = store.calendar_days().await?;
-    let calendar = WorkingCalendar::new(days.into_iter().filter(|d| d.active).filter_map(|d| {
-        Some(DayOff {
-            kind: DayKind::parse(&d.kind)?,
-            date: d.date,
-            name: d.name,
-        })
-    }));
+    let calendar = sql::active_calendar(store.calendar_days().await?);
     let mut policies = SlaPolicies::default();
     for row in store.sla_policies().await? {
         if let (Some(ch), Some(sla)) = (

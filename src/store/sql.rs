@@ -11,6 +11,11 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, 
      reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
      access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days";
 
+/// SQL for "the complaint is open" (`Status::is_open`); the partial index
+/// `complaints_open_due` is defined with the same predicate.
+pub(crate) const OPEN_STATUS: &str =
+    "status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected')";
+
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO complaint_events \
      (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -32,6 +37,20 @@ pub(crate) fn like_contains(s: &str) -> String {
 use chrono::{DateTime, Utc};
 
 use crate::store::{Complaint, CreateComplaint};
+
+/// The working calendar made of the active rows of `calendar_days`.
+pub(crate) fn active_calendar(
+    days: Vec<crate::store::CalendarDay>,
+) -> crate::domain::calendar::WorkingCalendar {
+    use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar};
+    WorkingCalendar::new(days.into_iter().filter(|d| d.active).filter_map(|d| {
+        Some(DayOff {
+            kind: DayKind::parse(&d.kind)?,
+            date: d.date,
+            name: d.name,
+        })
+    }))
+}
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
@@ -137,7 +156,8 @@ macro_rules! sql_store {
         use crate::domain::Status;
         use crate::store::model::{ApiKeyRow, ComplaintRow};
         use crate::store::sql::{
-            COMPLAINT_COLUMNS, INSERT_EVENT, is_unique_violation, like_contains,
+            COMPLAINT_COLUMNS, INSERT_EVENT, OPEN_STATUS, active_calendar, is_unique_violation,
+            like_contains,
         };
         use crate::store::{
             ApiKey, Attachment, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery,
@@ -310,7 +330,7 @@ macro_rules! sql_store {
             ) -> Result<Vec<Complaint>, StoreError> {
                 let mut b = sqlx::QueryBuilder::<$db>::new(format!(
                     "SELECT {COMPLAINT_COLUMNS} FROM complaints \
-                     WHERE status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected') \
+                     WHERE {OPEN_STATUS} \
                      AND paused_at IS NULL AND due_at < "
                 ));
                 b.push_bind(q.due_before);
@@ -474,7 +494,7 @@ macro_rules! sql_store {
                 &self,
                 change: crate::store::CalendarChange<'_>,
             ) -> Result<crate::store::CalendarChangeOutcome, StoreError> {
-                use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar, end_of_day};
+                use crate::domain::calendar::end_of_day;
                 use crate::store::{CalendarAction, CalendarChangeOutcome, CalendarDay};
                 let now = chrono::SubsecRound::trunc_subsecs(change.now, 6);
                 let _writer = self.lock_writes().await;
@@ -514,14 +534,11 @@ macro_rules! sql_store {
                     }
                 };
                 // The calendar as amended, read inside the transaction.
-                let days: Vec<CalendarDay> = sqlx::query_as(
-                    "SELECT date, kind, name, source, active FROM calendar_days WHERE active = TRUE",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                let calendar = WorkingCalendar::new(days.into_iter().filter_map(|d| {
-                    Some(DayOff { kind: DayKind::parse(&d.kind)?, date: d.date, name: d.name })
-                }));
+                let days: Vec<CalendarDay> =
+                    sqlx::query_as("SELECT date, kind, name, source, active FROM calendar_days")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let calendar = active_calendar(days);
                 // Open complaints counted in working days whose window
                 // (receipt, due date] contains the date, and not yet overdue:
                 // met or breached deadlines are never rewritten.
@@ -529,7 +546,7 @@ macro_rules! sql_store {
                 let day_end = end_of_day(change.date, change.timezone);
                 let sql = format!(
                     "SELECT {COMPLAINT_COLUMNS} FROM complaints \
-                     WHERE status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected') \
+                     WHERE {OPEN_STATUS} \
                      AND due_at >= $1 AND due_at > $2 AND received_at <= $3 \
                      AND sla_working_days IS NOT NULL AND paused_at IS NULL"
                 );
@@ -829,7 +846,7 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 timezone: chrono_tz::Tz,
             ) -> Result<crate::store::ClockOutcome, StoreError> {
-                use crate::domain::calendar::{DayKind, DayOff, WorkingCalendar};
+
                 use crate::store::{CalendarDay, ClockOp, ClockOutcome};
                 let now = chrono::SubsecRound::trunc_subsecs(now, 6);
                 let _writer = self.lock_writes().await;
@@ -844,10 +861,7 @@ macro_rules! sql_store {
                 if expected_version.is_some_and(|v| v != c.version) {
                     return Ok(ClockOutcome::VersionMismatch(c.version));
                 }
-                if matches!(
-                    c.status,
-                    Status::Answered | Status::Closed | Status::Redirected | Status::Merged | Status::Rejected
-                ) {
+                if !c.status.is_open() {
                     return Ok(ClockOutcome::Conflict("the complaint is no longer open"));
                 }
                 let Some(sla) = c.sla_working_days else {
@@ -855,14 +869,11 @@ macro_rules! sql_store {
                         "the deadline is not counted in working days (face to face or agreed time)",
                     ));
                 };
-                let days: Vec<CalendarDay> = sqlx::query_as(
-                    "SELECT date, kind, name, source, active FROM calendar_days WHERE active = TRUE",
-                )
-                .fetch_all(&mut *tx)
-                .await?;
-                let calendar = WorkingCalendar::new(days.into_iter().filter_map(|d| {
-                    Some(DayOff { kind: DayKind::parse(&d.kind)?, date: d.date, name: d.name })
-                }));
+                let days: Vec<CalendarDay> =
+                    sqlx::query_as("SELECT date, kind, name, source, active FROM calendar_days")
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let calendar = active_calendar(days);
                 let due_with = |extra: i32| {
                     u32::try_from(sla + extra)
                         .ok()
