@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod role;
 pub mod tracking;
 pub mod validation;
+pub mod workflow;
 
 pub use access::AccessCode;
 pub use complaint::{
