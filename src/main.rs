@@ -84,6 +84,10 @@ enum ApikeyAction {
         /// admin, reception, liaison, official, head, manager or integration.
         #[arg(long)]
         role: Role,
+        /// Bind the key to an officer (id from GET /api/v1/org/officers): the
+        /// officer's positions and acting appointments then apply.
+        #[arg(long)]
+        officer: Option<Uuid>,
     },
     /// List keys (never the keys themselves).
     List,
@@ -198,7 +202,11 @@ async fn main() -> anyhow::Result<()> {
 
 async fn apikey(store: &dyn store::Store, action: ApikeyAction) -> anyhow::Result<()> {
     match action {
-        ApikeyAction::Create { name, role } => {
+        ApikeyAction::Create {
+            name,
+            role,
+            officer,
+        } => {
             let name = name.trim().to_string();
             anyhow::ensure!(
                 !name.is_empty() && name.chars().count() <= 100,
@@ -212,6 +220,26 @@ async fn apikey(store: &dyn store::Store, action: ApikeyAction) -> anyhow::Resul
                 hint,
                 created_at: Utc::now(),
                 revoked_at: None,
+                officer: None,
+            };
+            let key = match officer {
+                None => key,
+                Some(id) => {
+                    let o = store
+                        .get_officer(id)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("no officer with id {id}"))?;
+                    ApiKey {
+                        officer: Some(store::ActorOfficer {
+                            id: o.id,
+                            name: o.name,
+                            position_id: o.position_id,
+                            position_title: None,
+                            acting: None,
+                        }),
+                        ..key
+                    }
+                }
             };
             store.insert_api_key(&key, &digest).await?;
             println!(

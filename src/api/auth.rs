@@ -87,6 +87,7 @@ impl FromRequest for Caller {
                 key_id: Some(key.id),
                 name: key.name,
                 role: key.role,
+                officer: key.officer,
             }))
         })
     }

@@ -5,15 +5,16 @@
 //! transaction; lists use keyset pagination on `(received_at, id)`.
 
 mod files;
-mod model;
+pub(crate) mod model;
 mod postgres;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
+pub(crate) mod workflow_sql;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 pub use files::{AttachmentFiles, FileError, StoredFile};
@@ -178,6 +179,58 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         timezone: chrono_tz::Tz,
     ) -> Result<ClockOutcome, StoreError>;
+
+    // The organisation: units, positions, officers, acting appointments.
+    async fn create_unit(&self, unit: &OrgUnit) -> Result<OrgOutcome, StoreError>;
+    async fn list_units(&self) -> Result<Vec<OrgUnit>, StoreError>;
+    /// Only one position may be the head (`positions_one_head`); titles are unique.
+    async fn create_position(&self, position: &Position) -> Result<OrgOutcome, StoreError>;
+    async fn list_positions(&self) -> Result<Vec<Position>, StoreError>;
+    async fn create_officer(&self, officer: &Officer) -> Result<OrgOutcome, StoreError>;
+    async fn list_officers(&self) -> Result<Vec<Officer>, StoreError>;
+    async fn get_officer(&self, id: Uuid) -> Result<Option<Officer>, StoreError>;
+    async fn update_officer(
+        &self,
+        id: Uuid,
+        patch: &OfficerPatch,
+    ) -> Result<Option<Officer>, StoreError>;
+    async fn create_acting(&self, a: &ActingAppointment) -> Result<(), StoreError>;
+    /// Appointments not revoked and not ended before `from`, by start date.
+    async fn list_acting(&self, from: NaiveDate) -> Result<Vec<ActingAppointment>, StoreError>;
+    /// `true` if a live appointment was revoked now.
+    async fn revoke_acting(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The positions an active officer holds on `day` (office-local): their
+    /// own and those they act for. `None` if the officer is unknown or inactive.
+    async fn officer_positions(
+        &self,
+        officer_id: Uuid,
+        day: NaiveDate,
+    ) -> Result<Option<Vec<crate::domain::workflow::Held>>, StoreError>;
+
+    /// Applies a workflow action (see `domain::workflow::plan`) with its event,
+    /// records and outbox entries in one transaction.
+    async fn act(&self, req: WorkflowRequest<'_>) -> Result<ActOutcome, StoreError>;
+    /// The disposition tree of a complaint (each with its recipients), oldest first.
+    async fn dispositions(&self, complaint_id: Uuid) -> Result<Vec<Disposition>, StoreError>;
+    async fn drafts(&self, complaint_id: Uuid) -> Result<Vec<AnswerDraft>, StoreError>;
+    async fn get_draft(&self, id: Uuid) -> Result<Option<AnswerDraft>, StoreError>;
+    async fn draft_reviews(&self, complaint_id: Uuid) -> Result<Vec<DraftReview>, StoreError>;
+    async fn dispatches(&self, complaint_id: Uuid) -> Result<Vec<AnswerDispatch>, StoreError>;
+    /// Open complaints held by the positions (or in the statuses), oldest deadline first.
+    async fn inbox(&self, q: &InboxQuery) -> Result<Vec<Complaint>, StoreError>;
+    /// Unread copies of live dispositions to the positions, newest first.
+    async fn unread_copies(
+        &self,
+        positions: &[Uuid],
+        limit: u32,
+    ) -> Result<Vec<UnreadCopy>, StoreError>;
+    /// Email addresses of the active officers holding `position` on `day`
+    /// (own holders and acting officers).
+    async fn position_emails(
+        &self,
+        position: Uuid,
+        day: NaiveDate,
+    ) -> Result<Vec<String>, StoreError>;
 
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;

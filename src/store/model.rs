@@ -11,6 +11,20 @@ pub struct Actor {
     pub key_id: Option<Uuid>,
     pub name: String,
     pub role: Role,
+    /// The officer the key is bound to, with the position they act as.
+    pub officer: Option<ActorOfficer>,
+}
+
+/// The person and position behind an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorOfficer {
+    pub id: Uuid,
+    pub name: String,
+    /// The officer's own position, or the one acted as for this action.
+    pub position_id: Option<Uuid>,
+    pub position_title: Option<String>,
+    /// `plh` / `plt` when acting for the position.
+    pub acting: Option<crate::domain::workflow::ActingKind>,
 }
 
 impl Actor {
@@ -20,6 +34,7 @@ impl Actor {
             key_id: None,
             name: "penjadwal (sistem)".into(),
             role: Role::Admin,
+            officer: None,
         }
     }
 
@@ -29,6 +44,7 @@ impl Actor {
             key_id: None,
             name: "cli".into(),
             role: Role::Admin,
+            officer: None,
         }
     }
 }
@@ -65,6 +81,12 @@ pub struct Complaint {
     pub paused_at: Option<DateTime<Utc>>,
     /// Working days added to the SLA: paused days and approved extensions.
     pub extra_working_days: i32,
+    /// The position that must act now (the head, a disposition's recipient, a reviewer).
+    pub holder_position_id: Option<Uuid>,
+    /// Set when merged as a duplicate.
+    pub merged_into: Option<Uuid>,
+    /// Set when forwarded to another agency (dialihkan).
+    pub redirected_to: Option<String>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -99,6 +121,9 @@ pub(crate) struct ComplaintRow {
     pub lapor_followup_due_at: Option<DateTime<Utc>>,
     pub paused_at: Option<DateTime<Utc>>,
     pub extra_working_days: i32,
+    pub holder_position_id: Option<Uuid>,
+    pub merged_into: Option<Uuid>,
+    pub redirected_to: Option<String>,
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -142,6 +167,9 @@ impl ComplaintRow {
             lapor_followup_due_at: self.lapor_followup_due_at,
             paused_at: self.paused_at,
             extra_working_days: self.extra_working_days,
+            holder_position_id: self.holder_position_id,
+            merged_into: self.merged_into,
+            redirected_to: self.redirected_to,
         };
         Ok((c, self.access_digest))
     }
@@ -162,6 +190,12 @@ pub struct Event {
     pub status: String,
     /// Non-personal details as JSON text.
     pub detail: String,
+    pub actor_officer_id: Option<Uuid>,
+    pub actor_officer_name: Option<String>,
+    pub actor_position_id: Option<Uuid>,
+    pub actor_position: Option<String>,
+    /// `plh` / `plt` when the officer acted for the position.
+    pub acting: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -185,6 +219,8 @@ pub struct ApiKey {
     pub hint: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The officer the key acts for, with their own position.
+    pub officer: Option<ActorOfficer>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -195,6 +231,10 @@ pub(crate) struct ApiKeyRow {
     pub hint: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub officer_id: Option<Uuid>,
+    pub officer_name: Option<String>,
+    pub position_id: Option<Uuid>,
+    pub position_title: Option<String>,
 }
 
 impl ApiKeyRow {
@@ -206,6 +246,13 @@ impl ApiKeyRow {
             hint: self.hint,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
+            officer: self.officer_id.map(|id| ActorOfficer {
+                id,
+                name: self.officer_name.unwrap_or_default(),
+                position_id: self.position_id,
+                position_title: self.position_title,
+                acting: None,
+            }),
         })
     }
 }
@@ -361,4 +408,181 @@ pub enum ClockOutcome {
     VersionMismatch(i64),
     /// Not possible in the complaint's current state (why).
     Conflict(&'static str),
+}
+
+/// Outbox kinds written by the workflow (delivered by the email dispatcher
+/// and by the LAPOR! integration).
+pub const OUTBOX_ANSWER_EMAIL: &str = "answer_email";
+pub const OUTBOX_LAPOR_FOLLOWUP: &str = "lapor_followup";
+pub const OUTBOX_LAPOR_REROUTE: &str = "lapor_reroute";
+
+/// A unit of the office (Sekretariat, Bidang …).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OrgUnit {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Position {
+    pub id: Uuid,
+    pub unit_id: Option<Uuid>,
+    pub title: String,
+    pub superior_id: Option<Uuid>,
+    pub is_head: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Officer {
+    pub id: Uuid,
+    pub name: String,
+    pub nip: Option<String>,
+    pub email: Option<String>,
+    pub position_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Changes to an officer; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct OfficerPatch {
+    /// `Some(None)` takes the officer off their position.
+    pub position_id: Option<Option<Uuid>>,
+    pub email: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+/// Plh/Plt: `officer_id` acts for `position_id` from `starts_on` to `ends_on` (inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActingAppointment {
+    pub id: Uuid,
+    pub officer_id: Uuid,
+    pub position_id: Uuid,
+    pub kind: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A write to the organisation refused by a constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrgOutcome {
+    Done,
+    /// A uniqueness rule (which one, for the 409).
+    Duplicate(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Disposition {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub from_position_id: Uuid,
+    pub instruction: String,
+    pub note: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub officer_id: Option<Uuid>,
+    pub officer_name: Option<String>,
+    pub acting: Option<String>,
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    #[sqlx(skip)]
+    pub recipients: Vec<DispositionRecipient>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DispositionRecipient {
+    pub disposition_id: Uuid,
+    pub position_id: Uuid,
+    pub is_primary: bool,
+    pub read_at: Option<DateTime<Utc>>,
+    pub read_by_officer_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AnswerDraft {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub version_no: i32,
+    pub body: String,
+    pub author_position_id: Uuid,
+    pub author_officer_id: Option<Uuid>,
+    pub author_officer_name: Option<String>,
+    pub submitted: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DraftReview {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub draft_id: Uuid,
+    pub position_id: Uuid,
+    pub decision: String,
+    pub note: Option<String>,
+    pub officer_id: Option<Uuid>,
+    pub officer_name: Option<String>,
+    pub acting: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AnswerDispatch {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub draft_id: Uuid,
+    pub method: String,
+    pub letter_number: Option<String>,
+    pub letter_date: Option<NaiveDate>,
+    pub given_by: Option<String>,
+    pub given_at: Option<DateTime<Utc>>,
+    pub outbox_id: Option<Uuid>,
+    pub external_id: Option<String>,
+    pub actor_name: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A workflow action to apply in one transaction.
+pub struct WorkflowRequest<'a> {
+    pub id: Uuid,
+    /// From `If-Match` or the body: the action is refused on any other version.
+    pub expected_version: i64,
+    pub command: &'a crate::domain::workflow::Command,
+    pub authority: &'a crate::domain::workflow::Authority,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActOutcome {
+    Done(Box<Complaint>),
+    NotFound,
+    VersionMismatch(i64),
+    Refused(crate::domain::workflow::WorkflowError),
+}
+
+/// What waits for an officer (and, for the front office, by status).
+#[derive(Debug, Clone)]
+pub struct InboxQuery {
+    pub positions: Vec<Uuid>,
+    /// Statuses the caller's role handles whoever holds them (reception, liaison).
+    pub statuses: Vec<Status>,
+    /// Position after the last item: `(due_at or far future, id)`.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: u32,
+}
+
+/// An unread copy (tembusan) of a disposition.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnreadCopy {
+    pub disposition_id: Uuid,
+    pub complaint_id: Uuid,
+    pub position_id: Uuid,
+    pub instruction: String,
+    pub created_at: DateTime<Utc>,
+    pub tracking_number: String,
+    pub due_at: Option<DateTime<Utc>>,
 }

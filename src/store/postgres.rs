@@ -63,8 +63,9 @@ impl PgStore {
                  RETURNING id),
              e AS (
                  INSERT INTO complaint_events
-                     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail)
-                 SELECT $29, c.id, $7, 'registered', $23, $30, $31, $5, $32 FROM c),
+                     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail,
+                      actor_officer_id, actor_officer_name, actor_position_id, actor_position)
+                 SELECT $29, c.id, $7, 'registered', $23, $30, $31, $5, $32, $40, $41, $42, $43 FROM c),
              i AS (
                  INSERT INTO idempotency_keys
                      (api_key_id, key, request_hash, complaint_id, access_code, created_at)
@@ -95,6 +96,10 @@ impl PgStore {
                 .bind(req.outbox.as_ref().map(|o| o.kind.as_str()))
                 .bind(req.outbox.as_ref().map(|o| o.dedup_key.as_str()))
                 .bind(req.outbox.as_ref().map(|o| o.payload.as_str()))
+                .bind(req.actor.officer.as_ref().map(|o| o.id))
+                .bind(req.actor.officer.as_ref().map(|o| o.name.as_str()))
+                .bind(req.actor.officer.as_ref().and_then(|o| o.position_id))
+                .bind(req.actor.officer.as_ref().and_then(|o| o.position_title.as_deref()))
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();

@@ -9,7 +9,8 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, 
      received_at, registered_at, updated_at, subject, body, category, location, anonymous, \
      confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, \
      reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
-     access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days";
+     access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days, \
+     holder_position_id, merged_into, redirected_to";
 
 /// SQL for "the complaint is open" (`Status::is_open`); the partial index
 /// `complaints_open_due` is defined with the same predicate.
@@ -17,8 +18,20 @@ pub(crate) const OPEN_STATUS: &str =
     "status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected')";
 
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO complaint_events \
-     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail, \
+     actor_officer_id, actor_officer_name, actor_position_id, actor_position, acting) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
+/// The columns of `complaint_events` in `Event` order.
+pub(crate) const EVENT_COLUMNS: &str = "id, complaint_id, at, kind, actor_key_id, actor_name, \
+     actor_role, status, detail, actor_officer_id, actor_officer_name, actor_position_id, \
+     actor_position, acting";
+
+/// An API key with its officer and the officer's own position.
+pub(crate) const API_KEY_SELECT: &str = "SELECT k.id, k.name, k.role, k.hint, k.created_at, \
+     k.revoked_at, k.officer_id, o.name AS officer_name, o.position_id, p.title AS position_title \
+     FROM api_keys k LEFT JOIN officers o ON o.id = k.officer_id \
+     LEFT JOIN positions p ON p.id = o.position_id";
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub(crate) fn like_contains(s: &str) -> String {
@@ -144,6 +157,9 @@ pub(crate) fn registered_complaint(
         lapor_followup_due_at: req.deadline.lapor_followup_due_at,
         paused_at: None,
         extra_working_days: 0,
+        holder_position_id: None,
+        merged_into: None,
+        redirected_to: None,
     }
 }
 
@@ -156,7 +172,7 @@ macro_rules! sql_store {
         use crate::domain::Status;
         use crate::store::model::{ApiKeyRow, ComplaintRow};
         use crate::store::sql::{
-            COMPLAINT_COLUMNS, INSERT_EVENT, OPEN_STATUS, active_calendar, is_unique_violation,
+            API_KEY_SELECT, COMPLAINT_COLUMNS, EVENT_COLUMNS, INSERT_EVENT, OPEN_STATUS, active_calendar, is_unique_violation,
             like_contains,
         };
         use crate::store::{
@@ -211,10 +227,39 @@ macro_rules! sql_store {
                 .bind(actor.role.as_str())
                 .bind(status.as_str())
                 .bind(detail)
+                .bind(actor.officer.as_ref().map(|o| o.id))
+                .bind(actor.officer.as_ref().map(|o| o.name.as_str()))
+                .bind(actor.officer.as_ref().and_then(|o| o.position_id))
+                .bind(actor.officer.as_ref().and_then(|o| o.position_title.as_deref()))
+                .bind(actor.officer.as_ref().and_then(|o| o.acting.map(|a| a.as_str())))
                 .execute(&mut **tx)
                 .await?;
             Ok(())
         }
+
+        async fn insert_outbox(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            o: &crate::store::NewOutbox,
+            now: DateTime<Utc>,
+        ) -> Result<u64, sqlx::Error> {
+            Ok(sqlx::query(
+                "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, \
+                 attempts, next_attempt_at, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
+                 ON CONFLICT (dedup_key) DO NOTHING",
+            )
+            .bind(o.id)
+            .bind(&o.kind)
+            .bind(&o.dedup_key)
+            .bind(o.complaint_id)
+            .bind(&o.payload)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected())
+        }
+
+        crate::store::workflow_sql::workflow_store!($store, $db);
 
         #[async_trait]
         impl Store for $store {
@@ -355,10 +400,9 @@ macro_rules! sql_store {
             }
 
             async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, \
-                     status, detail FROM complaint_events WHERE complaint_id = $1 ORDER BY id",
-                )
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {EVENT_COLUMNS} FROM complaint_events WHERE complaint_id = $1 ORDER BY id"
+                ))
                 .bind(complaint_id)
                 .fetch_all(&self.pool)
                 .await?)
@@ -785,21 +829,7 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 let mut added = 0;
                 for o in items {
-                    added += sqlx::query(
-                        "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, \
-                         attempts, next_attempt_at, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
-                         ON CONFLICT (dedup_key) DO NOTHING",
-                    )
-                    .bind(o.id)
-                    .bind(&o.kind)
-                    .bind(&o.dedup_key)
-                    .bind(o.complaint_id)
-                    .bind(&o.payload)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    added += insert_outbox(&mut tx, o, now).await?;
                 }
                 if let (Some((complaint_id, kind, detail, actor)), true) = (event, added > 0) {
                     let status: Option<(String,)> =
@@ -954,10 +984,258 @@ macro_rules! sql_store {
                 Ok(ClockOutcome::Done(Box::new(c)))
             }
 
+            async fn create_unit(&self, unit: &crate::store::OrgUnit) -> Result<crate::store::OrgOutcome, StoreError> {
+                use crate::store::workflow_sql::broken_unique;
+                let r = sqlx::query("INSERT INTO org_units (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(unit.id)
+                    .bind(&unit.name)
+                    .bind(unit.created_at)
+                    .execute(&self.pool)
+                    .await;
+                match r {
+                    Ok(_) => Ok(crate::store::OrgOutcome::Done),
+                    Err(e) => match broken_unique(&e, &[("org_units_name_key", "org_units.name", "a unit with this name exists")]) {
+                        Some(w) => Ok(crate::store::OrgOutcome::Duplicate(w)),
+                        None => Err(e.into()),
+                    },
+                }
+            }
+
+            async fn list_units(&self) -> Result<Vec<crate::store::OrgUnit>, StoreError> {
+                Ok(sqlx::query_as("SELECT id, name, created_at FROM org_units ORDER BY name")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn create_position(&self, p: &crate::store::Position) -> Result<crate::store::OrgOutcome, StoreError> {
+                use crate::store::workflow_sql::broken_unique;
+                let r = sqlx::query(
+                    "INSERT INTO positions (id, unit_id, title, superior_id, is_head, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(p.id)
+                .bind(p.unit_id)
+                .bind(&p.title)
+                .bind(p.superior_id)
+                .bind(p.is_head)
+                .bind(p.created_at)
+                .execute(&self.pool)
+                .await;
+                match r {
+                    Ok(_) => Ok(crate::store::OrgOutcome::Done),
+                    Err(e) => match broken_unique(&e, &[
+                        ("positions_one_head", "positions.is_head", "the office already has a head position"),
+                        ("positions_title", "positions.title", "a position with this title exists"),
+                    ]) {
+                        Some(w) => Ok(crate::store::OrgOutcome::Duplicate(w)),
+                        None => Err(e.into()),
+                    },
+                }
+            }
+
+            async fn list_positions(&self) -> Result<Vec<crate::store::Position>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM positions ORDER BY created_at, id",
+                    crate::store::workflow_sql::POSITION_COLUMNS
+                ))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn create_officer(&self, o: &crate::store::Officer) -> Result<crate::store::OrgOutcome, StoreError> {
+                use crate::store::workflow_sql::broken_unique;
+                let r = sqlx::query(
+                    "INSERT INTO officers (id, name, nip, email, position_id, active, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(o.id)
+                .bind(&o.name)
+                .bind(o.nip.as_deref())
+                .bind(o.email.as_deref())
+                .bind(o.position_id)
+                .bind(o.active)
+                .bind(o.created_at)
+                .execute(&self.pool)
+                .await;
+                match r {
+                    Ok(_) => Ok(crate::store::OrgOutcome::Done),
+                    Err(e) => match broken_unique(&e, &[("officers_nip_key", "officers.nip", "an officer with this NIP exists")]) {
+                        Some(w) => Ok(crate::store::OrgOutcome::Duplicate(w)),
+                        None => Err(e.into()),
+                    },
+                }
+            }
+
+            async fn list_officers(&self) -> Result<Vec<crate::store::Officer>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM officers ORDER BY name, id",
+                    crate::store::workflow_sql::OFFICER_COLUMNS
+                ))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn get_officer(&self, id: Uuid) -> Result<Option<crate::store::Officer>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM officers WHERE id = $1",
+                    crate::store::workflow_sql::OFFICER_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn update_officer(
+                &self,
+                id: Uuid,
+                patch: &crate::store::OfficerPatch,
+            ) -> Result<Option<crate::store::Officer>, StoreError> {
+                let _writer = self.lock_writes().await;
+                let mut tx = self.pool.begin().await?;
+                let cur: Option<crate::store::Officer> = sqlx::query_as(&format!(
+                    "SELECT {} FROM officers WHERE id = $1",
+                    crate::store::workflow_sql::OFFICER_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(mut o) = cur else {
+                    return Ok(None);
+                };
+                if let Some(p) = patch.position_id {
+                    o.position_id = p;
+                }
+                if let Some(e) = &patch.email {
+                    o.email = e.clone();
+                }
+                if let Some(a) = patch.active {
+                    o.active = a;
+                }
+                sqlx::query("UPDATE officers SET position_id = $2, email = $3, active = $4 WHERE id = $1")
+                    .bind(id)
+                    .bind(o.position_id)
+                    .bind(o.email.as_deref())
+                    .bind(o.active)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Some(o))
+            }
+
+            async fn create_acting(&self, a: &crate::store::ActingAppointment) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO acting_appointments (id, officer_id, position_id, kind, starts_on, \
+                     ends_on, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(a.id)
+                .bind(a.officer_id)
+                .bind(a.position_id)
+                .bind(&a.kind)
+                .bind(a.starts_on)
+                .bind(a.ends_on)
+                .bind(a.note.as_deref())
+                .bind(a.created_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_acting(&self, from: chrono::NaiveDate) -> Result<Vec<crate::store::ActingAppointment>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM acting_appointments WHERE revoked_at IS NULL AND ends_on >= $1 \
+                     ORDER BY starts_on, id",
+                    crate::store::workflow_sql::ACTING_COLUMNS
+                ))
+                .bind(from)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn revoke_acting(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE acting_appointments SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .bind(at)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    == 1)
+            }
+
+            async fn officer_positions(
+                &self,
+                officer_id: Uuid,
+                day: chrono::NaiveDate,
+            ) -> Result<Option<Vec<crate::domain::workflow::Held>>, StoreError> {
+                Ok(self.wf_officer_positions(officer_id, day).await?)
+            }
+
+            async fn act(&self, req: crate::store::WorkflowRequest<'_>) -> Result<crate::store::ActOutcome, StoreError> {
+                self.wf_act(req).await
+            }
+
+            async fn dispositions(&self, complaint_id: Uuid) -> Result<Vec<crate::store::Disposition>, StoreError> {
+                Ok(self.wf_dispositions(complaint_id).await?)
+            }
+
+            async fn drafts(&self, complaint_id: Uuid) -> Result<Vec<crate::store::AnswerDraft>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM answer_drafts WHERE complaint_id = $1 ORDER BY version_no",
+                    crate::store::workflow_sql::DRAFT_COLUMNS
+                ))
+                .bind(complaint_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn get_draft(&self, id: Uuid) -> Result<Option<crate::store::AnswerDraft>, StoreError> {
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {} FROM answer_drafts WHERE id = $1",
+                    crate::store::workflow_sql::DRAFT_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn draft_reviews(&self, complaint_id: Uuid) -> Result<Vec<crate::store::DraftReview>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, complaint_id, draft_id, position_id, decision, note, officer_id, \
+                     officer_name, acting, at FROM draft_reviews WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(complaint_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn dispatches(&self, complaint_id: Uuid) -> Result<Vec<crate::store::AnswerDispatch>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, complaint_id, draft_id, method, letter_number, letter_date, given_by, \
+                     given_at, outbox_id, external_id, actor_name, at FROM answer_dispatches \
+                     WHERE complaint_id = $1 ORDER BY id",
+                )
+                .bind(complaint_id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn inbox(&self, q: &crate::store::InboxQuery) -> Result<Vec<Complaint>, StoreError> {
+                self.wf_inbox(q).await
+            }
+
+            async fn unread_copies(&self, positions: &[Uuid], limit: u32) -> Result<Vec<crate::store::UnreadCopy>, StoreError> {
+                Ok(self.wf_unread_copies(positions, limit).await?)
+            }
+
+            async fn position_emails(&self, position: Uuid, day: chrono::NaiveDate) -> Result<Vec<String>, StoreError> {
+                Ok(self.wf_position_emails(position, day).await?)
+            }
+
             async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO api_keys (id, name, role, hint, digest, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO api_keys (id, name, role, hint, digest, created_at, officer_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
                 )
                 .bind(key.id)
                 .bind(&key.name)
@@ -965,6 +1243,7 @@ macro_rules! sql_store {
                 .bind(&key.hint)
                 .bind(digest)
                 .bind(key.created_at)
+                .bind(key.officer.as_ref().map(|o| o.id))
                 .execute(&self.pool)
                 .await?;
                 Ok(())
@@ -972,7 +1251,7 @@ macro_rules! sql_store {
 
             async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError> {
                 let rows: Vec<ApiKeyRow> = sqlx::query_as(
-                    "SELECT id, name, role, hint, created_at, revoked_at FROM api_keys ORDER BY id",
+                    &format!("{API_KEY_SELECT} ORDER BY k.id"),
                 )
                 .fetch_all(&self.pool)
                 .await?;
@@ -991,10 +1270,9 @@ macro_rules! sql_store {
             }
 
             async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
-                let row: Option<ApiKeyRow> = sqlx::query_as(
-                    "SELECT id, name, role, hint, created_at, revoked_at FROM api_keys \
-                     WHERE digest = $1 AND revoked_at IS NULL",
-                )
+                let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
+                    "{API_KEY_SELECT} WHERE k.digest = $1 AND k.revoked_at IS NULL"
+                ))
                 .bind(digest)
                 .fetch_optional(&self.pool)
                 .await?;
