@@ -77,6 +77,8 @@ pub struct Settings {
     /// Office-local time of the daily digest (working days only).
     pub digest_time: chrono::NaiveTime,
     pub sweep_interval_minutes: u64,
+    /// The standard disposition instructions officials choose from.
+    pub disposition_instructions: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +98,15 @@ pub struct SettingDoc {
     pub default: &'static str,
     pub meaning: &'static str,
 }
+
+/// The instructions of the service standard (alur disposisi).
+pub const DEFAULT_INSTRUCTIONS: &[&str] = &[
+    "tindak lanjuti",
+    "siapkan jawaban",
+    "koordinasikan",
+    "untuk diketahui",
+    "hadap saya",
+];
 
 pub const SETTINGS: &[SettingDoc] = &[
     SettingDoc {
@@ -152,6 +163,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         env: "ADUAN_DB_MAX_CONNECTIONS",
         default: "16",
         meaning: "database pool size",
+    },
+    SettingDoc {
+        env: "ADUAN_DISPOSITION_INSTRUCTIONS",
+        default: "tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya",
+        meaning: "`;`-separated standard instructions a disposition chooses from",
     },
     SettingDoc {
         env: "ADUAN_CONFIG",
@@ -434,6 +450,23 @@ impl Settings {
                 )
             })?;
         let sweep_interval_minutes = number("ADUAN_SWEEP_INTERVAL_MINUTES", 15, 1, 1440)?;
+        let instructions_raw =
+            get("ADUAN_DISPOSITION_INSTRUCTIONS").unwrap_or_else(|| DEFAULT_INSTRUCTIONS.join(";"));
+        let disposition_instructions: Vec<String> = instructions_raw
+            .split(';')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect();
+        if disposition_instructions.is_empty()
+            || disposition_instructions
+                .iter()
+                .any(|x| x.chars().count() > 100)
+        {
+            return Err(invalid(
+                "ADUAN_DISPOSITION_INSTRUCTIONS",
+                "must be a `;`-separated list of instructions of at most 100 characters each",
+            ));
+        }
 
         Ok(Settings {
             liaison_email,
@@ -442,6 +475,7 @@ impl Settings {
             reminder_days,
             digest_time,
             sweep_interval_minutes,
+            disposition_instructions,
             smtp,
             public_base_url,
             outbox_interval_secs,

@@ -465,6 +465,11 @@ pub async fn changes(state: web::Data<AppState>, caller: Caller) -> Result<HttpR
                 actor: super::dto::ActorView {
                     name: r.actor_name,
                     role: r.actor_role,
+                    officer_id: None,
+                    officer_name: None,
+                    position_id: None,
+                    position: None,
+                    acting: None,
                 },
                 at: r.at,
                 complaints_moved: r.complaints_moved,

@@ -32,7 +32,7 @@ pub struct ExtensionInput {
 }
 
 /// `If-Match: "7"` → 7. Absent → no check; malformed → 400.
-fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(v) = req.headers().get(header::IF_MATCH) else {
         return Ok(None);
     };

@@ -22,7 +22,7 @@ use crate::store::{Attachment, Complaint, CreateComplaint, CreateOutcome, Cursor
 
 const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+pub(crate) fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -66,14 +66,21 @@ fn visible(caller: &Caller, c: &Complaint) -> bool {
         || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
 }
 
-async fn load_visible(state: &AppState, caller: &Caller, id: Uuid) -> Result<Complaint, ApiError> {
+pub(crate) async fn load_visible(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Complaint, ApiError> {
     match state.store.get_complaint(id).await? {
         Some(c) if visible(caller, &c) => Ok(c),
         _ => Err(ApiError::NotFound("No complaint with this id.")),
     }
 }
 
-async fn view_context(state: &AppState, caller: &Caller) -> Result<ViewContext, ApiError> {
+pub(crate) async fn view_context(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<ViewContext, ApiError> {
     Ok(ViewContext {
         viewer: caller.role(),
         now: Utc::now(),
@@ -82,7 +89,7 @@ async fn view_context(state: &AppState, caller: &Caller) -> Result<ViewContext, 
     })
 }
 
-fn etag(version: i64) -> (header::HeaderName, String) {
+pub(crate) fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
 }
 
@@ -245,7 +252,7 @@ pub struct ListParams {
 }
 
 /// A cursor is the position `(instant, id)` of the last item of a page.
-fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
+pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(format!("{}|{id}", at.timestamp_micros()))
 }
@@ -267,7 +274,7 @@ fn decode_cursor(s: &str) -> Option<Cursor> {
 }
 
 /// `limit` (1–200, default 50) and `cursor` of a paged list.
-fn parse_page(
+pub(crate) fn parse_page(
     e: &mut ValidationErrors,
     limit: Option<&str>,
     cursor: Option<&str>,

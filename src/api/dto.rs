@@ -46,6 +46,12 @@ pub struct ComplaintView {
     pub paused_at: Option<DateTime<Utc>>,
     /// Working days added to the SLA by pauses and approved extensions.
     pub extra_working_days: i32,
+    /// The position that must act now (see GET …/dispositions for its title).
+    pub holder_position_id: Option<Uuid>,
+    /// Merged as a duplicate of this complaint.
+    pub merged_into: Option<Uuid>,
+    /// Forwarded to this agency (dialihkan).
+    pub redirected_to: Option<String>,
 }
 
 /// What a view needs besides the complaint: who looks, when, on which calendar.
@@ -97,6 +103,9 @@ impl ComplaintView {
             lapor_followup_due_at: c.lapor_followup_due_at,
             paused_at: c.paused_at,
             extra_working_days: c.extra_working_days,
+            holder_position_id: c.holder_position_id,
+            merged_into: c.merged_into,
+            redirected_to: c.redirected_to,
         }
     }
 }
@@ -120,8 +129,17 @@ pub struct ComplaintPage {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActorView {
+    /// The API key's name.
     pub name: String,
     pub role: String,
+    /// The officer behind the key, if it is bound to one.
+    pub officer_id: Option<Uuid>,
+    pub officer_name: Option<String>,
+    /// The position the officer acted as.
+    pub position_id: Option<Uuid>,
+    pub position: Option<String>,
+    /// `plh` / `plt` when acting for the position.
+    pub acting: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,6 +166,11 @@ impl From<Event> for EventView {
             actor: ActorView {
                 name: e.actor_name,
                 role: e.actor_role,
+                officer_id: e.actor_officer_id,
+                officer_name: e.actor_officer_name,
+                position_id: e.actor_position_id,
+                position: e.actor_position,
+                acting: e.acting,
             },
         }
     }

@@ -49,6 +49,12 @@ pub enum ApiError {
     Unauthorized,
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// 403 with a reason built at run time (which position may act).
+    #[error("forbidden: {0}")]
+    NotYours(String),
+    /// 428: the action must name the version it was based on.
+    #[error("precondition required")]
+    PreconditionRequired,
     #[error("not found")]
     NotFound(&'static str),
     #[error("conflict: {0}")]
@@ -81,6 +87,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::domain::workflow::WorkflowError> for ApiError {
+    fn from(e: crate::domain::workflow::WorkflowError) -> Self {
+        use crate::domain::workflow::WorkflowError as W;
+        match e {
+            W::WrongState { .. } | W::Conflict(_) => ApiError::Conflict(e.to_string()),
+            W::Forbidden(why) => ApiError::NotYours(why),
+            W::Invalid { field, message } => ApiError::field(field, message),
+        }
+    }
+}
+
 impl From<FileError> for ApiError {
     fn from(e: FileError) -> Self {
         match e {
@@ -102,7 +119,8 @@ impl ApiError {
             ApiError::Validation(_) => "validation",
             ApiError::BadRequest(_) => "bad-request",
             ApiError::Unauthorized => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Forbidden(_) | ApiError::NotYours(_) => "forbidden",
+            ApiError::PreconditionRequired => "version-required",
             ApiError::NotFound(_) => "not-found",
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
             ApiError::Conflict(_) => "conflict",
@@ -138,6 +156,16 @@ impl ApiError {
                 vec![],
             ),
             ApiError::Forbidden(d) => ("Forbidden", Some((*d).to_string()), vec![]),
+            ApiError::NotYours(d) => ("Forbidden", Some(d.clone()), vec![]),
+            ApiError::PreconditionRequired => (
+                "Version required",
+                Some(
+                    "Send the complaint's ETag as `If-Match` (or its `version` in the body), \
+                     so that an action based on an old view is refused."
+                        .to_string(),
+                ),
+                vec![],
+            ),
             ApiError::NotFound(d) => ("Not found", Some((*d).to_string()), vec![]),
             ApiError::IdempotencyKeyReused => (
                 "Idempotency key reused",
@@ -184,7 +212,8 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::NotYours(_) => StatusCode::FORBIDDEN,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -262,6 +291,24 @@ pub fn problem_for_default_errors<B: MessageBody + 'static>(
 }
 
 /// Maps a JSON body error: syntax → 400, wrong shape → 422 naming the field.
+/// A JSON body parsed with the failing field named; an empty body reads as `{}`.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        super::complaints::require_json(req)?;
+        body
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v = serde_path_to_error::deserialize(&mut de).map_err(json_body_error)?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(v)
+}
+
 pub fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = e.path().to_string();
     let inner = e.into_inner();

@@ -8,9 +8,11 @@ pub mod dto;
 pub mod error;
 pub mod observe;
 pub mod ops;
+pub mod org;
 pub mod public;
 pub mod ratelimit;
 pub mod state;
+pub mod workflow;
 
 use actix_web::web;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -38,6 +40,14 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
         calendar::remove_day, calendar::changes, calendar::ics, calendar::sla_policies,
         calendar::set_sla_policy, ops::outbox, ops::retry_outbox,
+        org::list_units, org::create_unit, org::list_positions, org::create_position,
+        org::list_officers, org::create_officer, org::update_officer, org::create_officer_key,
+        org::list_acting, org::create_acting, org::revoke_acting, org::instructions,
+        workflow::forward, workflow::dispose, workflow::read, workflow::withdraw,
+        workflow::draft, workflow::submit, workflow::approve, workflow::return_draft,
+        workflow::dispatch, workflow::close, workflow::reopen, workflow::redirect,
+        workflow::merge, workflow::reject, workflow::dispositions, workflow::answer,
+        workflow::inbox,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -46,6 +56,8 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "attachments", description = "Scanned letters, photos"),
         (name = "public", description = "For the complainant"),
         (name = "calendar", description = "Working days, deadlines, SLA policy"),
+        (name = "workflow", description = "Disposition chain, answer approval, dispatch, inbox"),
+        (name = "organisation", description = "Units, positions, officers, acting appointments"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -109,6 +121,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/api/v1/complaints/{id}/attachments/{attachment_id}")
                 .get(complaints::download_attachment),
         )
+        .service(web::resource("/api/v1/complaints/{id}/forward").post(workflow::forward))
+        .service(
+            web::resource("/api/v1/complaints/{id}/dispositions")
+                .get(workflow::dispositions)
+                .post(workflow::dispose),
+        )
+        .service(
+            web::resource("/api/v1/complaints/{id}/dispositions/{disposition_id}/read")
+                .post(workflow::read),
+        )
+        .service(
+            web::resource("/api/v1/complaints/{id}/dispositions/{disposition_id}/withdraw")
+                .post(workflow::withdraw),
+        )
+        .service(web::resource("/api/v1/complaints/{id}/answer").get(workflow::answer))
+        .service(web::resource("/api/v1/complaints/{id}/answer/drafts").post(workflow::draft))
+        .service(web::resource("/api/v1/complaints/{id}/answer/submit").post(workflow::submit))
+        .service(web::resource("/api/v1/complaints/{id}/answer/approve").post(workflow::approve))
+        .service(
+            web::resource("/api/v1/complaints/{id}/answer/return").post(workflow::return_draft),
+        )
+        .service(web::resource("/api/v1/complaints/{id}/dispatch").post(workflow::dispatch))
+        .service(web::resource("/api/v1/complaints/{id}/close").post(workflow::close))
+        .service(web::resource("/api/v1/complaints/{id}/reopen").post(workflow::reopen))
+        .service(web::resource("/api/v1/complaints/{id}/redirect").post(workflow::redirect))
+        .service(web::resource("/api/v1/complaints/{id}/merge").post(workflow::merge))
+        .service(web::resource("/api/v1/complaints/{id}/reject").post(workflow::reject))
+        .service(web::resource("/api/v1/inbox").get(workflow::inbox))
+        .service(
+            web::resource("/api/v1/org/units")
+                .get(org::list_units)
+                .post(org::create_unit),
+        )
+        .service(
+            web::resource("/api/v1/org/positions")
+                .get(org::list_positions)
+                .post(org::create_position),
+        )
+        .service(
+            web::resource("/api/v1/org/officers")
+                .get(org::list_officers)
+                .post(org::create_officer),
+        )
+        .service(web::resource("/api/v1/org/officers/{id}").patch(org::update_officer))
+        .service(web::resource("/api/v1/org/officers/{id}/api-keys").post(org::create_officer_key))
+        .service(
+            web::resource("/api/v1/org/acting")
+                .get(org::list_acting)
+                .post(org::create_acting),
+        )
+        .service(web::resource("/api/v1/org/acting/{id}").delete(org::revoke_acting))
+        .service(web::resource("/api/v1/org/instructions").get(org::instructions))
         .service(web::resource("/api/v1/public/complaints/{tracking_number}").get(public::status))
         .service(web::resource("/api/v1/calendar/deadline").get(calendar::deadline))
         .service(web::resource("/api/v1/calendar/working-days").get(calendar::working_days))

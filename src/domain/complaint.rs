@@ -619,6 +619,15 @@ pub fn public_event_description(kind: &str) -> Option<&'static str> {
         "deadline_changed" => {
             Some("Batas waktu penyelesaian disesuaikan dengan perubahan kalender hari kerja")
         }
+        "forwarded_to_head" => Some("Diteruskan kepada Kepala Dinas"),
+        "disposed" => Some("Didisposisikan kepada pejabat yang menangani"),
+        "answer_approved" => Some("Jawaban telah disetujui Kepala Dinas"),
+        "answered" => Some("Jawaban telah disampaikan kepada pelapor"),
+        "closed" => Some("Pengaduan selesai dan ditutup"),
+        "reopened" => Some("Pengaduan dibuka kembali"),
+        "redirected" => Some("Dialihkan kepada instansi yang berwenang"),
+        "merged" => Some("Digabungkan dengan pengaduan lain yang sama"),
+        "rejected" => Some("Pengaduan tidak dapat ditindaklanjuti"),
         _ => None,
     }
 }

@@ -21,6 +21,18 @@ pub const ACKNOWLEDGEMENT_EMAIL: &str = "acknowledgement_email";
 /// An email rendered when it was queued (reminders, escalations, digests).
 pub const EMAIL: &str = "email";
 
+pub use crate::store::OUTBOX_ANSWER_EMAIL as ANSWER_EMAIL;
+
+/// The outbox kinds this dispatcher delivers (LAPOR! kinds are the LAPOR! integration's).
+pub const KINDS: &[&str] = &[ACKNOWLEDGEMENT_EMAIL, EMAIL, ANSWER_EMAIL];
+
+/// Payload of an answer email: the text is read from the approved draft when sent.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AnswerPayload {
+    pub to: String,
+    pub draft_id: Uuid,
+}
+
 /// Payload of a pre-rendered email.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct EmailPayload {
@@ -136,7 +148,7 @@ impl Dispatcher {
         };
         let items = self
             .store
-            .claim_outbox(now, now + Duration::minutes(2), 50)
+            .claim_outbox(now, now + Duration::minutes(2), 50, KINDS)
             .await?;
         for item in items {
             match self.deliver(mailer, &item).await {
@@ -200,6 +212,31 @@ impl Dispatcher {
                     received_at: c.received_at,
                     due_at: c.due_at,
                     status_url: &url,
+                    timezone: s.office_timezone,
+                });
+                mailer.send(item.id, &p.to, &rendered).await
+            }
+            ANSWER_EMAIL => {
+                let p: AnswerPayload = serde_json::from_str(&item.payload)
+                    .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+                let draft = self
+                    .store
+                    .get_draft(p.draft_id)
+                    .await?
+                    .ok_or_else(|| DeliveryError::Malformed("draft not found".into()))?;
+                let c = self
+                    .store
+                    .get_complaint(draft.complaint_id)
+                    .await?
+                    .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
+                let s = &self.settings;
+                let rendered = templates::answer(&templates::Answer {
+                    office_name: &s.office_name,
+                    reporter_name: c.reporter.name.as_deref(),
+                    tracking_number: &c.tracking_number,
+                    subject: &c.subject,
+                    received_at: c.received_at,
+                    body: &draft.body,
                     timezone: s.office_timezone,
                 });
                 mailer.send(item.id, &p.to, &rendered).await

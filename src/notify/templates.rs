@@ -65,6 +65,65 @@ pub struct Acknowledgement<'a> {
     pub timezone: Tz,
 }
 
+/// The approved answer to a complaint, sent by email.
+pub struct Answer<'a> {
+    pub office_name: &'a str,
+    pub reporter_name: Option<&'a str>,
+    pub tracking_number: &'a str,
+    pub subject: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// The text approved by the head of office.
+    pub body: &'a str,
+    pub timezone: Tz,
+}
+
+pub fn answer(a: &Answer<'_>) -> Rendered {
+    let salutation = a
+        .reporter_name
+        .map_or("Bapak/Ibu Pelapor".to_string(), |n| {
+            format!("Bapak/Ibu {n}")
+        });
+    let received = tanggal_jam(a.received_at, a.timezone);
+    let text = format!(
+        "Yth. {salutation},\n\n\
+         Menindaklanjuti pengaduan Anda nomor {tn} perihal \"{subject}\" yang kami terima \
+         pada {received}, dengan ini kami sampaikan jawaban sebagai berikut:\n\n\
+         {body}\n\n\
+         Bila Anda belum puas dengan jawaban ini, silakan membalas email ini dengan \
+         menyebutkan nomor pengaduan {tn}.\n\n\
+         Hormat kami,\n{office}\n",
+        tn = a.tracking_number,
+        subject = a.subject,
+        body = a.body,
+        office = a.office_name,
+    );
+    let paragraphs: String = a
+        .body
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>")))
+        .collect();
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\">\
+         <p>Yth. {salutation},</p>\
+         <p>Menindaklanjuti pengaduan Anda nomor <b>{tn}</b> perihal &quot;{subject}&quot; \
+         yang kami terima pada {received}, dengan ini kami sampaikan jawaban sebagai berikut:</p>\
+         {paragraphs}\
+         <p>Bila Anda belum puas dengan jawaban ini, silakan membalas email ini dengan \
+         menyebutkan nomor pengaduan {tn}.</p>\
+         <p>Hormat kami,<br>{office}</p></body></html>",
+        salutation = html_escape(&salutation),
+        tn = html_escape(a.tracking_number),
+        subject = html_escape(a.subject),
+        received = html_escape(&received),
+        office = html_escape(a.office_name),
+    );
+    Rendered {
+        subject: format!("[{}] Jawaban atas pengaduan Anda", a.tracking_number),
+        text,
+        html,
+    }
+}
+
 pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
     let salutation = a
         .reporter_name

@@ -126,11 +126,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Claims up to `limit` pending entries that are due at `now` and not
     /// claimed by another worker, until `lease_until`.
+    /// Only entries of the given `kinds` (each worker delivers its own kinds).
     async fn claim_outbox(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
+        kinds: &[&str],
     ) -> Result<Vec<OutboxItem>, StoreError>;
     async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// A failed attempt: retry at `retry_at`, or park the entry when `None`.

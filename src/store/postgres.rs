@@ -99,7 +99,12 @@ impl PgStore {
                 .bind(req.actor.officer.as_ref().map(|o| o.id))
                 .bind(req.actor.officer.as_ref().map(|o| o.name.as_str()))
                 .bind(req.actor.officer.as_ref().and_then(|o| o.position_id))
-                .bind(req.actor.officer.as_ref().and_then(|o| o.position_title.as_deref()))
+                .bind(
+                    req.actor
+                        .officer
+                        .as_ref()
+                        .and_then(|o| o.position_title.as_deref()),
+                )
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();

@@ -717,18 +717,24 @@ macro_rules! sql_store {
                 now: DateTime<Utc>,
                 lease_until: DateTime<Utc>,
                 limit: u32,
+                kinds: &[&str],
             ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
                 const COLS: &str = "id, kind, dedup_key, complaint_id, payload, status, attempts, \
                      next_attempt_at, last_error, created_at, sent_at";
-                let candidates: Vec<crate::store::OutboxItem> = sqlx::query_as(&format!(
+                if kinds.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
                     "SELECT {COLS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-                     AND (locked_until IS NULL OR locked_until < $1) \
-                     ORDER BY next_attempt_at LIMIT $2"
-                ))
-                .bind(now)
-                .bind(i64::from(limit))
-                .fetch_all(&self.pool)
-                .await?;
+                     AND (locked_until IS NULL OR locked_until < $1) AND kind IN ({}) \
+                     ORDER BY next_attempt_at LIMIT $2",
+                    crate::store::workflow_sql::placeholders(3, kinds.len())
+                );
+                let mut q = sqlx::query_as(&sql).bind(now).bind(i64::from(limit));
+                for k in kinds {
+                    q = q.bind(*k);
+                }
+                let candidates: Vec<crate::store::OutboxItem> = q.fetch_all(&self.pool).await?;
                 let mut claimed = Vec::with_capacity(candidates.len());
                 for item in candidates {
                     // Only one worker (of any replica) wins each entry.

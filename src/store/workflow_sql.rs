@@ -13,7 +13,10 @@ pub(crate) fn placeholders(start: usize, n: usize) -> String {
 
 /// Which uniqueness rule a failed insert broke: PostgreSQL names the
 /// constraint, SQLite names `table.column` in its message.
-pub(crate) fn broken_unique(e: &sqlx::Error, rules: &[(&str, &str, &'static str)]) -> Option<&'static str> {
+pub(crate) fn broken_unique(
+    e: &sqlx::Error,
+    rules: &[(&str, &str, &'static str)],
+) -> Option<&'static str> {
     let sqlx::Error::Database(d) = e else {
         return None;
     };

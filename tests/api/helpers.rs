@@ -164,6 +164,7 @@ pub async fn create_key(store: &DynStore, role: Role, name: &str) -> (String, Uu
         hint,
         created_at: Utc::now(),
         revoked_at: None,
+        officer: None,
     };
     store
         .insert_api_key(&key, &digest)

@@ -16,3 +16,4 @@ mod outbox;
 mod public;
 mod smtp;
 mod store_conformance;
+mod workflow;

@@ -133,6 +133,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
         key_id: Some(Uuid::now_v7()),
         name: "ghost".into(),
         role: Role::Reception,
+        officer: None,
     };
     let c = complaint("a", Utc::now());
     let r = store
@@ -183,6 +184,7 @@ async fn idempotent_create_replays_or_refuses(b: Backend) {
         key_id: Some(key_id),
         name: "portal".into(),
         role: Role::Integration,
+        officer: None,
     };
     let c = complaint("a", Utc::now());
     let first = created(create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h1"))).await);

@@ -1,0 +1,721 @@
+//! The organisation over HTTP: units, positions (a tree under the one head of
+//! office), officers, acting appointments (Plh/Plt) and officer-bound API
+//! keys. Everyone but integrations reads it; admins change it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::auth::{Caller, new_token};
+use super::error::{ApiError, json_body};
+use super::state::AppState;
+use crate::domain::workflow::{ActingKind, OrgChart, PositionNode};
+use crate::domain::{Role, ValidationErrors};
+use crate::store::{
+    ActingAppointment, ActorOfficer, ApiKey, Officer, OfficerPatch, OrgOutcome, OrgUnit, Position,
+};
+
+fn require_reader(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(
+        caller.role() != Role::Integration,
+        "integration keys do not read the organisation",
+    )
+}
+
+fn require_admin(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(
+        caller.role() == Role::Admin,
+        "only admins change the organisation",
+    )
+}
+
+fn text(e: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> Option<String> {
+    match v.map(str::trim) {
+        None | Some("") => {
+            e.push(field, "is required");
+            None
+        }
+        Some(t) if t.chars().count() > max => {
+            e.push(field, format!("must be at most {max} characters"));
+            None
+        }
+        Some(t) => Some(t.to_string()),
+    }
+}
+
+fn duplicate(o: OrgOutcome) -> Result<(), ApiError> {
+    match o {
+        OrgOutcome::Done => Ok(()),
+        OrgOutcome::Duplicate(what) => Err(ApiError::Conflict(what.to_string())),
+    }
+}
+
+/// `null` and absent differ in a PATCH: absent leaves the field, `null` clears it.
+fn patch_field<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUnit {
+    /// e.g. "Bidang Perlindungan dan Jaminan Sosial".
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<OrgUnit> for UnitView {
+    fn from(u: OrgUnit) -> Self {
+        UnitView {
+            id: u.id,
+            name: u.name,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitList {
+    pub items: Vec<UnitView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPosition {
+    /// e.g. "Kepala Bidang Linjamsos". Unique.
+    pub title: Option<String>,
+    pub unit_id: Option<Uuid>,
+    /// The position this one reports to; required except for the head of office.
+    pub superior_id: Option<Uuid>,
+    /// Exactly one position is the head of office (Kepala Dinas).
+    #[serde(default)]
+    pub is_head: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionView {
+    pub id: Uuid,
+    pub unit_id: Option<Uuid>,
+    pub title: String,
+    pub superior_id: Option<Uuid>,
+    pub is_head: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Position> for PositionView {
+    fn from(p: Position) -> Self {
+        PositionView {
+            id: p.id,
+            unit_id: p.unit_id,
+            title: p.title,
+            superior_id: p.superior_id,
+            is_head: p.is_head,
+            created_at: p.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionList {
+    /// In the order they were created (superiors before their subordinates).
+    pub items: Vec<PositionView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOfficer {
+    pub name: Option<String>,
+    /// NIP (civil-servant number), unique when given.
+    pub nip: Option<String>,
+    /// For reminders and escalations to the position the officer holds.
+    pub email: Option<String>,
+    pub position_id: Option<Uuid>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficerChange {
+    /// Move the officer to another position; `null` takes them off their position.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub position_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// `false` when the officer leaves the office: their keys stop acting for any position.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerView {
+    pub id: Uuid,
+    pub name: String,
+    pub nip: Option<String>,
+    pub email: Option<String>,
+    pub position_id: Option<Uuid>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Officer> for OfficerView {
+    fn from(o: Officer) -> Self {
+        OfficerView {
+            id: o.id,
+            name: o.name,
+            nip: o.nip,
+            email: o.email,
+            position_id: o.position_id,
+            active: o.active,
+            created_at: o.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerList {
+    pub items: Vec<OfficerView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewActing {
+    pub officer_id: Option<Uuid>,
+    /// The position the officer acts for.
+    pub position_id: Option<Uuid>,
+    /// `plh` (stand-in while the holder is away) or `plt` (vacant position).
+    pub kind: Option<String>,
+    /// First day (office-local), YYYY-MM-DD.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub starts_on: Option<NaiveDate>,
+    /// Last day, inclusive.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ends_on: Option<NaiveDate>,
+    /// e.g. the number of the appointment letter.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActingView {
+    pub id: Uuid,
+    pub officer_id: Uuid,
+    pub position_id: Uuid,
+    pub kind: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub note: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ActingAppointment> for ActingView {
+    fn from(a: ActingAppointment) -> Self {
+        ActingView {
+            id: a.id,
+            officer_id: a.officer_id,
+            position_id: a.position_id,
+            kind: a.kind,
+            starts_on: a.starts_on,
+            ends_on: a.ends_on,
+            note: a.note,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActingList {
+    /// Appointments not revoked that end today or later, by start date.
+    pub items: Vec<ActingView>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOfficerKey {
+    /// e.g. "Laptop Kabid Linjamsos".
+    pub name: Option<String>,
+    /// The key's role: reception, liaison, official, head or manager.
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerKeyCreated {
+    pub id: Uuid,
+    pub officer_id: Uuid,
+    pub role: String,
+    /// Shown once; only its digest is stored.
+    pub token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InstructionList {
+    /// The standard instructions (ADUAN_DISPOSITION_INSTRUCTIONS).
+    pub items: Vec<String>,
+}
+
+async fn chart(state: &AppState) -> Result<(Vec<Position>, OrgChart), ApiError> {
+    let positions = state.store.list_positions().await?;
+    let chart = OrgChart::new(positions.iter().map(|p| PositionNode {
+        id: p.id,
+        superior: p.superior_id,
+        is_head: p.is_head,
+        title: p.title.clone(),
+    }));
+    Ok((positions, chart))
+}
+
+/// Units of the office.
+#[utoipa::path(get, path = "/api/v1/org/units", tag = "organisation",
+    responses((status = 200, body = UnitList)), security(("bearer" = [])))]
+pub async fn list_units(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let items = state.store.list_units().await?;
+    Ok(HttpResponse::Ok().json(UnitList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Add a unit (Sekretariat, a Bidang, a UPT).
+#[utoipa::path(post, path = "/api/v1/org/units", tag = "organisation", request_body = NewUnit,
+    responses(
+        (status = 201, body = UnitView),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Name taken", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn create_unit(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: NewUnit = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    let name = text(&mut e, "name", b.name.as_deref(), 200);
+    let (Some(name), true) = (name, e.is_empty()) else {
+        return Err(e.into());
+    };
+    let unit = OrgUnit {
+        id: Uuid::now_v7(),
+        name,
+        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+    };
+    duplicate(state.store.create_unit(&unit).await?)?;
+    Ok(HttpResponse::Created().json(UnitView::from(unit)))
+}
+
+/// Positions and who reports to whom.
+#[utoipa::path(get, path = "/api/v1/org/positions", tag = "organisation",
+    responses((status = 200, body = PositionList)), security(("bearer" = [])))]
+pub async fn list_positions(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let items = state.store.list_positions().await?;
+    Ok(HttpResponse::Ok().json(PositionList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Add a position. The head of office has no superior; every other position
+/// names its superior, so that drafts can climb level by level to the head.
+#[utoipa::path(post, path = "/api/v1/org/positions", tag = "organisation", request_body = NewPosition,
+    responses(
+        (status = 201, body = PositionView),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A second head, or the title is taken", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn create_position(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: NewPosition = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    let title = text(&mut e, "title", b.title.as_deref(), 200);
+    let (_, chart) = chart(&state).await?;
+    match (b.is_head, b.superior_id) {
+        (true, Some(_)) => e.push("superior_id", "the head of office has no superior"),
+        (false, None) => e.push(
+            "superior_id",
+            "is required: every position except the head reports to one",
+        ),
+        (false, Some(s)) if chart.get(s).is_none() => e.push("superior_id", "no such position"),
+        _ => {}
+    }
+    if let Some(u) = b.unit_id
+        && !state.store.list_units().await?.iter().any(|x| x.id == u)
+    {
+        e.push("unit_id", "no such unit");
+    }
+    let (Some(title), true) = (title, e.is_empty()) else {
+        return Err(e.into());
+    };
+    let p = Position {
+        id: Uuid::now_v7(),
+        unit_id: b.unit_id,
+        title,
+        superior_id: b.superior_id,
+        is_head: b.is_head,
+        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+    };
+    duplicate(state.store.create_position(&p).await?)?;
+    Ok(HttpResponse::Created().json(PositionView::from(p)))
+}
+
+/// Officers (pegawai) and the position each holds.
+#[utoipa::path(get, path = "/api/v1/org/officers", tag = "organisation",
+    responses((status = 200, body = OfficerList)), security(("bearer" = [])))]
+pub async fn list_officers(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let items = state.store.list_officers().await?;
+    Ok(HttpResponse::Ok().json(OfficerList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+fn email_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
+    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
+    let ok = v.len() <= 254
+        && v.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '));
+    if ok {
+        Some(v.to_string())
+    } else {
+        e.push("email", "is not an email address");
+        None
+    }
+}
+
+/// Add an officer.
+#[utoipa::path(post, path = "/api/v1/org/officers", tag = "organisation", request_body = NewOfficer,
+    responses(
+        (status = 201, body = OfficerView),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "NIP taken", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn create_officer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: NewOfficer = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    let name = text(&mut e, "name", b.name.as_deref(), 200);
+    let nip = b
+        .nip
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if nip
+        .as_deref()
+        .is_some_and(|n| n.len() > 30 || !n.chars().all(|c| c.is_ascii_digit() || c == ' '))
+    {
+        e.push("nip", "must be digits (at most 30)");
+    }
+    let email = email_field(&mut e, b.email.as_deref());
+    if let Some(p) = b.position_id {
+        let (_, chart) = chart(&state).await?;
+        if chart.get(p).is_none() {
+            e.push("position_id", "no such position");
+        }
+    }
+    let (Some(name), true) = (name, e.is_empty()) else {
+        return Err(e.into());
+    };
+    let o = Officer {
+        id: Uuid::now_v7(),
+        name,
+        nip,
+        email,
+        position_id: b.position_id,
+        active: true,
+        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+    };
+    duplicate(state.store.create_officer(&o).await?)?;
+    Ok(HttpResponse::Created().json(OfficerView::from(o)))
+}
+
+/// Move an officer to another position, change their email, or mark them
+/// as having left (their keys then hold no position).
+#[utoipa::path(patch, path = "/api/v1/org/officers/{id}", tag = "organisation",
+    params(("id" = Uuid, Path, description = "Officer id")), request_body = OfficerChange,
+    responses(
+        (status = 200, body = OfficerView),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown officer", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn update_officer(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: OfficerChange = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    if let Some(Some(p)) = b.position_id {
+        let (_, chart) = chart(&state).await?;
+        if chart.get(p).is_none() {
+            e.push("position_id", "no such position");
+        }
+    }
+    let email = b
+        .email
+        .as_ref()
+        .map(|v| v.as_deref().and_then(|v| email_field(&mut e, Some(v))));
+    if !e.is_empty() {
+        return Err(e.into());
+    }
+    let patch = OfficerPatch {
+        position_id: b.position_id,
+        email,
+        active: b.active,
+    };
+    let o = state
+        .store
+        .update_officer(path.into_inner(), &patch)
+        .await?
+        .ok_or(ApiError::NotFound("No officer with this id."))?;
+    Ok(HttpResponse::Ok().json(OfficerView::from(o)))
+}
+
+/// Create an API key bound to the officer: actions taken with it name the
+/// officer and the position they hold (or act for) at the time.
+#[utoipa::path(post, path = "/api/v1/org/officers/{id}/api-keys", tag = "organisation",
+    params(("id" = Uuid, Path, description = "Officer id")), request_body = NewOfficerKey,
+    responses(
+        (status = 201, body = OfficerKeyCreated),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown officer", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn create_officer_key(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: NewOfficerKey = json_body(&req, &body)?;
+    let officer = state
+        .store
+        .get_officer(path.into_inner())
+        .await?
+        .ok_or(ApiError::NotFound("No officer with this id."))?;
+    let mut e = ValidationErrors::default();
+    let name = text(&mut e, "name", b.name.as_deref(), 100);
+    let role = match b.role.as_deref().map(str::parse::<Role>) {
+        Some(Ok(r)) if !matches!(r, Role::Admin | Role::Integration) => Some(r),
+        _ => {
+            e.push(
+                "role",
+                "must be reception, liaison, official, head or manager",
+            );
+            None
+        }
+    };
+    let (Some(name), Some(role), true) = (name, role, e.is_empty()) else {
+        return Err(e.into());
+    };
+    let (token, digest, hint) = new_token();
+    let key = ApiKey {
+        id: Uuid::now_v7(),
+        name,
+        role,
+        hint,
+        created_at: Utc::now(),
+        revoked_at: None,
+        officer: Some(ActorOfficer {
+            id: officer.id,
+            name: officer.name,
+            position_id: officer.position_id,
+            position_title: None,
+            acting: None,
+        }),
+    };
+    state.store.insert_api_key(&key, &digest).await?;
+    tracing::info!(key_id = %key.id, officer_id = %officer.id, role = %role, "officer key created");
+    Ok(HttpResponse::Created().json(OfficerKeyCreated {
+        id: key.id,
+        officer_id: officer.id,
+        role: role.to_string(),
+        token,
+    }))
+}
+
+/// Current and future acting appointments (Plh/Plt).
+#[utoipa::path(get, path = "/api/v1/org/acting", tag = "organisation",
+    responses((status = 200, body = ActingList)), security(("bearer" = [])))]
+pub async fn list_acting(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    let today = Utc::now()
+        .with_timezone(&state.settings.office_timezone)
+        .date_naive();
+    let items = state.store.list_acting(today).await?;
+    Ok(HttpResponse::Ok().json(ActingList {
+        items: items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Appoint an officer to act for a position (Plh/Plt) over a date range. On
+/// those days (office-local) the officer may do whatever the position may.
+#[utoipa::path(post, path = "/api/v1/org/acting", tag = "organisation", request_body = NewActing,
+    responses(
+        (status = 201, body = ActingView),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn create_acting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    let b: NewActing = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    let officer = match b.officer_id {
+        None => {
+            e.push("officer_id", "is required");
+            None
+        }
+        Some(id) => {
+            let o = state.store.get_officer(id).await?;
+            if o.is_none() {
+                e.push("officer_id", "no such officer");
+            }
+            o
+        }
+    };
+    let (_, chart) = chart(&state).await?;
+    match b.position_id {
+        None => e.push("position_id", "is required"),
+        Some(p) if chart.get(p).is_none() => e.push("position_id", "no such position"),
+        Some(p) if officer.as_ref().is_some_and(|o| o.position_id == Some(p)) => {
+            e.push("position_id", "the officer already holds this position")
+        }
+        _ => {}
+    }
+    let kind = match b.kind.as_deref().map(ActingKind::parse) {
+        Some(Some(k)) => Some(k),
+        _ => {
+            e.push("kind", "must be plh or plt");
+            None
+        }
+    };
+    match (b.starts_on, b.ends_on) {
+        (Some(s), Some(t)) if t < s => e.push("ends_on", "must not be before starts_on"),
+        (Some(s), Some(t)) if (t - s).num_days() > 366 => {
+            e.push("ends_on", "an appointment lasts at most a year")
+        }
+        (s, t) => {
+            if s.is_none() {
+                e.push("starts_on", "is required (YYYY-MM-DD)");
+            }
+            if t.is_none() {
+                e.push("ends_on", "is required (YYYY-MM-DD)");
+            }
+        }
+    }
+    let note = b
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+        e.push("note", "must be at most 500 characters");
+    }
+    let (Some(officer), Some(position_id), Some(kind), Some(starts_on), Some(ends_on), true) = (
+        officer,
+        b.position_id,
+        kind,
+        b.starts_on,
+        b.ends_on,
+        e.is_empty(),
+    ) else {
+        return Err(e.into());
+    };
+    let a = ActingAppointment {
+        id: Uuid::now_v7(),
+        officer_id: officer.id,
+        position_id,
+        kind: kind.as_str().to_string(),
+        starts_on,
+        ends_on,
+        note,
+        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+        revoked_at: None,
+    };
+    state.store.create_acting(&a).await?;
+    Ok(HttpResponse::Created().json(ActingView::from(a)))
+}
+
+/// End an acting appointment now (the holder is back early).
+#[utoipa::path(delete, path = "/api/v1/org/acting/{id}", tag = "organisation",
+    params(("id" = Uuid, Path, description = "Appointment id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No live appointment with this id", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn revoke_acting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&caller)?;
+    if state
+        .store
+        .revoke_acting(path.into_inner(), Utc::now())
+        .await?
+    {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound("No live appointment with this id."))
+    }
+}
+
+/// The standard disposition instructions.
+#[utoipa::path(get, path = "/api/v1/org/instructions", tag = "organisation",
+    responses((status = 200, body = InstructionList)), security(("bearer" = [])))]
+pub async fn instructions(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    require_reader(&caller)?;
+    Ok(HttpResponse::Ok().json(InstructionList {
+        items: state.settings.disposition_instructions.clone(),
+    }))
+}
