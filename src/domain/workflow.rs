@@ -545,26 +545,19 @@ pub fn plan(
                 }
                 seen.push(*c);
             }
-            if let (Some(d), Some(limit)) = (due_at, case.due_at) {
-                if *d > limit {
-                    return Err(invalid(
-                        "due_at",
-                        format!("must not be after the complaint's deadline ({limit})"),
-                    ));
-                }
+            if let (Some(d), Some(limit)) = (due_at, case.due_at)
+                && *d > limit
+            {
+                return Err(invalid(
+                    "due_at",
+                    format!("must not be after the complaint's deadline ({limit})"),
+                ));
             }
             if due_at.is_some_and(|d| d < now) {
                 return Err(invalid("due_at", "must not be in the past"));
             }
             // passing it on is a receipt of what one was given
-            if let Some(d) = active_to(case, from) {
-                if d.recipients.iter().any(|r| r.position == from && !r.read) {
-                    effects.push(Effect::MarkRead {
-                        disposition: d.id,
-                        position: from,
-                    });
-                }
-            }
+            effects.extend(receipt(case, from));
             let id = Uuid::now_v7();
             let mut recipients = vec![(*to, true)];
             recipients.extend(copies.iter().map(|c| (*c, false)));
@@ -666,14 +659,8 @@ pub fn plan(
             if body.trim().is_empty() {
                 return Err(invalid("body", "is required"));
             }
-            if let Some(d) = active_to(case, holder) {
-                if d.recipients.iter().any(|r| r.position == holder && !r.read) {
-                    effects.push(Effect::MarkRead {
-                        disposition: d.id,
-                        position: holder,
-                    });
-                }
-            }
+            // drafting is a receipt of the disposition too
+            effects.extend(receipt(case, holder));
             let version_no = case.latest_draft.as_ref().map_or(1, |d| d.version_no + 1);
             let id = Uuid::now_v7();
             effects.push(Effect::InsertDraft {
@@ -946,6 +933,16 @@ fn find(case: &CaseState, id: Uuid) -> Result<&DispositionState, WorkflowError> 
         .iter()
         .find(|d| d.id == id)
         .ok_or_else(|| invalid("disposition", "no such disposition on this complaint"))
+}
+
+/// Marks the newest disposition to `p` read, if it is not yet.
+fn receipt(case: &CaseState, p: Uuid) -> Option<Effect> {
+    active_to(case, p)
+        .filter(|d| d.recipients.iter().any(|r| r.position == p && !r.read))
+        .map(|d| Effect::MarkRead {
+            disposition: d.id,
+            position: p,
+        })
 }
 
 /// The newest live disposition whose primary recipient is `p`.
