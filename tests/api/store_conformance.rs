@@ -25,6 +25,9 @@ both_backends!(
     calendar_changes_move_open_deadlines_in_the_same_transaction,
     a_job_lease_has_one_holder_until_it_expires,
     a_paused_clock_moves_the_deadline_by_the_working_days_it_stood_still,
+    the_organisation_refuses_duplicates_and_knows_acting_officers,
+    workflow_actions_are_versioned_and_all_or_nothing,
+    concurrent_actions_on_one_version_have_one_winner,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -637,4 +640,306 @@ async fn a_paused_clock_moves_the_deadline_by_the_working_days_it_stood_still(b:
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, ["registered", "clock_paused", "clock_resumed"]);
+}
+
+mod org_fixture {
+    use aduan::domain::Role;
+    use aduan::domain::workflow::{Authority, Held};
+    use aduan::store::{DynStore, Officer, OrgOutcome, Position};
+    use chrono::Utc;
+    use uuid::Uuid;
+
+    pub async fn position(store: &DynStore, title: &str, superior: Option<Uuid>) -> Uuid {
+        let p = Position {
+            id: Uuid::now_v7(),
+            unit_id: None,
+            title: title.into(),
+            superior_id: superior,
+            is_head: superior.is_none(),
+            created_at: Utc::now(),
+        };
+        assert_eq!(store.create_position(&p).await.unwrap(), OrgOutcome::Done);
+        p.id
+    }
+
+    pub async fn officer(store: &DynStore, name: &str, pos: Uuid, email: &str) -> Uuid {
+        let o = Officer {
+            id: Uuid::now_v7(),
+            name: name.into(),
+            nip: None,
+            email: Some(email.into()),
+            position_id: Some(pos),
+            active: true,
+            created_at: Utc::now(),
+        };
+        assert_eq!(store.create_officer(&o).await.unwrap(), OrgOutcome::Done);
+        o.id
+    }
+
+    pub fn holding(officer: Uuid, p: Uuid) -> Authority {
+        Authority {
+            role: Role::Official,
+            officer: Some(officer),
+            positions: vec![Held {
+                position: p,
+                acting: None,
+            }],
+        }
+    }
+
+    pub fn front_office() -> Authority {
+        Authority {
+            role: Role::Reception,
+            officer: None,
+            positions: vec![],
+        }
+    }
+}
+
+async fn the_organisation_refuses_duplicates_and_knows_acting_officers(b: Backend) {
+    use aduan::domain::workflow::{ActingKind, Held};
+    use aduan::store::{ActingAppointment, OrgOutcome, OrgUnit, Position};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let unit = OrgUnit {
+        id: Uuid::now_v7(),
+        name: "Sekretariat".into(),
+        created_at: Utc::now(),
+    };
+    assert_eq!(store.create_unit(&unit).await.unwrap(), OrgOutcome::Done);
+    let again = OrgUnit {
+        id: Uuid::now_v7(),
+        ..unit.clone()
+    };
+    assert!(matches!(
+        store.create_unit(&again).await.unwrap(),
+        OrgOutcome::Duplicate(_)
+    ));
+    let head = org_fixture::position(&store, "Kepala Dinas", None).await;
+    let kabid = org_fixture::position(&store, "Kabid", Some(head)).await;
+    let second_head = Position {
+        id: Uuid::now_v7(),
+        unit_id: None,
+        title: "Kepala Dinas Kedua".into(),
+        superior_id: None,
+        is_head: true,
+        created_at: Utc::now(),
+    };
+    assert_eq!(
+        store.create_position(&second_head).await.unwrap(),
+        OrgOutcome::Duplicate("the office already has a head position")
+    );
+    let kadis = org_fixture::officer(&store, "Kadis", head, "kadis@x.go.id").await;
+    let plh = org_fixture::officer(&store, "Plh", kabid, "kabid@x.go.id").await;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+    store
+        .create_acting(&ActingAppointment {
+            id: Uuid::now_v7(),
+            officer_id: plh,
+            position_id: head,
+            kind: "plh".into(),
+            starts_on: day,
+            ends_on: day + Duration::days(2),
+            note: None,
+            created_at: Utc::now(),
+            revoked_at: None,
+        })
+        .await
+        .unwrap();
+    let own = Held {
+        position: kabid,
+        acting: None,
+    };
+    let acting = Held {
+        position: head,
+        acting: Some(ActingKind::Plh),
+    };
+    let on = |d: i64| store.officer_positions(plh, day + Duration::days(d));
+    assert_eq!(on(-1).await.unwrap(), Some(vec![own]));
+    assert_eq!(on(0).await.unwrap(), Some(vec![own, acting]));
+    assert_eq!(on(2).await.unwrap(), Some(vec![own, acting]));
+    assert_eq!(on(3).await.unwrap(), Some(vec![own]));
+    assert_eq!(
+        store
+            .position_emails(head, day + Duration::days(1))
+            .await
+            .unwrap(),
+        vec!["kabid@x.go.id".to_string(), "kadis@x.go.id".to_string()]
+    );
+    assert_eq!(
+        store
+            .position_emails(head, day + Duration::days(5))
+            .await
+            .unwrap(),
+        vec!["kadis@x.go.id".to_string()]
+    );
+    // an officer who left holds nothing
+    let patch = aduan::store::OfficerPatch {
+        active: Some(false),
+        ..Default::default()
+    };
+    store.update_officer(kadis, &patch).await.unwrap().unwrap();
+    assert_eq!(store.officer_positions(kadis, day).await.unwrap(), None);
+    assert!(
+        store
+            .position_emails(head, day + Duration::days(5))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_acting(day + Duration::days(3))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(store.list_acting(day).await.unwrap().len(), 1);
+}
+
+async fn workflow_actions_are_versioned_and_all_or_nothing(b: Backend) {
+    use aduan::domain::workflow::{Command, WorkflowError};
+    use aduan::store::{ActOutcome, InboxQuery, WorkflowRequest};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let head = org_fixture::position(&store, "Kepala Dinas", None).await;
+    let kabid = org_fixture::position(&store, "Kabid", Some(head)).await;
+    let kasi = org_fixture::position(&store, "Kasi", Some(kabid)).await;
+    let kadis = org_fixture::officer(&store, "Kadis", head, "kadis@x.go.id").await;
+    let o_kabid = org_fixture::officer(&store, "Kabid", kabid, "kabid@x.go.id").await;
+    let cli = Actor::cli();
+    let c = created(create(&store, &complaint("a", Utc::now()), "ADU", 2026, &cli, None).await);
+    let act = |version: i64, cmd: Command, who: aduan::domain::workflow::Authority| {
+        let store = store.clone();
+        let cli = cli.clone();
+        async move {
+            store
+                .act(WorkflowRequest {
+                    id: c.id,
+                    expected_version: version,
+                    command: &cmd,
+                    authority: &who,
+                    actor: &cli,
+                    now: Utc::now(),
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let forward = Command::ForwardToHead { note: None };
+    assert_eq!(
+        act(0, forward.clone(), org_fixture::front_office()).await,
+        ActOutcome::VersionMismatch(1)
+    );
+    let ActOutcome::Done(after) = act(1, forward, org_fixture::front_office()).await else {
+        panic!("forward")
+    };
+    assert_eq!(
+        (after.status, after.holder_position_id, after.version),
+        (Status::WithHead, Some(head), 2)
+    );
+    let dispose = |to| Command::Dispose {
+        to,
+        copies: vec![kasi],
+        instruction: "siapkan jawaban".into(),
+        note: None,
+        due_at: None,
+    };
+    // the Kabid may not dispose what is with the head: nothing is written
+    let r = act(2, dispose(kabid), org_fixture::holding(o_kabid, kabid)).await;
+    assert!(
+        matches!(r, ActOutcome::Refused(WorkflowError::Forbidden(_))),
+        "{r:?}"
+    );
+    let events = store.timeline(c.id).await.unwrap().len();
+    assert!(store.dispositions(c.id).await.unwrap().is_empty());
+    let ActOutcome::Done(after) = act(2, dispose(kabid), org_fixture::holding(kadis, head)).await
+    else {
+        panic!("dispose")
+    };
+    assert_eq!(
+        (after.status, after.holder_position_id),
+        (Status::Disposed, Some(kabid))
+    );
+    assert_eq!(store.timeline(c.id).await.unwrap().len(), events + 1);
+    let ds = store.dispositions(c.id).await.unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].recipients.len(), 2);
+    assert!(ds[0].recipients[0].is_primary && ds[0].recipients[0].position_id == kabid);
+    let stored = store.get_complaint(c.id).await.unwrap().unwrap();
+    assert_eq!(stored, *after);
+    // the inbox of the Kabid has it; the Kasi has an unread copy
+    let q = |p: Uuid| InboxQuery {
+        positions: vec![p],
+        statuses: vec![],
+        after: None,
+        limit: 10,
+    };
+    assert_eq!(store.inbox(&q(kabid)).await.unwrap().len(), 1);
+    assert!(store.inbox(&q(kasi)).await.unwrap().is_empty());
+    let copies = store.unread_copies(&[kasi], 10).await.unwrap();
+    assert_eq!((copies.len(), copies[0].complaint_id), (1, c.id));
+    let fronts = InboxQuery {
+        positions: vec![],
+        statuses: vec![Status::Registered],
+        after: None,
+        limit: 10,
+    };
+    assert!(store.inbox(&fronts).await.unwrap().is_empty());
+}
+
+async fn concurrent_actions_on_one_version_have_one_winner(b: Backend) {
+    use aduan::domain::workflow::Command;
+    use aduan::store::{ActOutcome, WorkflowRequest};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let head = org_fixture::position(&store, "Kepala Dinas", None).await;
+    let cli = Actor::cli();
+    let c = created(create(&store, &complaint("a", Utc::now()), "ADU", 2026, &cli, None).await);
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let store = store.clone();
+            let cli = cli.clone();
+            tokio::spawn(async move {
+                let cmd = Command::ForwardToHead {
+                    note: Some(format!("try {i}")),
+                };
+                store
+                    .act(WorkflowRequest {
+                        id: c.id,
+                        expected_version: 1,
+                        command: &cmd,
+                        authority: &org_fixture::front_office(),
+                        actor: &cli,
+                        now: Utc::now(),
+                    })
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut done = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            ActOutcome::Done(c) => {
+                done += 1;
+                assert_eq!(c.holder_position_id, Some(head));
+            }
+            ActOutcome::VersionMismatch(v) => assert_eq!(v, 2),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(done, 1);
+    let kinds: Vec<String> = store
+        .timeline(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, vec!["registered", "forwarded_to_head"]);
 }
