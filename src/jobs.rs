@@ -5,6 +5,7 @@
 //! Every message is queued in the outbox under a natural key (complaint,
 //! kind, threshold, recipient), so it is sent at most once whatever runs twice.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
@@ -19,8 +20,33 @@ use crate::store::{Actor, Complaint, DeadlineQuery, DynStore, StoreError, load_p
 
 /// Messages to officials go out in office hours only (local time).
 const OFFICE_HOURS: (u32, u32) = (6, 18);
-/// Who holds a complaint until dispositions exist.
-const HOLDER_UNTIL_DISPOSITIONS: &str = "belum didisposisikan (Pejabat Penghubung / Kepala Dinas)";
+/// Who a complaint waits on when no position holds it (registered, reopened, approved).
+const FRONT_OFFICE: &str = "Pejabat Penghubung / Resepsionis";
+
+/// The organisation chart as the jobs need it: titles and superiors.
+struct Org {
+    positions: HashMap<Uuid, (String, Option<Uuid>)>,
+    head: Option<Uuid>,
+}
+
+impl Org {
+    fn title(&self, p: Uuid) -> Option<&str> {
+        self.positions.get(&p).map(|(t, _)| t.as_str())
+    }
+
+    /// Who the complaint waits on, in words.
+    fn holder_label(&self, c: &Complaint) -> String {
+        match c.holder_position_id.and_then(|p| self.title(p)) {
+            Some(t) => t.to_string(),
+            None => match c.status {
+                crate::domain::Status::Approved => {
+                    format!("{FRONT_OFFICE} (jawaban siap dikirim)")
+                }
+                _ => format!("{FRONT_OFFICE} (belum diteruskan kepada Kepala Dinas)"),
+            },
+        }
+    }
+}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
@@ -44,11 +70,108 @@ impl Jobs {
             && (OFFICE_HOURS.0..OFFICE_HOURS.1).contains(&local.hour())
     }
 
+    async fn org(&self) -> Result<Org, StoreError> {
+        let list = self.store.list_positions().await?;
+        Ok(Org {
+            head: list.iter().find(|p| p.is_head).map(|p| p.id),
+            positions: list
+                .into_iter()
+                .map(|p| (p.id, (p.title, p.superior_id)))
+                .collect(),
+        })
+    }
+
+    /// The officers holding (or acting for) `position` today, by email, with
+    /// the position's title; `fallback` when nobody there has an address.
+    async fn at_position(
+        &self,
+        org: &Org,
+        position: Uuid,
+        day: chrono::NaiveDate,
+        fallback: Option<&str>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let title = org.title(position).unwrap_or("Pejabat").to_string();
+        let mut emails = self.store.position_emails(position, day).await?;
+        if emails.is_empty() {
+            emails.extend(fallback.map(str::to_string));
+        }
+        Ok(emails.into_iter().map(|e| (e, title.clone())).collect())
+    }
+
+    /// Reminder recipients: the officers of the position that must act, and
+    /// the liaison officer who watches every deadline. Before anyone holds
+    /// the complaint: the liaison officer and the head of office.
+    async fn reminder_recipients(
+        &self,
+        org: &Org,
+        c: &Complaint,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let s = &self.settings;
+        let mut out: Vec<(String, String)> = Vec::new();
+        match c.holder_position_id {
+            Some(p) => {
+                let fallback = (Some(p) == org.head)
+                    .then_some(s.head_email.as_deref())
+                    .flatten();
+                out.extend(self.at_position(org, p, day, fallback).await?);
+            }
+            None => out.extend(
+                s.head_email
+                    .clone()
+                    .map(|e| (e, "Kepala Dinas".to_string())),
+            ),
+        }
+        if let Some(e) = &s.liaison_email {
+            out.push((e.clone(), "Pejabat Penghubung".to_string()));
+        }
+        out.sort();
+        out.dedup_by(|a, b| a.0 == b.0);
+        Ok(out)
+    }
+
+    /// Escalation recipients for an overdue complaint: the holder's superior
+    /// and the head of office (the top of every chain), by level.
+    async fn escalation_recipients(
+        &self,
+        org: &Org,
+        c: &Complaint,
+        day: chrono::NaiveDate,
+    ) -> Result<Vec<(String, String, &'static str)>, StoreError> {
+        let s = &self.settings;
+        let mut out = Vec::new();
+        let superior = c
+            .holder_position_id
+            .and_then(|p| org.positions.get(&p))
+            .and_then(|(_, sup)| *sup)
+            .filter(|sup| Some(*sup) != org.head);
+        if let Some(sup) = superior {
+            for (e, t) in self.at_position(org, sup, day, None).await? {
+                out.push((e, t, "superior"));
+            }
+        }
+        let head_fallback = s.head_email.as_deref().or(s.liaison_email.as_deref());
+        let heads = match org.head {
+            Some(h) => self.at_position(org, h, day, head_fallback).await?,
+            None => head_fallback
+                .map(|e| (e.to_string(), "Kepala Dinas".to_string()))
+                .into_iter()
+                .collect(),
+        };
+        for (e, t) in heads {
+            if !out.iter().any(|(x, _, _)| *x == e) {
+                out.push((e, t, "head"));
+            }
+        }
+        Ok(out)
+    }
+
     fn line<'a>(
         &self,
         calendar: &WorkingCalendar,
         c: &'a Complaint,
         now: DateTime<Utc>,
+        holder: &'a str,
     ) -> Option<templates::ComplaintLine<'a>> {
         let due = c.due_at?;
         Some(templates::ComplaintLine {
@@ -58,7 +181,7 @@ impl Jobs {
             received_at: c.received_at,
             due_at: due,
             working_days_left: working_days_left(calendar, due, now, self.settings.office_timezone),
-            holder: HOLDER_UNTIL_DISPOSITIONS,
+            holder,
             link: format!(
                 "{}/api/v1/complaints/{}",
                 self.settings.public_base_url, c.id
@@ -112,16 +235,11 @@ impl Jobs {
         let horizon =
             end_of_day(calendar.add_working_days(today, max_days), tz) + Duration::seconds(1);
         let system = Actor::system();
-        let holders: Vec<(&str, &str)> = [
-            (s.liaison_email.as_deref(), "Pejabat Penghubung"),
-            (s.head_email.as_deref(), "Kepala Dinas"),
-        ]
-        .into_iter()
-        .filter_map(|(e, l)| e.map(|e| (e, l)))
-        .collect();
+        let org = self.org().await?;
 
         for c in self.by_deadline(Some(now), horizon, usize::MAX).await? {
-            let Some(line) = self.line(&calendar, &c, now) else {
+            let holder = org.holder_label(&c);
+            let Some(line) = self.line(&calendar, &c, now, &holder) else {
                 continue;
             };
             let left = line.working_days_left;
@@ -133,7 +251,9 @@ impl Jobs {
             else {
                 continue;
             };
-            let items: Vec<_> = holders
+            let items: Vec<_> = self
+                .reminder_recipients(&org, &c, today)
+                .await?
                 .iter()
                 .map(|(to, label)| {
                     let m = templates::reminder(&s.office_name, label, &line, tz);
@@ -156,26 +276,34 @@ impl Jobs {
                 .await?;
         }
 
-        // Overdue: escalate to the head of office (the top of every chain).
-        let escalate_to = s.head_email.as_deref().or(s.liaison_email.as_deref());
-        if let Some(to) = escalate_to {
-            for c in self.by_deadline(None, now, usize::MAX).await? {
-                let Some(line) = self.line(&calendar, &c, now) else {
-                    continue;
-                };
-                let m = templates::escalation(&s.office_name, "Kepala Dinas", &line, tz);
-                let items = [notify::email(
-                    format!("escalation:{}:head:{to}", c.id),
-                    Some(c.id),
-                    to,
-                    &m,
-                )];
-                let detail = serde_json::json!({"level": "head_of_office", "working_days_left": line.working_days_left}).to_string();
-                report.escalations += self
-                    .store
-                    .enqueue_outbox(&items, Some((c.id, "escalated", &detail, &system)), now)
-                    .await?;
+        // Overdue: escalate to the holder's superior and the head of office.
+        for c in self.by_deadline(None, now, usize::MAX).await? {
+            let holder = org.holder_label(&c);
+            let Some(line) = self.line(&calendar, &c, now, &holder) else {
+                continue;
+            };
+            let items: Vec<_> = self
+                .escalation_recipients(&org, &c, today)
+                .await?
+                .iter()
+                .map(|(to, label, level)| {
+                    let m = templates::escalation(&s.office_name, label, &line, tz);
+                    notify::email(
+                        format!("escalation:{}:{level}:{to}", c.id),
+                        Some(c.id),
+                        to,
+                        &m,
+                    )
+                })
+                .collect();
+            if items.is_empty() {
+                continue;
             }
+            let detail = serde_json::json!({"levels": items.len(), "working_days_left": line.working_days_left}).to_string();
+            report.escalations += self
+                .store
+                .enqueue_outbox(&items, Some((c.id, "escalated", &detail, &system)), now)
+                .await?;
         }
         if report != SweepReport::default() {
             tracing::info!(
@@ -205,13 +333,18 @@ impl Jobs {
         let soon_end = end_of_day(calendar.add_working_days(today, 2), tz) + Duration::seconds(1);
         let overdue = self.by_deadline(None, now, 200).await?;
         let soon = self.by_deadline(Some(now), soon_end, 200).await?;
+        let org = self.org().await?;
+        let overdue_holders: Vec<String> = overdue.iter().map(|c| org.holder_label(c)).collect();
+        let soon_holders: Vec<String> = soon.iter().map(|c| org.holder_label(c)).collect();
         let overdue_lines: Vec<_> = overdue
             .iter()
-            .filter_map(|c| self.line(&calendar, c, now))
+            .zip(&overdue_holders)
+            .filter_map(|(c, h)| self.line(&calendar, c, now, h))
             .collect();
         let soon_lines: Vec<_> = soon
             .iter()
-            .filter_map(|c| self.line(&calendar, c, now))
+            .zip(&soon_holders)
+            .filter_map(|(c, h)| self.line(&calendar, c, now, h))
             .collect();
         let m = templates::digest(&s.office_name, now, &overdue_lines, &soon_lines, tz);
         let items: Vec<_> = s

@@ -15,6 +15,7 @@ both_backends!(
     reminders_and_escalation_go_out_once_each_in_office_hours,
     the_digest_goes_to_each_manager_on_working_mornings_only,
     two_replicas_send_every_reminder_exactly_once,
+    reminders_go_to_the_holder_and_escalations_up_the_chain,
 );
 
 fn at(date: &str, time: &str) -> chrono::DateTime<chrono::Utc> {
@@ -263,4 +264,82 @@ async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
     // both instances serve the same complaints
     let listed = replica.list_all(&key, "", 50).await;
     assert_eq!(listed.len(), 5);
+}
+
+async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
+    use crate::workflow::{dispose, office, ok, post};
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let o = office(&app).await;
+    // due Wednesday 2025-04-16; disposed head → Kabid → Kasi
+    let c = letter_received(&app, &o.reception, "2025-03-27T09:00:00+08:00").await;
+    let id = c["id"].as_str().unwrap();
+    ok(&app, &o.reception, id, "forward", json!({})).await;
+    ok(&app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
+    ok(&app, &o.k_kabid, id, "dispositions", dispose(&o.kasi)).await;
+    // the Kasubag is Plh Kepala Dinas on the day it falls overdue
+    let officers: Value = app
+        .get(&o.admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kasubag = officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["position_id"] == o.kasubag.as_str())
+        .unwrap()["id"]
+        .clone();
+    let r = post(
+        &app,
+        &o.admin,
+        "/api/v1/org/acting",
+        json!({"officer_id": kasubag,
+        "position_id": o.head, "kind": "plh", "starts_on": "2025-04-17", "ends_on": "2025-04-17"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+
+    let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    let r = jobs
+        .reminder_sweep(at("2025-04-14", "09:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.reminders, 2,
+        "the Kasi who holds it, and the liaison officer"
+    );
+    let r = jobs
+        .reminder_sweep(at("2025-04-17", "09:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.escalations, 3,
+        "the Kabid above the Kasi, the Kadis and the Plh Kadis"
+    );
+
+    let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
+    dispatcher.run_once(chrono::Utc::now()).await.unwrap();
+    let mut rcpts: Vec<(String, bool)> = sink
+        .messages()
+        .iter()
+        .map(|m| {
+            let text = m.unfolded().replace("=\r\n", "");
+            (m.rcpt.join(","), text.contains("Kasi Bansos"))
+        })
+        .collect();
+    rcpts.sort();
+    let expected: Vec<(String, bool)> = [
+        "<agnes.kabid@dinsos.example.go.id>",
+        "<benny.kasi@dinsos.example.go.id>",
+        "<paulus.kasubag@dinsos.example.go.id>",
+        "<penghubung@dinsos.example.go.id>",
+        "<yosef.kadis@dinsos.example.go.id>",
+    ]
+    .iter()
+    .map(|r| (r.to_string(), true))
+    .collect();
+    assert_eq!(rcpts, expected, "each message names the holder");
 }

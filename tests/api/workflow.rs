@@ -47,7 +47,7 @@ pub struct Office {
     pub o_kasi: String,
 }
 
-async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
+pub async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> reqwest::Response {
     app.client
         .post(app.url(path))
         .bearer_auth(key)
@@ -143,14 +143,20 @@ pub async fn office(app: &TestApp) -> Office {
     }
 }
 
-async fn complaint(app: &TestApp, key: &str, id: &str) -> Value {
+pub async fn complaint(app: &TestApp, key: &str, id: &str) -> Value {
     let r = app.get(key, &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(r.status(), 200);
     r.json().await.unwrap()
 }
 
 /// Posts an action with the complaint's current version as `If-Match`.
-async fn act(app: &TestApp, key: &str, id: &str, action: &str, body: Value) -> reqwest::Response {
+pub async fn act(
+    app: &TestApp,
+    key: &str,
+    id: &str,
+    action: &str,
+    body: Value,
+) -> reqwest::Response {
     let v = complaint(app, key, id).await["version"].as_i64().unwrap();
     app.client
         .post(app.url(&format!("/api/v1/complaints/{id}/{action}")))
@@ -163,7 +169,7 @@ async fn act(app: &TestApp, key: &str, id: &str, action: &str, body: Value) -> r
 }
 
 /// An action that must succeed; returns the complaint after it.
-async fn ok(app: &TestApp, key: &str, id: &str, action: &str, body: Value) -> Value {
+pub async fn ok(app: &TestApp, key: &str, id: &str, action: &str, body: Value) -> Value {
     let r = act(app, key, id, action, body.clone()).await;
     let status = r.status();
     let v: Value = r.json().await.unwrap();
@@ -182,7 +188,7 @@ async fn register(app: &TestApp, key: &str, channel: &str) -> String {
     v["id"].as_str().unwrap().to_string()
 }
 
-fn dispose(to: &str) -> Value {
+pub fn dispose(to: &str) -> Value {
     json!({"to": to, "instruction": "siapkan jawaban", "note": "Mohon segera ditindaklanjuti"})
 }
 
