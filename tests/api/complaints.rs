@@ -330,7 +330,9 @@ async fn timeline_records_registration_with_the_actor(b: Backend) {
     assert_eq!(items[0]["status"], "registered");
     assert_eq!(
         items[0]["actor"],
-        json!({"name": "Loket depan", "role": "reception"})
+        json!({"name": "Loket depan", "role": "reception", "officer_id": null,
+            "officer_name": null, "position_id": null, "position": null, "acting": null}),
+        "a key not bound to an officer names no officer or position"
     );
     assert_eq!(items[0]["detail"]["channel"], "letter");
     let _ = key_id;

@@ -1096,6 +1096,13 @@ async fn the_organisation_keeps_its_rules(b: Backend) {
         .unwrap();
     assert_eq!(instructions["items"][1], "siapkan jawaban");
 
+    // a front-office officer's key: registration names the officer and position
+    let (_, k_front) = officer(&app, &o.admin, "Rina Loket", &o.kasubag, "reception").await;
+    let id = register(&app, &k_front, "letter").await;
+    let t = timeline(&app, &o.liaison, &id).await;
+    assert_eq!(t[0]["actor"]["officer_name"], "Rina Loket");
+    assert_eq!(t[0]["actor"]["position"], "Kasubag Umum");
+
     // an officer who leaves: their key no longer holds the position
     let id = register(&app, &o.reception, "letter").await;
     ok(&app, &o.reception, &id, "forward", json!({})).await;
