@@ -230,13 +230,7 @@ async fn apikey(store: &dyn store::Store, action: ApikeyAction) -> anyhow::Resul
                         .await?
                         .ok_or_else(|| anyhow::anyhow!("no officer with id {id}"))?;
                     ApiKey {
-                        officer: Some(store::ActorOfficer {
-                            id: o.id,
-                            name: o.name,
-                            position_id: o.position_id,
-                            position_title: None,
-                            acting: None,
-                        }),
+                        officer: Some(store::ActorOfficer::of(&o)),
                         ..key
                     }
                 }

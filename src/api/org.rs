@@ -553,13 +553,7 @@ pub async fn create_officer_key(
         hint,
         created_at: Utc::now(),
         revoked_at: None,
-        officer: Some(ActorOfficer {
-            id: officer.id,
-            name: officer.name,
-            position_id: officer.position_id,
-            position_title: None,
-            acting: None,
-        }),
+        officer: Some(ActorOfficer::of(&officer)),
     };
     state.store.insert_api_key(&key, &digest).await?;
     tracing::info!(key_id = %key.id, officer_id = %officer.id, role = %role, "officer key created");

@@ -235,13 +235,6 @@ mod parse {
 
     pub type Parsed = Result<(Option<i64>, Command), ApiError>;
 
-    pub fn forward(b: NoteInput) -> Parsed {
-        let mut e = ValidationErrors::default();
-        let note = note(&mut e, "note", b.note.as_deref(), 2000);
-        e.into_result((b.version, Command::ForwardToHead { note }))
-            .map_err(Into::into)
-    }
-
     pub fn dispose(state: &AppState, b: DisposeInput) -> Parsed {
         let mut e = ValidationErrors::default();
         if b.to.is_none() {
@@ -283,6 +276,20 @@ mod parse {
                 due_at: b.due_at,
             },
         ))
+    }
+
+    /// Actions whose body is an optional note.
+    pub fn with_note(b: NoteInput, f: impl FnOnce(Option<String>) -> Command) -> Parsed {
+        let mut e = ValidationErrors::default();
+        let note = note(&mut e, "note", b.note.as_deref(), 2000);
+        e.into_result((b.version, f(note))).map_err(Into::into)
+    }
+
+    /// Actions that need a reason.
+    pub fn with_reason(b: ReasonInput, f: impl FnOnce(String) -> Command) -> Parsed {
+        let mut e = ValidationErrors::default();
+        let reason = required(&mut e, "reason", b.reason.as_deref(), 1000);
+        e.into_result((b.version, f(reason))).map_err(Into::into)
     }
 
     pub fn draft(b: DraftInput) -> Parsed {
@@ -327,7 +334,7 @@ mod parse {
 mod forward {
     use super::*;
     pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        parse::forward(b)
+        parse::with_note(b, |note| Command::ForwardToHead { note })
     }
 }
 action_doc!(
@@ -350,10 +357,7 @@ action_doc!(
 mod submit {
     use super::*;
     pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let note = note(&mut e, "note", b.note.as_deref(), 2000);
-        e.into_result((b.version, Command::SubmitDraft { note }))
-            .map_err(Into::into)
+        parse::with_note(b, |note| Command::SubmitDraft { note })
     }
 }
 action_doc!(
@@ -364,10 +368,7 @@ action_doc!(
 mod approve {
     use super::*;
     pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let note = note(&mut e, "note", b.note.as_deref(), 2000);
-        e.into_result((b.version, Command::Approve { note }))
-            .map_err(Into::into)
+        parse::with_note(b, |note| Command::Approve { note })
     }
 }
 action_doc!(
@@ -415,10 +416,7 @@ action_doc!(
 mod close {
     use super::*;
     pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let note = note(&mut e, "note", b.note.as_deref(), 2000);
-        e.into_result((b.version, Command::Close { note }))
-            .map_err(Into::into)
+        parse::with_note(b, |note| Command::Close { note })
     }
 }
 action_doc!(
@@ -428,10 +426,7 @@ action_doc!(
 mod reopen {
     use super::*;
     pub fn parse(_: &AppState, b: ReasonInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let reason = required(&mut e, "reason", b.reason.as_deref(), 1000);
-        e.into_result((b.version, Command::Reopen { reason }))
-            .map_err(Into::into)
+        parse::with_reason(b, |reason| Command::Reopen { reason })
     }
 }
 action_doc!(
@@ -442,10 +437,7 @@ action_doc!(
 mod reject {
     use super::*;
     pub fn parse(_: &AppState, b: ReasonInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let reason = required(&mut e, "reason", b.reason.as_deref(), 1000);
-        e.into_result((b.version, Command::Reject { reason }))
-            .map_err(Into::into)
+        parse::with_reason(b, |reason| Command::Reject { reason })
     }
 }
 action_doc!(

@@ -468,6 +468,19 @@ pub struct ActingAppointment {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+impl ActorOfficer {
+    /// The officer as an API key binds them (their own position).
+    pub fn of(o: &Officer) -> Self {
+        ActorOfficer {
+            id: o.id,
+            name: o.name.clone(),
+            position_id: o.position_id,
+            position_title: None,
+            acting: None,
+        }
+    }
+}
+
 /// A write to the organisation refused by a constraint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OrgOutcome {

@@ -49,8 +49,9 @@ pub(crate) fn no_deadline() -> chrono::DateTime<chrono::Utc> {
 macro_rules! workflow_store {
     ($store:ty, $db:ty) => {
         impl $store {
-            async fn wf_dispositions(
-                &self,
+            /// A complaint's dispositions with their recipients, oldest first.
+            async fn wf_load_dispositions(
+                conn: &mut <$db as sqlx::Database>::Connection,
                 complaint_id: uuid::Uuid,
             ) -> Result<Vec<crate::store::Disposition>, sqlx::Error> {
                 use crate::store::workflow_sql::DISPOSITION_COLUMNS;
@@ -58,7 +59,7 @@ macro_rules! workflow_store {
                     "SELECT {DISPOSITION_COLUMNS} FROM dispositions WHERE complaint_id = $1 ORDER BY id"
                 ))
                 .bind(complaint_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *conn)
                 .await?;
                 let rs: Vec<crate::store::DispositionRecipient> = sqlx::query_as(
                     "SELECT r.disposition_id, r.position_id, r.is_primary, r.read_at, \
@@ -67,7 +68,7 @@ macro_rules! workflow_store {
                      WHERE d.complaint_id = $1 ORDER BY r.is_primary DESC, r.position_id",
                 )
                 .bind(complaint_id)
-                .fetch_all(&self.pool)
+                .fetch_all(&mut *conn)
                 .await?;
                 for r in rs {
                     if let Some(d) = ds.iter_mut().find(|d| d.id == r.disposition_id) {
@@ -75,6 +76,14 @@ macro_rules! workflow_store {
                     }
                 }
                 Ok(ds)
+            }
+
+            async fn wf_dispositions(
+                &self,
+                complaint_id: uuid::Uuid,
+            ) -> Result<Vec<crate::store::Disposition>, sqlx::Error> {
+                let mut conn = self.pool.acquire().await?;
+                Self::wf_load_dispositions(&mut conn, complaint_id).await
             }
 
             async fn wf_act(
@@ -113,26 +122,7 @@ macro_rules! workflow_store {
                     is_head: p.is_head,
                     title: p.title.clone(),
                 }));
-                let mut ds: Vec<crate::store::Disposition> = sqlx::query_as(&format!(
-                    "SELECT {} FROM dispositions WHERE complaint_id = $1 ORDER BY id",
-                    crate::store::workflow_sql::DISPOSITION_COLUMNS
-                ))
-                .bind(c.id)
-                .fetch_all(&mut *tx)
-                .await?;
-                let rs: Vec<crate::store::DispositionRecipient> = sqlx::query_as(
-                    "SELECT r.disposition_id, r.position_id, r.is_primary, r.read_at, \
-                     r.read_by_officer_id FROM disposition_recipients r \
-                     JOIN dispositions d ON d.id = r.disposition_id WHERE d.complaint_id = $1",
-                )
-                .bind(c.id)
-                .fetch_all(&mut *tx)
-                .await?;
-                for r in rs {
-                    if let Some(d) = ds.iter_mut().find(|d| d.id == r.disposition_id) {
-                        d.recipients.push(r);
-                    }
-                }
+                let ds = Self::wf_load_dispositions(&mut tx, c.id).await?;
                 let latest: Option<AnswerDraft> = sqlx::query_as(&format!(
                     "SELECT {DRAFT_COLUMNS} FROM answer_drafts WHERE complaint_id = $1 \
                      ORDER BY version_no DESC LIMIT 1"
