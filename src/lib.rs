@@ -4,6 +4,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod intake;
 pub mod jobs;
 pub mod notify;
 pub mod startup;

@@ -1,0 +1,93 @@
+//! `lapor-sim`: plays SP4N-LAPOR!'s integration API for development, tests
+//! and demos. Reports disposed to one agency, with incremental listing, detail,
+//! comments, attachments and topics; accepts follow-ups and re-routing
+//! requests (idempotent on `Idempotency-Key`); requires the token. Faults on
+//! demand: errors, timeouts, 429, duplicated and out-of-order pages, malformed
+//! items. `/sim/…` lets tests and demos play the reporter and LAPOR!'s admins.
+//!
+//! ```text
+//! lapor-sim --listen 127.0.0.1:8090 --token rahasia --seed 7 --reports 500 \
+//!           --error-rate 0.2 --timeout-rate 0.05 --duplicate-pages --out-of-order --malformed 1
+//! ```
+
+mod data;
+mod server;
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "lapor-sim",
+    about = "A simulator of the SP4N-LAPOR! integration API"
+)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port; the address is logged).
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// The agency token clients must send as `Authorization: Bearer <token>`.
+    #[arg(long, env = "LAPOR_SIM_TOKEN")]
+    pub token: Option<String>,
+    /// Seed of the generated data (same seed, same reports).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// How many reports are disposed to the agency at start.
+    #[arg(long, default_value_t = 100)]
+    pub reports: usize,
+    /// Items per listing page.
+    #[arg(long, default_value_t = 50)]
+    pub page_size: usize,
+    /// Share of API requests answered 500/503 (0.0–1.0). On POSTs half of them
+    /// are ambiguous: the request is applied, then the error is returned.
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Share of API requests answered only after `--timeout-ms` (0.0–1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub timeout_rate: f64,
+    #[arg(long, default_value_t = 3000)]
+    pub timeout_ms: u64,
+    /// Every N-th API request gets 429 with `Retry-After: 1` (0 = never).
+    #[arg(long, default_value_t = 0)]
+    pub rate_limit_every: u64,
+    /// Each page repeats the last item of the previous page.
+    #[arg(long)]
+    pub duplicate_pages: bool,
+    /// Items within a page come in random order.
+    #[arg(long)]
+    pub out_of_order: bool,
+    /// This many reports are served malformed (a broken date, a missing title).
+    #[arg(long, default_value_t = 0)]
+    pub malformed: usize,
+    /// Print the OpenAPI document of this simulator and exit.
+    #[arg(long)]
+    pub openapi: bool,
+}
+
+fn main() -> std::io::Result<()> {
+    let cfg = Config::parse();
+    if cfg.openapi {
+        println!("{}", server::openapi_json());
+        return Ok(());
+    }
+    let Some(token) = cfg.token.clone().filter(|t| !t.is_empty()) else {
+        eprintln!("lapor-sim: --token is required (or LAPOR_SIM_TOKEN)");
+        std::process::exit(2);
+    };
+    for (name, v) in [
+        ("--error-rate", cfg.error_rate),
+        ("--timeout-rate", cfg.timeout_rate),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            eprintln!("lapor-sim: {name} must be between 0.0 and 1.0");
+            std::process::exit(2);
+        }
+    }
+    actix_web::rt::System::new().block_on(async move {
+        let (server, addr) = server::start(cfg, token)?;
+        println!("lapor-sim listening on http://{addr}");
+        std::io::stdout().flush()?;
+        server.await
+    })
+}

@@ -1,0 +1,597 @@
+//! The simulator's HTTP API and state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use aduan::intake::lapor::wire::{
+    Comment, Followup, FollowupRequest, Report, ReportPage, RerouteAccepted, RerouteRequest, Topic,
+};
+use chrono::Utc;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::Config;
+use crate::data;
+
+struct Entry {
+    report: Report,
+    seq: u64,
+    malformed: bool,
+    files: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Stats {
+    /// API requests seen (faulty or not).
+    pub requests: u64,
+    pub faults: u64,
+    /// Follow-ups stored, by tracking id (a replayed key does not count twice).
+    pub followups: BTreeMap<String, u32>,
+    /// Follow-up POSTs received, replays included.
+    pub followup_posts: u64,
+    pub reroutes: BTreeMap<String, u32>,
+}
+
+struct Sim {
+    entries: BTreeMap<u64, Entry>,
+    by_seq: BTreeMap<u64, u64>,
+    seq: u64,
+    comments: HashMap<u64, Vec<Comment>>,
+    followups: HashMap<u64, Vec<Followup>>,
+    reroutes: HashMap<u64, Vec<RerouteAccepted>>,
+    next_id: u64,
+    rng: StdRng,
+    stats: Stats,
+}
+
+impl Sim {
+    fn bump(&mut self, tracking_id: u64) {
+        self.seq += 1;
+        let seq = self.seq;
+        if let Some(e) = self.entries.get_mut(&tracking_id) {
+            self.by_seq.remove(&e.seq);
+            e.seq = seq;
+            e.report.updated_at = Utc::now();
+            self.by_seq.insert(seq, tracking_id);
+        }
+    }
+
+    fn add(&mut self, generated: Vec<data::Generated>, malformed: usize) {
+        for (i, g) in generated.into_iter().enumerate() {
+            self.seq += 1;
+            let id = g.report.tracking_id;
+            self.next_id = self.next_id.max(id + 1);
+            self.by_seq.insert(self.seq, id);
+            self.entries.insert(
+                id,
+                Entry {
+                    report: g.report,
+                    seq: self.seq,
+                    // spread the malformed ones: the 2nd, the 5th, …
+                    malformed: i % 3 == 1 && i / 3 < malformed,
+                    files: g.files,
+                },
+            );
+        }
+    }
+
+    /// The report as LAPOR! serves it; a malformed one is broken on purpose.
+    fn render(&self, e: &Entry) -> serde_json::Value {
+        let mut v = serde_json::to_value(&e.report).unwrap_or_default();
+        if e.malformed
+            && let Some(o) = v.as_object_mut()
+        {
+            o.insert("disposed_at".into(), "kemarin sore".into());
+            o.remove("title");
+        }
+        v
+    }
+}
+
+struct AppData {
+    cfg: Config,
+    token: String,
+    sim: Mutex<Sim>,
+}
+
+type Data = web::Data<AppData>;
+
+enum Fault {
+    None,
+    /// Answer this error now, doing nothing.
+    Fail(HttpResponse),
+    /// Do the work, then answer this error (an ambiguous failure).
+    FailAfter(HttpResponse),
+    /// Answer (after doing the work) only after the timeout.
+    Slow,
+}
+
+fn error_response(rng: &mut StdRng) -> HttpResponse {
+    if rng.random_bool(0.5) {
+        HttpResponse::InternalServerError().json(serde_json::json!({"error": "internal error"}))
+    } else {
+        HttpResponse::ServiceUnavailable().json(serde_json::json!({"error": "maintenance"}))
+    }
+}
+
+/// Checks the token and rolls the configured faults.
+fn gate(d: &AppData, req: &HttpRequest, is_write: bool) -> Result<Fault, HttpResponse> {
+    let ok = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|t| t == d.token);
+    let mut sim = d
+        .sim
+        .lock()
+        .map_err(|_| HttpResponse::InternalServerError().finish())?;
+    sim.stats.requests += 1;
+    if !ok {
+        return Err(
+            HttpResponse::Unauthorized().json(serde_json::json!({"error": "invalid token"}))
+        );
+    }
+    let n = sim.stats.requests;
+    if d.cfg.rate_limit_every > 0 && n % d.cfg.rate_limit_every == 0 {
+        sim.stats.faults += 1;
+        return Err(HttpResponse::TooManyRequests()
+            .insert_header((header::RETRY_AFTER, "1"))
+            .json(serde_json::json!({"error": "too many requests"})));
+    }
+    let cfg = &d.cfg;
+    if cfg.error_rate > 0.0 && sim.rng.random_bool(cfg.error_rate) {
+        sim.stats.faults += 1;
+        let resp = error_response(&mut sim.rng);
+        return Ok(if is_write && sim.rng.random_bool(0.5) {
+            Fault::FailAfter(resp)
+        } else {
+            Fault::Fail(resp)
+        });
+    }
+    if cfg.timeout_rate > 0.0 && sim.rng.random_bool(cfg.timeout_rate) {
+        sim.stats.faults += 1;
+        return Ok(Fault::Slow);
+    }
+    Ok(Fault::None)
+}
+
+/// Runs `work` under the fault rolled for this request.
+async fn faulty(
+    d: &AppData,
+    req: &HttpRequest,
+    is_write: bool,
+    work: impl FnOnce(&mut Sim) -> HttpResponse,
+) -> HttpResponse {
+    let fault = match gate(d, req, is_write) {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    if let Fault::Fail(resp) = fault {
+        return resp;
+    }
+    let resp = match d.sim.lock() {
+        Ok(mut sim) => work(&mut *sim),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    };
+    match fault {
+        Fault::FailAfter(err) => err,
+        Fault::Slow => {
+            tokio::time::sleep(Duration::from_millis(d.cfg.timeout_ms)).await;
+            resp
+        }
+        _ => resp,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// `next_cursor` of the previous page; absent for the beginning.
+    pub cursor: Option<String>,
+    /// 1–200 (default: the simulator's page size).
+    pub limit: Option<usize>,
+}
+
+/// Reports changed after the cursor, oldest change first.
+#[utoipa::path(get, path = "/api/v1/reports", params(ListParams),
+    responses((status = 200, body = ReportPage), (status = 401), (status = 429), (status = 500), (status = 503)),
+    security(("token" = [])))]
+async fn list(d: Data, req: HttpRequest, q: web::Query<ListParams>) -> HttpResponse {
+    let cursor = match q.cursor.as_deref().map(str::parse::<u64>) {
+        None => 0,
+        Some(Ok(c)) => c,
+        Some(Err(_)) => {
+            return HttpResponse::BadRequest().json(serde_json::json!({"error": "bad cursor"}));
+        }
+    };
+    let limit = q.limit.unwrap_or(d.cfg.page_size).clamp(1, 200);
+    let (dup, shuffle) = (d.cfg.duplicate_pages, d.cfg.out_of_order);
+    faulty(&d, &req, false, |sim| {
+        let mut seqs: Vec<u64> = sim
+            .by_seq
+            .range(cursor + 1..)
+            .take(limit)
+            .map(|(s, _)| *s)
+            .collect();
+        let next_cursor = seqs.last().map(|s| s.to_string());
+        if dup && cursor > 0 {
+            if let Some((s, _)) = sim.by_seq.range(..=cursor).next_back() {
+                seqs.insert(0, *s);
+            }
+        }
+        if shuffle {
+            seqs.shuffle(&mut sim.rng);
+        }
+        let items = seqs
+            .iter()
+            .filter_map(|s| sim.by_seq.get(s))
+            .filter_map(|id| sim.entries.get(id))
+            .map(|e| sim.render(e))
+            .collect();
+        HttpResponse::Ok().json(ReportPage { items, next_cursor })
+    })
+    .await
+}
+
+/// One report.
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}",
+    params(("tracking_id" = u64, Path)),
+    responses((status = 200, body = Report), (status = 404)), security(("token" = [])))]
+async fn detail(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
+    let id = id.into_inner();
+    faulty(&d, &req, false, |sim| match sim.entries.get(&id) {
+        Some(e) => HttpResponse::Ok().json(sim.render(e)),
+        None => HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"})),
+    })
+    .await
+}
+
+/// Comments on a report, oldest first.
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}/comments",
+    params(("tracking_id" = u64, Path)),
+    responses((status = 200, body = Vec<Comment>), (status = 404)), security(("token" = [])))]
+async fn comments(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
+    let id = id.into_inner();
+    faulty(&d, &req, false, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
+        }
+        HttpResponse::Ok().json(sim.comments.get(&id).cloned().unwrap_or_default())
+    })
+    .await
+}
+
+/// An attachment's bytes.
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}/attachments/{attachment_id}",
+    params(("tracking_id" = u64, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 404)), security(("token" = [])))]
+async fn attachment(d: Data, req: HttpRequest, path: web::Path<(u64, String)>) -> HttpResponse {
+    let (id, att) = path.into_inner();
+    faulty(&d, &req, false, |sim| {
+        let found = sim.entries.get(&id).and_then(|e| {
+            let r = e.report.attachments.iter().find(|a| a.id == att)?;
+            let bytes = e.files.iter().find(|(i, _)| *i == att)?;
+            Some((r.content_type.clone(), bytes.1.clone()))
+        });
+        match found {
+            Some((ct, bytes)) => HttpResponse::Ok().content_type(ct).body(bytes),
+            None => {
+                HttpResponse::NotFound().json(serde_json::json!({"error": "no such attachment"}))
+            }
+        }
+    })
+    .await
+}
+
+/// The topic tree.
+#[utoipa::path(get, path = "/api/v1/topics",
+    responses((status = 200, body = Vec<Topic>)), security(("token" = [])))]
+async fn topics(d: Data, req: HttpRequest) -> HttpResponse {
+    faulty(&d, &req, false, |_| HttpResponse::Ok().json(data::topics())).await
+}
+
+fn idempotency_key(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 200)
+        .map(str::to_string)
+}
+
+/// Post the agency's follow-up (tindak lanjut). The same `Idempotency-Key`
+/// again returns the first follow-up (200) instead of adding one.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_id}/followups",
+    params(("tracking_id" = u64, Path), ("Idempotency-Key" = String, Header)),
+    request_body = FollowupRequest,
+    responses((status = 201, body = Followup), (status = 200, description = "Replay", body = Followup),
+        (status = 400), (status = 404), (status = 409, description = "The report is no longer with the agency")),
+    security(("token" = [])))]
+async fn post_followup(
+    d: Data,
+    req: HttpRequest,
+    id: web::Path<u64>,
+    body: web::Json<FollowupRequest>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let Some(key) = idempotency_key(&req) else {
+        return HttpResponse::BadRequest()
+            .json(serde_json::json!({"error": "Idempotency-Key required"}));
+    };
+    let content = body.into_inner().content;
+    faulty(&d, &req, true, |sim| {
+        sim.stats.followup_posts += 1;
+        let Some(e) = sim.entries.get(&id) else {
+            return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
+        };
+        if let Some(f) = sim
+            .followups
+            .get(&id)
+            .and_then(|fs| fs.iter().find(|f| f.client_key.as_deref() == Some(&key)))
+        {
+            return HttpResponse::Ok().json(f.clone());
+        }
+        if e.report.status == "rerouted" {
+            return HttpResponse::Conflict().json(serde_json::json!({"error": "report re-routed"}));
+        }
+        if content.trim().is_empty() {
+            return HttpResponse::BadRequest()
+                .json(serde_json::json!({"error": "content required"}));
+        }
+        let f = Followup {
+            id: format!("fu-{id}-{}", sim.followups.get(&id).map_or(0, Vec::len) + 1),
+            client_key: Some(key.clone()),
+            content: content.clone(),
+            created_at: Utc::now(),
+        };
+        sim.followups.entry(id).or_default().push(f.clone());
+        *sim.stats.followups.entry(id.to_string()).or_default() += 1;
+        if let Some(e) = sim.entries.get_mut(&id) {
+            e.report.status = "followed_up".into();
+        }
+        sim.bump(id);
+        HttpResponse::Created().json(f)
+    })
+    .await
+}
+
+/// The follow-ups of a report (to check, after an ambiguous failure, whether a key arrived).
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}/followups",
+    params(("tracking_id" = u64, Path)),
+    responses((status = 200, body = Vec<Followup>), (status = 404)), security(("token" = [])))]
+async fn list_followups(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
+    let id = id.into_inner();
+    faulty(&d, &req, false, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
+        }
+        HttpResponse::Ok().json(sim.followups.get(&id).cloned().unwrap_or_default())
+    })
+    .await
+}
+
+/// "Not within our authority": ask LAPOR!'s admins to re-route the report.
+#[utoipa::path(post, path = "/api/v1/reports/{tracking_id}/reroute",
+    params(("tracking_id" = u64, Path), ("Idempotency-Key" = String, Header)),
+    request_body = RerouteRequest,
+    responses((status = 202, body = RerouteAccepted), (status = 200, description = "Replay", body = RerouteAccepted),
+        (status = 400), (status = 404)),
+    security(("token" = [])))]
+async fn reroute(
+    d: Data,
+    req: HttpRequest,
+    id: web::Path<u64>,
+    body: web::Json<RerouteRequest>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let Some(key) = idempotency_key(&req) else {
+        return HttpResponse::BadRequest()
+            .json(serde_json::json!({"error": "Idempotency-Key required"}));
+    };
+    let _reason = body.into_inner().reason;
+    faulty(&d, &req, true, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
+        }
+        if let Some(r) = sim
+            .reroutes
+            .get(&id)
+            .and_then(|rs| rs.iter().find(|r| r.client_key.as_deref() == Some(&key)))
+        {
+            return HttpResponse::Ok().json(r.clone());
+        }
+        let r = RerouteAccepted {
+            id: format!("rr-{id}-{}", sim.reroutes.get(&id).map_or(0, Vec::len) + 1),
+            client_key: Some(key.clone()),
+        };
+        sim.reroutes.entry(id).or_default().push(r.clone());
+        *sim.stats.reroutes.entry(id.to_string()).or_default() += 1;
+        if let Some(e) = sim.entries.get_mut(&id) {
+            e.report.status = "rerouted".into();
+        }
+        sim.bump(id);
+        HttpResponse::Accepted().json(r)
+    })
+    .await
+}
+
+// ------------------------------------------------------------ /sim control
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewComment {
+    pub body: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MoreReports {
+    pub count: usize,
+}
+
+fn with_sim(d: &AppData, f: impl FnOnce(&mut Sim) -> HttpResponse) -> HttpResponse {
+    match d.sim.lock() {
+        Ok(mut sim) => f(&mut *sim),
+        Err(_) => HttpResponse::InternalServerError().finish(),
+    }
+}
+
+/// The reporter comments on a report (no faults).
+#[utoipa::path(post, path = "/sim/reports/{tracking_id}/comments", params(("tracking_id" = u64, Path)),
+    request_body = NewComment, responses((status = 201, body = Comment), (status = 404)))]
+async fn sim_comment(d: Data, id: web::Path<u64>, body: web::Json<NewComment>) -> HttpResponse {
+    let id = id.into_inner();
+    with_sim(&d, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().finish();
+        }
+        let list = sim.comments.entry(id).or_default();
+        let c = Comment {
+            id: format!("cm-{id}-{}", list.len() + 1),
+            author: "reporter".into(),
+            body: body.into_inner().body,
+            created_at: Utc::now(),
+        };
+        list.push(c.clone());
+        let n = list.len() as u32;
+        if let Some(e) = sim.entries.get_mut(&id) {
+            e.report.comment_count = n;
+        }
+        sim.bump(id);
+        HttpResponse::Created().json(c)
+    })
+}
+
+/// LAPOR!'s admins close a report, or move it to another agency (no faults).
+#[utoipa::path(post, path = "/sim/reports/{tracking_id}/{action}",
+    params(("tracking_id" = u64, Path), ("action" = String, Path, description = "`close` or `reroute-away`")),
+    responses((status = 204), (status = 404)))]
+async fn sim_status(d: Data, path: web::Path<(u64, String)>) -> HttpResponse {
+    let (id, action) = path.into_inner();
+    let status = match action.as_str() {
+        "close" => "closed",
+        "reroute-away" => "rerouted",
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    with_sim(&d, |sim| match sim.entries.get_mut(&id) {
+        Some(e) => {
+            e.report.status = status.into();
+            sim.bump(id);
+            HttpResponse::NoContent().finish()
+        }
+        None => HttpResponse::NotFound().finish(),
+    })
+}
+
+/// More reports are disposed to the agency (no faults).
+#[utoipa::path(post, path = "/sim/reports", request_body = MoreReports, responses((status = 204)))]
+async fn sim_more(d: Data, body: web::Json<MoreReports>) -> HttpResponse {
+    let seed = d.cfg.seed;
+    with_sim(&d, |sim| {
+        let generated = data::reports(seed, body.count.min(10_000), sim.next_id, Utc::now());
+        sim.add(generated, 0);
+        HttpResponse::NoContent().finish()
+    })
+}
+
+/// What arrived: follow-ups and re-routings per report, faults injected.
+#[utoipa::path(get, path = "/sim/stats", responses((status = 200, body = Stats)))]
+async fn sim_stats(d: Data) -> HttpResponse {
+    with_sim(&d, |sim| HttpResponse::Ok().json(&sim.stats))
+}
+
+/// Every report as generated, malformed ones included as served (no faults).
+#[utoipa::path(get, path = "/sim/reports", responses((status = 200, body = Vec<Report>)))]
+async fn sim_reports(d: Data) -> HttpResponse {
+    with_sim(&d, |sim| {
+        let all: Vec<serde_json::Value> = sim.entries.values().map(|e| sim.render(e)).collect();
+        HttpResponse::Ok().json(all)
+    })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "lapor-sim", description = "A simulator of the SP4N-LAPOR! integration API as aduan \
+        uses it. Authenticate with `Authorization: Bearer <agency token>`. Cursors are opaque. \
+        `/sim/…` plays the reporter and LAPOR!'s admins for tests and demos."),
+    paths(list, detail, comments, attachment, topics, post_followup, list_followups, reroute,
+        sim_comment, sim_status, sim_more, sim_stats, sim_reports),
+    components(schemas(aduan::intake::lapor::wire::Reporter, aduan::intake::lapor::wire::AttachmentRef)),
+    modifiers(&TokenAuth)
+)]
+struct SimDoc;
+
+struct TokenAuth;
+
+impl utoipa::Modify for TokenAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "token",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+pub fn openapi_json() -> String {
+    SimDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Server, SocketAddr)> {
+    let mut sim = Sim {
+        entries: BTreeMap::new(),
+        by_seq: BTreeMap::new(),
+        seq: 0,
+        comments: HashMap::new(),
+        followups: HashMap::new(),
+        reroutes: HashMap::new(),
+        next_id: 4_812_000,
+        rng: StdRng::seed_from_u64(cfg.seed ^ 0x5EED),
+        stats: Stats::default(),
+    };
+    let generated = data::reports(cfg.seed, cfg.reports, sim.next_id, Utc::now());
+    sim.add(generated, cfg.malformed);
+    let listen = cfg.listen;
+    let data = web::Data::new(AppData {
+        cfg,
+        token,
+        sim: Mutex::new(sim),
+    });
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .service(web::resource("/api/v1/reports").get(list))
+            .service(web::resource("/api/v1/reports/{tracking_id}").get(detail))
+            .service(web::resource("/api/v1/reports/{tracking_id}/comments").get(comments))
+            .service(
+                web::resource("/api/v1/reports/{tracking_id}/attachments/{attachment_id}")
+                    .get(attachment),
+            )
+            .service(
+                web::resource("/api/v1/reports/{tracking_id}/followups")
+                    .get(list_followups)
+                    .post(post_followup),
+            )
+            .service(web::resource("/api/v1/reports/{tracking_id}/reroute").post(reroute))
+            .service(web::resource("/api/v1/topics").get(topics))
+            .service(
+                web::resource("/sim/reports")
+                    .get(sim_reports)
+                    .post(sim_more),
+            )
+            .service(web::resource("/sim/reports/{tracking_id}/comments").post(sim_comment))
+            .service(web::resource("/sim/reports/{tracking_id}/{action}").post(sim_status))
+            .service(web::resource("/sim/stats").get(sim_stats))
+    })
+    .workers(2)
+    .bind(listen)?;
+    let addr = server.addrs().first().copied().unwrap_or(listen);
+    Ok((server.run(), addr))
+}

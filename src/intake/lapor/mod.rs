@@ -1,0 +1,3 @@
+//! SP4N-LAPOR! integration: everything LAPOR!-specific lives here.
+
+pub mod wire;

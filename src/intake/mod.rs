@@ -1,0 +1,3 @@
+//! Channel adapters: complaints that arrive from other systems.
+
+pub mod lapor;
