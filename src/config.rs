@@ -48,6 +48,25 @@ impl std::fmt::Debug for SmtpSettings {
     }
 }
 
+/// SP4N-LAPOR! integration (on when `ADUAN_LAPOR_URL` is set).
+#[derive(Clone)]
+pub struct LaporSettings {
+    pub url: String,
+    pub token: String,
+    pub poll_secs: u64,
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for LaporSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaporSettings")
+            .field("url", &self.url)
+            .field("token", &"…")
+            .field("poll_secs", &self.poll_secs)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -79,6 +98,8 @@ pub struct Settings {
     pub sweep_interval_minutes: u64,
     /// The standard disposition instructions officials choose from.
     pub disposition_instructions: Vec<String>,
+    /// `None` when ADUAN_LAPOR_URL is not set (the integration is off).
+    pub lapor: Option<LaporSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +184,26 @@ pub const SETTINGS: &[SettingDoc] = &[
         env: "ADUAN_DB_MAX_CONNECTIONS",
         default: "16",
         meaning: "database pool size",
+    },
+    SettingDoc {
+        env: "ADUAN_LAPOR_URL",
+        default: "unset: the integration is off",
+        meaning: "base URL of the SP4N-LAPOR! integration API (or of lapor-sim)",
+    },
+    SettingDoc {
+        env: "ADUAN_LAPOR_TOKEN",
+        default: "required with a URL",
+        meaning: "the agency token for LAPOR! (never logged)",
+    },
+    SettingDoc {
+        env: "ADUAN_LAPOR_POLL_SECONDS",
+        default: "300",
+        meaning: "how often new and changed reports are fetched from LAPOR! (10-86400)",
+    },
+    SettingDoc {
+        env: "ADUAN_LAPOR_TIMEOUT_SECONDS",
+        default: "20",
+        meaning: "timeout of each request to LAPOR! (1-600)",
     },
     SettingDoc {
         env: "ADUAN_DISPOSITION_INSTRUCTIONS",
@@ -450,6 +491,37 @@ impl Settings {
                 )
             })?;
         let sweep_interval_minutes = number("ADUAN_SWEEP_INTERVAL_MINUTES", 15, 1, 1440)?;
+        let lapor = match get("ADUAN_LAPOR_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim_end_matches('/').to_string();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(invalid(
+                        "ADUAN_LAPOR_URL",
+                        format!("`{url}` must start with https:// (or http:// for lapor-sim)"),
+                    ));
+                }
+                let token = get("ADUAN_LAPOR_TOKEN")
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        invalid(
+                            "ADUAN_LAPOR_TOKEN",
+                            "is required when ADUAN_LAPOR_URL is set",
+                        )
+                    })?;
+                Some(LaporSettings {
+                    url,
+                    token: token.trim().to_string(),
+                    poll_secs: number("ADUAN_LAPOR_POLL_SECONDS", 300, 10, 86_400)?,
+                    timeout: std::time::Duration::from_secs(number(
+                        "ADUAN_LAPOR_TIMEOUT_SECONDS",
+                        20,
+                        1,
+                        600,
+                    )?),
+                })
+            }
+        };
         let instructions_raw =
             get("ADUAN_DISPOSITION_INSTRUCTIONS").unwrap_or_else(|| DEFAULT_INSTRUCTIONS.join(";"));
         let disposition_instructions: Vec<String> = instructions_raw
@@ -476,6 +548,7 @@ impl Settings {
             digest_time,
             sweep_interval_minutes,
             disposition_instructions,
+            lapor,
             smtp,
             public_base_url,
             outbox_interval_secs,

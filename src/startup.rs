@@ -74,11 +74,29 @@ impl Application {
                 Err(e) => tracing::error!(error = %e, "scheduled jobs not started"),
             }
         });
-        let state = web::Data::new(AppState::new(
-            store.clone(),
-            settings,
-            telemetry::metrics_handle(),
-        ));
+        let lapor = match crate::intake::lapor::build(&store, &settings) {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "LAPOR! integration not started");
+                None
+            }
+        };
+        if let Some(sync) = &lapor {
+            let courier = crate::intake::lapor::outbound::LaporCourier {
+                sync: sync.clone(),
+                store: store.clone(),
+            };
+            crate::notify::spawn_courier(
+                Arc::new(courier),
+                store.clone(),
+                std::time::Duration::from_secs(settings.outbox_interval_secs),
+                settings.outbox_max_attempts,
+            );
+            sync.clone().spawn();
+        }
+        let mut app_state = AppState::new(store.clone(), settings, telemetry::metrics_handle());
+        app_state.lapor = lapor;
+        let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(api::error::problem_for_default_errors))

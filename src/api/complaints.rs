@@ -179,6 +179,14 @@ pub async fn create(
         CreateOutcome::Created(c, code) => (c, code, false),
         CreateOutcome::Replayed(c, code) => (c, code, true),
         CreateOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+        CreateOutcome::DuplicateLapor(existing) => {
+            return Err(ApiError::Conflict(format!(
+                "the LAPOR! report {} is registered already as {} (id {})",
+                existing.external_ref.lapor_tracking_id.unwrap_or_default(),
+                existing.tracking_number,
+                existing.id
+            )));
+        }
     };
     if replayed {
         tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number, "idempotent replay");

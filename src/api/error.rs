@@ -71,6 +71,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Another system we depend on failed (LAPOR!).
+    #[error("upstream failed: {0}")]
+    Upstream(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -129,6 +132,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Upstream(_) => "upstream",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -185,6 +189,7 @@ impl ApiError {
                 vec![],
             ),
             ApiError::Unavailable(d) => ("Service unavailable", Some(d.clone()), vec![]),
+            ApiError::Upstream(d) => ("Upstream failure", Some(d.clone()), vec![]),
             // Internal details go to the log, never to the client.
             ApiError::Internal(_) => (
                 "Internal server error",
@@ -219,6 +224,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod complaints;
 pub mod dto;
 pub mod error;
+pub mod integrations;
 pub mod observe;
 pub mod ops;
 pub mod org;
@@ -48,6 +49,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         workflow::dispatch, workflow::close, workflow::reopen, workflow::redirect,
         workflow::merge, workflow::reject, workflow::dispositions, workflow::answer,
         workflow::inbox,
+        integrations::status, integrations::poll, integrations::quarantine, integrations::retry,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -58,6 +60,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "calendar", description = "Working days, deadlines, SLA policy"),
         (name = "workflow", description = "Disposition chain, answer approval, dispatch, inbox"),
         (name = "organisation", description = "Units, positions, officers, acting appointments"),
+        (name = "lapor", description = "SP4N-LAPOR! integration status, polling and quarantine"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -149,6 +152,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/{id}/merge").post(workflow::merge))
         .service(web::resource("/api/v1/complaints/{id}/reject").post(workflow::reject))
         .service(web::resource("/api/v1/inbox").get(workflow::inbox))
+        .service(web::resource("/api/v1/integrations/lapor").get(integrations::status))
+        .service(web::resource("/api/v1/integrations/lapor/poll").post(integrations::poll))
+        .service(
+            web::resource("/api/v1/integrations/lapor/quarantine").get(integrations::quarantine),
+        )
+        .service(
+            web::resource("/api/v1/integrations/lapor/quarantine/{id}/retry")
+                .post(integrations::retry),
+        )
         .service(
             web::resource("/api/v1/org/units")
                 .get(org::list_units)

@@ -21,6 +21,8 @@ pub struct AppState {
     /// When the complaints-by-status gauge was last refreshed.
     pub status_gauge_at: Mutex<Option<Instant>>,
     pub policy: PolicyCache,
+    /// The SP4N-LAPOR! integration, when configured.
+    pub lapor: Option<Arc<crate::intake::lapor::sync::LaporSync>>,
 }
 
 /// The calendar and SLA policies in force.
@@ -76,6 +78,7 @@ impl AppState {
             metrics,
             status_gauge_at: Mutex::new(None),
             policy: PolicyCache::default(),
+            lapor: None,
         }
     }
 }

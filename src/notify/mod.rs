@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::config::Settings;
-use crate::store::{DynStore, NewOutbox, OutboxItem, StoreError};
+use crate::store::{DeliveryProof, DynStore, NewOutbox, OutboxItem, StoreError};
 
 pub const ACKNOWLEDGEMENT_EMAIL: &str = "acknowledgement_email";
 /// An email rendered when it was queued (reminders, escalations, digests).
@@ -93,8 +93,6 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::milliseconds((capped * jitter * 1000.0) as i64)
 }
 
-const MALFORMED: &str = "bad outbox entry";
-
 /// Replaces every token that looks like an email address with `<address>`.
 pub fn redact_addresses(s: &str) -> String {
     s.split(' ')
@@ -116,8 +114,24 @@ pub enum DeliveryError {
     Smtp(String),
     #[error("bad outbox entry: {0}")]
     Malformed(String),
+    /// The other side failed or is unreachable: try again later.
+    #[error("{0}")]
+    Remote(String),
+    /// The other side refused for good: park without more attempts.
+    #[error("refused: {0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl DeliveryError {
+    /// Retrying cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            DeliveryError::Malformed(_) | DeliveryError::Refused(_)
+        )
+    }
 }
 
 pub struct Dispatcher {
@@ -142,50 +156,22 @@ impl Dispatcher {
 
     /// Delivers what is due at `now`. Tests call this directly.
     pub async fn run_once(&self, now: DateTime<Utc>) -> Result<DispatchReport, StoreError> {
-        let mut report = DispatchReport::default();
-        let Some(mailer) = &self.mailer else {
-            return Ok(report);
-        };
-        let items = self
-            .store
-            .claim_outbox(now, now + Duration::minutes(2), 50, KINDS)
-            .await?;
-        for item in items {
-            match self.deliver(mailer, &item).await {
-                Ok(()) => {
-                    self.store.outbox_sent(item.id, Utc::now()).await?;
-                    report.sent += 1;
-                    tracing::info!(outbox_id = %item.id, kind = %item.kind, "message sent");
-                }
-                Err(e) => {
-                    // SMTP replies can quote the recipient: keep addresses out
-                    // of the log and of what the outbox API shows.
-                    let e = redact_addresses(&e.to_string());
-                    let attempts = u32::try_from(item.attempts).unwrap_or(0) + 1;
-                    let park =
-                        attempts >= self.settings.outbox_max_attempts || e.starts_with(MALFORMED);
-                    let retry_at = (!park).then(|| now + backoff(attempts));
-                    self.store
-                        .outbox_failed(item.id, &e.to_string(), retry_at)
-                        .await?;
-                    if park {
-                        report.parked += 1;
-                        tracing::error!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "message parked");
-                    } else {
-                        report.retried += 1;
-                        tracing::warn!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "delivery failed; will retry");
-                    }
-                }
-            }
+        if self.mailer.is_none() {
+            return Ok(DispatchReport::default());
         }
-        Ok(report)
+        deliver_due(
+            self.store.as_ref(),
+            self,
+            self.settings.outbox_max_attempts,
+            now,
+        )
+        .await
     }
 
-    async fn deliver(
-        &self,
-        mailer: &email::Mailer,
-        item: &OutboxItem,
-    ) -> Result<(), DeliveryError> {
+    async fn send(&self, item: &OutboxItem) -> Result<(), DeliveryError> {
+        let Some(mailer) = &self.mailer else {
+            return Err(DeliveryError::Remote("ADUAN_SMTP_HOST is not set".into()));
+        };
         match item.kind.as_str() {
             ACKNOWLEDGEMENT_EMAIL => {
                 let p: AcknowledgementPayload = serde_json::from_str(&item.payload)
@@ -255,24 +241,106 @@ impl Dispatcher {
         }
     }
 
-    /// Runs `run_once` every `ADUAN_OUTBOX_INTERVAL_SECONDS` until the process ends.
+    /// Runs every `ADUAN_OUTBOX_INTERVAL_SECONDS` until the process ends.
     pub fn spawn(self) {
         if !self.enabled() {
             tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox");
             return;
         }
         let every = std::time::Duration::from_secs(self.settings.outbox_interval_secs);
-        tokio::spawn(async move {
-            // the first run one interval after start, not at once
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            loop {
-                tick.tick().await;
-                if let Err(e) = self.run_once(Utc::now()).await {
-                    tracing::warn!(error = %e, "outbox run failed");
+        let store = self.store.clone();
+        let max = self.settings.outbox_max_attempts;
+        spawn_courier(Arc::new(self), store, every, max);
+    }
+}
+
+#[async_trait::async_trait]
+impl Courier for Dispatcher {
+    fn name(&self) -> &'static str {
+        "email"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        KINDS
+    }
+
+    async fn deliver(&self, item: &OutboxItem) -> Result<Option<DeliveryProof>, DeliveryError> {
+        self.send(item).await.map(|()| None)
+    }
+}
+
+/// Delivers outbox entries of some kinds to one place (SMTP, LAPOR!).
+#[async_trait::async_trait]
+pub trait Courier: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    /// The outbox kinds this courier delivers; no other worker claims them.
+    fn kinds(&self) -> &'static [&'static str];
+    /// `Ok(Some(proof))` records what the other side gave back with the `sent` mark.
+    async fn deliver(&self, item: &OutboxItem) -> Result<Option<DeliveryProof>, DeliveryError>;
+}
+
+/// Claims the courier's due entries and delivers them: sent (with proof),
+/// retried with backoff, or parked after `max_attempts` or a permanent refusal.
+pub async fn deliver_due(
+    store: &dyn crate::store::Store,
+    courier: &dyn Courier,
+    max_attempts: u32,
+    now: DateTime<Utc>,
+) -> Result<DispatchReport, StoreError> {
+    let mut report = DispatchReport::default();
+    let items = store
+        .claim_outbox(now, now + Duration::minutes(2), 50, courier.kinds())
+        .await?;
+    for item in items {
+        match courier.deliver(&item).await {
+            Ok(proof) => {
+                store
+                    .outbox_delivered(item.id, Utc::now(), proof.as_ref())
+                    .await?;
+                report.sent += 1;
+                tracing::info!(outbox_id = %item.id, kind = %item.kind, courier = courier.name(), "message sent");
+            }
+            Err(e) => {
+                // SMTP replies can quote the recipient: keep addresses out
+                // of the log and of what the outbox API shows.
+                let permanent = e.is_permanent();
+                let e = redact_addresses(&e.to_string());
+                let attempts = u32::try_from(item.attempts).unwrap_or(0) + 1;
+                let park = attempts >= max_attempts || permanent;
+                let retry_at = (!park).then(|| now + backoff(attempts));
+                store.outbox_failed(item.id, &e, retry_at).await?;
+                if park {
+                    report.parked += 1;
+                    tracing::error!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "message parked");
+                } else {
+                    report.retried += 1;
+                    tracing::warn!(outbox_id = %item.id, kind = %item.kind, attempts, error = %e, "delivery failed; will retry");
                 }
             }
-        });
+        }
     }
+    Ok(report)
+}
+
+/// Runs `deliver_due` for `courier` every `every` until the process ends.
+pub fn spawn_courier(
+    courier: Arc<dyn Courier>,
+    store: DynStore,
+    every: std::time::Duration,
+    max_attempts: u32,
+) {
+    tokio::spawn(async move {
+        // the first run one interval after start, not at once
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            tick.tick().await;
+            if let Err(e) =
+                deliver_due(store.as_ref(), courier.as_ref(), max_attempts, Utc::now()).await
+            {
+                tracing::warn!(courier = courier.name(), error = %e, "outbox run failed");
+            }
+        }
+    });
 }
 
 #[cfg(test)]
@@ -285,10 +353,9 @@ mod tests {
             redact_addresses("550 5.1.1 <dewi@example.id>: Recipient address rejected"),
             "550 5.1.1 <address> Recipient address rejected"
         );
-        assert!(
-            redact_addresses(&DeliveryError::Malformed("x".into()).to_string())
-                .starts_with(MALFORMED)
-        );
+        assert!(DeliveryError::Malformed("x".into()).is_permanent());
+        assert!(DeliveryError::Refused("404".into()).is_permanent());
+        assert!(!DeliveryError::Remote("503".into()).is_permanent());
     }
 
     #[test]

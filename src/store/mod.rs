@@ -5,6 +5,7 @@
 //! transaction; lists use keyset pagination on `(received_at, id)`.
 
 mod files;
+mod lapor_sql;
 pub(crate) mod model;
 mod postgres;
 pub(crate) mod sql;
@@ -36,6 +37,13 @@ pub enum StoreError {
     UnsupportedUrl,
 }
 
+impl StoreError {
+    /// A uniqueness rule refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Database(e) if sql::is_unique_violation(e))
+    }
+}
+
 /// The result of a create request.
 #[derive(Debug)]
 pub enum CreateOutcome {
@@ -44,6 +52,8 @@ pub enum CreateOutcome {
     Replayed(Complaint, String),
     /// The idempotency key was used before with a different body.
     KeyReused,
+    /// A complaint with this LAPOR! tracking id exists (it is given).
+    DuplicateLapor(Complaint),
 }
 
 /// Everything needed to register a complaint in one transaction.
@@ -233,6 +243,95 @@ pub trait Store: Send + Sync + 'static {
         position: Uuid,
         day: NaiveDate,
     ) -> Result<Vec<String>, StoreError>;
+
+    // Integrations (LAPOR!): state, quarantine, attachments, inbound messages.
+    async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError>;
+    async fn integration_state(&self, name: &str) -> Result<Option<IntegrationState>, StoreError>;
+    /// Saves the cursor after a batch is committed.
+    async fn set_integration_cursor(
+        &self,
+        name: &str,
+        cursor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Records a poll: success (`error` None) or its error; adds `imported`.
+    async fn record_integration_poll(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        error: Option<&str>,
+        imported: u64,
+    ) -> Result<(), StoreError>;
+    /// Keeps an item that could not be imported (once per `item_key` while open).
+    async fn quarantine_item(
+        &self,
+        item_key: &str,
+        tracking_id: Option<&str>,
+        raw: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The open quarantine entry of `item_key` is resolved (imported at last).
+    async fn resolve_quarantine(
+        &self,
+        item_key: &str,
+        complaint_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Newest first; open ones only unless `all`.
+    async fn list_quarantine(
+        &self,
+        all: bool,
+        limit: u32,
+    ) -> Result<Vec<QuarantineItem>, StoreError>;
+    async fn get_quarantine(&self, id: Uuid) -> Result<Option<QuarantineItem>, StoreError>;
+    /// Remembers a report's attachments to download (known ones are left alone).
+    async fn add_lapor_attachments(
+        &self,
+        tracking_id: &str,
+        items: &[(String, String, String)],
+    ) -> Result<(), StoreError>;
+    /// Attachments not downloaded yet whose complaint exists, fewest attempts first.
+    async fn pending_lapor_attachments(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<PendingLaporAttachment>, StoreError>;
+    async fn lapor_attachment_done(
+        &self,
+        tracking_id: &str,
+        remote_id: &str,
+        attachment_id: Uuid,
+    ) -> Result<(), StoreError>;
+    async fn lapor_attachment_failed(
+        &self,
+        tracking_id: &str,
+        remote_id: &str,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Records a message from the complainant once (by `source_key`) with its
+    /// event, reopening an answered or closed complaint when asked. `None` if
+    /// it was recorded before.
+    async fn record_inbound(&self, m: InboundMessage<'_>) -> Result<Option<Complaint>, StoreError>;
+    /// Applies a change made outside the office, with its event; `false` if
+    /// the complaint is already closed, redirected, merged or rejected.
+    async fn change_from_outside(
+        &self,
+        complaint_id: Uuid,
+        change: &OutsideChange,
+        event: &str,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Marks an outbox entry sent and records the proof, in one transaction.
+    async fn outbox_delivered(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        proof: Option<&DeliveryProof>,
+    ) -> Result<(), StoreError>;
+    /// Outbox entries of these kinds by status.
+    async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
 
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;

@@ -599,3 +599,76 @@ pub struct UnreadCopy {
     pub tracking_number: String,
     pub due_at: Option<DateTime<Utc>>,
 }
+
+/// Where an integration stands.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct IntegrationState {
+    pub name: String,
+    pub cursor: Option<String>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub imported_total: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An item from LAPOR! that could not become a complaint.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QuarantineItem {
+    pub id: Uuid,
+    pub item_key: String,
+    pub tracking_id: Option<String>,
+    pub raw: String,
+    pub reason: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub times_seen: i32,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub complaint_id: Option<Uuid>,
+}
+
+/// A LAPOR! attachment to download, with the complaint it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PendingLaporAttachment {
+    pub tracking_id: String,
+    pub remote_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub attempts: i32,
+    pub complaint_id: Uuid,
+}
+
+/// What the other side gave back for a delivered outbox entry, recorded with
+/// the `sent` mark in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryProof {
+    /// The dispatch record the proof belongs to (answer dispatches).
+    pub dispatch_id: Option<Uuid>,
+    /// e.g. the LAPOR! follow-up id.
+    pub external_id: String,
+    pub complaint_id: Uuid,
+    /// The timeline event, e.g. `lapor_followup_posted`.
+    pub event: String,
+    pub detail: String,
+}
+
+/// A change made outside the office (LAPOR! closing or re-routing a report).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutsideChange {
+    Close,
+    Redirect { agency: String },
+}
+
+/// A message from the complainant that joins a complaint.
+pub struct InboundMessage<'a> {
+    /// Natural key, recorded once: `lapor:comment:<id>`, `email:<message-id>`.
+    pub source_key: &'a str,
+    pub complaint_id: Uuid,
+    /// The timeline event kind, e.g. `reporter_replied`.
+    pub event: &'a str,
+    pub detail: &'a str,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    /// Reopen an answered or closed complaint.
+    pub reopen: bool,
+}

@@ -260,6 +260,7 @@ macro_rules! sql_store {
         }
 
         crate::store::workflow_sql::workflow_store!($store, $db);
+        crate::store::lapor_sql::lapor_store!($store, $db);
 
         #[async_trait]
         impl Store for $store {
@@ -288,17 +289,21 @@ macro_rules! sql_store {
                 }
                 match self.insert_complaint(&req).await {
                     Ok(c) => Ok(CreateOutcome::Created(c, req.access_code.to_string())),
-                    // A concurrent request with the same idempotency key won the race.
-                    Err(e) if is_unique_violation(&e) && req.idempotency.is_some() => {
-                        let (Some((key, hash)), Some(key_id)) =
+                    Err(e) if is_unique_violation(&e) => {
+                        // A concurrent request with the same idempotency key won the race …
+                        if let (Some((key, hash)), Some(key_id)) =
                             (req.idempotency, req.actor.key_id)
-                        else {
-                            return Err(e.into());
-                        };
-                        match self.lookup_idempotent(key_id, key, hash).await? {
-                            Some(done) => Ok(done),
-                            None => Err(e.into()),
+                            && let Some(done) = self.lookup_idempotent(key_id, key, hash).await?
+                        {
+                            return Ok(done);
                         }
+                        // … or the LAPOR! report is registered already.
+                        if let Some(tid) = req.complaint.external_ref.lapor_tracking_id.as_deref()
+                            && let Some(c) = self.find_by_lapor_id(tid).await?
+                        {
+                            return Ok(CreateOutcome::DuplicateLapor(c));
+                        }
+                        Err(e.into())
                     }
                     Err(e) => Err(e.into()),
                 }
@@ -1236,6 +1241,225 @@ macro_rules! sql_store {
 
             async fn position_emails(&self, position: Uuid, day: chrono::NaiveDate) -> Result<Vec<String>, StoreError> {
                 Ok(self.wf_position_emails(position, day).await?)
+            }
+
+            async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError> {
+                let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE lapor_tracking_id = $1");
+                let row: Option<ComplaintRow> =
+                    sqlx::query_as(&sql).bind(tracking_id).fetch_optional(&self.pool).await?;
+                row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+            }
+
+            async fn integration_state(&self, name: &str) -> Result<Option<crate::store::IntegrationState>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT name, cursor, last_poll_at, last_success_at, last_error, imported_total, \
+                     updated_at FROM integration_state WHERE name = $1",
+                )
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn set_integration_cursor(&self, name: &str, cursor: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO integration_state (name, cursor, imported_total, updated_at) \
+                     VALUES ($1, $2, 0, $3) ON CONFLICT (name) DO UPDATE SET cursor = $2, updated_at = $3",
+                )
+                .bind(name)
+                .bind(cursor)
+                .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_integration_poll(
+                &self,
+                name: &str,
+                now: DateTime<Utc>,
+                error: Option<&str>,
+                imported: u64,
+            ) -> Result<(), StoreError> {
+                let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+                let success = error.is_none().then_some(now);
+                sqlx::query(
+                    "INSERT INTO integration_state (name, last_poll_at, last_success_at, last_error, \
+                     imported_total, updated_at) VALUES ($1, $2, $3, $4, $5, $2) \
+                     ON CONFLICT (name) DO UPDATE SET last_poll_at = $2, \
+                     last_success_at = COALESCE($3, integration_state.last_success_at), \
+                     last_error = $4, imported_total = integration_state.imported_total + $5, \
+                     updated_at = $2",
+                )
+                .bind(name)
+                .bind(now)
+                .bind(success)
+                .bind(error)
+                .bind(i64::try_from(imported).unwrap_or(i64::MAX))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn quarantine_item(
+                &self,
+                item_key: &str,
+                tracking_id: Option<&str>,
+                raw: &str,
+                reason: &str,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+                let _writer = self.lock_writes().await;
+                let updated = sqlx::query(
+                    "UPDATE lapor_quarantine SET last_seen = $2, times_seen = times_seen + 1, \
+                     raw = $3, reason = $4 WHERE item_key = $1 AND resolved_at IS NULL",
+                )
+                .bind(item_key)
+                .bind(now)
+                .bind(raw)
+                .bind(reason)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    sqlx::query(
+                        "INSERT INTO lapor_quarantine (id, item_key, tracking_id, raw, reason, \
+                         first_seen, last_seen, times_seen) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(item_key)
+                    .bind(tracking_id)
+                    .bind(raw)
+                    .bind(reason)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn resolve_quarantine(&self, item_key: &str, complaint_id: Option<Uuid>, now: DateTime<Utc>) -> Result<bool, StoreError> {
+                Ok(sqlx::query(
+                    "UPDATE lapor_quarantine SET resolved_at = $2, complaint_id = $3 \
+                     WHERE item_key = $1 AND resolved_at IS NULL",
+                )
+                .bind(item_key)
+                .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+                .bind(complaint_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                    > 0)
+            }
+
+            async fn list_quarantine(&self, all: bool, limit: u32) -> Result<Vec<crate::store::QuarantineItem>, StoreError> {
+                let cols = crate::store::lapor_sql::QUARANTINE_COLUMNS;
+                let filter = if all { "" } else { "WHERE resolved_at IS NULL" };
+                Ok(sqlx::query_as(&format!(
+                    "SELECT {cols} FROM lapor_quarantine {filter} ORDER BY last_seen DESC, id DESC LIMIT $1"
+                ))
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn get_quarantine(&self, id: Uuid) -> Result<Option<crate::store::QuarantineItem>, StoreError> {
+                let cols = crate::store::lapor_sql::QUARANTINE_COLUMNS;
+                Ok(sqlx::query_as(&format!("SELECT {cols} FROM lapor_quarantine WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn add_lapor_attachments(&self, tracking_id: &str, items: &[(String, String, String)]) -> Result<(), StoreError> {
+                for (remote_id, file_name, content_type) in items {
+                    sqlx::query(
+                        "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, attempts) \
+                         VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(tracking_id)
+                    .bind(remote_id)
+                    .bind(file_name)
+                    .bind(content_type)
+                    .execute(&self.pool)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn pending_lapor_attachments(&self, limit: u32) -> Result<Vec<crate::store::PendingLaporAttachment>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT a.tracking_id, a.remote_id, a.file_name, a.content_type, a.attempts, \
+                     c.id AS complaint_id FROM lapor_attachments a \
+                     JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
+                     WHERE a.attachment_id IS NULL AND a.attempts < 10 \
+                     ORDER BY a.attempts, a.tracking_id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn lapor_attachment_done(&self, tracking_id: &str, remote_id: &str, attachment_id: Uuid) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE lapor_attachments SET attachment_id = $3, last_error = NULL \
+                     WHERE tracking_id = $1 AND remote_id = $2",
+                )
+                .bind(tracking_id)
+                .bind(remote_id)
+                .bind(attachment_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn lapor_attachment_failed(&self, tracking_id: &str, remote_id: &str, error: &str) -> Result<(), StoreError> {
+                sqlx::query(
+                    "UPDATE lapor_attachments SET attempts = attempts + 1, last_error = $3 \
+                     WHERE tracking_id = $1 AND remote_id = $2",
+                )
+                .bind(tracking_id)
+                .bind(remote_id)
+                .bind(error)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_inbound(&self, m: crate::store::InboundMessage<'_>) -> Result<Option<Complaint>, StoreError> {
+                self.lp_record_inbound(m).await
+            }
+
+            async fn change_from_outside(
+                &self,
+                complaint_id: Uuid,
+                change: &crate::store::OutsideChange,
+                event: &str,
+                detail: &str,
+                actor: &Actor,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                self.lp_change_from_outside(complaint_id, change, event, detail, actor, now).await
+            }
+
+            async fn outbox_delivered(&self, id: Uuid, now: DateTime<Utc>, proof: Option<&crate::store::DeliveryProof>) -> Result<(), StoreError> {
+                self.lp_outbox_delivered(id, now, proof).await
+            }
+
+            async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
+                if kinds.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let sql = format!(
+                    "SELECT status, COUNT(*) FROM outbox WHERE kind IN ({}) GROUP BY status ORDER BY status",
+                    crate::store::workflow_sql::placeholders(1, kinds.len())
+                );
+                let mut q = sqlx::query_as(&sql);
+                for k in kinds {
+                    q = q.bind(*k);
+                }
+                Ok(q.fetch_all(&self.pool).await?)
             }
 
             async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError> {

@@ -1,3 +1,31 @@
 //! SP4N-LAPOR! integration: everything LAPOR!-specific lives here.
+//! `wire` (its format) and `mapping` (report → complaint) are the places to
+//! adapt to the real API; `client` speaks HTTP with retries and a circuit
+//! breaker; `sync` polls; `outbound` delivers follow-ups through the outbox.
 
+pub mod client;
+pub mod mapping;
+pub mod outbound;
+pub mod sync;
 pub mod wire;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::store::DynStore;
+
+/// The integration, when `ADUAN_LAPOR_URL` is set.
+pub fn build(
+    store: &DynStore,
+    settings: &Arc<Settings>,
+) -> Result<Option<Arc<sync::LaporSync>>, client::LaporError> {
+    let Some(l) = &settings.lapor else {
+        return Ok(None);
+    };
+    let client = client::LaporClient::new(client::ClientConfig::new(&l.url, &l.token, l.timeout))?;
+    Ok(Some(Arc::new(sync::LaporSync::new(
+        store.clone(),
+        settings.clone(),
+        client,
+    ))))
+}

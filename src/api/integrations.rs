@@ -1,0 +1,224 @@
+//! The liaison officer's view of the SP4N-LAPOR! integration: where it
+//! stands, poll now, and the quarantine of items that could not be imported.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::domain::Role;
+use crate::intake::lapor::client::{Circuit, LaporError};
+use crate::intake::lapor::outbound::KINDS;
+use crate::intake::lapor::sync::{NAME, PollReport, SyncError};
+
+fn require_liaison(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(
+        matches!(
+            caller.role(),
+            Role::Admin | Role::Liaison | Role::Head | Role::Manager
+        ),
+        "the LAPOR! integration is for the liaison officer, the head, managers and admins",
+    )
+}
+
+fn lapor(
+    state: &AppState,
+) -> Result<&std::sync::Arc<crate::intake::lapor::sync::LaporSync>, ApiError> {
+    state.lapor.as_ref().ok_or_else(|| {
+        ApiError::Unavailable(
+            "the LAPOR! integration is off: set ADUAN_LAPOR_URL and ADUAN_LAPOR_TOKEN".into(),
+        )
+    })
+}
+
+fn sync_error(e: SyncError) -> ApiError {
+    match e {
+        SyncError::Lapor(e @ LaporError::CircuitOpen(_)) => ApiError::Unavailable(e.to_string()),
+        SyncError::Lapor(e) => ApiError::Upstream(e.to_string()),
+        SyncError::Store(e) => e.into(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LaporStatus {
+    pub enabled: bool,
+    /// The LAPOR! base URL (never the token).
+    pub url: Option<String>,
+    pub poll_every_seconds: Option<u64>,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// The last poll's error; `null` when it succeeded.
+    pub last_error: Option<String>,
+    /// Where the next poll starts.
+    pub cursor: Option<String>,
+    /// Reports imported as complaints, ever.
+    pub imported_total: i64,
+    /// Items waiting in quarantine.
+    pub quarantined: usize,
+    /// Follow-ups and re-routing requests waiting to be delivered.
+    pub pending_followups: i64,
+    /// Delivered.
+    pub sent_followups: i64,
+    /// Given up on after repeated failures or a refusal (see /api/v1/outbox?status=parked).
+    pub failed_followups: i64,
+    /// `closed` (working) or `open` (LAPOR! failed repeatedly; calls wait).
+    pub circuit: String,
+    pub circuit_retry_in_seconds: Option<u64>,
+}
+
+/// Where the LAPOR! integration stands.
+#[utoipa::path(get, path = "/api/v1/integrations/lapor", tag = "lapor",
+    responses((status = 200, body = LaporStatus),
+        (status = 403, description = "Role may not", body = super::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    require_liaison(&caller)?;
+    let st = state.store.integration_state(NAME).await?;
+    let counts = state.store.outbox_counts(KINDS).await?;
+    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let quarantined = state.store.list_quarantine(false, 10_000).await?.len();
+    let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
+    Ok(HttpResponse::Ok().json(LaporStatus {
+        enabled: state.lapor.is_some(),
+        url: state.settings.lapor.as_ref().map(|l| l.url.clone()),
+        poll_every_seconds: state.settings.lapor.as_ref().map(|l| l.poll_secs),
+        last_poll_at: st.as_ref().and_then(|s| s.last_poll_at),
+        last_success_at: st.as_ref().and_then(|s| s.last_success_at),
+        last_error: st.as_ref().and_then(|s| s.last_error.clone()),
+        cursor: st.as_ref().and_then(|s| s.cursor.clone()),
+        imported_total: st.as_ref().map_or(0, |s| s.imported_total),
+        quarantined,
+        pending_followups: count("pending"),
+        sent_followups: count("sent"),
+        failed_followups: count("parked"),
+        circuit: match circuit {
+            Some(Circuit::Open { .. }) => "open",
+            _ => "closed",
+        }
+        .into(),
+        circuit_retry_in_seconds: match circuit {
+            Some(Circuit::Open { seconds_left }) => Some(seconds_left),
+            _ => None,
+        },
+    }))
+}
+
+/// Poll LAPOR! now (instead of waiting for the schedule).
+#[utoipa::path(post, path = "/api/v1/integrations/lapor/poll", tag = "lapor",
+    responses((status = 200, body = PollReport),
+        (status = 409, description = "Another replica is polling", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Integration off, or LAPOR! considered down", body = super::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        matches!(caller.role(), Role::Admin | Role::Liaison),
+        "polling LAPOR! is for the liaison officer and admins",
+    )?;
+    let sync = lapor(&state)?;
+    match sync.poll_leased(Utc::now()).await.map_err(sync_error)? {
+        Some(report) => Ok(HttpResponse::Ok().json(report)),
+        None => Err(ApiError::Conflict(
+            "another replica is polling LAPOR! right now; try again in a minute".into(),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QuarantineParams {
+    /// `true` to include resolved items.
+    pub all: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantineView {
+    pub id: Uuid,
+    pub tracking_id: Option<String>,
+    /// Why it could not become a complaint.
+    pub reason: String,
+    /// The item as LAPOR! sent it.
+    #[schema(value_type = Object)]
+    pub item: serde_json::Value,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub times_seen: i32,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub complaint_id: Option<Uuid>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuarantineList {
+    pub items: Vec<QuarantineView>,
+}
+
+/// Items from LAPOR! that could not become complaints, newest first.
+#[utoipa::path(get, path = "/api/v1/integrations/lapor/quarantine", tag = "lapor", params(QuarantineParams),
+    responses((status = 200, body = QuarantineList)), security(("bearer" = [])))]
+pub async fn quarantine(
+    state: web::Data<AppState>,
+    caller: Caller,
+    q: web::Query<QuarantineParams>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        matches!(caller.role(), Role::Admin | Role::Liaison),
+        "the quarantine is for the liaison officer and admins",
+    )?;
+    let items = state
+        .store
+        .list_quarantine(q.all.unwrap_or(false), 500)
+        .await?;
+    Ok(HttpResponse::Ok().json(QuarantineList {
+        items: items
+            .into_iter()
+            .map(|i| QuarantineView {
+                id: i.id,
+                tracking_id: i.tracking_id,
+                reason: i.reason,
+                item: serde_json::from_str(&i.raw).unwrap_or(serde_json::Value::String(i.raw)),
+                first_seen: i.first_seen,
+                last_seen: i.last_seen,
+                times_seen: i.times_seen,
+                resolved_at: i.resolved_at,
+                complaint_id: i.complaint_id,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RetryOutcome {
+    /// `true` when the item is now a complaint.
+    pub resolved: bool,
+}
+
+/// Try a quarantined item again (fetched anew from LAPOR!).
+#[utoipa::path(post, path = "/api/v1/integrations/lapor/quarantine/{id}/retry", tag = "lapor",
+    params(("id" = Uuid, Path, description = "Quarantine entry")),
+    responses((status = 200, body = RetryOutcome),
+        (status = 404, description = "Unknown entry", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn retry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        matches!(caller.role(), Role::Admin | Role::Liaison),
+        "the quarantine is for the liaison officer and admins",
+    )?;
+    let sync = lapor(&state)?;
+    match sync
+        .retry_quarantined(id.into_inner())
+        .await
+        .map_err(sync_error)?
+    {
+        Some(resolved) => Ok(HttpResponse::Ok().json(RetryOutcome { resolved })),
+        None => Err(ApiError::NotFound("No quarantine entry with this id.")),
+    }
+}

@@ -1,0 +1,431 @@
+//! The LAPOR! HTTP client: the agency token (never logged), timeouts, retries
+//! with exponential backoff and jitter, `Retry-After` honoured, and a circuit
+//! breaker so that an outage costs one log line and no pile of requests.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rand::Rng;
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::wire::{
+    Comment, Followup, FollowupRequest, ReportPage, RerouteAccepted, RerouteRequest, Topic,
+};
+
+#[derive(Clone)]
+pub struct ClientConfig {
+    pub base_url: String,
+    pub token: String,
+    /// Per request.
+    pub timeout: Duration,
+    /// Attempts per call (the first one included).
+    pub max_attempts: u32,
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Consecutive failed calls that open the circuit.
+    pub breaker_threshold: u32,
+    /// How long an open circuit refuses calls before letting one through.
+    pub breaker_cooldown: Duration,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("token", &"…")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientConfig {
+    pub fn new(base_url: &str, token: &str, timeout: Duration) -> Self {
+        ClientConfig {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            timeout,
+            max_attempts: 4,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(10),
+            breaker_threshold: 5,
+            breaker_cooldown: Duration::from_secs(60),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaporError {
+    #[error("LAPOR! is considered down after repeated failures; next try in {0} s")]
+    CircuitOpen(u64),
+    /// LAPOR! refused the request (4xx other than 429): retrying will not help.
+    #[error("LAPOR! answered {status}: {body}")]
+    Refused { status: u16, body: String },
+    /// Timeouts, connection errors, 5xx and 429 until the attempts ran out.
+    #[error("LAPOR! did not answer usefully: {0}")]
+    Unavailable(String),
+    #[error("LAPOR! sent something unreadable: {0}")]
+    Decode(String),
+}
+
+impl LaporError {
+    /// The request may have been applied although no success came back.
+    pub fn is_ambiguous(&self) -> bool {
+        matches!(self, LaporError::Unavailable(_))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Breaker {
+    failures: u32,
+    open_until: Option<Instant>,
+}
+
+/// The circuit's state, for the status endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Circuit {
+    Closed,
+    Open { seconds_left: u64 },
+}
+
+pub struct LaporClient {
+    http: reqwest::Client,
+    cfg: ClientConfig,
+    breaker: Mutex<Breaker>,
+}
+
+enum Attempt {
+    Done(reqwest::Response),
+    /// Worth another try after this long (backoff or Retry-After).
+    Retry(String, Option<Duration>),
+    Fail(LaporError),
+}
+
+impl LaporClient {
+    pub fn new(cfg: ClientConfig) -> Result<Self, LaporError> {
+        let http = reqwest::Client::builder()
+            .timeout(cfg.timeout)
+            .connect_timeout(cfg.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("aduan/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LaporError::Unavailable(e.to_string()))?;
+        Ok(LaporClient {
+            http,
+            cfg,
+            breaker: Mutex::new(Breaker::default()),
+        })
+    }
+
+    pub fn circuit(&self) -> Circuit {
+        let b = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
+        match b.open_until {
+            Some(t) if t > Instant::now() => Circuit::Open {
+                seconds_left: (t - Instant::now()).as_secs() + 1,
+            },
+            _ => Circuit::Closed,
+        }
+    }
+
+    fn admit(&self) -> Result<(), LaporError> {
+        match self.circuit() {
+            Circuit::Closed => Ok(()),
+            Circuit::Open { seconds_left } => Err(LaporError::CircuitOpen(seconds_left)),
+        }
+    }
+
+    fn record(&self, ok: bool) {
+        let mut b = self.breaker.lock().unwrap_or_else(|e| e.into_inner());
+        if ok {
+            if b.open_until.is_some() || b.failures >= self.cfg.breaker_threshold {
+                tracing::info!("LAPOR! answers again: circuit closed");
+            }
+            *b = Breaker::default();
+            return;
+        }
+        b.failures += 1;
+        if b.failures >= self.cfg.breaker_threshold {
+            let was_open = b.open_until.is_some_and(|t| t > Instant::now());
+            b.open_until = Some(Instant::now() + self.cfg.breaker_cooldown);
+            if !was_open && b.failures == self.cfg.breaker_threshold {
+                tracing::warn!(
+                    failures = b.failures,
+                    cooldown_secs = self.cfg.breaker_cooldown.as_secs(),
+                    "LAPOR! keeps failing: circuit open"
+                );
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.cfg.base_backoff.as_millis() as f64 * 2f64.powi(attempt.min(16) as i32);
+        let capped = base.min(self.cfg.max_backoff.as_millis() as f64);
+        Duration::from_millis((capped * rand::rng().random_range(0.5..1.0)) as u64)
+    }
+
+    async fn attempt(
+        &self,
+        method: &Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> Attempt {
+        let url = format!("{}{path}", self.cfg.base_url);
+        let mut req = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(&self.cfg.token);
+        if let Some(k) = key {
+            req = req.header("Idempotency-Key", k);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        match req.send().await {
+            Err(e) => {
+                let what = if e.is_timeout() {
+                    "timeout"
+                } else {
+                    "connection failed"
+                };
+                Attempt::Retry(what.to_string(), None)
+            }
+            Ok(r) if r.status().is_success() => Attempt::Done(r),
+            Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
+                let wait = r
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s).min(self.cfg.max_backoff));
+                Attempt::Retry("429 too many requests".into(), wait)
+            }
+            Ok(r) if r.status().is_server_error() => {
+                Attempt::Retry(format!("{} from LAPOR!", r.status().as_u16()), None)
+            }
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let body: String = r
+                    .text()
+                    .await
+                    .unwrap_or_default()
+                    .chars()
+                    .take(300)
+                    .collect();
+                Attempt::Fail(LaporError::Refused { status, body })
+            }
+        }
+    }
+
+    /// One call with retries; the circuit counts the call, not each attempt.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<&serde_json::Value>,
+        attempts: u32,
+    ) -> Result<reqwest::Response, LaporError> {
+        self.admit()?;
+        let mut last = String::new();
+        for n in 0..attempts.max(1) {
+            match self.attempt(&method, path, key, body).await {
+                Attempt::Done(r) => {
+                    self.record(true);
+                    return Ok(r);
+                }
+                Attempt::Fail(e) => {
+                    // LAPOR! answered: it is up
+                    self.record(true);
+                    return Err(e);
+                }
+                Attempt::Retry(why, wait) => {
+                    tracing::debug!(path, attempt = n + 1, why = %why, "LAPOR! request failed");
+                    last = why;
+                    if n + 1 < attempts {
+                        tokio::time::sleep(wait.unwrap_or_else(|| self.backoff(n))).await;
+                    }
+                }
+            }
+        }
+        self.record(false);
+        Err(LaporError::Unavailable(last))
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, LaporError> {
+        let r = self
+            .call(Method::GET, path, None, None, self.cfg.max_attempts)
+            .await?;
+        r.json()
+            .await
+            .map_err(|e| LaporError::Decode(e.to_string()))
+    }
+
+    pub async fn list_reports(
+        &self,
+        cursor: Option<&str>,
+        limit: u32,
+    ) -> Result<ReportPage, LaporError> {
+        let mut path = format!("/api/v1/reports?limit={limit}");
+        if let Some(c) = cursor {
+            path.push_str("&cursor=");
+            path.push_str(&url_escape(c));
+        }
+        self.get_json(&path).await
+    }
+
+    /// One report as raw JSON (it may be malformed).
+    pub async fn report(&self, tracking_id: &str) -> Result<serde_json::Value, LaporError> {
+        self.get_json(&format!("/api/v1/reports/{}", url_escape(tracking_id)))
+            .await
+    }
+
+    pub async fn comments(&self, tracking_id: u64) -> Result<Vec<Comment>, LaporError> {
+        self.get_json(&format!("/api/v1/reports/{tracking_id}/comments"))
+            .await
+    }
+
+    pub async fn topics(&self) -> Result<Vec<Topic>, LaporError> {
+        self.get_json("/api/v1/topics").await
+    }
+
+    /// An attachment's bytes, refused beyond `max_bytes`.
+    pub async fn attachment(
+        &self,
+        tracking_id: u64,
+        attachment_id: &str,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, LaporError> {
+        let path = format!(
+            "/api/v1/reports/{tracking_id}/attachments/{}",
+            url_escape(attachment_id)
+        );
+        let r = self
+            .call(Method::GET, &path, None, None, self.cfg.max_attempts)
+            .await?;
+        if r.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(LaporError::Refused {
+                status: 413,
+                body: format!("attachment larger than {max_bytes} bytes"),
+            });
+        }
+        let bytes = r
+            .bytes()
+            .await
+            .map_err(|e| LaporError::Unavailable(e.to_string()))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(LaporError::Refused {
+                status: 413,
+                body: format!("attachment larger than {max_bytes} bytes"),
+            });
+        }
+        Ok(bytes.to_vec())
+    }
+
+    /// Posts a follow-up exactly once: the same `key` on every try, and after
+    /// an ambiguous failure a look at the report's follow-ups before trying again.
+    pub async fn post_followup(
+        &self,
+        tracking_id: &str,
+        key: &str,
+        content: &str,
+    ) -> Result<Followup, LaporError> {
+        let path = format!("/api/v1/reports/{}/followups", url_escape(tracking_id));
+        let body = serde_json::to_value(FollowupRequest {
+            content: content.to_string(),
+        })
+        .map_err(|e| LaporError::Decode(e.to_string()))?;
+        let mut last = None;
+        for n in 0..self.cfg.max_attempts {
+            if n > 0 {
+                // did the ambiguous try arrive?
+                let existing: Vec<Followup> = self.get_json(&path).await?;
+                if let Some(f) = existing
+                    .into_iter()
+                    .find(|f| f.client_key.as_deref() == Some(key))
+                {
+                    return Ok(f);
+                }
+                tokio::time::sleep(self.backoff(n - 1)).await;
+            }
+            match self
+                .call(Method::POST, &path, Some(key), Some(&body), 1)
+                .await
+            {
+                Ok(r) => {
+                    return r
+                        .json()
+                        .await
+                        .map_err(|e| LaporError::Decode(e.to_string()));
+                }
+                Err(e) if e.is_ambiguous() => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| LaporError::Unavailable("no attempt".into())))
+    }
+
+    /// Asks LAPOR! to re-route a report (idempotent on `key`).
+    pub async fn reroute(
+        &self,
+        tracking_id: &str,
+        key: &str,
+        req: &RerouteRequest,
+    ) -> Result<RerouteAccepted, LaporError> {
+        let path = format!("/api/v1/reports/{}/reroute", url_escape(tracking_id));
+        let body = serde_json::to_value(req).map_err(|e| LaporError::Decode(e.to_string()))?;
+        let r = self
+            .call(
+                Method::POST,
+                &path,
+                Some(key),
+                Some(&body),
+                self.cfg.max_attempts,
+            )
+            .await?;
+        r.json()
+            .await
+            .map_err(|e| LaporError::Decode(e.to_string()))
+    }
+}
+
+/// Percent-encodes what is not unreserved (cursors and ids are opaque).
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_not_in_debug_output() {
+        let c = ClientConfig::new("http://x/", "sangat-rahasia", Duration::from_secs(1));
+        assert!(!format!("{c:?}").contains("sangat-rahasia"));
+        assert_eq!(c.base_url, "http://x");
+    }
+
+    #[test]
+    fn cursors_are_escaped() {
+        assert_eq!(url_escape("a b/c?d=1"), "a%20b%2Fc%3Fd%3D1");
+    }
+
+    #[tokio::test]
+    async fn the_circuit_opens_after_repeated_failures_and_refuses_fast() {
+        let mut cfg = ClientConfig::new("http://127.0.0.1:9", "t", Duration::from_millis(200));
+        cfg.max_attempts = 1;
+        cfg.breaker_threshold = 2;
+        let c = LaporClient::new(cfg).unwrap();
+        for _ in 0..2 {
+            assert!(matches!(c.topics().await, Err(LaporError::Unavailable(_))));
+        }
+        assert!(matches!(c.circuit(), Circuit::Open { .. }));
+        assert!(matches!(c.topics().await, Err(LaporError::CircuitOpen(_))));
+    }
+}
