@@ -11,6 +11,7 @@ mod clock;
 mod complaints;
 mod errors;
 mod jobs;
+mod lapor;
 mod ops;
 mod outbox;
 mod public;

@@ -122,7 +122,7 @@ fn error_response(rng: &mut StdRng) -> HttpResponse {
 }
 
 /// Checks the token and rolls the configured faults.
-fn gate(d: &AppData, req: &HttpRequest, is_write: bool) -> Result<Fault, HttpResponse> {
+fn gate(d: &AppData, req: &HttpRequest, is_write: bool) -> Result<Fault, Box<HttpResponse>> {
     let ok = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -132,19 +132,21 @@ fn gate(d: &AppData, req: &HttpRequest, is_write: bool) -> Result<Fault, HttpRes
     let mut sim = d
         .sim
         .lock()
-        .map_err(|_| HttpResponse::InternalServerError().finish())?;
+        .map_err(|_| Box::new(HttpResponse::InternalServerError().finish()))?;
     sim.stats.requests += 1;
     if !ok {
-        return Err(
-            HttpResponse::Unauthorized().json(serde_json::json!({"error": "invalid token"}))
-        );
+        return Err(Box::new(
+            HttpResponse::Unauthorized().json(serde_json::json!({"error": "invalid token"})),
+        ));
     }
     let n = sim.stats.requests;
     if d.cfg.rate_limit_every > 0 && n % d.cfg.rate_limit_every == 0 {
         sim.stats.faults += 1;
-        return Err(HttpResponse::TooManyRequests()
-            .insert_header((header::RETRY_AFTER, "1"))
-            .json(serde_json::json!({"error": "too many requests"})));
+        return Err(Box::new(
+            HttpResponse::TooManyRequests()
+                .insert_header((header::RETRY_AFTER, "1"))
+                .json(serde_json::json!({"error": "too many requests"})),
+        ));
     }
     let cfg = &d.cfg;
     if cfg.error_rate > 0.0 && sim.rng.random_bool(cfg.error_rate) {
@@ -172,13 +174,13 @@ async fn faulty(
 ) -> HttpResponse {
     let fault = match gate(d, req, is_write) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if let Fault::Fail(resp) = fault {
         return resp;
     }
     let resp = match d.sim.lock() {
-        Ok(mut sim) => work(&mut *sim),
+        Ok(mut sim) => work(&mut sim),
         Err(_) => HttpResponse::InternalServerError().finish(),
     };
     match fault {
@@ -221,10 +223,11 @@ async fn list(d: Data, req: HttpRequest, q: web::Query<ListParams>) -> HttpRespo
             .map(|(s, _)| *s)
             .collect();
         let next_cursor = seqs.last().map(|s| s.to_string());
-        if dup && cursor > 0 {
-            if let Some((s, _)) = sim.by_seq.range(..=cursor).next_back() {
-                seqs.insert(0, *s);
-            }
+        if dup
+            && cursor > 0
+            && let Some((s, _)) = sim.by_seq.range(..=cursor).next_back()
+        {
+            seqs.insert(0, *s);
         }
         if shuffle {
             seqs.shuffle(&mut sim.rng);
@@ -436,7 +439,7 @@ pub struct MoreReports {
 
 fn with_sim(d: &AppData, f: impl FnOnce(&mut Sim) -> HttpResponse) -> HttpResponse {
     match d.sim.lock() {
-        Ok(mut sim) => f(&mut *sim),
+        Ok(mut sim) => f(&mut sim),
         Err(_) => HttpResponse::InternalServerError().finish(),
     }
 }
@@ -461,6 +464,10 @@ async fn sim_comment(d: Data, id: web::Path<u64>, body: web::Json<NewComment>) -
         let n = list.len() as u32;
         if let Some(e) = sim.entries.get_mut(&id) {
             e.report.comment_count = n;
+            // the reporter answering a closed report reopens it on LAPOR!
+            if e.report.status == "closed" {
+                e.report.status = "disposed".into();
+            }
         }
         sim.bump(id);
         HttpResponse::Created().json(c)

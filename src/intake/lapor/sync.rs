@@ -26,6 +26,8 @@ use crate::store::{
 /// The integration's name in `integration_state` and `job_leases`.
 pub const NAME: &str = "lapor";
 const PAGE: u32 = 100;
+const LEASE: &str = "lapor_poll";
+const LEASE_SECS: i64 = 120;
 /// Pages per poll at most (the next poll goes on from the cursor).
 const MAX_PAGES: usize = 200;
 
@@ -101,19 +103,35 @@ impl LaporSync {
         }
     }
 
-    /// Polls if this replica gets the poll lease; `None` when another one holds it.
+    /// Polls if this replica gets the poll lease; `None` when another one
+    /// holds it. The lease is renewed after every page and released at the
+    /// end, so a replica that dies mid-poll blocks the others for two minutes at most.
     pub async fn poll_leased(&self, now: DateTime<Utc>) -> Result<Option<PollReport>, SyncError> {
-        let poll_secs = self.settings.lapor.as_ref().map_or(300, |l| l.poll_secs);
-        let until =
-            now + chrono::Duration::seconds(i64::try_from(poll_secs.max(300)).unwrap_or(300));
-        if !self
-            .store
-            .acquire_lease("lapor_poll", &self.holder, now, until)
-            .await?
-        {
+        if !self.renew_lease(now).await? {
             return Ok(None);
         }
-        self.poll_once(now).await.map(Some)
+        let result = self.poll_once(now).await;
+        let later = Utc::now();
+        self.store
+            .acquire_lease(
+                LEASE,
+                &self.holder,
+                later,
+                later - chrono::Duration::seconds(1),
+            )
+            .await?;
+        result.map(Some)
+    }
+
+    async fn renew_lease(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.store
+            .acquire_lease(
+                LEASE,
+                &self.holder,
+                now,
+                now + chrono::Duration::seconds(LEASE_SECS),
+            )
+            .await
     }
 
     /// Polls every `ADUAN_LAPOR_POLL_SECONDS` (under the lease) until the process ends.
@@ -144,7 +162,7 @@ impl LaporSync {
         let mut report = PollReport::default();
         let result = self.poll_pages(now, &mut report).await;
         let attachments = match &result {
-            Ok(()) => self.fetch_attachments(20).await,
+            Ok(()) => self.fetch_attachments(500).await,
             Err(_) => Ok(0),
         };
         let error = match (&result, &attachments) {
@@ -195,6 +213,11 @@ impl LaporSync {
                 self.process_item(raw, &topics, now, report).await?;
             }
             // everything on the page is committed: only now move on
+            if !self.renew_lease(Utc::now()).await? {
+                return Err(SyncError::Store(StoreError::Corrupt(
+                    "the LAPOR! poll lease was taken by another replica".into(),
+                )));
+            }
             match page.next_cursor {
                 Some(next) if Some(&next) != cursor.as_ref() => {
                     self.store
@@ -264,7 +287,9 @@ impl LaporSync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let key = item_key(raw, m.tracking_id.as_deref());
-        tracing::warn!(item = %key, reason = %m.reason, "LAPOR! item quarantined");
+        // the reason can quote a value: only the field goes to the log
+        let field = m.reason.split(':').next().unwrap_or("?");
+        tracing::warn!(item = %key, field, "LAPOR! item quarantined");
         self.store
             .quarantine_item(
                 &key,
@@ -339,6 +364,37 @@ impl LaporSync {
     ) -> Result<u32, SyncError> {
         let mut changes = 0;
         let actor = actor();
+        // LAPOR!'s status first: a comment after a closing then reopens the complaint
+        let outside = match r.status.as_str() {
+            "closed" => Some((
+                OutsideChange::Close,
+                "lapor_closed",
+                serde_json::json!({"source": "lapor", "lapor_status": "closed"}),
+            )),
+            "rerouted" if c.status != Status::Redirected => Some((
+                OutsideChange::Redirect {
+                    agency: "instansi lain (dialihkan melalui SP4N-LAPOR!)".into(),
+                },
+                "lapor_rerouted",
+                serde_json::json!({"source": "lapor", "lapor_status": "rerouted"}),
+            )),
+            _ => None,
+        };
+        if let Some((change, event, detail)) = outside
+            && self
+                .store
+                .change_from_outside(
+                    c.id,
+                    &change,
+                    event,
+                    &detail.to_string(),
+                    &actor,
+                    Utc::now(),
+                )
+                .await?
+        {
+            changes += 1;
+        }
         if r.comment_count > 0 {
             for comment in self.client.comments(r.tracking_id).await? {
                 if comment.author != "reporter" {
@@ -378,36 +434,6 @@ impl LaporSync {
                     }
                 }
             }
-        }
-        let outside = match r.status.as_str() {
-            "closed" => Some((
-                OutsideChange::Close,
-                "lapor_closed",
-                serde_json::json!({"source": "lapor", "lapor_status": "closed"}),
-            )),
-            "rerouted" if c.status != Status::Redirected => Some((
-                OutsideChange::Redirect {
-                    agency: "instansi lain (dialihkan melalui SP4N-LAPOR!)".into(),
-                },
-                "lapor_rerouted",
-                serde_json::json!({"source": "lapor", "lapor_status": "rerouted"}),
-            )),
-            _ => None,
-        };
-        if let Some((change, event, detail)) = outside
-            && self
-                .store
-                .change_from_outside(
-                    c.id,
-                    &change,
-                    event,
-                    &detail.to_string(),
-                    &actor,
-                    Utc::now(),
-                )
-                .await?
-        {
-            changes += 1;
         }
         Ok(changes)
     }
