@@ -114,8 +114,19 @@ fn a_bad_setting_stops_start_up_naming_it() {
 /// debug level, in both log formats, and searches the captured output.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_data_never_reaches_the_logs() {
+    // LAPOR! reports with identities (and two malformed ones) are imported too
+    let sim = crate::lapor::Sim::start(&["--seed", "9", "--reports", "30", "--malformed", "2"]);
+    let mut lapor_markers = vec![crate::lapor::TOKEN.to_string()];
+    for r in sim.get("/sim/reports").await.as_array().unwrap() {
+        for f in ["name", "nik", "phone", "email"] {
+            if let Some(v) = r["reporter"][f].as_str() {
+                lapor_markers.push(v.to_string());
+            }
+        }
+    }
+    assert!(lapor_markers.len() > 40);
     for format in ["json", "text"] {
-        let lines = run_server_and_post_markers(format).await;
+        let lines = run_server_and_post_markers(format, &sim.url).await;
         let all = lines.join("\n");
         assert!(
             lines
@@ -141,10 +152,20 @@ async fn personal_data_never_reaches_the_logs() {
                 "log ({format}) contains {marker}:\n{all}"
             );
         }
+        for marker in &lapor_markers {
+            assert!(
+                !all.contains(marker.as_str()),
+                "log ({format}) contains LAPOR! data {marker}:\n{all}"
+            );
+        }
+        assert!(
+            all.contains("LAPOR! item quarantined"),
+            "the import ran: {all}"
+        );
     }
 }
 
-async fn run_server_and_post_markers(format: &str) -> Vec<String> {
+async fn run_server_and_post_markers(format: &str, lapor_url: &str) -> Vec<String> {
     let dir = TempDir::new();
     let key = stdout(&aduan(
         &dir,
@@ -165,6 +186,8 @@ async fn run_server_and_post_markers(format: &str) -> Vec<String> {
         .env("ADUAN_LISTEN", "127.0.0.1:0")
         .env("ADUAN_LOG", "debug")
         .env("ADUAN_LOG_FORMAT", format)
+        .env("ADUAN_LAPOR_URL", lapor_url)
+        .env("ADUAN_LAPOR_TOKEN", crate::lapor::TOKEN)
         .current_dir(&dir.0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -270,6 +293,13 @@ async fn run_server_and_post_markers(format: &str) -> Vec<String> {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    let r = client
+        .post(format!("{base}/api/v1/integrations/lapor/poll"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     // the access codes handed out are secrets too
     let secrets: Vec<String> = codes.iter().map(|(_, c)| c.clone()).collect();
 

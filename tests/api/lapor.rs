@@ -21,7 +21,7 @@ both_backends!(
     a_wrong_token_or_a_dead_lapor_is_reported_not_hidden,
 );
 
-const TOKEN: &str = "token-dinsos-uji";
+pub const TOKEN: &str = "token-dinsos-uji";
 
 /// The `lapor-sim` binary, killed when dropped.
 pub struct Sim {
