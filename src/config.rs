@@ -67,6 +67,42 @@ impl std::fmt::Debug for LaporSettings {
     }
 }
 
+/// How the IMAP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapTls {
+    /// TLS from the first byte (port 993).
+    Implicit,
+    /// STARTTLS on a plain connection (port 143).
+    StartTls,
+    /// No TLS: allowed only to a loopback address (a local server, tests).
+    None,
+}
+
+/// The complaints mailbox (on when `ADUAN_IMAP_HOST` is set).
+#[derive(Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: ImapTls,
+    pub username: String,
+    pub password: String,
+    pub folder: String,
+    /// Move processed mail here; when unset it is flagged \Seen and left.
+    pub done_folder: Option<String>,
+    pub poll_secs: u64,
+}
+
+impl std::fmt::Debug for ImapSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("folder", &self.folder)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -100,6 +136,10 @@ pub struct Settings {
     pub disposition_instructions: Vec<String>,
     /// `None` when ADUAN_LAPOR_URL is not set (the integration is off).
     pub lapor: Option<LaporSettings>,
+    /// `None` when ADUAN_IMAP_HOST is not set.
+    pub imap: Option<ImapSettings>,
+    /// Largest email accepted (pipe and IMAP).
+    pub max_email_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +244,51 @@ pub const SETTINGS: &[SettingDoc] = &[
         env: "ADUAN_LAPOR_TIMEOUT_SECONDS",
         default: "20",
         meaning: "timeout of each request to LAPOR! (1-600)",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_HOST",
+        default: "unset: no mailbox is read",
+        meaning: "IMAP server of the complaints mailbox",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_PORT",
+        default: "993 (implicit) / 143",
+        meaning: "IMAP port",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_TLS",
+        default: "implicit",
+        meaning: "implicit, starttls, or none (loopback hosts only)",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_USERNAME",
+        default: "required with a host",
+        meaning: "mailbox login",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_PASSWORD",
+        default: "required with a host",
+        meaning: "mailbox password (never logged)",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_FOLDER",
+        default: "INBOX",
+        meaning: "folder to read",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_DONE_FOLDER",
+        default: "unset: processed mail is flagged \\Seen and left",
+        meaning: "folder processed mail is moved to (must exist)",
+    },
+    SettingDoc {
+        env: "ADUAN_IMAP_POLL_SECONDS",
+        default: "60",
+        meaning: "how often the mailbox is read (5-86400)",
+    },
+    SettingDoc {
+        env: "ADUAN_EMAIL_MAX_BYTES",
+        default: "26214400",
+        meaning: "largest email accepted, pipe and IMAP (65536 to 1073741824)",
     },
     SettingDoc {
         env: "ADUAN_DISPOSITION_INSTRUCTIONS",
@@ -522,6 +607,56 @@ impl Settings {
                 })
             }
         };
+        let max_email_bytes = number(
+            "ADUAN_EMAIL_MAX_BYTES",
+            25 * 1024 * 1024,
+            64 * 1024,
+            1 << 30,
+        )?;
+        let imap = match get("ADUAN_IMAP_HOST") {
+            None => None,
+            Some(host) => {
+                let tls = match get("ADUAN_IMAP_TLS").as_deref() {
+                    None | Some("implicit") => ImapTls::Implicit,
+                    Some("starttls") => ImapTls::StartTls,
+                    Some("none") => ImapTls::None,
+                    Some(other) => {
+                        return Err(invalid(
+                            "ADUAN_IMAP_TLS",
+                            format!("`{other}` must be implicit, starttls or none"),
+                        ));
+                    }
+                };
+                let loopback = host == "localhost"
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
+                if tls == ImapTls::None && !loopback {
+                    return Err(invalid(
+                        "ADUAN_IMAP_TLS",
+                        "none is allowed only for a loopback host: the password would travel in clear",
+                    ));
+                }
+                let default_port = if tls == ImapTls::Implicit { 993 } else { 143 };
+                let port = number("ADUAN_IMAP_PORT", default_port, 1, 65_535)? as u16;
+                let username = get("ADUAN_IMAP_USERNAME").ok_or_else(|| {
+                    invalid("ADUAN_IMAP_USERNAME", "is required with ADUAN_IMAP_HOST")
+                })?;
+                let password = get("ADUAN_IMAP_PASSWORD").ok_or_else(|| {
+                    invalid("ADUAN_IMAP_PASSWORD", "is required with ADUAN_IMAP_HOST")
+                })?;
+                Some(ImapSettings {
+                    host,
+                    port,
+                    tls,
+                    username,
+                    password,
+                    folder: get("ADUAN_IMAP_FOLDER").unwrap_or_else(|| "INBOX".into()),
+                    done_folder: get("ADUAN_IMAP_DONE_FOLDER").filter(|f| !f.trim().is_empty()),
+                    poll_secs: number("ADUAN_IMAP_POLL_SECONDS", 60, 5, 86_400)?,
+                })
+            }
+        };
         let instructions_raw =
             get("ADUAN_DISPOSITION_INSTRUCTIONS").unwrap_or_else(|| DEFAULT_INSTRUCTIONS.join(";"));
         let disposition_instructions: Vec<String> = instructions_raw
@@ -549,6 +684,8 @@ impl Settings {
             sweep_interval_minutes,
             disposition_instructions,
             lapor,
+            imap,
+            max_email_bytes,
             smtp,
             public_base_url,
             outbox_interval_secs,

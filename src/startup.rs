@@ -96,6 +96,15 @@ impl Application {
         }
         let mut app_state = AppState::new(store.clone(), settings, telemetry::metrics_handle());
         app_state.lapor = lapor;
+        if app_state.settings.imap.is_some() {
+            let poller = Arc::new(crate::intake::email::imap::ImapPoller::new(
+                app_state.email.clone(),
+                store.clone(),
+                app_state.settings.clone(),
+            ));
+            poller.clone().spawn();
+            app_state.imap = Some(poller);
+        }
         let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()

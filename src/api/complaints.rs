@@ -158,7 +158,7 @@ pub async fn create(
         .reporter
         .email
         .as_deref()
-        .map(|to| crate::notify::acknowledgement(id, to, &shown));
+        .map(|to| crate::notify::acknowledgement(id, to, &shown, None));
     let outcome = state
         .store
         .create_complaint(CreateComplaint {
@@ -173,12 +173,16 @@ pub async fn create(
             deadline,
             outbox,
             idempotency: idem.as_deref().map(|k| (k, request_hash.as_str())),
+            source_key: None,
         })
         .await?;
     let (c, access_code, replayed) = match outcome {
         CreateOutcome::Created(c, code) => (c, code, false),
         CreateOutcome::Replayed(c, code) => (c, code, true),
         CreateOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+        CreateOutcome::DuplicateSource(_) => {
+            return Err(ApiError::Internal("unexpected source key on intake".into()));
+        }
         CreateOutcome::DuplicateLapor(existing) => {
             return Err(ApiError::Conflict(format!(
                 "the LAPOR! report {} is registered already as {} (id {})",

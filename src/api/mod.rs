@@ -5,6 +5,7 @@ pub mod calendar;
 pub mod clock;
 pub mod complaints;
 pub mod dto;
+pub mod email;
 pub mod error;
 pub mod integrations;
 pub mod observe;
@@ -50,6 +51,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         workflow::merge, workflow::reject, workflow::dispositions, workflow::answer,
         workflow::inbox,
         integrations::status, integrations::poll, integrations::quarantine, integrations::retry,
+        email::intake, email::status, email::poll,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -61,6 +63,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "workflow", description = "Disposition chain, answer approval, dispatch, inbox"),
         (name = "organisation", description = "Units, positions, officers, acting appointments"),
         (name = "lapor", description = "SP4N-LAPOR! integration status, polling and quarantine"),
+        (name = "email", description = "Email channel: pipe intake and the mailbox reader"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -152,6 +155,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/{id}/merge").post(workflow::merge))
         .service(web::resource("/api/v1/complaints/{id}/reject").post(workflow::reject))
         .service(web::resource("/api/v1/inbox").get(workflow::inbox))
+        .service(web::resource("/api/v1/intake/email").post(email::intake))
+        .service(web::resource("/api/v1/integrations/email").get(email::status))
+        .service(web::resource("/api/v1/integrations/email/poll").post(email::poll))
         .service(web::resource("/api/v1/integrations/lapor").get(integrations::status))
         .service(web::resource("/api/v1/integrations/lapor/poll").post(integrations::poll))
         .service(

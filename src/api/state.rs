@@ -23,6 +23,9 @@ pub struct AppState {
     pub policy: PolicyCache,
     /// The SP4N-LAPOR! integration, when configured.
     pub lapor: Option<Arc<crate::intake::lapor::sync::LaporSync>>,
+    pub email: Arc<crate::intake::email::EmailIntake>,
+    /// The mailbox reader, when configured.
+    pub imap: Option<Arc<crate::intake::email::imap::ImapPoller>>,
 }
 
 /// The calendar and SLA policies in force.
@@ -71,6 +74,11 @@ pub const STATUS_GAUGE_TTL: Duration = Duration::from_secs(15);
 impl AppState {
     pub fn new(store: DynStore, settings: Arc<Settings>, metrics: PrometheusHandle) -> Self {
         AppState {
+            email: Arc::new(crate::intake::email::EmailIntake::new(
+                store.clone(),
+                settings.clone(),
+            )),
+            imap: None,
             files: AttachmentFiles::new(&settings.data_dir),
             public_limiter: RateLimiter::per_minute(settings.public_rate_limit_per_minute),
             store,

@@ -1,3 +1,4 @@
 //! Channel adapters: complaints that arrive from other systems.
 
+pub mod email;
 pub mod lapor;

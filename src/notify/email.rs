@@ -44,11 +44,25 @@ impl Mailer {
 
     /// Sends one message; its Message-ID derives from the outbox id, so a
     /// repeated delivery after a crash is recognisable as the same message.
-    pub async fn send(&self, outbox_id: Uuid, to: &str, m: &Rendered) -> Result<(), DeliveryError> {
+    /// Sends with `Message-ID: <outbox id@aduan>`, so replies can be threaded;
+    /// `in_reply_to` (a Message-ID without brackets) threads it to the complainant's mail.
+    pub async fn send(
+        &self,
+        outbox_id: Uuid,
+        to: &str,
+        m: &Rendered,
+        in_reply_to: Option<&str>,
+    ) -> Result<(), DeliveryError> {
         let to: Mailbox = to
             .parse()
             .map_err(|e: lettre::address::AddressError| DeliveryError::Malformed(e.to_string()))?;
-        let msg = Message::builder()
+        let mut builder = Message::builder();
+        if let Some(id) = in_reply_to {
+            builder = builder
+                .in_reply_to(format!("<{id}>"))
+                .references(format!("<{id}>"));
+        }
+        let msg = builder
             .from(self.from.clone())
             .to(to)
             .subject(&m.subject)

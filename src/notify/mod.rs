@@ -70,11 +70,21 @@ pub fn email(
 pub struct AcknowledgementPayload {
     pub to: String,
     pub access_code: String,
+    /// The Message-ID of the complainant's email, to thread the acknowledgement to it.
+    #[serde(default)]
+    pub in_reply_to: Option<String>,
 }
 
 /// The acknowledgement to a complainant whose email address is known.
-pub fn acknowledgement(complaint_id: Uuid, to: &str, access_code: &str) -> NewOutbox {
-    let payload = serde_json::json!({"to": to, "access_code": access_code}).to_string();
+pub fn acknowledgement(
+    complaint_id: Uuid,
+    to: &str,
+    access_code: &str,
+    in_reply_to: Option<&str>,
+) -> NewOutbox {
+    let payload = serde_json::json!({"to": to, "access_code": access_code,
+        "in_reply_to": in_reply_to})
+    .to_string();
     NewOutbox {
         id: Uuid::now_v7(),
         kind: ACKNOWLEDGEMENT_EMAIL.into(),
@@ -200,7 +210,9 @@ impl Dispatcher {
                     status_url: &url,
                     timezone: s.office_timezone,
                 });
-                mailer.send(item.id, &p.to, &rendered).await
+                mailer
+                    .send(item.id, &p.to, &rendered, p.in_reply_to.as_deref())
+                    .await
             }
             ANSWER_EMAIL => {
                 let p: AnswerPayload = serde_json::from_str(&item.payload)
@@ -225,7 +237,7 @@ impl Dispatcher {
                     body: &draft.body,
                     timezone: s.office_timezone,
                 });
-                mailer.send(item.id, &p.to, &rendered).await
+                mailer.send(item.id, &p.to, &rendered, None).await
             }
             EMAIL => {
                 let p: EmailPayload = serde_json::from_str(&item.payload)
@@ -235,7 +247,7 @@ impl Dispatcher {
                     text: p.text,
                     html: p.html,
                 };
-                mailer.send(item.id, &p.to, &rendered).await
+                mailer.send(item.id, &p.to, &rendered, None).await
             }
             other => Err(DeliveryError::Malformed(format!("unknown kind `{other}`"))),
         }

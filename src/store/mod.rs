@@ -54,6 +54,8 @@ pub enum CreateOutcome {
     KeyReused,
     /// A complaint with this LAPOR! tracking id exists (it is given).
     DuplicateLapor(Complaint),
+    /// The `source_key` was recorded before (this complaint's id).
+    DuplicateSource(Uuid),
 }
 
 /// Everything needed to register a complaint in one transaction.
@@ -74,6 +76,10 @@ pub struct CreateComplaint<'a> {
     pub outbox: Option<NewOutbox>,
     /// `(key, digest of the request body)` when the client sent `Idempotency-Key`.
     pub idempotency: Option<(&'a str, &'a str)>,
+    /// The message it came from (`email:<message-id>`), recorded in
+    /// `inbound_messages` in the same transaction: the same message never
+    /// makes a second complaint.
+    pub source_key: Option<&'a str>,
 }
 
 #[async_trait]
@@ -330,6 +336,15 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         proof: Option<&DeliveryProof>,
     ) -> Result<(), StoreError>;
+    /// The complaint an inbound message joined or created, if it was seen.
+    async fn find_inbound(&self, source_key: &str) -> Result<Option<Uuid>, StoreError>;
+    async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
+    async fn bump_counter(&self, name: &str) -> Result<(), StoreError>;
+    /// Counters whose name starts with `prefix`.
+    async fn counters(&self, prefix: &str) -> Result<Vec<(String, i64)>, StoreError>;
+    async fn quarantine_email(&self, q: &EmailQuarantine) -> Result<(), StoreError>;
+    /// Newest first, without the raw bytes.
+    async fn list_email_quarantine(&self, limit: u32) -> Result<Vec<EmailQuarantine>, StoreError>;
     /// Outbox entries of these kinds by status.
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
 

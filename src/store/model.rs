@@ -672,3 +672,17 @@ pub struct InboundMessage<'a> {
     /// Reopen an answered or closed complaint.
     pub reopen: bool,
 }
+
+/// Mail that could not be used, kept for inspection.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EmailQuarantine {
+    pub id: Uuid,
+    /// `pipe` or `imap`.
+    pub source: String,
+    pub message_id: Option<String>,
+    pub reason: String,
+    pub size_bytes: i64,
+    /// Empty in lists.
+    pub raw: Vec<u8>,
+    pub received_at: DateTime<Utc>,
+}

@@ -71,6 +71,9 @@ impl PgStore {
                      (api_key_id, key, request_hash, complaint_id, access_code, created_at)
                  SELECT $23, $33, $34, c.id, $35, $7 FROM c
                  WHERE $33::text IS NOT NULL AND $23::uuid IS NOT NULL),
+             s AS (
+                 INSERT INTO inbound_messages (source_key, complaint_id, at)
+                 SELECT $44, c.id, $7 FROM c WHERE $44::text IS NOT NULL),
              o AS (
                  INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts,
                      next_attempt_at, created_at)

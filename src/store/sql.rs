@@ -297,6 +297,12 @@ macro_rules! sql_store {
                         {
                             return Ok(done);
                         }
+                        // … or the message was seen before …
+                        if let Some(key) = req.source_key
+                            && let Some(id) = self.find_inbound(key).await?
+                        {
+                            return Ok(CreateOutcome::DuplicateSource(id));
+                        }
                         // … or the LAPOR! report is registered already.
                         if let Some(tid) = req.complaint.external_ref.lapor_tracking_id.as_deref()
                             && let Some(c) = self.find_by_lapor_id(tid).await?
@@ -1445,6 +1451,78 @@ macro_rules! sql_store {
 
             async fn outbox_delivered(&self, id: Uuid, now: DateTime<Utc>, proof: Option<&crate::store::DeliveryProof>) -> Result<(), StoreError> {
                 self.lp_outbox_delivered(id, now, proof).await
+            }
+
+            async fn find_inbound(&self, source_key: &str) -> Result<Option<Uuid>, StoreError> {
+                let row: Option<(Uuid,)> =
+                    sqlx::query_as("SELECT complaint_id FROM inbound_messages WHERE source_key = $1")
+                        .bind(source_key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(id,)| id))
+            }
+
+            async fn get_outbox(&self, id: Uuid) -> Result<Option<crate::store::OutboxItem>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
+                     next_attempt_at, last_error, created_at, sent_at FROM outbox WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn bump_counter(&self, name: &str) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO intake_counters (name, count) VALUES ($1, 1) \
+                     ON CONFLICT (name) DO UPDATE SET count = intake_counters.count + 1",
+                )
+                .bind(name)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn counters(&self, prefix: &str) -> Result<Vec<(String, i64)>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT name, count FROM intake_counters WHERE name LIKE $1 ORDER BY name",
+                )
+                .bind(format!("{prefix}%"))
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn quarantine_email(&self, q: &crate::store::EmailQuarantine) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO email_quarantine (id, source, message_id, reason, size_bytes, raw, \
+                     received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(q.id)
+                .bind(&q.source)
+                .bind(q.message_id.as_deref())
+                .bind(&q.reason)
+                .bind(q.size_bytes)
+                .bind(&q.raw)
+                .bind(chrono::SubsecRound::trunc_subsecs(q.received_at, 6))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_email_quarantine(&self, limit: u32) -> Result<Vec<crate::store::EmailQuarantine>, StoreError> {
+                Ok(sqlx::query_as(
+                    "SELECT id, source, message_id, reason, size_bytes, raw, received_at \
+                     FROM email_quarantine ORDER BY received_at DESC, id DESC LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|mut q: crate::store::EmailQuarantine| {
+                    q.raw = Vec::new();
+                    q
+                })
+                .collect())
             }
 
             async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {

@@ -99,6 +99,16 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(key) = req.source_key {
+            sqlx::query(
+                "INSERT INTO inbound_messages (source_key, complaint_id, at) VALUES ($1, $2, $3)",
+            )
+            .bind(key)
+            .bind(req.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(o) = &req.outbox {
             sqlx::query(
                 "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts, \

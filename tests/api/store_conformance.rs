@@ -65,6 +65,7 @@ async fn create(
             deadline: deadline(c),
             outbox: None,
             idempotency: idem,
+            source_key: None,
         })
         .await
         .unwrap()
@@ -152,6 +153,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
             deadline: deadline(&c),
             outbox: None,
             idempotency: None,
+            source_key: None,
         })
         .await;
     assert!(r.is_err());

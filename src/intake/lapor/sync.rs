@@ -340,6 +340,7 @@ impl LaporSync {
                 deadline,
                 outbox: None,
                 idempotency: None,
+                source_key: None,
             })
             .await?;
         Ok(Ok(match outcome {
@@ -348,9 +349,9 @@ impl LaporSync {
                 (c, true)
             }
             CreateOutcome::Replayed(c, _) | CreateOutcome::DuplicateLapor(c) => (c, false),
-            CreateOutcome::KeyReused => {
+            CreateOutcome::KeyReused | CreateOutcome::DuplicateSource(_) => {
                 return Err(SyncError::Store(StoreError::Corrupt(
-                    "idempotency key reused on import".into(),
+                    "unexpected outcome importing a LAPOR! report".into(),
                 )));
             }
         }))

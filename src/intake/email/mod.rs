@@ -1,0 +1,348 @@
+//! The email channel: one intake for the pipe endpoint and the IMAP poller.
+//! A message becomes a new complaint (with an acknowledgement threaded to
+//! it), joins the complaint it answers (In-Reply-To / References, or a
+//! tracking number in the subject from the complainant's own address), or is
+//! ignored (auto-replies, bounces, bulk, a Message-ID seen before). What
+//! cannot be used is kept in `email_quarantine` and reported.
+
+pub mod imap;
+pub mod mapping;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::domain::AccessCode;
+use crate::domain::deadline::deadline_for;
+use crate::store::{
+    Actor, Attachment, AttachmentFiles, ClockOp, Complaint, CreateComplaint, CreateOutcome,
+    DynStore, EmailQuarantine, InboundMessage, StoreError, load_policy,
+};
+use mapping::{Classified, ParsedEmail, Unusable};
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created(Box<Complaint>),
+    /// Added to this complaint's timeline as the complainant's reply.
+    Joined(Uuid),
+    /// Deliberately ignored: `auto_reply`, `bounce`, `bulk` or `duplicate`.
+    Ignored(&'static str),
+}
+
+/// Counter names (in `intake_counters`).
+pub const COUNTER_PREFIX: &str = "email:";
+
+pub struct EmailIntake {
+    store: DynStore,
+    settings: Arc<Settings>,
+    files: AttachmentFiles,
+}
+
+fn count_key(what: &str) -> String {
+    format!("{COUNTER_PREFIX}{what}")
+}
+
+impl EmailIntake {
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Self {
+        let files = AttachmentFiles::new(&settings.data_dir);
+        EmailIntake {
+            store,
+            settings,
+            files,
+        }
+    }
+
+    /// Takes one raw message. `Err(Unusable)` after keeping it for inspection.
+    pub async fn accept(
+        &self,
+        raw: &[u8],
+        source: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Outcome, Unusable>, StoreError> {
+        let max = usize::try_from(self.settings.max_email_bytes).unwrap_or(usize::MAX);
+        let max_att = usize::try_from(self.settings.max_attachment_bytes).unwrap_or(usize::MAX);
+        let parsed = match mapping::classify(raw, max, max_att) {
+            Ok(Classified::Noise(n)) => {
+                self.store.bump_counter(&count_key(n.as_str())).await?;
+                tracing::info!(source, kind = n.as_str(), "email ignored");
+                return Ok(Ok(Outcome::Ignored(n.as_str())));
+            }
+            Ok(Classified::Mail(p)) => p,
+            Err(u) => {
+                self.reject(raw, raw.len(), None, &u, source, now).await?;
+                return Ok(Err(u));
+            }
+        };
+        let key = format!(
+            "email:{}",
+            parsed
+                .message_id
+                .clone()
+                .unwrap_or_else(|| format!("sha256:{}", hex::encode(Sha256::digest(raw))))
+        );
+        if self.store.find_inbound(&key).await?.is_some() {
+            self.store.bump_counter(&count_key("duplicate")).await?;
+            return Ok(Ok(Outcome::Ignored("duplicate")));
+        }
+        if let Some(c) = self.thread_of(&parsed).await? {
+            return self.join(&parsed, &key, c, actor).await.map(Ok);
+        }
+        let nc = match mapping::to_complaint(&parsed, now) {
+            Ok(nc) => nc,
+            Err(u) => {
+                self.reject(
+                    raw,
+                    raw.len(),
+                    parsed.message_id.as_deref(),
+                    &u,
+                    source,
+                    now,
+                )
+                .await?;
+                return Ok(Err(u));
+            }
+        };
+        let (calendar, policies) = load_policy(self.store.as_ref()).await?;
+        let tz = self.settings.office_timezone;
+        let deadline = deadline_for(&nc, &policies, &calendar, tz);
+        let code = AccessCode::generate();
+        let shown = code.display();
+        let id = Uuid::now_v7();
+        let ack = crate::notify::acknowledgement(
+            id,
+            &parsed.from_address,
+            &shown,
+            parsed.message_id.as_deref(),
+        );
+        let outcome = self
+            .store
+            .create_complaint(CreateComplaint {
+                id,
+                complaint: &nc,
+                access_code: &shown,
+                access_digest: &code.digest(),
+                prefix: &self.settings.tracking_prefix,
+                year: now.with_timezone(&tz).year(),
+                now,
+                actor,
+                deadline,
+                outbox: Some(ack),
+                idempotency: None,
+                source_key: Some(&key),
+            })
+            .await?;
+        match outcome {
+            CreateOutcome::Created(c, _) => {
+                self.store.bump_counter(&count_key("created")).await?;
+                tracing::info!(complaint_id = %c.id, source, "email complaint registered");
+                self.store_attachments(&parsed, c.id, actor).await?;
+                Ok(Ok(Outcome::Created(Box::new(c))))
+            }
+            CreateOutcome::DuplicateSource(_) | CreateOutcome::Replayed(..) => {
+                self.store.bump_counter(&count_key("duplicate")).await?;
+                Ok(Ok(Outcome::Ignored("duplicate")))
+            }
+            CreateOutcome::KeyReused | CreateOutcome::DuplicateLapor(_) => Err(
+                StoreError::Corrupt("unexpected outcome registering an email".into()),
+            ),
+        }
+    }
+
+    /// The complaint a message answers: a message it refers to (one we
+    /// received, or one we sent: `<outbox id@aduan>`), or a tracking number
+    /// in the subject when it comes from the complainant's own address.
+    async fn thread_of(&self, p: &ParsedEmail) -> Result<Option<Uuid>, StoreError> {
+        for r in &p.references {
+            if let Some(id) = self.store.find_inbound(&format!("email:{r}")).await? {
+                return Ok(Some(id));
+            }
+            if let Some(ours) = r
+                .strip_suffix("@aduan")
+                .and_then(|u| Uuid::parse_str(u).ok())
+                && let Some(item) = self.store.get_outbox(ours).await?
+                && let Some(id) = item.complaint_id
+            {
+                return Ok(Some(id));
+            }
+        }
+        for tn in mapping::tracking_numbers(&p.subject) {
+            if let Some((c, _)) = self.store.find_by_tracking_number(tn.as_str()).await?
+                && c.reporter
+                    .email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&p.from_address))
+            {
+                return Ok(Some(c.id));
+            }
+        }
+        Ok(None)
+    }
+
+    async fn join(
+        &self,
+        p: &ParsedEmail,
+        key: &str,
+        complaint_id: Uuid,
+        actor: &Actor,
+    ) -> Result<Outcome, StoreError> {
+        let detail = serde_json::json!({"source": "email", "subject": p.subject,
+            "text": p.text.chars().take(20_000).collect::<String>(),
+            "attachments": p.attachments.len(), "skipped_attachments": p.skipped_attachments})
+        .to_string();
+        let recorded = self
+            .store
+            .record_inbound(InboundMessage {
+                source_key: key,
+                complaint_id,
+                event: "reporter_replied",
+                detail: &detail,
+                actor,
+                now: Utc::now(),
+                reopen: true,
+            })
+            .await?;
+        let Some(c) = recorded else {
+            self.store.bump_counter(&count_key("duplicate")).await?;
+            return Ok(Outcome::Ignored("duplicate"));
+        };
+        if c.paused_at.is_some() {
+            self.store
+                .adjust_clock(
+                    c.id,
+                    None,
+                    &ClockOp::Resume {
+                        reason: "Balasan pelapor diterima melalui email".into(),
+                    },
+                    actor,
+                    Utc::now(),
+                    self.settings.office_timezone,
+                )
+                .await?;
+        }
+        self.store.bump_counter(&count_key("joined")).await?;
+        tracing::info!(complaint_id = %c.id, "email reply joined its complaint");
+        self.store_attachments(p, c.id, actor).await?;
+        Ok(Outcome::Joined(c.id))
+    }
+
+    async fn store_attachments(
+        &self,
+        p: &ParsedEmail,
+        complaint_id: Uuid,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        for a in &p.attachments {
+            let id = Uuid::now_v7();
+            let stored = async {
+                let mut f = self
+                    .files
+                    .begin(complaint_id, id, self.settings.max_attachment_bytes)
+                    .await?;
+                f.write(&a.bytes).await?;
+                f.finish().await
+            }
+            .await;
+            let file = match stored {
+                Ok(f) => f,
+                Err(e) => {
+                    tracing::warn!(complaint_id = %complaint_id, error = %e, "email attachment not stored");
+                    continue;
+                }
+            };
+            let clean: String = a
+                .file_name
+                .chars()
+                .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+                .take(200)
+                .collect();
+            self.store
+                .add_attachment(
+                    &Attachment {
+                        id,
+                        complaint_id,
+                        file_name: if clean.trim().is_empty() {
+                            "lampiran".into()
+                        } else {
+                            clean
+                        },
+                        content_type: a.content_type.chars().take(100).collect(),
+                        size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+                        sha256: file.sha256,
+                        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+                        created_by: actor.key_id,
+                    },
+                    actor,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps a message the server says is over the limit (its headers only).
+    pub async fn keep_too_large(
+        &self,
+        headers: &[u8],
+        size: usize,
+        limit: usize,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.reject(
+            headers,
+            size,
+            None,
+            &Unusable::TooLarge { limit },
+            source,
+            now,
+        )
+        .await
+    }
+
+    async fn reject(
+        &self,
+        raw: &[u8],
+        size: usize,
+        message_id: Option<&str>,
+        why: &Unusable,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // a message over the limit is kept by its headers only
+        let kept: Vec<u8> = match why {
+            Unusable::TooLarge { .. } => raw.windows(4).position(|w| w == b"\r\n\r\n").map_or_else(
+                || raw[..raw.len().min(65_536)].to_vec(),
+                |end| raw[..end].to_vec(),
+            ),
+            _ => raw.to_vec(),
+        };
+        self.store
+            .quarantine_email(&EmailQuarantine {
+                id: Uuid::now_v7(),
+                source: source.to_string(),
+                message_id: message_id.map(str::to_string),
+                reason: why.to_string(),
+                size_bytes: i64::try_from(size).unwrap_or(i64::MAX),
+                raw: kept,
+                received_at: now,
+            })
+            .await?;
+        self.store.bump_counter(&count_key("rejected")).await?;
+        tracing::warn!(source, reason = %why, "email kept for inspection");
+        Ok(())
+    }
+}
+
+/// Who files what arrives by email: the timeline names the mailbox.
+pub fn mailbox_actor() -> Actor {
+    Actor {
+        key_id: None,
+        name: "Kotak surat pengaduan (email)".into(),
+        role: crate::domain::Role::Reception,
+        officer: None,
+    }
+}
