@@ -108,6 +108,7 @@ impl PgStore {
                         .as_ref()
                         .and_then(|o| o.position_title.as_deref()),
                 )
+                .bind(req.source_key)
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
