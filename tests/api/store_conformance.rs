@@ -28,6 +28,7 @@ both_backends!(
     the_organisation_refuses_duplicates_and_knows_acting_officers,
     workflow_actions_are_versioned_and_all_or_nothing,
     concurrent_actions_on_one_version_have_one_winner,
+    a_message_makes_one_complaint_and_each_reply_is_recorded_once,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -944,4 +945,95 @@ async fn concurrent_actions_on_one_version_have_one_winner(b: Backend) {
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, vec!["registered", "forwarded_to_head"]);
+}
+
+async fn a_message_makes_one_complaint_and_each_reply_is_recorded_once(b: Backend) {
+    use aduan::store::InboundMessage;
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = complaint("dari email", Utc::now());
+    let register = |id: Uuid| {
+        let store = store.clone();
+        let c = c.clone();
+        let cli = cli.clone();
+        async move {
+            store
+                .create_complaint(CreateComplaint {
+                    id,
+                    complaint: &c,
+                    access_code: "AAAA-BBBB-CCCC-DDDD",
+                    access_digest: "digest",
+                    prefix: &TrackingPrefix::parse("ADU").unwrap(),
+                    year: 2026,
+                    now: Utc::now(),
+                    actor: &cli,
+                    deadline: deadline(&c),
+                    outbox: None,
+                    idempotency: None,
+                    source_key: Some("email:m1@example.id"),
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let first = created(register(Uuid::now_v7()).await);
+    match register(Uuid::now_v7()).await {
+        CreateOutcome::DuplicateSource(id) => assert_eq!(id, first.id),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        store.find_inbound("email:m1@example.id").await.unwrap(),
+        Some(first.id)
+    );
+    // the failed second registration burned no tracking number
+    let next = created(
+        create(
+            &store,
+            &complaint("lain", Utc::now()),
+            "ADU",
+            2026,
+            &cli,
+            None,
+        )
+        .await,
+    );
+    assert!(
+        next.tracking_number.ends_with("000002"),
+        "{}",
+        next.tracking_number
+    );
+    let reply = |key: &'static str| {
+        let store = store.clone();
+        let cli = cli.clone();
+        async move {
+            store
+                .record_inbound(InboundMessage {
+                    source_key: key,
+                    complaint_id: first.id,
+                    event: "reporter_replied",
+                    detail: "{}",
+                    actor: &cli,
+                    now: Utc::now(),
+                    reopen: true,
+                })
+                .await
+                .unwrap()
+        }
+    };
+    assert!(reply("email:r1@example.id").await.is_some());
+    assert!(reply("email:r1@example.id").await.is_none());
+    assert!(
+        reply("email:m1@example.id").await.is_none(),
+        "the original is not its own reply"
+    );
+    let kinds: Vec<String> = store
+        .timeline(first.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, vec!["registered", "reporter_replied"]);
 }
