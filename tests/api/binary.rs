@@ -293,6 +293,25 @@ async fn run_server_and_post_markers(format: &str, lapor_url: &str) -> Vec<Strin
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // an email through the pipe, and a reply to it, with the same markers
+    for (id, refs) in [
+        ("pii-1@example.id", ""),
+        ("pii-2@example.id", "In-Reply-To: <pii-1@example.id>\r\n"),
+    ] {
+        let raw = format!(
+            "From: Zakharia Penandarahasia <penanda.rahasia@example.id>\r\nSubject: Aduan Zakharia\r\n\
+             Message-ID: <{id}>\r\n{refs}Content-Type: text/plain\r\n\r\nNIK 5371019999999999, HP 081299988877\r\n"
+        );
+        let r = client
+            .post(format!("{base}/api/v1/intake/email"))
+            .bearer_auth(&key)
+            .header("Content-Type", "message/rfc822")
+            .body(raw)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status() == 201 || r.status() == 200, "{}", r.status());
+    }
     let r = client
         .post(format!("{base}/api/v1/integrations/lapor/poll"))
         .bearer_auth(&key)
