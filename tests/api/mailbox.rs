@@ -168,18 +168,28 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
     let reader = spawn_replica(&app, move |s| {
         s.imap = Some(imap2);
         s.outbox_interval_secs = 3600;
+        s.max_email_bytes = 64 * 1024;
     })
     .await;
     let key = reader.key(Role::Reception).await;
-    for name in [
+    // the pipe's fixtures, with the same results, and one over the size limit
+    let fixtures = [
         "utf8_qp.eml",
+        "latin1_qp.eml",
+        "base64.eml",
         "html_only.eml",
+        "attachment_non_ascii.eml",
         "out_of_office.eml",
         "bounce.eml",
         "broken_headers.eml",
-    ] {
+    ];
+    for name in fixtures {
         dove.deliver(&fixture(name)).await;
     }
+    let mut big =
+        b"From: a@example.id\r\nSubject: besar\r\nMessage-ID: <big-1@example.id>\r\n\r\n".to_vec();
+    big.extend(std::iter::repeat_n(b'A', 100 * 1024));
+    dove.deliver(&big).await;
     let (code, r) = poll(&reader, &key).await;
     assert_eq!(code, 200, "{r}");
     assert_eq!(
@@ -189,14 +199,41 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
             r["ignored"].as_u64(),
             r["rejected"].as_u64()
         ),
-        (Some(5), Some(2), Some(2), Some(1)),
+        (Some(9), Some(5), Some(2), Some(2)),
         "{r}"
     );
     assert_eq!(
         dove.count("INBOX").await,
-        (5, 5),
+        (9, 9),
         "every message handled is flagged \\Seen"
     );
+    let q: Value = reader
+        .get(&key, "/api/v1/integrations/email")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kept: Vec<&str> = q["quarantine"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
+    assert!(kept.iter().any(|r| r.contains("larger than")), "{q}");
+    let att = reader.list_all(&key, "&channel=email&q=Foto", 10).await;
+    let a: Value = reader
+        .get(
+            &key,
+            &format!(
+                "/api/v1/complaints/{}/attachments",
+                att[0]["id"].as_str().unwrap()
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["items"][0]["file_name"], "Foto rumah — 照片.jpg");
     let (_, again) = poll(&reader, &key).await;
     assert_eq!(again["fetched"], 0, "nothing is read twice");
 
@@ -210,7 +247,7 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
     let (_, r) = poll(&restarted, &key).await;
     assert_eq!(r["fetched"], 0);
     let complaints = restarted.list_all(&key, "&channel=email", 50).await;
-    assert_eq!(complaints.len(), 2);
+    assert_eq!(complaints.len(), 5);
 
     // the acknowledgement goes out; the complainant's reply to it joins the complaint
     let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
@@ -251,7 +288,7 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
     );
     assert_eq!(
         restarted.list_all(&key, "&channel=email", 50).await.len(),
-        2,
+        5,
         "a reply is not a new complaint"
     );
     let s: Value = restarted
@@ -263,7 +300,7 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
     assert_eq!(s["mailbox"]["enabled"], true);
     assert!(
         s["mailbox"]["last_error"].is_null()
-            && s["mailbox"]["cursor"].as_str().unwrap().ends_with(":6"),
+            && s["mailbox"]["cursor"].as_str().unwrap().ends_with(":10"),
         "{s}"
     );
     assert_eq!(s["counts"]["joined"], 1);
@@ -277,11 +314,11 @@ async fn new_mail_becomes_complaints_once_across_polls_and_a_restart(b: Backend)
         s.outbox_interval_secs = 3600;
     })
     .await;
-    dove.deliver(&fixture("base64.eml")).await;
+    dove.deliver(b"From: Agnes <agnes@example.id>\r\nSubject: Data DTKS\r\nMessage-ID: <dtks-1@example.id>\r\n\r\nData kami belum diperbarui.\r\n").await;
     let (_, r) = poll(&mover, &key).await;
     assert_eq!(r["created"], 1, "{r}");
     assert_eq!(dove.count("Selesai").await.0, 1);
-    assert_eq!(dove.count("INBOX").await.0, 6);
+    assert_eq!(dove.count("INBOX").await.0, 10);
 }
 
 async fn an_unreachable_mailbox_is_reported_and_retried_later(b: Backend) {
