@@ -228,6 +228,13 @@ impl Dispatcher {
                     .await?
                     .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
                 let s = &self.settings;
+                // an answer to an emailed complaint continues its thread
+                let thread = self
+                    .store
+                    .first_inbound(c.id)
+                    .await?
+                    .and_then(|k| k.strip_prefix("email:").map(str::to_string))
+                    .filter(|id| !id.starts_with("sha256:"));
                 let rendered = templates::answer(&templates::Answer {
                     office_name: &s.office_name,
                     reporter_name: c.reporter.name.as_deref(),
@@ -237,7 +244,9 @@ impl Dispatcher {
                     body: &draft.body,
                     timezone: s.office_timezone,
                 });
-                mailer.send(item.id, &p.to, &rendered, None).await
+                mailer
+                    .send(item.id, &p.to, &rendered, thread.as_deref())
+                    .await
             }
             EMAIL => {
                 let p: EmailPayload = serde_json::from_str(&item.payload)

@@ -338,6 +338,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// The complaint an inbound message joined or created, if it was seen.
     async fn find_inbound(&self, source_key: &str) -> Result<Option<Uuid>, StoreError>;
+    /// The first message recorded for a complaint (the one it came from), e.g. `email:<id>`.
+    async fn first_inbound(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError>;
     async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
     async fn bump_counter(&self, name: &str) -> Result<(), StoreError>;
     /// Counters whose name starts with `prefix`.

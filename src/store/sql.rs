@@ -1462,6 +1462,17 @@ macro_rules! sql_store {
                 Ok(row.map(|(id,)| id))
             }
 
+            async fn first_inbound(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError> {
+                let row: Option<(String,)> = sqlx::query_as(
+                    "SELECT source_key FROM inbound_messages WHERE complaint_id = $1 \
+                     ORDER BY at, source_key LIMIT 1",
+                )
+                .bind(complaint_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(k,)| k))
+            }
+
             async fn get_outbox(&self, id: Uuid) -> Result<Option<crate::store::OutboxItem>, StoreError> {
                 Ok(sqlx::query_as(
                     "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \

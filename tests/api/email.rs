@@ -381,6 +381,44 @@ async fn replies_join_their_complaint_and_reopen_or_resume_it(b: Backend) {
     )
     .await;
     assert_eq!((code, v["reason"].as_str()), (202, Some("duplicate")));
+    // the approved answer goes back in the same thread
+    let o = crate::workflow::office(&app).await;
+    crate::workflow::ok(&app, &o.reception, &id, "forward", json!({})).await;
+    crate::workflow::ok(
+        &app,
+        &o.k_head,
+        &id,
+        "dispositions",
+        crate::workflow::dispose(&o.kabid),
+    )
+    .await;
+    crate::workflow::ok(
+        &app,
+        &o.k_kabid,
+        &id,
+        "answer/drafts",
+        json!({"body": "KK Ibu sudah kami terima."}),
+    )
+    .await;
+    crate::workflow::ok(&app, &o.k_kabid, &id, "answer/submit", json!({})).await;
+    crate::workflow::ok(&app, &o.k_head, &id, "answer/approve", json!({})).await;
+    crate::workflow::ok(&app, &o.reception, &id, "dispatch", json!({})).await;
+    dispatcher
+        .run_once(Utc::now() + chrono::Duration::seconds(2))
+        .await
+        .unwrap();
+    let answer = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.unfolded().contains("Jawaban atas pengaduan"))
+        .expect("answer email");
+    assert!(
+        answer
+            .unfolded()
+            .contains("In-Reply-To: <utf8qp-1@mail.example.id>"),
+        "{}",
+        answer.unfolded()
+    );
     let replies = timeline_kinds(&app, &key, &id)
         .await
         .iter()
