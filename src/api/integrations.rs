@@ -58,7 +58,7 @@ pub struct LaporStatus {
     /// Reports imported as complaints, ever.
     pub imported_total: i64,
     /// Items waiting in quarantine.
-    pub quarantined: usize,
+    pub quarantined: i64,
     /// Follow-ups and re-routing requests waiting to be delivered.
     pub pending_followups: i64,
     /// Delivered.
@@ -80,7 +80,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
     let st = state.store.integration_state(NAME).await?;
     let counts = state.store.outbox_counts(KINDS).await?;
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
-    let quarantined = state.store.list_quarantine(false, 10_000).await?.len();
+    let quarantined = state.store.count_quarantine().await?;
     let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
     Ok(HttpResponse::Ok().json(LaporStatus {
         enabled: state.lapor.is_some(),

@@ -199,7 +199,7 @@ pub struct MergeInput {
 }
 
 macro_rules! action_doc {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty) => {
+    ($(#[$doc:meta])* $name:ident, $path:literal, $body:ty, $parse:expr) => {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "workflow",
             params(("id" = Uuid, Path, description = "Complaint id"),
@@ -223,7 +223,8 @@ macro_rules! action_doc {
             body: web::Bytes,
         ) -> Result<HttpResponse, ApiError> {
             let b: $body = json_body(&req, &body)?;
-            let (version, command) = $name::parse(&state, b)?;
+            let parse: fn(&AppState, $body) -> parse::Parsed = $parse;
+            let (version, command) = parse(&state, b)?;
             run(&state, &caller, &req, id.into_inner(), version, command).await
         }
     };
@@ -292,6 +293,33 @@ mod parse {
         e.into_result((b.version, f(reason))).map_err(Into::into)
     }
 
+    pub fn return_draft(_: &AppState, b: NoteInput) -> Parsed {
+        let mut e = ValidationErrors::default();
+        let note = required(&mut e, "note", b.note.as_deref(), 2000);
+        e.into_result((b.version, Command::Return { note }))
+            .map_err(Into::into)
+    }
+
+    pub fn redirect(_: &AppState, b: RedirectInput) -> Parsed {
+        let mut e = ValidationErrors::default();
+        let agency = required(&mut e, "agency", b.agency.as_deref(), 200);
+        let reason = required(&mut e, "reason", b.reason.as_deref(), 1000);
+        e.into_result((b.version, Command::Redirect { agency, reason }))
+            .map_err(Into::into)
+    }
+
+    pub fn merge(_: &AppState, b: MergeInput) -> Parsed {
+        let mut e = ValidationErrors::default();
+        if b.into.is_none() {
+            e.push("into", "is required: the complaint this one duplicates");
+        }
+        let reason = note(&mut e, "reason", b.reason.as_deref(), 1000);
+        match (b.into, e.is_empty()) {
+            (Some(into), true) => Ok((b.version, Command::Merge { into, reason })),
+            _ => Err(e.into()),
+        }
+    }
+
     pub fn draft(b: DraftInput) -> Parsed {
         let mut e = ValidationErrors::default();
         let body = required(&mut e, "body", b.body.as_deref(), 20_000);
@@ -331,158 +359,70 @@ mod parse {
     }
 }
 
-mod forward {
-    use super::*;
-    pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        parse::with_note(b, |note| Command::ForwardToHead { note })
-    }
-}
 action_doc!(
     /// Reception or the liaison officer forwards a registered (or reopened)
     /// complaint to the head of office.
-    forward, "/api/v1/complaints/{id}/forward", NoteInput);
+    forward, "/api/v1/complaints/{id}/forward", NoteInput,
+    |_, b| parse::with_note(b, |note| Command::ForwardToHead { note }));
 
-mod dispose {
-    use super::*;
-    pub fn parse(s: &AppState, b: DisposeInput) -> parse::Parsed {
-        parse::dispose(s, b)
-    }
-}
 action_doc!(
     /// Dispose the complaint down the hierarchy: the head of office (or whoever
     /// acts for them) when it is with the head; otherwise the position that
     /// holds it, to one of its subordinates. One primary recipient, optional copies.
-    dispose, "/api/v1/complaints/{id}/dispositions", DisposeInput);
+    dispose, "/api/v1/complaints/{id}/dispositions", DisposeInput, parse::dispose);
 
-mod submit {
-    use super::*;
-    pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        parse::with_note(b, |note| Command::SubmitDraft { note })
-    }
-}
 action_doc!(
     /// The drafter submits the newest draft: it goes to the drafter's superior,
     /// then up each level to the head of office.
-    submit, "/api/v1/complaints/{id}/answer/submit", NoteInput);
+    submit, "/api/v1/complaints/{id}/answer/submit", NoteInput,
+    |_, b| parse::with_note(b, |note| Command::SubmitDraft { note }));
 
-mod approve {
-    use super::*;
-    pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        parse::with_note(b, |note| Command::Approve { note })
-    }
-}
 action_doc!(
     /// The level the draft is at approves it: it moves to the next superior,
     /// or, at the head of office, becomes the final answer.
-    approve, "/api/v1/complaints/{id}/answer/approve", NoteInput);
+    approve, "/api/v1/complaints/{id}/answer/approve", NoteInput,
+    |_, b| parse::with_note(b, |note| Command::Approve { note }));
 
-mod return_draft {
-    use super::*;
-    pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let note = required(&mut e, "note", b.note.as_deref(), 2000);
-        e.into_result((b.version, Command::Return { note }))
-            .map_err(Into::into)
-    }
-}
 action_doc!(
     /// The level the draft is at returns it to the drafter with a note; after
     /// revision the climb starts again from the drafter's superior.
-    return_draft, "/api/v1/complaints/{id}/answer/return", NoteInput);
+    return_draft, "/api/v1/complaints/{id}/answer/return", NoteInput, parse::return_draft);
 
-mod draft {
-    use super::*;
-    pub fn parse(_: &AppState, b: DraftInput) -> parse::Parsed {
-        parse::draft(b)
-    }
-}
 action_doc!(
     /// The position holding the complaint writes (or revises) the answer: each
     /// save is a new version.
-    draft, "/api/v1/complaints/{id}/answer/drafts", DraftInput);
+    draft, "/api/v1/complaints/{id}/answer/drafts", DraftInput, |_, b| parse::draft(b));
 
-mod dispatch {
-    use super::*;
-    pub fn parse(_: &AppState, b: DispatchBody) -> parse::Parsed {
-        parse::dispatch(b)
-    }
-}
 action_doc!(
     /// Send the approved answer back through the channel it came from: LAPOR!
     /// and email through the outbox (exactly one entry); a letter by its number
     /// and date; in person by who and when. Reception or the liaison officer.
-    dispatch, "/api/v1/complaints/{id}/dispatch", DispatchBody);
+    dispatch, "/api/v1/complaints/{id}/dispatch", DispatchBody, |_, b| parse::dispatch(b));
 
-mod close {
-    use super::*;
-    pub fn parse(_: &AppState, b: NoteInput) -> parse::Parsed {
-        parse::with_note(b, |note| Command::Close { note })
-    }
-}
 action_doc!(
     /// Close an answered complaint.
-    close, "/api/v1/complaints/{id}/close", NoteInput);
+    close, "/api/v1/complaints/{id}/close", NoteInput,
+    |_, b| parse::with_note(b, |note| Command::Close { note }));
 
-mod reopen {
-    use super::*;
-    pub fn parse(_: &AppState, b: ReasonInput) -> parse::Parsed {
-        parse::with_reason(b, |reason| Command::Reopen { reason })
-    }
-}
 action_doc!(
     /// Reopen an answered or closed complaint (the complainant answered back);
     /// it is then forwarded to the head of office again.
-    reopen, "/api/v1/complaints/{id}/reopen", ReasonInput);
+    reopen, "/api/v1/complaints/{id}/reopen", ReasonInput,
+    |_, b| parse::with_reason(b, |reason| Command::Reopen { reason }));
 
-mod reject {
-    use super::*;
-    pub fn parse(_: &AppState, b: ReasonInput) -> parse::Parsed {
-        parse::with_reason(b, |reason| Command::Reject { reason })
-    }
-}
 action_doc!(
     /// Reject (spam, abuse, no content): the head of office or the liaison officer, with a reason.
-    reject, "/api/v1/complaints/{id}/reject", ReasonInput);
+    reject, "/api/v1/complaints/{id}/reject", ReasonInput,
+    |_, b| parse::with_reason(b, |reason| Command::Reject { reason }));
 
-mod redirect {
-    use super::*;
-    pub fn parse(_: &AppState, b: RedirectInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        let agency = required(&mut e, "agency", b.agency.as_deref(), 200);
-        let reason = required(&mut e, "reason", b.reason.as_deref(), 1000);
-        e.into_result((b.version, Command::Redirect { agency, reason }))
-            .map_err(Into::into)
-    }
-}
 action_doc!(
     /// Not within the office's authority: forward to another agency (dialihkan).
     /// For a LAPOR! report the re-routing request goes to LAPOR! through the outbox.
-    redirect, "/api/v1/complaints/{id}/redirect", RedirectInput);
+    redirect, "/api/v1/complaints/{id}/redirect", RedirectInput, parse::redirect);
 
-mod merge {
-    use super::*;
-    pub fn parse(_: &AppState, b: MergeInput) -> parse::Parsed {
-        let mut e = ValidationErrors::default();
-        if b.into.is_none() {
-            e.push("into", "is required: the complaint this one duplicates");
-        }
-        let reason = note(&mut e, "reason", b.reason.as_deref(), 1000);
-        match (b.into, e.is_empty()) {
-            (Some(into), true) => Ok((b.version, Command::Merge { into, reason })),
-            _ => Err(e.into()),
-        }
-    }
-}
 action_doc!(
     /// Merge as a duplicate of another complaint.
-    merge, "/api/v1/complaints/{id}/merge", MergeInput);
-
-mod read_disposition {
-    use super::*;
-    pub fn parse(_: &AppState, b: VersionInput) -> Result<Option<i64>, ApiError> {
-        Ok(b.version)
-    }
-}
+    merge, "/api/v1/complaints/{id}/merge", MergeInput, parse::merge);
 
 macro_rules! disposition_doc {
     ($(#[$doc:meta])* $name:ident, $path:literal, $variant:ident) => {
@@ -509,9 +449,8 @@ macro_rules! disposition_doc {
             body: web::Bytes,
         ) -> Result<HttpResponse, ApiError> {
             let b: VersionInput = json_body(&req, &body)?;
-            let version = read_disposition::parse(&state, b)?;
             let (id, disposition) = path.into_inner();
-            run(&state, &caller, &req, id, version, Command::$variant { disposition }).await
+            run(&state, &caller, &req, id, b.version, Command::$variant { disposition }).await
         }
     };
 }

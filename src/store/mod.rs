@@ -291,6 +291,8 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
     ) -> Result<Vec<QuarantineItem>, StoreError>;
     async fn get_quarantine(&self, id: Uuid) -> Result<Option<QuarantineItem>, StoreError>;
+    /// How many quarantined items are open.
+    async fn count_quarantine(&self) -> Result<i64, StoreError>;
     /// Remembers a report's attachments to download (known ones are left alone).
     async fn add_lapor_attachments(
         &self,

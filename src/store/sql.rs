@@ -1370,6 +1370,15 @@ macro_rules! sql_store {
                 .await?)
             }
 
+            async fn count_quarantine(&self) -> Result<i64, StoreError> {
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM lapor_quarantine WHERE resolved_at IS NULL",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n)
+            }
+
             async fn get_quarantine(&self, id: Uuid) -> Result<Option<crate::store::QuarantineItem>, StoreError> {
                 let cols = crate::store::lapor_sql::QUARANTINE_COLUMNS;
                 Ok(sqlx::query_as(&format!("SELECT {cols} FROM lapor_quarantine WHERE id = $1"))
