@@ -842,8 +842,7 @@ pub async fn inbox(
         .then(|| {
             items.last().map(|c| {
                 cursor_at(
-                    c.due_at
-                        .unwrap_or_else(crate::store::workflow_sql::no_deadline),
+                    c.due_at.unwrap_or_else(crate::store::sql::no_deadline),
                     c.id,
                 )
             })

@@ -5,12 +5,10 @@
 //! transaction; lists use keyset pagination on `(received_at, id)`.
 
 mod files;
-mod lapor_sql;
 pub(crate) mod model;
 mod postgres;
 pub(crate) mod sql;
 mod sqlite;
-pub(crate) mod workflow_sql;
 
 use std::sync::Arc;
 
@@ -83,11 +81,15 @@ pub struct CreateComplaint<'a> {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait StoreBase: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     async fn migrate(&self) -> Result<(), StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
+}
 
+/// Complaints: registration (with idempotency), reads, lists, attachments, the clock.
+#[async_trait]
+pub trait ComplaintStore: Send + Sync {
     async fn create_complaint(&self, req: CreateComplaint<'_>)
     -> Result<CreateOutcome, StoreError>;
     async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError>;
@@ -101,7 +103,6 @@ pub trait Store: Send + Sync + 'static {
     /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).
     async fn list_by_deadline(&self, q: &DeadlineQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
-
     async fn add_attachment(
         &self,
         attachment: &Attachment,
@@ -113,7 +114,22 @@ pub trait Store: Send + Sync + 'static {
         complaint_id: Uuid,
         id: Uuid,
     ) -> Result<Option<Attachment>, StoreError>;
+    /// Pauses, resumes or extends a complaint's clock, with its timeline
+    /// event, in one transaction; `expected_version` from `If-Match`.
+    async fn adjust_clock(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        op: &ClockOp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        timezone: chrono_tz::Tz,
+    ) -> Result<ClockOutcome, StoreError>;
+}
 
+/// The working calendar and the SLA policies.
+#[async_trait]
+pub trait CalendarStore: Send + Sync {
     /// Inserts the shipped decreed days that are not known yet (a day an
     /// admin removed stays removed). Returns how many were new.
     async fn seed_calendar(
@@ -139,7 +155,11 @@ pub trait Store: Send + Sync + 'static {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+}
 
+/// The outbox (claims, delivery, retries) and job leases.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Claims up to `limit` pending entries that are due at `now` and not
     /// claimed by another worker, until `lease_until`.
     /// Only entries of the given `kinds` (each worker delivers its own kinds).
@@ -166,7 +186,6 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<OutboxItem>, StoreError>;
     /// Puts a parked entry back in the queue; `false` if it is not parked.
     async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
-
     /// Writes messages unless their `dedup_key` was written before; when any
     /// is new and `event` is given, records it on that complaint's timeline in
     /// the same transaction. Returns how many were new.
@@ -185,20 +204,21 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-
-    /// Pauses, resumes or extends a complaint's clock, with its timeline
-    /// event, in one transaction; `expected_version` from `If-Match`.
-    async fn adjust_clock(
+    /// Marks an outbox entry sent and records the proof, in one transaction.
+    async fn outbox_delivered(
         &self,
         id: Uuid,
-        expected_version: Option<i64>,
-        op: &ClockOp,
-        actor: &Actor,
         now: DateTime<Utc>,
-        timezone: chrono_tz::Tz,
-    ) -> Result<ClockOutcome, StoreError>;
+        proof: Option<&DeliveryProof>,
+    ) -> Result<(), StoreError>;
+    async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
+    /// Outbox entries of these kinds by status.
+    async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
+}
 
-    // The organisation: units, positions, officers, acting appointments.
+/// The organisation: units, positions, officers, acting appointments.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
     async fn create_unit(&self, unit: &OrgUnit) -> Result<OrgOutcome, StoreError>;
     async fn list_units(&self) -> Result<Vec<OrgUnit>, StoreError>;
     /// Only one position may be the head (`positions_one_head`); titles are unique.
@@ -224,7 +244,18 @@ pub trait Store: Send + Sync + 'static {
         officer_id: Uuid,
         day: NaiveDate,
     ) -> Result<Option<Vec<crate::domain::workflow::Held>>, StoreError>;
+    /// Email addresses of the active officers holding `position` on `day`
+    /// (own holders and acting officers).
+    async fn position_emails(
+        &self,
+        position: Uuid,
+        day: NaiveDate,
+    ) -> Result<Vec<String>, StoreError>;
+}
 
+/// The disposition workflow: one action in one transaction, and its records.
+#[async_trait]
+pub trait WorkflowStore: Send + Sync {
     /// Applies a workflow action (see `domain::workflow::plan`) with its event,
     /// records and outbox entries in one transaction.
     async fn act(&self, req: WorkflowRequest<'_>) -> Result<ActOutcome, StoreError>;
@@ -242,15 +273,11 @@ pub trait Store: Send + Sync + 'static {
         positions: &[Uuid],
         limit: u32,
     ) -> Result<Vec<UnreadCopy>, StoreError>;
-    /// Email addresses of the active officers holding `position` on `day`
-    /// (own holders and acting officers).
-    async fn position_emails(
-        &self,
-        position: Uuid,
-        day: NaiveDate,
-    ) -> Result<Vec<String>, StoreError>;
+}
 
-    // Integrations (LAPOR!): state, quarantine, attachments, inbound messages.
+/// SP4N-LAPOR!: integration state, quarantine, attachments to fetch, outside changes.
+#[async_trait]
+pub trait LaporStore: Send + Sync {
     async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError>;
     async fn integration_state(&self, name: &str) -> Result<Option<IntegrationState>, StoreError>;
     /// Saves the cursor after a batch is committed.
@@ -316,10 +343,6 @@ pub trait Store: Send + Sync + 'static {
         remote_id: &str,
         error: &str,
     ) -> Result<(), StoreError>;
-    /// Records a message from the complainant once (by `source_key`) with its
-    /// event, reopening an answered or closed complaint when asked. `None` if
-    /// it was recorded before.
-    async fn record_inbound(&self, m: InboundMessage<'_>) -> Result<Option<Complaint>, StoreError>;
     /// Applies a change made outside the office, with its event; `false` if
     /// the complaint is already closed, redirected, merged or rejected.
     async fn change_from_outside(
@@ -331,33 +354,63 @@ pub trait Store: Send + Sync + 'static {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Marks an outbox entry sent and records the proof, in one transaction.
-    async fn outbox_delivered(
-        &self,
-        id: Uuid,
-        now: DateTime<Utc>,
-        proof: Option<&DeliveryProof>,
-    ) -> Result<(), StoreError>;
+}
+
+/// Inbound messages (email replies), counters and the email quarantine.
+#[async_trait]
+pub trait InboundStore: Send + Sync {
+    /// Records a message from the complainant once (by `source_key`) with its
+    /// event, reopening an answered or closed complaint when asked. `None` if
+    /// it was recorded before.
+    async fn record_inbound(&self, m: InboundMessage<'_>) -> Result<Option<Complaint>, StoreError>;
     /// The complaint an inbound message joined or created, if it was seen.
     async fn find_inbound(&self, source_key: &str) -> Result<Option<Uuid>, StoreError>;
     /// The first message recorded for a complaint (the one it came from), e.g. `email:<id>`.
     async fn first_inbound(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError>;
-    async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
     async fn bump_counter(&self, name: &str) -> Result<(), StoreError>;
     /// Counters whose name starts with `prefix`.
     async fn counters(&self, prefix: &str) -> Result<Vec<(String, i64)>, StoreError>;
     async fn quarantine_email(&self, q: &EmailQuarantine) -> Result<(), StoreError>;
     /// Newest first, without the raw bytes.
     async fn list_email_quarantine(&self, limit: u32) -> Result<Vec<EmailQuarantine>, StoreError>;
-    /// Outbox entries of these kinds by status.
-    async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
+}
 
+/// API keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
     async fn insert_api_key(&self, key: &ApiKey, digest: &str) -> Result<(), StoreError>;
     async fn list_api_keys(&self) -> Result<Vec<ApiKey>, StoreError>;
     /// `true` if a live key was revoked now.
     async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// A live (not revoked) key by the digest of its token.
     async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError>;
+}
+
+/// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
+pub trait Store:
+    StoreBase
+    + ComplaintStore
+    + CalendarStore
+    + OutboxStore
+    + OrgStore
+    + WorkflowStore
+    + LaporStore
+    + InboundStore
+    + KeyStore
+{
+}
+
+impl<T> Store for T where
+    T: StoreBase
+        + ComplaintStore
+        + CalendarStore
+        + OutboxStore
+        + OrgStore
+        + WorkflowStore
+        + LaporStore
+        + InboundStore
+        + KeyStore
+{
 }
 
 pub type DynStore = Arc<dyn Store>;

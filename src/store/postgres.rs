@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres};
 
 use crate::domain::TrackingNumber;
 
@@ -116,4 +116,28 @@ impl PgStore {
     }
 }
 
-crate::store::sql::sql_store!(PgStore, Postgres);
+/// The sqlx database and the store type the shared SQL is compiled for.
+type Db = sqlx::Postgres;
+type Backend = PgStore;
+
+// Compiled once per backend on purpose (see `shared/mod.rs`).
+#[allow(clippy::duplicate_mod)]
+#[path = "shared/mod.rs"]
+mod shared;
+
+#[async_trait::async_trait]
+impl crate::store::StoreBase for PgStore {
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+
+    async fn migrate(&self) -> Result<(), crate::store::StoreError> {
+        Self::MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), crate::store::StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

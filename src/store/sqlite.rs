@@ -3,8 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool};
 
 use crate::domain::TrackingNumber;
 
@@ -74,7 +74,7 @@ impl SqliteStore {
         bind_new_complaint!(sqlx::query(&sql), req, &placeholder, now)
             .execute(&mut *tx)
             .await?;
-        insert_event(
+        shared::insert_event(
             &mut tx,
             req.id,
             now,
@@ -143,4 +143,28 @@ impl SqliteStore {
     }
 }
 
-crate::store::sql::sql_store!(SqliteStore, Sqlite);
+/// The sqlx database and the store type the shared SQL is compiled for.
+type Db = sqlx::Sqlite;
+type Backend = SqliteStore;
+
+// Compiled once per backend on purpose (see `shared/mod.rs`).
+#[allow(clippy::duplicate_mod)]
+#[path = "shared/mod.rs"]
+mod shared;
+
+#[async_trait::async_trait]
+impl crate::store::StoreBase for SqliteStore {
+    fn backend(&self) -> &'static str {
+        Self::BACKEND
+    }
+
+    async fn migrate(&self) -> Result<(), crate::store::StoreError> {
+        Self::MIGRATOR.run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), crate::store::StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+}

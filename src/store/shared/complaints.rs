@@ -1,0 +1,403 @@
+//! Complaints: registration (with idempotency), reads, lists, attachments, the clock.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Backend, Db, insert_event};
+use crate::domain::Status;
+use crate::store::model::ComplaintRow;
+use crate::store::sql::{
+    COMPLAINT_COLUMNS, EVENT_COLUMNS, OPEN_STATUS, active_calendar, is_unique_violation,
+    like_contains,
+};
+use crate::store::{
+    Actor, Attachment, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery, StoreError,
+};
+
+use crate::store::{ComplaintStore, InboundStore, LaporStore};
+
+impl Backend {
+    async fn lookup_idempotent(
+        &self,
+        key_id: Uuid,
+        key: &str,
+        request_hash: &str,
+    ) -> Result<Option<CreateOutcome>, StoreError> {
+        let row: Option<(String, Uuid, String)> = sqlx::query_as(
+            "SELECT request_hash, complaint_id, access_code FROM idempotency_keys \
+             WHERE api_key_id = $1 AND key = $2",
+        )
+        .bind(key_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((hash, complaint_id, code)) = row else {
+            return Ok(None);
+        };
+        if hash != request_hash {
+            return Ok(Some(CreateOutcome::KeyReused));
+        }
+        let c = self.get_complaint(complaint_id).await?.ok_or_else(|| {
+            StoreError::Corrupt("idempotency key points at a missing complaint".into())
+        })?;
+        Ok(Some(CreateOutcome::Replayed(c, code)))
+    }
+}
+
+#[async_trait]
+impl ComplaintStore for Backend {
+    async fn create_complaint(
+        &self,
+        req: CreateComplaint<'_>,
+    ) -> Result<CreateOutcome, StoreError> {
+        if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id)
+            && let Some(done) = self.lookup_idempotent(key_id, key, hash).await?
+        {
+            return Ok(done);
+        }
+        match self.insert_complaint(&req).await {
+            Ok(c) => Ok(CreateOutcome::Created(c, req.access_code.to_string())),
+            Err(e) if is_unique_violation(&e) => {
+                // A concurrent request with the same idempotency key won the race …
+                if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id)
+                    && let Some(done) = self.lookup_idempotent(key_id, key, hash).await?
+                {
+                    return Ok(done);
+                }
+                // … or the message was seen before …
+                if let Some(key) = req.source_key
+                    && let Some(id) = self.find_inbound(key).await?
+                {
+                    return Ok(CreateOutcome::DuplicateSource(id));
+                }
+                // … or the LAPOR! report is registered already.
+                if let Some(tid) = req.complaint.external_ref.lapor_tracking_id.as_deref()
+                    && let Some(c) = self.find_by_lapor_id(tid).await?
+                {
+                    return Ok(CreateOutcome::DuplicateLapor(c));
+                }
+                Err(e.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError> {
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1");
+        let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+    }
+
+    async fn find_by_tracking_number(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Option<(Complaint, String)>, StoreError> {
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE tracking_number = $1");
+        let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+            .bind(tracking_number)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(ComplaintRow::into_complaint).transpose()
+    }
+
+    async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError> {
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
+        ));
+        if let Some(s) = q.status {
+            b.push(" AND status = ").push_bind(s.as_str());
+        }
+        if let Some(c) = q.channel {
+            b.push(" AND channel = ").push_bind(c.as_str());
+        }
+        if let Some(k) = q.kind {
+            b.push(" AND kind = ").push_bind(k.as_str());
+        }
+        if let Some(from) = q.received_from {
+            b.push(" AND received_at >= ").push_bind(from);
+        }
+        if let Some(to) = q.received_to {
+            b.push(" AND received_at < ").push_bind(to);
+        }
+        if let Some(text) = &q.subject_contains {
+            b.push(" AND subject_lower LIKE ")
+                .push_bind(like_contains(text))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(key) = q.created_by {
+            b.push(" AND created_by = ").push_bind(key);
+        }
+        if let Some(cur) = q.after {
+            // A row-value comparison: both databases seek the
+            // (received_at, id) index to it (an OR form would scan).
+            b.push(" AND (received_at, id) < (")
+                .push_bind(cur.received_at)
+                .push(", ")
+                .push_bind(cur.id)
+                .push(")");
+        }
+        b.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| r.into_complaint().map(|(c, _)| c))
+            .collect()
+    }
+
+    async fn list_by_deadline(
+        &self,
+        q: &crate::store::DeadlineQuery,
+    ) -> Result<Vec<Complaint>, StoreError> {
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints \
+             WHERE {OPEN_STATUS} \
+             AND paused_at IS NULL AND due_at < "
+        ));
+        b.push_bind(q.due_before);
+        if let Some(from) = q.due_from {
+            b.push(" AND due_at >= ").push_bind(from);
+        }
+        if let Some(c) = q.channel {
+            b.push(" AND channel = ").push_bind(c.as_str());
+        }
+        if let Some((due, id)) = q.after {
+            b.push(" AND (due_at, id) > (")
+                .push_bind(due)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        b.push(" ORDER BY due_at, id LIMIT ")
+            .push_bind(i64::from(q.limit));
+        let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+        rows.into_iter()
+            .map(|r| r.into_complaint().map(|(c, _)| c))
+            .collect()
+    }
+
+    async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM complaint_events WHERE complaint_id = $1 ORDER BY id"
+        ))
+        .bind(complaint_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn add_attachment(&self, a: &Attachment, actor: &Actor) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        // Bump the version first: takes the write lock and tells us the status.
+        let status: Option<(String,)> = sqlx::query_as(
+            "UPDATE complaints SET version = version + 1, updated_at = $2 \
+             WHERE id = $1 RETURNING status",
+        )
+        .bind(a.complaint_id)
+        .bind(a.created_at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status,)) = status else {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        };
+        let status = Status::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown status `{status}`")))?;
+        sqlx::query(
+            "INSERT INTO attachments (id, complaint_id, file_name, content_type, \
+             size_bytes, sha256, created_at, created_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(a.id)
+        .bind(a.complaint_id)
+        .bind(&a.file_name)
+        .bind(&a.content_type)
+        .bind(a.size_bytes)
+        .bind(&a.sha256)
+        .bind(a.created_at)
+        .bind(a.created_by)
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({
+            "attachment_id": a.id,
+            "size_bytes": a.size_bytes,
+            "sha256": a.sha256,
+            "content_type": a.content_type,
+        })
+        .to_string();
+        insert_event(
+            &mut tx,
+            a.complaint_id,
+            a.created_at,
+            "attachment_added",
+            actor,
+            status,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn list_attachments(&self, complaint_id: Uuid) -> Result<Vec<Attachment>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
+             created_at, created_by FROM attachments WHERE complaint_id = $1 ORDER BY id",
+        )
+        .bind(complaint_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn get_attachment(
+        &self,
+        complaint_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<Attachment>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
+             created_at, created_by FROM attachments WHERE complaint_id = $1 AND id = $2",
+        )
+        .bind(complaint_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn adjust_clock(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        op: &crate::store::ClockOp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        timezone: chrono_tz::Tz,
+    ) -> Result<crate::store::ClockOutcome, StoreError> {
+        use crate::store::{CalendarDay, ClockOp, ClockOutcome};
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1");
+        let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(ClockOutcome::NotFound);
+        };
+        let (c, _) = row.into_complaint()?;
+        if expected_version.is_some_and(|v| v != c.version) {
+            return Ok(ClockOutcome::VersionMismatch(c.version));
+        }
+        if !c.status.is_open() {
+            return Ok(ClockOutcome::Conflict("the complaint is no longer open"));
+        }
+        let Some(sla) = c.sla_working_days else {
+            return Ok(ClockOutcome::Conflict(
+                "the deadline is not counted in working days (face to face or agreed time)",
+            ));
+        };
+        let days: Vec<CalendarDay> =
+            sqlx::query_as("SELECT date, kind, name, source, active FROM calendar_days")
+                .fetch_all(&mut *tx)
+                .await?;
+        let calendar = active_calendar(days);
+        let due_with = |extra: i32| {
+            u32::try_from(sla + extra)
+                .ok()
+                .map(|n| calendar.deadline(c.received_at, n, timezone).1)
+        };
+        let (kind, paused_at, extra, detail) = match op {
+            ClockOp::Pause { reason } => {
+                if c.paused_at.is_some() {
+                    return Ok(ClockOutcome::Conflict("the clock is already paused"));
+                }
+                (
+                    "clock_paused",
+                    Some(now),
+                    c.extra_working_days,
+                    serde_json::json!({"reason": reason, "due_at": c.due_at}),
+                )
+            }
+            ClockOp::Resume { reason } => {
+                let Some(since) = c.paused_at else {
+                    return Ok(ClockOutcome::Conflict("the clock is not paused"));
+                };
+                let paused_days = calendar.working_days_between(
+                    since.with_timezone(&timezone).date_naive(),
+                    now.with_timezone(&timezone).date_naive(),
+                );
+                let paused_days = i32::try_from(paused_days.max(0)).unwrap_or(0);
+                (
+                    "clock_resumed",
+                    None,
+                    c.extra_working_days + paused_days,
+                    serde_json::json!({"reason": reason, "paused_since": since,
+                        "paused_working_days": paused_days, "previous_due_at": c.due_at}),
+                )
+            }
+            ClockOp::Extend {
+                working_days,
+                reason,
+            } => {
+                if c.paused_at.is_some() {
+                    return Ok(ClockOutcome::Conflict(
+                        "resume the clock before extending the deadline",
+                    ));
+                }
+                let n = i32::try_from(*working_days).unwrap_or(0);
+                (
+                    "deadline_extended",
+                    None,
+                    c.extra_working_days + n,
+                    serde_json::json!({"reason": reason, "extension_working_days": n,
+                        "previous_due_at": c.due_at}),
+                )
+            }
+        };
+        let due_at = if matches!(op, ClockOp::Pause { .. }) {
+            c.due_at
+        } else {
+            due_with(extra)
+        };
+        let mut detail = detail;
+        if let Some(obj) = detail.as_object_mut() {
+            obj.insert("new_due_at".into(), serde_json::json!(due_at));
+        }
+        let updated = sqlx::query(
+            "UPDATE complaints SET paused_at = $2, extra_working_days = $3, due_at = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $1 AND version = $6",
+        )
+        .bind(id)
+        .bind(paused_at)
+        .bind(extra)
+        .bind(due_at)
+        .bind(now)
+        .bind(c.version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Ok(ClockOutcome::VersionMismatch(c.version + 1));
+        }
+        insert_event(&mut tx, id, now, kind, actor, c.status, &detail.to_string()).await?;
+        tx.commit().await?;
+        let mut c = c;
+        c.paused_at = paused_at;
+        c.extra_working_days = extra;
+        c.due_at = due_at;
+        c.version += 1;
+        c.updated_at = now;
+        Ok(ClockOutcome::Done(Box::new(c)))
+    }
+}

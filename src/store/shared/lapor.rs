@@ -1,0 +1,415 @@
+//! SP4N-LAPOR!: integration state, quarantine, attachments to fetch, outside changes.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Backend, insert_event};
+use crate::store::model::ComplaintRow;
+use crate::store::sql::COMPLAINT_COLUMNS;
+use crate::store::{Actor, Complaint, StoreError};
+
+use crate::store::LaporStore;
+
+impl Backend {
+    pub(super) async fn lp_record_inbound(
+        &self,
+        m: crate::store::InboundMessage<'_>,
+    ) -> Result<Option<crate::store::Complaint>, crate::store::StoreError> {
+        use crate::domain::Status;
+        use crate::store::model::ComplaintRow;
+        use crate::store::sql::COMPLAINT_COLUMNS;
+        let now = chrono::SubsecRound::trunc_subsecs(m.now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let new = sqlx::query(
+            "INSERT INTO inbound_messages (source_key, complaint_id, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (source_key) DO NOTHING",
+        )
+        .bind(m.source_key)
+        .bind(m.complaint_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if new == 0 {
+            return Ok(None);
+        }
+        let row: Option<ComplaintRow> = sqlx::query_as(&format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
+        ))
+        .bind(m.complaint_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Err(crate::store::StoreError::Database(sqlx::Error::RowNotFound));
+        };
+        let (mut c, _) = row.into_complaint()?;
+        if m.reopen && matches!(c.status, Status::Answered | Status::Closed) {
+            c.status = Status::Reopened;
+            c.holder_position_id = None;
+        }
+        sqlx::query(
+            "UPDATE complaints SET status = $2, holder_position_id = $3, \
+             version = version + 1, updated_at = $4 WHERE id = $1",
+        )
+        .bind(c.id)
+        .bind(c.status.as_str())
+        .bind(c.holder_position_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, c.id, now, m.event, m.actor, c.status, m.detail).await?;
+        tx.commit().await?;
+        c.version += 1;
+        c.updated_at = now;
+        Ok(Some(c))
+    }
+
+    pub(super) async fn lp_change_from_outside(
+        &self,
+        complaint_id: uuid::Uuid,
+        change: &crate::store::OutsideChange,
+        event: &str,
+        detail: &str,
+        actor: &crate::store::Actor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, crate::store::StoreError> {
+        use crate::domain::Status;
+        use crate::store::OutsideChange;
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let status: Option<(String,)> =
+            sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
+                .bind(complaint_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(status) = status.and_then(|(s,)| Status::parse(&s)) else {
+            return Ok(false);
+        };
+        if matches!(
+            status,
+            Status::Closed | Status::Redirected | Status::Merged | Status::Rejected
+        ) {
+            return Ok(false);
+        }
+        let (new, agency) = match change {
+            OutsideChange::Close => (Status::Closed, None),
+            OutsideChange::Redirect { agency } => (Status::Redirected, Some(agency.as_str())),
+        };
+        sqlx::query(
+            "UPDATE complaints SET status = $2, holder_position_id = NULL, \
+             redirected_to = COALESCE($3, redirected_to), version = version + 1, \
+             updated_at = $4 WHERE id = $1",
+        )
+        .bind(complaint_id)
+        .bind(new.as_str())
+        .bind(agency)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, complaint_id, now, event, actor, new, detail).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(super) async fn lp_outbox_delivered(
+        &self,
+        id: uuid::Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+        proof: Option<&crate::store::DeliveryProof>,
+    ) -> Result<(), crate::store::StoreError> {
+        use crate::domain::Status;
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
+             locked_until = NULL, last_error = NULL WHERE id = $1 AND status <> 'sent'",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if let (Some(p), 1) = (proof, marked) {
+            if let Some(d) = p.dispatch_id {
+                sqlx::query("UPDATE answer_dispatches SET external_id = $2 WHERE id = $1")
+                    .bind(d)
+                    .bind(&p.external_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let status: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
+                    .bind(p.complaint_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(status) = status.and_then(|(s,)| Status::parse(&s)) {
+                insert_event(
+                    &mut tx,
+                    p.complaint_id,
+                    now,
+                    &p.event,
+                    &crate::store::Actor::system(),
+                    status,
+                    &p.detail,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl LaporStore for Backend {
+    async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError> {
+        let sql =
+            format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE lapor_tracking_id = $1");
+        let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+            .bind(tracking_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+    }
+
+    async fn integration_state(
+        &self,
+        name: &str,
+    ) -> Result<Option<crate::store::IntegrationState>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT name, cursor, last_poll_at, last_success_at, last_error, imported_total, \
+             updated_at FROM integration_state WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn set_integration_cursor(
+        &self,
+        name: &str,
+        cursor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO integration_state (name, cursor, imported_total, updated_at) \
+             VALUES ($1, $2, 0, $3) ON CONFLICT (name) DO UPDATE SET cursor = $2, updated_at = $3",
+        )
+        .bind(name)
+        .bind(cursor)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn record_integration_poll(
+        &self,
+        name: &str,
+        now: DateTime<Utc>,
+        error: Option<&str>,
+        imported: u64,
+    ) -> Result<(), StoreError> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let success = error.is_none().then_some(now);
+        sqlx::query(
+            "INSERT INTO integration_state (name, last_poll_at, last_success_at, last_error, \
+             imported_total, updated_at) VALUES ($1, $2, $3, $4, $5, $2) \
+             ON CONFLICT (name) DO UPDATE SET last_poll_at = $2, \
+             last_success_at = COALESCE($3, integration_state.last_success_at), \
+             last_error = $4, imported_total = integration_state.imported_total + $5, \
+             updated_at = $2",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(success)
+        .bind(error)
+        .bind(i64::try_from(imported).unwrap_or(i64::MAX))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn quarantine_item(
+        &self,
+        item_key: &str,
+        tracking_id: Option<&str>,
+        raw: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let updated = sqlx::query(
+            "UPDATE lapor_quarantine SET last_seen = $2, times_seen = times_seen + 1, \
+             raw = $3, reason = $4 WHERE item_key = $1 AND resolved_at IS NULL",
+        )
+        .bind(item_key)
+        .bind(now)
+        .bind(raw)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            sqlx::query(
+                "INSERT INTO lapor_quarantine (id, item_key, tracking_id, raw, reason, \
+                 first_seen, last_seen, times_seen) VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(Uuid::now_v7())
+            .bind(item_key)
+            .bind(tracking_id)
+            .bind(raw)
+            .bind(reason)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn resolve_quarantine(
+        &self,
+        item_key: &str,
+        complaint_id: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE lapor_quarantine SET resolved_at = $2, complaint_id = $3 \
+             WHERE item_key = $1 AND resolved_at IS NULL",
+        )
+        .bind(item_key)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .bind(complaint_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
+    }
+
+    async fn list_quarantine(
+        &self,
+        all: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::store::QuarantineItem>, StoreError> {
+        let cols = crate::store::sql::QUARANTINE_COLUMNS;
+        let filter = if all { "" } else { "WHERE resolved_at IS NULL" };
+        Ok(sqlx::query_as(&format!(
+            "SELECT {cols} FROM lapor_quarantine {filter} ORDER BY last_seen DESC, id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_quarantine(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM lapor_quarantine WHERE resolved_at IS NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
+    async fn get_quarantine(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<crate::store::QuarantineItem>, StoreError> {
+        let cols = crate::store::sql::QUARANTINE_COLUMNS;
+        Ok(sqlx::query_as(&format!(
+            "SELECT {cols} FROM lapor_quarantine WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn add_lapor_attachments(
+        &self,
+        tracking_id: &str,
+        items: &[(String, String, String)],
+    ) -> Result<(), StoreError> {
+        for (remote_id, file_name, content_type) in items {
+            sqlx::query(
+                "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, attempts) \
+                 VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+            )
+            .bind(tracking_id)
+            .bind(remote_id)
+            .bind(file_name)
+            .bind(content_type)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn pending_lapor_attachments(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<crate::store::PendingLaporAttachment>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT a.tracking_id, a.remote_id, a.file_name, a.content_type, a.attempts, \
+             c.id AS complaint_id FROM lapor_attachments a \
+             JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
+             WHERE a.attachment_id IS NULL AND a.attempts < 10 \
+             ORDER BY a.attempts, a.tracking_id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn lapor_attachment_done(
+        &self,
+        tracking_id: &str,
+        remote_id: &str,
+        attachment_id: Uuid,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE lapor_attachments SET attachment_id = $3, last_error = NULL \
+             WHERE tracking_id = $1 AND remote_id = $2",
+        )
+        .bind(tracking_id)
+        .bind(remote_id)
+        .bind(attachment_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn lapor_attachment_failed(
+        &self,
+        tracking_id: &str,
+        remote_id: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE lapor_attachments SET attempts = attempts + 1, last_error = $3 \
+             WHERE tracking_id = $1 AND remote_id = $2",
+        )
+        .bind(tracking_id)
+        .bind(remote_id)
+        .bind(error)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn change_from_outside(
+        &self,
+        complaint_id: Uuid,
+        change: &crate::store::OutsideChange,
+        event: &str,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.lp_change_from_outside(complaint_id, change, event, detail, actor, now)
+            .await
+    }
+}

@@ -1,0 +1,85 @@
+//! The one SQL implementation of the store, compiled once per backend.
+//! `sqlite.rs` and `postgres.rs` each declare this folder as a child module
+//! (`#[path = "shared/mod.rs"] mod shared;`) after defining `Db` (the sqlx
+//! database) and `Backend` (their store type) — so every query exists once
+//! in the source and is type-checked against both drivers. Each backend
+//! supplies the little that differs: `insert_complaint` and `lock_writes`.
+
+mod calendar;
+mod complaints;
+mod inbound;
+mod keys;
+mod lapor;
+mod org;
+mod outbox;
+mod workflow;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::Status;
+use crate::store::Actor;
+use crate::store::sql::INSERT_EVENT;
+
+use super::{Backend, Db};
+
+pub(super) async fn insert_event(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    complaint_id: Uuid,
+    at: DateTime<Utc>,
+    kind: &str,
+    actor: &Actor,
+    status: Status,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(INSERT_EVENT)
+        .bind(Uuid::now_v7())
+        .bind(complaint_id)
+        .bind(at)
+        .bind(kind)
+        .bind(actor.key_id)
+        .bind(&actor.name)
+        .bind(actor.role.as_str())
+        .bind(status.as_str())
+        .bind(detail)
+        .bind(actor.officer.as_ref().map(|o| o.id))
+        .bind(actor.officer.as_ref().map(|o| o.name.as_str()))
+        .bind(actor.officer.as_ref().and_then(|o| o.position_id))
+        .bind(
+            actor
+                .officer
+                .as_ref()
+                .and_then(|o| o.position_title.as_deref()),
+        )
+        .bind(
+            actor
+                .officer
+                .as_ref()
+                .and_then(|o| o.acting.map(|a| a.as_str())),
+        )
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn insert_outbox(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    o: &crate::store::NewOutbox,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, \
+         attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) \
+         ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(o.id)
+    .bind(&o.kind)
+    .bind(&o.dedup_key)
+    .bind(o.complaint_id)
+    .bind(&o.payload)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}

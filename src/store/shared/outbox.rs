@@ -1,0 +1,209 @@
+//! The outbox (claims, delivery, retries) and job leases.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Backend, insert_event, insert_outbox};
+use crate::domain::Status;
+use crate::store::{Actor, StoreError};
+
+use crate::store::OutboxStore;
+
+#[async_trait]
+impl OutboxStore for Backend {
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+        kinds: &[&str],
+    ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+        const COLS: &str = "id, kind, dedup_key, complaint_id, payload, status, attempts, \
+             next_attempt_at, last_error, created_at, sent_at";
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+             AND (locked_until IS NULL OR locked_until < $1) AND kind IN ({}) \
+             ORDER BY next_attempt_at LIMIT $2",
+            crate::store::sql::placeholders(3, kinds.len())
+        );
+        let mut q = sqlx::query_as(&sql).bind(now).bind(i64::from(limit));
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        let candidates: Vec<crate::store::OutboxItem> = q.fetch_all(&self.pool).await?;
+        let mut claimed = Vec::with_capacity(candidates.len());
+        for item in candidates {
+            // Only one worker (of any replica) wins each entry.
+            let won = sqlx::query(
+                "UPDATE outbox SET locked_until = $2 WHERE id = $1 AND status = 'pending' \
+                 AND (locked_until IS NULL OR locked_until < $3)",
+            )
+            .bind(item.id)
+            .bind(lease_until)
+            .bind(now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected()
+                == 1;
+            if won {
+                claimed.push(item);
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
+             locked_until = NULL, last_error = NULL WHERE id = $1",
+        )
+        .bind(id)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        let error: String = error.chars().take(1000).collect();
+        match retry_at {
+            Some(at) => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+                 next_attempt_at = $3, locked_until = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&error)
+            .bind(chrono::SubsecRound::trunc_subsecs(at, 6)),
+            None => sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+                 status = 'parked', locked_until = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(&error),
+        }
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_outbox(
+        &self,
+        status: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
+             next_attempt_at, last_error, created_at, sent_at FROM outbox \
+             WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
+        )
+        .bind(status)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, \
+             locked_until = NULL WHERE id = $1 AND status = 'parked'",
+        )
+        .bind(id)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn enqueue_outbox(
+        &self,
+        items: &[crate::store::NewOutbox],
+        event: Option<(Uuid, &str, &str, &Actor)>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for o in items {
+            added += insert_outbox(&mut tx, o, now).await?;
+        }
+        if let (Some((complaint_id, kind, detail, actor)), true) = (event, added > 0) {
+            let status: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
+                    .bind(complaint_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(status) = status.and_then(|(s,)| Status::parse(&s)) {
+                insert_event(&mut tx, complaint_id, now, kind, actor, status, detail).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "INSERT INTO job_leases (name, holder, until) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET holder = $2, until = $3 \
+             WHERE job_leases.until < $4 OR job_leases.holder = $2 \
+             RETURNING holder",
+        )
+        .bind(name)
+        .bind(holder)
+        .bind(chrono::SubsecRound::trunc_subsecs(until, 6))
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.is_some())
+    }
+
+    async fn outbox_delivered(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        proof: Option<&crate::store::DeliveryProof>,
+    ) -> Result<(), StoreError> {
+        self.lp_outbox_delivered(id, now, proof).await
+    }
+
+    async fn get_outbox(&self, id: Uuid) -> Result<Option<crate::store::OutboxItem>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
+             next_attempt_at, last_error, created_at, sent_at FROM outbox WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT status, COUNT(*) FROM outbox WHERE kind IN ({}) GROUP BY status ORDER BY status",
+            crate::store::sql::placeholders(1, kinds.len())
+        );
+        let mut q = sqlx::query_as(&sql);
+        for k in kinds {
+            q = q.bind(*k);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+}
