@@ -2,6 +2,7 @@
 //! See `docs/ARCHITECTURE.md` for the map of modules.
 
 pub mod api;
+pub mod app;
 pub mod config;
 pub mod domain;
 pub mod intake;

@@ -59,6 +59,7 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(listen_err)?;
         let port = listener.local_addr().map_err(listen_err)?.port();
         let settings = Arc::new(settings);
+        let core = crate::app::App::new(store.clone(), settings.clone());
         match crate::notify::Dispatcher::new(store.clone(), settings.clone()) {
             Ok(d) => d.spawn(),
             Err(e) => tracing::error!(error = %e, "outbox worker not started"),
@@ -74,7 +75,7 @@ impl Application {
                 Err(e) => tracing::error!(error = %e, "scheduled jobs not started"),
             }
         });
-        let lapor = match crate::intake::lapor::build(&store, &settings) {
+        let lapor = match crate::intake::lapor::build(&core) {
             Ok(l) => l,
             Err(e) => {
                 tracing::error!(error = %e, "LAPOR! integration not started");
@@ -94,7 +95,7 @@ impl Application {
             );
             sync.clone().spawn();
         }
-        let mut app_state = AppState::new(store.clone(), settings, telemetry::metrics_handle());
+        let mut app_state = AppState::new(core, telemetry::metrics_handle());
         app_state.lapor = lapor;
         if app_state.settings.imap.is_some() {
             let poller = Arc::new(crate::intake::email::imap::ImapPoller::new(

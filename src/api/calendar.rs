@@ -111,7 +111,7 @@ pub async fn deadline(
     if !e.is_empty() {
         return Err(e.into());
     }
-    let policy = state.policy.get(state.store.as_ref()).await?;
+    let policy = state.app.policy().await?;
     let (due_date, due_at) = policy.calendar.deadline(received_at, n, tz);
     Ok(HttpResponse::Ok().json(DeadlineAnswer {
         received_at,
@@ -174,7 +174,7 @@ pub async fn working_days(
     if (to - from).num_days().abs() > 366 * 20 {
         return Err(ApiError::field("to", "must be within 20 years of `from`"));
     }
-    let policy = state.policy.get(state.store.as_ref()).await?;
+    let policy = state.app.policy().await?;
     Ok(HttpResponse::Ok().json(WorkingDaysAnswer {
         from,
         to,
@@ -294,7 +294,7 @@ async fn apply(
         CalendarAction::Remove => "removed",
     };
     let outcome = state
-        .store
+        .app
         .change_calendar(CalendarChange {
             date,
             action,
@@ -304,7 +304,6 @@ async fn apply(
             timezone: state.settings.office_timezone,
         })
         .await?;
-    state.policy.invalidate().await;
     match outcome {
         CalendarChangeOutcome::Applied { complaints_moved } => {
             tracing::info!(%date, action = label, complaints_moved, "calendar amended");
@@ -614,8 +613,7 @@ pub async fn set_sla_policy(
     })?;
     let now = Utc::now();
     let by = format!("{} ({})", caller.actor().name, caller.role());
-    state.store.set_sla_policy(channel, sla, &by, now).await?;
-    state.policy.invalidate().await;
+    state.app.set_sla_policy(channel, sla, &by, now).await?;
     tracing::info!(channel = %channel, "SLA policy changed");
     Ok(HttpResponse::Ok().json(SlaPolicyView {
         channel,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::dto::{ComplaintView, ViewContext};
 use super::error::ApiError;
+use super::extract::if_match;
 use super::state::AppState;
 use crate::domain::{Role, ValidationErrors};
 use crate::store::{ClockOp, ClockOutcome};
@@ -29,21 +30,6 @@ pub struct ExtensionInput {
     pub working_days: Option<i64>,
     /// Why the office needs more time.
     pub reason: Option<String>,
-}
-
-/// `If-Match: "7"` → 7. Absent → no check; malformed → 400.
-pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
-    let Some(v) = req.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    v.to_str()
-        .ok()
-        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|s| s.parse::<i64>().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            ApiError::BadRequest("If-Match must be the ETag of the complaint, e.g. \"3\"".into())
-        })
 }
 
 fn reason(e: &mut ValidationErrors, r: Option<&str>, required: bool) -> String {
@@ -74,15 +60,8 @@ async fn apply(
         ));
     }
     let outcome = state
-        .store
-        .adjust_clock(
-            id,
-            expected,
-            &op,
-            caller.actor(),
-            Utc::now(),
-            state.settings.office_timezone,
-        )
+        .app
+        .adjust_clock(id, expected, &op, caller.actor(), Utc::now())
         .await?;
     match outcome {
         ClockOutcome::Done(c) => {
@@ -91,7 +70,7 @@ async fn apply(
                 viewer: caller.role(),
                 now: Utc::now(),
                 timezone: state.settings.office_timezone,
-                policy: state.policy.get(state.store.as_ref()).await?,
+                policy: state.app.policy().await?,
             };
             Ok(HttpResponse::Ok()
                 .insert_header((header::ETAG, format!("\"{}\"", c.version)))

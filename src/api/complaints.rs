@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
-use chrono::{DateTime, Datelike, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -12,86 +12,15 @@ use uuid::Uuid;
 
 use super::auth::Caller;
 use super::dto::*;
-use super::error::{ApiError, json_body_error};
-use super::state::AppState;
-use crate::domain::deadline::deadline_for;
-use crate::domain::{
-    AccessCode, Channel, ComplaintInput, Kind, NewComplaint, Status, ValidationErrors,
+use super::error::ApiError;
+use super::extract::{
+    cursor_at, etag, idempotency_key, json_body_error, load_visible, parse_page, require_json,
+    view_context,
 };
-use crate::store::{Attachment, Complaint, CreateComplaint, CreateOutcome, Cursor, ListQuery};
-
-const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
-
-pub(crate) fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    if essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType(
-            "send the complaint as `Content-Type: application/json`".into(),
-        ))
-    }
-}
-
-fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    let Some(v) = req.headers().get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let s = v.to_str().unwrap_or("");
-    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(ApiError::field(
-            IDEMPOTENCY_KEY,
-            "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
-        ));
-    }
-    Ok(Some(s.to_string()))
-}
-
-/// May `caller` see this complaint at all? Integrations see only their own;
-/// for everyone else the answer is yes. Unknown and invisible look the same.
-fn visible(caller: &Caller, c: &Complaint) -> bool {
-    caller.role().can_read_all_complaints()
-        || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
-}
-
-pub(crate) async fn load_visible(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-) -> Result<Complaint, ApiError> {
-    match state.store.get_complaint(id).await? {
-        Some(c) if visible(caller, &c) => Ok(c),
-        _ => Err(ApiError::NotFound("No complaint with this id.")),
-    }
-}
-
-pub(crate) async fn view_context(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<ViewContext, ApiError> {
-    Ok(ViewContext {
-        viewer: caller.role(),
-        now: Utc::now(),
-        timezone: state.settings.office_timezone,
-        policy: state.policy.get(state.store.as_ref()).await?,
-    })
-}
-
-pub(crate) fn etag(version: i64) -> (header::HeaderName, String) {
-    (header::ETAG, format!("\"{version}\""))
-}
+use super::state::AppState;
+use crate::app::RestRegistration;
+use crate::domain::{Channel, ComplaintInput, Kind, NewComplaint, Status, ValidationErrors};
+use crate::store::{Attachment, Complaint, ListQuery};
 
 /// Register a complaint from any channel.
 ///
@@ -140,50 +69,24 @@ pub async fn create(
     // Microseconds: what both databases keep, so a read equals what was returned here.
     let now = Utc::now().trunc_subsecs(6);
     let complaint = NewComplaint::parse(input, now)?;
-    let policy = state.policy.get(state.store.as_ref()).await?;
-    let deadline = deadline_for(
-        &complaint,
-        &policy.sla,
-        &policy.calendar,
-        state.settings.office_timezone,
-    );
-    let code = AccessCode::generate();
-    let shown = code.display();
-    let digest = code.digest();
-    let settings = &state.settings;
-    let id = Uuid::now_v7();
-    // The complainant's acknowledgement goes out through the outbox, written
-    // in the registration transaction.
-    let outbox = complaint
-        .reporter
-        .email
-        .as_deref()
-        .map(|to| crate::notify::acknowledgement(id, to, &shown, None));
+    let idempotency = idem.as_deref().map(|k| (k, request_hash.as_str()));
     let outcome = state
-        .store
-        .create_complaint(CreateComplaint {
-            id,
-            complaint: &complaint,
-            access_code: &shown,
-            access_digest: &digest,
-            prefix: &settings.tracking_prefix,
-            year: now.with_timezone(&settings.office_timezone).year(),
-            now,
-            actor: caller.actor(),
-            deadline,
-            outbox,
-            idempotency: idem.as_deref().map(|k| (k, request_hash.as_str())),
-            source_key: None,
-        })
+        .app
+        .register_rest(&complaint, caller.actor(), now, idempotency)
         .await?;
-    let (c, access_code, replayed) = match outcome {
-        CreateOutcome::Created(c, code) => (c, code, false),
-        CreateOutcome::Replayed(c, code) => (c, code, true),
-        CreateOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
-        CreateOutcome::DuplicateSource(_) => {
-            return Err(ApiError::Internal("unexpected source key on intake".into()));
-        }
-        CreateOutcome::DuplicateLapor(existing) => {
+    let (c, access_code, policy, replayed) = match outcome {
+        RestRegistration::Created {
+            complaint,
+            access_code,
+            policy,
+        } => (complaint, access_code, policy, false),
+        RestRegistration::Replayed {
+            complaint,
+            access_code,
+            policy,
+        } => (complaint, access_code, policy, true),
+        RestRegistration::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+        RestRegistration::DuplicateLapor(existing) => {
             return Err(ApiError::Conflict(format!(
                 "the LAPOR! report {} is registered already as {} (id {})",
                 existing.external_ref.lapor_tracking_id.unwrap_or_default(),
@@ -192,14 +95,6 @@ pub async fn create(
             )));
         }
     };
-    if replayed {
-        tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number, "idempotent replay");
-    } else {
-        tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
-            channel = %c.channel, kind = %c.kind, "complaint registered");
-        metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
-            .increment(1);
-    }
     let mut resp = HttpResponse::Created();
     resp.insert_header((header::LOCATION, format!("/api/v1/complaints/{}", c.id)))
         .insert_header(etag(c.version));
@@ -263,52 +158,8 @@ pub struct ListParams {
     pub q: Option<String>,
 }
 
-/// A cursor is the position `(instant, id)` of the last item of a page.
-pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}|{id}", at.timestamp_micros()))
-}
-
 fn encode_cursor(c: &Complaint) -> String {
     cursor_at(c.received_at, c.id)
-}
-
-fn decode_cursor(s: &str) -> Option<Cursor> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (t, id) = raw.split_once('|')?;
-    Some(Cursor {
-        received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
-        id: id.parse().ok()?,
-    })
-}
-
-/// `limit` (1–200, default 50) and `cursor` of a paged list.
-pub(crate) fn parse_page(
-    e: &mut ValidationErrors,
-    limit: Option<&str>,
-    cursor: Option<&str>,
-) -> (u32, Option<Cursor>) {
-    let limit = match limit {
-        None => 50,
-        Some(s) => s
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .unwrap_or_else(|| {
-                e.push("limit", "must be a whole number from 1 to 200");
-                50
-            }),
-    };
-    let after = cursor.and_then(|s| {
-        decode_cursor(s).or_else(|| {
-            e.push("cursor", "is not a cursor returned by this API");
-            None
-        })
-    });
-    (limit, after)
 }
 
 fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
@@ -622,7 +473,7 @@ pub async fn upload_attachment(
         Ok(r) => r,
         Err(e) => {
             // a first file may already be in place when a second part is refused
-            state.files.remove(complaint.id, attachment_id).await;
+            state.app.files.remove(complaint.id, attachment_id).await;
             return Err(e);
         }
     };
@@ -636,16 +487,10 @@ pub async fn upload_attachment(
         created_at: Utc::now().trunc_subsecs(6),
         created_by: caller.actor().key_id,
     };
-    if let Err(e) = state
-        .store
-        .add_attachment(&attachment, caller.actor())
-        .await
-    {
-        state.files.remove(complaint.id, attachment_id).await;
-        return Err(e.into());
-    }
-    tracing::info!(complaint_id = %complaint.id, attachment_id = %attachment_id,
-        size_bytes = attachment.size_bytes, "attachment stored");
+    state
+        .app
+        .record_attachment(&attachment, caller.actor())
+        .await?;
     let view = AttachmentView::from(attachment);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, view.download_url.clone()))
@@ -680,6 +525,7 @@ async fn receive_one_file(
             .map(|m| m.essence_str().to_string())
             .unwrap_or_else(|| "application/octet-stream".into());
         let mut pending = state
+            .app
             .files
             .begin(complaint_id, attachment_id, limit)
             .await?;
@@ -749,7 +595,7 @@ pub async fn download_attachment(
         .get_attachment(c.id, attachment_id)
         .await?
         .ok_or(ApiError::NotFound("No attachment with this id."))?;
-    let file = state.files.open(a.complaint_id, a.id).await?;
+    let file = state.app.files.open(a.complaint_id, a.id).await?;
     let stream = futures_util::stream::unfold(file, |mut f| async move {
         use tokio::io::AsyncReadExt;
         let mut buf = vec![0u8; 64 * 1024];
@@ -819,20 +665,5 @@ mod tests {
         assert_eq!(clean_file_name(Some("..")), "lampiran");
         assert_eq!(clean_file_name(None), "lampiran");
         assert_eq!(clean_file_name(Some("surat_ꦄꦤ꧀.pdf")), "surat_ꦄꦤ꧀.pdf");
-    }
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let c = Cursor {
-            received_at: DateTime::from_timestamp_micros(1_772_000_000_123_456).unwrap(),
-            id: Uuid::now_v7(),
-        };
-        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}",
-            c.received_at.timestamp_micros(),
-            c.id
-        ));
-        assert_eq!(decode_cursor(&s), Some(c));
-        assert_eq!(decode_cursor("not-a-cursor"), None);
     }
 }

@@ -59,7 +59,7 @@ pub struct ViewContext {
     pub viewer: Role,
     pub now: DateTime<Utc>,
     pub timezone: chrono_tz::Tz,
-    pub policy: std::sync::Arc<crate::api::state::Policy>,
+    pub policy: std::sync::Arc<crate::app::Policy>,
 }
 
 impl ComplaintView {

@@ -296,44 +296,6 @@ pub fn problem_for_default_errors<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(res))
 }
 
-/// Maps a JSON body error: syntax → 400, wrong shape → 422 naming the field.
-/// A JSON body parsed with the failing field named; an empty body reads as `{}`.
-pub fn json_body<T: serde::de::DeserializeOwned>(
-    req: &actix_web::HttpRequest,
-    body: &[u8],
-) -> Result<T, ApiError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        super::complaints::require_json(req)?;
-        body
-    };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(json_body_error)?;
-    de.end()
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(v)
-}
-
-pub fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
-    let path = e.path().to_string();
-    let inner = e.into_inner();
-    match inner.classify() {
-        serde_json::error::Category::Data => {
-            let field = if path == "." || path.is_empty() {
-                "body".to_string()
-            } else {
-                path
-            };
-            // serde says e.g. "unknown field `x`, expected one of …" or "invalid type: …"
-            let msg = inner.to_string();
-            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-            ApiError::field(&field, reason)
-        }
-        _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
-    }
-}
-
 /// Query-string errors from actix extractors.
 pub fn query_error(
     err: actix_web::error::QueryPayloadError,

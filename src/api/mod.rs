@@ -7,6 +7,7 @@ pub mod complaints;
 pub mod dto;
 pub mod email;
 pub mod error;
+pub mod extract;
 pub mod integrations;
 pub mod observe;
 pub mod ops;

@@ -170,7 +170,7 @@ pub async fn retry_outbox(
         "only admins retry messages",
     )?;
     if state
-        .store
+        .app
         .retry_outbox(id.into_inner(), chrono::Utc::now())
         .await?
     {

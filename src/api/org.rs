@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::auth::{Caller, new_token};
-use super::error::{ApiError, json_body};
+use super::error::ApiError;
+use super::extract::json_body;
 use super::state::AppState;
 use crate::domain::workflow::{ActingKind, OrgChart, PositionNode};
 use crate::domain::{Role, ValidationErrors};
@@ -313,7 +314,7 @@ pub async fn create_unit(
         name,
         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
     };
-    duplicate(state.store.create_unit(&unit).await?)?;
+    duplicate(state.app.create_unit(&unit).await?)?;
     Ok(HttpResponse::Created().json(UnitView::from(unit)))
 }
 
@@ -376,7 +377,7 @@ pub async fn create_position(
         is_head: b.is_head,
         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
     };
-    duplicate(state.store.create_position(&p).await?)?;
+    duplicate(state.app.create_position(&p).await?)?;
     Ok(HttpResponse::Created().json(PositionView::from(p)))
 }
 
@@ -456,7 +457,7 @@ pub async fn create_officer(
         active: true,
         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
     };
-    duplicate(state.store.create_officer(&o).await?)?;
+    duplicate(state.app.create_officer(&o).await?)?;
     Ok(HttpResponse::Created().json(OfficerView::from(o)))
 }
 
@@ -499,7 +500,7 @@ pub async fn update_officer(
         active: b.active,
     };
     let o = state
-        .store
+        .app
         .update_officer(path.into_inner(), &patch)
         .await?
         .ok_or(ApiError::NotFound("No officer with this id."))?;
@@ -555,7 +556,7 @@ pub async fn create_officer_key(
         revoked_at: None,
         officer: Some(ActorOfficer::of(&officer)),
     };
-    state.store.insert_api_key(&key, &digest).await?;
+    state.app.create_api_key(&key, &digest).await?;
     tracing::info!(key_id = %key.id, officer_id = %officer.id, role = %role, "officer key created");
     Ok(HttpResponse::Created().json(OfficerKeyCreated {
         id: key.id,
@@ -672,7 +673,7 @@ pub async fn create_acting(
         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         revoked_at: None,
     };
-    state.store.create_acting(&a).await?;
+    state.app.create_acting(&a).await?;
     Ok(HttpResponse::Created().json(ActingView::from(a)))
 }
 
@@ -691,7 +692,7 @@ pub async fn revoke_acting(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     if state
-        .store
+        .app
         .revoke_acting(path.into_inner(), Utc::now())
         .await?
     {

@@ -15,35 +15,21 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::clock::if_match;
-use super::complaints::{cursor_at, etag, load_visible, parse_page, view_context};
 use super::dto::ComplaintView;
-use super::error::{ApiError, json_body};
+use super::error::ApiError;
+use super::extract::{
+    cursor_at, etag, if_match, json_body, load_visible, parse_page, view_context,
+};
 use super::state::AppState;
 use crate::domain::workflow::{
     Authority, Command, DispatchInput, DispatchMethod, OrgChart, PositionNode,
 };
 use crate::domain::{Role, Status, ValidationErrors};
-use crate::store::{ActOutcome, InboxQuery, WorkflowRequest};
+use crate::store::{ActOutcome, InboxQuery};
 
 /// The caller's role and the positions their officer holds today (office time).
 async fn authority(state: &AppState, caller: &Caller) -> Result<Authority, ApiError> {
-    let today = Utc::now()
-        .with_timezone(&state.settings.office_timezone)
-        .date_naive();
-    let (officer, positions) = match &caller.actor().officer {
-        Some(o) => match state.store.officer_positions(o.id, today).await? {
-            Some(held) => (Some(o.id), held),
-            // an officer who left: the key acts for nobody
-            None => (None, Vec::new()),
-        },
-        None => (None, Vec::new()),
-    };
-    Ok(Authority {
-        role: caller.role(),
-        officer,
-        positions,
-    })
+    Ok(crate::app::authority(&state.app, caller.role(), caller.actor(), Utc::now()).await?)
 }
 
 fn version(req: &HttpRequest, body: Option<i64>) -> Result<i64, ApiError> {
@@ -91,21 +77,12 @@ async fn run(
         "integration keys do not act on the workflow",
     )?;
     let expected_version = version(req, body_version)?;
-    let authority = authority(state, caller).await?;
     let outcome = state
-        .store
-        .act(WorkflowRequest {
-            id,
-            expected_version,
-            command: &command,
-            authority: &authority,
-            actor: caller.actor(),
-            now: Utc::now(),
-        })
+        .app
+        .act(id, expected_version, &command, caller.actor(), Utc::now())
         .await?;
     match outcome {
         ActOutcome::Done(c) => {
-            tracing::info!(complaint_id = %c.id, action = %command.action(), status = %c.status, "workflow action");
             let ctx = view_context(state, caller).await?;
             Ok(HttpResponse::Ok()
                 .insert_header(etag(c.version))

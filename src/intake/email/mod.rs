@@ -10,16 +10,14 @@ pub mod mapping;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::app::{App, EmailRegistration};
 use crate::config::Settings;
-use crate::domain::AccessCode;
-use crate::domain::deadline::deadline_for;
 use crate::store::{
-    Actor, Attachment, AttachmentFiles, ClockOp, Complaint, CreateComplaint, CreateOutcome,
-    DynStore, EmailQuarantine, InboundMessage, StoreError, load_policy,
+    Actor, Attachment, ClockOp, Complaint, DynStore, EmailQuarantine, InboundMessage, StoreError,
 };
 use mapping::{Classified, ParsedEmail, Unusable};
 
@@ -37,9 +35,9 @@ pub enum Outcome {
 pub const COUNTER_PREFIX: &str = "email:";
 
 pub struct EmailIntake {
+    app: Arc<App>,
     store: DynStore,
     settings: Arc<Settings>,
-    files: AttachmentFiles,
 }
 
 fn count_key(what: &str) -> String {
@@ -47,12 +45,11 @@ fn count_key(what: &str) -> String {
 }
 
 impl EmailIntake {
-    pub fn new(store: DynStore, settings: Arc<Settings>) -> Self {
-        let files = AttachmentFiles::new(&settings.data_dir);
+    pub fn new(app: Arc<App>) -> Self {
         EmailIntake {
-            store,
-            settings,
-            files,
+            store: app.store.clone(),
+            settings: app.settings.clone(),
+            app,
         }
     }
 
@@ -107,49 +104,21 @@ impl EmailIntake {
                 return Ok(Err(u));
             }
         };
-        let (calendar, policies) = load_policy(self.store.as_ref()).await?;
-        let tz = self.settings.office_timezone;
-        let deadline = deadline_for(&nc, &policies, &calendar, tz);
-        let code = AccessCode::generate();
-        let shown = code.display();
-        let id = Uuid::now_v7();
-        let ack = crate::notify::acknowledgement(
-            id,
-            &parsed.from_address,
-            &shown,
-            parsed.message_id.as_deref(),
-        );
         let outcome = self
-            .store
-            .create_complaint(CreateComplaint {
-                id,
-                complaint: &nc,
-                access_code: &shown,
-                access_digest: &code.digest(),
-                prefix: &self.settings.tracking_prefix,
-                year: now.with_timezone(&tz).year(),
-                now,
-                actor,
-                deadline,
-                outbox: Some(ack),
-                idempotency: None,
-                source_key: Some(&key),
-            })
+            .app
+            .register_email(&nc, actor, now, &key, parsed.message_id.as_deref())
             .await?;
         match outcome {
-            CreateOutcome::Created(c, _) => {
+            EmailRegistration::Created(c) => {
                 self.store.bump_counter(&count_key("created")).await?;
                 tracing::info!(complaint_id = %c.id, source, "email complaint registered");
                 self.store_attachments(&parsed, c.id, actor).await?;
-                Ok(Ok(Outcome::Created(Box::new(c))))
+                Ok(Ok(Outcome::Created(c)))
             }
-            CreateOutcome::DuplicateSource(_) | CreateOutcome::Replayed(..) => {
+            EmailRegistration::Duplicate => {
                 self.store.bump_counter(&count_key("duplicate")).await?;
                 Ok(Ok(Outcome::Ignored("duplicate")))
             }
-            CreateOutcome::KeyReused | CreateOutcome::DuplicateLapor(_) => Err(
-                StoreError::Corrupt("unexpected outcome registering an email".into()),
-            ),
         }
     }
 
@@ -195,7 +164,7 @@ impl EmailIntake {
             "attachments": p.attachments.len(), "skipped_attachments": p.skipped_attachments})
         .to_string();
         let recorded = self
-            .store
+            .app
             .record_inbound(InboundMessage {
                 source_key: key,
                 complaint_id,
@@ -240,6 +209,7 @@ impl EmailIntake {
             let id = Uuid::now_v7();
             let stored = async {
                 let mut f = self
+                    .app
                     .files
                     .begin(complaint_id, id, self.settings.max_attachment_bytes)
                     .await?;
@@ -260,8 +230,8 @@ impl EmailIntake {
                 .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
                 .take(200)
                 .collect();
-            self.store
-                .add_attachment(
+            self.app
+                .record_attachment(
                     &Attachment {
                         id,
                         complaint_id,

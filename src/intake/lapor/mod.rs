@@ -11,21 +11,13 @@ pub mod wire;
 
 use std::sync::Arc;
 
-use crate::config::Settings;
-use crate::store::DynStore;
+use crate::app::App;
 
 /// The integration, when `ADUAN_LAPOR_URL` is set.
-pub fn build(
-    store: &DynStore,
-    settings: &Arc<Settings>,
-) -> Result<Option<Arc<sync::LaporSync>>, client::LaporError> {
-    let Some(l) = &settings.lapor else {
+pub fn build(app: &Arc<App>) -> Result<Option<Arc<sync::LaporSync>>, client::LaporError> {
+    let Some(l) = &app.settings.lapor else {
         return Ok(None);
     };
     let client = client::LaporClient::new(client::ClientConfig::new(&l.url, &l.token, l.timeout))?;
-    Ok(Some(Arc::new(sync::LaporSync::new(
-        store.clone(),
-        settings.clone(),
-        client,
-    ))))
+    Ok(Some(Arc::new(sync::LaporSync::new(app.clone(), client))))
 }

@@ -8,20 +8,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::client::{LaporClient, LaporError};
 use super::mapping::{self, Malformed};
 use super::wire::{Report, Topic};
+use crate::app::{App, LaporRegistration};
 use crate::config::Settings;
-use crate::domain::deadline::deadline_for;
-use crate::domain::{AccessCode, Role, Status};
-use crate::store::{
-    Actor, Attachment, AttachmentFiles, CreateComplaint, CreateOutcome, DynStore, InboundMessage,
-    OutsideChange, StoreError, load_policy,
-};
+use crate::domain::{Role, Status};
+use crate::store::{Actor, Attachment, DynStore, InboundMessage, OutsideChange, StoreError};
 
 /// The integration's name in `integration_state` and `job_leases`.
 pub const NAME: &str = "lapor";
@@ -53,9 +50,9 @@ pub enum SyncError {
 
 pub struct LaporSync {
     pub client: LaporClient,
+    app: Arc<App>,
     store: DynStore,
     settings: Arc<Settings>,
-    files: AttachmentFiles,
     /// One poll at a time in this process (the lease covers other replicas).
     running: tokio::sync::Mutex<()>,
     /// This process's name in the job lease.
@@ -91,13 +88,12 @@ fn attachment_id(tracking_id: &str, remote_id: &str) -> Uuid {
 }
 
 impl LaporSync {
-    pub fn new(store: DynStore, settings: Arc<Settings>, client: LaporClient) -> Self {
-        let files = AttachmentFiles::new(&settings.data_dir);
+    pub fn new(app: Arc<App>, client: LaporClient) -> Self {
         LaporSync {
             client,
-            store,
-            settings,
-            files,
+            store: app.store.clone(),
+            settings: app.settings.clone(),
+            app,
             running: tokio::sync::Mutex::new(()),
             holder: Uuid::now_v7().to_string(),
         }
@@ -320,40 +316,14 @@ impl LaporSync {
             .map(|a| (a.id.clone(), a.file_name.clone(), a.content_type.clone()))
             .collect();
         self.store.add_lapor_attachments(&tid, &atts).await?;
-        let (calendar, policies) = load_policy(self.store.as_ref()).await?;
-        let tz = self.settings.office_timezone;
-        let deadline = deadline_for(&nc, &policies, &calendar, tz);
-        let code = AccessCode::generate();
-        let shown = code.display();
         let actor = actor();
-        let outcome = self
-            .store
-            .create_complaint(CreateComplaint {
-                id: Uuid::now_v7(),
-                complaint: &nc,
-                access_code: &shown,
-                access_digest: &code.digest(),
-                prefix: &self.settings.tracking_prefix,
-                year: now.with_timezone(&tz).year(),
-                now,
-                actor: &actor,
-                deadline,
-                outbox: None,
-                idempotency: None,
-                source_key: None,
-            })
-            .await?;
+        let outcome = self.app.register_lapor(&nc, &actor, now).await?;
         Ok(Ok(match outcome {
-            CreateOutcome::Created(c, _) => {
+            LaporRegistration::Created(c) => {
                 tracing::info!(complaint_id = %c.id, lapor_tracking_id = %tid, "LAPOR! report imported");
-                (c, true)
+                (*c, true)
             }
-            CreateOutcome::Replayed(c, _) | CreateOutcome::DuplicateLapor(c) => (c, false),
-            CreateOutcome::KeyReused | CreateOutcome::DuplicateSource(_) => {
-                return Err(SyncError::Store(StoreError::Corrupt(
-                    "unexpected outcome importing a LAPOR! report".into(),
-                )));
-            }
+            LaporRegistration::Existing(c) => (*c, false),
         }))
     }
 
@@ -406,7 +376,7 @@ impl LaporSync {
                     "text": comment.body, "written_at": comment.created_at})
                 .to_string();
                 let recorded = self
-                    .store
+                    .app
                     .record_inbound(InboundMessage {
                         source_key: &key,
                         complaint_id: c.id,
@@ -459,7 +429,7 @@ impl LaporSync {
             };
             let id = attachment_id(&p.tracking_id, &p.remote_id);
             let file = async {
-                let mut f = self.files.begin(p.complaint_id, id, max).await?;
+                let mut f = self.app.files.begin(p.complaint_id, id, max).await?;
                 f.write(&bytes).await?;
                 f.finish().await
             }
@@ -483,7 +453,7 @@ impl LaporSync {
                 created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
                 created_by: None,
             };
-            match self.store.add_attachment(&a, &actor()).await {
+            match self.app.record_attachment(&a, &actor()).await {
                 Ok(()) => stored += 1,
                 // stored by an earlier try that crashed before marking it done
                 Err(e) if e.is_unique_violation() => {}

@@ -1,0 +1,207 @@
+//! The HTTP plumbing every handler module shares: JSON bodies, the
+//! Idempotency-Key, If-Match/ETag, cursors and page parameters, and the
+//! visibility and view context of a complaint. Handler modules import from
+//! here (and from `auth`, `error`, `dto`, `state`), never from each other.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::auth::Caller;
+use super::dto::ViewContext;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::domain::ValidationErrors;
+use crate::store::{Complaint, Cursor};
+
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+pub(crate) fn require_json(req: &HttpRequest) -> Result<(), ApiError> {
+    let ct = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "send the complaint as `Content-Type: application/json`".into(),
+        ))
+    }
+}
+
+pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(v) = req.headers().get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or("");
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ApiError::field(
+            IDEMPOTENCY_KEY,
+            "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
+        ));
+    }
+    Ok(Some(s.to_string()))
+}
+
+/// May `caller` see this complaint at all? Integrations see only their own;
+/// for everyone else the answer is yes. Unknown and invisible look the same.
+fn visible(caller: &Caller, c: &Complaint) -> bool {
+    caller.role().can_read_all_complaints()
+        || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
+}
+
+pub(crate) async fn load_visible(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+) -> Result<Complaint, ApiError> {
+    match state.store.get_complaint(id).await? {
+        Some(c) if visible(caller, &c) => Ok(c),
+        _ => Err(ApiError::NotFound("No complaint with this id.")),
+    }
+}
+
+pub(crate) async fn view_context(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<ViewContext, ApiError> {
+    Ok(ViewContext {
+        viewer: caller.role(),
+        now: Utc::now(),
+        timezone: state.settings.office_timezone,
+        policy: state.app.policy().await?,
+    })
+}
+
+pub(crate) fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// A cursor is the position `(instant, id)` of the last item of a page.
+pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("{}|{id}", at.timestamp_micros()))
+}
+
+fn decode_cursor(s: &str) -> Option<Cursor> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s)
+        .ok()?;
+    let raw = String::from_utf8(raw).ok()?;
+    let (t, id) = raw.split_once('|')?;
+    Some(Cursor {
+        received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// `limit` (1–200, default 50) and `cursor` of a paged list.
+pub(crate) fn parse_page(
+    e: &mut ValidationErrors,
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> (u32, Option<Cursor>) {
+    let limit = match limit {
+        None => 50,
+        Some(s) => s
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .unwrap_or_else(|| {
+                e.push("limit", "must be a whole number from 1 to 200");
+                50
+            }),
+    };
+    let after = cursor.and_then(|s| {
+        decode_cursor(s).or_else(|| {
+            e.push("cursor", "is not a cursor returned by this API");
+            None
+        })
+    });
+    (limit, after)
+}
+
+/// `If-Match: "7"` → 7. Absent → no check; malformed → 400.
+pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::BadRequest("If-Match must be the ETag of the complaint, e.g. \"3\"".into())
+        })
+}
+
+/// Maps a JSON body error: syntax → 400, wrong shape → 422 naming the field.
+/// A JSON body parsed with the failing field named; an empty body reads as `{}`.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        require_json(req)?;
+        body
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v = serde_path_to_error::deserialize(&mut de).map_err(json_body_error)?;
+    de.end()
+        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(v)
+}
+
+pub(crate) fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let field = if path == "." || path.is_empty() {
+                "body".to_string()
+            } else {
+                path
+            };
+            // serde says e.g. "unknown field `x`, expected one of …" or "invalid type: …"
+            let msg = inner.to_string();
+            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            ApiError::field(&field, reason)
+        }
+        _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = Cursor {
+            received_at: DateTime::from_timestamp_micros(1_772_000_000_123_456).unwrap(),
+            id: Uuid::now_v7(),
+        };
+        let s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            c.received_at.timestamp_micros(),
+            c.id
+        ));
+        assert_eq!(decode_cursor(&s), Some(c));
+        assert_eq!(decode_cursor("not-a-cursor"), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! The application core: every state change of aduan goes through here.
+//!
+//! Both doors — the JSON API (`api/`) and the pages for people (`web/`) —
+//! and the intake adapters (`intake/email`, `intake/lapor`) call [`App`];
+//! none of them writes through the store directly. A door parses its input
+//! into domain types, calls one `App` method, and renders the outcome.
+//! Reads may go straight to the store.
+//!
+//! What lives here: registration from every channel (`register.rs`: the
+//! deadline, the access code, the acknowledgement, one outcome type per
+//! source), workflow actions (`workflow.rs`), the clock, the calendar and SLA
+//! policy (`policy.rs`), the organisation and keys (`org.rs`), attachments
+//! and the outbox/quarantine retries (`ops.rs`).
+
+mod ops;
+mod org;
+pub mod policy;
+pub mod register;
+mod workflow;
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::store::{AttachmentFiles, DynStore};
+
+pub use policy::{Policy, PolicyCache};
+pub use register::{EmailRegistration, LaporRegistration, RestRegistration};
+pub use workflow::authority;
+
+/// The application: the store, the settings and what is cached in memory.
+pub struct App {
+    pub store: DynStore,
+    pub settings: Arc<Settings>,
+    pub files: AttachmentFiles,
+    /// The calendar and SLA policies in force (every registration reads it).
+    pub policy: PolicyCache,
+}
+
+impl App {
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Arc<Self> {
+        Arc::new(App {
+            files: AttachmentFiles::new(&settings.data_dir),
+            store,
+            settings,
+            policy: PolicyCache::default(),
+        })
+    }
+
+    /// The office's time zone.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.settings.office_timezone
+    }
+}

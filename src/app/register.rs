@@ -1,0 +1,225 @@
+//! Registering a complaint, written once for every channel: the REST API,
+//! email (pipe and mailbox), SP4N-LAPOR! imports and the console's forms.
+//!
+//! `register` computes the deadline from the policy in force, generates the
+//! access code (only its digest is kept), takes the registration year in the
+//! office's time zone, and writes the row, its event, the acknowledgement
+//! (outbox) and the idempotency / source records in one transaction. Each
+//! source gets an outcome type that holds only what can happen to it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+use uuid::Uuid;
+
+use super::{App, Policy};
+use crate::domain::deadline::deadline_for;
+use crate::domain::{AccessCode, NewComplaint};
+use crate::store::{Actor, Complaint, CreateComplaint, CreateOutcome, StoreError};
+
+/// Where a registration comes from, with what only that source has.
+enum Source<'a> {
+    /// The JSON API; `(Idempotency-Key, digest of the body)` when sent.
+    Rest {
+        idempotency: Option<(&'a str, &'a str)>,
+    },
+    /// An email: its `source_key` (`email:<message-id>`) and the Message-ID
+    /// the acknowledgement is threaded to.
+    Email {
+        source_key: &'a str,
+        message_id: Option<&'a str>,
+    },
+    /// A report imported from SP4N-LAPOR! (LAPOR! tells the complainant itself).
+    Lapor,
+}
+
+/// A registration through the JSON API.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // built once per request, moved once
+pub enum RestRegistration {
+    Created {
+        complaint: Complaint,
+        access_code: String,
+        policy: Arc<Policy>,
+    },
+    /// The same Idempotency-Key and body were seen before: the original complaint.
+    Replayed {
+        complaint: Complaint,
+        access_code: String,
+        policy: Arc<Policy>,
+    },
+    /// The Idempotency-Key was used before with another body.
+    KeyReused,
+    /// A complaint with this LAPOR! tracking id exists.
+    DuplicateLapor(Complaint),
+}
+
+/// A registration from an email.
+#[derive(Debug)]
+pub enum EmailRegistration {
+    Created(Box<Complaint>),
+    /// The message made a complaint before.
+    Duplicate,
+}
+
+/// A registration of an SP4N-LAPOR! report.
+#[derive(Debug)]
+pub enum LaporRegistration {
+    Created(Box<Complaint>),
+    /// The report is registered already (this complaint).
+    Existing(Box<Complaint>),
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy").finish_non_exhaustive()
+    }
+}
+
+impl App {
+    async fn register(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        source: Source<'_>,
+    ) -> Result<(CreateOutcome, Arc<Policy>), StoreError> {
+        let policy = self.policy().await?;
+        let tz = self.tz();
+        let deadline = deadline_for(complaint, &policy.sla, &policy.calendar, tz);
+        let code = AccessCode::generate();
+        let shown = code.display();
+        let id = Uuid::now_v7();
+        let (idempotency, source_key, outbox) = match source {
+            Source::Rest { idempotency } => (
+                idempotency,
+                None,
+                complaint
+                    .reporter
+                    .email
+                    .as_deref()
+                    .map(|to| crate::notify::acknowledgement(id, to, &shown, None)),
+            ),
+            Source::Email {
+                source_key,
+                message_id,
+            } => (
+                None,
+                Some(source_key),
+                complaint
+                    .reporter
+                    .email
+                    .as_deref()
+                    .map(|to| crate::notify::acknowledgement(id, to, &shown, message_id)),
+            ),
+            Source::Lapor => (None, None, None),
+        };
+        let outcome = self
+            .store
+            .create_complaint(CreateComplaint {
+                id,
+                complaint,
+                access_code: &shown,
+                access_digest: &code.digest(),
+                prefix: &self.settings.tracking_prefix,
+                year: now.with_timezone(&tz).year(),
+                now,
+                actor,
+                deadline,
+                outbox,
+                idempotency,
+                source_key,
+            })
+            .await?;
+        if let CreateOutcome::Created(c, _) = &outcome {
+            tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
+                channel = %c.channel, kind = %c.kind, "complaint registered");
+            metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
+                .increment(1);
+        }
+        Ok((outcome, policy))
+    }
+
+    /// Registers a complaint sent to the JSON API (`POST /api/v1/complaints`).
+    pub async fn register_rest(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        idempotency: Option<(&str, &str)>,
+    ) -> Result<RestRegistration, StoreError> {
+        let (outcome, policy) = self
+            .register(complaint, actor, now, Source::Rest { idempotency })
+            .await?;
+        Ok(match outcome {
+            CreateOutcome::Created(complaint, access_code) => RestRegistration::Created {
+                complaint,
+                access_code,
+                policy,
+            },
+            CreateOutcome::Replayed(complaint, access_code) => {
+                tracing::info!(complaint_id = %complaint.id, "idempotent replay");
+                RestRegistration::Replayed {
+                    complaint,
+                    access_code,
+                    policy,
+                }
+            }
+            CreateOutcome::KeyReused => RestRegistration::KeyReused,
+            CreateOutcome::DuplicateLapor(c) => RestRegistration::DuplicateLapor(c),
+            CreateOutcome::DuplicateSource(_) => {
+                return Err(StoreError::Corrupt(
+                    "a REST registration has no source key".into(),
+                ));
+            }
+        })
+    }
+
+    /// Registers a complaint from an email (`source_key` = `email:<message-id>`).
+    pub async fn register_email(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        source_key: &str,
+        message_id: Option<&str>,
+    ) -> Result<EmailRegistration, StoreError> {
+        let source = Source::Email {
+            source_key,
+            message_id,
+        };
+        let (outcome, _) = self.register(complaint, actor, now, source).await?;
+        Ok(match outcome {
+            CreateOutcome::Created(c, _) => EmailRegistration::Created(Box::new(c)),
+            CreateOutcome::DuplicateSource(_) | CreateOutcome::Replayed(..) => {
+                EmailRegistration::Duplicate
+            }
+            CreateOutcome::KeyReused | CreateOutcome::DuplicateLapor(_) => {
+                return Err(StoreError::Corrupt(
+                    "an email registration has no idempotency key or LAPOR! id".into(),
+                ));
+            }
+        })
+    }
+
+    /// Registers a report imported from SP4N-LAPOR! (idempotent on its tracking id).
+    pub async fn register_lapor(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<LaporRegistration, StoreError> {
+        let (outcome, _) = self.register(complaint, actor, now, Source::Lapor).await?;
+        Ok(match outcome {
+            CreateOutcome::Created(c, _) => LaporRegistration::Created(Box::new(c)),
+            CreateOutcome::Replayed(c, _) | CreateOutcome::DuplicateLapor(c) => {
+                LaporRegistration::Existing(Box::new(c))
+            }
+            CreateOutcome::KeyReused | CreateOutcome::DuplicateSource(_) => {
+                return Err(StoreError::Corrupt(
+                    "a LAPOR! import has no idempotency key or source key".into(),
+                ));
+            }
+        })
+    }
+}
