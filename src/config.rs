@@ -116,6 +116,13 @@ pub struct Settings {
     pub max_attachment_bytes: u64,
     pub public_rate_limit_per_minute: u32,
     pub db_max_connections: u32,
+    /// How long a request waits for a database connection (then 503).
+    pub db_acquire_timeout: std::time::Duration,
+    /// Restarts of one background worker within 10 minutes before the process gives up.
+    pub worker_restart_limit: u32,
+    /// Problems that do not stop start-up (unknown `ADUAN_*` variables, a
+    /// public URL that cannot reach the service); logged once at start.
+    pub warnings: Vec<String>,
     /// Outgoing mail; `None` when ADUAN_SMTP_HOST is not set (messages wait in the outbox).
     pub smtp: Option<SmtpSettings>,
     /// Base URL for links in messages to complainants and officials.
@@ -153,9 +160,12 @@ pub enum ConfigError {
     File { path: String, reason: String },
 }
 
-/// One row of the settings table (README documents the same list).
+/// One row of the settings table (the README's table is generated from these).
 pub struct SettingDoc {
+    /// The environment variable.
     pub env: &'static str,
+    /// The key in `aduan.toml`.
+    pub file_key: &'static str,
     pub default: &'static str,
     pub meaning: &'static str,
 }
@@ -169,138 +179,201 @@ pub const DEFAULT_INSTRUCTIONS: &[&str] = &[
     "hadap saya",
 ];
 
-pub const SETTINGS: &[SettingDoc] = &[
-    SettingDoc {
-        env: "DATABASE_URL",
-        default: "sqlite://<ADUAN_DATA_DIR>/aduan.db",
-        meaning: "sqlite:… (embedded) or postgres://… (production)",
-    },
-    SettingDoc {
-        env: "ADUAN_LISTEN",
-        default: "127.0.0.1:8080",
-        meaning: "address:port to serve HTTP on (port 0 picks a free port)",
-    },
-    SettingDoc {
-        env: "ADUAN_OFFICE_NAME",
-        default: "Dinas Sosial",
-        meaning: "the office's name, used in messages to complainants",
-    },
-    SettingDoc {
-        env: "ADUAN_OFFICE_TIMEZONE",
-        default: "Asia/Makassar",
-        meaning: "IANA time zone of the office: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT)",
-    },
-    SettingDoc {
-        env: "ADUAN_TRACKING_PREFIX",
-        default: "ADU",
-        meaning: "tracking-number prefix, 2-10 of A-Z 0-9 (numbers look like ADU-2026-000123)",
-    },
-    SettingDoc {
-        env: "ADUAN_LOG_FORMAT",
-        default: "text",
-        meaning: "text or json",
-    },
-    SettingDoc {
-        env: "ADUAN_LOG",
-        default: "info",
-        meaning: "log filter (tracing EnvFilter syntax, e.g. info,aduan=debug)",
-    },
-    SettingDoc {
-        env: "ADUAN_DATA_DIR",
-        default: "./data",
-        meaning: "directory for the SQLite file and attachments",
-    },
-    SettingDoc {
-        env: "ADUAN_MAX_ATTACHMENT_BYTES",
-        default: "10485760",
-        meaning: "largest accepted attachment, in bytes",
-    },
-    SettingDoc {
-        env: "ADUAN_PUBLIC_RATE_LIMIT",
-        default: "30",
-        meaning: "public status look-ups per client address per minute",
-    },
-    SettingDoc {
-        env: "ADUAN_DB_MAX_CONNECTIONS",
-        default: "16",
-        meaning: "database pool size",
-    },
-    SettingDoc {
-        env: "ADUAN_LAPOR_URL",
-        default: "unset: the integration is off",
-        meaning: "base URL of the SP4N-LAPOR! integration API (or of lapor-sim)",
-    },
-    SettingDoc {
-        env: "ADUAN_LAPOR_TOKEN",
-        default: "required with a URL",
-        meaning: "the agency token for LAPOR! (never logged)",
-    },
-    SettingDoc {
-        env: "ADUAN_LAPOR_POLL_SECONDS",
-        default: "300",
-        meaning: "how often new and changed reports are fetched from LAPOR! (10-86400)",
-    },
-    SettingDoc {
-        env: "ADUAN_LAPOR_TIMEOUT_SECONDS",
-        default: "20",
-        meaning: "timeout of each request to LAPOR! (1-600)",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_HOST",
-        default: "unset: no mailbox is read",
-        meaning: "IMAP server of the complaints mailbox",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_PORT",
-        default: "993 (implicit) / 143",
-        meaning: "IMAP port",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_TLS",
-        default: "implicit",
-        meaning: "implicit, starttls, or none (loopback hosts only)",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_USERNAME",
-        default: "required with a host",
-        meaning: "mailbox login",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_PASSWORD",
-        default: "required with a host",
-        meaning: "mailbox password (never logged)",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_FOLDER",
-        default: "INBOX",
-        meaning: "folder to read",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_DONE_FOLDER",
-        default: "unset: processed mail is flagged \\Seen and left",
-        meaning: "folder processed mail is moved to (must exist)",
-    },
-    SettingDoc {
-        env: "ADUAN_IMAP_POLL_SECONDS",
-        default: "60",
-        meaning: "how often the mailbox is read (5-86400)",
-    },
-    SettingDoc {
-        env: "ADUAN_EMAIL_MAX_BYTES",
-        default: "26214400",
-        meaning: "largest email accepted, pipe and IMAP (65536 to 1073741824)",
-    },
-    SettingDoc {
-        env: "ADUAN_DISPOSITION_INSTRUCTIONS",
-        default: "tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya",
-        meaning: "`;`-separated standard instructions a disposition chooses from",
-    },
-    SettingDoc {
-        env: "ADUAN_CONFIG",
-        default: "./aduan.toml (if present)",
-        meaning: "optional TOML file with the same settings (keys in lower case without the ADUAN_ prefix: listen, office_name, …, database_url); environment variables win",
-    },
-];
+/// Declares every setting once: its `aduan.toml` key, its environment
+/// variable, its default and its meaning. From this one list come the file
+/// format ([`SettingsFile`], unknown keys refused), the [`Key`] every read
+/// names (so no setting can be read without being declared), and the
+/// documentation table ([`SETTINGS`], rendered into the README).
+macro_rules! declare_settings {
+    ($($key:ident = $env:literal, $default:literal, $meaning:literal;)*) => {
+        /// `aduan.toml`: every key optional, unknown keys refused.
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct SettingsFile {
+            $(#[serde(default)] pub $key: Option<FileValue>,)*
+        }
+
+        /// A declared setting.
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Key { $($key,)* }
+
+        impl Key {
+            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+
+            pub fn env(self) -> &'static str {
+                match self { $(Key::$key => $env,)* }
+            }
+
+            fn from_file(self, f: &SettingsFile) -> Option<String> {
+                match self { $(Key::$key => f.$key.as_ref().map(FileValue::text),)* }
+            }
+        }
+
+        pub const SETTINGS: &[SettingDoc] = &[$(SettingDoc {
+            env: $env,
+            file_key: stringify!($key),
+            default: $default,
+            meaning: $meaning,
+        }),*];
+    };
+}
+
+declare_settings! {
+    database_url = "DATABASE_URL", "`sqlite://<ADUAN_DATA_DIR>/aduan.db`", "`sqlite:…` (embedded) or `postgres://…` (production)";
+    listen = "ADUAN_LISTEN", "`127.0.0.1:8080`", "address:port to serve HTTP on (`0.0.0.0:8080` in a container)";
+    office_name = "ADUAN_OFFICE_NAME", "`Dinas Sosial`", "the office's name, for messages to complainants";
+    office_timezone = "ADUAN_OFFICE_TIMEZONE", "`Asia/Makassar`", "IANA zone: `Asia/Jakarta` (WIB), `Asia/Makassar` (WITA), `Asia/Jayapura` (WIT)";
+    tracking_prefix = "ADUAN_TRACKING_PREFIX", "`ADU`", "tracking-number prefix, 2–10 of A–Z 0–9: `ADU-2026-000123`";
+    log_format = "ADUAN_LOG_FORMAT", "`text`", "`text` or `json`";
+    log = "ADUAN_LOG", "`info`", "log filter (tracing `EnvFilter` syntax, e.g. `info,sqlx=warn`)";
+    data_dir = "ADUAN_DATA_DIR", "`./data`", "the SQLite file and attachments";
+    max_attachment_bytes = "ADUAN_MAX_ATTACHMENT_BYTES", "`10485760`", "largest attachment accepted (413 above; 1024 to 1073741824)";
+    public_rate_limit = "ADUAN_PUBLIC_RATE_LIMIT", "`30`", "public status look-ups per client address per minute (429 above)";
+    db_max_connections = "ADUAN_DB_MAX_CONNECTIONS", "`10`", "database pool size per replica (on a 2-core box 8–10 beat 32: see docs/BENCHMARKS.md)";
+    db_acquire_timeout_ms = "ADUAN_DB_ACQUIRE_TIMEOUT_MS", "`800`", "how long a request waits for a database connection before it answers 503 with `Retry-After` (100–30000)";
+    public_base_url = "ADUAN_PUBLIC_BASE_URL", "`http://<ADUAN_LISTEN>`", "base URL for links in emails (the complaint's status page); a warning at start-up when it cannot reach the listen address";
+    smtp_host = "ADUAN_SMTP_HOST", "unset: emails wait in the outbox", "SMTP server for outgoing mail";
+    smtp_port = "ADUAN_SMTP_PORT", "587 / 465 / 25 by TLS mode", "SMTP port";
+    smtp_tls = "ADUAN_SMTP_TLS", "`starttls`", "`starttls`, `implicit`, or `none` (loopback hosts only)";
+    smtp_username = "ADUAN_SMTP_USERNAME", "none", "SMTP login (goes with the password)";
+    smtp_password = "ADUAN_SMTP_PASSWORD", "none", "SMTP password (never logged)";
+    smtp_from = "ADUAN_SMTP_FROM", "required with a host", "sender, e.g. `Dinas Sosial <pengaduan@dinsos.example.go.id>`";
+    outbox_interval_seconds = "ADUAN_OUTBOX_INTERVAL_SECONDS", "`10`", "how often the outbox worker looks for messages (1–3600)";
+    outbox_max_attempts = "ADUAN_OUTBOX_MAX_ATTEMPTS", "`8`", "failed attempts before a message is parked (1–100)";
+    liaison_email = "ADUAN_LIAISON_EMAIL", "none", "the liaison officer: every deadline reminder";
+    head_email = "ADUAN_HEAD_EMAIL", "none", "the head of office when no officer with an email holds the head position: reminders before disposition, overdue escalations";
+    manager_emails = "ADUAN_MANAGER_EMAILS", "none", "comma-separated: the daily digest of overdue and due-soon complaints";
+    reminder_days = "ADUAN_REMINDER_DAYS", "`2,1,0`", "remind this many working days before the due day (0 = on the due day)";
+    digest_time = "ADUAN_DIGEST_TIME", "`07:30`", "office-local time of the daily digest (06:00–17:59)";
+    sweep_interval_minutes = "ADUAN_SWEEP_INTERVAL_MINUTES", "`15`", "how often reminders and escalations are checked (1–1440)";
+    lapor_url = "ADUAN_LAPOR_URL", "unset: the integration is off", "base URL of the SP4N-LAPOR! integration API (or of `lapor-sim`)";
+    lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
+    lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
+    lapor_timeout_seconds = "ADUAN_LAPOR_TIMEOUT_SECONDS", "`20`", "timeout of each request to LAPOR! (1–600)";
+    imap_host = "ADUAN_IMAP_HOST", "unset: no mailbox is read", "IMAP server of the complaints mailbox";
+    imap_port = "ADUAN_IMAP_PORT", "993 (implicit) / 143", "IMAP port";
+    imap_tls = "ADUAN_IMAP_TLS", "`implicit`", "`implicit`, `starttls`, or `none` (loopback hosts only)";
+    imap_username = "ADUAN_IMAP_USERNAME", "required with a host", "mailbox login";
+    imap_password = "ADUAN_IMAP_PASSWORD", "required with a host", "mailbox password (never logged)";
+    imap_folder = "ADUAN_IMAP_FOLDER", "`INBOX`", "folder to read";
+    imap_done_folder = "ADUAN_IMAP_DONE_FOLDER", "unset: flagged `\\Seen` and left", "folder processed mail is moved to (must exist)";
+    imap_poll_seconds = "ADUAN_IMAP_POLL_SECONDS", "`60`", "how often the mailbox is read (5–86400)";
+    email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
+    disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
+    worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
+}
+
+/// `ADUAN_CONFIG`: where the settings file is (not itself a file key).
+pub const CONFIG_ENV: &str = "ADUAN_CONFIG";
+
+/// A value in `aduan.toml`: text, a number, a boolean, or a list (joined
+/// with `,`, e.g. `manager_emails = ["a@x.go.id", "b@x.go.id"]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum FileValue {
+    Text(String),
+    Integer(i64),
+    Bool(bool),
+    List(Vec<FileValue>),
+}
+
+impl FileValue {
+    fn text(&self) -> String {
+        match self {
+            FileValue::Text(s) => s.clone(),
+            FileValue::Integer(i) => i.to_string(),
+            FileValue::Bool(b) => b.to_string(),
+            FileValue::List(l) => l.iter().map(FileValue::text).collect::<Vec<_>>().join(","),
+        }
+    }
+}
+
+/// The closest declared name to `name` (edit distance ≤ 3), for "did you mean".
+fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                let sub = prev[j] + usize::from(ca != *cb);
+                cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    }
+    known
+        .map(|k| {
+            (
+                distance(&name.to_ascii_lowercase(), &k.to_ascii_lowercase()),
+                k,
+            )
+        })
+        .filter(|(d, _)| *d <= 3)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn read_file(path: &Path, required: bool) -> Result<SettingsFile, ConfigError> {
+    let err = |reason: String| ConfigError::File {
+        path: path.display().to_string(),
+        reason,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            return Ok(SettingsFile::default());
+        }
+        Err(e) => return Err(err(e.to_string())),
+    };
+    // unknown keys first, by name with the closest known one
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(e.to_string()))?;
+    for k in table.keys() {
+        if !SETTINGS.iter().any(|s| s.file_key == k) {
+            let hint = closest(k, SETTINGS.iter().map(|s| s.file_key))
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            return Err(err(format!(
+                "unknown setting `{k}`{hint}; the settings are listed in the README"
+            )));
+        }
+    }
+    toml::from_str(&text).map_err(|e: toml::de::Error| err(e.message().to_string()))
+}
+
+/// Warnings for `ADUAN_*` variables that name no setting.
+fn unknown_variables(vars: &BTreeMap<String, String>) -> Vec<String> {
+    vars.keys()
+        .filter(|k| k.starts_with("ADUAN_") && *k != CONFIG_ENV)
+        .filter(|k| !SETTINGS.iter().any(|s| s.env == k.as_str()))
+        // the test suite's own variables
+        .filter(|k| !k.starts_with("ADUAN_TEST_"))
+        .map(|k| match closest(k, SETTINGS.iter().map(|s| s.env)) {
+            Some(c) => format!("unknown setting {k} is ignored (did you mean {c}?)"),
+            None => format!("unknown setting {k} is ignored"),
+        })
+        .collect()
+}
+
+/// The README's settings table, rendered from [`SETTINGS`].
+pub fn settings_table() -> String {
+    let mut out =
+        String::from("| setting | `aduan.toml` key | default | meaning |\n|---|---|---|---|\n");
+    for s in SETTINGS {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} |\n",
+            s.env, s.file_key, s.default, s.meaning
+        ));
+    }
+    out.push_str(&format!(
+        "| `{CONFIG_ENV}` | — | `./aduan.toml` if present | path of the settings file |\n"
+    ));
+    out
+}
 
 fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -309,76 +382,82 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     }
 }
 
-fn file_key(env: &str) -> String {
-    env.strip_prefix("ADUAN_")
-        .unwrap_or(env)
-        .to_ascii_lowercase()
+/// Without ADUAN_PUBLIC_BASE_URL, links point at the listen address
+/// (loopback when it listens on every interface).
+fn default_base_url(listen: SocketAddr) -> String {
+    if listen.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", listen.port())
+    } else {
+        format!("http://{listen}")
+    }
 }
 
-fn read_file(path: &Path, required: bool) -> Result<BTreeMap<String, String>, ConfigError> {
-    let err = |reason: String| ConfigError::File {
-        path: path.display().to_string(),
-        reason,
+/// A public base URL that cannot reach the service: links in every email
+/// would be dead.
+fn base_url_warning(base: &str, listen: SocketAddr, explicit: bool) -> Option<String> {
+    let rest = base
+        .strip_prefix("https://")
+        .or_else(|| base.strip_prefix("http://"))?;
+    let authority = rest.split('/').next().unwrap_or("");
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => (
+            h.trim_matches(|c| c == '[' || c == ']'),
+            p.parse::<u16>().ok(),
+        ),
+        _ => (authority, None),
     };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return Ok(BTreeMap::new());
-        }
-        Err(e) => return Err(err(e.to_string())),
-    };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| err(e.to_string()))?;
-    let known: Vec<String> = SETTINGS
-        .iter()
-        .filter(|s| s.env != "ADUAN_CONFIG")
-        .map(|s| file_key(s.env))
-        .collect();
-    let mut out = BTreeMap::new();
-    for (k, v) in table {
-        if !known.contains(&k) {
-            return Err(err(format!(
-                "unknown setting `{k}` (known: {})",
-                known.join(", ")
-            )));
-        }
-        let v = match v {
-            toml::Value::String(s) => s,
-            toml::Value::Integer(i) => i.to_string(),
-            other => {
-                return Err(err(format!(
-                    "`{k}` must be a string or an integer, not {}",
-                    other.type_str()
-                )));
-            }
-        };
-        out.insert(k, v);
+    let loopback_host = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let port = port.unwrap_or(if base.starts_with("https://") {
+        443
+    } else {
+        80
+    });
+    if !explicit && listen.ip().is_unspecified() {
+        return Some(format!(
+            "ADUAN_PUBLIC_BASE_URL is not set and the service listens on {listen}: links in emails point to {base}, which complainants and officials cannot open; set ADUAN_PUBLIC_BASE_URL to the address people use (e.g. https://pengaduan.dinsos.example.go.id)"
+        ));
     }
-    Ok(out)
+    let listen_loopback = listen.ip().is_loopback();
+    if loopback_host && !listen_loopback && !listen.ip().is_unspecified() {
+        return Some(format!(
+            "ADUAN_PUBLIC_BASE_URL {base} is a loopback address but the service listens on {listen}: links in emails will not open from other machines"
+        ));
+    }
+    if loopback_host && listen.port() != 0 && port != listen.port() {
+        return Some(format!(
+            "ADUAN_PUBLIC_BASE_URL {base} names port {port} on this machine but the service listens on {listen}: links in emails will not open"
+        ));
+    }
+    None
 }
 
 impl Settings {
     /// Reads the process environment (and `aduan.toml`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::load(|k| std::env::var(k).ok())
+        Self::load(&std::env::vars().collect())
     }
 
-    /// Reads settings through `env` (tests pass a map).
-    pub fn load(env: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let file = match env("ADUAN_CONFIG") {
-            Some(p) => read_file(Path::new(&p), true)?,
+    /// Reads settings from these environment variables and the settings
+    /// file they name (or `./aduan.toml`); the environment wins.
+    pub fn load(env: &BTreeMap<String, String>) -> Result<Self, ConfigError> {
+        let file = match env.get(CONFIG_ENV) {
+            Some(p) => read_file(Path::new(p), true)?,
             None => read_file(Path::new("aduan.toml"), false)?,
         };
-        let get = |name: &'static str| -> Option<String> {
-            env(name)
-                .or_else(|| file.get(&file_key(name)).cloned())
+        let raw =
+            |k: Key| -> Option<String> { env.get(k.env()).cloned().or_else(|| k.from_file(&file)) };
+        let get = |k: Key| -> Option<String> {
+            raw(k)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
+        let mut warnings = unknown_variables(env);
 
-        let data_dir = PathBuf::from(get("ADUAN_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = get("DATABASE_URL")
+        let data_dir = PathBuf::from(get(Key::data_dir).unwrap_or_else(|| "./data".into()));
+        let database_url = get(Key::database_url)
             .unwrap_or_else(|| format!("sqlite://{}/aduan.db", data_dir.display()));
         if !(database_url.starts_with("sqlite:")
             || database_url.starts_with("postgres://")
@@ -389,7 +468,7 @@ impl Settings {
                 "must start with sqlite: or postgres:// (the value is not shown: it may hold a password)",
             ));
         }
-        let listen_raw = get("ADUAN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen_raw = get(Key::listen).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen: SocketAddr = listen_raw.parse().map_err(|_| {
             invalid(
                 "ADUAN_LISTEN",
@@ -398,24 +477,24 @@ impl Settings {
                 ),
             )
         })?;
-        let office_name = get("ADUAN_OFFICE_NAME").unwrap_or_else(|| "Dinas Sosial".into());
+        let office_name = get(Key::office_name).unwrap_or_else(|| "Dinas Sosial".into());
         if office_name.chars().count() > 200 {
             return Err(invalid(
                 "ADUAN_OFFICE_NAME",
                 "must be at most 200 characters",
             ));
         }
-        let tz_raw = get("ADUAN_OFFICE_TIMEZONE").unwrap_or_else(|| "Asia/Makassar".into());
+        let tz_raw = get(Key::office_timezone).unwrap_or_else(|| "Asia/Makassar".into());
         let office_timezone: Tz = tz_raw.parse().map_err(|_| {
             invalid(
                 "ADUAN_OFFICE_TIMEZONE",
                 format!("`{tz_raw}` is not an IANA time zone (Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"),
             )
         })?;
-        let prefix_raw = get("ADUAN_TRACKING_PREFIX").unwrap_or_else(|| "ADU".into());
+        let prefix_raw = get(Key::tracking_prefix).unwrap_or_else(|| "ADU".into());
         let tracking_prefix = TrackingPrefix::parse(&prefix_raw)
             .map_err(|r| invalid("ADUAN_TRACKING_PREFIX", format!("`{prefix_raw}` {r}")))?;
-        let log_format = match get("ADUAN_LOG_FORMAT").as_deref() {
+        let log_format = match get(Key::log_format).as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
@@ -425,38 +504,38 @@ impl Settings {
                 ));
             }
         };
-        let log_level = get("ADUAN_LOG").unwrap_or_else(|| "info".into());
+        let log_level = get(Key::log).unwrap_or_else(|| "info".into());
         if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
             return Err(invalid(
                 "ADUAN_LOG",
                 format!("`{log_level}` is not a valid log filter"),
             ));
         }
-        let number =
-            |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
-                match get(name) {
-                    None => Ok(default),
-                    Some(v) => match v.parse::<u64>() {
-                        Ok(n) if (min..=max).contains(&n) => Ok(n),
-                        _ => Err(invalid(
-                            name,
-                            format!("`{v}` must be a whole number from {min} to {max}"),
-                        )),
-                    },
-                }
-            };
-        let max_attachment_bytes = number(
-            "ADUAN_MAX_ATTACHMENT_BYTES",
-            10 * 1024 * 1024,
-            1024,
-            1 << 30,
-        )?;
-        let public_rate_limit_per_minute =
-            number("ADUAN_PUBLIC_RATE_LIMIT", 30, 1, 100_000)? as u32;
-        let db_max_connections = number("ADUAN_DB_MAX_CONNECTIONS", 10, 1, 1000)? as u32;
+        let number = |key: Key, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(invalid(
+                        key.env(),
+                        format!("`{v}` must be a whole number from {min} to {max}"),
+                    )),
+                },
+            }
+        };
+        let max_attachment_bytes =
+            number(Key::max_attachment_bytes, 10 * 1024 * 1024, 1024, 1 << 30)?;
+        let public_rate_limit_per_minute = number(Key::public_rate_limit, 30, 1, 100_000)? as u32;
+        let db_max_connections = number(Key::db_max_connections, 10, 1, 1000)? as u32;
 
-        let public_base_url = get("ADUAN_PUBLIC_BASE_URL")
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
+        let db_acquire_timeout =
+            std::time::Duration::from_millis(number(Key::db_acquire_timeout_ms, 800, 100, 30_000)?);
+        let worker_restart_limit = number(Key::worker_restart_limit, 5, 1, 100)? as u32;
+
+        let explicit_base = get(Key::public_base_url);
+        let public_base_url = explicit_base
+            .clone()
+            .unwrap_or_else(|| default_base_url(listen))
             .trim_end_matches('/')
             .to_string();
         if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
@@ -465,12 +544,15 @@ impl Settings {
                 format!("`{public_base_url}` must start with http:// or https://"),
             ));
         }
-        let outbox_interval_secs = number("ADUAN_OUTBOX_INTERVAL_SECONDS", 10, 1, 3600)?;
-        let outbox_max_attempts = number("ADUAN_OUTBOX_MAX_ATTEMPTS", 8, 1, 100)? as u32;
-        let smtp = match get("ADUAN_SMTP_HOST") {
+        if let Some(w) = base_url_warning(&public_base_url, listen, explicit_base.is_some()) {
+            warnings.push(w);
+        }
+        let outbox_interval_secs = number(Key::outbox_interval_seconds, 10, 1, 3600)?;
+        let outbox_max_attempts = number(Key::outbox_max_attempts, 8, 1, 100)? as u32;
+        let smtp = match get(Key::smtp_host) {
             None => None,
             Some(host) => {
-                let tls = match get("ADUAN_SMTP_TLS").as_deref() {
+                let tls = match get(Key::smtp_tls).as_deref() {
                     None | Some("starttls") => SmtpTls::StartTls,
                     Some("implicit") => SmtpTls::Implicit,
                     Some("none") => SmtpTls::None,
@@ -496,8 +578,8 @@ impl Settings {
                     SmtpTls::Implicit => 465,
                     SmtpTls::None => 25,
                 };
-                let port = number("ADUAN_SMTP_PORT", default_port, 1, 65535)? as u16;
-                let from = get("ADUAN_SMTP_FROM").ok_or_else(|| {
+                let port = number(Key::smtp_port, default_port, 1, 65535)? as u16;
+                let from = get(Key::smtp_from).ok_or_else(|| {
                     invalid("ADUAN_SMTP_FROM", "is required when ADUAN_SMTP_HOST is set")
                 })?;
                 if from.parse::<lettre::message::Mailbox>().is_err() {
@@ -508,9 +590,8 @@ impl Settings {
                         ),
                     ));
                 }
-                let username = get("ADUAN_SMTP_USERNAME");
-                let password =
-                    env("ADUAN_SMTP_PASSWORD").or_else(|| file.get("smtp_password").cloned());
+                let username = get(Key::smtp_username);
+                let password = raw(Key::smtp_password).filter(|p| !p.is_empty());
                 if username.is_some() != password.is_some() {
                     return Err(invalid(
                         "ADUAN_SMTP_USERNAME",
@@ -536,13 +617,13 @@ impl Settings {
                 Err(invalid(name, format!("`{v}` is not an email address")))
             }
         };
-        let liaison_email = get("ADUAN_LIAISON_EMAIL")
+        let liaison_email = get(Key::liaison_email)
             .map(|v| email_setting("ADUAN_LIAISON_EMAIL", &v))
             .transpose()?;
-        let head_email = get("ADUAN_HEAD_EMAIL")
+        let head_email = get(Key::head_email)
             .map(|v| email_setting("ADUAN_HEAD_EMAIL", &v))
             .transpose()?;
-        let manager_emails = get("ADUAN_MANAGER_EMAILS")
+        let manager_emails = get(Key::manager_emails)
             .map(|v| {
                 v.split(',')
                     .filter(|x| !x.trim().is_empty())
@@ -551,7 +632,7 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
-        let reminder_raw = get("ADUAN_REMINDER_DAYS").unwrap_or_else(|| "2,1,0".into());
+        let reminder_raw = get(Key::reminder_days).unwrap_or_else(|| "2,1,0".into());
         let mut reminder_days = reminder_raw
             .split(',')
             .map(|x| x.trim().parse::<u32>().ok().filter(|n| *n <= 30))
@@ -565,7 +646,7 @@ impl Settings {
             })?;
         reminder_days.sort_unstable();
         reminder_days.dedup();
-        let digest_raw = get("ADUAN_DIGEST_TIME").unwrap_or_else(|| "07:30".into());
+        let digest_raw = get(Key::digest_time).unwrap_or_else(|| "07:30".into());
         let digest_time = chrono::NaiveTime::parse_from_str(&digest_raw, "%H:%M")
             .ok()
             .filter(|t| (6..=17).contains(&chrono::Timelike::hour(t)))
@@ -575,8 +656,8 @@ impl Settings {
                     format!("`{digest_raw}` must be HH:MM between 06:00 and 17:59 (office hours)"),
                 )
             })?;
-        let sweep_interval_minutes = number("ADUAN_SWEEP_INTERVAL_MINUTES", 15, 1, 1440)?;
-        let lapor = match get("ADUAN_LAPOR_URL") {
+        let sweep_interval_minutes = number(Key::sweep_interval_minutes, 15, 1, 1440)?;
+        let lapor = match get(Key::lapor_url) {
             None => None,
             Some(url) => {
                 let url = url.trim_end_matches('/').to_string();
@@ -586,7 +667,7 @@ impl Settings {
                         format!("`{url}` must start with https:// (or http:// for lapor-sim)"),
                     ));
                 }
-                let token = get("ADUAN_LAPOR_TOKEN")
+                let token = get(Key::lapor_token)
                     .filter(|t| !t.trim().is_empty())
                     .ok_or_else(|| {
                         invalid(
@@ -597,9 +678,9 @@ impl Settings {
                 Some(LaporSettings {
                     url,
                     token: token.trim().to_string(),
-                    poll_secs: number("ADUAN_LAPOR_POLL_SECONDS", 300, 10, 86_400)?,
+                    poll_secs: number(Key::lapor_poll_seconds, 300, 10, 86_400)?,
                     timeout: std::time::Duration::from_secs(number(
-                        "ADUAN_LAPOR_TIMEOUT_SECONDS",
+                        Key::lapor_timeout_seconds,
                         20,
                         1,
                         600,
@@ -607,16 +688,11 @@ impl Settings {
                 })
             }
         };
-        let max_email_bytes = number(
-            "ADUAN_EMAIL_MAX_BYTES",
-            25 * 1024 * 1024,
-            64 * 1024,
-            1 << 30,
-        )?;
-        let imap = match get("ADUAN_IMAP_HOST") {
+        let max_email_bytes = number(Key::email_max_bytes, 25 * 1024 * 1024, 64 * 1024, 1 << 30)?;
+        let imap = match get(Key::imap_host) {
             None => None,
             Some(host) => {
-                let tls = match get("ADUAN_IMAP_TLS").as_deref() {
+                let tls = match get(Key::imap_tls).as_deref() {
                     None | Some("implicit") => ImapTls::Implicit,
                     Some("starttls") => ImapTls::StartTls,
                     Some("none") => ImapTls::None,
@@ -638,11 +714,11 @@ impl Settings {
                     ));
                 }
                 let default_port = if tls == ImapTls::Implicit { 993 } else { 143 };
-                let port = number("ADUAN_IMAP_PORT", default_port, 1, 65_535)? as u16;
-                let username = get("ADUAN_IMAP_USERNAME").ok_or_else(|| {
+                let port = number(Key::imap_port, default_port, 1, 65_535)? as u16;
+                let username = get(Key::imap_username).ok_or_else(|| {
                     invalid("ADUAN_IMAP_USERNAME", "is required with ADUAN_IMAP_HOST")
                 })?;
-                let password = get("ADUAN_IMAP_PASSWORD").ok_or_else(|| {
+                let password = get(Key::imap_password).ok_or_else(|| {
                     invalid("ADUAN_IMAP_PASSWORD", "is required with ADUAN_IMAP_HOST")
                 })?;
                 Some(ImapSettings {
@@ -651,14 +727,14 @@ impl Settings {
                     tls,
                     username,
                     password,
-                    folder: get("ADUAN_IMAP_FOLDER").unwrap_or_else(|| "INBOX".into()),
-                    done_folder: get("ADUAN_IMAP_DONE_FOLDER").filter(|f| !f.trim().is_empty()),
-                    poll_secs: number("ADUAN_IMAP_POLL_SECONDS", 60, 5, 86_400)?,
+                    folder: get(Key::imap_folder).unwrap_or_else(|| "INBOX".into()),
+                    done_folder: get(Key::imap_done_folder).filter(|f| !f.trim().is_empty()),
+                    poll_secs: number(Key::imap_poll_seconds, 60, 5, 86_400)?,
                 })
             }
         };
         let instructions_raw =
-            get("ADUAN_DISPOSITION_INSTRUCTIONS").unwrap_or_else(|| DEFAULT_INSTRUCTIONS.join(";"));
+            get(Key::disposition_instructions).unwrap_or_else(|| DEFAULT_INSTRUCTIONS.join(";"));
         let disposition_instructions: Vec<String> = instructions_raw
             .split(';')
             .map(|x| x.trim().to_string())
@@ -676,6 +752,9 @@ impl Settings {
         }
 
         Ok(Settings {
+            warnings,
+            db_acquire_timeout,
+            worker_restart_limit,
             liaison_email,
             head_email,
             manager_emails,
@@ -708,14 +787,13 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let m: HashMap<String, String> = pairs
+        let m: BTreeMap<String, String> = pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        Settings::load(move |k| m.get(k).cloned())
+        Settings::load(&m)
     }
 
     #[test]

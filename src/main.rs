@@ -107,6 +107,9 @@ async fn main() -> anyhow::Result<()> {
     match command {
         Command::Serve => {
             telemetry::init_subscriber(settings.log_format, &settings.log_level, std::io::stdout);
+            for w in &settings.warnings {
+                tracing::warn!("{w}");
+            }
             let app = Application::build(settings).await?;
             app.run_until_stopped().await?;
             tracing::info!("stopped");
@@ -114,9 +117,17 @@ async fn main() -> anyhow::Result<()> {
         other => {
             // CLI commands keep stdout for their output; warnings go to stderr.
             telemetry::init_subscriber(LogFormat::Text, "warn", std::io::stderr);
+            for w in &settings.warnings {
+                tracing::warn!("{w}");
+            }
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-            let store = store::connect(&settings.database_url, 4).await?;
+            let store = store::connect(
+                &settings.database_url,
+                4,
+                std::time::Duration::from_secs(10),
+            )
+            .await?;
             store::prepare(store.as_ref()).await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),

@@ -44,7 +44,12 @@ impl Application {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
-        let store = store::connect(&settings.database_url, settings.db_max_connections).await?;
+        let store = store::connect(
+            &settings.database_url,
+            settings.db_max_connections,
+            settings.db_acquire_timeout,
+        )
+        .await?;
         store::prepare(store.as_ref()).await?;
         Self::with_store(settings, store)
     }

@@ -86,9 +86,19 @@ impl From<ValidationErrors> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "database unavailable");
+            return ApiError::Unavailable(
+                "the database cannot be reached just now; nothing was changed, try again shortly"
+                    .into(),
+            );
+        }
         ApiError::Internal(e.to_string())
     }
 }
+
+/// Seconds a client should wait before trying again after a 503.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 impl From<crate::domain::workflow::WorkflowError> for ApiError {
     fn from(e: crate::domain::workflow::WorkflowError) -> Self {
@@ -241,6 +251,12 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                resp.insert_header((
+                    header::RETRY_AFTER,
+                    UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+                ));
             }
             _ => {}
         }

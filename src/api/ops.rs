@@ -40,7 +40,15 @@ pub async fn healthz() -> HttpResponse {
     responses((status = 200, description = "Ready"),
               (status = 503, description = "Database unreachable", body = super::error::Problem, content_type = "application/problem+json")))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    match state.store.ping().await {
+    // a probe must get its answer well within its own timeout (1 s)
+    let ping = tokio::time::timeout(std::time::Duration::from_millis(900), state.store.ping())
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::store::StoreError::Database(
+                sqlx::Error::PoolTimedOut,
+            ))
+        });
+    match ping {
         Ok(()) => {
             Ok(HttpResponse::Ok()
                 .json(json!({"status": "ready", "database": state.store.backend()})))

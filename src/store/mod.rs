@@ -40,6 +40,27 @@ impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Database(e) if sql::is_unique_violation(e))
     }
+
+    /// The database cannot be reached now (down, restarting, unreachable,
+    /// every connection busy for longer than the acquire timeout): a caller
+    /// should try again shortly, nothing was written.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed,
+            ) => true,
+            // SQLSTATE class 08 (connection exception) and 57 (operator
+            // intervention: shutting down, starting up)
+            StoreError::Database(sqlx::Error::Database(d)) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57")),
+            _ => false,
+        }
+    }
 }
 
 /// The result of a create request.
@@ -416,11 +437,20 @@ impl<T> Store for T where
 pub type DynStore = Arc<dyn Store>;
 
 /// Opens the store a `DATABASE_URL` names (`sqlite:…` or `postgres://…`).
-pub async fn connect(url: &str, max_connections: u32) -> Result<DynStore, StoreError> {
+/// `acquire_timeout` bounds how long a request waits for a PostgreSQL
+/// connection (then the store answers "unavailable"); SQLite is a local file
+/// and keeps its own, longer wait for the single writer.
+pub async fn connect(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: std::time::Duration,
+) -> Result<DynStore, StoreError> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteStore::connect(url, max_connections).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url, max_connections).await?))
+        Ok(Arc::new(
+            PgStore::connect(url, max_connections, acquire_timeout).await?,
+        ))
     } else {
         Err(StoreError::UnsupportedUrl)
     }

@@ -18,11 +18,13 @@ impl PgStore {
     pub async fn connect(
         url: &str,
         max_connections: u32,
+        acquire_timeout: Duration,
     ) -> Result<Self, crate::store::StoreError> {
+        let opts: sqlx::postgres::PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .acquire_timeout(acquire_timeout)
+            .connect_with(opts)
             .await?;
         Ok(PgStore { pool })
     }

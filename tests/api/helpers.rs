@@ -71,7 +71,9 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, TempDir)> {
 /// A migrated store on a fresh database.
 pub async fn fresh_store(backend: Backend) -> Option<(DynStore, TempDir)> {
     let (url, dir) = fresh_database(backend).await?;
-    let store = store::connect(&url, 4).await.expect("connect store");
+    let store = store::connect(&url, 4, std::time::Duration::from_secs(5))
+        .await
+        .expect("connect store");
     store::prepare(store.as_ref())
         .await
         .expect("migrate and seed");
@@ -121,19 +123,24 @@ pub async fn spawn_replica(app: &TestApp, adjust: impl FnOnce(&mut Settings)) ->
     spawn_app_at(app.database_url.clone(), TempDir::new(), adjust).await
 }
 
-async fn spawn_app_at(url: String, dir: TempDir, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_app_at(
+    url: String,
+    dir: TempDir,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let database_url = url.clone();
     let data_dir = dir.0.clone();
-    let mut settings = Settings::load(|k| match k {
-        "DATABASE_URL" => Some(url.clone()),
-        "ADUAN_LISTEN" => Some("127.0.0.1:0".into()),
-        "ADUAN_DATA_DIR" => Some(data_dir.display().to_string()),
-        "ADUAN_TRACKING_PREFIX" => Some("DINSOS".into()),
-        "ADUAN_DB_MAX_CONNECTIONS" => Some("8".into()),
-        "ADUAN_CONFIG" => None,
-        _ => None,
-    })
-    .expect("test settings");
+    let env: std::collections::BTreeMap<String, String> = [
+        ("DATABASE_URL", url.clone()),
+        ("ADUAN_LISTEN", "127.0.0.1:0".into()),
+        ("ADUAN_DATA_DIR", data_dir.display().to_string()),
+        ("ADUAN_TRACKING_PREFIX", "DINSOS".into()),
+        ("ADUAN_DB_MAX_CONNECTIONS", "8".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let mut settings = Settings::load(&env).expect("test settings");
     adjust(&mut settings);
     let kept = std::sync::Arc::new(settings.clone());
     let app = Application::build(settings).await.expect("build app");

@@ -15,6 +15,7 @@ mod jobs;
 mod lapor;
 mod mailbox;
 mod ops;
+mod outage;
 mod outbox;
 mod public;
 mod smtp;
