@@ -205,7 +205,7 @@ macro_rules! declare_settings {
                 match self { $(Key::$key => $env,)* }
             }
 
-            fn from_file(self, f: &SettingsFile) -> Option<String> {
+            fn in_file(self, f: &SettingsFile) -> Option<String> {
                 match self { $(Key::$key => f.$key.as_ref().map(FileValue::text),)* }
             }
         }
@@ -448,7 +448,7 @@ impl Settings {
             None => read_file(Path::new("aduan.toml"), false)?,
         };
         let raw =
-            |k: Key| -> Option<String> { env.get(k.env()).cloned().or_else(|| k.from_file(&file)) };
+            |k: Key| -> Option<String> { env.get(k.env()).cloned().or_else(|| k.in_file(&file)) };
         let get = |k: Key| -> Option<String> {
             raw(k)
                 .map(|v| v.trim().to_string())
