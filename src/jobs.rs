@@ -364,9 +364,25 @@ impl Jobs {
         Ok(queued)
     }
 
+    /// Runs the scheduler until `token` is cancelled, then shuts it down.
+    pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
+        match self.schedule().await {
+            Ok(mut sched) => {
+                token.cancelled().await;
+                if let Err(e) = sched.shutdown().await {
+                    tracing::warn!(error = %e, "scheduler did not shut down cleanly");
+                }
+            }
+            // returning makes the supervisor log it and try again later
+            Err(e) => tracing::error!(error = %e, "scheduled jobs not started"),
+        }
+    }
+
     /// Schedules the jobs; each run first takes its lease in the database.
-    pub async fn spawn(self) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
-        let me = Arc::new(self);
+    pub async fn schedule(
+        self: Arc<Self>,
+    ) -> Result<JobScheduler, tokio_cron_scheduler::JobSchedulerError> {
+        let me = self;
         let holder = Uuid::now_v7().to_string();
         let sched = JobScheduler::new().await?;
         let sweep_every = std::time::Duration::from_secs(me.settings.sweep_interval_minutes * 60);

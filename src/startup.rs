@@ -14,6 +14,7 @@ use crate::api::{self, ApiDoc, state::AppState};
 use crate::config::Settings;
 use crate::store::{self, DynStore, StoreError};
 use crate::telemetry;
+use crate::workers::Workers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -24,6 +25,10 @@ pub enum StartupError {
     },
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+    #[error("the {0} worker keeps failing (see the log); exiting so the service is restarted")]
+    WorkerFailed(&'static str),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -35,6 +40,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: DynStore,
+    workers: Workers,
 }
 
 impl Application {
@@ -65,21 +71,17 @@ impl Application {
         let port = listener.local_addr().map_err(listen_err)?.port();
         let settings = Arc::new(settings);
         let core = crate::app::App::new(store.clone(), settings.clone());
+        let mut workers = Workers::new(settings.worker_restart_limit);
         match crate::notify::Dispatcher::new(store.clone(), settings.clone()) {
-            Ok(d) => d.spawn(),
+            Ok(d) if d.enabled() => {
+                let d = Arc::new(d);
+                workers.spawn("email_courier", move |t| d.clone().run(t));
+            }
+            Ok(_) => tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox"),
             Err(e) => tracing::error!(error = %e, "outbox worker not started"),
         }
-        let jobs = crate::jobs::Jobs::new(store.clone(), settings.clone());
-        tokio::spawn(async move {
-            match jobs.spawn().await {
-                // keep the scheduler alive as long as the process
-                Ok(sched) => {
-                    let _keep_alive = sched;
-                    std::future::pending::<()>().await
-                }
-                Err(e) => tracing::error!(error = %e, "scheduled jobs not started"),
-            }
-        });
+        let jobs = Arc::new(crate::jobs::Jobs::new(store.clone(), settings.clone()));
+        workers.spawn("scheduler", move |t| jobs.clone().run(t));
         let lapor = match crate::intake::lapor::build(&core) {
             Ok(l) => l,
             Err(e) => {
@@ -88,17 +90,21 @@ impl Application {
             }
         };
         if let Some(sync) = &lapor {
-            let courier = crate::intake::lapor::outbound::LaporCourier {
-                sync: sync.clone(),
-                store: store.clone(),
-            };
-            crate::notify::spawn_courier(
-                Arc::new(courier),
+            let courier: Arc<dyn crate::notify::Courier> =
+                Arc::new(crate::intake::lapor::outbound::LaporCourier {
+                    sync: sync.clone(),
+                    store: store.clone(),
+                });
+            let (st, every, max) = (
                 store.clone(),
                 std::time::Duration::from_secs(settings.outbox_interval_secs),
                 settings.outbox_max_attempts,
             );
-            sync.clone().spawn();
+            workers.spawn("lapor_courier", move |t| {
+                crate::notify::run_courier(courier.clone(), st.clone(), every, max, t)
+            });
+            let sync = sync.clone();
+            workers.spawn("lapor_poller", move |t| sync.clone().run(t));
         }
         let mut app_state = AppState::new(core, telemetry::metrics_handle());
         app_state.lapor = lapor;
@@ -108,7 +114,8 @@ impl Application {
                 store.clone(),
                 app_state.settings.clone(),
             ));
-            poller.clone().spawn();
+            let p = poller.clone();
+            workers.spawn("imap_poller", move |t| p.clone().run(t));
             app_state.imap = Some(poller);
         }
         let state = web::Data::new(app_state);
@@ -133,6 +140,7 @@ impl Application {
             port,
             server,
             store,
+            workers,
         })
     }
 
@@ -144,8 +152,28 @@ impl Application {
         self.store.clone()
     }
 
-    /// Serves until SIGTERM or SIGINT, then drains in-flight requests (up to 30 s).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// Serves until SIGTERM or SIGINT: intake stops (no new connections),
+    /// in-flight requests drain (up to 30 s), then the workers stop (each
+    /// finishes the item in hand, up to 10 s). A worker that fails for good
+    /// stops the server and returns an error (the process exits non-zero).
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let Application {
+            server,
+            mut workers,
+            ..
+        } = self;
+        let handle = server.handle();
+        let mut server = std::pin::pin!(server);
+        let outcome = tokio::select! {
+            r = &mut server => r.map_err(StartupError::Serve),
+            name = workers.fatal() => {
+                handle.stop(true).await;
+                let _ = server.await;
+                Err(StartupError::WorkerFailed(name))
+            }
+        };
+        tracing::info!("HTTP server stopped; stopping workers");
+        workers.shutdown(std::time::Duration::from_secs(10)).await;
+        outcome
     }
 }

@@ -262,16 +262,12 @@ impl Dispatcher {
         }
     }
 
-    /// Runs every `ADUAN_OUTBOX_INTERVAL_SECONDS` until the process ends.
-    pub fn spawn(self) {
-        if !self.enabled() {
-            tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox");
-            return;
-        }
+    /// Delivers every `ADUAN_OUTBOX_INTERVAL_SECONDS` until `token` is cancelled.
+    pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         let every = std::time::Duration::from_secs(self.settings.outbox_interval_secs);
         let store = self.store.clone();
         let max = self.settings.outbox_max_attempts;
-        spawn_courier(Arc::new(self), store, every, max);
+        run_courier(self, store, every, max, token).await;
     }
 }
 
@@ -343,25 +339,23 @@ pub async fn deliver_due(
     Ok(report)
 }
 
-/// Runs `deliver_due` for `courier` every `every` until the process ends.
-pub fn spawn_courier(
+/// Runs `deliver_due` for `courier` every `every` (the first run one
+/// interval after start) until `token` is cancelled.
+pub async fn run_courier(
     courier: Arc<dyn Courier>,
     store: DynStore,
     every: std::time::Duration,
     max_attempts: u32,
+    token: tokio_util::sync::CancellationToken,
 ) {
-    tokio::spawn(async move {
-        // the first run one interval after start, not at once
-        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-        loop {
-            tick.tick().await;
-            if let Err(e) =
-                deliver_due(store.as_ref(), courier.as_ref(), max_attempts, Utc::now()).await
-            {
-                tracing::warn!(courier = courier.name(), error = %e, "outbox run failed");
-            }
+    crate::workers::every(every, token, || async {
+        if let Err(e) =
+            deliver_due(store.as_ref(), courier.as_ref(), max_attempts, Utc::now()).await
+        {
+            tracing::warn!(courier = courier.name(), error = %e, "outbox run failed");
         }
-    });
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -286,18 +286,14 @@ impl ImapPoller {
         Ok(report)
     }
 
-    /// Polls every `ADUAN_IMAP_POLL_SECONDS` until the process ends.
-    pub fn spawn(self: Arc<Self>) {
+    /// Polls every `ADUAN_IMAP_POLL_SECONDS` until `token` is cancelled.
+    pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         let every = Duration::from_secs(self.settings.imap.as_ref().map_or(60, |i| i.poll_secs));
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                // failures are logged (sparingly) and recorded by poll_leased
-                let _ = self.poll_leased(Utc::now()).await;
-            }
-        });
+        crate::workers::every(every, token, || async {
+            // failures are logged (sparingly) and recorded by poll_leased
+            let _ = self.poll_leased(Utc::now()).await;
+        })
+        .await;
     }
 }
 

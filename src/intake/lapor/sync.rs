@@ -131,24 +131,21 @@ impl LaporSync {
     }
 
     /// Polls every `ADUAN_LAPOR_POLL_SECONDS` (under the lease) until the process ends.
-    pub fn spawn(self: Arc<Self>) {
+    /// Polls every `ADUAN_LAPOR_POLL_SECONDS` (the first one interval after
+    /// start; POST …/poll polls now) until `token` is cancelled.
+    pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         let every = std::time::Duration::from_secs(
             self.settings.lapor.as_ref().map_or(300, |l| l.poll_secs),
         );
-        tokio::spawn(async move {
-            // the first poll one interval after start (POST …/poll polls now)
-            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                match self.poll_leased(Utc::now()).await {
-                    Ok(_) => {}
-                    // the circuit breaker already said so once
-                    Err(SyncError::Lapor(LaporError::CircuitOpen(_))) => {}
-                    Err(e) => tracing::warn!(error = %e, "LAPOR! poll failed"),
-                }
+        crate::workers::every(every, token, || async {
+            match self.poll_leased(Utc::now()).await {
+                Ok(_) => {}
+                // the circuit breaker already said so once
+                Err(SyncError::Lapor(LaporError::CircuitOpen(_))) => {}
+                Err(e) => tracing::warn!(error = %e, "LAPOR! poll failed"),
             }
-        });
+        })
+        .await;
     }
 
     /// One poll: pages from the saved cursor, then pending attachments.
