@@ -849,4 +849,199 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// Every setting of the table in one `aduan.toml`, none of them the default.
+    pub(crate) const FULL_FILE: &str = include_str!("../tests/fixtures/aduan-every-setting.toml");
+
+    #[test]
+    fn every_setting_works_in_the_file_and_takes_effect() {
+        // the file names every declared setting
+        let table: toml::Table = FULL_FILE.parse().unwrap();
+        for s in SETTINGS {
+            assert!(
+                table.contains_key(s.file_key),
+                "FULL_FILE lacks {}",
+                s.file_key
+            );
+        }
+        assert_eq!(table.len(), SETTINGS.len());
+        let dir = std::env::temp_dir().join(format!("aduan-cfg-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("aduan.toml");
+        std::fs::write(&path, FULL_FILE).unwrap();
+        let s = load(&[("ADUAN_CONFIG", &path.display().to_string())]).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            s.database_url,
+            "sqlite:///tmp/aduan-every-setting/db.sqlite"
+        );
+        assert_eq!(s.listen.to_string(), "127.0.0.1:18081");
+        assert_eq!(s.office_name, "Dinas Sosial Kabupaten Kupang");
+        assert_eq!(s.office_timezone, chrono_tz::Asia::Jayapura);
+        assert_eq!(s.tracking_prefix.as_str(), "KPG");
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert_eq!(s.log_level, "debug");
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/aduan-every-setting"));
+        assert_eq!(s.max_attachment_bytes, 2048);
+        assert_eq!(s.public_rate_limit_per_minute, 7);
+        assert_eq!(s.db_max_connections, 3);
+        assert_eq!(s.db_acquire_timeout, std::time::Duration::from_millis(1500));
+        assert_eq!(s.public_base_url, "http://127.0.0.1:18081");
+        let smtp = s.smtp.as_ref().unwrap();
+        assert_eq!(
+            (smtp.host.as_str(), smtp.port, smtp.tls),
+            ("127.0.0.1", 2526, SmtpTls::None)
+        );
+        assert_eq!(smtp.username.as_deref(), Some("pengaduan"));
+        assert_eq!(smtp.password.as_deref(), Some("rahasia smtp"));
+        assert_eq!(smtp.from, "Dinas Sosial <pengaduan@dinsos.example.go.id>");
+        assert_eq!((s.outbox_interval_secs, s.outbox_max_attempts), (3, 4));
+        assert_eq!(
+            s.liaison_email.as_deref(),
+            Some("penghubung@dinsos.example.go.id")
+        );
+        assert_eq!(s.head_email.as_deref(), Some("kadis@dinsos.example.go.id"));
+        assert_eq!(
+            s.manager_emails,
+            ["inspektorat@example.go.id", "sekda@example.go.id"]
+        );
+        assert_eq!(s.reminder_days, [1, 3]);
+        assert_eq!(
+            s.digest_time,
+            chrono::NaiveTime::from_hms_opt(8, 15, 0).unwrap()
+        );
+        assert_eq!(s.sweep_interval_minutes, 30);
+        let lapor = s.lapor.as_ref().unwrap();
+        assert_eq!(lapor.url, "http://127.0.0.1:9");
+        assert_eq!(lapor.token, "token-lapor");
+        assert_eq!(lapor.poll_secs, 120);
+        assert_eq!(lapor.timeout, std::time::Duration::from_secs(7));
+        let imap = s.imap.as_ref().unwrap();
+        assert_eq!(
+            (imap.host.as_str(), imap.port, imap.tls),
+            ("127.0.0.1", 1143, ImapTls::None)
+        );
+        assert_eq!(
+            (imap.username.as_str(), imap.password.as_str()),
+            ("pengaduan", "rahasia imap")
+        );
+        assert_eq!(imap.folder, "Pengaduan");
+        assert_eq!(imap.done_folder.as_deref(), Some("Selesai"));
+        assert_eq!(imap.poll_secs, 45);
+        assert_eq!(s.max_email_bytes, 131_072);
+        assert_eq!(s.disposition_instructions, ["tindak lanjuti", "pelajari"]);
+        assert_eq!(s.worker_restart_limit, 9);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn every_setting_works_as_an_environment_variable() {
+        let table: toml::Table = FULL_FILE.parse().unwrap();
+        let env: Vec<(String, String)> = SETTINGS
+            .iter()
+            .map(|s| {
+                let v = match &table[s.file_key] {
+                    toml::Value::String(v) => v.clone(),
+                    toml::Value::Array(a) => a
+                        .iter()
+                        .filter_map(|x| x.as_str())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    toml::Value::Integer(i) => i.to_string(),
+                    other => panic!("unexpected value {other:?}"),
+                };
+                (s.env.to_string(), v)
+            })
+            .collect();
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let s = load(&pairs).unwrap();
+        assert_eq!(s.office_timezone, chrono_tz::Asia::Jayapura);
+        assert_eq!(s.worker_restart_limit, 9);
+        assert_eq!(s.manager_emails.len(), 2);
+        assert_eq!(s.imap.unwrap().poll_secs, 45);
+        assert_eq!(s.smtp.unwrap().port, 2526);
+    }
+
+    #[test]
+    fn unknown_names_are_reported_with_the_closest_known_one() {
+        let s = load(&[
+            ("ADUAN_LISTN", "127.0.0.1:1"),
+            ("ADUAN_TEST_POSTGRES_URL", "x"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.warnings,
+            ["unknown setting ADUAN_LISTN is ignored (did you mean ADUAN_LISTEN?)"]
+        );
+        let dir = std::env::temp_dir().join(format!("aduan-cfg-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("aduan.toml");
+        std::fs::write(&path, "smtp_hots = \"mail\"\n").unwrap();
+        let e = load(&[("ADUAN_CONFIG", &path.display().to_string())])
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            e.contains("unknown setting `smtp_hots` (did you mean `smtp_host`?)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_public_url_that_cannot_reach_the_service_is_a_warning() {
+        let warned = |pairs: &[(&str, &str)]| !load(pairs).unwrap().warnings.is_empty();
+        // listening on every interface, no public URL: links would say 127.0.0.1
+        assert!(warned(&[("ADUAN_LISTEN", "0.0.0.0:8080")]));
+        // a loopback URL on another port
+        assert!(warned(&[
+            ("ADUAN_LISTEN", "127.0.0.1:9000"),
+            ("ADUAN_PUBLIC_BASE_URL", "http://127.0.0.1:8080")
+        ]));
+        // a loopback URL while listening on a LAN address
+        assert!(warned(&[
+            ("ADUAN_LISTEN", "10.0.0.5:8080"),
+            ("ADUAN_PUBLIC_BASE_URL", "http://localhost:8080")
+        ]));
+        // fine: the default follows the listen address; a real host name
+        assert!(!warned(&[("ADUAN_LISTEN", "127.0.0.1:9000")]));
+        assert_eq!(
+            load(&[("ADUAN_LISTEN", "127.0.0.1:9000")])
+                .unwrap()
+                .public_base_url,
+            "http://127.0.0.1:9000"
+        );
+        assert!(!warned(&[
+            ("ADUAN_LISTEN", "0.0.0.0:8080"),
+            (
+                "ADUAN_PUBLIC_BASE_URL",
+                "https://pengaduan.dinsos.example.go.id"
+            )
+        ]));
+    }
+
+    #[test]
+    fn the_readme_settings_table_is_generated_from_the_declaration() {
+        let readme = include_str!("../README.md");
+        let begin = "<!-- settings:begin (generated from src/config.rs: cargo test regenerates with ADUAN_BLESS=1) -->\n";
+        let end = "<!-- settings:end -->";
+        let want = settings_table();
+        let found = readme
+            .split_once(begin)
+            .and_then(|(_, rest)| rest.split_once(end))
+            .map(|(table, _)| table);
+        if found != Some(want.as_str()) && std::env::var("ADUAN_BLESS").is_ok() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+            let (head, rest) = readme
+                .split_once(begin)
+                .expect("README has the begin marker");
+            let (_, tail) = rest.split_once(end).expect("README has the end marker");
+            std::fs::write(path, format!("{head}{begin}{want}{end}{tail}")).unwrap();
+            return;
+        }
+        assert_eq!(
+            found,
+            Some(want.as_str()),
+            "README settings table is stale: run ADUAN_BLESS=1 cargo test --lib config"
+        );
+    }
 }

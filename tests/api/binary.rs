@@ -398,3 +398,152 @@ fn deadline_and_working_days_subcommands_print_the_answer_last() {
     );
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--timezone"));
 }
+
+/// An `aduan.toml` with every setting of the README table starts the
+/// service, and the values take effect; an unknown `ADUAN_*` variable is
+/// reported by name with the closest known one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_every_setting_starts_the_service() {
+    let dir = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = include_str!("../fixtures/aduan-every-setting.toml")
+        .replace("/tmp/aduan-every-setting", &dir.0.display().to_string())
+        .replace("127.0.0.1:18081", &format!("127.0.0.1:{port}"));
+    let config = dir.0.join("aduan.toml");
+    std::fs::write(&config, text).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_clear()
+            .env("ADUAN_CONFIG", &config)
+            .current_dir(&dir.0)
+            .output()
+            .unwrap()
+    };
+    let key = stdout(&run(&[
+        "apikey",
+        "create",
+        "--name",
+        "loket",
+        "--role",
+        "reception",
+    ]))
+    .lines()
+    .last()
+    .unwrap()
+    .to_string();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env("ADUAN_CONFIG", &config)
+        .env("ADUAN_OFICE_NAME", "typo")
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stream).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(l);
+            }
+        });
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start on the configured port: {:?}",
+            lines.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // tracking_prefix = "KPG"
+    let r = client
+        .post(format!("{base}/api/v1/complaints"))
+        .bearer_auth(&key)
+        .json(&crate::helpers::valid_complaint("letter"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let number = v["tracking_number"].as_str().unwrap().to_string();
+    assert!(number.starts_with("KPG-"), "{number}");
+    // office_timezone = "Asia/Jayapura": the deadline is the end of a WIT day
+    assert!(v["due_at"].as_str().unwrap().ends_with("T14:59:59Z"), "{v}");
+    // public_rate_limit = 7 look-ups a minute
+    let code = v["access_code"].as_str().unwrap().to_string();
+    let mut statuses = vec![];
+    for _ in 0..8 {
+        let r = client
+            .get(format!(
+                "{base}/api/v1/public/complaints/{number}?code={code}"
+            ))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 200, 429]);
+    // max_attachment_bytes = 2048
+    let id = v["id"].as_str().unwrap();
+    let part = reqwest::multipart::Part::bytes(vec![b'x'; 4096])
+        .file_name("surat.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let r = client
+        .post(format!("{base}/api/v1/complaints/{id}/attachments"))
+        .bearer_auth(&key)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // log_format = "json", log = "debug"; the misspelt variable is named
+    {
+        let lines = lines.lock().unwrap();
+        assert!(
+            lines.iter().any(|l| l.contains(
+                "unknown setting ADUAN_OFICE_NAME is ignored (did you mean ADUAN_OFFICE_NAME?)"
+            )),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with('{') && l.contains("\"level\":\"DEBUG\""))
+        );
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "no exit after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
+    assert!(
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("stopping workers")),
+        "workers stopped after the HTTP server"
+    );
+}

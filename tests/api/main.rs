@@ -9,6 +9,7 @@ mod binary;
 mod calendar;
 mod clock;
 mod complaints;
+mod deploy;
 mod email;
 mod errors;
 mod jobs;
