@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::App;
-use crate::store::{Actor, Attachment, Complaint, InboundMessage, StoreError};
+use crate::store::{
+    Actor, Attachment, ClockOp, ClockOutcome, Complaint, InboundMessage, OutsideChange, StoreError,
+};
 
 impl App {
     /// Records an attachment whose bytes are already in `files`; if the row
@@ -29,12 +31,45 @@ impl App {
     }
 
     /// A message from the complainant (an email reply, a LAPOR! comment),
-    /// once per `source_key`, reopening an answered complaint when asked.
-    pub async fn record_inbound(
+    /// once per `source_key`, reopening an answered complaint when asked. If
+    /// the clock stood still waiting for the complainant, it runs again
+    /// (`resume_reason` on the timeline). `None` if it was recorded before.
+    pub async fn record_reply(
         &self,
         m: InboundMessage<'_>,
+        resume_reason: &str,
     ) -> Result<Option<Complaint>, StoreError> {
-        self.store.record_inbound(m).await
+        let (actor, now) = (m.actor, m.now);
+        let Some(c) = self.store.record_inbound(m).await? else {
+            return Ok(None);
+        };
+        if c.paused_at.is_none() {
+            return Ok(Some(c));
+        }
+        let op = ClockOp::Resume {
+            reason: resume_reason.to_string(),
+        };
+        match self.adjust_clock(c.id, None, &op, actor, now).await? {
+            ClockOutcome::Done(after) => Ok(Some(*after)),
+            // resumed meanwhile by someone else: the reply is recorded all the same
+            _ => Ok(Some(c)),
+        }
+    }
+
+    /// A change made outside the office (LAPOR! closed or re-routed the
+    /// report), with its event; `false` if the complaint is already final.
+    pub async fn change_from_outside(
+        &self,
+        complaint_id: Uuid,
+        change: &OutsideChange,
+        event: &str,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .change_from_outside(complaint_id, change, event, detail, actor, now)
+            .await
     }
 
     /// Puts a parked outbox entry back in the queue; `false` if it is not parked.

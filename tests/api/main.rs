@@ -14,6 +14,7 @@ mod email;
 mod errors;
 mod jobs;
 mod lapor;
+mod layout;
 mod mailbox;
 mod ops;
 mod outage;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::app::{App, EmailRegistration};
 use crate::config::Settings;
 use crate::store::{
-    Actor, Attachment, ClockOp, Complaint, DynStore, EmailQuarantine, InboundMessage, StoreError,
+    Actor, Attachment, Complaint, DynStore, EmailQuarantine, InboundMessage, StoreError,
 };
 use mapping::{Classified, ParsedEmail, Unusable};
 
@@ -165,34 +165,23 @@ impl EmailIntake {
         .to_string();
         let recorded = self
             .app
-            .record_inbound(InboundMessage {
-                source_key: key,
-                complaint_id,
-                event: "reporter_replied",
-                detail: &detail,
-                actor,
-                now: Utc::now(),
-                reopen: true,
-            })
+            .record_reply(
+                InboundMessage {
+                    source_key: key,
+                    complaint_id,
+                    event: "reporter_replied",
+                    detail: &detail,
+                    actor,
+                    now: Utc::now(),
+                    reopen: true,
+                },
+                "Balasan pelapor diterima melalui email",
+            )
             .await?;
         let Some(c) = recorded else {
             self.store.bump_counter(&count_key("duplicate")).await?;
             return Ok(Outcome::Ignored("duplicate"));
         };
-        if c.paused_at.is_some() {
-            self.store
-                .adjust_clock(
-                    c.id,
-                    None,
-                    &ClockOp::Resume {
-                        reason: "Balasan pelapor diterima melalui email".into(),
-                    },
-                    actor,
-                    Utc::now(),
-                    self.settings.office_timezone,
-                )
-                .await?;
-        }
         self.store.bump_counter(&count_key("joined")).await?;
         tracing::info!(complaint_id = %c.id, "email reply joined its complaint");
         self.store_attachments(p, c.id, actor).await?;

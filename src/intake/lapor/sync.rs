@@ -350,7 +350,7 @@ impl LaporSync {
         };
         if let Some((change, event, detail)) = outside
             && self
-                .store
+                .app
                 .change_from_outside(
                     c.id,
                     &change,
@@ -374,32 +374,21 @@ impl LaporSync {
                 .to_string();
                 let recorded = self
                     .app
-                    .record_inbound(InboundMessage {
-                        source_key: &key,
-                        complaint_id: c.id,
-                        event: "reporter_replied",
-                        detail: &detail,
-                        actor: &actor,
-                        now: Utc::now(),
-                        reopen: true,
-                    })
+                    .record_reply(
+                        InboundMessage {
+                            source_key: &key,
+                            complaint_id: c.id,
+                            event: "reporter_replied",
+                            detail: &detail,
+                            actor: &actor,
+                            now: Utc::now(),
+                            reopen: true,
+                        },
+                        "Tanggapan pelapor diterima melalui LAPOR!",
+                    )
                     .await?;
-                if let Some(after) = recorded {
+                if recorded.is_some() {
                     changes += 1;
-                    if after.paused_at.is_some() {
-                        self.store
-                            .adjust_clock(
-                                after.id,
-                                None,
-                                &crate::store::ClockOp::Resume {
-                                    reason: "Tanggapan pelapor diterima melalui LAPOR!".into(),
-                                },
-                                &actor,
-                                Utc::now(),
-                                self.settings.office_timezone,
-                            )
-                            .await?;
-                    }
                 }
             }
         }
