@@ -1,6 +1,7 @@
 //! The deploy kit builds what the code needs: every file the compiler reads
 //! at build time (`include_str!`, `include_bytes!`, `sqlx::migrate!`, the
 //! binaries' paths) lies inside a directory or file the Dockerfile copies.
+//! Includes in `#[cfg(test)]` modules are not part of the release build.
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,8 @@ fn build_inputs() -> Vec<(PathBuf, PathBuf)> {
     let mut out = Vec::new();
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
+        // unit-test modules (at the end of a file) are not part of the image
+        let text = text.split("#[cfg(test)]").next().unwrap_or("");
         for (mac, relative_to_file) in [
             ("include_str!(\"", true),
             ("include_bytes!(\"", true),
