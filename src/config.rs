@@ -120,6 +120,14 @@ pub struct Settings {
     pub db_acquire_timeout: std::time::Duration,
     /// Restarts of one background worker within 10 minutes before the process gives up.
     pub worker_restart_limit: u32,
+    /// Idle timeout and absolute lifetime of a signed-in session.
+    pub session_idle: chrono::Duration,
+    pub session_max: chrono::Duration,
+    /// Roles that must use two-factor sign-in.
+    pub require_2fa: Vec<crate::domain::Role>,
+    pub sign_in_lockout_failures: u32,
+    pub sign_in_first_delay: std::time::Duration,
+    pub secret_key_file: PathBuf,
     /// Problems that do not stop start-up (unknown `ADUAN_*` variables, a
     /// public URL that cannot reach the service); logged once at start.
     pub warnings: Vec<String>,
@@ -261,6 +269,12 @@ declare_settings! {
     imap_poll_seconds = "ADUAN_IMAP_POLL_SECONDS", "`60`", "how often the mailbox is read (5–86400)";
     email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
+    session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
+    session_max_hours = "ADUAN_SESSION_MAX_HOURS", "`12`", "a session ends this many hours after sign-in whatever happens (1–168)";
+    require_2fa = "ADUAN_REQUIRE_2FA", "`admin,head`", "comma-separated roles that must enrol two-factor sign-in (TOTP) before they can work; `none` for no role";
+    sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins in a row after which a name is locked until an admin unlocks it (3–100)";
+    sign_in_first_delay_ms = "ADUAN_SIGN_IN_FIRST_DELAY_MS", "`1000`", "the wait after the third failed sign-in of a name, doubling with each further failure up to 5 minutes (10–60000)";
+    secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the server key that seals two-factor secrets; generated (mode 0600) on first start; replicas share it";
     worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
 }
 
@@ -531,6 +545,38 @@ impl Settings {
         let db_acquire_timeout =
             std::time::Duration::from_millis(number(Key::db_acquire_timeout_ms, 800, 100, 30_000)?);
         let worker_restart_limit = number(Key::worker_restart_limit, 5, 1, 100)? as u32;
+        let session_idle =
+            chrono::Duration::minutes(number(Key::session_idle_minutes, 120, 5, 1440)? as i64);
+        let session_max =
+            chrono::Duration::hours(number(Key::session_max_hours, 12, 1, 168)? as i64);
+        let require_raw = get(Key::require_2fa).unwrap_or_else(|| "admin,head".into());
+        let require_2fa = if require_raw.eq_ignore_ascii_case("none") {
+            Vec::new()
+        } else {
+            require_raw
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| {
+                    r.parse::<crate::domain::Role>().map_err(|_| {
+                        invalid(
+                            "ADUAN_REQUIRE_2FA",
+                            format!("`{r}` is not a role (admin, reception, liaison, official, head, manager) or `none`"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let sign_in_lockout_failures = number(Key::sign_in_lockout_failures, 10, 3, 100)? as u32;
+        let sign_in_first_delay = std::time::Duration::from_millis(number(
+            Key::sign_in_first_delay_ms,
+            1000,
+            10,
+            60_000,
+        )?);
+        let secret_key_file = get(Key::secret_key_file)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("secret.key"));
 
         let explicit_base = get(Key::public_base_url);
         let public_base_url = explicit_base
@@ -752,6 +798,12 @@ impl Settings {
         }
 
         Ok(Settings {
+            session_idle,
+            session_max,
+            require_2fa,
+            sign_in_lockout_failures,
+            sign_in_first_delay,
+            secret_key_file,
             warnings,
             db_acquire_timeout,
             worker_restart_limit,
@@ -931,6 +983,16 @@ mod tests {
         assert_eq!(s.max_email_bytes, 131_072);
         assert_eq!(s.disposition_instructions, ["tindak lanjuti", "pelajari"]);
         assert_eq!(s.worker_restart_limit, 9);
+        assert_eq!(s.session_idle, chrono::Duration::minutes(45));
+        assert_eq!(s.session_max, chrono::Duration::hours(9));
+        use crate::domain::Role;
+        assert_eq!(s.require_2fa, [Role::Admin, Role::Head, Role::Liaison]);
+        assert_eq!(s.sign_in_lockout_failures, 6);
+        assert_eq!(s.sign_in_first_delay, std::time::Duration::from_millis(250));
+        assert_eq!(
+            s.secret_key_file,
+            PathBuf::from("/tmp/aduan-every-setting/kunci.key")
+        );
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 

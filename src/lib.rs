@@ -11,4 +11,5 @@ pub mod notify;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 pub mod workers;

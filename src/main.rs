@@ -31,6 +31,11 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Manage personal staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Manage API keys.
     Apikey {
         #[command(subcommand)]
@@ -75,6 +80,28 @@ enum JobName {
 }
 
 #[derive(Subcommand)]
+enum UserAction {
+    /// Create an account. Without --password-stdin the one-time set-password
+    /// link (valid 24 hours) is printed alone on the last line.
+    Create {
+        /// The sign-in name, e.g. the person's email address.
+        #[arg(long)]
+        login: String,
+        /// admin, reception, liaison, official, head or manager.
+        #[arg(long)]
+        role: Role,
+        /// The officer the person is (id from GET /api/v1/org/officers).
+        #[arg(long)]
+        officer: Option<Uuid>,
+        /// Read the password from the first line of standard input instead.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+}
+
+#[derive(Subcommand)]
 enum ApikeyAction {
     /// Create a key; the key itself is printed once, alone on the last line.
     Create {
@@ -93,6 +120,95 @@ enum ApikeyAction {
     List,
     /// Revoke a key by its id.
     Revoke { id: Uuid },
+}
+
+async fn user(
+    store: store::DynStore,
+    settings: std::sync::Arc<Settings>,
+    action: UserAction,
+) -> anyhow::Result<()> {
+    let app = aduan::app::App::new(store.clone(), settings)?;
+    match action {
+        UserAction::Create {
+            login,
+            role,
+            officer,
+            password_stdin,
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("reading the password from standard input")?;
+                let p = line.trim_end_matches(['\r', '\n']).to_string();
+                anyhow::ensure!(!p.is_empty(), "no password on standard input");
+                Some(p)
+            } else {
+                None
+            };
+            let out = app
+                .create_account(
+                    &login,
+                    role,
+                    officer,
+                    password,
+                    "aduan user create",
+                    Utc::now(),
+                )
+                .await;
+            let created = match out {
+                Ok(Ok(c)) => c,
+                Ok(Err(store::AccountOutcome::LoginTaken)) => {
+                    anyhow::bail!("the sign-in name {login} is taken")
+                }
+                Ok(Err(_)) => anyhow::bail!("no officer with id {}", officer.unwrap_or_default()),
+                Err(aduan::app::accounts::AccountError::Invalid(v)) => {
+                    let why: Vec<String> =
+                        v.0.iter()
+                            .map(|f| format!("--{} {}", f.field, f.reason))
+                            .collect();
+                    anyhow::bail!("{}", why.join("; "))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let a = &created.account;
+            println!("created account {} ({}, role {})", a.id, a.login, a.role);
+            match created.link {
+                Some((url, expires)) => {
+                    println!(
+                        "hand over this one-time link to set the password (valid until {}):",
+                        expires.format("%Y-%m-%d %H:%M UTC")
+                    );
+                    println!("{url}");
+                }
+                None => println!(
+                    "the password is set: sign in at {}/api/v1/auth/login",
+                    app.settings.public_base_url
+                ),
+            }
+        }
+        UserAction::List => {
+            println!(
+                "{:<36}  {:<9}  {:<8}  {:<6}  login",
+                "id", "role", "active", "2fa"
+            );
+            for a in store.list_accounts().await? {
+                println!(
+                    "{:<36}  {:<9}  {:<8}  {:<6}  {}",
+                    a.id,
+                    a.role,
+                    if a.active && a.officer_active {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    if a.totp_enabled { "on" } else { "off" },
+                    a.login
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -132,6 +248,9 @@ async fn main() -> anyhow::Result<()> {
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
+                Command::User { action } => {
+                    user(store.clone(), std::sync::Arc::new(settings.clone()), action).await?
+                }
                 Command::Deadline {
                     received_at,
                     working_days,

@@ -25,6 +25,8 @@ pub enum StartupError {
     },
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] crate::app::sealing::KeyError),
     #[error("server: {0}")]
     Serve(std::io::Error),
     #[error("the {0} worker keeps failing (see the log); exiting so the service is restarted")]
@@ -70,7 +72,7 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(listen_err)?;
         let port = listener.local_addr().map_err(listen_err)?.port();
         let settings = Arc::new(settings);
-        let core = crate::app::App::new(store.clone(), settings.clone());
+        let core = crate::app::App::new(store.clone(), settings.clone())?;
         let mut workers = Workers::new(settings.worker_restart_limit);
         match crate::notify::Dispatcher::new(store.clone(), settings.clone()) {
             Ok(d) if d.enabled() => {
@@ -125,6 +127,7 @@ impl Application {
                 .wrap(from_fn(api::observe::observe))
                 .app_data(state.clone())
                 .configure(api::routes)
+                .configure(crate::web::routes)
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
                         .url("/api-docs/openapi.json", ApiDoc::openapi()),

@@ -1,5 +1,6 @@
-//! API keys: `Authorization: Bearer <key>`. Keys are random 256-bit tokens;
-//! only their SHA-256 digest is stored (see docs/adr/0003-api-keys.md).
+//! Who is calling: an API key (`Authorization: Bearer <key>`; random 256-bit
+//! tokens, only their SHA-256 digest stored, docs/adr/0003) or a signed-in
+//! person (the session cookie, with CSRF checks on changes; docs/adr/0014).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,17 +36,33 @@ pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// The authenticated caller of a request.
+/// A signed-in person's session, when the request came with the cookie.
 #[derive(Debug, Clone)]
-pub struct Caller(pub Actor);
+pub struct SessionCtx {
+    pub session: crate::store::Session,
+    pub account: crate::store::Account,
+}
+
+/// The authenticated caller of a request: an API key (`Authorization:
+/// Bearer`) or a signed-in person (the session cookie).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    actor: Actor,
+    session: Option<Box<SessionCtx>>,
+}
 
 impl Caller {
     pub fn role(&self) -> Role {
-        self.0.role
+        self.actor.role
     }
 
     pub fn actor(&self) -> &Actor {
-        &self.0
+        &self.actor
+    }
+
+    /// The session, when the caller signed in (not a key).
+    pub fn session(&self) -> Option<&SessionCtx> {
+        self.session.as_deref()
     }
 
     pub fn require(&self, allowed: bool, why: &'static str) -> Result<(), ApiError> {
@@ -55,6 +72,109 @@ impl Caller {
             Err(ApiError::Forbidden(why))
         }
     }
+}
+
+/// The session cookie's name: `__Host-` prefixed (and `Secure`) when the
+/// public URL is https.
+pub fn cookie_name(settings: &crate::config::Settings) -> &'static str {
+    if settings.public_base_url.starts_with("https://") {
+        "__Host-aduan_session"
+    } else {
+        "aduan_session"
+    }
+}
+
+/// The `Set-Cookie` value for a new session token (or, with `None`, one that clears it).
+pub fn session_cookie(settings: &crate::config::Settings, token: Option<&str>) -> String {
+    let secure = if settings.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    match token {
+        Some(t) => format!(
+            "{}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            cookie_name(settings),
+            settings.session_max.num_seconds()
+        ),
+        None => format!(
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+            cookie_name(settings)
+        ),
+    }
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn read_cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// Where the request came from: the client address and user agent.
+pub fn origin_of(req: &HttpRequest) -> crate::app::accounts::Origin {
+    crate::app::accounts::Origin {
+        address: req.peer_addr().map(|a| a.ip().to_string()),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(200).collect()),
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The header a session-authenticated state change must carry.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// Cross-site request forgery checks for a state change made with a
+/// session: the per-session token, and the Origin (when sent) must be ours.
+fn check_csrf(req: &HttpRequest, s: &SessionCtx, public_base_url: &str) -> Result<(), ApiError> {
+    use actix_web::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let forbidden = |detail: &str| ApiError::Auth {
+        status: 403,
+        slug: "csrf",
+        title: "Cross-site request refused",
+        detail: detail.to_string(),
+        retry_after_secs: None,
+    };
+    if let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
+        let ours = public_base_url.trim_end_matches('/');
+        let host = req.connection_info().host().to_string();
+        let same_host = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host.as_str());
+        if origin != ours && !same_host {
+            return Err(forbidden("the request comes from another site (Origin)"));
+        }
+    }
+    let sent = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !constant_time_eq(sent.as_bytes(), s.session.csrf_token.as_bytes()) {
+        return Err(forbidden(
+            "a change made with a session needs its csrf_token in the X-CSRF-Token header",
+        ));
+    }
+    Ok(())
 }
 
 impl FromRequest for Caller {
@@ -73,22 +193,58 @@ impl FromRequest for Caller {
                     .eq_ignore_ascii_case("bearer")
                     .then(|| rest.trim().to_string())
             });
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
-            let token = token
-                .filter(|t| !t.is_empty())
-                .ok_or(ApiError::Unauthorized)?;
-            let key = state
-                .store
-                .find_api_key(&token_digest(&token))
+            if let Some(token) = token {
+                let key = state
+                    .store
+                    .find_api_key(&token_digest(&token))
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?;
+                return Ok(Caller {
+                    actor: Actor {
+                        key_id: Some(key.id),
+                        name: key.name,
+                        role: key.role,
+                        officer: key.officer,
+                    },
+                    session: None,
+                });
+            }
+            let cookie =
+                read_cookie(&req, cookie_name(&state.settings)).ok_or(ApiError::Unauthorized)?;
+            let (session, account) = state
+                .app
+                .session(&cookie, chrono::Utc::now())
                 .await?
                 .ok_or(ApiError::Unauthorized)?;
-            Ok(Caller(Actor {
-                key_id: Some(key.id),
-                name: key.name,
-                role: key.role,
-                officer: key.officer,
-            }))
+            let ctx = SessionCtx { session, account };
+            check_csrf(&req, &ctx, &state.settings.public_base_url)?;
+            if state.app.must_enrol_totp(&ctx.account) && !req.path().starts_with("/api/v1/auth/") {
+                return Err(ApiError::Auth {
+                    status: 403,
+                    slug: "two-factor-required",
+                    title: "Two-factor sign-in required",
+                    detail: "this role must enrol two-factor sign-in first: POST /api/v1/auth/totp"
+                        .into(),
+                    retry_after_secs: None,
+                });
+            }
+            let a = &ctx.account;
+            let actor = Actor {
+                key_id: None,
+                name: a
+                    .officer
+                    .as_ref()
+                    .map_or_else(|| a.login.clone(), |o| o.name.clone()),
+                role: a.role,
+                officer: a.officer.clone(),
+            };
+            Ok(Caller {
+                actor,
+                session: Some(Box::new(ctx)),
+            })
         })
     }
 }

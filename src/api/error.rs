@@ -74,6 +74,15 @@ pub enum ApiError {
     /// Another system we depend on failed (LAPOR!).
     #[error("upstream failed: {0}")]
     Upstream(String),
+    /// Sign-in and session answers that need their own problem type.
+    #[error("{slug}: {detail}")]
+    Auth {
+        status: u16,
+        slug: &'static str,
+        title: &'static str,
+        detail: String,
+        retry_after_secs: Option<u64>,
+    },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -144,6 +153,7 @@ impl ApiError {
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Upstream(_) => "upstream",
             ApiError::Internal(_) => "internal",
+            ApiError::Auth { slug, .. } => slug,
         }
     }
 
@@ -166,9 +176,14 @@ impl ApiError {
             ),
             ApiError::Unauthorized => (
                 "Authentication required",
-                Some("Send a valid API key as `Authorization: Bearer <key>`.".to_string()),
+                Some(
+                    "Send a valid API key as `Authorization: Bearer <key>`, or sign in \
+                     (POST /api/v1/auth/login) and send the session cookie."
+                        .to_string(),
+                ),
                 vec![],
             ),
+            ApiError::Auth { title, detail, .. } => (*title, Some(detail.clone()), vec![]),
             ApiError::Forbidden(d) => ("Forbidden", Some((*d).to_string()), vec![]),
             ApiError::NotYours(d) => ("Forbidden", Some(d.clone()), vec![]),
             ApiError::PreconditionRequired => (
@@ -236,6 +251,9 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Auth { status, .. } => {
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::FORBIDDEN)
+            }
         }
     }
 
@@ -251,6 +269,12 @@ impl ResponseError for ApiError {
             }
             ApiError::TooManyRequests { retry_after_secs } => {
                 resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Auth {
+                retry_after_secs: Some(s),
+                ..
+            } => {
+                resp.insert_header((header::RETRY_AFTER, s.to_string()));
             }
             ApiError::Unavailable(_) => {
                 resp.insert_header((
@@ -283,11 +307,13 @@ pub fn status_problem(status: StatusCode, detail: Option<String>) -> HttpRespons
 pub fn problem_for_default_errors<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == HeaderValue::from_static(PROBLEM_JSON));
-    if is_problem {
+    let ct = res.headers().get(header::CONTENT_TYPE);
+    let is_problem = ct.is_some_and(|v| v == HeaderValue::from_static(PROBLEM_JSON));
+    // a page for people answers with its own page (web/), in Indonesian
+    let is_page = ct
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_problem || is_page {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -1,5 +1,6 @@
 //! HTTP API (actix-web): routes, auth, errors and the OpenAPI document.
 
+pub mod accounts;
 pub mod auth;
 pub mod calendar;
 pub mod clock;
@@ -31,7 +32,9 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
     info(
         title = "aduan",
         description = "Complaint management for Indonesian government offices (SP4N-LAPOR!-aware). \
-            Authenticate with `Authorization: Bearer <API key>` (create one with `aduan apikey create`). \
+            Authenticate with `Authorization: Bearer <API key>` (create one with `aduan apikey create`), \
+            or sign in (`POST /api/v1/auth/login`) and send the session cookie; a change made with a \
+            session also sends its `csrf_token` as `X-CSRF-Token`. \
             Errors are RFC 7807 `application/problem+json`.",
         license(name = "Apache-2.0"),
     ),
@@ -53,6 +56,12 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         workflow::inbox,
         integrations::status, integrations::poll, integrations::quarantine, integrations::retry,
         email::intake, email::status, email::poll,
+        accounts::login, accounts::logout, accounts::me, accounts::set_password,
+        accounts::change_password, accounts::sessions, accounts::end_session,
+        accounts::totp_start, accounts::totp_confirm, accounts::totp_disable, accounts::my_keys,
+        accounts::list_keys, accounts::revoke_key, accounts::create_account,
+        accounts::list_accounts, accounts::update_account, accounts::password_link,
+        accounts::unlock, accounts::reset_totp, accounts::audit,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -65,6 +74,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "organisation", description = "Units, positions, officers, acting appointments"),
         (name = "lapor", description = "SP4N-LAPOR! integration status, polling and quarantine"),
         (name = "email", description = "Email channel: pipe intake and the mailbox reader"),
+        (name = "accounts", description = "Staff accounts: sign-in, sessions, two-factor, keys, audit"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -78,6 +88,15 @@ impl Modify for BearerAuth {
             components.add_security_scheme(
                 "bearer",
                 SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+            components.add_security_scheme(
+                "session",
+                SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Cookie(
+                    utoipa::openapi::security::ApiKeyValue::with_description(
+                        "aduan_session",
+                        "The session cookie set by POST /api/v1/auth/login (`__Host-aduan_session` when the service is served over https)",
+                    ),
+                )),
             );
         }
     }
@@ -193,6 +212,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/org/acting/{id}").delete(org::revoke_acting))
         .service(web::resource("/api/v1/org/instructions").get(org::instructions))
         .service(web::resource("/api/v1/public/complaints/{tracking_number}").get(public::status))
+        .service(web::resource("/api/v1/auth/login").post(accounts::login))
+        .service(web::resource("/api/v1/auth/logout").post(accounts::logout))
+        .service(web::resource("/api/v1/auth/me").get(accounts::me))
+        .service(web::resource("/api/v1/auth/me/password").put(accounts::change_password))
+        .service(web::resource("/api/v1/auth/password").post(accounts::set_password))
+        .service(web::resource("/api/v1/auth/sessions").get(accounts::sessions))
+        .service(web::resource("/api/v1/auth/sessions/{id}").delete(accounts::end_session))
+        .service(
+            web::resource("/api/v1/auth/totp")
+                .post(accounts::totp_start)
+                .delete(accounts::totp_disable),
+        )
+        .service(web::resource("/api/v1/auth/totp/confirm").post(accounts::totp_confirm))
+        .service(web::resource("/api/v1/auth/keys").get(accounts::my_keys))
+        .service(web::resource("/api/v1/auth/audit").get(accounts::audit))
+        .service(web::resource("/api/v1/api-keys").get(accounts::list_keys))
+        .service(web::resource("/api/v1/api-keys/{id}").delete(accounts::revoke_key))
+        .service(
+            web::resource("/api/v1/accounts")
+                .get(accounts::list_accounts)
+                .post(accounts::create_account),
+        )
+        .service(web::resource("/api/v1/accounts/{id}").patch(accounts::update_account))
+        .service(web::resource("/api/v1/accounts/{id}/password-link").post(accounts::password_link))
+        .service(web::resource("/api/v1/accounts/{id}/unlock").post(accounts::unlock))
+        .service(web::resource("/api/v1/accounts/{id}/totp").delete(accounts::reset_totp))
         .service(web::resource("/api/v1/calendar/deadline").get(calendar::deadline))
         .service(web::resource("/api/v1/calendar/working-days").get(calendar::working_days))
         .service(

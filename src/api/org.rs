@@ -501,7 +501,12 @@ pub async fn update_officer(
     };
     let o = state
         .app
-        .update_officer(path.into_inner(), &patch)
+        .update_officer(
+            path.into_inner(),
+            &patch,
+            &caller.actor().name,
+            chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+        )
         .await?
         .ok_or(ApiError::NotFound("No officer with this id."))?;
     Ok(HttpResponse::Ok().json(OfficerView::from(o)))

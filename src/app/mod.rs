@@ -12,10 +12,12 @@
 //! policy (`policy.rs`), the organisation and keys (`org.rs`), attachments
 //! and the outbox/quarantine retries (`ops.rs`).
 
+pub mod accounts;
 mod ops;
 mod org;
 pub mod policy;
 pub mod register;
+pub mod sealing;
 mod workflow;
 
 use std::sync::Arc;
@@ -34,16 +36,21 @@ pub struct App {
     pub files: AttachmentFiles,
     /// The calendar and SLA policies in force (every registration reads it).
     pub policy: PolicyCache,
+    /// Seals secrets kept in the database (TOTP secrets).
+    pub key: sealing::ServerKey,
 }
 
 impl App {
-    pub fn new(store: DynStore, settings: Arc<Settings>) -> Arc<Self> {
-        Arc::new(App {
+    /// The application over a prepared store; reads (or creates) the server key.
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Result<Arc<Self>, sealing::KeyError> {
+        let key = sealing::ServerKey::load_or_create(&settings.secret_key_file)?;
+        Ok(Arc::new(App {
             files: AttachmentFiles::new(&settings.data_dir),
             store,
             settings,
             policy: PolicyCache::default(),
-        })
+            key,
+        }))
     }
 
     /// The office's time zone.

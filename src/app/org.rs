@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::App;
 use crate::store::{
-    ActingAppointment, ApiKey, Officer, OfficerPatch, OrgOutcome, OrgUnit, Position, StoreError,
+    ActingAppointment, ApiKey, AuthAudit, Officer, OfficerPatch, OrgOutcome, OrgUnit, Position,
+    StoreError,
 };
 
 impl App {
@@ -22,12 +23,18 @@ impl App {
     }
 
     /// Moves, re-addresses, deactivates or reactivates an officer.
+    /// Deactivating one revokes their keys and ends their sessions in the
+    /// same transaction, with an audit entry naming `by`.
     pub async fn update_officer(
         &self,
         id: Uuid,
         patch: &OfficerPatch,
+        by: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Officer>, StoreError> {
-        let o = self.store.update_officer(id, patch).await?;
+        let mut audit = AuthAudit::new("officer_deactivated", now);
+        audit.actor = Some(by.to_string());
+        let o = self.store.update_officer(id, patch, &audit).await?;
         if let Some(o) = &o {
             tracing::info!(officer_id = %o.id, active = o.active, "officer changed");
         }

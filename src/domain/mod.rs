@@ -2,6 +2,7 @@
 //! reqwest: it is plain data and functions, unit-tested on its own.
 
 pub mod access;
+pub mod account;
 pub mod calendar;
 pub mod complaint;
 pub mod deadline;

@@ -248,10 +248,14 @@ pub trait OrgStore: Send + Sync {
     async fn create_officer(&self, officer: &Officer) -> Result<OrgOutcome, StoreError>;
     async fn list_officers(&self) -> Result<Vec<Officer>, StoreError>;
     async fn get_officer(&self, id: Uuid) -> Result<Option<Officer>, StoreError>;
+    /// Changes an officer. Deactivating one also, in the same transaction,
+    /// revokes every key bound to them, ends the sessions of their accounts
+    /// and writes `audit`.
     async fn update_officer(
         &self,
         id: Uuid,
         patch: &OfficerPatch,
+        audit: &AuthAudit,
     ) -> Result<Option<Officer>, StoreError>;
     async fn create_acting(&self, a: &ActingAppointment) -> Result<(), StoreError>;
     /// Appointments not revoked and not ended before `from`, by start date.
@@ -407,6 +411,116 @@ pub trait KeyStore: Send + Sync {
     async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError>;
 }
 
+/// Personal staff accounts, sessions, two-factor, sign-in throttling, the audit log.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Creates an account; with `token` (digest, expiry) its first set-password link.
+    async fn create_account(
+        &self,
+        a: &NewAccount,
+        token: Option<(&str, DateTime<Utc>)>,
+        audit: &AuthAudit,
+    ) -> Result<AccountOutcome, StoreError>;
+    async fn get_account(&self, id: Uuid) -> Result<Option<Account>, StoreError>;
+    async fn find_account(&self, login: &str) -> Result<Option<Account>, StoreError>;
+    async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Changes role or activity; deactivating ends the account's sessions in
+    /// the same transaction. `None` if unknown.
+    async fn update_account(
+        &self,
+        id: Uuid,
+        patch: &AccountPatch,
+        audit: &AuthAudit,
+    ) -> Result<Option<Account>, StoreError>;
+    /// A new set-password link for the account (earlier unused ones stay valid until they expire).
+    async fn add_password_token(
+        &self,
+        account_id: Uuid,
+        digest: &str,
+        expires_at: DateTime<Utc>,
+        audit: &AuthAudit,
+    ) -> Result<(), StoreError>;
+    /// Uses a live set-password link once: sets the hash, ends every session
+    /// of the account, audits. `None` when the link is unknown, used or expired.
+    async fn use_password_token(
+        &self,
+        digest: &str,
+        hash: &str,
+        now: DateTime<Utc>,
+        audit: &AuthAudit,
+    ) -> Result<Option<Account>, StoreError>;
+    /// A new password for a signed-in person; ends their other sessions.
+    async fn set_password(
+        &self,
+        account_id: Uuid,
+        hash: &str,
+        keep_session: Option<Uuid>,
+        audit: &AuthAudit,
+    ) -> Result<(), StoreError>;
+    async fn throttles(&self, scopes: &[&str]) -> Result<Vec<Throttle>, StoreError>;
+    /// Counts a failure of each scope; locks `lock_scope` once it reaches
+    /// `lock_after` failures. Returns the rows after the change.
+    async fn throttle_failed(
+        &self,
+        scopes: &[&str],
+        lock_scope: &str,
+        lock_after: i32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Throttle>, StoreError>;
+    /// Forgets the failures of the scopes (after a sign-in, or an admin's unlock).
+    async fn throttle_clear(&self, scopes: &[&str]) -> Result<bool, StoreError>;
+    /// A successful sign-in: the session, the scopes cleared, the audit entry.
+    async fn create_session(
+        &self,
+        s: &Session,
+        digest: &str,
+        clear: &[&str],
+        audit: &AuthAudit,
+    ) -> Result<(), StoreError>;
+    /// A live session by the digest of its token, with its account.
+    async fn find_session(&self, digest: &str) -> Result<Option<(Session, Account)>, StoreError>;
+    async fn touch_session(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Ends one session of the account; `false` if it was not live.
+    async fn end_session(
+        &self,
+        account_id: Uuid,
+        id: Uuid,
+        audit: &AuthAudit,
+    ) -> Result<bool, StoreError>;
+    /// Live sessions of the account, newest first.
+    async fn list_sessions(&self, account_id: Uuid) -> Result<Vec<Session>, StoreError>;
+    /// Stores a sealed TOTP secret waiting for confirmation (not enabled yet).
+    async fn set_pending_totp(&self, account_id: Uuid, sealed: &str) -> Result<(), StoreError>;
+    /// Enables TOTP with recovery codes (digests), audited.
+    async fn enable_totp(
+        &self,
+        account_id: Uuid,
+        step: i64,
+        recovery_digests: &[String],
+        audit: &AuthAudit,
+    ) -> Result<(), StoreError>;
+    async fn disable_totp(&self, account_id: Uuid, audit: &AuthAudit) -> Result<(), StoreError>;
+    /// Accepts TOTP step `step` once (a replayed code is refused).
+    async fn use_totp_step(&self, account_id: Uuid, step: i64) -> Result<bool, StoreError>;
+    /// Uses a recovery code once.
+    async fn use_recovery_code(
+        &self,
+        account_id: Uuid,
+        digest: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    async fn count_recovery_codes(&self, account_id: Uuid) -> Result<i64, StoreError>;
+    async fn audit(&self, entry: &AuthAudit) -> Result<(), StoreError>;
+    /// Newest first, before `(at, id)` when given.
+    async fn list_audit(
+        &self,
+        before: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+    ) -> Result<Vec<AuthAudit>, StoreError>;
+    /// Keys bound to an officer, newest first.
+    async fn officer_keys(&self, officer_id: Uuid) -> Result<Vec<ApiKey>, StoreError>;
+}
+
 /// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
 pub trait Store:
     StoreBase
@@ -418,6 +532,7 @@ pub trait Store:
     + LaporStore
     + InboundStore
     + KeyStore
+    + AccountStore
 {
 }
 
@@ -431,6 +546,7 @@ impl<T> Store for T where
         + LaporStore
         + InboundStore
         + KeyStore
+        + AccountStore
 {
 }
 

@@ -686,3 +686,149 @@ pub struct EmailQuarantine {
     pub raw: Vec<u8>,
     pub received_at: DateTime<Utc>,
 }
+
+/// A personal staff account (sign-in with a password, optional TOTP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: Uuid,
+    pub login: String,
+    pub role: Role,
+    /// The officer the account is bound to, with their own position.
+    pub officer: Option<ActorOfficer>,
+    /// Whether the officer (if any) is still active.
+    pub officer_active: bool,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// Sealed with the server key (`app::sealing`).
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    pub id: Uuid,
+    pub login: String,
+    pub role: String,
+    pub officer_id: Option<Uuid>,
+    pub officer_name: Option<String>,
+    pub officer_active: Option<bool>,
+    pub position_id: Option<Uuid>,
+    pub position_title: Option<String>,
+    pub password_hash: Option<String>,
+    pub password_changed_at: Option<DateTime<Utc>>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub totp_last_step: Option<i64>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AccountRow {
+    pub fn into_account(self) -> Result<Account, StoreError> {
+        Ok(Account {
+            role: self.role.parse().map_err(|_| corrupt("role", &self.role))?,
+            id: self.id,
+            login: self.login,
+            officer_active: self.officer_active.unwrap_or(true),
+            officer: self.officer_id.map(|id| ActorOfficer {
+                id,
+                name: self.officer_name.unwrap_or_default(),
+                position_id: self.position_id,
+                position_title: self.position_title,
+                acting: None,
+            }),
+            password_hash: self.password_hash,
+            password_changed_at: self.password_changed_at,
+            totp_secret: self.totp_secret,
+            totp_enabled: self.totp_enabled,
+            totp_last_step: self.totp_last_step,
+            active: self.active,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// A new account and its first set-password link.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub id: Uuid,
+    pub login: String,
+    pub role: Role,
+    pub officer_id: Option<Uuid>,
+    /// The hash when the password is set at creation (`--password-stdin`).
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountOutcome {
+    Done,
+    LoginTaken,
+    UnknownOfficer,
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPatch {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// A signed-in session (the cookie holds the token; the row its digest).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Session {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// Failed sign-ins of one scope (`login:…` or `addr:…`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Throttle {
+    pub scope: String,
+    pub failures: i32,
+    pub last_failure_at: DateTime<Utc>,
+    pub locked_at: Option<DateTime<Utc>>,
+}
+
+/// One entry of the authentication audit log (never a password or a code).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuthAudit {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// `sign_in`, `sign_in_failed`, `locked`, `unlocked`, `sign_out`,
+    /// `session_ended`, `totp_enabled`, `totp_disabled`, `recovery_code_used`,
+    /// `password_set`, `password_link`, `account_created`, `account_changed`,
+    /// `officer_deactivated`, `key_revoked`.
+    pub kind: String,
+    pub account_id: Option<Uuid>,
+    pub login: Option<String>,
+    /// Who did it (for admin actions).
+    pub actor: Option<String>,
+    pub address: Option<String>,
+    pub detail: String,
+}
+
+impl AuthAudit {
+    pub fn new(kind: &str, at: DateTime<Utc>) -> Self {
+        AuthAudit {
+            id: Uuid::now_v7(),
+            at,
+            kind: kind.to_string(),
+            account_id: None,
+            login: None,
+            actor: None,
+            address: None,
+            detail: String::new(),
+        }
+    }
+}

@@ -547,3 +547,167 @@ async fn a_file_with_every_setting_starts_the_service() {
         "workers stopped after the HTTP server"
     );
 }
+
+/// Starts `aduan serve` on a free port over `dir`'s SQLite; the log lines are collected.
+fn serve(dir: &TempDir) -> (std::process::Child, Arc<Mutex<Vec<String>>>, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env_clear()
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/aduan.db", dir.0.display()),
+        )
+        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+        .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ADUAN_LOG", "debug")
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for l in BufReader::new(stream).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(l);
+            }
+        });
+    }
+    (child, lines, format!("http://127.0.0.1:{port}"))
+}
+
+/// The first admin on a fresh install: `aduan user create` prints the
+/// one-time link alone on the last line (or takes the password on stdin);
+/// the person signs in; no password, link token or code reaches the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_comes_from_the_cli_and_signs_in() {
+    use std::io::Write;
+    let dir = TempDir::new();
+    let out = aduan(
+        &dir,
+        &[
+            "user",
+            "create",
+            "--login",
+            "Admin@Dinsos.example.go.id",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    let link = text.lines().last().unwrap().to_string();
+    assert!(
+        link.starts_with("http://127.0.0.1:8080/akun/sandi/") && !link.contains(' '),
+        "{text}"
+    );
+    let token = link.rsplit('/').next().unwrap().to_string();
+
+    let with_stdin = |login: &str, password: &str| {
+        let mut child = Command::new(BIN)
+            .args([
+                "user",
+                "create",
+                "--login",
+                login,
+                "--role",
+                "head",
+                "--password-stdin",
+            ])
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/aduan.db", dir.0.display()),
+            )
+            .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+            .current_dir(&dir.0)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = with_stdin("kadis@dinsos.example.go.id", "password123");
+    assert!(!weak.status.success());
+    assert!(
+        String::from_utf8_lossy(&weak.stderr)
+            .contains("--password is one of the most common passwords")
+    );
+    let ok = with_stdin(
+        "kadis@dinsos.example.go.id",
+        "sembilan naga di pantai lasiana",
+    );
+    assert!(ok.status.success(), "{ok:?}");
+    let taken = with_stdin(
+        "kadis@dinsos.example.go.id",
+        "sembilan naga di pantai lasiana",
+    );
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("is taken"));
+    let list = stdout(&aduan(&dir, &["user", "list"]));
+    assert!(
+        list.contains("admin@dinsos.example.go.id") && list.contains("kadis@dinsos.example.go.id")
+    );
+
+    let (mut child, lines, base) = serve(&dir);
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no start: {:?}",
+            lines.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let admin_password = "tiga kapal layar di teluk kupang";
+    let r = client
+        .post(format!("{base}/api/v1/auth/password"))
+        .json(&json!({"token": token, "password": admin_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "admin@dinsos.example.go.id", "password": admin_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    // admins must enrol two-factor before they work (ADUAN_REQUIRE_2FA)
+    assert_eq!(v["must_enrol_totp"], true);
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "kadis@dinsos.example.go.id", "password": "sembilan naga di pantai lasiana"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let _ = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": "kadis@dinsos.example.go.id", "password": "salah kata sandi ini"}))
+        .send()
+        .await
+        .unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let log = lines.lock().unwrap().join("\n");
+    assert!(log.contains("signed in"), "{log}");
+    for secret in [admin_password, "sembilan naga", "salah kata sandi", &token] {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
+}

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod attachments;
 mod auth;
 mod binary;

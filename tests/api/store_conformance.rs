@@ -782,7 +782,12 @@ async fn the_organisation_refuses_duplicates_and_knows_acting_officers(b: Backen
         active: Some(false),
         ..Default::default()
     };
-    store.update_officer(kadis, &patch).await.unwrap().unwrap();
+    let audit = aduan::store::AuthAudit::new("officer_deactivated", Utc::now());
+    store
+        .update_officer(kadis, &patch, &audit)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(store.officer_positions(kadis, day).await.unwrap(), None);
     assert!(
         store

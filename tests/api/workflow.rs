@@ -150,6 +150,24 @@ pub async fn complaint(app: &TestApp, key: &str, id: &str) -> Value {
 }
 
 /// Posts an action with the complaint's current version as `If-Match`.
+async fn act_raw_body(
+    app: &TestApp,
+    key: &str,
+    id: &str,
+    version: i64,
+    action: &str,
+    body: Value,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/complaints/{id}/{action}")))
+        .bearer_auth(key)
+        .header("If-Match", format!("\"{version}\""))
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
 pub async fn act(
     app: &TestApp,
     key: &str,
@@ -1116,15 +1134,19 @@ async fn the_organisation_keeps_its_rules(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = act(
+    // their key was revoked with the change: it reads and acts for nobody
+    let v = complaint(&app, &o.k_head, &id).await["version"].as_i64().unwrap();
+    let r = act_raw_body(
         &app,
         &o.k_kabid,
         &id,
+        v,
         "dispositions",
         json!({"to": o.kasi, "instruction": "tindak lanjuti"}),
     )
     .await;
-    assert_problem(r, 403).await;
+    assert_problem(r, 401).await;
+    assert_eq!(complaint(&app, &o.k_head, &id).await["version"].as_i64(), Some(v));
     // moving another officer onto the position gives them the complaint
     let r = app
         .client

@@ -49,7 +49,8 @@ impl KeyStore for Backend {
 
     async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError> {
         let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
-            "{API_KEY_SELECT} WHERE k.digest = $1 AND k.revoked_at IS NULL"
+            "{API_KEY_SELECT} WHERE k.digest = $1 AND k.revoked_at IS NULL \
+             AND (k.officer_id IS NULL OR o.active)"
         ))
         .bind(digest)
         .fetch_optional(&self.pool)

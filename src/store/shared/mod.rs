@@ -5,6 +5,7 @@
 //! in the source and is type-checked against both drivers. Each backend
 //! supplies the little that differs: `insert_complaint` and `lock_writes`.
 
+mod accounts;
 mod calendar;
 mod complaints;
 mod inbound;
@@ -79,6 +80,47 @@ pub(super) async fn insert_outbox(
     .bind(o.complaint_id)
     .bind(&o.payload)
     .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// Writes an entry of the authentication audit log in `tx`.
+pub(super) async fn insert_audit(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    e: &crate::store::AuthAudit,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO auth_audit (id, at, kind, account_id, login, actor, address, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(e.id)
+    .bind(e.at)
+    .bind(&e.kind)
+    .bind(e.account_id)
+    .bind(&e.login)
+    .bind(&e.actor)
+    .bind(&e.address)
+    .bind(&e.detail)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends every live session of the account (all when `keep` is `None`).
+pub(super) async fn end_all_sessions(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    account_id: Uuid,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE sessions SET ended_at = $2 WHERE account_id = $1 AND ended_at IS NULL \
+         AND ($3 IS NULL OR id <> $3)",
+    )
+    .bind(account_id)
+    .bind(now)
+    .bind(keep)
     .execute(&mut **tx)
     .await?
     .rows_affected())

@@ -152,6 +152,7 @@ impl OrgStore for Backend {
         &self,
         id: Uuid,
         patch: &crate::store::OfficerPatch,
+        audit: &crate::store::AuthAudit,
     ) -> Result<Option<crate::store::Officer>, StoreError> {
         let _writer = self.lock_writes().await;
         let mut tx = self.pool.begin().await?;
@@ -165,6 +166,7 @@ impl OrgStore for Backend {
         let Some(mut o) = cur else {
             return Ok(None);
         };
+        let leaving = o.active && patch.active == Some(false);
         if let Some(p) = patch.position_id {
             o.position_id = p;
         }
@@ -181,6 +183,30 @@ impl OrgStore for Backend {
             .bind(o.active)
             .execute(&mut *tx)
             .await?;
+        if leaving {
+            // whoever leaves can do nothing more, from the very next request
+            let keys = sqlx::query(
+                "UPDATE api_keys SET revoked_at = $2 WHERE officer_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(id)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let sessions = sqlx::query(
+                "UPDATE sessions SET ended_at = $2 WHERE ended_at IS NULL AND account_id IN                  (SELECT id FROM accounts WHERE officer_id = $1)",
+            )
+            .bind(id)
+            .bind(audit.at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let mut audit = audit.clone();
+            audit.detail = serde_json::json!({"officer_id": id, "keys_revoked": keys,
+                "sessions_ended": sessions})
+            .to_string();
+            super::insert_audit(&mut tx, &audit).await?;
+        }
         tx.commit().await?;
         Ok(Some(o))
     }

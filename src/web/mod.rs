@@ -1,0 +1,75 @@
+//! The door for people: server-rendered pages in Bahasa Indonesia, usable
+//! without JavaScript, with every asset compiled into the binary. Handlers
+//! are thin (parse → `app::App` → render), like the JSON door's.
+//!
+//! So far: the page behind the one-time set-password link. The staff
+//! console and the public pages come next (issues 13 and 15) and land here.
+
+mod password;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+/// Our stylesheet (no CDN, no framework).
+const CSS: &str = include_str!("assets/aduan.css");
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/assets/aduan.css").get(css))
+        .service(
+            web::resource("/akun/sandi/{token}")
+                .get(password::form)
+                .post(password::submit),
+        );
+}
+
+async fn css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(CSS)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page: the office's bar, the title and the body (already HTML).
+pub(crate) fn page(office: &str, title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"id\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · {office}</title>\n<link rel=\"stylesheet\" href=\"/assets/aduan.css\">\n\
+         </head>\n<body>\n<header class=\"bar\"><span class=\"office\">{office}</span></header>\n\
+         <main>\n<div class=\"card\">\n<h1>{title}</h1>\n{body}\n</div>\n</main>\n</body>\n</html>\n",
+        office = esc(office),
+        title = esc(title),
+    )
+}
+
+/// An HTML answer that is never cached, never framed, never sent as a referrer.
+pub(crate) fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .body(body)
+}
