@@ -1135,7 +1135,9 @@ async fn the_organisation_keeps_its_rules(b: Backend) {
         .unwrap();
     assert_eq!(r.status(), 200);
     // their key was revoked with the change: it reads and acts for nobody
-    let v = complaint(&app, &o.k_head, &id).await["version"].as_i64().unwrap();
+    let v = complaint(&app, &o.k_head, &id).await["version"]
+        .as_i64()
+        .unwrap();
     let r = act_raw_body(
         &app,
         &o.k_kabid,
@@ -1146,7 +1148,10 @@ async fn the_organisation_keeps_its_rules(b: Backend) {
     )
     .await;
     assert_problem(r, 401).await;
-    assert_eq!(complaint(&app, &o.k_head, &id).await["version"].as_i64(), Some(v));
+    assert_eq!(
+        complaint(&app, &o.k_head, &id).await["version"].as_i64(),
+        Some(v)
+    );
     // moving another officer onto the position gives them the complaint
     let r = app
         .client
