@@ -175,36 +175,22 @@ async fn run_server_and_post_markers(format: &str, lapor_url: &str) -> Vec<Strin
     .last()
     .unwrap()
     .to_string();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/aduan.db", dir.0.display()),
-        )
-        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
-        .env("ADUAN_LISTEN", "127.0.0.1:0")
-        .env("ADUAN_LOG", "debug")
-        .env("ADUAN_LOG_FORMAT", format)
-        .env("ADUAN_LAPOR_URL", lapor_url)
-        .env("ADUAN_LAPOR_TOKEN", crate::lapor::TOKEN)
-        .current_dir(&dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stream).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(l);
-            }
-        });
-    }
+    let (mut child, lines) = spawn_logged(
+        Command::new(BIN)
+            .arg("serve")
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/aduan.db", dir.0.display()),
+            )
+            .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+            .env("ADUAN_LISTEN", "127.0.0.1:0")
+            .env("ADUAN_LOG", "debug")
+            .env("ADUAN_LOG_FORMAT", format)
+            .env("ADUAN_LAPOR_URL", lapor_url)
+            .env("ADUAN_LAPOR_TOKEN", crate::lapor::TOKEN)
+            .current_dir(&dir.0),
+    );
     let started = Instant::now();
     let port = loop {
         let found = lines
@@ -436,28 +422,14 @@ async fn a_file_with_every_setting_starts_the_service() {
     .last()
     .unwrap()
     .to_string();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env("ADUAN_CONFIG", &config)
-        .env("ADUAN_OFICE_NAME", "typo")
-        .current_dir(&dir.0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
-    for stream in [
-        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
-        Box::new(child.stderr.take().unwrap()),
-    ] {
-        let lines = lines.clone();
-        std::thread::spawn(move || {
-            for l in BufReader::new(stream).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(l);
-            }
-        });
-    }
+    let (mut child, lines) = spawn_logged(
+        Command::new(BIN)
+            .arg("serve")
+            .env_clear()
+            .env("ADUAN_CONFIG", &config)
+            .env("ADUAN_OFICE_NAME", "typo")
+            .current_dir(&dir.0),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -548,24 +520,9 @@ async fn a_file_with_every_setting_starts_the_service() {
     );
 }
 
-/// Starts `aduan serve` on a free port over `dir`'s SQLite; the log lines are collected.
-fn serve(dir: &TempDir) -> (std::process::Child, Arc<Mutex<Vec<String>>>, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Command::new(BIN)
-        .arg("serve")
-        .env_clear()
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/aduan.db", dir.0.display()),
-        )
-        .env("ADUAN_DATA_DIR", dir.0.display().to_string())
-        .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
-        .env("ADUAN_LOG", "debug")
-        .current_dir(&dir.0)
+/// Starts the command with its stdout and stderr collected line by line.
+fn spawn_logged(cmd: &mut Command) -> (std::process::Child, Arc<Mutex<Vec<String>>>) {
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -582,6 +539,29 @@ fn serve(dir: &TempDir) -> (std::process::Child, Arc<Mutex<Vec<String>>>, String
             }
         });
     }
+    (child, lines)
+}
+
+/// Starts `aduan serve` on a free port over `dir`'s SQLite; the log lines are collected.
+fn serve(dir: &TempDir) -> (std::process::Child, Arc<Mutex<Vec<String>>>, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (child, lines) = spawn_logged(
+        Command::new(BIN)
+            .arg("serve")
+            .env_clear()
+            .env(
+                "DATABASE_URL",
+                format!("sqlite://{}/aduan.db", dir.0.display()),
+            )
+            .env("ADUAN_DATA_DIR", dir.0.display().to_string())
+            .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("ADUAN_LOG", "debug")
+            .current_dir(&dir.0),
+    );
     (child, lines, format!("http://127.0.0.1:{port}"))
 }
 
