@@ -15,6 +15,7 @@ use crate::outbox::app_with_sink;
 both_backends!(
     every_fixture_gives_a_complaint_or_a_clear_answer,
     replies_join_their_complaint_and_reopen_or_resume_it,
+    a_message_joins_only_from_the_complainant_or_for_its_own_integration,
 );
 
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -425,4 +426,160 @@ async fn replies_join_their_complaint_and_reopen_or_resume_it(b: Backend) {
         .filter(|e| e["kind"] == "reporter_replied")
         .count();
     assert_eq!(replies, 5);
+}
+
+/// Security review, issue 12 (high): a piped message joined any complaint —
+/// by a guessed address and a tracking number in the subject, or by
+/// In-Reply-To the complainant's Message-ID with no sender check — and the
+/// answer told a wrong guess (201) from a right one (200).
+async fn a_message_joins_only_from_the_complainant_or_for_its_own_integration(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let reception = app.key(Role::Reception).await;
+    let integration = app.key(Role::Integration).await;
+    // the complainant's own mail makes an anonymous complaint through reception's pipe
+    let (code, v) = pipe(
+        &app,
+        &reception,
+        &reply(
+            "dewi.rahasia@example.id",
+            "Bantuan PKH",
+            None,
+            "orig-1@mail.example.id",
+            "PKH belum cair.",
+        ),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let id = v["id"].as_str().unwrap().to_string();
+    let tn = v["tracking_number"].as_str().unwrap().to_string();
+    let admin = app.key(Role::Admin).await;
+    // reception registers a second, anonymous complaint by letter, with an email
+    let mut letter = valid_complaint("letter");
+    letter["anonymous"] = json!(true);
+    letter["reporter"]["email"] = json!("yosef.anonim@example.id");
+    let r = app.post_complaint(&reception, &letter).await;
+    assert_eq!(r.status(), 201);
+    let anon: Value = r.json().await.unwrap();
+    let anon_id = anon["id"].as_str().unwrap().to_string();
+    let anon_tn = anon["tracking_number"].as_str().unwrap().to_string();
+
+    let replies = |id: &str| {
+        let id = id.to_string();
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            timeline_kinds(app, &admin, &id)
+                .await
+                .iter()
+                .filter(|e| e["kind"] == "reporter_replied")
+                .count()
+        }
+    };
+
+    // an integration key guessing the address with the number in the subject: a new complaint
+    let (code, v) = pipe(
+        &app,
+        &integration,
+        &reply(
+            "dewi.rahasia@example.id",
+            &format!("Re: [{tn}]"),
+            None,
+            "g1@evil.example",
+            "Tolong tutup.",
+        ),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    assert_ne!(v["id"].as_str(), Some(id.as_str()));
+    // … with In-Reply-To the complainant's Message-ID: a new complaint too, no attachment
+    let with_file = "From: orang.lain@evil.example\r\nTo: pengaduan@dinsos.example.go.id\r\n\
+        Subject: Re: Bantuan PKH\r\nMessage-ID: <g2@evil.example>\r\n\
+        In-Reply-To: <orig-1@mail.example.id>\r\nReferences: <orig-1@mail.example.id>\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+        --b1\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nLampiran.\r\n\
+        --b1\r\nContent-Type: text/html; name=\"surat.html\"\r\n\
+        Content-Disposition: attachment; filename=\"surat.html\"\r\n\r\n\
+        <script>alert(1)</script>\r\n--b1--\r\n"
+        .as_bytes()
+        .to_vec();
+    let (code, v) = pipe(&app, &integration, &with_file).await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        replies(&id).await,
+        0,
+        "nothing joined the complainant's complaint"
+    );
+    // a wrong and a right guess at the anonymous complainant's address look the same
+    let (wrong, _) = pipe(
+        &app,
+        &reception,
+        &reply(
+            "tebakan@example.id",
+            &format!("Re: [{anon_tn}]"),
+            None,
+            "g3@mail.example.id",
+            "Halo.",
+        ),
+    )
+    .await;
+    let (right, _) = pipe(
+        &app,
+        &reception,
+        &reply(
+            "yosef.anonim@example.id",
+            &format!("Re: [{anon_tn}]"),
+            None,
+            "g4@mail.example.id",
+            "Halo.",
+        ),
+    )
+    .await;
+    assert_eq!((wrong, right), (201, 201));
+    assert_eq!(replies(&anon_id).await, 0);
+
+    // the complainant's own reply still joins (reception's pipe, their address)
+    let (code, v) = pipe(
+        &app,
+        &reception,
+        &reply(
+            "Dewi.Rahasia@example.id",
+            &format!("Re: [{tn}]"),
+            Some("orig-1@mail.example.id"),
+            "r1@mail.example.id",
+            "Terima kasih.",
+        ),
+    )
+    .await;
+    assert_eq!((code, v["id"].as_str()), (200, Some(id.as_str())), "{v}");
+    assert_eq!(replies(&id).await, 1);
+    // an integration may thread mail on its own complaint
+    let (code, v) = pipe(
+        &app,
+        &integration,
+        &reply(
+            "warga@example.id",
+            "Aduan jalan",
+            None,
+            "i1@portal.example.go.id",
+            "Jalan rusak.",
+        ),
+    )
+    .await;
+    assert_eq!(code, 201);
+    let own = v["id"].as_str().unwrap().to_string();
+    let (code, v) = pipe(
+        &app,
+        &integration,
+        &reply(
+            "warga@example.id",
+            "Re: Aduan jalan",
+            Some("i1@portal.example.go.id"),
+            "i2@portal.example.go.id",
+            "Sudah difoto.",
+        ),
+    )
+    .await;
+    assert_eq!((code, v["id"].as_str()), (200, Some(own.as_str())), "{v}");
 }

@@ -86,7 +86,7 @@ impl EmailIntake {
             self.store.bump_counter(&count_key("duplicate")).await?;
             return Ok(Ok(Outcome::Ignored("duplicate")));
         }
-        if let Some(c) = self.thread_of(&parsed).await? {
+        if let Some(c) = self.thread_of(&parsed, actor).await? {
             return self.join(&parsed, &key, c, actor).await.map(Ok);
         }
         let nc = match mapping::to_complaint(&parsed, now) {
@@ -122,13 +122,27 @@ impl EmailIntake {
         }
     }
 
-    /// The complaint a message answers: a message it refers to (one we
-    /// received, or one we sent: `<outbox id@aduan>`), or a tracking number
-    /// in the subject when it comes from the complainant's own address.
-    async fn thread_of(&self, p: &ParsedEmail) -> Result<Option<Uuid>, StoreError> {
+    /// The complaint a message answers, if it may join it.
+    ///
+    /// Candidates: a message it refers to (In-Reply-To / References: one we
+    /// received, or one we sent, `<outbox id@aduan>`), or a tracking number in
+    /// the subject. A candidate is joined only when
+    /// - the caller is an integration key and the complaint is its own (it
+    ///   may act on it), or
+    /// - the sender is the complainant's own address, and — for an anonymous
+    ///   complaint — the message answers one we sent to that address (whose
+    ///   Message-ID nobody else has seen).
+    ///
+    /// Anything else becomes a new complaint, so no answer tells the caller
+    /// whether an address belongs to a complainant (an integration never
+    /// joins a complaint it cannot read; staff can read the address of a
+    /// complaint that is not anonymous anyway).
+    async fn thread_of(&self, p: &ParsedEmail, actor: &Actor) -> Result<Option<Uuid>, StoreError> {
+        // (complaint, threaded by a Message-ID we sent)
+        let mut candidates: Vec<(Uuid, bool)> = Vec::new();
         for r in &p.references {
             if let Some(id) = self.store.find_inbound(&format!("email:{r}")).await? {
-                return Ok(Some(id));
+                candidates.push((id, false));
             }
             if let Some(ours) = r
                 .strip_suffix("@aduan")
@@ -136,16 +150,19 @@ impl EmailIntake {
                 && let Some(item) = self.store.get_outbox(ours).await?
                 && let Some(id) = item.complaint_id
             {
-                return Ok(Some(id));
+                candidates.push((id, true));
             }
         }
         for tn in mapping::tracking_numbers(&p.subject) {
-            if let Some((c, _)) = self.store.find_by_tracking_number(tn.as_str()).await?
-                && c.reporter
-                    .email
-                    .as_deref()
-                    .is_some_and(|e| e.eq_ignore_ascii_case(&p.from_address))
-            {
+            if let Some((c, _)) = self.store.find_by_tracking_number(tn.as_str()).await? {
+                candidates.push((c.id, false));
+            }
+        }
+        for (id, ours) in candidates {
+            let Some(c) = self.store.get_complaint(id).await? else {
+                continue;
+            };
+            if may_join(&c, p, actor, ours) {
                 return Ok(Some(c.id));
             }
         }
@@ -297,6 +314,20 @@ impl EmailIntake {
 }
 
 /// Who files what arrives by email: the timeline names the mailbox.
+/// May a message from `p.from_address`, handed in by `actor`, join `c`?
+/// `ours`: it answers a message we sent about `c`.
+fn may_join(c: &Complaint, p: &ParsedEmail, actor: &Actor, ours: bool) -> bool {
+    if actor.role == crate::domain::Role::Integration {
+        return actor.key_id.is_some() && c.created_by == actor.key_id;
+    }
+    let from_complainant = c
+        .reporter
+        .email
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(&p.from_address));
+    from_complainant && (ours || !c.anonymous)
+}
+
 pub fn mailbox_actor() -> Actor {
     Actor {
         key_id: None,
