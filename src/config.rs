@@ -120,6 +120,8 @@ pub struct Settings {
     pub db_acquire_timeout: std::time::Duration,
     /// Restarts of one background worker within 10 minutes before the process gives up.
     pub worker_restart_limit: u32,
+    /// How long an idempotent replay still returns the access code.
+    pub replay_code_window: chrono::Duration,
     /// Idle timeout and absolute lifetime of a signed-in session.
     pub session_idle: chrono::Duration,
     pub session_max: chrono::Duration,
@@ -275,6 +277,7 @@ declare_settings! {
     sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins in a row after which a name is locked until an admin unlocks it (3–100)";
     sign_in_first_delay_ms = "ADUAN_SIGN_IN_FIRST_DELAY_MS", "`1000`", "the wait after the third failed sign-in of a name, doubling with each further failure up to 5 minutes (10–60000)";
     secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the server key that seals two-factor secrets; generated (mode 0600) on first start; replicas share it";
+    replay_code_minutes = "ADUAN_REPLAY_CODE_MINUTES", "`60`", "how long a retried registration (same `Idempotency-Key`) still returns the access code; it is kept sealed meanwhile and purged after (1–1440)";
     worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
 }
 
@@ -567,6 +570,8 @@ impl Settings {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let replay_code_window =
+            chrono::Duration::minutes(number(Key::replay_code_minutes, 60, 1, 1440)? as i64);
         let sign_in_lockout_failures = number(Key::sign_in_lockout_failures, 10, 3, 100)? as u32;
         let sign_in_first_delay = std::time::Duration::from_millis(number(
             Key::sign_in_first_delay_ms,
@@ -798,6 +803,7 @@ impl Settings {
         }
 
         Ok(Settings {
+            replay_code_window,
             session_idle,
             session_max,
             require_2fa,
@@ -983,6 +989,7 @@ mod tests {
         assert_eq!(s.max_email_bytes, 131_072);
         assert_eq!(s.disposition_instructions, ["tindak lanjuti", "pelajari"]);
         assert_eq!(s.worker_restart_limit, 9);
+        assert_eq!(s.replay_code_window, chrono::Duration::minutes(20));
         assert_eq!(s.session_idle, chrono::Duration::minutes(45));
         assert_eq!(s.session_max, chrono::Duration::hours(9));
         use crate::domain::Role;

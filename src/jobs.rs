@@ -364,6 +364,28 @@ impl Jobs {
         Ok(queued)
     }
 
+    /// Secrets past their use: access codes kept for idempotent replays
+    /// (after `ADUAN_REPLAY_CODE_MINUTES`) and access codes in the payloads
+    /// of sent messages. Returns `(replay codes, payloads)` purged.
+    pub async fn housekeeping(&self, now: DateTime<Utc>) -> Result<(u64, u64), StoreError> {
+        let codes = self
+            .store
+            .purge_replay_codes(now - self.settings.replay_code_window)
+            .await?;
+        let mut payloads = 0;
+        loop {
+            let n = self.store.purge_sent_secrets(500).await?;
+            payloads += n;
+            if n < 500 {
+                break;
+            }
+        }
+        if codes + payloads > 0 {
+            tracing::info!(replay_codes = codes, payloads, "secrets purged");
+        }
+        Ok((codes, payloads))
+    }
+
     /// Runs the scheduler until `token` is cancelled, then shuts it down.
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         match self.schedule().await {
@@ -389,6 +411,7 @@ impl Jobs {
         for (name, every) in [
             ("reminder_sweep", sweep_every),
             ("digest", std::time::Duration::from_secs(300)),
+            ("housekeeping", std::time::Duration::from_secs(600)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -409,6 +432,7 @@ impl Jobs {
                         }
                         let result = match name {
                             "reminder_sweep" => me.reminder_sweep(now).await.map(|_| ()),
+                            "housekeeping" => me.housekeeping(now).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

@@ -55,7 +55,7 @@ enum Command {
     },
     /// Run a scheduled job once now (or as if at --at), e.g. after an outage.
     RunJob {
-        /// reminder-sweep, digest or outbox
+        /// reminder-sweep, digest, outbox or housekeeping
         job: JobName,
         /// RFC 3339; default now
         #[arg(long)]
@@ -77,6 +77,7 @@ enum JobName {
     ReminderSweep,
     Digest,
     Outbox,
+    Housekeeping,
 }
 
 #[derive(Subcommand)]
@@ -305,6 +306,12 @@ async fn main() -> anyhow::Result<()> {
                                 .digest(now)
                                 .await?;
                             println!("digests queued: {n}");
+                        }
+                        JobName::Housekeeping => {
+                            let (codes, payloads) = aduan::jobs::Jobs::new(store.clone(), settings)
+                                .housekeeping(now)
+                                .await?;
+                            println!("replay codes purged: {codes}; payloads purged: {payloads}");
                         }
                         JobName::Outbox => {
                             let r = aduan::notify::Dispatcher::new(store.clone(), settings)?

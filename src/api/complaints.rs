@@ -79,7 +79,7 @@ pub async fn create(
             complaint,
             access_code,
             policy,
-        } => (complaint, access_code, policy, false),
+        } => (complaint, Some(access_code), policy, false),
         RestRegistration::Replayed {
             complaint,
             access_code,
@@ -107,9 +107,15 @@ pub async fn create(
         timezone: state.settings.office_timezone,
         policy,
     };
+    let access_code_note = access_code.is_none().then(|| {
+        "the access code is given only when the complaint is registered (and to a retry \
+         within ADUAN_REPLAY_CODE_MINUTES); it is not kept: the complainant has it"
+            .to_string()
+    });
     Ok(resp.json(ComplaintCreated {
         complaint: ComplaintView::new(c, &ctx),
         access_code,
+        access_code_note,
     }))
 }
 

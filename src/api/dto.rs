@@ -116,8 +116,13 @@ impl ComplaintView {
 pub struct ComplaintCreated {
     #[serde(flatten)]
     pub complaint: ComplaintView,
-    /// Give this to the complainant with the tracking number to check the status.
-    pub access_code: String,
+    /// Give this to the complainant with the tracking number to check the
+    /// status. A retry with the same `Idempotency-Key` gets it again only
+    /// within `ADUAN_REPLAY_CODE_MINUTES` of the first request; later `null`
+    /// (it is not kept), and `access_code_note` says so.
+    pub access_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_code_note: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -42,10 +42,12 @@ pub enum RestRegistration {
         access_code: String,
         policy: Arc<Policy>,
     },
-    /// The same Idempotency-Key and body were seen before: the original complaint.
+    /// The same Idempotency-Key and body were seen before: the original
+    /// complaint; its access code only within `ADUAN_REPLAY_CODE_MINUTES` of
+    /// the first request (it is kept sealed meanwhile, then purged).
     Replayed {
         complaint: Complaint,
-        access_code: String,
+        access_code: Option<String>,
         policy: Arc<Policy>,
     },
     /// The Idempotency-Key was used before with another body.
@@ -83,12 +85,14 @@ impl App {
         actor: &Actor,
         now: DateTime<Utc>,
         source: Source<'_>,
-    ) -> Result<(CreateOutcome, Arc<Policy>), StoreError> {
+    ) -> Result<(CreateOutcome, String, Arc<Policy>), StoreError> {
         let policy = self.policy().await?;
         let tz = self.tz();
         let deadline = deadline_for(complaint, &policy.sla, &policy.calendar, tz);
         let code = AccessCode::generate();
         let shown = code.display();
+        // never stored in the clear: sealed for the acknowledgement and for replays
+        let sealed = self.key.seal(shown.as_bytes());
         let id = Uuid::now_v7();
         let (idempotency, source_key, outbox) = match source {
             Source::Rest { idempotency } => (
@@ -98,7 +102,7 @@ impl App {
                     .reporter
                     .email
                     .as_deref()
-                    .map(|to| crate::notify::acknowledgement(id, to, &shown, None)),
+                    .map(|to| crate::notify::acknowledgement(id, to, &sealed, None)),
             ),
             Source::Email {
                 source_key,
@@ -110,7 +114,7 @@ impl App {
                     .reporter
                     .email
                     .as_deref()
-                    .map(|to| crate::notify::acknowledgement(id, to, &shown, message_id)),
+                    .map(|to| crate::notify::acknowledgement(id, to, &sealed, message_id)),
             ),
             Source::Lapor => (None, None, None),
         };
@@ -119,7 +123,7 @@ impl App {
             .create_complaint(CreateComplaint {
                 id,
                 complaint,
-                access_code: &shown,
+                replay_code: if idempotency.is_some() { &sealed } else { "" },
                 access_digest: &code.digest(),
                 prefix: &self.settings.tracking_prefix,
                 year: now.with_timezone(&tz).year(),
@@ -131,13 +135,28 @@ impl App {
                 source_key,
             })
             .await?;
-        if let CreateOutcome::Created(c, _) = &outcome {
+        if let CreateOutcome::Created(c) = &outcome {
             tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
                 channel = %c.channel, kind = %c.kind, "complaint registered");
             metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
                 .increment(1);
         }
-        Ok((outcome, policy))
+        Ok((outcome, shown, policy))
+    }
+
+    /// The access code kept for an idempotent replay, if still within the window.
+    fn replay_code(
+        &self,
+        sealed: &str,
+        first_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
+        if now - first_at > self.settings.replay_code_window {
+            return None;
+        }
+        self.key
+            .open(sealed)
+            .and_then(|b| String::from_utf8(b).ok())
     }
 
     /// Registers a complaint sent to the JSON API (`POST /api/v1/complaints`).
@@ -148,20 +167,20 @@ impl App {
         now: DateTime<Utc>,
         idempotency: Option<(&str, &str)>,
     ) -> Result<RestRegistration, StoreError> {
-        let (outcome, policy) = self
+        let (outcome, shown, policy) = self
             .register(complaint, actor, now, Source::Rest { idempotency })
             .await?;
         Ok(match outcome {
-            CreateOutcome::Created(complaint, access_code) => RestRegistration::Created {
+            CreateOutcome::Created(complaint) => RestRegistration::Created {
                 complaint,
-                access_code,
+                access_code: shown,
                 policy,
             },
-            CreateOutcome::Replayed(complaint, access_code) => {
+            CreateOutcome::Replayed(complaint, sealed, first_at) => {
                 tracing::info!(complaint_id = %complaint.id, "idempotent replay");
                 RestRegistration::Replayed {
                     complaint,
-                    access_code,
+                    access_code: self.replay_code(&sealed, first_at, now),
                     policy,
                 }
             }
@@ -188,9 +207,9 @@ impl App {
             source_key,
             message_id,
         };
-        let (outcome, _) = self.register(complaint, actor, now, source).await?;
+        let (outcome, _, _) = self.register(complaint, actor, now, source).await?;
         Ok(match outcome {
-            CreateOutcome::Created(c, _) => EmailRegistration::Created(Box::new(c)),
+            CreateOutcome::Created(c) => EmailRegistration::Created(Box::new(c)),
             CreateOutcome::DuplicateSource(_) | CreateOutcome::Replayed(..) => {
                 EmailRegistration::Duplicate
             }
@@ -209,10 +228,10 @@ impl App {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<LaporRegistration, StoreError> {
-        let (outcome, _) = self.register(complaint, actor, now, Source::Lapor).await?;
+        let (outcome, _, _) = self.register(complaint, actor, now, Source::Lapor).await?;
         Ok(match outcome {
-            CreateOutcome::Created(c, _) => LaporRegistration::Created(Box::new(c)),
-            CreateOutcome::Replayed(c, _) | CreateOutcome::DuplicateLapor(c) => {
+            CreateOutcome::Created(c) => LaporRegistration::Created(Box::new(c)),
+            CreateOutcome::Replayed(c, ..) | CreateOutcome::DuplicateLapor(c) => {
                 LaporRegistration::Existing(Box::new(c))
             }
             CreateOutcome::KeyReused | CreateOutcome::DuplicateSource(_) => {

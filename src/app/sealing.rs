@@ -56,7 +56,14 @@ impl ServerKey {
                     std::fs::create_dir_all(dir).map_err(io)?;
                 }
                 let key = XChaCha20Poly1305::generate_key(&mut OsRng);
-                write_private(path, &STANDARD.encode(key)).map_err(io)?;
+                match write_private(path, &STANDARD.encode(key)) {
+                    Ok(()) => {}
+                    // another replica created it a moment ago: use theirs
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        return ServerKey::load_or_create(path);
+                    }
+                    Err(e) => return Err(io(e)),
+                }
                 tracing::warn!(path = %path.display(),
                     "generated a new server key: back it up with the database (sealed secrets cannot be read without it)");
                 Ok(ServerKey(XChaCha20Poly1305::new(&key)))

@@ -69,20 +69,27 @@ pub fn email(
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AcknowledgementPayload {
     pub to: String,
-    pub access_code: String,
+    /// The access code sealed with the server key.
+    #[serde(default)]
+    pub access_code_sealed: Option<String>,
+    /// Entries written before codes were sealed.
+    #[serde(default)]
+    pub access_code: Option<String>,
     /// The Message-ID of the complainant's email, to thread the acknowledgement to it.
     #[serde(default)]
     pub in_reply_to: Option<String>,
 }
 
 /// The acknowledgement to a complainant whose email address is known.
+/// `sealed_code`: the access code sealed with the server key (the courier
+/// opens it to write the email; it is purged from the payload once sent).
 pub fn acknowledgement(
     complaint_id: Uuid,
     to: &str,
-    access_code: &str,
+    sealed_code: &str,
     in_reply_to: Option<&str>,
 ) -> NewOutbox {
-    let payload = serde_json::json!({"to": to, "access_code": access_code,
+    let payload = serde_json::json!({"to": to, "access_code_sealed": sealed_code,
         "in_reply_to": in_reply_to})
     .to_string();
     NewOutbox {
@@ -148,15 +155,20 @@ pub struct Dispatcher {
     store: DynStore,
     settings: Arc<Settings>,
     mailer: Option<email::Mailer>,
+    /// Opens the sealed access codes of acknowledgements.
+    key: crate::app::sealing::ServerKey,
 }
 
 impl Dispatcher {
     pub fn new(store: DynStore, settings: Arc<Settings>) -> Result<Self, email::MailerError> {
         let mailer = settings.smtp.as_ref().map(email::Mailer::new).transpose()?;
+        let key = crate::app::sealing::ServerKey::load_or_create(&settings.secret_key_file)
+            .map_err(|e| email::MailerError::Settings(e.to_string()))?;
         Ok(Dispatcher {
             store,
             settings,
             mailer,
+            key,
         })
     }
 
@@ -194,16 +206,31 @@ impl Dispatcher {
                     .get_complaint(complaint_id)
                     .await?
                     .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
+                let code = match (&p.access_code_sealed, p.access_code) {
+                    (Some(sealed), _) => self
+                        .key
+                        .open(sealed)
+                        .and_then(|b| String::from_utf8(b).ok())
+                        .ok_or_else(|| {
+                            DeliveryError::Malformed(
+                                "the access code does not open with this server key".into(),
+                            )
+                        })?,
+                    (None, Some(plain)) => plain,
+                    (None, None) => {
+                        return Err(DeliveryError::Malformed("no access code".into()));
+                    }
+                };
                 let s = &self.settings;
                 let url = format!(
                     "{}/api/v1/public/complaints/{}?code={}",
-                    s.public_base_url, c.tracking_number, p.access_code
+                    s.public_base_url, c.tracking_number, code
                 );
                 let rendered = templates::acknowledgement(&templates::Acknowledgement {
                     office_name: &s.office_name,
                     reporter_name: c.reporter.name.as_deref(),
                     tracking_number: &c.tracking_number,
-                    access_code: &p.access_code,
+                    access_code: &code,
                     subject: &c.subject,
                     received_at: c.received_at,
                     due_at: c.due_at,

@@ -66,9 +66,11 @@ impl StoreError {
 /// The result of a create request.
 #[derive(Debug)]
 pub enum CreateOutcome {
-    Created(Complaint, String),
-    /// The same idempotency key and body were seen before: the original complaint.
-    Replayed(Complaint, String),
+    Created(Complaint),
+    /// The same idempotency key and body were seen before: the original
+    /// complaint, the access code as kept for replays (sealed; empty once
+    /// purged) and when the key was first used.
+    Replayed(Complaint, String, DateTime<Utc>),
     /// The idempotency key was used before with a different body.
     KeyReused,
     /// A complaint with this LAPOR! tracking id exists (it is given).
@@ -81,8 +83,9 @@ pub enum CreateOutcome {
 pub struct CreateComplaint<'a> {
     pub id: Uuid,
     pub complaint: &'a NewComplaint,
-    /// The access code as shown to the complainant (kept only for idempotent replays).
-    pub access_code: &'a str,
+    /// The access code sealed with the server key, kept with an
+    /// idempotency key for replays within a short window (then purged).
+    pub replay_code: &'a str,
     pub access_digest: &'a str,
     pub prefix: &'a TrackingPrefix,
     /// Registration year (office-local): the tracking sequence restarts every year.
@@ -235,6 +238,12 @@ pub trait OutboxStore: Send + Sync {
     async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
     /// Outbox entries of these kinds by status.
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Forgets the access codes kept for replays of idempotency keys first
+    /// used before `before`. Returns how many were purged.
+    async fn purge_replay_codes(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Removes access codes (sealed or not) from the payloads of up to
+    /// `limit` sent entries. Returns how many were rewritten.
+    async fn purge_sent_secrets(&self, limit: u32) -> Result<u64, StoreError>;
 }
 
 /// The organisation: units, positions, officers, acting appointments.

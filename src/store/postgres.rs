@@ -96,7 +96,7 @@ impl PgStore {
                 .bind(registered_detail(req))
                 .bind(key)
                 .bind(hash)
-                .bind(req.access_code)
+                .bind(req.replay_code)
                 .bind(req.outbox.as_ref().map(|o| o.id))
                 .bind(req.outbox.as_ref().map(|o| o.kind.as_str()))
                 .bind(req.outbox.as_ref().map(|o| o.dedup_key.as_str()))

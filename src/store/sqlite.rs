@@ -94,7 +94,7 @@ impl SqliteStore {
             .bind(key)
             .bind(hash)
             .bind(req.id)
-            .bind(req.access_code)
+            .bind(req.replay_code)
             .bind(now)
             .execute(&mut *tx)
             .await?;

@@ -902,7 +902,7 @@ async fn no_password_secret_or_code_is_kept_or_shown_in_the_clear(backend: Backe
 
 /// Every byte the database holds, as text (SQLite: the files; PostgreSQL:
 /// the rows of every table).
-async fn database_text(app: &TestApp) -> String {
+pub async fn database_text(app: &TestApp) -> String {
     if app.database_url.starts_with("sqlite:") {
         let mut out = String::new();
         for e in std::fs::read_dir(&app.data_dir).unwrap() {

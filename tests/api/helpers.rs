@@ -119,8 +119,14 @@ pub async fn spawn_app_with(
 }
 
 /// A second service instance on the same database as `app` (another replica).
+/// Replicas share the database and the server key (as they must in production).
 pub async fn spawn_replica(app: &TestApp, adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    spawn_app_at(app.database_url.clone(), TempDir::new(), adjust).await
+    let key = app.settings.secret_key_file.clone();
+    spawn_app_at(app.database_url.clone(), TempDir::new(), move |s| {
+        s.secret_key_file = key;
+        adjust(s)
+    })
+    .await
 }
 
 pub async fn spawn_app_at(

@@ -20,6 +20,7 @@ mod mailbox;
 mod ops;
 mod outage;
 mod outbox;
+mod privacy;
 mod public;
 mod smtp;
 mod store_conformance;

@@ -57,7 +57,7 @@ async fn create(
         .create_complaint(CreateComplaint {
             id: Uuid::now_v7(),
             complaint: c,
-            access_code: "AAAA-BBBB-CCCC-DDDD",
+            replay_code: "x1:sealed",
             access_digest: "digest",
             prefix: &TrackingPrefix::parse(prefix).unwrap(),
             year,
@@ -83,7 +83,7 @@ fn deadline(c: &NewComplaint) -> Deadline {
 
 fn created(o: CreateOutcome) -> aduan::store::Complaint {
     match o {
-        CreateOutcome::Created(c, _) => c,
+        CreateOutcome::Created(c) => c,
         other => panic!("expected Created, got {other:?}"),
     }
 }
@@ -145,7 +145,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
         .create_complaint(CreateComplaint {
             id: Uuid::now_v7(),
             complaint: &c,
-            access_code: "x",
+            replay_code: "",
             access_digest: "d",
             prefix: &TrackingPrefix::parse("ADU").unwrap(),
             year: 2026,
@@ -195,9 +195,10 @@ async fn idempotent_create_replays_or_refuses(b: Backend) {
     let c = complaint("a", Utc::now());
     let first = created(create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h1"))).await);
     match create(&store, &c, "ADU", 2026, &actor, Some(("k1", "h1"))).await {
-        CreateOutcome::Replayed(again, code) => {
+        CreateOutcome::Replayed(again, code, at) => {
             assert_eq!(again, first);
-            assert_eq!(code, "AAAA-BBBB-CCCC-DDDD");
+            assert_eq!(code, "x1:sealed", "the sealed code as kept");
+            assert_eq!(at, first.registered_at);
         }
         other => panic!("expected replay, got {other:?}"),
     }
@@ -968,7 +969,7 @@ async fn a_message_makes_one_complaint_and_each_reply_is_recorded_once(b: Backen
                 .create_complaint(CreateComplaint {
                     id,
                     complaint: &c,
-                    access_code: "AAAA-BBBB-CCCC-DDDD",
+                    replay_code: "x1:sealed",
                     access_digest: "digest",
                     prefix: &TrackingPrefix::parse("ADU").unwrap(),
                     year: 2026,

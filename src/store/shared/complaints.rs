@@ -24,15 +24,15 @@ impl Backend {
         key: &str,
         request_hash: &str,
     ) -> Result<Option<CreateOutcome>, StoreError> {
-        let row: Option<(String, Uuid, String)> = sqlx::query_as(
-            "SELECT request_hash, complaint_id, access_code FROM idempotency_keys \
+        let row: Option<(String, Uuid, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT request_hash, complaint_id, access_code, created_at FROM idempotency_keys \
              WHERE api_key_id = $1 AND key = $2",
         )
         .bind(key_id)
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((hash, complaint_id, code)) = row else {
+        let Some((hash, complaint_id, code, at)) = row else {
             return Ok(None);
         };
         if hash != request_hash {
@@ -41,7 +41,7 @@ impl Backend {
         let c = self.get_complaint(complaint_id).await?.ok_or_else(|| {
             StoreError::Corrupt("idempotency key points at a missing complaint".into())
         })?;
-        Ok(Some(CreateOutcome::Replayed(c, code)))
+        Ok(Some(CreateOutcome::Replayed(c, code, at)))
     }
 }
 
@@ -57,7 +57,7 @@ impl ComplaintStore for Backend {
             return Ok(done);
         }
         match self.insert_complaint(&req).await {
-            Ok(c) => Ok(CreateOutcome::Created(c, req.access_code.to_string())),
+            Ok(c) => Ok(CreateOutcome::Created(c)),
             Err(e) if is_unique_violation(&e) => {
                 // A concurrent request with the same idempotency key won the race …
                 if let (Some((key, hash)), Some(key_id)) = (req.idempotency, req.actor.key_id)

@@ -206,4 +206,42 @@ impl OutboxStore for Backend {
         }
         Ok(q.fetch_all(&self.pool).await?)
     }
+
+    async fn purge_replay_codes(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let _writer = self.lock_writes().await;
+        Ok(sqlx::query(
+            "UPDATE idempotency_keys SET access_code = '' WHERE created_at < $1 \
+             AND access_code <> ''",
+        )
+        .bind(before)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
+    async fn purge_sent_secrets(&self, limit: u32) -> Result<u64, StoreError> {
+        let rows: Vec<(Uuid, String)> = sqlx::query_as(
+            "SELECT id, payload FROM outbox WHERE status = 'sent' \
+             AND payload LIKE '%\"access\\_code%' ESCAPE '\\' LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let _writer = self.lock_writes().await;
+        let mut n = 0;
+        for (id, payload) in rows {
+            let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str(&payload) else {
+                continue;
+            };
+            m.remove("access_code");
+            m.remove("access_code_sealed");
+            n += sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1")
+                .bind(id)
+                .bind(serde_json::Value::Object(m).to_string())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+        }
+        Ok(n)
+    }
 }

@@ -1,0 +1,134 @@
+//! Personal data and secrets at rest (issue 12): findings of the security
+//! review, each reproduced by a test that failed before its fix.
+
+use std::sync::Arc;
+
+use aduan::domain::Role;
+use aduan::notify::Dispatcher;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::accounts::database_text;
+use crate::helpers::*;
+use crate::outbox::app_with_sink;
+
+both_backends!(
+    access_codes_are_never_kept_in_the_clear,
+    a_late_replay_gets_no_access_code,
+);
+
+async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
+    let mut body = valid_complaint("letter");
+    body["reporter"]["email"] = json!(email);
+    app.client
+        .post(app.url("/api/v1/complaints"))
+        .bearer_auth(key)
+        .header("Idempotency-Key", idem)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Found: `idempotency_keys.access_code` and `outbox.payload` (kept after
+/// sending) held access codes in plaintext.
+async fn access_codes_are_never_kept_in_the_clear(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let mut codes = Vec::new();
+    for i in 0..3 {
+        let r = register(
+            &app,
+            &key,
+            &format!("loket-{i}"),
+            &format!("warga{i}@example.id"),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+        let v: Value = r.json().await.unwrap();
+        codes.push(v["access_code"].as_str().unwrap().to_string());
+        // a retry within the window gets the same code back
+        let again: Value = register(
+            &app,
+            &key,
+            &format!("loket-{i}"),
+            &format!("warga{i}@example.id"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(again["access_code"].as_str(), Some(codes[i].as_str()));
+    }
+    let dump = database_text(&app).await;
+    for c in &codes {
+        assert!(
+            !dump.contains(c.as_str()),
+            "access code {c} in the database before sending"
+        );
+    }
+    // the acknowledgements carry the codes to the complainants …
+    let d = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
+    let report = d
+        .run_once(Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 3);
+    let mail: String = sink.messages().iter().map(|m| m.unfolded()).collect();
+    for c in &codes {
+        assert!(mail.contains(c.as_str()), "the email carries the code");
+    }
+    // … and once sent, and past the replay window, nothing of them is kept
+    let jobs = aduan::jobs::Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    let (replays, payloads) = jobs
+        .housekeeping(Utc::now() + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!((replays, payloads), (3, 3));
+    assert_eq!(
+        jobs.housekeeping(Utc::now() + chrono::Duration::hours(2))
+            .await
+            .unwrap(),
+        (0, 0)
+    );
+    let dump = database_text(&app).await;
+    for c in &codes {
+        assert!(
+            !dump.contains(c.as_str()),
+            "access code {c} in the database after sending"
+        );
+    }
+    // (the SQLite file may still hold old pages of the sealed text: encrypted)
+    for item in app.store.list_outbox(Some("sent"), 100).await.unwrap() {
+        assert!(!item.payload.contains("access_code"), "{}", item.payload);
+    }
+}
+
+/// Found: an idempotent replay returned the access code with no time limit.
+async fn a_late_replay_gets_no_access_code(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| s.replay_code_window = chrono::Duration::zero()).await
+    else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let first: Value = register(&app, &key, "portal-9", "warga9@example.id")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(first["access_code"].is_string());
+    let r = register(&app, &key, "portal-9", "warga9@example.id").await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["idempotent-replayed"], "true");
+    let again: Value = r.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert!(again["access_code"].is_null(), "{again}");
+    assert!(
+        again["access_code_note"]
+            .as_str()
+            .unwrap()
+            .contains("not kept")
+    );
+}
