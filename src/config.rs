@@ -120,6 +120,8 @@ pub struct Settings {
     pub db_acquire_timeout: std::time::Duration,
     /// Restarts of one background worker within 10 minutes before the process gives up.
     pub worker_restart_limit: u32,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
     /// How long an idempotent replay still returns the access code.
     pub replay_code_window: chrono::Duration,
     /// Idle timeout and absolute lifetime of a signed-in session.
@@ -277,6 +279,7 @@ declare_settings! {
     sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins in a row after which a name is locked until an admin unlocks it (3–100)";
     sign_in_first_delay_ms = "ADUAN_SIGN_IN_FIRST_DELAY_MS", "`1000`", "the wait after the third failed sign-in of a name, doubling with each further failure up to 5 minutes (10–60000)";
     secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the server key that seals two-factor secrets; generated (mode 0600) on first start; replicas share it";
+    trusted_proxies = "ADUAN_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDR ranges of reverse proxies (nginx, the ingress) whose `X-Forwarded-For` names the client; used for rate limits, sign-in throttling and the audit log";
     replay_code_minutes = "ADUAN_REPLAY_CODE_MINUTES", "`60`", "how long a retried registration (same `Idempotency-Key`) still returns the access code; it is kept sealed meanwhile and purged after (1–1440)";
     worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
 }
@@ -396,6 +399,48 @@ fn invalid(setting: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
         setting,
         reason: reason.into(),
+    }
+}
+
+/// An address or a CIDR range (`10.0.0.0/8`, `fd00::/8`, `127.0.0.1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn parse(s: &str) -> Option<IpNet> {
+        let (a, p) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let addr: std::net::IpAddr = a.trim().parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match p {
+            Some(p) => p.trim().parse::<u8>().ok().filter(|n| *n <= max)?,
+            None => max,
+        };
+        Some(IpNet { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        fn bits(ip: std::net::IpAddr) -> (u128, u8) {
+            match ip {
+                std::net::IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+                std::net::IpAddr::V6(v) => match v.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(v), 128),
+                },
+            }
+        }
+        let (net, width) = bits(self.addr);
+        let (x, w) = bits(ip);
+        if width != w {
+            return false;
+        }
+        let host = u32::from(width - self.prefix);
+        host >= 128 || (net >> host) == (x >> host)
     }
 }
 
@@ -570,6 +615,23 @@ impl Settings {
                 })
                 .collect::<Result<Vec<_>, _>>()?
         };
+        let trusted_proxies = get(Key::trusted_proxies)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty() && !x.eq_ignore_ascii_case("none"))
+                    .map(|x| {
+                        IpNet::parse(x).ok_or_else(|| {
+                            invalid(
+                                "ADUAN_TRUSTED_PROXIES",
+                                format!("`{x}` is not an address or CIDR range such as 10.0.0.0/8"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let replay_code_window =
             chrono::Duration::minutes(number(Key::replay_code_minutes, 60, 1, 1440)? as i64);
         let sign_in_lockout_failures = number(Key::sign_in_lockout_failures, 10, 3, 100)? as u32;
@@ -803,6 +865,7 @@ impl Settings {
         }
 
         Ok(Settings {
+            trusted_proxies,
             replay_code_window,
             session_idle,
             session_max,
@@ -990,6 +1053,13 @@ mod tests {
         assert_eq!(s.disposition_instructions, ["tindak lanjuti", "pelajari"]);
         assert_eq!(s.worker_restart_limit, 9);
         assert_eq!(s.replay_code_window, chrono::Duration::minutes(20));
+        assert_eq!(
+            s.trusted_proxies,
+            [
+                IpNet::parse("10.0.0.0/8").unwrap(),
+                IpNet::parse("127.0.0.1").unwrap()
+            ]
+        );
         assert_eq!(s.session_idle, chrono::Duration::minutes(45));
         assert_eq!(s.session_max, chrono::Duration::hours(9));
         use crate::domain::Role;
@@ -1029,6 +1099,24 @@ mod tests {
         assert_eq!(s.manager_emails.len(), 2);
         assert_eq!(s.imap.unwrap().poll_secs, 45);
         assert_eq!(s.smtp.unwrap().port, 2526);
+    }
+
+    #[test]
+    fn proxy_ranges_match_their_addresses() {
+        let net = IpNet::parse("10.0.0.0/8").unwrap();
+        assert!(net.contains("10.2.3.4".parse().unwrap()));
+        assert!(!net.contains("11.0.0.1".parse().unwrap()));
+        assert!(net.contains("::ffff:10.9.9.9".parse().unwrap()));
+        let one = IpNet::parse("fd00::1").unwrap();
+        assert!(one.contains("fd00::1".parse().unwrap()));
+        assert!(!one.contains("fd00::2".parse().unwrap()));
+        assert!(
+            IpNet::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        assert!(IpNet::parse("10.0.0.0/33").is_none());
+        assert!(load(&[("ADUAN_TRUSTED_PROXIES", "nginx")]).is_err());
     }
 
     #[test]

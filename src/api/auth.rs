@@ -116,10 +116,41 @@ pub fn read_cookie(req: &HttpRequest, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// The client's address: the connection's peer, or — when the peer is a
+/// trusted reverse proxy (`ADUAN_TRUSTED_PROXIES`) — the right-most address
+/// of `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trusted: &[crate::config::IpNet]) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr()?.ip();
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    Some(
+        forwarded
+            .iter()
+            .rev()
+            .copied()
+            .find(|ip| !is_trusted(*ip))
+            .or_else(|| forwarded.first().copied())
+            .unwrap_or(peer),
+    )
+}
+
 /// Where the request came from: the client address and user agent.
 pub fn origin_of(req: &HttpRequest) -> crate::app::accounts::Origin {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.trusted_proxies.clone())
+        .unwrap_or_default();
     crate::app::accounts::Origin {
-        address: req.peer_addr().map(|a| a.ip().to_string()),
+        address: client_ip(req, &trusted).map(|a| a.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

@@ -45,9 +45,7 @@ pub async fn status(
     tracking_number: web::Path<String>,
     params: web::Query<CodeParam>,
 ) -> Result<HttpResponse, ApiError> {
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip())
+    let client = super::auth::client_ip(&req, &state.settings.trusted_proxies)
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     state
         .public_limiter

@@ -15,6 +15,7 @@ use crate::outbox::app_with_sink;
 both_backends!(
     access_codes_are_never_kept_in_the_clear,
     a_late_replay_gets_no_access_code,
+    behind_a_trusted_proxy_each_citizen_has_their_own_limit,
 );
 
 async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
@@ -131,4 +132,47 @@ async fn a_late_replay_gets_no_access_code(b: Backend) {
             .unwrap()
             .contains("not kept")
     );
+}
+
+async fn lookups(app: &TestApp, forwarded_for: &str, n: usize) -> Vec<u16> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let r = app
+            .client
+            .get(app.url("/api/v1/public/complaints/ADU-2026-000001?code=AAAA-BBBB-CCCC-DDDD"))
+            .header("X-Forwarded-For", forwarded_for)
+            .send()
+            .await
+            .unwrap();
+        out.push(r.status().as_u16());
+    }
+    out
+}
+
+/// Found: the public rate limit counted per connection address with no
+/// trusted-proxy setting, so behind nginx every citizen shared one limit.
+async fn behind_a_trusted_proxy_each_citizen_has_their_own_limit(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| {
+        s.public_rate_limit_per_minute = 2;
+        s.trusted_proxies = vec![aduan::config::IpNet::parse("127.0.0.0/8").unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(lookups(&app, "203.0.113.5", 3).await, [404, 404, 429]);
+    // another citizen behind the same proxy is not limited by the first
+    assert_eq!(
+        lookups(&app, "198.51.100.7, 127.0.0.1", 2).await,
+        [404, 404]
+    );
+    // a client cannot forge its way out: the right-most untrusted entry counts
+    assert_eq!(lookups(&app, "1.2.3.4, 203.0.113.5", 1).await, [429]);
+
+    // without trusted proxies the header is ignored: everyone is the peer
+    let Some(plain) = spawn_app_with(b, |s| s.public_rate_limit_per_minute = 2).await else {
+        return;
+    };
+    assert_eq!(lookups(&plain, "203.0.113.5", 1).await, [404]);
+    assert_eq!(lookups(&plain, "198.51.100.7", 2).await, [404, 429]);
 }
