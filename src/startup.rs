@@ -52,6 +52,8 @@ impl Application {
             path: settings.data_dir.display().to_string(),
             source,
         })?;
+        // personal data lives here: the service's user only
+        crate::store::restrict(&settings.data_dir);
         let store = store::connect(
             &settings.database_url,
             settings.db_max_connections,

@@ -57,9 +57,13 @@ impl AttachmentFiles {
         limit: u64,
     ) -> Result<PendingFile, FileError> {
         let tmp_dir = self.root.join("tmp");
-        tokio::fs::create_dir_all(&tmp_dir).await?;
+        private_dir(&tmp_dir).await?;
         let tmp = tmp_dir.join(format!("{id}.part"));
-        let file = tokio::fs::File::create(&tmp).await?;
+        let mut opts = tokio::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        opts.mode(0o600);
+        let file = opts.open(&tmp).await?;
         Ok(PendingFile {
             tmp,
             dest: self.path(complaint_id, id),
@@ -101,7 +105,7 @@ impl PendingFile {
             self.file.flush().await?;
             self.file.sync_all().await?;
             if let Some(dir) = self.dest.parent() {
-                tokio::fs::create_dir_all(dir).await?;
+                private_dir(dir).await?;
             }
             tokio::fs::rename(&self.tmp, &self.dest).await
         }
@@ -119,5 +123,32 @@ impl PendingFile {
     pub async fn abort(self) {
         drop(self.file);
         let _ = tokio::fs::remove_file(&self.tmp).await;
+    }
+}
+
+/// Creates a folder (and its parents) readable by the service's user only (0700).
+pub async fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = tokio::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    b.mode(0o700);
+    b.create(dir).await
+}
+
+/// Restricts an existing file or folder to the service's user (0600 / 0700);
+/// a failure (a read-only mount, another owner) is a warning, not an error.
+pub fn restrict(path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return;
+        };
+        let mode = if meta.is_dir() { 0o700 } else { 0o600 };
+        if meta.permissions().mode() & 0o777 != mode
+            && let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        {
+            tracing::warn!(path = %path.display(), error = %e, "cannot restrict permissions");
+        }
     }
 }

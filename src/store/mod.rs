@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-pub use files::{AttachmentFiles, FileError, StoredFile};
+pub use files::{AttachmentFiles, FileError, StoredFile, private_dir, restrict};
 pub use model::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;

@@ -30,16 +30,25 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        if let Some(dir) = opts.get_filename().parent()
+        let db_file = opts.get_filename().to_path_buf();
+        if let Some(dir) = db_file.parent()
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
+            crate::store::files::restrict(dir);
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
+        // the database and its WAL hold personal data: the service's user only
+        // (SQLite gives new -wal / -shm files the database file's mode)
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db_file.clone().into_os_string();
+            p.push(suffix);
+            crate::store::files::restrict(std::path::Path::new(&p));
+        }
         Ok(SqliteStore {
             pool,
             writer: tokio::sync::Mutex::new(()),

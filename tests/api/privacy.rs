@@ -16,6 +16,7 @@ both_backends!(
     access_codes_are_never_kept_in_the_clear,
     a_late_replay_gets_no_access_code,
     behind_a_trusted_proxy_each_citizen_has_their_own_limit,
+    the_data_folder_is_readable_by_the_service_alone,
 );
 
 async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
@@ -175,4 +176,49 @@ async fn behind_a_trusted_proxy_each_citizen_has_their_own_limit(b: Backend) {
     };
     assert_eq!(lookups(&plain, "203.0.113.5", 1).await, [404]);
     assert_eq!(lookups(&plain, "198.51.100.7", 2).await, [404, 429]);
+}
+
+/// Found: the database, its WAL and attachment files were world-readable
+/// (0644 files, 0755 folders).
+async fn the_data_folder_is_readable_by_the_service_alone(b: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let r = app.post_complaint(&key, &valid_complaint("letter")).await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 KTP".to_vec())
+        .file_name("ktp.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .bearer_auth(&key)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let mut seen = 0;
+    let mut stack = vec![app.data_dir.clone()];
+    while let Some(p) = stack.pop() {
+        let meta = std::fs::metadata(&p).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", p.display());
+            for e in std::fs::read_dir(&p).unwrap() {
+                stack.push(e.unwrap().path());
+            }
+        } else {
+            assert_eq!(mode, 0o600, "{} is {mode:o}", p.display());
+            seen += 1;
+        }
+    }
+    // the attachment and the key file (and on SQLite the database and its WAL)
+    assert!(seen >= 2, "{seen} files");
 }
