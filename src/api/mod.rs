@@ -9,6 +9,7 @@ pub mod dto;
 pub mod email;
 pub mod error;
 pub mod extract;
+pub mod headers;
 pub mod integrations;
 pub mod observe;
 pub mod ops;

@@ -17,6 +17,7 @@ both_backends!(
     a_late_replay_gets_no_access_code,
     behind_a_trusted_proxy_each_citizen_has_their_own_limit,
     the_data_folder_is_readable_by_the_service_alone,
+    every_response_carries_security_headers,
 );
 
 async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
@@ -221,4 +222,66 @@ async fn the_data_folder_is_readable_by_the_service_alone(b: Backend) {
     }
     // the attachment and the key file (and on SQLite the database and its WAL)
     assert!(seen >= 2, "{seen} files");
+}
+
+/// Found: no CSP or X-Frame-Options on HTML, no nosniff or
+/// `Cache-Control: no-store` on JSON carrying personal data.
+async fn every_response_carries_security_headers(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let r = app
+        .post_complaint(&key, &valid_complaint("face_to_face"))
+        .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for r in [
+        app.get(&key, &format!("/api/v1/complaints/{id}")).await,
+        app.get(&key, "/api/v1/complaints").await,
+        app.get(&key, "/api/v1/nothing-here").await,
+        app.client
+            .get(app.url("/api/v1/complaints"))
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let h = r.headers();
+        assert_eq!(h["x-content-type-options"], "nosniff", "{}", r.url());
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(
+            h["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+    // Swagger UI still works, and cannot be framed
+    let r = app
+        .client
+        .get(app.url("/swagger-ui/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    // a page of ours keeps its own policy
+    let r = app
+        .client
+        .get(app.url("/akun/sandi/abc"))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("form-action 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
 }
