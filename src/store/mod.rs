@@ -122,6 +122,12 @@ pub trait ComplaintStore: Send + Sync {
         &self,
         tracking_number: &str,
     ) -> Result<Option<(Complaint, String)>, StoreError>;
+    /// The id and access-code digest of a tracking number (a small row, so a
+    /// wrong code and an unknown number cost the same).
+    async fn access_digest(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Option<(Uuid, String)>, StoreError>;
     async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError>;
     /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).

@@ -104,6 +104,18 @@ impl ComplaintStore for Backend {
         row.map(ComplaintRow::into_complaint).transpose()
     }
 
+    async fn access_digest(
+        &self,
+        tracking_number: &str,
+    ) -> Result<Option<(Uuid, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT id, access_digest FROM complaints WHERE tracking_number = $1")
+                .bind(tracking_number)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError> {
         let mut b = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
