@@ -208,74 +208,107 @@ fn check_csrf(req: &HttpRequest, s: &SessionCtx, public_base_url: &str) -> Resul
     Ok(())
 }
 
+/// The caller as resolved by [`authenticate`] before routing.
+#[derive(Clone)]
+struct Resolved(Result<Caller, ApiError>);
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("bearer")
+                .then(|| rest.trim().to_string())
+        })
+}
+
+/// Resolves a request's credentials: a bearer key, or the session cookie
+/// (with the CSRF and two-factor checks).
+async fn resolve(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
+    if let Some(token) = bearer(req) {
+        let key = state
+            .store
+            .find_api_key(&token_digest(&token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        return Ok(Caller {
+            actor: Actor {
+                key_id: Some(key.id),
+                name: key.name,
+                role: key.role,
+                officer: key.officer,
+            },
+            session: None,
+        });
+    }
+    let cookie = read_cookie(req, cookie_name(&state.settings)).ok_or(ApiError::Unauthorized)?;
+    let (session, account) = state
+        .app
+        .session(&cookie, chrono::Utc::now())
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    let ctx = SessionCtx { session, account };
+    check_csrf(req, &ctx, &state.settings.public_base_url)?;
+    if state.app.must_enrol_totp(&ctx.account) && !req.path().starts_with("/api/v1/auth/") {
+        return Err(ApiError::Auth {
+            status: 403,
+            slug: "two-factor-required",
+            title: "Two-factor sign-in required",
+            detail: "this role must enrol two-factor sign-in first: POST /api/v1/auth/totp".into(),
+            retry_after_secs: None,
+        });
+    }
+    let a = &ctx.account;
+    let actor = Actor {
+        key_id: None,
+        name: a
+            .officer
+            .as_ref()
+            .map_or_else(|| a.login.clone(), |o| o.name.clone()),
+        role: a.role,
+        officer: a.officer.clone(),
+    };
+    Ok(Caller {
+        actor,
+        session: Some(Box::new(ctx)),
+    })
+}
+
+/// Middleware: resolves the credentials of an API request before routing
+/// and extraction, so that a wrong key is answered 401 before a malformed
+/// path or body is looked at (actix would otherwise resolve a failing path
+/// extractor while the key look-up is still waiting on the database).
+pub async fn authenticate(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let has_credentials = req.path().starts_with("/api/")
+        && (req.headers().contains_key(header::AUTHORIZATION)
+            || req.headers().contains_key(header::COOKIE));
+    if has_credentials && let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
+        let resolved = resolve(&state, req.request()).await;
+        req.extensions_mut().insert(Resolved(resolved));
+    }
+    next.call(req).await
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        use actix_web::HttpMessage;
+        if let Some(Resolved(r)) = req.extensions().get::<Resolved>().cloned() {
+            return Box::pin(std::future::ready(r));
+        }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme
-                    .eq_ignore_ascii_case("bearer")
-                    .then(|| rest.trim().to_string())
-            });
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("app state missing".into()))?;
-            if let Some(token) = token {
-                let key = state
-                    .store
-                    .find_api_key(&token_digest(&token))
-                    .await?
-                    .ok_or(ApiError::Unauthorized)?;
-                return Ok(Caller {
-                    actor: Actor {
-                        key_id: Some(key.id),
-                        name: key.name,
-                        role: key.role,
-                        officer: key.officer,
-                    },
-                    session: None,
-                });
-            }
-            let cookie =
-                read_cookie(&req, cookie_name(&state.settings)).ok_or(ApiError::Unauthorized)?;
-            let (session, account) = state
-                .app
-                .session(&cookie, chrono::Utc::now())
-                .await?
-                .ok_or(ApiError::Unauthorized)?;
-            let ctx = SessionCtx { session, account };
-            check_csrf(&req, &ctx, &state.settings.public_base_url)?;
-            if state.app.must_enrol_totp(&ctx.account) && !req.path().starts_with("/api/v1/auth/") {
-                return Err(ApiError::Auth {
-                    status: 403,
-                    slug: "two-factor-required",
-                    title: "Two-factor sign-in required",
-                    detail: "this role must enrol two-factor sign-in first: POST /api/v1/auth/totp"
-                        .into(),
-                    retry_after_secs: None,
-                });
-            }
-            let a = &ctx.account;
-            let actor = Actor {
-                key_id: None,
-                name: a
-                    .officer
-                    .as_ref()
-                    .map_or_else(|| a.login.clone(), |o| o.name.clone()),
-                role: a.role,
-                officer: a.officer.clone(),
-            };
-            Ok(Caller {
-                actor,
-                session: Some(Box::new(ctx)),
-            })
+            resolve(&state, &req).await
         })
     }
 }

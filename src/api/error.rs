@@ -39,7 +39,7 @@ pub struct ProblemField {
     pub reason: String,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     #[error("validation failed")]
     Validation(ValidationErrors),

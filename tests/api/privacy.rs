@@ -18,6 +18,7 @@ both_backends!(
     behind_a_trusted_proxy_each_citizen_has_their_own_limit,
     the_data_folder_is_readable_by_the_service_alone,
     every_response_carries_security_headers,
+    a_wrong_key_is_refused_before_the_request_is_validated,
 );
 
 async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
@@ -283,5 +284,60 @@ async fn every_response_carries_security_headers(b: Backend) {
     assert!(
         csp.contains("form-action 'self'") && csp.contains("default-src 'none'"),
         "{csp}"
+    );
+}
+
+/// Found: with a wrong bearer, some paths validated before they
+/// authenticated (404/422 instead of 401).
+async fn a_wrong_key_is_refused_before_the_request_is_validated(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let wrong = "adn_not-a-real-key";
+    let c = &app.client;
+    for r in [
+        c.get(app.url("/api/v1/complaints/not-a-uuid"))
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap(),
+        c.get(app.url("/api/v1/complaints?limit=9999"))
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap(),
+        c.post(app.url("/api/v1/complaints"))
+            .bearer_auth(wrong)
+            .header("Content-Type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+        c.patch(app.url("/api/v1/org/officers/nope"))
+            .bearer_auth(wrong)
+            .json(&json!({"active": false}))
+            .send()
+            .await
+            .unwrap(),
+        c.post(app.url("/api/v1/complaints/not-a-uuid/forward"))
+            .bearer_auth(wrong)
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let url = r.url().to_string();
+        let p = assert_problem(r, 401).await;
+        assert!(
+            p["type"].as_str().unwrap().ends_with("/unauthorized"),
+            "{url}: {p}"
+        );
+    }
+    // with a good key the same requests are validated as before
+    let key = app.key(Role::Reception).await;
+    assert_eq!(
+        app.get(&key, "/api/v1/complaints/not-a-uuid")
+            .await
+            .status(),
+        404
     );
 }

@@ -29,6 +29,7 @@ both_backends!(
     workflow_actions_are_versioned_and_all_or_nothing,
     concurrent_actions_on_one_version_have_one_winner,
     a_message_makes_one_complaint_and_each_reply_is_recorded_once,
+    accounts_links_sessions_and_throttles,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -1042,4 +1043,168 @@ async fn a_message_makes_one_complaint_and_each_reply_is_recorded_once(b: Backen
         .map(|e| e.kind)
         .collect();
     assert_eq!(kinds, vec!["registered", "reporter_replied"]);
+}
+
+/// Accounts: a set-password link works once and ends the sessions; throttles
+/// count and lock; a deactivated account's sessions end; a TOTP step and a
+/// recovery code are accepted once.
+async fn accounts_links_sessions_and_throttles(b: Backend) {
+    use aduan::store::{AccountOutcome, AccountPatch, AuthAudit, NewAccount, Session};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 6);
+    let a = NewAccount {
+        id: Uuid::now_v7(),
+        login: "dewi@dinsos.example.go.id".into(),
+        role: Role::Reception,
+        officer_id: None,
+        password_hash: None,
+        created_at: now,
+    };
+    let audit = AuthAudit::new("account_created", now);
+    let later = now + Duration::hours(24);
+    assert_eq!(
+        store
+            .create_account(&a, Some(("d1", later)), &audit)
+            .await
+            .unwrap(),
+        AccountOutcome::Done
+    );
+    let again = NewAccount {
+        id: Uuid::now_v7(),
+        ..a.clone()
+    };
+    assert_eq!(
+        store.create_account(&again, None, &audit).await.unwrap(),
+        AccountOutcome::LoginTaken
+    );
+    let ghost = NewAccount {
+        id: Uuid::now_v7(),
+        login: "ghost@x.id".into(),
+        officer_id: Some(Uuid::now_v7()),
+        ..a.clone()
+    };
+    assert_eq!(
+        store.create_account(&ghost, None, &audit).await.unwrap(),
+        AccountOutcome::UnknownOfficer
+    );
+    let session = |id: Uuid| Session {
+        id,
+        account_id: a.id,
+        csrf_token: "csrf".into(),
+        created_at: now,
+        last_seen_at: now,
+        expires_at: later,
+        ended_at: None,
+        address: Some("127.0.0.1".into()),
+        user_agent: None,
+    };
+    let s1 = Uuid::now_v7();
+    store
+        .create_session(
+            &session(s1),
+            "sd1",
+            &["login:dewi"],
+            &AuthAudit::new("sign_in", now),
+        )
+        .await
+        .unwrap();
+    assert!(store.find_session("sd1").await.unwrap().is_some());
+    // the link: expired → nothing; live → once, and the sessions end
+    let set = AuthAudit::new("password_set", now);
+    assert!(
+        store
+            .use_password_token("d1", "$argon2id$x", later + Duration::seconds(1), &set)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let acc = store
+        .use_password_token("d1", "$argon2id$x", now, &set)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(acc.password_hash.as_deref(), Some("$argon2id$x"));
+    assert!(
+        store
+            .use_password_token("d1", "$argon2id$y", now, &set)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store.find_session("sd1").await.unwrap().is_none(),
+        "a new password ends sessions"
+    );
+    // throttles count both scopes and lock only the name
+    for i in 1..=3 {
+        let rows = store
+            .throttle_failed(&["login:dewi", "addr:10.0.0.1"], "login:dewi", 3, now)
+            .await
+            .unwrap();
+        let login = rows.iter().find(|r| r.scope == "login:dewi").unwrap();
+        assert_eq!(login.failures, i);
+        assert_eq!(login.locked_at.is_some(), i == 3);
+        assert!(
+            rows.iter()
+                .find(|r| r.scope == "addr:10.0.0.1")
+                .unwrap()
+                .locked_at
+                .is_none()
+        );
+    }
+    assert!(store.throttle_clear(&["login:dewi"]).await.unwrap());
+    assert_eq!(
+        store
+            .throttles(&["login:dewi", "addr:10.0.0.1"])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // TOTP steps and recovery codes are accepted once
+    store
+        .enable_totp(
+            a.id,
+            100,
+            &["r1".into(), "r2".into()],
+            &AuthAudit::new("totp_enabled", now),
+        )
+        .await
+        .unwrap();
+    assert!(!store.use_totp_step(a.id, 100).await.unwrap());
+    assert!(store.use_totp_step(a.id, 101).await.unwrap());
+    assert!(store.use_recovery_code(a.id, "r1", now).await.unwrap());
+    assert!(!store.use_recovery_code(a.id, "r1", now).await.unwrap());
+    assert_eq!(store.count_recovery_codes(a.id).await.unwrap(), 1);
+    // deactivation ends the sessions in the same change
+    let s2 = Uuid::now_v7();
+    store
+        .create_session(&session(s2), "sd2", &[], &AuthAudit::new("sign_in", now))
+        .await
+        .unwrap();
+    let patch = AccountPatch {
+        active: Some(false),
+        ..Default::default()
+    };
+    let off = store
+        .update_account(a.id, &patch, &AuthAudit::new("account_changed", now))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!off.active);
+    assert!(store.find_session("sd2").await.unwrap().is_none());
+    assert!(store.list_sessions(a.id).await.unwrap().is_empty());
+    let kinds: Vec<String> = store
+        .list_audit(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        kinds.contains(&"password_set".to_string())
+            && kinds.contains(&"account_changed".to_string())
+    );
 }
