@@ -86,13 +86,21 @@ pub async fn create(
             policy,
         } => (complaint, access_code, policy, true),
         RestRegistration::KeyReused => return Err(ApiError::IdempotencyKeyReused),
-        RestRegistration::DuplicateLapor(existing) => {
+        // only a caller who may read that complaint learns which one it is
+        RestRegistration::DuplicateLapor(existing)
+            if super::extract::visible(&caller, &existing) =>
+        {
             return Err(ApiError::Conflict(format!(
                 "the LAPOR! report {} is registered already as {} (id {})",
                 existing.external_ref.lapor_tracking_id.unwrap_or_default(),
                 existing.tracking_number,
                 existing.id
             )));
+        }
+        RestRegistration::DuplicateLapor(_) => {
+            return Err(ApiError::Conflict(
+                "a complaint with this LAPOR! tracking id is registered already".into(),
+            ));
         }
     };
     let mut resp = HttpResponse::Created();

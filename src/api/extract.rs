@@ -57,7 +57,7 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
 
 /// May `caller` see this complaint at all? Integrations see only their own;
 /// for everyone else the answer is yes. Unknown and invisible look the same.
-fn visible(caller: &Caller, c: &Complaint) -> bool {
+pub(crate) fn visible(caller: &Caller, c: &Complaint) -> bool {
     caller.role().can_read_all_complaints()
         || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
 }

@@ -19,6 +19,7 @@ both_backends!(
     the_data_folder_is_readable_by_the_service_alone,
     every_response_carries_security_headers,
     a_wrong_key_is_refused_before_the_request_is_validated,
+    a_duplicate_lapor_id_names_the_complaint_only_to_who_may_read_it,
 );
 
 async fn register(app: &TestApp, key: &str, idem: &str, email: &str) -> reqwest::Response {
@@ -340,4 +341,28 @@ async fn a_wrong_key_is_refused_before_the_request_is_validated(b: Backend) {
             .status(),
         404
     );
+}
+
+/// Found: an integration key learned another complaint's tracking number
+/// and id from the 409 of a duplicate LAPOR! id.
+async fn a_duplicate_lapor_id_names_the_complaint_only_to_who_may_read_it(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    let integration = app.key(Role::Integration).await;
+    let mut body = valid_complaint("lapor");
+    body["external_ref"] = json!({"lapor_tracking_id": "5550001"});
+    let r = app.post_complaint(&liaison, &body).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let again = app.post_complaint(&integration, &body).await;
+    let p = assert_problem(again, 409).await;
+    let detail = p["detail"].as_str().unwrap();
+    assert_eq!(
+        detail, "a complaint with this LAPOR! tracking id is registered already",
+        "no tracking number or id of a complaint the caller cannot read"
+    );
+    // the liaison officer, who may read it, is told which complaint it is
+    let p = assert_problem(app.post_complaint(&liaison, &body).await, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("DINSOS-"), "{p}");
 }
