@@ -149,10 +149,13 @@ async fn user(
             };
             let out = app
                 .create_account(
-                    &login,
-                    role,
-                    officer,
-                    password,
+                    aduan::app::accounts::AccountRequest {
+                        login: &login,
+                        role,
+                        officer_id: officer,
+                        password,
+                        send_link: false,
+                    },
                     "aduan user create",
                     Utc::now(),
                 )

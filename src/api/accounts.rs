@@ -631,6 +631,8 @@ pub struct NewAccountInput {
     pub role: Option<String>,
     /// The officer the person is (their position and acting appointments apply).
     pub officer_id: Option<Uuid>,
+    /// Also email the link to the officer's address (through the outbox).
+    pub send_link: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -669,10 +671,13 @@ pub async fn create_account(
     let out = state
         .app
         .create_account(
-            b.login.as_deref().unwrap_or(""),
-            role,
-            b.officer_id,
-            None,
+            crate::app::accounts::AccountRequest {
+                login: b.login.as_deref().unwrap_or(""),
+                role,
+                officer_id: b.officer_id,
+                password: None,
+                send_link: b.send_link.unwrap_or(false),
+            },
             &caller.actor().name,
             now(),
         )

@@ -151,6 +151,18 @@ pub enum SignIn {
     Locked,
 }
 
+/// What an admin (or the CLI) asks for when creating an account.
+#[derive(Debug)]
+pub struct AccountRequest<'a> {
+    pub login: &'a str,
+    pub role: Role,
+    pub officer_id: Option<Uuid>,
+    /// Set at once (`--password-stdin`); otherwise a set-password link.
+    pub password: Option<String>,
+    /// Also email the link to the officer's address.
+    pub send_link: bool,
+}
+
 /// A new account's first link.
 #[derive(Debug)]
 pub struct CreatedAccount {
@@ -190,13 +202,17 @@ impl App {
     /// result holds a one-time set-password link valid for 24 hours.
     pub async fn create_account(
         &self,
-        login: &str,
-        role: Role,
-        officer_id: Option<Uuid>,
-        password: Option<String>,
+        req: AccountRequest<'_>,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<Result<CreatedAccount, AccountOutcome>, AccountError> {
+        let AccountRequest {
+            login,
+            role,
+            officer_id,
+            password,
+            send_link,
+        } = req;
         let mut e = ValidationErrors::default();
         let login = match Login::parse(login) {
             Ok(l) => Some(l),
@@ -214,6 +230,27 @@ impl App {
         if let (Some(l), Some(p)) = (&login, &password) {
             crate::domain::account::check_password(&mut e, "password", p, l.as_str());
         }
+        // the link goes to the officer's own address, if asked and known
+        let send_to = match (send_link, officer_id) {
+            (false, _) => None,
+            (true, Some(o)) => match self.store.get_officer(o).await?.and_then(|o| o.email) {
+                Some(email) => Some(email),
+                None => {
+                    e.push(
+                        "send_link",
+                        "the officer has no email address: hand the link over instead",
+                    );
+                    None
+                }
+            },
+            (true, None) => {
+                e.push(
+                    "send_link",
+                    "needs an officer_id whose officer has an email address",
+                );
+                None
+            }
+        };
         let Some(login) = login.filter(|_| e.is_empty()) else {
             return Err(e.into());
         };
@@ -237,9 +274,24 @@ impl App {
         a.login = Some(new.login.clone());
         a.actor = Some(by.to_string());
         a.detail = serde_json::json!({"role": role.as_str(), "officer_id": officer_id}).to_string();
+        let outbox = match (&send_to, &token) {
+            (Some(to), Some((t, _))) => Some(crate::notify::account_link(
+                id,
+                to,
+                &new.login,
+                &self.key.seal(self.password_link(t).as_bytes()),
+                expires,
+            )),
+            _ => None,
+        };
         let outcome = self
             .store
-            .create_account(&new, token.as_ref().map(|(_, d)| (d.as_str(), expires)), &a)
+            .create_account(
+                &new,
+                token.as_ref().map(|(_, d)| (d.as_str(), expires)),
+                outbox.as_ref(),
+                &a,
+            )
             .await?;
         if outcome != AccountOutcome::Done {
             return Ok(Err(outcome));

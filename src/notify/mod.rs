@@ -23,8 +23,52 @@ pub const EMAIL: &str = "email";
 
 pub use crate::store::OUTBOX_ANSWER_EMAIL as ANSWER_EMAIL;
 
+/// A set-password link to a person (the token sealed until sent, then purged).
+pub const ACCOUNT_LINK_EMAIL: &str = "account_link_email";
+
 /// The outbox kinds this dispatcher delivers (LAPOR! kinds are the LAPOR! integration's).
-pub const KINDS: &[&str] = &[ACKNOWLEDGEMENT_EMAIL, EMAIL, ANSWER_EMAIL];
+pub const KINDS: &[&str] = &[
+    ACKNOWLEDGEMENT_EMAIL,
+    EMAIL,
+    ANSWER_EMAIL,
+    ACCOUNT_LINK_EMAIL,
+];
+
+/// Payload of a set-password link email.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AccountLinkPayload {
+    pub to: String,
+    pub login: String,
+    /// The link, sealed with the server key (removed once sent).
+    #[serde(default)]
+    pub link_sealed: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The set-password link for `to`, sealed (`link_sealed`) by the caller.
+pub fn account_link(
+    account_id: Uuid,
+    to: &str,
+    login: &str,
+    link_sealed: &str,
+    expires_at: DateTime<Utc>,
+) -> NewOutbox {
+    let id = Uuid::now_v7();
+    let payload = serde_json::to_string(&AccountLinkPayload {
+        to: to.to_string(),
+        login: login.to_string(),
+        link_sealed: Some(link_sealed.to_string()),
+        expires_at,
+    })
+    .unwrap_or_default();
+    NewOutbox {
+        id,
+        kind: ACCOUNT_LINK_EMAIL.into(),
+        dedup_key: format!("account-link:{account_id}:{id}"),
+        complaint_id: None,
+        payload,
+    }
+}
 
 /// Payload of an answer email: the text is read from the approved draft when sent.
 #[derive(Debug, Serialize, Deserialize)]
@@ -240,6 +284,29 @@ impl Dispatcher {
                 mailer
                     .send(item.id, &p.to, &rendered, p.in_reply_to.as_deref())
                     .await
+            }
+            ACCOUNT_LINK_EMAIL => {
+                let p: AccountLinkPayload = serde_json::from_str(&item.payload)
+                    .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+                let link = p
+                    .link_sealed
+                    .as_deref()
+                    .and_then(|s| self.key.open(s))
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| {
+                        DeliveryError::Malformed(
+                            "the link does not open with this server key".into(),
+                        )
+                    })?;
+                let s = &self.settings;
+                let rendered = templates::account_link(
+                    &s.office_name,
+                    &p.login,
+                    &link,
+                    p.expires_at,
+                    s.office_timezone,
+                );
+                mailer.send(item.id, &p.to, &rendered, None).await
             }
             ANSWER_EMAIL => {
                 let p: AnswerPayload = serde_json::from_str(&item.payload)

@@ -124,6 +124,40 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
     }
 }
 
+/// The one-time set-password link for a new or forgotten account.
+pub fn account_link(
+    office: &str,
+    login: &str,
+    link: &str,
+    expires_at: DateTime<Utc>,
+    tz: Tz,
+) -> Rendered {
+    let until = tanggal_jam(expires_at, tz);
+    let text = format!(
+        "Yth. Bapak/Ibu,\n\n\
+         Akun Anda di layanan pengaduan {office} sudah dibuat dengan nama pengguna {login}.\n\n\
+         Buka tautan berikut untuk membuat kata sandi. Tautan ini hanya dapat dipakai sekali\n\
+         dan berlaku sampai {until}:\n\n{link}\n\n\
+         Jika Anda tidak merasa meminta akun ini, abaikan email ini dan beri tahu admin.\n\n\
+         Hormat kami,\n{office}\n"
+    );
+    let html = format!(
+        "<p>Yth. Bapak/Ibu,</p><p>Akun Anda di layanan pengaduan {o} sudah dibuat dengan nama pengguna <strong>{l}</strong>.</p>\
+         <p>Buka tautan berikut untuk membuat kata sandi. Tautan ini hanya dapat dipakai sekali dan berlaku sampai {u}:</p>\
+         <p><a href=\"{k}\">Buat kata sandi</a></p>\
+         <p>Jika Anda tidak merasa meminta akun ini, abaikan email ini dan beri tahu admin.</p><p>Hormat kami,<br>{o}</p>",
+        o = html_escape(office),
+        l = html_escape(login),
+        u = html_escape(&until),
+        k = html_escape(link),
+    );
+    Rendered {
+        subject: format!("Akun layanan pengaduan {office}"),
+        text,
+        html,
+    }
+}
+
 pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
     let salutation = a
         .reporter_name

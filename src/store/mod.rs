@@ -430,10 +430,12 @@ pub trait KeyStore: Send + Sync {
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     /// Creates an account; with `token` (digest, expiry) its first set-password link.
+    /// `outbox`: the link sent to the person, in the same transaction.
     async fn create_account(
         &self,
         a: &NewAccount,
         token: Option<(&str, DateTime<Utc>)>,
+        outbox: Option<&NewOutbox>,
         audit: &AuthAudit,
     ) -> Result<AccountOutcome, StoreError>;
     async fn get_account(&self, id: Uuid) -> Result<Option<Account>, StoreError>;

@@ -18,6 +18,7 @@ both_backends!(
     an_officer_who_leaves_is_locked_out_at_once,
     a_session_made_on_one_replica_works_on_another,
     no_password_secret_or_code_is_kept_or_shown_in_the_clear,
+    the_link_can_be_sent_to_the_officer_through_the_outbox,
 );
 
 pub const PASSWORD: &str = "kuda laut di teluk kupang";
@@ -939,4 +940,98 @@ pub async fn database_text(app: &TestApp) -> String {
         }
         out
     }
+}
+
+async fn the_link_can_be_sent_to_the_officer_through_the_outbox(backend: Backend) {
+    let Some((app, sink)) = crate::outbox::app_with_sink(backend, 8).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/org/officers"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Ina Seksi", "email": "ina@dinsos.example.go.id"}))
+        .send()
+        .await
+        .unwrap();
+    let with_email = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let without = officer(&app, &admin, "Tanpa Surel", None).await;
+    // no address to send to: refused, nothing created
+    let r = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(&admin)
+        .json(&json!({"login": "tanpa@dinsos.example.go.id", "role": "official", "officer_id": without, "send_link": true}))
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(r, 422).await;
+    assert_eq!(problem_fields(&p), ["send_link"]);
+    let list: Value = app
+        .get(&admin, "/api/v1/accounts")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let r = app
+        .client
+        .post(app.url("/api/v1/accounts"))
+        .bearer_auth(&admin)
+        .json(&json!({"login": "ina@dinsos.example.go.id", "role": "official", "officer_id": with_email, "send_link": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let link = r.json::<Value>().await.unwrap()["set_password_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = link.rsplit('/').next().unwrap().to_string();
+    // the token waits sealed in the outbox, never in the clear
+    assert!(!database_text(&app).await.contains(&token));
+    let d = aduan::notify::Dispatcher::new(app.store.clone(), std::sync::Arc::clone(&app.settings))
+        .unwrap();
+    assert_eq!(
+        d.run_once(chrono::Utc::now() + chrono::Duration::seconds(1))
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    let mail = sink
+        .messages()
+        .into_iter()
+        .find(|m| m.unfolded().contains("ina@dinsos.example.go.id"))
+        .expect("the link email");
+    // undo quoted-printable soft line breaks before looking for the link
+    let text = mail.unfolded().replace("=\r\n", "").replace("=\n", "");
+    assert!(text.contains("Akun layanan pengaduan"), "{text}");
+    assert!(text.contains(&token), "the email carries the link: {text}");
+    // once sent, the housekeeping job removes it from the payload
+    let jobs = aduan::jobs::Jobs::new(app.store.clone(), std::sync::Arc::clone(&app.settings));
+    let (_, payloads) = jobs.housekeeping(chrono::Utc::now()).await.unwrap();
+    assert_eq!(payloads, 1);
+    for item in app.store.list_outbox(Some("sent"), 10).await.unwrap() {
+        assert!(!item.payload.contains("link_sealed"), "{}", item.payload);
+    }
+    // and the link works
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/password"))
+        .json(&json!({"token": token, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        sign_in(&app, "ina@dinsos.example.go.id", PASSWORD, None)
+            .await
+            .status(),
+        200
+    );
 }

@@ -1066,7 +1066,7 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
     let later = now + Duration::hours(24);
     assert_eq!(
         store
-            .create_account(&a, Some(("d1", later)), &audit)
+            .create_account(&a, Some(("d1", later)), None, &audit)
             .await
             .unwrap(),
         AccountOutcome::Done
@@ -1076,7 +1076,10 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
         ..a.clone()
     };
     assert_eq!(
-        store.create_account(&again, None, &audit).await.unwrap(),
+        store
+            .create_account(&again, None, None, &audit)
+            .await
+            .unwrap(),
         AccountOutcome::LoginTaken
     );
     let ghost = NewAccount {
@@ -1086,7 +1089,10 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
         ..a.clone()
     };
     assert_eq!(
-        store.create_account(&ghost, None, &audit).await.unwrap(),
+        store
+            .create_account(&ghost, None, None, &audit)
+            .await
+            .unwrap(),
         AccountOutcome::UnknownOfficer
     );
     let session = |id: Uuid| Session {

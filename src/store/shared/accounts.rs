@@ -43,6 +43,7 @@ impl AccountStore for Backend {
         &self,
         a: &NewAccount,
         token: Option<(&str, DateTime<Utc>)>,
+        outbox: Option<&crate::store::NewOutbox>,
         audit: &AuthAudit,
     ) -> Result<AccountOutcome, StoreError> {
         let _writer = self.lock_writes().await;
@@ -87,6 +88,9 @@ impl AccountStore for Backend {
             .bind(a.created_at)
             .execute(&mut *tx)
             .await?;
+        }
+        if let Some(o) = outbox {
+            super::insert_outbox(&mut tx, o, a.created_at).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;

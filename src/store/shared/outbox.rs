@@ -222,7 +222,8 @@ impl OutboxStore for Backend {
     async fn purge_sent_secrets(&self, limit: u32) -> Result<u64, StoreError> {
         let rows: Vec<(Uuid, String)> = sqlx::query_as(
             "SELECT id, payload FROM outbox WHERE status = 'sent' \
-             AND payload LIKE '%\"access\\_code%' ESCAPE '\\' LIMIT $1",
+             AND (payload LIKE '%\"access\\_code%' ESCAPE '\\' \
+                  OR payload LIKE '%\"link\\_sealed%' ESCAPE '\\') LIMIT $1",
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
@@ -235,6 +236,7 @@ impl OutboxStore for Backend {
             };
             m.remove("access_code");
             m.remove("access_code_sealed");
+            m.remove("link_sealed");
             n += sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1")
                 .bind(id)
                 .bind(serde_json::Value::Object(m).to_string())
