@@ -920,7 +920,7 @@ pub async fn audit(
         .list_audit(after.map(|c| (c.received_at, c.id)), limit + 1)
         .await?;
     let more = rows.len() > limit as usize;
-    let mut items: Vec<AuditView> = rows
+    let items: Vec<AuditView> = rows
         .into_iter()
         .take(limit as usize)
         .map(AuditView::from)
@@ -930,6 +930,5 @@ pub async fn audit(
     } else {
         None
     };
-    items.shrink_to_fit();
     Ok(HttpResponse::Ok().json(AuditList { items, next_cursor }))
 }

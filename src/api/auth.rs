@@ -147,10 +147,9 @@ pub fn client_ip(req: &HttpRequest, trusted: &[crate::config::IpNet]) -> Option<
 pub fn origin_of(req: &HttpRequest) -> crate::app::accounts::Origin {
     let trusted = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.settings.trusted_proxies.clone())
-        .unwrap_or_default();
+        .map_or(&[][..], |s| s.settings.trusted_proxies.as_slice());
     crate::app::accounts::Origin {
-        address: client_ip(req, &trusted).map(|a| a.to_string()),
+        address: client_ip(req, trusted).map(|a| a.to_string()),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

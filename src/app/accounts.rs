@@ -334,10 +334,10 @@ impl App {
         origin: &Origin,
         now: DateTime<Utc>,
     ) -> Result<Option<Account>, AccountError> {
-        // the policy needs the login: look the link's account up first
         let d = digest(token);
         let mut e = ValidationErrors::default();
-        // a strong password is checked before the link is spent
+        // checked before the link is spent (the sign-in name is not known
+        // here, so that rule applies only when a signed-in person changes it)
         crate::domain::account::check_password(&mut e, "password", &password, "");
         if !e.is_empty() {
             return Err(e.into());
