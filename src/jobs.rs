@@ -383,6 +383,9 @@ impl Jobs {
         if codes + payloads > 0 {
             tracing::info!(replay_codes = codes, payloads, "secrets purged");
         }
+        let files =
+            crate::store::AttachmentFiles::new(&self.settings.data_dir, self.store.vault().clone());
+        crate::app::vault::seal_legacy(self.store.as_ref(), &files).await?;
         Ok((codes, payloads))
     }
 

@@ -11,5 +11,6 @@ pub mod notify;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod vault;
 pub mod web;
 pub mod workers;

@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// The keyring that encrypts personal data at rest (docs/adr/0016).
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Manage API keys.
     Apikey {
         #[command(subcommand)]
@@ -103,6 +108,26 @@ enum UserAction {
 }
 
 #[derive(Subcommand)]
+enum KeysAction {
+    /// The master keys and how many stored values each seals.
+    Status,
+    /// Add a new master key and re-seal everything under it, while the
+    /// service runs (replicas pick the new key up from the shared file).
+    Rotate,
+    /// Only add a new master key to the keyring file (then give every
+    /// replica the new file, e.g. update the Kubernetes Secret, and run
+    /// `keys reseal`).
+    Add,
+    /// Re-seal everything under the newest master key of the keyring.
+    Reseal,
+    /// Remove an old master key once nothing is sealed by it.
+    Retire {
+        /// The key number (from `keys status`).
+        kid: u32,
+    },
+}
+
+#[derive(Subcommand)]
 enum ApikeyAction {
     /// Create a key; the key itself is printed once, alone on the last line.
     Create {
@@ -123,12 +148,115 @@ enum ApikeyAction {
     Revoke { id: Uuid },
 }
 
+async fn key_status(store: &dyn store::Store) -> anyhow::Result<()> {
+    let vault = store.vault();
+    let primary = vault.primary_kid();
+    for kid in vault.kids() {
+        let n = store.count_sealed_by(kid, true).await?;
+        let mark = if kid == primary { " (primary)" } else { "" };
+        println!("key {kid}{mark}: seals {n} stored values");
+    }
+    Ok(())
+}
+
+async fn keys(store: &dyn store::Store, action: KeysAction) -> anyhow::Result<()> {
+    let vault = store.vault().clone();
+    match action {
+        KeysAction::Status => key_status(store).await?,
+        KeysAction::Add => {
+            let kid = vault.add_master_key()?;
+            println!(
+                "key {kid} added to {}",
+                vault
+                    .path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            );
+        }
+        KeysAction::Rotate | KeysAction::Reseal => {
+            if matches!(action, KeysAction::Rotate) {
+                let kid = vault.add_master_key()?;
+                eprintln!("key {kid} added; re-sealing under it");
+            }
+            let mut bar = ProgressBar::new();
+            let report =
+                aduan::app::vault::reseal_all(store, &mut |done, total| bar.show(done, total))
+                    .await?;
+            bar.finish();
+            println!(
+                "re-sealed {} of {} values under key {} ({} could not be opened)",
+                report.resealed, report.rows, report.primary, report.failed
+            );
+            if report.left_behind > 0 {
+                println!(
+                    "{} values are still under older keys (written meanwhile): run `aduan keys reseal` again",
+                    report.left_behind
+                );
+            }
+            key_status(store).await?;
+        }
+        KeysAction::Retire { kid } => {
+            let n = store.count_sealed_by(kid, true).await?;
+            anyhow::ensure!(
+                n == 0,
+                "key {kid} still seals {n} stored values: run `aduan keys reseal` first (replay codes expire within ADUAN_REPLAY_CODE_MINUTES)"
+            );
+            vault.remove_master_key(kid)?;
+            println!("key {kid} removed from the keyring");
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on standard error (redrawn in place on a terminal, a line
+/// per 10 % otherwise).
+struct ProgressBar {
+    tty: bool,
+    last_tenth: u64,
+    started: std::time::Instant,
+}
+
+impl ProgressBar {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        ProgressBar {
+            tty: std::io::stderr().is_terminal(),
+            last_tenth: u64::MAX,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    fn show(&mut self, done: u64, total: u64) {
+        let total = total.max(1);
+        let pct = (done.min(total) * 100) / total;
+        let filled = (pct / 5) as usize;
+        let line = format!(
+            "[{}{}] {pct:>3}% {done}/{total} ({:.1} s)",
+            "#".repeat(filled),
+            " ".repeat(20 - filled),
+            self.started.elapsed().as_secs_f64()
+        );
+        if self.tty {
+            eprint!("\r{line}");
+        } else if pct / 10 != self.last_tenth {
+            self.last_tenth = pct / 10;
+            eprintln!("{line}");
+        }
+    }
+
+    fn finish(&self) {
+        if self.tty {
+            eprintln!();
+        }
+    }
+}
+
 async fn user(
     store: store::DynStore,
     settings: std::sync::Arc<Settings>,
     action: UserAction,
 ) -> anyhow::Result<()> {
-    let app = aduan::app::App::new(store.clone(), settings)?;
+    let app = aduan::app::App::new(store.clone(), settings);
     match action {
         UserAction::Create {
             login,
@@ -246,12 +374,14 @@ async fn main() -> anyhow::Result<()> {
                 &settings.database_url,
                 4,
                 std::time::Duration::from_secs(10),
+                aduan::startup::load_vault(&settings)?,
             )
             .await?;
             store::prepare(store.as_ref()).await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
+                Command::Keys { action } => keys(store.as_ref(), action).await?,
                 Command::User { action } => {
                     user(store.clone(), std::sync::Arc::new(settings.clone()), action).await?
                 }

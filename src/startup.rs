@@ -26,7 +26,7 @@ pub enum StartupError {
     #[error("database: {0}")]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Key(#[from] crate::app::sealing::KeyError),
+    Key(#[from] crate::vault::KeyError),
     #[error("server: {0}")]
     Serve(std::io::Error),
     #[error("the {0} worker keeps failing (see the log); exiting so the service is restarted")]
@@ -36,6 +36,21 @@ pub enum StartupError {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// Reads the keyring (`ADUAN_SECRET_KEY_FILE`), creating it on the first
+/// start — loudly, because without that file the data cannot be read.
+pub fn load_vault(
+    settings: &crate::config::Settings,
+) -> Result<Arc<crate::vault::Vault>, crate::vault::KeyError> {
+    let (vault, created) = crate::vault::Vault::load_or_create(&settings.secret_key_file)?;
+    if created {
+        tracing::warn!(path = %settings.secret_key_file.display(),
+            "GENERATED A NEW KEYRING: it encrypts the personal data in the database and the \
+             attachments; back it up apart from the database (without it the data cannot be \
+             read) and give every replica the same file");
+    }
+    Ok(Arc::new(vault))
 }
 
 pub struct Application {
@@ -58,6 +73,7 @@ impl Application {
             &settings.database_url,
             settings.db_max_connections,
             settings.db_acquire_timeout,
+            load_vault(&settings)?,
         )
         .await?;
         store::prepare(store.as_ref()).await?;
@@ -74,7 +90,19 @@ impl Application {
         let listener = TcpListener::bind(addr).map_err(listen_err)?;
         let port = listener.local_addr().map_err(listen_err)?.port();
         let settings = Arc::new(settings);
-        let core = crate::app::App::new(store.clone(), settings.clone())?;
+        let core = crate::app::App::new(store.clone(), settings.clone());
+        {
+            // rows from before encryption: sealed now rather than at the
+            // first housekeeping run
+            let core = core.clone();
+            tokio::spawn(async move {
+                if let Err(e) =
+                    crate::app::vault::seal_legacy(core.store.as_ref(), &core.files).await
+                {
+                    tracing::error!(error = %e, "sealing data stored before encryption failed; housekeeping retries");
+                }
+            });
+        }
         let mut workers = Workers::new(settings.worker_restart_limit);
         match crate::notify::Dispatcher::new(store.clone(), settings.clone()) {
             Ok(d) if d.enabled() => {

@@ -446,9 +446,12 @@ fn clean_file_name(raw: Option<&str>) -> String {
 /// Attach a file (a scanned letter, a photo) to a complaint.
 ///
 /// `multipart/form-data` with one part named `file`. The size limit is
-/// `ADUAN_MAX_ATTACHMENT_BYTES`; the SHA-256 of the bytes is recorded.
+/// `ADUAN_MAX_ATTACHMENT_BYTES`; the SHA-256 of the bytes is recorded; the
+/// file is stored encrypted. `identity=true` marks an identity document (a
+/// KTP scan): on an anonymous complaint only the roles that see the
+/// reporter's identity see it.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/attachments", tag = "attachments",
-    params(("id" = Uuid, Path, description = "Complaint id")),
+    params(("id" = Uuid, Path, description = "Complaint id"), UploadQuery),
     request_body(content_type = "multipart/form-data", description = "One part named `file`"),
     responses(
         (status = 201, description = "Stored", body = AttachmentView, headers(("Location" = String, description = "Download URL"))),
@@ -463,6 +466,7 @@ pub async fn upload_attachment(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<UploadQuery>,
     req: HttpRequest,
     mut payload: actix_multipart::Multipart,
 ) -> Result<HttpResponse, ApiError> {
@@ -500,6 +504,8 @@ pub async fn upload_attachment(
         sha256: file.sha256,
         created_at: Utc::now().trunc_subsecs(6),
         created_by: caller.actor().key_id,
+        file_key: Some(file.file_key),
+        identity: query.identity,
     };
     state
         .app
@@ -509,6 +515,20 @@ pub async fn upload_attachment(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, view.download_url.clone()))
         .json(view))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// An identity document (a KTP scan).
+    #[serde(default)]
+    pub identity: bool,
+}
+
+/// An identity document of an anonymous complaint follows the reporter's
+/// visibility.
+fn attachment_visible(caller: &Caller, c: &Complaint, a: &Attachment) -> bool {
+    !(a.identity && c.anonymous && !caller.role().sees_anonymous_identity())
 }
 
 /// Reads exactly one part named `file` into the attachment store.
@@ -585,7 +605,11 @@ pub async fn list_attachments(
     let c = load_visible(&state, &caller, id.into_inner()).await?;
     let items = state.store.list_attachments(c.id).await?;
     Ok(HttpResponse::Ok().json(AttachmentList {
-        items: items.into_iter().map(AttachmentView::from).collect(),
+        items: items
+            .into_iter()
+            .filter(|a| attachment_visible(&caller, &c, a))
+            .map(AttachmentView::from)
+            .collect(),
     }))
 }
 
@@ -609,19 +633,14 @@ pub async fn download_attachment(
         .get_attachment(c.id, attachment_id)
         .await?
         .ok_or(ApiError::NotFound("No attachment with this id."))?;
-    let file = state.app.files.open(a.complaint_id, a.id).await?;
-    let stream = futures_util::stream::unfold(file, |mut f| async move {
-        use tokio::io::AsyncReadExt;
-        let mut buf = vec![0u8; 64 * 1024];
-        match f.read(&mut buf).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buf.truncate(n);
-                Some((Ok::<_, std::io::Error>(web::Bytes::from(buf)), f))
-            }
-            Err(e) => Some((Err(e), f)),
-        }
-    });
+    if !attachment_visible(&caller, &c, &a) {
+        return Err(ApiError::NotFound("No attachment with this id."));
+    }
+    let bytes = state
+        .app
+        .files
+        .read(a.complaint_id, a.id, a.file_key.as_deref())
+        .await?;
     let ascii: String = a
         .file_name
         .chars()
@@ -660,8 +679,7 @@ pub async fn download_attachment(
                     .encode(hex::decode(&a.sha256).unwrap_or_default())
             ),
         ))
-        .no_chunking(a.size_bytes as u64)
-        .streaming(stream))
+        .body(bytes))
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ impl App {
                 id,
                 to,
                 &new.login,
-                &self.key.seal(self.password_link(t).as_bytes()),
+                &self.vault.seal(self.password_link(t).as_bytes()),
                 expires,
             )),
             _ => None,
@@ -499,7 +499,11 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<bool, AccountError> {
         if code.chars().filter(|c| c.is_ascii_digit()).count() == 6 && code.len() <= 7 {
-            let Some(secret) = a.totp_secret.as_deref().and_then(|s| self.key.open(s)) else {
+            let Some(secret) = a
+                .totp_secret
+                .as_deref()
+                .and_then(|s| self.vault.open(s).ok())
+            else {
                 return Ok(false);
             };
             return Ok(match totp_match(&secret, code, now.timestamp()) {
@@ -577,7 +581,7 @@ impl App {
         let mut secret = [0u8; 20];
         rand::rng().fill_bytes(&mut secret);
         self.store
-            .set_pending_totp(a.id, &self.key.seal(&secret))
+            .set_pending_totp(a.id, &self.vault.seal(&secret))
             .await?;
         let b32 = data_encoding::BASE32_NOPAD.encode(&secret);
         let uri = otpauth_uri(
@@ -609,7 +613,11 @@ impl App {
         origin: &Origin,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<String>>, AccountError> {
-        let Some(secret) = a.totp_secret.as_deref().and_then(|s| self.key.open(s)) else {
+        let Some(secret) = a
+            .totp_secret
+            .as_deref()
+            .and_then(|s| self.vault.open(s).ok())
+        else {
             return Ok(None);
         };
         if a.totp_enabled {
@@ -649,7 +657,7 @@ impl App {
     pub fn totp_code_valid(&self, a: &Account, code: &str, now: DateTime<Utc>) -> bool {
         a.totp_secret
             .as_deref()
-            .and_then(|s| self.key.open(s))
+            .and_then(|s| self.vault.open(s).ok())
             .and_then(|secret| totp_match(&secret, code, now.timestamp()))
             .is_some_and(|step| a.totp_last_step.is_none_or(|last| step > last))
     }

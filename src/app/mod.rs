@@ -17,7 +17,7 @@ mod ops;
 mod org;
 pub mod policy;
 pub mod register;
-pub mod sealing;
+pub mod vault;
 mod workflow;
 
 use std::sync::Arc;
@@ -36,21 +36,22 @@ pub struct App {
     pub files: AttachmentFiles,
     /// The calendar and SLA policies in force (every registration reads it).
     pub policy: PolicyCache,
-    /// Seals secrets kept in the database (TOTP secrets).
-    pub key: sealing::ServerKey,
+    /// The store's keyring: seals secrets kept in the database (TOTP
+    /// secrets, replay codes, links) and encrypts attachments.
+    pub vault: Arc<crate::vault::Vault>,
 }
 
 impl App {
-    /// The application over a prepared store; reads (or creates) the server key.
-    pub fn new(store: DynStore, settings: Arc<Settings>) -> Result<Arc<Self>, sealing::KeyError> {
-        let key = sealing::ServerKey::load_or_create(&settings.secret_key_file)?;
-        Ok(Arc::new(App {
-            files: AttachmentFiles::new(&settings.data_dir),
+    /// The application over a prepared store (and the store's keyring).
+    pub fn new(store: DynStore, settings: Arc<Settings>) -> Arc<Self> {
+        let vault = store.vault().clone();
+        Arc::new(App {
+            files: AttachmentFiles::new(&settings.data_dir, vault.clone()),
             store,
             settings,
             policy: PolicyCache::default(),
-            key,
-        }))
+            vault,
+        })
     }
 
     /// The office's time zone.

@@ -92,7 +92,7 @@ impl App {
         let code = AccessCode::generate();
         let shown = code.display();
         // never stored in the clear: sealed for the acknowledgement and for replays
-        let sealed = self.key.seal(shown.as_bytes());
+        let sealed = self.vault.seal(shown.as_bytes());
         let id = Uuid::now_v7();
         let (idempotency, source_key, outbox) = match source {
             Source::Rest { idempotency } => (
@@ -154,9 +154,7 @@ impl App {
         if now - first_at > self.settings.replay_code_window {
             return None;
         }
-        self.key
-            .open(sealed)
-            .and_then(|b| String::from_utf8(b).ok())
+        self.vault.open_str(sealed).ok()
     }
 
     /// Registers a complaint sent to the JSON API (`POST /api/v1/complaints`).

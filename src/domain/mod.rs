@@ -6,6 +6,7 @@ pub mod account;
 pub mod calendar;
 pub mod complaint;
 pub mod deadline;
+pub mod identity;
 pub mod role;
 pub mod tracking;
 pub mod validation;

@@ -199,15 +199,14 @@ pub struct Dispatcher {
     store: DynStore,
     settings: Arc<Settings>,
     mailer: Option<email::Mailer>,
-    /// Opens the sealed access codes of acknowledgements.
-    key: crate::app::sealing::ServerKey,
+    /// Opens the sealed access codes of acknowledgements (the store's keyring).
+    key: Arc<crate::vault::Vault>,
 }
 
 impl Dispatcher {
     pub fn new(store: DynStore, settings: Arc<Settings>) -> Result<Self, email::MailerError> {
         let mailer = settings.smtp.as_ref().map(email::Mailer::new).transpose()?;
-        let key = crate::app::sealing::ServerKey::load_or_create(&settings.secret_key_file)
-            .map_err(|e| email::MailerError::Settings(e.to_string()))?;
+        let key = store.vault().clone();
         Ok(Dispatcher {
             store,
             settings,
@@ -251,15 +250,11 @@ impl Dispatcher {
                     .await?
                     .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
                 let code = match (&p.access_code_sealed, p.access_code) {
-                    (Some(sealed), _) => self
-                        .key
-                        .open(sealed)
-                        .and_then(|b| String::from_utf8(b).ok())
-                        .ok_or_else(|| {
-                            DeliveryError::Malformed(
-                                "the access code does not open with this server key".into(),
-                            )
-                        })?,
+                    (Some(sealed), _) => self.key.open_str(sealed).ok().ok_or_else(|| {
+                        DeliveryError::Malformed(
+                            "the access code does not open with this server key".into(),
+                        )
+                    })?,
                     (None, Some(plain)) => plain,
                     (None, None) => {
                         return Err(DeliveryError::Malformed("no access code".into()));
@@ -291,8 +286,7 @@ impl Dispatcher {
                 let link = p
                     .link_sealed
                     .as_deref()
-                    .and_then(|s| self.key.open(s))
-                    .and_then(|b| String::from_utf8(b).ok())
+                    .and_then(|s| self.key.open_str(s).ok())
                     .ok_or_else(|| {
                         DeliveryError::Malformed(
                             "the link does not open with this server key".into(),

@@ -1,6 +1,7 @@
 //! Attachment bytes on disk under the data directory; the database keeps the
 //! metadata and the SHA-256. A file is written to a temporary name, hashed
-//! while it streams in, and moved into place only when complete.
+//! and encrypted with its own data key while it streams in (`vault`), and
+//! moved into place only when complete. Files 0600, folders 0700.
 
 use std::path::{Path, PathBuf};
 
@@ -19,13 +20,17 @@ pub enum FileError {
 #[derive(Debug, Clone)]
 pub struct AttachmentFiles {
     root: PathBuf,
+    vault: std::sync::Arc<crate::vault::Vault>,
 }
 
-/// A completed, hashed file.
+/// A completed, hashed, encrypted file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredFile {
+    /// Of the plaintext.
     pub size_bytes: u64,
     pub sha256: String,
+    /// The file's data key, sealed: goes into `Attachment::file_key`.
+    pub file_key: String,
 }
 
 pub struct PendingFile {
@@ -33,14 +38,17 @@ pub struct PendingFile {
     dest: PathBuf,
     file: tokio::fs::File,
     hasher: Sha256,
+    sealer: crate::vault::FileSealer,
+    file_key: String,
     size: u64,
     limit: u64,
 }
 
 impl AttachmentFiles {
-    pub fn new(data_dir: &Path) -> Self {
+    pub fn new(data_dir: &Path, vault: std::sync::Arc<crate::vault::Vault>) -> Self {
         AttachmentFiles {
             root: data_dir.join("attachments"),
+            vault,
         }
     }
 
@@ -64,18 +72,96 @@ impl AttachmentFiles {
         #[cfg(unix)]
         opts.mode(0o600);
         let file = opts.open(&tmp).await?;
+        let (key, file_key) = self.vault.new_record_key();
         Ok(PendingFile {
             tmp,
             dest: self.path(complaint_id, id),
             file,
             hasher: Sha256::new(),
+            sealer: key.file_sealer(),
+            file_key,
             size: 0,
             limit,
         })
     }
 
-    pub async fn open(&self, complaint_id: Uuid, id: Uuid) -> Result<tokio::fs::File, FileError> {
-        Ok(tokio::fs::File::open(self.path(complaint_id, id)).await?)
+    /// The plaintext of a stored file. A file from before encryption (no
+    /// header) is read as it is, whatever the row says: the sweep records
+    /// the key before it rewrites the file.
+    pub async fn read(
+        &self,
+        complaint_id: Uuid,
+        id: Uuid,
+        file_key: Option<&str>,
+    ) -> Result<Vec<u8>, FileError> {
+        let bytes = tokio::fs::read(self.path(complaint_id, id)).await?;
+        if !bytes.starts_with(crate::vault::FILE_MAGIC) {
+            return Ok(bytes);
+        }
+        let corrupt = |e: crate::vault::VaultError| {
+            FileError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("attachment {id}: {e}"),
+            ))
+        };
+        let key = self
+            .vault
+            .record_key(
+                file_key
+                    .ok_or(crate::vault::VaultError::Corrupt)
+                    .map_err(corrupt)?,
+            )
+            .map_err(corrupt)?;
+        key.open_file(&bytes).map_err(corrupt)
+    }
+
+    /// Encrypts a file stored before encryption in place (the sweep), under
+    /// the given (already recorded) key; a file already encrypted is left.
+    pub async fn seal_in_place(
+        &self,
+        complaint_id: Uuid,
+        id: Uuid,
+        file_key: &str,
+    ) -> Result<(), FileError> {
+        let path = self.path(complaint_id, id);
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
+        if bytes.starts_with(crate::vault::FILE_MAGIC) {
+            return Ok(());
+        }
+        let key = self.vault.record_key(file_key).map_err(|e| {
+            FileError::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                e.to_string(),
+            ))
+        })?;
+        let mut sealer = key.file_sealer();
+        let mut out = sealer.push(&bytes);
+        out.extend(sealer.finish());
+        let tmp_dir = self.root.join("tmp");
+        private_dir(&tmp_dir).await?;
+        let tmp = tmp_dir.join(format!("{id}.seal"));
+        let mut opts = tokio::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        opts.mode(0o600);
+        let mut f = opts.open(&tmp).await?;
+        f.write_all(&out).await?;
+        f.sync_all().await?;
+        drop(f);
+        tokio::fs::rename(&tmp, &path).await?;
+        Ok(())
+    }
+
+    /// Deletes a stored file for good (erasure, retention).
+    pub async fn delete(&self, complaint_id: Uuid, id: Uuid) -> Result<(), FileError> {
+        match tokio::fs::remove_file(self.path(complaint_id, id)).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
     }
 
     /// Removes a stored file (used when its database row could not be written).
@@ -91,7 +177,8 @@ impl PendingFile {
             return Err(FileError::TooLarge { limit: self.limit });
         }
         self.hasher.update(chunk);
-        self.file.write_all(chunk).await?;
+        let sealed = self.sealer.push(chunk);
+        self.file.write_all(&sealed).await?;
         Ok(())
     }
 
@@ -100,23 +187,35 @@ impl PendingFile {
     }
 
     /// Flushes to disk and moves the file into place.
-    pub async fn finish(mut self) -> Result<StoredFile, FileError> {
+    pub async fn finish(self) -> Result<StoredFile, FileError> {
+        let PendingFile {
+            tmp,
+            dest,
+            mut file,
+            hasher,
+            sealer,
+            file_key,
+            size,
+            ..
+        } = self;
         let result = async {
-            self.file.flush().await?;
-            self.file.sync_all().await?;
-            if let Some(dir) = self.dest.parent() {
+            file.write_all(&sealer.finish()).await?;
+            file.flush().await?;
+            file.sync_all().await?;
+            if let Some(dir) = dest.parent() {
                 private_dir(dir).await?;
             }
-            tokio::fs::rename(&self.tmp, &self.dest).await
+            tokio::fs::rename(&tmp, &dest).await
         }
         .await;
         if let Err(e) = result {
-            let _ = tokio::fs::remove_file(&self.tmp).await;
+            let _ = tokio::fs::remove_file(&tmp).await;
             return Err(e.into());
         }
         Ok(StoredFile {
-            size_bytes: self.size,
-            sha256: hex::encode(self.hasher.finalize()),
+            size_bytes: size,
+            sha256: hex::encode(hasher.finalize()),
+            file_key,
         })
     }
 

@@ -107,6 +107,8 @@ pub struct CreateComplaint<'a> {
 #[async_trait]
 pub trait StoreBase: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
+    /// The keyring the store encrypts personal data with (docs/adr/0016).
+    fn vault(&self) -> &Arc<crate::vault::Vault>;
     async fn migrate(&self) -> Result<(), StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
 }
@@ -538,6 +540,53 @@ pub trait AccountStore: Send + Sync {
     async fn officer_keys(&self, officer_id: Uuid) -> Result<Vec<ApiKey>, StoreError>;
 }
 
+/// One page of a re-sealing pass (`aduan keys rotate`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ResealPage {
+    /// Rows read.
+    pub seen: u64,
+    /// Rows now sealed by the primary key.
+    pub resealed: u64,
+    /// Rows whose value could not be opened (logged).
+    pub failed: u64,
+    /// The last id read: where the next page starts (`None`: done).
+    pub last: Option<Uuid>,
+}
+
+/// Upkeep of the encryption at rest (docs/adr/0016).
+#[async_trait]
+pub trait VaultStore: Send + Sync {
+    /// Encrypts the reporter fields of up to `limit` complaints stored before
+    /// encryption; returns how many.
+    async fn seal_legacy_complaints(&self, limit: u32) -> Result<u64, StoreError>;
+    /// Attachments stored before encryption: `(id, complaint id, file name)`.
+    async fn legacy_attachments(&self, limit: u32)
+    -> Result<Vec<(Uuid, Uuid, String)>, StoreError>;
+    /// Records an attachment's new data key and encrypts its name (before
+    /// its file is rewritten); false if another process did it first.
+    async fn set_attachment_key(
+        &self,
+        id: Uuid,
+        file_key: &str,
+        plain_name: &str,
+    ) -> Result<bool, StoreError>;
+    /// How many rows each sealed column has (`table.column`, rows).
+    async fn sealed_rows(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The tables of the sealed columns, in the order `reseal_page` takes.
+    fn sealed_columns(&self) -> Vec<&'static str>;
+    /// Re-seals one page of sealed column number `column` under `primary`.
+    async fn reseal_page(
+        &self,
+        column: usize,
+        after: Option<Uuid>,
+        limit: u32,
+        primary: u32,
+    ) -> Result<ResealPage, StoreError>;
+    /// How many stored values master key `kid` still seals; `short_lived`
+    /// also counts the replay codes (purged after minutes, not re-sealed).
+    async fn count_sealed_by(&self, kid: u32, short_lived: bool) -> Result<i64, StoreError>;
+}
+
 /// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
 pub trait Store:
     StoreBase
@@ -550,6 +599,7 @@ pub trait Store:
     + InboundStore
     + KeyStore
     + AccountStore
+    + VaultStore
 {
 }
 
@@ -564,6 +614,7 @@ impl<T> Store for T where
         + InboundStore
         + KeyStore
         + AccountStore
+        + VaultStore
 {
 }
 
@@ -577,12 +628,15 @@ pub async fn connect(
     url: &str,
     max_connections: u32,
     acquire_timeout: std::time::Duration,
+    vault: Arc<crate::vault::Vault>,
 ) -> Result<DynStore, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url, max_connections).await?))
+        Ok(Arc::new(
+            SqliteStore::connect(url, max_connections, vault).await?,
+        ))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(
-            PgStore::connect(url, max_connections, acquire_timeout).await?,
+            PgStore::connect(url, max_connections, acquire_timeout, vault).await?,
         ))
     } else {
         Err(StoreError::UnsupportedUrl)

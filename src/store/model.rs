@@ -124,6 +124,7 @@ pub(crate) struct ComplaintRow {
     pub holder_position_id: Option<Uuid>,
     pub merged_into: Option<Uuid>,
     pub redirected_to: Option<String>,
+    pub dek: Option<String>,
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -131,7 +132,22 @@ fn corrupt(what: &str, v: &str) -> StoreError {
 }
 
 impl ComplaintRow {
-    pub fn into_complaint(self) -> Result<(Complaint, String), StoreError> {
+    pub fn into_complaint(
+        self,
+        vault: &crate::vault::Vault,
+    ) -> Result<(Complaint, String), StoreError> {
+        let reporter = crate::store::sql::SealedReporter::open(
+            vault,
+            self.dek.as_deref(),
+            Reporter {
+                name: self.reporter_name,
+                id_number: self.reporter_id_number,
+                phone: self.reporter_phone,
+                email: self.reporter_email,
+                address: self.reporter_address,
+            },
+        )
+        .map_err(|e| StoreError::Corrupt(format!("complaint {}: {e}", self.id)))?;
         let c = Complaint {
             id: self.id,
             kind: Kind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?,
@@ -148,13 +164,7 @@ impl ComplaintRow {
             location: self.location,
             anonymous: self.anonymous,
             confidential: self.confidential,
-            reporter: Reporter {
-                name: self.reporter_name,
-                id_number: self.reporter_id_number,
-                phone: self.reporter_phone,
-                email: self.reporter_email,
-                address: self.reporter_address,
-            },
+            reporter,
             external_ref: ExternalRef {
                 lapor_tracking_id: self.lapor_tracking_id,
                 letter_number: self.letter_number,
@@ -208,6 +218,12 @@ pub struct Attachment {
     pub sha256: String,
     pub created_at: DateTime<Utc>,
     pub created_by: Option<Uuid>,
+    /// The file's data key, sealed by a master key (`None`: a file stored
+    /// before encryption, until the sweep seals it). Opaque outside the store.
+    pub file_key: Option<String>,
+    /// An identity document (a KTP scan): shown only to those who may see
+    /// the reporter's identity.
+    pub identity: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

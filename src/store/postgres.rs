@@ -9,6 +9,7 @@ use crate::domain::TrackingNumber;
 
 pub struct PgStore {
     pool: PgPool,
+    vault: std::sync::Arc<crate::vault::Vault>,
 }
 
 impl PgStore {
@@ -19,6 +20,7 @@ impl PgStore {
         url: &str,
         max_connections: u32,
         acquire_timeout: Duration,
+        vault: std::sync::Arc<crate::vault::Vault>,
     ) -> Result<Self, crate::store::StoreError> {
         let opts: sqlx::postgres::PgConnectOptions = url.parse()?;
         let pool = PgPoolOptions::new()
@@ -26,7 +28,7 @@ impl PgStore {
             .acquire_timeout(acquire_timeout)
             .connect_with(opts)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, vault })
     }
 
     /// PostgreSQL takes row locks itself; no process-wide writer queue.
@@ -46,7 +48,8 @@ impl PgStore {
         req: &crate::store::CreateComplaint<'_>,
     ) -> Result<crate::store::Complaint, sqlx::Error> {
         use crate::store::sql::{
-            NEW_COMPLAINT_COLUMNS, bind_new_complaint, registered_complaint, registered_detail,
+            NEW_COMPLAINT_COLUMNS, SealedReporter, bind_new_complaint, registered_complaint,
+            registered_detail,
         };
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
         let sql = format!(
@@ -60,7 +63,7 @@ impl PgStore {
                         CASE WHEN n.last_value < 1000000 THEN lpad(n.last_value::text, 6, '0')
                              ELSE n.last_value::text END,
                         $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27
+                        $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $45, $46, $47, $48
                  FROM n
                  RETURNING id),
              e AS (
@@ -87,8 +90,10 @@ impl PgStore {
             (Some((k, h)), Some(_)) => (Some(k), Some(h)),
             _ => (None, None),
         };
+        let sealed = SealedReporter::new(&self.vault, &req.complaint.reporter);
+        let payload = req.outbox.as_ref().map(|o| self.vault.seal_str(&o.payload));
         let (seq,): (i64,) =
-            bind_new_complaint!(sqlx::query_as(&sql), req, req.prefix.as_str(), now)
+            bind_new_complaint!(sqlx::query_as(&sql), req, sealed, req.prefix.as_str(), now)
                 .bind(req.year)
                 .bind(uuid::Uuid::now_v7())
                 .bind(&req.actor.name)
@@ -100,7 +105,7 @@ impl PgStore {
                 .bind(req.outbox.as_ref().map(|o| o.id))
                 .bind(req.outbox.as_ref().map(|o| o.kind.as_str()))
                 .bind(req.outbox.as_ref().map(|o| o.dedup_key.as_str()))
-                .bind(req.outbox.as_ref().map(|o| o.payload.as_str()))
+                .bind(payload)
                 .bind(req.actor.officer.as_ref().map(|o| o.id))
                 .bind(req.actor.officer.as_ref().map(|o| o.name.as_str()))
                 .bind(req.actor.officer.as_ref().and_then(|o| o.position_id))
@@ -111,6 +116,10 @@ impl PgStore {
                         .and_then(|o| o.position_title.as_deref()),
                 )
                 .bind(req.source_key)
+                .bind(&sealed.dek)
+                .bind(&sealed.id_number_bidx)
+                .bind(&sealed.phone_bidx)
+                .bind(&sealed.email_bidx)
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
@@ -136,6 +145,10 @@ impl crate::store::StoreBase for PgStore {
     async fn migrate(&self) -> Result<(), crate::store::StoreError> {
         Self::MIGRATOR.run(&self.pool).await?;
         Ok(())
+    }
+
+    fn vault(&self) -> &std::sync::Arc<crate::vault::Vault> {
+        &self.vault
     }
 
     async fn ping(&self) -> Result<(), crate::store::StoreError> {

@@ -11,7 +11,7 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, 
      confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, \
      reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
      access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days, \
-     holder_position_id, merged_into, redirected_to";
+     holder_position_id, merged_into, redirected_to, dek";
 
 /// SQL for "the complaint is open" (`Status::is_open`); the partial index
 /// `complaints_open_due` is defined with the same predicate.
@@ -79,11 +79,13 @@ pub(crate) const NEW_COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, chann
      location, anonymous, confidential, reporter_name, reporter_id_number, \
      reporter_phone, reporter_email, reporter_address, lapor_tracking_id, \
      letter_number, letter_date, created_by, version, access_digest, due_at, sla_working_days, \
-     lapor_followup_due_at";
+     lapor_followup_due_at, dek, id_number_bidx, phone_bidx, email_bidx";
 
-/// Binds `$1`..`$27` of a new complaint (see `NEW_COMPLAINT_COLUMNS`).
+/// Binds `$1`..`$27` of a new complaint (see `NEW_COMPLAINT_COLUMNS`); the
+/// reporter's fields come encrypted from `$sealed` (a `SealedReporter`),
+/// which the caller binds last (`dek` and the blind index).
 macro_rules! bind_new_complaint {
-    ($q:expr, $req:expr, $second:expr, $now:expr) => {{
+    ($q:expr, $req:expr, $sealed:expr, $second:expr, $now:expr) => {{
         let c = $req.complaint;
         $q.bind($req.id)
             .bind($second)
@@ -99,11 +101,11 @@ macro_rules! bind_new_complaint {
             .bind(&c.location)
             .bind(c.anonymous)
             .bind(c.confidential)
-            .bind(&c.reporter.name)
-            .bind(&c.reporter.id_number)
-            .bind(&c.reporter.phone)
-            .bind(&c.reporter.email)
-            .bind(&c.reporter.address)
+            .bind(&$sealed.name)
+            .bind(&$sealed.id_number)
+            .bind(&$sealed.phone)
+            .bind(&$sealed.email)
+            .bind(&$sealed.address)
             .bind(&c.external_ref.lapor_tracking_id)
             .bind(&c.external_ref.letter_number)
             .bind(c.external_ref.letter_date)
@@ -115,6 +117,58 @@ macro_rules! bind_new_complaint {
     }};
 }
 pub(crate) use bind_new_complaint;
+
+/// The reporter's fields as a complaint row keeps them: encrypted with the
+/// complaint's own data key (`dek`, sealed by a master key), and the blind
+/// index of the NIK, phone and email.
+pub(crate) struct SealedReporter {
+    pub dek: String,
+    pub name: Option<String>,
+    pub id_number: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub id_number_bidx: Option<String>,
+    pub phone_bidx: Option<String>,
+    pub email_bidx: Option<String>,
+}
+
+impl SealedReporter {
+    pub fn new(vault: &crate::vault::Vault, r: &crate::domain::Reporter) -> Self {
+        use crate::domain::identity::IdentityKind;
+        let (key, dek) = vault.new_record_key();
+        let bidx = |kind, v: &Option<String>| v.as_deref().and_then(|v| vault.blind_index(kind, v));
+        SealedReporter {
+            name: key.encrypt_opt("reporter_name", r.name.as_deref()),
+            id_number: key.encrypt_opt("reporter_id_number", r.id_number.as_deref()),
+            phone: key.encrypt_opt("reporter_phone", r.phone.as_deref()),
+            email: key.encrypt_opt("reporter_email", r.email.as_deref()),
+            address: key.encrypt_opt("reporter_address", r.address.as_deref()),
+            id_number_bidx: bidx(IdentityKind::IdNumber, &r.id_number),
+            phone_bidx: bidx(IdentityKind::Phone, &r.phone),
+            email_bidx: bidx(IdentityKind::Email, &r.email),
+            dek,
+        }
+    }
+
+    /// Opens the fields of a row; a row without a key is from before
+    /// encryption (plaintext until the sweep seals it).
+    pub fn open(
+        vault: &crate::vault::Vault,
+        dek: Option<&str>,
+        r: crate::domain::Reporter,
+    ) -> Result<crate::domain::Reporter, crate::vault::VaultError> {
+        let Some(dek) = dek else { return Ok(r) };
+        let key = vault.record_key(dek)?;
+        Ok(crate::domain::Reporter {
+            name: key.decrypt_opt("reporter_name", r.name)?,
+            id_number: key.decrypt_opt("reporter_id_number", r.id_number)?,
+            phone: key.decrypt_opt("reporter_phone", r.phone)?,
+            email: key.decrypt_opt("reporter_email", r.email)?,
+            address: key.decrypt_opt("reporter_address", r.address)?,
+        })
+    }
+}
 
 /// The `registered` event's detail (no personal data).
 pub(crate) fn registered_detail(req: &CreateComplaint<'_>) -> String {

@@ -10,6 +10,7 @@ use crate::domain::TrackingNumber;
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    vault: std::sync::Arc<crate::vault::Vault>,
     /// SQLite has one writer at a time. Queueing writers here (FIFO, no
     /// polling) instead of in SQLite's busy handler (sleep and retry) keeps
     /// the tail latency of concurrent registrations low.
@@ -23,6 +24,7 @@ impl SqliteStore {
     pub async fn connect(
         url: &str,
         max_connections: u32,
+        vault: std::sync::Arc<crate::vault::Vault>,
     ) -> Result<Self, crate::store::StoreError> {
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -51,6 +53,7 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             pool,
+            vault,
             writer: tokio::sync::Mutex::new(()),
         })
     }
@@ -68,7 +71,8 @@ impl SqliteStore {
         req: &crate::store::CreateComplaint<'_>,
     ) -> Result<crate::store::Complaint, sqlx::Error> {
         use crate::store::sql::{
-            NEW_COMPLAINT_COLUMNS, bind_new_complaint, registered_complaint, registered_detail,
+            NEW_COMPLAINT_COLUMNS, SealedReporter, bind_new_complaint, registered_complaint,
+            registered_detail,
         };
         // Both databases keep microseconds: return exactly what a read gives.
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
@@ -77,10 +81,15 @@ impl SqliteStore {
         let sql = format!(
             "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
              $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, 1, $24, $25, $26, $27)"
+             $23, 1, $24, $25, $26, $27, $28, $29, $30, $31)"
         );
         let placeholder = format!("pending:{}", req.id);
-        bind_new_complaint!(sqlx::query(&sql), req, &placeholder, now)
+        let sealed = SealedReporter::new(&self.vault, &req.complaint.reporter);
+        bind_new_complaint!(sqlx::query(&sql), req, sealed, &placeholder, now)
+            .bind(&sealed.dek)
+            .bind(&sealed.id_number_bidx)
+            .bind(&sealed.phone_bidx)
+            .bind(&sealed.email_bidx)
             .execute(&mut *tx)
             .await?;
         shared::insert_event(
@@ -127,7 +136,7 @@ impl SqliteStore {
             .bind(&o.kind)
             .bind(&o.dedup_key)
             .bind(req.id)
-            .bind(&o.payload)
+            .bind(self.vault.seal_str(&o.payload))
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -170,6 +179,10 @@ impl crate::store::StoreBase for SqliteStore {
     async fn migrate(&self) -> Result<(), crate::store::StoreError> {
         Self::MIGRATOR.run(&self.pool).await?;
         Ok(())
+    }
+
+    fn vault(&self) -> &std::sync::Arc<crate::vault::Vault> {
+        &self.vault
     }
 
     async fn ping(&self) -> Result<(), crate::store::StoreError> {

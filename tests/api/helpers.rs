@@ -71,7 +71,8 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, TempDir)> {
 /// A migrated store on a fresh database.
 pub async fn fresh_store(backend: Backend) -> Option<(DynStore, TempDir)> {
     let (url, dir) = fresh_database(backend).await?;
-    let store = store::connect(&url, 4, std::time::Duration::from_secs(5))
+    let vault = std::sync::Arc::new(aduan::vault::Vault::ephemeral());
+    let store = store::connect(&url, 4, std::time::Duration::from_secs(5), vault)
         .await
         .expect("connect store");
     store::prepare(store.as_ref())

@@ -388,9 +388,10 @@ async fn under_faults_and_a_restart_nothing_is_lost_or_doubled_and_followups_arr
         ok(&app, &o.k_head, id, "answer/approve", json!({})).await;
         ok(&app, &o.liaison, id, "dispatch", json!({})).await;
     }
-    let sync = aduan::intake::lapor::build(
-        &aduan::app::App::new(app.store.clone(), app.settings.clone()).unwrap(),
-    )
+    let sync = aduan::intake::lapor::build(&aduan::app::App::new(
+        app.store.clone(),
+        app.settings.clone(),
+    ))
     .unwrap()
     .unwrap();
     let courier = LaporCourier {
@@ -559,9 +560,10 @@ async fn comments_closing_rerouting_and_redirects_travel_both_ways(b: Backend) {
         json!({"agency": "Dinas Kesehatan", "reason": "Bukan kewenangan Dinas Sosial"}),
     )
     .await;
-    let sync = aduan::intake::lapor::build(
-        &aduan::app::App::new(app.store.clone(), app.settings.clone()).unwrap(),
-    )
+    let sync = aduan::intake::lapor::build(&aduan::app::App::new(
+        app.store.clone(),
+        app.settings.clone(),
+    ))
     .unwrap()
     .unwrap();
     let courier = LaporCourier {

@@ -297,6 +297,8 @@ async fn attachments_bump_the_version_and_write_an_event(b: Backend) {
         sha256: "ab".repeat(32),
         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
         created_by: None,
+        file_key: Some(store.vault().new_record_key().1),
+        identity: true,
     };
     store.add_attachment(&a, &cli).await.unwrap();
     assert_eq!(store.get_complaint(c.id).await.unwrap().unwrap().version, 2);

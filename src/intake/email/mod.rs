@@ -251,6 +251,10 @@ impl EmailIntake {
                         sha256: file.sha256,
                         created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
                         created_by: actor.key_id,
+                        identity: crate::domain::identity::looks_like_identity_document(
+                            &a.file_name,
+                        ),
+                        file_key: Some(file.file_key),
                     },
                     actor,
                 )

@@ -438,6 +438,8 @@ impl LaporSync {
                 sha256: file.sha256,
                 created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
                 created_by: None,
+                identity: crate::domain::identity::looks_like_identity_document(&p.file_name),
+                file_key: Some(file.file_key),
             };
             match self.app.record_attachment(&a, &actor()).await {
                 Ok(()) => stored += 1,

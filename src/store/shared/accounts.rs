@@ -90,7 +90,7 @@ impl AccountStore for Backend {
             .await?;
         }
         if let Some(o) = outbox {
-            super::insert_outbox(&mut tx, o, a.created_at).await?;
+            super::insert_outbox(&mut tx, &self.vault, o, a.created_at).await?;
         }
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;

@@ -115,7 +115,7 @@ impl CalendarStore for Backend {
             .await?;
         let mut moved = 0u64;
         for row in rows {
-            let (c, _) = row.into_complaint()?;
+            let (c, _) = row.into_complaint(&self.vault)?;
             let Some(days) = c
                 .sla_working_days
                 .and_then(|d| u32::try_from(d + c.extra_working_days).ok())

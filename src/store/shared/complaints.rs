@@ -89,7 +89,8 @@ impl ComplaintStore for Backend {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+        row.map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
+            .transpose()
     }
 
     async fn find_by_tracking_number(
@@ -101,7 +102,7 @@ impl ComplaintStore for Backend {
             .bind(tracking_number)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(ComplaintRow::into_complaint).transpose()
+        row.map(|r| r.into_complaint(&self.vault)).transpose()
     }
 
     async fn access_digest(
@@ -156,7 +157,7 @@ impl ComplaintStore for Backend {
             .push_bind(i64::from(q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
-            .map(|r| r.into_complaint().map(|(c, _)| c))
+            .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect()
     }
 
@@ -187,7 +188,7 @@ impl ComplaintStore for Backend {
             .push_bind(i64::from(q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
-            .map(|r| r.into_complaint().map(|(c, _)| c))
+            .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect()
     }
 
@@ -225,23 +226,34 @@ impl ComplaintStore for Backend {
         };
         let status = Status::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown status `{status}`")))?;
+        let file_name = match a.file_key.as_deref() {
+            Some(k) => self
+                .vault
+                .record_key(k)
+                .map_err(|e| StoreError::Corrupt(format!("attachment {}: {e}", a.id)))?
+                .encrypt("file_name", &a.file_name),
+            None => a.file_name.clone(),
+        };
         sqlx::query(
             "INSERT INTO attachments (id, complaint_id, file_name, content_type, \
-             size_bytes, sha256, created_at, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             size_bytes, sha256, created_at, created_by, dek, identity) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(a.id)
         .bind(a.complaint_id)
-        .bind(&a.file_name)
+        .bind(&file_name)
         .bind(&a.content_type)
         .bind(a.size_bytes)
         .bind(&a.sha256)
         .bind(a.created_at)
         .bind(a.created_by)
+        .bind(a.file_key.as_deref())
+        .bind(a.identity)
         .execute(&mut *tx)
         .await?;
         let detail = serde_json::json!({
             "attachment_id": a.id,
+            "identity": a.identity,
             "size_bytes": a.size_bytes,
             "sha256": a.sha256,
             "content_type": a.content_type,
@@ -262,13 +274,13 @@ impl ComplaintStore for Backend {
     }
 
     async fn list_attachments(&self, complaint_id: Uuid) -> Result<Vec<Attachment>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
-             created_at, created_by FROM attachments WHERE complaint_id = $1 ORDER BY id",
-        )
+        let rows = sqlx::query_as(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE complaint_id = $1 ORDER BY id"
+        ))
         .bind(complaint_id)
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        opened_attachments(&self.vault, rows)
     }
 
     async fn get_attachment(
@@ -276,14 +288,14 @@ impl ComplaintStore for Backend {
         complaint_id: Uuid,
         id: Uuid,
     ) -> Result<Option<Attachment>, StoreError> {
-        Ok(sqlx::query_as(
-            "SELECT id, complaint_id, file_name, content_type, size_bytes, sha256, \
-             created_at, created_by FROM attachments WHERE complaint_id = $1 AND id = $2",
-        )
+        let row = sqlx::query_as(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE complaint_id = $1 AND id = $2"
+        ))
         .bind(complaint_id)
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(opened_attachments(&self.vault, row.into_iter().collect())?.pop())
     }
 
     async fn adjust_clock(
@@ -307,7 +319,7 @@ impl ComplaintStore for Backend {
         let Some(row) = row else {
             return Ok(ClockOutcome::NotFound);
         };
-        let (c, _) = row.into_complaint()?;
+        let (c, _) = row.into_complaint(&self.vault)?;
         if expected_version.is_some_and(|v| v != c.version) {
             return Ok(ClockOutcome::VersionMismatch(c.version));
         }
@@ -412,4 +424,25 @@ impl ComplaintStore for Backend {
         c.updated_at = now;
         Ok(ClockOutcome::Done(Box::new(c)))
     }
+}
+
+const ATTACHMENT_COLUMNS: &str = "id, complaint_id, file_name, content_type, size_bytes, \
+     sha256, created_at, created_by, dek AS file_key, identity";
+
+/// Decrypts the names of attachment rows.
+fn opened_attachments(
+    vault: &crate::vault::Vault,
+    rows: Vec<Attachment>,
+) -> Result<Vec<Attachment>, StoreError> {
+    rows.into_iter()
+        .map(|mut a| {
+            if let Some(k) = a.file_key.as_deref() {
+                a.file_name = vault
+                    .record_key(k)
+                    .and_then(|key| key.decrypt("file_name", &a.file_name))
+                    .map_err(|e| StoreError::Corrupt(format!("attachment {}: {e}", a.id)))?;
+            }
+            Ok(a)
+        })
+        .collect()
 }

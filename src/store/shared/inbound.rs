@@ -67,7 +67,8 @@ impl InboundStore for Backend {
         .bind(q.message_id.as_deref())
         .bind(&q.reason)
         .bind(q.size_bytes)
-        .bind(&q.raw)
+        // the raw message holds the sender's address and name: sealed
+        .bind(self.vault.seal(&q.raw).into_bytes())
         .bind(chrono::SubsecRound::trunc_subsecs(q.received_at, 6))
         .execute(&self.pool)
         .await?;

@@ -44,7 +44,7 @@ impl Backend {
         let Some(row) = row else {
             return Err(crate::store::StoreError::Database(sqlx::Error::RowNotFound));
         };
-        let (mut c, _) = row.into_complaint()?;
+        let (mut c, _) = row.into_complaint(&self.vault)?;
         if m.reopen && matches!(c.status, Status::Answered | Status::Closed) {
             c.status = Status::Reopened;
             c.holder_position_id = None;
@@ -173,7 +173,8 @@ impl LaporStore for Backend {
             .bind(tracking_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| r.into_complaint().map(|(c, _)| c)).transpose()
+        row.map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
+            .transpose()
     }
 
     async fn integration_state(
@@ -243,6 +244,8 @@ impl LaporStore for Backend {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        // the raw report holds the reporter's identity: sealed
+        let raw = &self.vault.seal_str(raw);
         let _writer = self.lock_writes().await;
         let updated = sqlx::query(
             "UPDATE lapor_quarantine SET last_seen = $2, times_seen = times_seen + 1, \
@@ -299,12 +302,13 @@ impl LaporStore for Backend {
     ) -> Result<Vec<crate::store::QuarantineItem>, StoreError> {
         let cols = crate::store::sql::QUARANTINE_COLUMNS;
         let filter = if all { "" } else { "WHERE resolved_at IS NULL" };
-        Ok(sqlx::query_as(&format!(
+        let items = sqlx::query_as(&format!(
             "SELECT {cols} FROM lapor_quarantine {filter} ORDER BY last_seen DESC, id DESC LIMIT $1"
         ))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        opened_quarantine(&self.vault, items)
     }
 
     async fn count_quarantine(&self) -> Result<i64, StoreError> {
@@ -320,12 +324,13 @@ impl LaporStore for Backend {
         id: Uuid,
     ) -> Result<Option<crate::store::QuarantineItem>, StoreError> {
         let cols = crate::store::sql::QUARANTINE_COLUMNS;
-        Ok(sqlx::query_as(&format!(
+        let item = sqlx::query_as(&format!(
             "SELECT {cols} FROM lapor_quarantine WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(opened_quarantine(&self.vault, item.into_iter().collect())?.pop())
     }
 
     async fn add_lapor_attachments(
@@ -340,7 +345,7 @@ impl LaporStore for Backend {
             )
             .bind(tracking_id)
             .bind(remote_id)
-            .bind(file_name)
+            .bind(self.vault.seal_str(file_name))
             .bind(content_type)
             .execute(&self.pool)
             .await?;
@@ -352,7 +357,7 @@ impl LaporStore for Backend {
         &self,
         limit: u32,
     ) -> Result<Vec<crate::store::PendingLaporAttachment>, StoreError> {
-        Ok(sqlx::query_as(
+        let items: Vec<crate::store::PendingLaporAttachment> = sqlx::query_as(
             "SELECT a.tracking_id, a.remote_id, a.file_name, a.content_type, a.attempts, \
              c.id AS complaint_id FROM lapor_attachments a \
              JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
@@ -361,7 +366,17 @@ impl LaporStore for Backend {
         )
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        items
+            .into_iter()
+            .map(|mut p| {
+                p.file_name = self
+                    .vault
+                    .open_or_plain(&p.file_name)
+                    .map_err(|e| StoreError::Corrupt(format!("LAPOR! attachment name: {e}")))?;
+                Ok(p)
+            })
+            .collect()
     }
 
     async fn lapor_attachment_done(
@@ -412,4 +427,19 @@ impl LaporStore for Backend {
         self.lp_change_from_outside(complaint_id, change, event, detail, actor, now)
             .await
     }
+}
+
+fn opened_quarantine(
+    vault: &crate::vault::Vault,
+    items: Vec<crate::store::QuarantineItem>,
+) -> Result<Vec<crate::store::QuarantineItem>, StoreError> {
+    items
+        .into_iter()
+        .map(|mut q| {
+            q.raw = vault
+                .open_or_plain(&q.raw)
+                .map_err(|e| StoreError::Corrupt(format!("quarantine {}: {e}", q.id)))?;
+            Ok(q)
+        })
+        .collect()
 }

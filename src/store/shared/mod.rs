@@ -13,6 +13,7 @@ mod keys;
 mod lapor;
 mod org;
 mod outbox;
+mod vault;
 mod workflow;
 
 use chrono::{DateTime, Utc};
@@ -63,8 +64,10 @@ pub(super) async fn insert_event(
     Ok(())
 }
 
+/// Queues a message; its payload (addresses, names) is sealed at rest.
 pub(super) async fn insert_outbox(
     tx: &mut sqlx::Transaction<'_, Db>,
+    vault: &crate::vault::Vault,
     o: &crate::store::NewOutbox,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
@@ -78,7 +81,7 @@ pub(super) async fn insert_outbox(
     .bind(&o.kind)
     .bind(&o.dedup_key)
     .bind(o.complaint_id)
-    .bind(&o.payload)
+    .bind(vault.seal_str(&o.payload))
     .bind(now)
     .execute(&mut **tx)
     .await?

@@ -35,6 +35,7 @@ impl OutboxStore for Backend {
             q = q.bind(*k);
         }
         let candidates: Vec<crate::store::OutboxItem> = q.fetch_all(&self.pool).await?;
+        let candidates = opened(&self.vault, candidates)?;
         let mut claimed = Vec::with_capacity(candidates.len());
         for item in candidates {
             // Only one worker (of any replica) wins each entry.
@@ -100,7 +101,7 @@ impl OutboxStore for Backend {
         status: Option<&str>,
         limit: u32,
     ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
-        Ok(sqlx::query_as(
+        let items = sqlx::query_as(
             "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
              next_attempt_at, last_error, created_at, sent_at FROM outbox \
              WHERE ($1 IS NULL OR status = $1) ORDER BY id DESC LIMIT $2",
@@ -108,7 +109,8 @@ impl OutboxStore for Backend {
         .bind(status)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
-        .await?)
+        .await?;
+        opened(&self.vault, items)
     }
 
     async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -135,7 +137,7 @@ impl OutboxStore for Backend {
         let mut tx = self.pool.begin().await?;
         let mut added = 0;
         for o in items {
-            added += insert_outbox(&mut tx, o, now).await?;
+            added += insert_outbox(&mut tx, &self.vault, o, now).await?;
         }
         if let (Some((complaint_id, kind, detail, actor)), true) = (event, added > 0) {
             let status: Option<(String,)> =
@@ -183,13 +185,14 @@ impl OutboxStore for Backend {
     }
 
     async fn get_outbox(&self, id: Uuid) -> Result<Option<crate::store::OutboxItem>, StoreError> {
-        Ok(sqlx::query_as(
+        let item = sqlx::query_as(
             "SELECT id, kind, dedup_key, complaint_id, payload, status, attempts, \
              next_attempt_at, last_error, created_at, sent_at FROM outbox WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(opened(&self.vault, item.into_iter().collect())?.pop())
     }
 
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
@@ -220,9 +223,12 @@ impl OutboxStore for Backend {
     }
 
     async fn purge_sent_secrets(&self, limit: u32) -> Result<u64, StoreError> {
+        // a sent message's payload keeps no personal data: the address, the
+        // access code and the link go; what is left is stored in the clear
         let rows: Vec<(Uuid, String)> = sqlx::query_as(
             "SELECT id, payload FROM outbox WHERE status = 'sent' \
-             AND (payload LIKE '%\"access\\_code%' ESCAPE '\\' \
+             AND (payload LIKE 'x%' \
+                  OR payload LIKE '%\"access\\_code%' ESCAPE '\\' \
                   OR payload LIKE '%\"link\\_sealed%' ESCAPE '\\') LIMIT $1",
         )
         .bind(i64::from(limit))
@@ -230,20 +236,55 @@ impl OutboxStore for Backend {
         .await?;
         let _writer = self.lock_writes().await;
         let mut n = 0;
-        for (id, payload) in rows {
-            let Ok(serde_json::Value::Object(mut m)) = serde_json::from_str(&payload) else {
-                continue;
+        for (id, stored) in rows {
+            let redacted = match self.vault.open_or_plain(&stored) {
+                Ok(plain) => match serde_json::from_str(&plain) {
+                    Ok(serde_json::Value::Object(mut m)) => {
+                        for k in SECRET_PAYLOAD_KEYS {
+                            m.remove(*k);
+                        }
+                        serde_json::Value::Object(m).to_string()
+                    }
+                    _ => "{}".to_string(),
+                },
+                // sealed by a key the keyring no longer holds: nothing to keep
+                Err(_) => "{}".to_string(),
             };
-            m.remove("access_code");
-            m.remove("access_code_sealed");
-            m.remove("link_sealed");
-            n += sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1")
+            n += sqlx::query("UPDATE outbox SET payload = $2 WHERE id = $1 AND payload = $3")
                 .bind(id)
-                .bind(serde_json::Value::Object(m).to_string())
+                .bind(redacted)
+                .bind(&stored)
                 .execute(&self.pool)
                 .await?
                 .rows_affected();
         }
         Ok(n)
     }
+}
+
+/// Payload fields dropped once a message is sent: addresses, names, codes.
+const SECRET_PAYLOAD_KEYS: &[&str] = &[
+    "to",
+    "access_code",
+    "access_code_sealed",
+    "link_sealed",
+    "in_reply_to",
+    "text",
+    "html",
+];
+
+/// Opens the sealed payloads of outbox rows.
+fn opened(
+    vault: &crate::vault::Vault,
+    items: Vec<crate::store::OutboxItem>,
+) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+    items
+        .into_iter()
+        .map(|mut i| {
+            i.payload = vault
+                .open_or_plain(&i.payload)
+                .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", i.id)))?;
+            Ok(i)
+        })
+        .collect()
 }

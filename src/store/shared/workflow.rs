@@ -68,7 +68,7 @@ impl Backend {
         let Some(row) = row else {
             return Ok(ActOutcome::NotFound);
         };
-        let (c, _) = row.into_complaint()?;
+        let (c, _) = row.into_complaint(&self.vault)?;
         if c.version != req.expected_version {
             return Ok(ActOutcome::VersionMismatch(c.version));
         }
@@ -317,7 +317,7 @@ impl Backend {
                         DispatchMethod::Letter | DispatchMethod::InPerson => None,
                     };
                     if let Some(o) = &outbox {
-                        insert_outbox(&mut tx, o, now).await?;
+                        insert_outbox(&mut tx, &self.vault, o, now).await?;
                     }
                     sqlx::query(
                         "INSERT INTO answer_dispatches (id, complaint_id, draft_id, method, \
@@ -349,7 +349,7 @@ impl Backend {
                             "agency": agency, "reason": reason})
                         .to_string(),
                     };
-                    insert_outbox(&mut tx, &o, now).await?;
+                    insert_outbox(&mut tx, &self.vault, &o, now).await?;
                 }
                 Effect::MergedInto(into) => {
                     sqlx::query("UPDATE complaints SET merged_into = $2 WHERE id = $1")
@@ -475,7 +475,7 @@ impl Backend {
         }
         let rows = query.bind(i64::from(q.limit)).fetch_all(&self.pool).await?;
         rows.into_iter()
-            .map(|r| r.into_complaint().map(|(c, _)| c))
+            .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect()
     }
 

@@ -1,0 +1,99 @@
+//! The identifiers a person is found by (NIK, phone, email) and their
+//! canonical form: the blind index is computed over this form, so the same
+//! person written two ways ("+62 812-3456", "0812 3456") is found either way.
+
+/// Which identifier a look-up or an index value is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentityKind {
+    IdNumber,
+    Phone,
+    Email,
+}
+
+impl IdentityKind {
+    pub const ALL: [IdentityKind; 3] = [
+        IdentityKind::IdNumber,
+        IdentityKind::Phone,
+        IdentityKind::Email,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityKind::IdNumber => "id_number",
+            IdentityKind::Phone => "phone",
+            IdentityKind::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        IdentityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// The canonical form of an identifier, `None` when nothing is left of it.
+/// - id number: letters and digits, upper case (a NIK is 16 digits; a
+///   passport number has letters);
+/// - phone: digits, an international `62` prefix written as the national `0`;
+/// - email: trimmed, lower case.
+pub fn normalize(kind: IdentityKind, value: &str) -> Option<String> {
+    let out = match kind {
+        IdentityKind::IdNumber => value
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect::<String>(),
+        IdentityKind::Phone => {
+            let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+            match digits.strip_prefix("62") {
+                Some(rest) if !rest.is_empty() => format!("0{rest}"),
+                _ => digits,
+            }
+        }
+        IdentityKind::Email => value.trim().to_lowercase(),
+    };
+    (!out.is_empty()).then_some(out)
+}
+
+/// A file name that says it is an identity document (a KTP, a passport, a
+/// family card): such a file of an anonymous complaint is shown only to
+/// those who may see the reporter's identity. Uploads through the API say
+/// so explicitly (`identity=true`).
+pub fn looks_like_identity_document(file_name: &str) -> bool {
+    let n = file_name.to_lowercase();
+    let words: Vec<&str> = n.split(|c: char| !c.is_alphanumeric()).collect();
+    words.iter().any(|w| {
+        matches!(
+            *w,
+            "ktp" | "ektp" | "identitas" | "paspor" | "passport" | "kk"
+        )
+    }) || n.contains("kartu tanda penduduk")
+        || n.contains("kartu keluarga")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_person_written_two_ways_has_one_canonical_form() {
+        let p = |s| normalize(IdentityKind::Phone, s);
+        assert_eq!(p("+62 812-3456-7890"), p("0812 3456 7890"));
+        assert_eq!(p("0812 3456 7890").as_deref(), Some("081234567890"));
+        let e = |s| normalize(IdentityKind::Email, s);
+        assert_eq!(e(" Dewi@Example.ID "), e("dewi@example.id"));
+        let n = |s| normalize(IdentityKind::IdNumber, s);
+        assert_eq!(n("3201 0123 4567 0001"), n("3201012345670001"));
+        assert_eq!(n("a1234567").as_deref(), Some("A1234567"));
+        assert_eq!(n(" - "), None);
+        assert_eq!(IdentityKind::parse("phone"), Some(IdentityKind::Phone));
+    }
+
+    #[test]
+    fn identity_documents_are_recognised_by_name() {
+        assert!(looks_like_identity_document("KTP Dewi.jpg"));
+        assert!(looks_like_identity_document("scan_e-ktp_2026.pdf"));
+        assert!(looks_like_identity_document("Kartu Keluarga.png"));
+        assert!(!looks_like_identity_document("foto jalan rusak.jpg"));
+        assert!(!looks_like_identity_document("laktpsi.pdf"));
+    }
+}
