@@ -177,6 +177,8 @@ async fn keys(store: &dyn store::Store, action: KeysAction) -> anyhow::Result<()
             if matches!(action, KeysAction::Rotate) {
                 let kid = vault.add_master_key()?;
                 eprintln!("key {kid} added; re-sealing under it");
+                // every process sharing the file seals with it from now on
+                tokio::time::sleep(2 * aduan::vault::CHECK_EVERY).await;
             }
             let mut bar = ProgressBar::new();
             let report =

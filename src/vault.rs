@@ -15,8 +15,8 @@
 //!   exact look-ups work without the plaintext in the database.
 //!
 //! A process re-reads the keyring when it meets a key number it does not
-//! know and, at most every 30 s, when the file has changed — so a rotation
-//! reaches every replica without a restart.
+//! know and, at most every second, when the file has changed — so a
+//! rotation reaches every process sharing the file without a restart.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -186,7 +186,8 @@ impl std::fmt::Debug for Vault {
     }
 }
 
-const CHECK_EVERY: Duration = Duration::from_secs(30);
+/// How often a process looks at the keyring file's mtime (a `stat`).
+pub const CHECK_EVERY: Duration = Duration::from_secs(1);
 const RELOAD_ON_MISS_EVERY: Duration = Duration::from_secs(1);
 
 impl Vault {
