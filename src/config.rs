@@ -132,6 +132,13 @@ pub struct Settings {
     pub sign_in_lockout_failures: u32,
     pub sign_in_first_delay: std::time::Duration,
     pub secret_key_file: PathBuf,
+    /// Years after a final state before personal data is anonymised.
+    pub retention: crate::domain::retention::RetentionSchedule,
+    /// Idempotency records and sent messages of finished complaints are
+    /// deleted after this long.
+    pub purge_after: chrono::Duration,
+    /// A request body that has not fully arrived by then is refused (408).
+    pub body_timeout: std::time::Duration,
     /// Problems that do not stop start-up (unknown `ADUAN_*` variables, a
     /// public URL that cannot reach the service); logged once at start.
     pub warnings: Vec<String>,
@@ -275,10 +282,13 @@ declare_settings! {
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
     session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
     session_max_hours = "ADUAN_SESSION_MAX_HOURS", "`12`", "a session ends this many hours after sign-in whatever happens (1–168)";
-    require_2fa = "ADUAN_REQUIRE_2FA", "`admin,head`", "comma-separated roles that must enrol two-factor sign-in (TOTP) before they can work; `none` for no role";
+    require_2fa = "ADUAN_REQUIRE_2FA", "`admin,head,privacy`", "comma-separated roles that must enrol two-factor sign-in (TOTP) before they can work; `none` for no role";
     sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins in a row after which a name is locked until an admin unlocks it (3–100)";
     sign_in_first_delay_ms = "ADUAN_SIGN_IN_FIRST_DELAY_MS", "`1000`", "the wait after the third failed sign-in of a name, doubling with each further failure up to 5 minutes (10–60000)";
-    secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the server key that seals two-factor secrets; generated (mode 0600) on first start; replicas share it";
+    secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the keyring: master keys that encrypt the personal data, attachments and sealed secrets, and the blind-index key; generated (mode 0600) on first start; replicas share it; back it up apart from the database (`aduan keys`)";
+    retention = "ADUAN_RETENTION", "`answered=5,closed=5,merged=5,redirected=2,rejected=2`", "years after a complaint reached each final state before its personal data is anonymised by the retention job (the office's archive schedule, JRA); a state left out is kept for good";
+    purge_after_days = "ADUAN_PURGE_AFTER_DAYS", "`90`", "idempotency records, and sent messages of finished complaints, are deleted this many days after (7–3650)";
+    body_timeout_seconds = "ADUAN_BODY_TIMEOUT_SECONDS", "`120`", "a request body not fully received this many seconds after its headers is refused with 408 and the connection closed (1–3600; leave room for a 10 MB attachment over a slow line)";
     trusted_proxies = "ADUAN_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDR ranges of reverse proxies (nginx, the ingress) whose `X-Forwarded-For` names the client; used for rate limits, sign-in throttling and the audit log";
     replay_code_minutes = "ADUAN_REPLAY_CODE_MINUTES", "`60`", "how long a retried registration (same `Idempotency-Key`) still returns the access code; it is kept sealed meanwhile and purged after (1–1440)";
     worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
@@ -597,7 +607,7 @@ impl Settings {
             chrono::Duration::minutes(number(Key::session_idle_minutes, 120, 5, 1440)? as i64);
         let session_max =
             chrono::Duration::hours(number(Key::session_max_hours, 12, 1, 168)? as i64);
-        let require_raw = get(Key::require_2fa).unwrap_or_else(|| "admin,head".into());
+        let require_raw = get(Key::require_2fa).unwrap_or_else(|| "admin,head,privacy".into());
         let require_2fa = if require_raw.eq_ignore_ascii_case("none") {
             Vec::new()
         } else {
@@ -609,7 +619,7 @@ impl Settings {
                     r.parse::<crate::domain::Role>().map_err(|_| {
                         invalid(
                             "ADUAN_REQUIRE_2FA",
-                            format!("`{r}` is not a role (admin, reception, liaison, official, head, manager) or `none`"),
+                            format!("`{r}` is not a role (admin, reception, liaison, official, head, manager, privacy) or `none`"),
                         )
                     })
                 })
@@ -644,6 +654,15 @@ impl Settings {
         let secret_key_file = get(Key::secret_key_file)
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("secret.key"));
+        let retention = match get(Key::retention) {
+            None => crate::domain::retention::RetentionSchedule::default(),
+            Some(v) => crate::domain::retention::RetentionSchedule::parse(&v)
+                .map_err(|why| invalid("ADUAN_RETENTION", why))?,
+        };
+        let purge_after =
+            chrono::Duration::days(number(Key::purge_after_days, 90, 7, 3650)? as i64);
+        let body_timeout =
+            std::time::Duration::from_secs(number(Key::body_timeout_seconds, 120, 1, 3600)?);
 
         let explicit_base = get(Key::public_base_url);
         let public_base_url = explicit_base
@@ -865,6 +884,9 @@ impl Settings {
         }
 
         Ok(Settings {
+            retention,
+            purge_after,
+            body_timeout,
             trusted_proxies,
             replay_code_window,
             session_idle,
@@ -1070,6 +1092,12 @@ mod tests {
             s.secret_key_file,
             PathBuf::from("/tmp/aduan-every-setting/kunci.key")
         );
+        assert_eq!(
+            s.retention,
+            crate::domain::retention::RetentionSchedule::parse("closed=10,rejected=3").unwrap()
+        );
+        assert_eq!(s.purge_after, chrono::Duration::days(30));
+        assert_eq!(s.body_timeout, std::time::Duration::from_secs(12));
         assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     }
 

@@ -389,6 +389,17 @@ impl Jobs {
         Ok((codes, payloads))
     }
 
+    /// The retention job (see `App::retention`).
+    pub async fn retention(
+        &self,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<crate::app::privacy::RetentionReport, StoreError> {
+        crate::app::App::new(self.store.clone(), self.settings.clone())
+            .retention(now, dry_run)
+            .await
+    }
+
     /// Runs the scheduler until `token` is cancelled, then shuts it down.
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         match self.schedule().await {
@@ -415,6 +426,7 @@ impl Jobs {
             ("reminder_sweep", sweep_every),
             ("digest", std::time::Duration::from_secs(300)),
             ("housekeeping", std::time::Duration::from_secs(600)),
+            ("retention", std::time::Duration::from_secs(6 * 3600)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -436,6 +448,7 @@ impl Jobs {
                         let result = match name {
                             "reminder_sweep" => me.reminder_sweep(now).await.map(|_| ()),
                             "housekeeping" => me.housekeeping(now).await.map(|_| ()),
+                            "retention" => me.retention(now, false).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

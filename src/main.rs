@@ -60,11 +60,14 @@ enum Command {
     },
     /// Run a scheduled job once now (or as if at --at), e.g. after an outage.
     RunJob {
-        /// reminder-sweep, digest, outbox or housekeeping
+        /// reminder-sweep, digest, outbox, housekeeping or retention
         job: JobName,
         /// RFC 3339; default now
         #[arg(long)]
         at: Option<String>,
+        /// Retention only: list what is past the schedule, change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Working days after FROM up to and including TO (printed alone on the last line).
     WorkingDays {
@@ -83,6 +86,7 @@ enum JobName {
     Digest,
     Outbox,
     Housekeeping,
+    Retention,
 }
 
 #[derive(Subcommand)]
@@ -417,7 +421,7 @@ async fn main() -> anyhow::Result<()> {
                     );
                     println!("{due_date}");
                 }
-                Command::RunJob { job, at } => {
+                Command::RunJob { job, at, dry_run } => {
                     let now = match at {
                         Some(t) => chrono::DateTime::parse_from_rfc3339(&t)
                             .with_context(|| format!("--at `{t}` is not RFC 3339"))?
@@ -447,6 +451,30 @@ async fn main() -> anyhow::Result<()> {
                                 .housekeeping(now)
                                 .await?;
                             println!("replay codes purged: {codes}; payloads purged: {payloads}");
+                        }
+                        JobName::Retention => {
+                            let r = aduan::jobs::Jobs::new(store.clone(), settings.clone())
+                                .retention(now, dry_run)
+                                .await?;
+                            let tz = settings.office_timezone;
+                            for (_, number, status, since) in &r.due {
+                                println!(
+                                    "{number}\t{}\tsince {}",
+                                    status.as_str(),
+                                    since.with_timezone(&tz).format("%Y-%m-%d")
+                                );
+                            }
+                            if dry_run {
+                                println!(
+                                    "dry run: {} complaints past the retention schedule (nothing changed)",
+                                    r.due.len()
+                                );
+                            } else {
+                                println!(
+                                    "anonymised: {}; idempotency records deleted: {}; sent messages deleted: {}",
+                                    r.anonymised, r.purged.0, r.purged.1
+                                );
+                            }
                         }
                         JobName::Outbox => {
                             let r = aduan::notify::Dispatcher::new(store.clone(), settings)?

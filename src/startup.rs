@@ -155,6 +155,7 @@ impl Application {
             App::new()
                 .wrap(ErrorHandlers::new().default_handler(api::error::problem_for_default_errors))
                 .wrap(from_fn(api::auth::authenticate))
+                .wrap(from_fn(api::headers::body_deadline))
                 .wrap(from_fn(api::headers::security_headers))
                 .wrap(from_fn(api::observe::observe))
                 .app_data(state.clone())

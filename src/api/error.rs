@@ -65,6 +65,9 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
+    /// 408: the request body did not arrive in time (`ADUAN_BODY_TIMEOUT_SECONDS`).
+    #[error("request body timed out after {0} s")]
+    RequestTimeout(u64),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("too many requests")]
@@ -148,6 +151,7 @@ impl ApiError {
             ApiError::Conflict(_) => "conflict",
             ApiError::PreconditionFailed(_) => "stale-version",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
+            ApiError::RequestTimeout(_) => "request-timeout",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Unavailable(_) => "unavailable",
@@ -205,6 +209,13 @@ impl ApiError {
                 vec![],
             ),
             ApiError::PayloadTooLarge(d) => ("Payload too large", Some(d.clone()), vec![]),
+            ApiError::RequestTimeout(secs) => (
+                "Request timeout",
+                Some(format!(
+                    "The request body did not arrive within {secs} seconds; nothing was changed."
+                )),
+                vec![],
+            ),
             ApiError::UnsupportedMediaType(d) => {
                 ("Unsupported media type", Some(d.clone()), vec![])
             }
@@ -246,6 +257,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

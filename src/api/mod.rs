@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod observe;
 pub mod ops;
 pub mod org;
+pub mod privacy;
 pub mod public;
 pub mod ratelimit;
 pub mod state;
@@ -63,6 +64,8 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         accounts::list_keys, accounts::revoke_key, accounts::create_account,
         accounts::list_accounts, accounts::update_account, accounts::password_link,
         accounts::unlock, accounts::reset_totp, accounts::audit,
+        privacy::search, privacy::export, privacy::erase, privacy::audit, privacy::retention,
+        privacy::record_breach, privacy::list_breaches, privacy::get_breach,
     ),
     components(schemas(error::Problem, error::ProblemField)),
     modifiers(&BearerAuth),
@@ -76,6 +79,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "lapor", description = "SP4N-LAPOR! integration status, polling and quarantine"),
         (name = "email", description = "Email channel: pipe intake and the mailbox reader"),
         (name = "accounts", description = "Staff accounts: sign-in, sessions, two-factor, keys, audit"),
+        (name = "privacy", description = "Personal data (UU 27/2022): a person's data found, exported and erased; retention; the breach register"),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -239,6 +243,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/accounts/{id}/password-link").post(accounts::password_link))
         .service(web::resource("/api/v1/accounts/{id}/unlock").post(accounts::unlock))
         .service(web::resource("/api/v1/accounts/{id}/totp").delete(accounts::reset_totp))
+        .service(web::resource("/api/v1/privacy/search").post(privacy::search))
+        .service(web::resource("/api/v1/privacy/export").post(privacy::export))
+        .service(web::resource("/api/v1/privacy/erase").post(privacy::erase))
+        .service(web::resource("/api/v1/privacy/audit").get(privacy::audit))
+        .service(web::resource("/api/v1/privacy/retention").get(privacy::retention))
+        .service(
+            web::resource("/api/v1/privacy/breaches")
+                .get(privacy::list_breaches)
+                .post(privacy::record_breach),
+        )
+        .service(web::resource("/api/v1/privacy/breaches/{id}").get(privacy::get_breach))
         .service(web::resource("/api/v1/calendar/deadline").get(calendar::deadline))
         .service(web::resource("/api/v1/calendar/working-days").get(calendar::working_days))
         .service(

@@ -16,6 +16,7 @@ pub mod accounts;
 mod ops;
 mod org;
 pub mod policy;
+pub mod privacy;
 pub mod register;
 pub mod vault;
 mod workflow;

@@ -70,6 +70,59 @@ pub fn looks_like_identity_document(file_name: &str) -> bool {
         || n.contains("kartu keluarga")
 }
 
+/// What replaces a person's identifiers in free text once erased.
+pub const REDACTED: &str = "[dihapus]";
+
+/// Replaces every occurrence of the needles (case-insensitively where the
+/// lower-case form keeps its length) with `[dihapus]`; needles shorter than
+/// 4 characters are ignored (they would hit ordinary words).
+pub fn redact(text: &str, needles: &[String]) -> String {
+    let mut out = text.to_string();
+    for n in needles
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| n.chars().count() >= 4)
+    {
+        let lower_out = out.to_lowercase();
+        let lower_n = n.to_lowercase();
+        if lower_out.len() == out.len() && lower_n.len() == n.len() {
+            let mut result = String::with_capacity(out.len());
+            let mut i = 0;
+            while let Some(pos) = lower_out[i..].find(&lower_n) {
+                result.push_str(&out[i..i + pos]);
+                result.push_str(REDACTED);
+                i += pos + n.len();
+            }
+            result.push_str(&out[i..]);
+            out = result;
+        } else {
+            out = out.replace(n, REDACTED);
+        }
+    }
+    out
+}
+
+/// The forms a person's identifiers may appear in within free text: as
+/// given, and the canonical phone number.
+pub fn needles(r: &crate::domain::Reporter) -> Vec<String> {
+    let mut v: Vec<String> = [&r.name, &r.id_number, &r.phone, &r.email, &r.address]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    if let Some(p) = r
+        .phone
+        .as_deref()
+        .and_then(|p| normalize(IdentityKind::Phone, p))
+    {
+        v.push(p);
+    }
+    // longest first, so a name inside an address goes with the address
+    v.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    v.dedup();
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +139,21 @@ mod tests {
         assert_eq!(n("a1234567").as_deref(), Some("A1234567"));
         assert_eq!(n(" - "), None);
         assert_eq!(IdentityKind::parse("phone"), Some(IdentityKind::Phone));
+    }
+
+    #[test]
+    fn redaction_removes_every_form_of_the_identifiers() {
+        let r = crate::domain::Reporter {
+            name: Some("Dewi Lestari".into()),
+            phone: Some("+62 812-3456-7890".into()),
+            ..Default::default()
+        };
+        let text = "Salam, DEWI LESTARI (0812 dan 081234567890). Dewi Lestari.";
+        assert_eq!(
+            redact(text, &needles(&r)),
+            "Salam, [dihapus] (0812 dan [dihapus]). [dihapus]."
+        );
+        assert_eq!(redact("Ibu Ana", &["Ana".into()]), "Ibu Ana");
     }
 
     #[test]

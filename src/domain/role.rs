@@ -4,7 +4,7 @@ use std::str::FromStr;
 /// The role an API key acts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
-    /// Configures the service; the only role that sees anonymous reporters' identity.
+    /// Configures the service; sees anonymous reporters' identity (as does `Privacy`).
     Admin,
     /// Front office: registers face-to-face, suggestion-box and letter complaints.
     Reception,
@@ -18,10 +18,13 @@ pub enum Role {
     Manager,
     /// Another agency's system: creates complaints and reads the ones it created.
     Integration,
+    /// The data-protection officer (UU 27/2022): finds, exports and erases
+    /// a person's data, keeps the breach register; sees identities.
+    Privacy,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Admin,
         Role::Reception,
         Role::Liaison,
@@ -29,6 +32,7 @@ impl Role {
         Role::Head,
         Role::Manager,
         Role::Integration,
+        Role::Privacy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +44,7 @@ impl Role {
             Role::Head => "head",
             Role::Manager => "manager",
             Role::Integration => "integration",
+            Role::Privacy => "privacy",
         }
     }
 
@@ -66,7 +71,13 @@ impl Role {
 
     /// Sees the reporter's identity of an anonymous complaint.
     pub fn sees_anonymous_identity(self) -> bool {
-        matches!(self, Role::Admin)
+        matches!(self, Role::Admin | Role::Privacy)
+    }
+
+    /// May look a person up by NIK, phone or email, export and erase their
+    /// data, and keep the breach register.
+    pub fn handles_personal_data_requests(self) -> bool {
+        matches!(self, Role::Privacy)
     }
 }
 
@@ -78,7 +89,7 @@ impl fmt::Display for Role {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "unknown role `{0}` (expected one of: admin, reception, liaison, official, head, manager, integration)"
+    "unknown role `{0}` (expected one of: admin, reception, liaison, official, head, manager, integration, privacy)"
 )]
 pub struct UnknownRole(pub String);
 
@@ -105,11 +116,11 @@ mod tests {
     }
 
     #[test]
-    fn only_admin_sees_anonymous_identity() {
+    fn only_admin_and_privacy_see_anonymous_identity() {
         let seeing: Vec<_> = Role::ALL
             .into_iter()
             .filter(|r| r.sees_anonymous_identity())
             .collect();
-        assert_eq!(seeing, vec![Role::Admin]);
+        assert_eq!(seeing, vec![Role::Admin, Role::Privacy]);
     }
 }

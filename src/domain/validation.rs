@@ -31,6 +31,16 @@ impl ValidationErrors {
         self.0.is_empty()
     }
 
+    /// Whether a field at or under `prefix` (`identifiers`, `identifiers.phone`) was refused.
+    pub fn has(&self, prefix: &str) -> bool {
+        self.0.iter().any(|f| {
+            f.field == prefix
+                || f.field
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    }
+
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
         if self.0.is_empty() {
             Ok(value)

@@ -587,6 +587,55 @@ pub trait VaultStore: Send + Sync {
     async fn count_sealed_by(&self, kid: u32, short_lived: bool) -> Result<i64, StoreError>;
 }
 
+/// The data subject's rights, retention and the breach register.
+#[async_trait]
+pub trait PrivacyStore: Send + Sync {
+    /// Complaints whose reporter has any of these identifiers (exact match
+    /// through the blind index), newest first, at most `limit`.
+    async fn find_by_identity(
+        &self,
+        identifiers: &[(crate::domain::identity::IdentityKind, String)],
+        limit: u32,
+    ) -> Result<Vec<Complaint>, StoreError>;
+    /// Finished, not yet anonymised complaints that reached a state before
+    /// its cutoff, by id after `after`.
+    async fn retention_candidates(
+        &self,
+        cutoffs: &[(crate::domain::Status, DateTime<Utc>)],
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<RetentionCandidate>, StoreError>;
+    /// Erases a complaint's personal data in one transaction: identity
+    /// fields cleared, the identifiers redacted from its texts and events,
+    /// identity attachments' rows deleted (their ids returned, for the
+    /// files), pending messages to the person cancelled, an event written.
+    /// `None` when there is no such complaint or it was anonymised before.
+    async fn anonymise(
+        &self,
+        id: Uuid,
+        event_detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<Uuid>>, StoreError>;
+    async fn add_privacy_audit(&self, a: &PrivacyAudit) -> Result<(), StoreError>;
+    async fn list_privacy_audit(&self, limit: u32) -> Result<Vec<PrivacyAudit>, StoreError>;
+    /// Complaints holding identity data during a period: registered before
+    /// `to` and not anonymised before `from`, of the channels (all if empty).
+    async fn breach_candidates(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        channels: &[crate::domain::Channel],
+    ) -> Result<Vec<Complaint>, StoreError>;
+    async fn add_breach(&self, b: &Breach) -> Result<(), StoreError>;
+    async fn list_breaches(&self, limit: u32) -> Result<Vec<Breach>, StoreError>;
+    async fn get_breach(&self, id: Uuid) -> Result<Option<Breach>, StoreError>;
+    /// Deletes idempotency records created before `before`, and sent
+    /// messages sent before it whose complaint is finished (or that have
+    /// none): `(idempotency records, messages)`.
+    async fn purge_expired_records(&self, before: DateTime<Utc>) -> Result<(u64, u64), StoreError>;
+}
+
 /// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
 pub trait Store:
     StoreBase
@@ -600,6 +649,7 @@ pub trait Store:
     + KeyStore
     + AccountStore
     + VaultStore
+    + PrivacyStore
 {
 }
 
@@ -615,6 +665,7 @@ impl<T> Store for T where
         + KeyStore
         + AccountStore
         + VaultStore
+        + PrivacyStore
 {
 }
 

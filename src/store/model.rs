@@ -848,3 +848,49 @@ impl AuthAudit {
         }
     }
 }
+
+/// An entry of the privacy audit: a look-up, export or erasure of a
+/// person's data (the identifiers as blind-index values only).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PrivacyAudit {
+    pub id: Uuid,
+    pub at: DateTime<Utc>,
+    /// search, export, erase, retention or breach.
+    pub action: String,
+    pub actor_key_id: Option<Uuid>,
+    pub actor_name: String,
+    pub actor_role: String,
+    pub reason: String,
+    /// JSON: `[{"kind": "email", "bidx": "…"}]`.
+    pub subject: String,
+    /// JSON list of complaint ids.
+    pub complaint_ids: String,
+}
+
+/// An entry of the breach register.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Breach {
+    pub id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+    pub discovered_at: DateTime<Utc>,
+    pub occurred_from: DateTime<Utc>,
+    pub occurred_to: DateTime<Utc>,
+    pub title: String,
+    pub description: String,
+    pub measures: String,
+    /// JSON: what selected the affected complaints.
+    pub criteria: String,
+    /// JSON list of the affected complaints' ids, frozen when recorded.
+    pub affected: String,
+    pub recorded_by: String,
+}
+
+/// A finished complaint past the retention schedule.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RetentionCandidate {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub status: String,
+    /// Its last change: when it reached its final state (or later).
+    pub updated_at: DateTime<Utc>,
+}

@@ -22,6 +22,7 @@ mod outage;
 mod outbox;
 mod privacy;
 mod public;
+mod rights;
 mod smtp;
 mod store_conformance;
 mod workflow;

@@ -30,6 +30,10 @@ both_backends!(
     concurrent_actions_on_one_version_have_one_winner,
     a_message_makes_one_complaint_and_each_reply_is_recorded_once,
     accounts_links_sessions_and_throttles,
+    identities_are_stored_encrypted_and_found_by_their_blind_index,
+    rows_from_before_encryption_are_read_and_sealed_once,
+    erasure_happens_once_and_keeps_the_record,
+    expired_records_are_purged_but_not_what_open_complaints_need,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -1215,4 +1219,258 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
         kinds.contains(&"password_set".to_string())
             && kinds.contains(&"account_changed".to_string())
     );
+}
+
+/// The store of a fresh database, and its URL to look under it.
+async fn store_and_raw(b: Backend) -> Option<(DynStore, String, TempDir)> {
+    let (url, dir) = fresh_database(b).await?;
+    let vault = std::sync::Arc::new(aduan::vault::Vault::ephemeral());
+    let store = aduan::store::connect(&url, 4, std::time::Duration::from_secs(5), vault)
+        .await
+        .unwrap();
+    aduan::store::prepare(store.as_ref()).await.unwrap();
+    Some((store, url, dir))
+}
+
+/// Runs SQL on the database directly (to make a row look as it did before
+/// a migration).
+async fn raw_exec(url: &str, sql: &str) {
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(sql).execute(&pool).await.unwrap();
+    }
+}
+
+fn with_reporter(r: aduan::domain::Reporter) -> NewComplaint {
+    let mut c = complaint("Bantuan belum cair", Utc::now());
+    c.reporter = r;
+    c
+}
+
+fn dewi() -> aduan::domain::Reporter {
+    aduan::domain::Reporter {
+        name: Some("Dewi Lestari".into()),
+        id_number: Some("5371014101900001".into()),
+        phone: Some("0812-3456-7890".into()),
+        email: Some("Dewi@Example.id".into()),
+        address: Some("Jl. Timor Raya".into()),
+    }
+}
+
+/// The stored reporter name and email of the only complaint, as they are.
+async fn raw_reporter(url: &str) -> (Option<String>, Option<String>) {
+    const SQL: &str = "SELECT reporter_name, reporter_email FROM complaints";
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+    }
+}
+
+async fn identities_are_stored_encrypted_and_found_by_their_blind_index(b: Backend) {
+    use aduan::domain::identity::IdentityKind::*;
+    let Some((store, raw, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = created(create(&store, &with_reporter(dewi()), "ADU", 2026, &cli, None).await);
+    assert_eq!(
+        c.reporter,
+        dewi(),
+        "the registration answers with the plaintext"
+    );
+    assert_eq!(
+        store.get_complaint(c.id).await.unwrap().unwrap().reporter,
+        dewi()
+    );
+    let (name, email) = raw_reporter(&raw).await;
+    for v in [name.unwrap(), email.unwrap()] {
+        assert!(v.starts_with("e1:") && !v.contains("Dewi"), "{v}");
+    }
+    for q in [
+        vec![(Phone, "+62 812 3456 7890".to_string())],
+        vec![(Email, "dewi@example.ID".to_string())],
+        vec![(IdNumber, "5371 0141 0190 0001".to_string())],
+        vec![
+            (Email, "someone@else.id".to_string()),
+            (Phone, "081234567890".to_string()),
+        ],
+    ] {
+        let found = store.find_by_identity(&q, 10).await.unwrap();
+        assert_eq!(found.len(), 1, "{q:?}");
+        assert_eq!(found[0].id, c.id);
+    }
+    assert!(
+        store
+            .find_by_identity(&[(Email, "dewi@example.com".into())], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.find_by_identity(&[], 10).await.unwrap().is_empty());
+}
+
+async fn rows_from_before_encryption_are_read_and_sealed_once(b: Backend) {
+    use aduan::domain::identity::IdentityKind::*;
+    let Some((store, raw, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = created(create(&store, &with_reporter(dewi()), "ADU", 2026, &cli, None).await);
+    // as a row written before migration 0011 looks
+    raw_exec(
+        &raw,
+        "UPDATE complaints SET dek = NULL, reporter_name = 'Dewi Lama', \
+         reporter_email = 'lama@example.id', reporter_id_number = NULL, reporter_phone = NULL, \
+         reporter_address = NULL, id_number_bidx = NULL, phone_bidx = NULL, email_bidx = NULL",
+    )
+    .await;
+    let got = store.get_complaint(c.id).await.unwrap().unwrap();
+    assert_eq!(got.reporter.name.as_deref(), Some("Dewi Lama"));
+    assert!(
+        store
+            .find_by_identity(&[(Email, "lama@example.id".into())], 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "not in the blind index yet"
+    );
+    assert_eq!(store.seal_legacy_complaints(100).await.unwrap(), 1);
+    assert_eq!(store.seal_legacy_complaints(100).await.unwrap(), 0);
+    let (name, _) = raw_reporter(&raw).await;
+    assert!(name.unwrap().starts_with("e1:"));
+    let got = store.get_complaint(c.id).await.unwrap().unwrap();
+    assert_eq!(got.reporter.name.as_deref(), Some("Dewi Lama"));
+    assert_eq!(got.reporter.email.as_deref(), Some("lama@example.id"));
+    let found = store
+        .find_by_identity(&[(Email, "LAMA@example.id".into())], 10)
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+async fn erasure_happens_once_and_keeps_the_record(b: Backend) {
+    use aduan::domain::identity::IdentityKind::*;
+    let Some((store, _raw, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let mut n = with_reporter(dewi());
+    n.body = "Saya Dewi Lestari, telepon 081234567890.".into();
+    let c = created(create(&store, &n, "ADU", 2026, &cli, None).await);
+    let gone = store
+        .anonymise(c.id, r#"{"reason":"test"}"#, &cli, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(gone, Some(vec![]));
+    assert_eq!(
+        store.anonymise(c.id, "{}", &cli, Utc::now()).await.unwrap(),
+        None,
+        "a second erasure changes nothing"
+    );
+    assert_eq!(
+        store
+            .anonymise(Uuid::now_v7(), "{}", &cli, Utc::now())
+            .await
+            .unwrap(),
+        None
+    );
+    let after = store.get_complaint(c.id).await.unwrap().unwrap();
+    assert!(after.reporter.is_empty());
+    assert_eq!(after.body, "Saya [dihapus], telepon [dihapus].");
+    assert_eq!(after.version, c.version + 1);
+    assert!(
+        store
+            .find_by_identity(&[(Phone, "081234567890".into())], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let kinds: Vec<String> = store
+        .timeline(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["registered", "personal_data_erased"]);
+}
+
+async fn expired_records_are_purged_but_not_what_open_complaints_need(b: Backend) {
+    let Some((store, _raw, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let (_, key_id) = create_key(&store, Role::Reception, "loket").await;
+    let loket = Actor {
+        key_id: Some(key_id),
+        name: "loket".into(),
+        role: Role::Reception,
+        officer: None,
+    };
+    let c = created(
+        create(
+            &store,
+            &complaint("a", Utc::now()),
+            "ADU",
+            2026,
+            &loket,
+            Some(("k1", "h1")),
+        )
+        .await,
+    );
+    let long_ago = Utc::now() - Duration::days(400);
+    let item = |dedup: &str, complaint_id: Option<Uuid>| aduan::store::NewOutbox {
+        id: Uuid::now_v7(),
+        kind: "digest_email".into(),
+        dedup_key: dedup.into(),
+        complaint_id,
+        payload: r#"{"to":"kepala@dinsos.example.id"}"#.into(),
+    };
+    store
+        .enqueue_outbox(
+            &[item("digest:old", None), item("reminder:open", Some(c.id))],
+            None,
+            long_ago,
+        )
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_outbox(
+            long_ago,
+            long_ago + Duration::minutes(2),
+            10,
+            &["digest_email"],
+        )
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(
+        claimed[0].payload, r#"{"to":"kepala@dinsos.example.id"}"#,
+        "opened for the courier"
+    );
+    for i in &claimed {
+        store.outbox_sent(i.id, long_ago).await.unwrap();
+    }
+    let (idem, sent) = store
+        .purge_expired_records(Utc::now() + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (idem, sent),
+        (1, 1),
+        "the reminder of an open complaint stays (its natural key)"
+    );
+    let left: Vec<String> = store
+        .list_outbox(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.dedup_key)
+        .collect();
+    assert_eq!(left, ["reminder:open"]);
 }

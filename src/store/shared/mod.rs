@@ -13,6 +13,7 @@ mod keys;
 mod lapor;
 mod org;
 mod outbox;
+mod privacy;
 mod vault;
 mod workflow;
 
