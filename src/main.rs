@@ -97,7 +97,7 @@ enum UserAction {
         /// The sign-in name, e.g. the person's email address.
         #[arg(long)]
         login: String,
-        /// admin, reception, liaison, official, head or manager.
+        /// admin, reception, liaison, official, head, manager or privacy.
         #[arg(long)]
         role: Role,
         /// The officer the person is (id from GET /api/v1/org/officers).
@@ -138,7 +138,7 @@ enum ApikeyAction {
         /// Who or what uses the key, e.g. "Front office" or "e-office Pemprov".
         #[arg(long)]
         name: String,
-        /// admin, reception, liaison, official, head, manager or integration.
+        /// admin, reception, liaison, official, head, manager, integration or privacy.
         #[arg(long)]
         role: Role,
         /// Bind the key to an officer (id from GET /api/v1/org/officers): the
