@@ -691,3 +691,89 @@ async fn the_first_admin_comes_from_the_cli_and_signs_in() {
         assert!(!log.contains(secret), "{secret} in the log");
     }
 }
+
+/// `aduan keys rotate` re-seals what the service stored under a new master
+/// key, with progress on stderr; the old key can then be retired and the
+/// data still reads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_and_retire_from_the_cli() {
+    use aduan::domain::{ComplaintInput, NewComplaint, Reporter, TrackingPrefix};
+    use aduan::store::{Actor, CreateComplaint, CreateOutcome};
+    let dir = TempDir::new();
+    assert!(aduan(&dir, &["migrate"]).status.success());
+    let key_file = dir.0.join("secret.key");
+    let open = || async {
+        let (vault, created) = aduan::vault::Vault::load_or_create(&key_file).unwrap();
+        assert!(!created, "the first start made the keyring");
+        aduan::store::connect(
+            &format!("sqlite://{}/aduan.db", dir.0.display()),
+            2,
+            std::time::Duration::from_secs(5),
+            std::sync::Arc::new(vault),
+        )
+        .await
+        .unwrap()
+    };
+    let store = open().await;
+    let mut c = NewComplaint::parse(
+        ComplaintInput {
+            channel: Some("api".into()),
+            subject: Some("Bantuan".into()),
+            body: Some("isi".into()),
+            ..Default::default()
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    c.reporter = Reporter {
+        name: Some("Rotasi Lewat CLI".into()),
+        ..Default::default()
+    };
+    let CreateOutcome::Created(created) = store
+        .create_complaint(CreateComplaint {
+            id: uuid::Uuid::now_v7(),
+            complaint: &c,
+            replay_code: "",
+            access_digest: "d",
+            prefix: &TrackingPrefix::parse("ADU").unwrap(),
+            year: 2026,
+            actor: &Actor::cli(),
+            idempotency: None,
+            now: chrono::Utc::now(),
+            deadline: aduan::domain::deadline::deadline_for(
+                &c,
+                &aduan::domain::deadline::SlaPolicies::default(),
+                &aduan::domain::calendar::WorkingCalendar::default(),
+                chrono_tz::Asia::Makassar,
+            ),
+            outbox: None,
+            source_key: None,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("not created")
+    };
+    drop(store);
+
+    let out = aduan(&dir, &["keys", "rotate"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&out);
+    assert!(text.contains("under key 2"), "{text}");
+    assert!(text.contains("key 1: seals 0 stored values"), "{text}");
+    assert!(
+        text.contains("key 2 (primary): seals 1 stored values"),
+        "{text}"
+    );
+    let progress = String::from_utf8_lossy(&out.stderr);
+    assert!(progress.contains("100%"), "progress bar: {progress}");
+    let out = aduan(&dir, &["keys", "retire", "2"]);
+    assert!(!out.status.success(), "the primary key cannot be retired");
+    let out = aduan(&dir, &["keys", "retire", "1"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = stdout(&aduan(&dir, &["keys", "status"]));
+    assert_eq!(text.trim(), "key 2 (primary): seals 1 stored values");
+    let store = open().await;
+    let got = store.get_complaint(created.id).await.unwrap().unwrap();
+    assert_eq!(got.reporter.name.as_deref(), Some("Rotasi Lewat CLI"));
+}
