@@ -21,16 +21,9 @@ use super::extract::{
     cursor_at, etag, if_match, json_body, load_visible, parse_page, view_context,
 };
 use super::state::AppState;
-use crate::domain::workflow::{
-    Authority, Command, DispatchInput, DispatchMethod, OrgChart, PositionNode,
-};
-use crate::domain::{Role, Status, ValidationErrors};
-use crate::store::{ActOutcome, InboxQuery};
-
-/// The caller's role and the positions their officer holds today (office time).
-async fn authority(state: &AppState, caller: &Caller) -> Result<Authority, ApiError> {
-    Ok(crate::app::authority(&state.app, caller.role(), caller.actor(), Utc::now()).await?)
-}
+use crate::domain::workflow::{Command, DispatchInput, DispatchMethod, OrgChart};
+use crate::domain::{Status, ValidationErrors};
+use crate::store::ActOutcome;
 
 fn version(req: &HttpRequest, body: Option<i64>) -> Result<i64, ApiError> {
     match (if_match(req)?, body) {
@@ -481,13 +474,7 @@ pub struct DispositionTree {
 }
 
 async fn chart(state: &AppState) -> Result<OrgChart, ApiError> {
-    let positions = state.store.list_positions().await?;
-    Ok(OrgChart::new(positions.into_iter().map(|p| PositionNode {
-        id: p.id,
-        superior: p.superior_id,
-        is_head: p.is_head,
-        title: p.title,
-    })))
+    Ok(state.app.org_chart().await?)
 }
 
 fn require_internal(caller: &Caller) -> Result<(), ApiError> {
@@ -799,57 +786,27 @@ pub async fn inbox(
     if !e.is_empty() {
         return Err(e.into());
     }
-    let who = authority(&state, &caller).await?;
-    let statuses = if matches!(caller.role(), Role::Reception | Role::Liaison) {
-        vec![Status::Registered, Status::Reopened, Status::Approved]
-    } else {
-        Vec::new()
-    };
-    let positions: Vec<Uuid> = who.positions.iter().map(|h| h.position).collect();
-    let items = state
-        .store
-        .inbox(&InboxQuery {
-            positions: positions.clone(),
-            statuses,
-            after: after.map(|c| (c.received_at, c.id)),
+    let page = state
+        .app
+        .inbox(
+            caller.actor(),
+            after.map(|c| (c.received_at, c.id)),
             limit,
-        })
+            chrono::Utc::now(),
+        )
         .await?;
-    let next_cursor = (items.len() == limit as usize)
-        .then(|| {
-            items.last().map(|c| {
-                cursor_at(
-                    c.due_at.unwrap_or_else(crate::store::sql::no_deadline),
-                    c.id,
-                )
-            })
-        })
-        .flatten();
-    let copies = if after.is_none() {
-        state.store.unread_copies(&positions, 100).await?
-    } else {
-        Vec::new()
-    };
-    let org = chart(&state).await?;
+    let next_cursor = page.next.map(|(at, id)| cursor_at(at, id));
+    let copies = page.copies;
     let ctx = view_context(&state, &caller).await?;
-    let items = items
+    let items = page
+        .entries
         .into_iter()
-        .map(|c| {
-            let held = c.holder_position_id.and_then(|p| who.holds(p));
-            let waiting_for = match (c.status, held) {
-                (Status::WithHead, Some(_)) => "dispose",
-                (Status::InReview, Some(_)) => "review",
-                (_, Some(_)) => "handle",
-                (Status::Approved, None) => "dispatch",
-                _ => "forward",
-            };
-            InboxItem {
-                waiting_for: waiting_for.to_string(),
-                position_id: held.map(|h| h.position),
-                position: held.map(|h| org.title(h.position).to_string()),
-                acting: held.and_then(|h| h.acting.map(|a| a.as_str().to_string())),
-                complaint: ComplaintView::new(c, &ctx),
-            }
+        .map(|e| InboxItem {
+            waiting_for: e.waiting_for.to_string(),
+            position_id: e.position_id,
+            position: e.position,
+            acting: e.acting.map(|a| a.as_str().to_string()),
+            complaint: ComplaintView::new(e.complaint, &ctx),
         })
         .collect();
     Ok(HttpResponse::Ok().json(Inbox {

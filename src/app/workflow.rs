@@ -61,3 +61,109 @@ impl App {
         Ok(outcome)
     }
 }
+
+/// What waits for someone in their inbox: a complaint and why.
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub complaint: crate::store::Complaint,
+    /// `dispose`, `review`, `handle`, `dispatch` or `forward`.
+    pub waiting_for: &'static str,
+    /// The position of theirs that holds it (own or acted for).
+    pub position_id: Option<Uuid>,
+    pub position: Option<String>,
+    pub acting: Option<crate::domain::workflow::ActingKind>,
+}
+
+/// One page of an inbox, soonest deadline first, and the unread copies.
+#[derive(Debug, Clone, Default)]
+pub struct InboxPage {
+    pub entries: Vec<InboxEntry>,
+    /// Where the next page starts (`(due_at or far future, id)`).
+    pub next: Option<(DateTime<Utc>, Uuid)>,
+    /// Unread copies (tembusan), on the first page only.
+    pub copies: Vec<crate::store::UnreadCopy>,
+}
+
+impl App {
+    /// The organisation chart as the store holds it now.
+    pub async fn org_chart(&self) -> Result<crate::domain::workflow::OrgChart, StoreError> {
+        use crate::domain::workflow::{OrgChart, PositionNode};
+        let positions = self.store.list_positions().await?;
+        Ok(OrgChart::new(positions.into_iter().map(|p| PositionNode {
+            id: p.id,
+            superior: p.superior_id,
+            is_head: p.is_head,
+            title: p.title,
+        })))
+    }
+
+    /// What waits for the actor now: held by their positions (own and
+    /// acting today); for reception and the liaison officer also what is to
+    /// be forwarded and dispatched; unread copies on the first page.
+    pub async fn inbox(
+        &self,
+        actor: &Actor,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<InboxPage, StoreError> {
+        use crate::domain::Status;
+        let who = authority(self, actor.role, actor, now).await?;
+        let statuses = if matches!(actor.role, Role::Reception | Role::Liaison) {
+            vec![Status::Registered, Status::Reopened, Status::Approved]
+        } else {
+            Vec::new()
+        };
+        let positions: Vec<Uuid> = who.positions.iter().map(|h| h.position).collect();
+        let items = self
+            .store
+            .inbox(&crate::store::InboxQuery {
+                positions: positions.clone(),
+                statuses,
+                after,
+                limit,
+            })
+            .await?;
+        let next = (items.len() == limit as usize)
+            .then(|| {
+                items.last().map(|c| {
+                    (
+                        c.due_at.unwrap_or_else(crate::store::sql::no_deadline),
+                        c.id,
+                    )
+                })
+            })
+            .flatten();
+        let copies = if after.is_none() {
+            self.store.unread_copies(&positions, 100).await?
+        } else {
+            Vec::new()
+        };
+        let org = self.org_chart().await?;
+        let entries = items
+            .into_iter()
+            .map(|c| {
+                let held = c.holder_position_id.and_then(|p| who.holds(p));
+                let waiting_for = match (c.status, held) {
+                    (Status::WithHead, Some(_)) => "dispose",
+                    (Status::InReview, Some(_)) => "review",
+                    (_, Some(_)) => "handle",
+                    (Status::Approved, None) => "dispatch",
+                    _ => "forward",
+                };
+                InboxEntry {
+                    waiting_for,
+                    position_id: held.map(|h| h.position),
+                    position: held.map(|h| org.title(h.position).to_string()),
+                    acting: held.and_then(|h| h.acting),
+                    complaint: c,
+                }
+            })
+            .collect();
+        Ok(InboxPage {
+            entries,
+            next,
+            copies,
+        })
+    }
+}
