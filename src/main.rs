@@ -320,7 +320,7 @@ async fn user(
                     println!("{url}");
                 }
                 None => println!(
-                    "the password is set: sign in at {}/api/v1/auth/login",
+                    "the password is set: sign in at {}/console/login",
                     app.settings.public_base_url
                 ),
             }

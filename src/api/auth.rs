@@ -207,6 +207,67 @@ fn check_csrf(req: &HttpRequest, s: &SessionCtx, public_base_url: &str) -> Resul
     Ok(())
 }
 
+/// The Origin check alone: a browser's state change must come from our own
+/// pages (or send no Origin, as some older browsers do on same-site forms).
+pub(crate) fn same_origin(req: &HttpRequest, public_base_url: &str) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return true;
+    };
+    let ours = public_base_url.trim_end_matches('/');
+    let host = req.connection_info().host().to_string();
+    origin == ours
+        || origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+            == Some(host.as_str())
+}
+
+/// For the console's forms: the session's CSRF token sent as a form field
+/// (compared in constant time) and the Origin ours.
+pub(crate) fn form_csrf_ok(req: &HttpRequest, caller: &Caller, sent: &str, base: &str) -> bool {
+    caller
+        .session()
+        .is_some_and(|s| constant_time_eq(sent.as_bytes(), s.session.csrf_token.as_bytes()))
+        && same_origin(req, base)
+}
+
+/// The signed-in person of a console request (the cookie), without the
+/// header CSRF check of the JSON door: the console checks its forms' token
+/// itself. `None` when there is no live session.
+pub(crate) async fn session_caller(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Option<Caller>, ApiError> {
+    let Some(cookie) = read_cookie(req, cookie_name(&state.settings)) else {
+        return Ok(None);
+    };
+    let Some((session, account)) = state.app.session(&cookie, chrono::Utc::now()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(caller_of(SessionCtx { session, account })))
+}
+
+fn caller_of(ctx: SessionCtx) -> Caller {
+    let a = &ctx.account;
+    let actor = Actor {
+        key_id: None,
+        name: a
+            .officer
+            .as_ref()
+            .map_or_else(|| a.login.clone(), |o| o.name.clone()),
+        role: a.role,
+        officer: a.officer.clone(),
+    };
+    Caller {
+        actor,
+        session: Some(Box::new(ctx)),
+    }
+}
+
 /// The caller as resolved by [`authenticate`] before routing.
 #[derive(Clone)]
 struct Resolved(Result<Caller, ApiError>);
@@ -259,20 +320,7 @@ async fn resolve(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError
             retry_after_secs: None,
         });
     }
-    let a = &ctx.account;
-    let actor = Actor {
-        key_id: None,
-        name: a
-            .officer
-            .as_ref()
-            .map_or_else(|| a.login.clone(), |o| o.name.clone()),
-        role: a.role,
-        officer: a.officer.clone(),
-    };
-    Ok(Caller {
-        actor,
-        session: Some(Box::new(ctx)),
-    })
+    Ok(caller_of(ctx))
 }
 
 /// Middleware: resolves the credentials of an API request before routing

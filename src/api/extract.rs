@@ -95,7 +95,7 @@ pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
         .encode(format!("{}|{id}", at.timestamp_micros()))
 }
 
-fn decode_cursor(s: &str) -> Option<Cursor> {
+pub(crate) fn decode_cursor(s: &str) -> Option<Cursor> {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(s)
         .ok()?;

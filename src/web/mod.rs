@@ -2,24 +2,35 @@
 //! without JavaScript, with every asset compiled into the binary. Handlers
 //! are thin (parse → `app::App` → render), like the JSON door's.
 //!
-//! So far: the page behind the one-time set-password link. The staff
-//! console and the public pages come next (issues 13 and 15) and land here.
+//! The page behind the one-time set-password link, and the staff console
+//! (`console/`); the public pages (issue 15) land here too.
 
+pub mod console;
 mod password;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-/// Our stylesheet (no CDN, no framework).
+/// Our stylesheets (no CDN, no framework).
 const CSS: &str = include_str!("assets/aduan.css");
+const CONSOLE_CSS: &str = include_str!("assets/console.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/assets/aduan.css").get(css))
+        .service(web::resource("/assets/console.css").get(console_css))
+        .configure(console::routes)
         .service(
             web::resource("/akun/sandi/{token}")
                 .get(password::form)
                 .post(password::submit),
         );
+}
+
+async fn console_css() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(CONSOLE_CSS)
 }
 
 async fn css() -> HttpResponse {

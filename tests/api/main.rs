@@ -7,6 +7,7 @@ mod accounts;
 mod attachments;
 mod auth;
 mod binary;
+mod browser;
 mod calendar;
 mod clock;
 mod complaints;

@@ -1,0 +1,460 @@
+//! The complaint list (filters, keyset paging, a tracking number opens the
+//! complaint) and one complaint (facts, the reporter where the role may see
+//! them, attachments, the timeline).
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Layout, Section, encode_query, labels, render, staff};
+use crate::api::dto::ComplaintView;
+use crate::api::state::AppState;
+use crate::domain::{Channel, Kind, Status, TrackingNumber};
+use crate::store::ListQuery;
+
+pub struct Opt {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub selected: bool,
+}
+
+pub struct Filters {
+    pub q: String,
+    pub from: String,
+    pub to: String,
+    pub statuses: Vec<Opt>,
+    pub channels: Vec<Opt>,
+    pub kinds: Vec<Opt>,
+    pub error: Option<String>,
+    /// A filter beyond the search box is set (the filters stay unfolded).
+    pub active: bool,
+    /// A tracking number of this office, for the hint.
+    pub example: String,
+}
+
+pub struct Row {
+    pub id: String,
+    pub number: String,
+    pub subject: String,
+    pub status: &'static str,
+    pub channel: &'static str,
+    pub received: String,
+    pub due_class: &'static str,
+    pub due_text: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/list.html")]
+struct ListPage {
+    layout: Layout,
+    f: Filters,
+    rows: Vec<Row>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    cursor: Option<String>,
+}
+
+const PAGE: u32 = 50;
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: Result<web::Query<ListParams>, actix_web::Error>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let p = params.map(|q| q.into_inner()).unwrap_or_default();
+    let tz = state.settings.office_timezone;
+    let q = p.q.trim().to_string();
+    // a tracking number opens its complaint
+    if let Some(number) = TrackingNumber::parse(&q.to_uppercase()) {
+        match state.store.find_by_tracking_number(number.as_str()).await {
+            Ok(Some((c, _))) => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, format!("/console/complaints/{}", c.id)))
+                    .finish();
+            }
+            Ok(None) => {}
+            Err(_) => return super::unavailable(&state),
+        }
+    }
+    let mut error = None;
+    let date = |s: &str, end: bool, error: &mut Option<String>| {
+        if s.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => {
+                let t = if end {
+                    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
+                } else {
+                    d.and_hms_opt(0, 0, 0)
+                }?;
+                t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
+            }
+            Err(_) => {
+                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
+                None
+            }
+        }
+    };
+    let received_from = date(&p.from, false, &mut error);
+    let received_to = date(&p.to, true, &mut error).map(|t| t - chrono::Duration::microseconds(1));
+    if q.chars().count() > 200 {
+        error = Some("Kata pencarian paling banyak 200 karakter.".into());
+    }
+    let status = Status::parse(&p.status);
+    let channel = Channel::parse(&p.channel);
+    let kind = Kind::parse(&p.kind);
+    let after = p
+        .cursor
+        .as_deref()
+        .and_then(crate::api::extract::decode_cursor);
+    let rows = if error.is_some() {
+        Vec::new()
+    } else {
+        match state
+            .store
+            .list_complaints(&ListQuery {
+                status,
+                channel,
+                kind,
+                received_from,
+                received_to,
+                subject_contains: Some(q.clone()).filter(|s| !s.is_empty()),
+                created_by: None,
+                after,
+                limit: PAGE,
+            })
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "console list failed");
+                return super::unavailable(&state);
+            }
+        }
+    };
+    let next = (rows.len() == PAGE as usize)
+        .then(|| rows.last())
+        .flatten()
+        .map(|c| {
+            format!(
+                "/console/complaints?q={}&status={}&channel={}&kind={}&from={}&to={}&cursor={}",
+                encode_query(&q),
+                encode_query(&p.status),
+                encode_query(&p.channel),
+                encode_query(&p.kind),
+                encode_query(&p.from),
+                encode_query(&p.to),
+                crate::api::extract::cursor_at(c.received_at, c.id)
+            )
+        });
+    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+        Ok(c) => c,
+        Err(_) => return super::unavailable(&state),
+    };
+    let rows = rows
+        .into_iter()
+        .map(|c| {
+            let v = ComplaintView::new(c, &ctx);
+            let (due_class, due_text) =
+                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+            Row {
+                id: v.id.to_string(),
+                number: v.tracking_number,
+                subject: v.subject,
+                status: labels::status(v.status),
+                channel: labels::channel(v.channel),
+                received: labels::waktu(v.received_at, tz),
+                due_class,
+                due_text,
+            }
+        })
+        .collect();
+    let opts = |all: Vec<(&'static str, &'static str)>, chosen: &str| {
+        all.into_iter()
+            .map(|(value, label)| Opt {
+                value,
+                label,
+                selected: value == chosen,
+            })
+            .collect()
+    };
+    let f = Filters {
+        statuses: opts(
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str(), labels::status(*s)))
+                .collect(),
+            &p.status,
+        ),
+        channels: opts(
+            Channel::ALL
+                .iter()
+                .map(|c| (c.as_str(), labels::channel(*c)))
+                .collect(),
+            &p.channel,
+        ),
+        kinds: opts(
+            Kind::ALL
+                .iter()
+                .map(|k| (k.as_str(), labels::kind(*k)))
+                .collect(),
+            &p.kind,
+        ),
+        active: !(p.status.is_empty()
+            && p.channel.is_empty()
+            && p.kind.is_empty()
+            && p.from.is_empty()
+            && p.to.is_empty()),
+        example: crate::domain::TrackingNumber::new(
+            &state.settings.tracking_prefix,
+            chrono::Utc::now().with_timezone(&tz).year(),
+            12,
+        )
+        .to_string(),
+        q,
+        from: p.from,
+        to: p.to,
+        error,
+    };
+    render(
+        StatusCode::OK,
+        &ListPage {
+            layout: Layout::for_staff(&state, &who, "Pengaduan", Section::Complaints),
+            f,
+            rows,
+            next,
+        },
+    )
+}
+
+pub struct Detail {
+    pub subject: String,
+    pub body: String,
+    pub status: &'static str,
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub received: String,
+    pub due: Option<String>,
+    pub lapor_due: Option<String>,
+    pub paused: Option<String>,
+    pub holder: Option<String>,
+    pub refs: Vec<(&'static str, String)>,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    pub confidential: bool,
+    pub anonymous: bool,
+    pub reporter_hidden: bool,
+    pub reporter: Vec<(&'static str, String)>,
+    pub due_class: &'static str,
+    pub due_text: String,
+}
+
+pub struct AttachmentRow {
+    pub href: String,
+    pub name: String,
+    pub size: String,
+    pub identity: bool,
+}
+
+pub struct EventRow {
+    pub at: String,
+    pub what: String,
+    pub who: String,
+    pub note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/complaint.html")]
+struct DetailPage {
+    layout: Layout,
+    c: Detail,
+    attachments: Vec<AttachmentRow>,
+    timeline: Vec<EventRow>,
+}
+
+fn size(bytes: i64) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0)).replace('.', ",")
+    } else if bytes >= 1024 {
+        format!("{} KB", bytes / 1024)
+    } else {
+        format!("{bytes} bita")
+    }
+}
+
+/// The words of an event's detail worth showing on the timeline.
+fn event_note(detail: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(detail).ok()?;
+    let mut parts = Vec::new();
+    for (key, label) in [
+        ("to_position", "kepada"),
+        ("instruction", "instruksi"),
+        ("note", "catatan"),
+        ("reason", "alasan"),
+        ("agency", "instansi"),
+        ("letter_number", "nomor surat"),
+    ] {
+        if let Some(s) = v
+            .get(key)
+            .and_then(|x| x.as_str())
+            .filter(|s| !s.is_empty())
+        {
+            parts.push(format!("{label}: {s}"));
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let not_found = || {
+        super::message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Pengaduan tidak ditemukan",
+            "Tidak ada pengaduan dengan alamat ini.",
+        )
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return not_found();
+    };
+    let c = match state.store.get_complaint(id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return not_found(),
+        Err(_) => return super::unavailable(&state),
+    };
+    let (events, attachments, org, ctx) = match tokio::try_join!(
+        async { state.store.timeline(id).await.map_err(|_| ()) },
+        async { state.store.list_attachments(id).await.map_err(|_| ()) },
+        async { state.app.org_chart().await.map_err(|_| ()) },
+        async {
+            crate::api::extract::view_context(&state, &who.caller)
+                .await
+                .map_err(|_| ())
+        },
+    ) {
+        Ok(x) => x,
+        Err(()) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let anonymous_hidden = c.anonymous && !who.caller.role().sees_anonymous_identity();
+    let holder = c.holder_position_id.map(|p| org.title(p).to_string());
+    let v = ComplaintView::new(c, &ctx);
+    let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+    let mut refs = Vec::new();
+    if let Some(x) = &v.external_ref.lapor_tracking_id {
+        refs.push(("Nomor LAPOR!", x.clone()));
+    }
+    if let Some(x) = &v.external_ref.letter_number {
+        refs.push(("Nomor surat", x.clone()));
+    }
+    if let Some(d) = v.external_ref.letter_date {
+        refs.push(("Tanggal surat", d.format("%d-%m-%Y").to_string()));
+    }
+    if let Some(x) = &v.redirected_to {
+        refs.push(("Dialihkan ke", x.clone()));
+    }
+    let mut reporter = Vec::new();
+    if let Some(r) = &v.reporter {
+        for (label, value) in [
+            ("Nama", &r.name),
+            ("Nomor identitas", &r.id_number),
+            ("Telepon", &r.phone),
+            ("Surel", &r.email),
+            ("Alamat", &r.address),
+        ] {
+            if let Some(x) = value {
+                reporter.push((label, x.clone()));
+            }
+        }
+    }
+    let detail = Detail {
+        status: labels::status(v.status),
+        kind: labels::kind(v.kind),
+        channel: labels::channel(v.channel),
+        received: labels::waktu(v.received_at, tz),
+        due: v.due_at.map(|t| labels::waktu(t, tz)),
+        lapor_due: v.lapor_followup_due_at.map(|t| labels::waktu(t, tz)),
+        paused: v
+            .paused_at
+            .map(|t| format!("sejak {}", labels::waktu(t, tz))),
+        holder,
+        refs,
+        category: v.category.clone(),
+        location: v.location.clone(),
+        confidential: v.confidential,
+        anonymous: v.anonymous,
+        reporter_hidden: v.reporter_hidden,
+        reporter,
+        due_class,
+        due_text,
+        subject: v.subject.clone(),
+        body: v.body.clone(),
+    };
+    let attachments = attachments
+        .into_iter()
+        .filter(|a| !(a.identity && anonymous_hidden))
+        .map(|a| AttachmentRow {
+            href: format!("/api/v1/complaints/{}/attachments/{}", a.complaint_id, a.id),
+            name: a.file_name,
+            size: size(a.size_bytes),
+            identity: a.identity,
+        })
+        .collect();
+    let timeline = events
+        .into_iter()
+        .map(|e| EventRow {
+            at: labels::waktu(e.at, tz),
+            what: labels::event(&e.kind),
+            who: match (&e.actor_officer_name, &e.actor_position) {
+                (Some(n), Some(p)) => format!("{n}, {p}"),
+                (Some(n), None) => n.clone(),
+                _ => e.actor_name.clone(),
+            },
+            note: if e.kind == "reporter_replied" || e.kind == "personal_data_erased" {
+                None
+            } else {
+                event_note(&e.detail)
+            },
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &DetailPage {
+            layout: Layout::for_staff(&state, &who, &v.tracking_number, Section::Complaints),
+            c: detail,
+            attachments,
+            timeline,
+        },
+    )
+}

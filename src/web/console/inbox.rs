@@ -1,0 +1,145 @@
+//! The landing page: what waits for the signed-in person now.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Layout, Section, labels, render, staff};
+use crate::api::dto::ComplaintView;
+use crate::api::state::AppState;
+
+pub struct Row {
+    pub id: String,
+    pub number: String,
+    pub subject: String,
+    pub waiting: &'static str,
+    pub status: &'static str,
+    pub channel: &'static str,
+    pub position: Option<String>,
+    pub instruction: Option<String>,
+    pub lapor: Option<String>,
+    pub due_class: &'static str,
+    pub due_text: String,
+}
+
+pub struct CopyRow {
+    pub id: String,
+    pub number: String,
+    pub instruction: String,
+    pub at: String,
+}
+
+pub struct Counts {
+    pub total: usize,
+    pub overdue: usize,
+    pub soon: usize,
+}
+
+#[derive(Template)]
+#[template(path = "console/inbox.html")]
+struct InboxPage {
+    layout: Layout,
+    counts: Counts,
+    rows: Vec<Row>,
+    copies: Vec<CopyRow>,
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InboxQuery {
+    cursor: Option<String>,
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<InboxQuery>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let after = q
+        .cursor
+        .as_deref()
+        .and_then(crate::api::extract::decode_cursor)
+        .map(|c| (c.received_at, c.id));
+    let now = chrono::Utc::now();
+    let page = match state.app.inbox(who.caller.actor(), after, 50, now).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "console inbox failed");
+            return super::unavailable(&state);
+        }
+    };
+    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+        Ok(c) => c,
+        Err(_) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let rows: Vec<Row> = page
+        .entries
+        .into_iter()
+        .map(|e| {
+            let v = ComplaintView::new(e.complaint, &ctx);
+            let (due_class, due_text) =
+                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+            Row {
+                id: v.id.to_string(),
+                number: v.tracking_number.clone(),
+                subject: v.subject.clone(),
+                waiting: labels::waiting_for(e.waiting_for),
+                status: labels::status(v.status),
+                channel: labels::channel(v.channel),
+                position: e.position.map(|p| match e.acting {
+                    Some(a) => format!("{p} ({})", a.as_str().to_uppercase()),
+                    None => p,
+                }),
+                instruction: None,
+                lapor: v
+                    .lapor_followup_due_at
+                    .filter(|_| v.status.is_open())
+                    .map(|t| {
+                        format!(
+                            "Tindak lanjut LAPOR! paling lambat {}",
+                            labels::waktu(t, tz)
+                        )
+                    }),
+                due_class,
+                due_text,
+            }
+        })
+        .collect();
+    let counts = Counts {
+        total: rows.len(),
+        overdue: rows.iter().filter(|r| r.due_class == "late").count(),
+        soon: rows.iter().filter(|r| r.due_class == "soon").count(),
+    };
+    let copies = page
+        .copies
+        .into_iter()
+        .map(|c| CopyRow {
+            id: c.complaint_id.to_string(),
+            number: c.tracking_number,
+            instruction: c.instruction,
+            at: labels::waktu(c.created_at, tz),
+        })
+        .collect();
+    let mut layout = Layout::for_staff(&state, &who, "Kotak masuk", Section::Inbox);
+    if let Some(n) = layout.nav.first_mut() {
+        n.count = Some(counts.total);
+    }
+    render(
+        StatusCode::OK,
+        &InboxPage {
+            layout,
+            counts,
+            rows,
+            copies,
+            next: page
+                .next
+                .map(|(at, id)| crate::api::extract::cursor_at(at, id)),
+        },
+    )
+}

@@ -1,0 +1,176 @@
+//! What the console calls things, in Bahasa Indonesia, and office-local
+//! times as people write them ("Senin, 7 Desember 2026 15.30 WITA").
+
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+
+use crate::domain::{Channel, Kind, Role, Status};
+
+const DAYS: [&str; 7] = [
+    "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu",
+];
+
+/// `Senin, 7 Desember 2026 15.30 WITA`.
+pub fn waktu(t: DateTime<Utc>, tz: Tz) -> String {
+    let d = t.with_timezone(&tz);
+    let day = DAYS
+        .get(d.weekday().num_days_from_monday() as usize)
+        .copied()
+        .unwrap_or("");
+    format!(
+        "{day}, {} {}",
+        crate::notify::templates::tanggal(t, tz),
+        d.format("%H.%M %Z")
+    )
+}
+
+pub fn status(s: Status) -> &'static str {
+    match s {
+        Status::Registered => "Terdaftar",
+        Status::WithHead => "Di Kepala Dinas",
+        Status::Disposed => "Didisposisikan",
+        Status::InProgress => "Ditindaklanjuti",
+        Status::AnswerDrafted => "Konsep jawaban",
+        Status::InReview => "Jawaban diperiksa",
+        Status::Approved => "Jawaban disetujui",
+        Status::Answered => "Dijawab",
+        Status::Closed => "Selesai",
+        Status::Reopened => "Dibuka kembali",
+        Status::Redirected => "Dialihkan",
+        Status::Merged => "Digabungkan",
+        Status::Rejected => "Ditolak",
+    }
+}
+
+pub fn channel(c: Channel) -> &'static str {
+    match c {
+        Channel::FaceToFace => "Tatap muka",
+        Channel::SuggestionBox => "Kotak saran",
+        Channel::Letter => "Surat",
+        Channel::Email => "Surel",
+        Channel::Lapor => "SP4N-LAPOR!",
+        Channel::Api => "Sistem lain",
+        Channel::Other => "Lainnya",
+    }
+}
+
+pub fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::Complaint => "Pengaduan",
+        Kind::Aspiration => "Aspirasi",
+        Kind::InformationRequest => "Permintaan informasi",
+    }
+}
+
+pub fn role(r: Role) -> &'static str {
+    match r {
+        Role::Admin => "admin",
+        Role::Reception => "petugas loket",
+        Role::Liaison => "pejabat penghubung",
+        Role::Official => "pejabat",
+        Role::Head => "kepala",
+        Role::Manager => "pimpinan",
+        Role::Integration => "integrasi",
+        Role::Privacy => "pelindungan data",
+    }
+}
+
+/// Why something waits in an inbox.
+pub fn waiting_for(w: &str) -> &'static str {
+    match w {
+        "dispose" => "Menunggu disposisi Anda",
+        "review" => "Menunggu pemeriksaan jawaban",
+        "handle" => "Menunggu tindak lanjut Anda",
+        "dispatch" => "Jawaban siap dikirim",
+        _ => "Menunggu diteruskan ke Kepala Dinas",
+    }
+}
+
+/// The deadline in words and its colour class: `ok`, `soon` (0–2 working
+/// days left), `late`, `none` (no deadline, or finished).
+pub fn due(open: bool, working_days_left: Option<i64>, overdue: bool) -> (&'static str, String) {
+    match (open, working_days_left) {
+        (false, _) | (true, None) => ("none", "Tidak ada tenggat berjalan".to_string()),
+        (true, Some(_)) if overdue => {
+            let n = working_days_left.map(|d| -d).unwrap_or(0).max(0);
+            if n == 0 {
+                ("late", "Terlambat".to_string())
+            } else {
+                ("late", format!("Terlambat {n} hari kerja"))
+            }
+        }
+        (true, Some(0)) => ("soon", "Jatuh tempo hari ini".to_string()),
+        (true, Some(n)) if n <= 2 => ("soon", format!("{n} hari kerja lagi")),
+        (true, Some(n)) => ("ok", format!("{n} hari kerja lagi")),
+    }
+}
+
+/// An event kind as the timeline shows it to staff.
+pub fn event(kind: &str) -> String {
+    let known = match kind {
+        "registered" => "Didaftarkan",
+        "attachment_added" => "Lampiran ditambahkan",
+        "forwarded_to_head" => "Diteruskan ke Kepala Dinas",
+        "disposed" => "Didisposisikan",
+        "disposition_read" => "Disposisi dibaca",
+        "disposition_withdrawn" => "Disposisi ditarik",
+        "draft_saved" => "Konsep jawaban disimpan",
+        "draft_submitted" => "Konsep jawaban diajukan",
+        "draft_approved" => "Konsep jawaban disetujui",
+        "draft_returned" => "Konsep jawaban dikembalikan",
+        "answer_approved" => "Jawaban disetujui Kepala Dinas",
+        "answered" => "Jawaban disampaikan",
+        "closed" => "Ditutup",
+        "reopened" => "Dibuka kembali",
+        "redirected" => "Dialihkan",
+        "merged" => "Digabungkan",
+        "rejected" => "Ditolak",
+        "reporter_replied" => "Balasan pelapor",
+        "clock_paused" => "Waktu dihentikan",
+        "clock_resumed" => "Waktu berjalan lagi",
+        "deadline_extended" => "Tenggat diperpanjang",
+        "deadline_changed" => "Tenggat berubah (kalender)",
+        "acknowledgement_queued" => "Tanda terima dikirim",
+        "personal_data_erased" => "Data pribadi dihapus",
+        _ => "",
+    };
+    if known.is_empty() {
+        kind.replace('_', " ")
+    } else {
+        known.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn times_read_as_people_write_them() {
+        let t = Utc.with_ymd_and_hms(2026, 12, 7, 7, 30, 0).unwrap();
+        assert_eq!(
+            waktu(t, chrono_tz::Asia::Makassar),
+            "Senin, 7 Desember 2026 15.30 WITA"
+        );
+        assert_eq!(
+            waktu(t, chrono_tz::Asia::Jakarta),
+            "Senin, 7 Desember 2026 14.30 WIB"
+        );
+    }
+
+    #[test]
+    fn deadlines_have_words_and_a_colour() {
+        assert_eq!(due(true, Some(5), false).0, "ok");
+        assert_eq!(
+            due(true, Some(2), false),
+            ("soon", "2 hari kerja lagi".into())
+        );
+        assert_eq!(due(true, Some(0), false).1, "Jatuh tempo hari ini");
+        assert_eq!(
+            due(true, Some(-3), true),
+            ("late", "Terlambat 3 hari kerja".into())
+        );
+        assert_eq!(due(false, Some(-3), true).0, "none");
+    }
+}

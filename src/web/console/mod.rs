@@ -1,0 +1,253 @@
+//! The staff console (`/console/…`): server-rendered pages in Bahasa
+//! Indonesia over the same `App` as the JSON door (docs/adr/0017).
+//! Templates are askama files under `templates/console/`, compiled into
+//! the binary; every page works without JavaScript. Handlers: who is
+//! signed in (else to the sign-in page and back), one `App` call, a view
+//! model of plain strings, the template.
+
+mod complaints;
+mod inbox;
+mod labels;
+mod signin;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::api::auth::Caller;
+use crate::api::state::AppState;
+
+pub use labels::waktu;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/console").get(inbox::page))
+        .service(web::resource("/console/").get(inbox::page))
+        .service(
+            web::resource("/console/login")
+                .get(signin::form)
+                .post(signin::submit),
+        )
+        .service(web::resource("/console/logout").post(signin::logout))
+        .service(web::resource("/console/complaints").get(complaints::list))
+        .service(web::resource("/console/complaints/{id}").get(complaints::detail));
+}
+
+/// What every console page shows around its content.
+pub struct Layout {
+    pub office: String,
+    pub title: String,
+    /// The signed-in person and their role, `None` on the sign-in page.
+    pub who: Option<String>,
+    pub csrf: String,
+    pub nav: Vec<NavItem>,
+    pub notices: Vec<Notice>,
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+    pub count: Option<usize>,
+}
+
+pub struct Notice {
+    pub text: String,
+    pub bad: bool,
+}
+
+/// Which menu entry a page belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Inbox,
+    Complaints,
+}
+
+impl Layout {
+    fn bare(state: &AppState, title: &str) -> Self {
+        Layout {
+            office: state.settings.office_name.clone(),
+            title: title.to_string(),
+            who: None,
+            csrf: String::new(),
+            nav: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    fn for_staff(state: &AppState, staff: &Staff, title: &str, section: Section) -> Self {
+        let mut l = Layout::bare(state, title);
+        l.who = Some(format!(
+            "{} ({})",
+            staff.caller.actor().name,
+            labels::role(staff.caller.role())
+        ));
+        l.csrf = staff.csrf.clone();
+        l.nav = vec![
+            NavItem {
+                href: "/console",
+                label: "Kotak masuk",
+                current: section == Section::Inbox,
+                count: None,
+            },
+            NavItem {
+                href: "/console/complaints",
+                label: "Pengaduan",
+                current: section == Section::Complaints,
+                count: None,
+            },
+        ];
+        l
+    }
+}
+
+/// A signed-in person on a console page.
+pub struct Staff {
+    pub caller: Caller,
+    pub csrf: String,
+}
+
+/// The signed-in person, or the response that sends them to sign in (and
+/// back to `req`'s path afterwards; the path carries no personal data).
+async fn staff(state: &AppState, req: &HttpRequest) -> Result<Staff, HttpResponse> {
+    match crate::api::auth::session_caller(state, req).await {
+        Ok(Some(caller)) => {
+            let csrf = caller
+                .session()
+                .map(|s| s.session.csrf_token.clone())
+                .unwrap_or_default();
+            if caller
+                .session()
+                .is_some_and(|s| state.app.must_enrol_totp(&s.account))
+            {
+                return Err(message(
+                    state,
+                    StatusCode::FORBIDDEN,
+                    "Verifikasi dua langkah wajib",
+                    "Peran Anda wajib memakai verifikasi dua langkah sebelum dapat bekerja. \
+                     Aktifkan dengan aplikasi autentikator melalui POST /api/v1/auth/totp, \
+                     lalu muat ulang halaman ini.",
+                ));
+            }
+            if !caller.role().can_read_all_complaints() {
+                return Err(message(
+                    state,
+                    StatusCode::FORBIDDEN,
+                    "Bukan untuk peran ini",
+                    "Konsol ini untuk petugas kantor.",
+                ));
+            }
+            Ok(Staff { caller, csrf })
+        }
+        Ok(None) => {
+            let next = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/console");
+            Err(HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/console/login?next={}", encode_query(next)),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console: session look-up failed");
+            Err(unavailable(state))
+        }
+    }
+}
+
+/// A page answer with the console's headers (the same policy as `web::html`).
+fn render<T: Template>(status: StatusCode, t: &T) -> HttpResponse {
+    match t.render() {
+        Ok(body) => {
+            let mut r = super::html(status, body);
+            // same-origin, not no-referrer: with no referrer Chromium sends
+            // `Origin: null` on our own forms, and the Origin check needs it
+            // (our URLs carry no personal data)
+            r.headers_mut().insert(
+                header::REFERRER_POLICY,
+                header::HeaderValue::from_static("same-origin"),
+            );
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console: template failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Terjadi kesalahan. Silakan coba lagi.")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    layout: Layout,
+    text: String,
+}
+
+fn message(state: &AppState, status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    render(
+        status,
+        &MessagePage {
+            layout: Layout::bare(state, title),
+            text: text.to_string(),
+        },
+    )
+}
+
+fn unavailable(state: &AppState) -> HttpResponse {
+    message(
+        state,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sedang ada gangguan",
+        "Layanan belum dapat menjawab (basis data tidak terjangkau). Coba lagi beberapa saat lagi; \
+         tidak ada yang berubah.",
+    )
+}
+
+/// Percent-encodes a query value.
+fn encode_query(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where to go after signing in: only a console path of ours.
+fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with("/console")
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.chars().all(|c| !c.is_control());
+    if ok { next } else { "/console" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_console_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next("/console/complaints/1?x=2"),
+            "/console/complaints/1?x=2"
+        );
+        assert_eq!(safe_next("https://evil.example/console"), "/console");
+        assert_eq!(safe_next("//evil.example/console"), "/console");
+        assert_eq!(safe_next("/console\\@evil"), "/console");
+        assert_eq!(safe_next("/api/v1/complaints"), "/console");
+        assert_eq!(
+            encode_query("/console/complaints?status=a b"),
+            "/console/complaints%3Fstatus%3Da%20b"
+        );
+    }
+}
