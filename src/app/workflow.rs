@@ -167,3 +167,25 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// The complaint and what the actor may do with it now (asked of
+    /// `domain::workflow::available`, the same rules `act` applies).
+    pub async fn offers(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(crate::store::Complaint, Vec<crate::domain::workflow::Offer>)>, StoreError>
+    {
+        let Some((c, case)) = self.store.case_state(id).await? else {
+            return Ok(None);
+        };
+        let who = authority(self, actor.role, actor, now).await?;
+        let org = self.org_chart().await?;
+        Ok(Some((
+            c,
+            crate::domain::workflow::available(&case, &org, &who, now),
+        )))
+    }
+}

@@ -462,6 +462,92 @@ fn require(who: &Authority, org: &OrgChart, p: Uuid, what: &str) -> Result<Held,
     })
 }
 
+/// An action the caller may take on a complaint now (for a disposition
+/// action, on which disposition).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    pub action: Action,
+    pub disposition: Option<Uuid>,
+}
+
+/// The actions `plan` would accept from `who` on `case` now, asked of
+/// `plan` itself with placeholder inputs (a refusal of only the inputs —
+/// `Invalid` — still means the action is open: the form asks for them).
+/// Pages show buttons from this, never from rules of their own.
+pub fn available(
+    case: &CaseState,
+    org: &OrgChart,
+    who: &Authority,
+    now: DateTime<Utc>,
+) -> Vec<Offer> {
+    let x = || "x".to_string();
+    let mut probes: Vec<(Command, Option<Uuid>)> = vec![
+        (Command::ForwardToHead { note: None }, None),
+        (
+            Command::Dispose {
+                to: Uuid::nil(),
+                copies: Vec::new(),
+                instruction: x(),
+                note: None,
+                due_at: None,
+            },
+            None,
+        ),
+        (Command::SaveDraft { body: x() }, None),
+        (Command::SubmitDraft { note: None }, None),
+        (Command::Approve { note: None }, None),
+        (Command::Return { note: x() }, None),
+        (
+            Command::Dispatch(DispatchInput {
+                method: None,
+                letter_number: None,
+                letter_date: None,
+                given_by: None,
+                given_at: None,
+                note: None,
+            }),
+            None,
+        ),
+        (Command::Close { note: None }, None),
+        (Command::Reopen { reason: x() }, None),
+        (
+            Command::Redirect {
+                agency: x(),
+                reason: x(),
+            },
+            None,
+        ),
+        (
+            Command::Merge {
+                into: Uuid::nil(),
+                reason: None,
+            },
+            None,
+        ),
+        (Command::Reject { reason: x() }, None),
+    ];
+    for d in &case.dispositions {
+        probes.push((Command::ReadDisposition { disposition: d.id }, Some(d.id)));
+        probes.push((
+            Command::WithdrawDisposition { disposition: d.id },
+            Some(d.id),
+        ));
+    }
+    probes
+        .into_iter()
+        .filter(|(cmd, _)| {
+            matches!(
+                plan(case, org, who, cmd, now),
+                Ok(_) | Err(WorkflowError::Invalid { .. })
+            )
+        })
+        .map(|(cmd, disposition)| Offer {
+            action: cmd.action(),
+            disposition,
+        })
+        .collect()
+}
+
 /// Decides whether `who` may apply `cmd` to `case` and what it changes.
 pub fn plan(
     case: &CaseState,

@@ -301,6 +301,12 @@ pub trait WorkflowStore: Send + Sync {
     /// Applies a workflow action (see `domain::workflow::plan`) with its event,
     /// records and outbox entries in one transaction.
     async fn act(&self, req: WorkflowRequest<'_>) -> Result<ActOutcome, StoreError>;
+    /// The complaint and the workflow's view of it (to ask
+    /// `domain::workflow::available` what may be done now).
+    async fn case_state(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(Complaint, crate::domain::workflow::CaseState)>, StoreError>;
     /// The disposition tree of a complaint (each with its recipients), oldest first.
     async fn dispositions(&self, complaint_id: Uuid) -> Result<Vec<Disposition>, StoreError>;
     async fn drafts(&self, complaint_id: Uuid) -> Result<Vec<AnswerDraft>, StoreError>;

@@ -17,6 +17,7 @@ use crate::helpers::*;
 both_backends!(
     the_console_signs_in_and_shows_the_inbox_list_and_complaint,
     no_console_page_shows_an_anonymous_reporter_to_staff,
+    the_disposition_chain_is_walked_through_the_pages,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -161,6 +162,78 @@ impl Browser {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         panic!("no new page after clicking {css}");
+    }
+
+    /// Takes a workflow action through its form on the complaint's page:
+    /// unfolds it, fills `fields` (selects by value; `copies` ticks boxes),
+    /// submits, and waits for the answer page.
+    pub async fn act(&self, action: &str, fields: &[(&str, &str)]) {
+        let details = format!("details:has(input[name=action][value={action}])");
+        let form = format!("{details} form");
+        let Ok(summary) = self
+            .client
+            .find(Locator::Css(&format!("{details} > summary")))
+            .await
+        else {
+            panic!("no `{action}` offered here:\n{}", self.text().await);
+        };
+        let open = self
+            .client
+            .find(Locator::Css(&details))
+            .await
+            .unwrap()
+            .attr("open")
+            .await
+            .unwrap();
+        if open.is_none() {
+            summary.click().await.unwrap();
+        }
+        for (name, value) in fields {
+            if *name == "copies" {
+                self.client
+                    .find(Locator::Css(&format!(
+                        "{form} input[name=copies][value='{value}']"
+                    )))
+                    .await
+                    .unwrap()
+                    .click()
+                    .await
+                    .unwrap();
+                continue;
+            }
+            let e = self
+                .client
+                .find(Locator::Css(&format!("{form} [name={name}]")))
+                .await
+                .unwrap();
+            if e.tag_name().await.unwrap() == "select" {
+                e.select_by_value(value).await.unwrap();
+            } else if e.attr("type").await.unwrap().as_deref() == Some("date") {
+                // a date field is typed in the browser's locale; set its ISO value
+                let arg = serde_json::to_value(&e).unwrap();
+                self.client
+                    .execute(
+                        "arguments[0].value = arguments[1];",
+                        vec![arg, json!(value)],
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                e.clear().await.unwrap();
+                e.send_keys(value).await.unwrap();
+            }
+        }
+        self.click(&format!("{form} button[type=submit]")).await;
+    }
+
+    /// Signs out (if signed in) and in as `login`, then opens `path`.
+    pub async fn as_user(&self, login: &str, path: &str) {
+        self.client.delete_all_cookies().await.unwrap();
+        self.goto(path).await;
+        self.fill("#login", login).await;
+        self.fill("#password", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        assert_eq!(self.path().await, path, "back to the page after signing in");
     }
 
     /// Signs in through the form and lands where it was asked to go.
@@ -356,4 +429,157 @@ async fn no_console_page_shows_an_anonymous_reporter_to_staff(b: Backend) {
             browser.check_page(&format!("anonymous-{role}")).await;
         }
     }
+}
+
+/// Acceptance: the disposition issue's whole chain through the pages —
+/// reception forwards a letter with its scan; the head disposes to a Kabid;
+/// the Kabid to a Kasi; the Kasi drafts and submits; the Kabid returns it
+/// with a note; the Kasi revises; approvals up to the head; reception
+/// dispatches with a letter number; the timeline shows each step with the
+/// person.
+async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let reception = app.key(Role::Reception).await;
+    account(&app, &o.admin, "loket", "reception", None).await;
+    account(&app, &o.admin, "kadis", "head", Some(&o.o_head)).await;
+    account(&app, &o.admin, "kabid", "official", Some(&o.o_kabid)).await;
+    account(&app, &o.admin, "kasi", "official", Some(&o.o_kasi)).await;
+    let mut body = valid_complaint("letter");
+    body["external_ref"] =
+        json!({"letter_number": "005/RT03/XI/2026", "letter_date": "2026-11-28"});
+    let c = register(&app, &reception, body).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 surat".to_vec())
+        .file_name("surat-pengaduan.pdf")
+        .mime_str("application/pdf")
+        .unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .bearer_auth(&reception)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let page = format!("/console/complaints/{id}");
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    let expect =
+        |text: String, want: &str| assert!(text.contains(want), "`{want}` not in:\n{text}");
+
+    br.as_user("loket", &page).await;
+    expect(br.text().await, "surat-pengaduan.pdf");
+    br.check_page("chain-reception").await;
+    br.act("forward_to_head", &[("note", "Mohon arahan")]).await;
+    expect(
+        br.text().await,
+        "Pengaduan sudah diteruskan ke Kepala Dinas.",
+    );
+
+    br.as_user("kadis", "/console").await;
+    expect(br.text().await, "Menunggu disposisi Anda");
+    br.goto(&page).await;
+    br.check_page("chain-head").await;
+    br.act(
+        "dispose",
+        &[
+            ("to", &o.kabid),
+            ("instruction", "siapkan jawaban"),
+            ("note", "Segera dicek ke lapangan"),
+        ],
+    )
+    .await;
+    expect(br.text().await, "Disposisi sudah dikirim.");
+    expect(br.text().await, "Kabid Linjamsos");
+
+    br.as_user("kabid", "/console").await;
+    expect(br.text().await, "Menunggu tindak lanjut Anda");
+    br.goto(&page).await;
+    br.act(
+        "dispose",
+        &[
+            ("to", &o.kasi),
+            ("instruction", "siapkan jawaban"),
+            ("note", "Siapkan konsep"),
+        ],
+    )
+    .await;
+    expect(br.text().await, "Disposisi sudah dikirim.");
+
+    br.as_user("kasi", &page).await;
+    br.act("read_disposition", &[]).await;
+    br.act(
+        "save_draft",
+        &[(
+            "body",
+            "Yth. Bapak Agustinus, bantuan PKH Bapak sedang kami periksa.",
+        )],
+    )
+    .await;
+    expect(br.text().await, "Konsep jawaban, versi 1");
+    br.act("submit_draft", &[]).await;
+    expect(br.text().await, "Konsep jawaban sudah diajukan.");
+    br.check_page("chain-kasi").await;
+
+    br.as_user("kabid", &page).await;
+    expect(br.text().await, "Yth. Bapak Agustinus");
+    br.act("return", &[("note", "Sebutkan tanggal pencairan")])
+        .await;
+    expect(br.text().await, "dikembalikan");
+
+    br.as_user("kasi", &page).await;
+    expect(br.text().await, "Sebutkan tanggal pencairan");
+    br.act(
+        "save_draft",
+        &[(
+            "body",
+            "Yth. Bapak Agustinus, bantuan PKH Bapak cair pada 15 Desember 2026.",
+        )],
+    )
+    .await;
+    expect(br.text().await, "Konsep jawaban, versi 2");
+    br.act("submit_draft", &[]).await;
+
+    br.as_user("kabid", &page).await;
+    br.act("approve", &[]).await;
+    expect(br.text().await, "Konsep jawaban sudah disetujui.");
+    br.as_user("kadis", &page).await;
+    br.act("approve", &[("note", "Setuju")]).await;
+    expect(br.text().await, "Jawaban disetujui");
+
+    br.as_user("loket", &page).await;
+    // a letter needs its number: refused next to the field, nothing changed
+    br.act("dispatch", &[("method", "letter")]).await;
+    let text = br.text().await;
+    expect(text.clone(), "Periksa isian yang ditandai.");
+    br.act(
+        "dispatch",
+        &[
+            ("method", "letter"),
+            ("letter_number", "460/123/DINSOS/XII/2026"),
+            ("letter_date", "2026-12-02"),
+        ],
+    )
+    .await;
+    let text = br.text().await;
+    expect(text.clone(), "Pengiriman jawaban sudah dicatat.");
+    expect(text.clone(), "Dijawab");
+    for step in [
+        "Didaftarkan",
+        "Diteruskan ke Kepala Dinas",
+        "Yosef Kadis, Kepala Dinas",
+        "Agnes Kabid, Kabid Linjamsos",
+        "Benny Kasi, Kasi Bansos",
+        "Konsep jawaban dikembalikan",
+        "Jawaban disampaikan",
+        "nomor surat: 460/123/DINSOS/XII/2026",
+    ] {
+        expect(text.clone(), step);
+    }
+    br.check_page("chain-answered").await;
 }

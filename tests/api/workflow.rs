@@ -43,6 +43,7 @@ pub struct Office {
     pub k_kasi: String,
     pub k_kabid2: String,
     /// officer ids
+    pub o_head: String,
     pub o_kabid: String,
     pub o_kasi: String,
 }
@@ -116,7 +117,7 @@ pub async fn office(app: &TestApp) -> Office {
     let kabid = position(app, &admin, "Kabid Linjamsos", Some(&head)).await;
     let kasi = position(app, &admin, "Kasi Bansos", Some(&kabid)).await;
     let kabid2 = position(app, &admin, "Kabid Rehsos", Some(&head)).await;
-    let (_, k_head) = officer(app, &admin, "Yosef Kadis", &head, "head").await;
+    let (o_head, k_head) = officer(app, &admin, "Yosef Kadis", &head, "head").await;
     let (_, k_sekretaris) = officer(app, &admin, "Maria Sekretaris", &sekretaris, "official").await;
     let (_, k_kasubag) = officer(app, &admin, "Paulus Kasubag", &kasubag, "official").await;
     let (o_kabid, k_kabid) = officer(app, &admin, "Agnes Kabid", &kabid, "official").await;
@@ -138,6 +139,7 @@ pub async fn office(app: &TestApp) -> Office {
         k_kabid,
         k_kasi,
         k_kabid2,
+        o_head,
         o_kabid,
         o_kasi,
     }

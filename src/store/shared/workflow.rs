@@ -46,62 +46,36 @@ impl Backend {
         Self::wf_load_dispositions(&mut conn, complaint_id).await
     }
 
-    pub(super) async fn wf_act(
-        &self,
-        req: crate::store::WorkflowRequest<'_>,
-    ) -> Result<crate::store::ActOutcome, crate::store::StoreError> {
-        use crate::domain::workflow::{self as wf, Command, DispatchMethod, Effect};
-        use crate::store::model::ComplaintRow;
-        use crate::store::sql::COMPLAINT_COLUMNS;
-        use crate::store::sql::{DRAFT_COLUMNS, POSITION_COLUMNS};
-        use crate::store::{ActOutcome, AnswerDraft, Position};
-
-        let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
-        let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
-        let row: Option<ComplaintRow> = sqlx::query_as(&format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
-        ))
-        .bind(req.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(row) = row else {
-            return Ok(ActOutcome::NotFound);
-        };
-        let (c, _) = row.into_complaint(&self.vault)?;
-        if c.version != req.expected_version {
-            return Ok(ActOutcome::VersionMismatch(c.version));
-        }
-        let positions: Vec<Position> =
-            sqlx::query_as(&format!("SELECT {POSITION_COLUMNS} FROM positions"))
-                .fetch_all(&mut *tx)
-                .await?;
-        let org = wf::OrgChart::new(positions.iter().map(|p| wf::PositionNode {
-            id: p.id,
-            superior: p.superior_id,
-            is_head: p.is_head,
-            title: p.title.clone(),
-        }));
-        let ds = Self::wf_load_dispositions(&mut tx, c.id).await?;
+    /// The workflow's view of a complaint (`domain::workflow::CaseState`):
+    /// its dispositions, the newest draft, and for a merge the target's status.
+    pub(super) async fn wf_case(
+        conn: &mut <Db as sqlx::Database>::Connection,
+        c: &crate::store::Complaint,
+        merge_into: Option<Uuid>,
+    ) -> Result<crate::domain::workflow::CaseState, sqlx::Error> {
+        use crate::domain::workflow as wf;
+        use crate::store::AnswerDraft;
+        use crate::store::sql::DRAFT_COLUMNS;
+        let ds = Self::wf_load_dispositions(&mut *conn, c.id).await?;
         let latest: Option<AnswerDraft> = sqlx::query_as(&format!(
             "SELECT {DRAFT_COLUMNS} FROM answer_drafts WHERE complaint_id = $1 \
              ORDER BY version_no DESC LIMIT 1"
         ))
         .bind(c.id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?;
-        let merge_target = match req.command {
-            Command::Merge { into, .. } => {
+        let merge_target = match merge_into {
+            Some(into) => {
                 let s: Option<(String,)> =
                     sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
-                        .bind(*into)
-                        .fetch_optional(&mut *tx)
+                        .bind(into)
+                        .fetch_optional(&mut *conn)
                         .await?;
                 s.and_then(|(s,)| crate::domain::Status::parse(&s))
             }
-            _ => None,
+            None => None,
         };
-        let case = wf::CaseState {
+        Ok(wf::CaseState {
             id: c.id,
             status: c.status,
             channel: c.channel,
@@ -133,7 +107,50 @@ impl Backend {
                 submitted: d.submitted,
             }),
             merge_target,
+        })
+    }
+
+    pub(super) async fn wf_act(
+        &self,
+        req: crate::store::WorkflowRequest<'_>,
+    ) -> Result<crate::store::ActOutcome, crate::store::StoreError> {
+        use crate::domain::workflow::{self as wf, Command, DispatchMethod, Effect};
+        use crate::store::model::ComplaintRow;
+        use crate::store::sql::COMPLAINT_COLUMNS;
+        use crate::store::sql::POSITION_COLUMNS;
+        use crate::store::{ActOutcome, Position};
+
+        let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let row: Option<ComplaintRow> = sqlx::query_as(&format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
+        ))
+        .bind(req.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(ActOutcome::NotFound);
         };
+        let (c, _) = row.into_complaint(&self.vault)?;
+        if c.version != req.expected_version {
+            return Ok(ActOutcome::VersionMismatch(c.version));
+        }
+        let positions: Vec<Position> =
+            sqlx::query_as(&format!("SELECT {POSITION_COLUMNS} FROM positions"))
+                .fetch_all(&mut *tx)
+                .await?;
+        let org = wf::OrgChart::new(positions.iter().map(|p| wf::PositionNode {
+            id: p.id,
+            superior: p.superior_id,
+            is_head: p.is_head,
+            title: p.title.clone(),
+        }));
+        let merge_into = match req.command {
+            Command::Merge { into, .. } => Some(*into),
+            _ => None,
+        };
+        let case = Self::wf_case(&mut tx, &c, merge_into).await?;
         let plan = match wf::plan(&case, &org, req.authority, req.command, now) {
             Ok(p) => p,
             Err(e) => return Ok(ActOutcome::Refused(e)),
@@ -536,6 +553,26 @@ impl WorkflowStore for Backend {
         req: crate::store::WorkflowRequest<'_>,
     ) -> Result<crate::store::ActOutcome, StoreError> {
         self.wf_act(req).await
+    }
+
+    async fn case_state(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<(crate::store::Complaint, crate::domain::workflow::CaseState)>, StoreError>
+    {
+        use crate::store::model::ComplaintRow;
+        use crate::store::sql::COMPLAINT_COLUMNS;
+        let mut conn = self.pool.acquire().await?;
+        let row: Option<ComplaintRow> = sqlx::query_as(&format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let (c, _) = row.into_complaint(&self.vault)?;
+        let case = Self::wf_case(&mut conn, &c, None).await?;
+        Ok(Some((c, case)))
     }
 
     async fn dispositions(

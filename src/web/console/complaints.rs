@@ -286,13 +286,54 @@ pub struct EventRow {
     pub note: Option<String>,
 }
 
+pub struct DispositionRow {
+    pub from: String,
+    pub to: String,
+    pub instruction: String,
+    pub note: Option<String>,
+    pub at: String,
+    pub read: Option<String>,
+    pub due: Option<String>,
+    pub copies: String,
+    pub withdrawn: bool,
+}
+
+pub struct DraftView {
+    pub version: i32,
+    pub author: String,
+    pub at: String,
+    pub state: &'static str,
+    pub body: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/complaint.html")]
 struct DetailPage {
     layout: Layout,
+    id: String,
+    version: i64,
     c: Detail,
     attachments: Vec<AttachmentRow>,
     timeline: Vec<EventRow>,
+    dispositions: Vec<DispositionRow>,
+    draft: Option<DraftView>,
+    reviews: Vec<String>,
+    actions: Vec<super::actions::ActionForm>,
+    /// The action whose form is unfolded (the one that came back).
+    open: String,
+}
+
+/// What a re-rendered page carries besides the complaint.
+#[derive(Default)]
+pub struct Extra {
+    pub notices: Vec<super::Notice>,
+    pub kept: std::collections::HashMap<String, Vec<String>>,
+    pub failed: Option<(String, Vec<(String, String)>)>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
 }
 
 fn size(bytes: i64) -> String {
@@ -332,14 +373,37 @@ pub async fn detail(
     state: web::Data<AppState>,
     req: HttpRequest,
     id: web::Path<String>,
+    q: web::Query<DoneQuery>,
 ) -> HttpResponse {
     let who = match staff(&state, &req).await {
         Ok(s) => s,
         Err(r) => return r,
     };
+    let mut extra = Extra::default();
+    if let Some(a) = q
+        .done
+        .as_deref()
+        .and_then(crate::domain::workflow::Action::parse)
+    {
+        extra.notices.push(super::Notice {
+            text: super::actions::done(a).to_string(),
+            bad: false,
+        });
+    }
+    detail_page(&state, &who, &id, StatusCode::OK, extra).await
+}
+
+/// The complaint's page, with what came back from a form.
+pub async fn detail_page(
+    state: &AppState,
+    who: &super::Staff,
+    id: &str,
+    status: StatusCode,
+    extra: Extra,
+) -> HttpResponse {
     let not_found = || {
         super::message(
-            &state,
+            state,
             StatusCode::NOT_FOUND,
             "Pengaduan tidak ditemukan",
             "Tidak ada pengaduan dengan alamat ini.",
@@ -348,25 +412,32 @@ pub async fn detail(
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();
     };
-    let c = match state.store.get_complaint(id).await {
-        Ok(Some(c)) => c,
+    let now = chrono::Utc::now();
+    let (c, offers) = match state.app.offers(id, who.caller.actor(), now).await {
+        Ok(Some(x)) => x,
         Ok(None) => return not_found(),
-        Err(_) => return super::unavailable(&state),
+        Err(_) => return super::unavailable(state),
     };
-    let (events, attachments, org, ctx) = match tokio::try_join!(
+    let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
         async { state.store.list_attachments(id).await.map_err(|_| ()) },
         async { state.app.org_chart().await.map_err(|_| ()) },
         async {
-            crate::api::extract::view_context(&state, &who.caller)
+            crate::api::extract::view_context(state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
+        async { state.store.dispositions(id).await.map_err(|_| ()) },
+        async { state.store.drafts(id).await.map_err(|_| ()) },
+        async { state.store.draft_reviews(id).await.map_err(|_| ()) },
+        async { state.store.list_positions().await.map_err(|_| ()) },
     ) {
         Ok(x) => x,
-        Err(()) => return super::unavailable(&state),
+        Err(()) => return super::unavailable(state),
     };
     let tz = state.settings.office_timezone;
+    let version = c.version;
+    let channel = c.channel;
     let anonymous_hidden = c.anonymous && !who.caller.role().sees_anonymous_identity();
     let holder = c.holder_position_id.map(|p| org.title(p).to_string());
     let v = ComplaintView::new(c, &ctx);
@@ -448,13 +519,230 @@ pub async fn detail(
             },
         })
         .collect();
+    let dispositions = dispositions
+        .into_iter()
+        .map(|d| {
+            let primary = d.recipients.iter().find(|r| r.is_primary);
+            DispositionRow {
+                from: org.title(d.from_position_id).to_string(),
+                to: primary
+                    .map(|r| org.title(r.position_id).to_string())
+                    .unwrap_or_default(),
+                read: primary
+                    .and_then(|r| r.read_at)
+                    .map(|t| labels::waktu(t, tz)),
+                copies: d
+                    .recipients
+                    .iter()
+                    .filter(|r| !r.is_primary)
+                    .map(|r| {
+                        let read = if r.read_at.is_some() {
+                            "dibaca"
+                        } else {
+                            "belum dibaca"
+                        };
+                        format!("{} ({read})", org.title(r.position_id))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                instruction: d.instruction,
+                note: d.note,
+                at: labels::waktu(d.created_at, tz),
+                due: d.due_at.map(|t| labels::waktu(t, tz)),
+                withdrawn: d.withdrawn_at.is_some(),
+            }
+        })
+        .collect();
+    let latest = drafts.last();
+    let draft = latest.map(|d| DraftView {
+        version: d.version_no,
+        author: match &d.author_officer_name {
+            Some(n) => format!("{n}, {}", org.title(d.author_position_id)),
+            None => org.title(d.author_position_id).to_string(),
+        },
+        at: labels::waktu(d.created_at, tz),
+        state: if d.submitted {
+            "diajukan"
+        } else {
+            "belum diajukan"
+        },
+        body: d.body.clone(),
+    });
+    let reviews = reviews
+        .into_iter()
+        .map(|r| {
+            let what = match r.decision.as_str() {
+                "submitted" => "diajukan",
+                "approved" => "disetujui",
+                "returned" => "dikembalikan",
+                _ => "diperiksa",
+            };
+            let who = r
+                .officer_name
+                .unwrap_or_else(|| org.title(r.position_id).to_string());
+            let note = r.note.map(|n| format!(": {n}")).unwrap_or_default();
+            format!("{} — {what} oleh {who}{note}", labels::waktu(r.at, tz))
+        })
+        .collect();
+    let failed = extra
+        .failed
+        .as_ref()
+        .map(|(a, e)| (a.as_str(), e.as_slice()));
+    let actions = super::actions::forms(
+        &offers,
+        &super::actions::Context {
+            positions: &positions,
+            instructions: &state.settings.disposition_instructions,
+            latest_draft: latest.map(|d| d.body.as_str()),
+            channel,
+            kept: &extra.kept,
+            failed,
+        },
+    );
+    let mut layout = Layout::for_staff(state, who, &v.tracking_number, Section::Complaints);
+    layout.notices = extra.notices;
     render(
-        StatusCode::OK,
+        status,
         &DetailPage {
-            layout: Layout::for_staff(&state, &who, &v.tracking_number, Section::Complaints),
+            layout,
+            id: id.to_string(),
+            version,
             c: detail,
             attachments,
             timeline,
+            dispositions,
+            draft,
+            reviews,
+            actions,
+            open: extra.failed.map(|(a, _)| a).unwrap_or_default(),
         },
     )
+}
+
+/// A workflow action posted from the complaint's page.
+pub async fn act(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    use super::actions;
+    use crate::store::ActOutcome;
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let m = actions::parse_form(&body);
+    let one = |k: &str| {
+        m.get(k)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    };
+    if !crate::api::auth::form_csrf_ok(
+        &req,
+        &who.caller,
+        &one("csrf"),
+        &state.settings.public_base_url,
+    ) {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Permintaan ditolak",
+            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
+        );
+    }
+    let Ok(cid) = id.parse::<Uuid>() else {
+        return super::message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Pengaduan tidak ditemukan",
+            "Tidak ada pengaduan dengan alamat ini.",
+        );
+    };
+    let action_name = one("action");
+    let Some(action) = crate::domain::workflow::Action::parse(&action_name) else {
+        return super::message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Tindakan tidak dikenal",
+            "Muat ulang halaman lalu coba lagi.",
+        );
+    };
+    let Ok(version) = one("version").parse::<i64>() else {
+        return super::message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Versi tidak dikenal",
+            "Muat ulang halaman lalu coba lagi.",
+        );
+    };
+    let tz = state.settings.office_timezone;
+    let merge_into = if action == crate::domain::workflow::Action::Merge {
+        match TrackingNumber::parse(&one("into").trim().to_uppercase()) {
+            Some(n) => match state.store.find_by_tracking_number(n.as_str()).await {
+                Ok(found) => found.map(|(c, _)| c.id),
+                Err(_) => return super::unavailable(&state),
+            },
+            None => None,
+        }
+    } else {
+        None
+    };
+    let back = |status: StatusCode, errors: Vec<(String, String)>, notice: Option<String>| {
+        let mut extra = Extra {
+            kept: m.clone(),
+            failed: Some((action_name.clone(), errors)),
+            ..Default::default()
+        };
+        if let Some(n) = notice {
+            extra.notices.push(super::Notice { text: n, bad: true });
+        }
+        (status, extra)
+    };
+    let (status, extra) = match actions::command(action, &m, &state.settings.disposition_instructions, tz, merge_into) {
+        Err(errors) => back(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            Some("Periksa isian yang ditandai.".into()),
+        ),
+        Ok(cmd) => match state.app.act(cid, version, &cmd, who.caller.actor(), chrono::Utc::now()).await {
+            Ok(ActOutcome::Done(_)) => {
+                return HttpResponse::SeeOther()
+                    .insert_header((
+                        header::LOCATION,
+                        format!("/console/complaints/{cid}?done={}", action.as_str()),
+                    ))
+                    .finish();
+            }
+            Ok(ActOutcome::NotFound) => {
+                return super::message(&state, StatusCode::NOT_FOUND, "Pengaduan tidak ditemukan", "Tidak ada pengaduan dengan alamat ini.");
+            }
+            Ok(ActOutcome::VersionMismatch(_)) => back(
+                StatusCode::CONFLICT,
+                Vec::new(),
+                Some(
+                    "Pengaduan ini baru saja diubah orang lain, jadi tindakan Anda belum disimpan. \
+                     Periksa keadaannya di bawah; isian Anda masih ada di formulirnya."
+                        .into(),
+                ),
+            ),
+            Ok(ActOutcome::Refused(e)) => {
+                let (field, message) = actions::refusal(&e);
+                match field {
+                    Some(f) => back(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        vec![(f, message)],
+                        Some("Periksa isian yang ditandai.".into()),
+                    ),
+                    None => back(StatusCode::CONFLICT, Vec::new(), Some(message)),
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "console action failed");
+                return super::unavailable(&state);
+            }
+        },
+    };
+    detail_page(&state, &who, &cid.to_string(), status, extra).await
 }

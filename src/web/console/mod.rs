@@ -5,6 +5,7 @@
 //! signed in (else to the sign-in page and back), one `App` call, a view
 //! model of plain strings, the template.
 
+mod actions;
 mod complaints;
 mod inbox;
 mod labels;
@@ -29,7 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/logout").post(signin::logout))
         .service(web::resource("/console/complaints").get(complaints::list))
-        .service(web::resource("/console/complaints/{id}").get(complaints::detail));
+        .service(web::resource("/console/complaints/{id}").get(complaints::detail))
+        .service(web::resource("/console/complaints/{id}/act").post(complaints::act));
 }
 
 /// What every console page shows around its content.

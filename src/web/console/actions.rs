@@ -1,0 +1,445 @@
+//! The workflow actions on a complaint's page: one form per action the
+//! domain offers the signed-in person now (`App::offers`), posted to
+//! `/console/complaints/{id}/act`. A refused input comes back next to its
+//! field; a stale version says so and keeps what was typed.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::domain::workflow::{
+    Action, Command, DispatchInput, DispatchMethod, Offer, WorkflowError,
+};
+
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One input of an action's form.
+pub struct Field {
+    /// text, textarea, select, checkboxes, date
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub id: String,
+    pub label: &'static str,
+    pub value: String,
+    pub options: Vec<Opt>,
+    pub required: bool,
+    pub hint: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+pub struct ActionForm {
+    pub action: &'static str,
+    pub title: &'static str,
+    pub button: &'static str,
+    /// For a disposition action: which one.
+    pub disposition: Option<String>,
+    pub fields: Vec<Field>,
+    /// Danger styling (reject, redirect, merge).
+    pub grave: bool,
+}
+
+/// What the page needs to build the forms.
+pub struct Context<'a> {
+    pub positions: &'a [crate::store::Position],
+    pub instructions: &'a [String],
+    pub latest_draft: Option<&'a str>,
+    pub channel: crate::domain::Channel,
+    /// Values typed in the form that came back (refused or stale).
+    pub kept: &'a HashMap<String, Vec<String>>,
+    /// The action that came back, and the field errors to show in it.
+    pub failed: Option<(&'a str, &'a [(String, String)])>,
+}
+
+impl Context<'_> {
+    fn kept(&self, action: &str, name: &str) -> Option<String> {
+        match self.failed {
+            Some((a, _)) if a == action => self.kept.get(name).and_then(|v| v.first()).cloned(),
+            _ => None,
+        }
+    }
+
+    fn error(&self, action: &str, name: &str) -> Option<String> {
+        match self.failed {
+            Some((a, errors)) if a == action => errors
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, m)| m.clone()),
+            _ => None,
+        }
+    }
+
+    fn field(
+        &self,
+        action: &'static str,
+        kind: &'static str,
+        name: &'static str,
+        label: &'static str,
+        required: bool,
+    ) -> Field {
+        Field {
+            kind,
+            name,
+            id: format!("{action}-{name}"),
+            label,
+            value: self.kept(action, name).unwrap_or_default(),
+            options: Vec::new(),
+            required,
+            hint: None,
+            error: self.error(action, name),
+        }
+    }
+}
+
+/// The forms for the offers, in the order people take them.
+pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
+    let mut out = Vec::new();
+    for o in offers {
+        let a = o.action.as_str();
+        let form = |title, button, fields, grave| ActionForm {
+            action: o.action.as_str(),
+            title,
+            button,
+            disposition: o.disposition.map(|d| d.to_string()),
+            fields,
+            grave,
+        };
+        let note = |label| ctx.field(o.action.as_str(), "textarea", "note", label, false);
+        let reason = || ctx.field(o.action.as_str(), "textarea", "reason", "Alasan", true);
+        out.push(match o.action {
+            Action::ForwardToHead => form(
+                "Teruskan ke Kepala Dinas",
+                "Teruskan",
+                vec![note("Catatan (tidak wajib)")],
+                false,
+            ),
+            Action::Dispose => {
+                let mut to = ctx.field(a, "select", "to", "Kepada", true);
+                let chosen = to.value.clone();
+                to.options = ctx
+                    .positions
+                    .iter()
+                    .filter(|p| !p.is_head)
+                    .map(|p| Opt {
+                        selected: p.id.to_string() == chosen,
+                        value: p.id.to_string(),
+                        label: p.title.clone(),
+                    })
+                    .collect();
+                let mut copies = ctx.field(a, "checkboxes", "copies", "Tembusan (tidak wajib)", false);
+                let kept_copies: Vec<String> = match ctx.failed {
+                    Some((f, _)) if f == a => ctx.kept.get("copies").cloned().unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                copies.options = ctx
+                    .positions
+                    .iter()
+                    .filter(|p| !p.is_head)
+                    .map(|p| Opt {
+                        selected: kept_copies.contains(&p.id.to_string()),
+                        value: p.id.to_string(),
+                        label: p.title.clone(),
+                    })
+                    .collect();
+                let mut instruction = ctx.field(a, "select", "instruction", "Instruksi", true);
+                let chosen = instruction.value.clone();
+                instruction.options = ctx
+                    .instructions
+                    .iter()
+                    .map(|i| Opt {
+                        selected: *i == chosen,
+                        value: i.clone(),
+                        label: i.clone(),
+                    })
+                    .collect();
+                let mut due = ctx.field(a, "date", "due_date", "Diselesaikan paling lambat (tidak wajib)", false);
+                due.hint = Some("Tidak boleh melewati batas waktu pengaduan.");
+                form(
+                    "Disposisikan",
+                    "Kirim disposisi",
+                    vec![to, instruction, note("Catatan"), copies, due],
+                    false,
+                )
+            }
+            Action::ReadDisposition => form("Tandai disposisi sudah dibaca", "Sudah dibaca", vec![], false),
+            Action::WithdrawDisposition => form(
+                "Tarik disposisi (belum dibaca penerimanya)",
+                "Tarik disposisi",
+                vec![],
+                true,
+            ),
+            Action::SaveDraft => {
+                let mut body = ctx.field(a, "textarea", "body", "Konsep jawaban", true);
+                if body.value.is_empty() {
+                    body.value = ctx.latest_draft.unwrap_or_default().to_string();
+                }
+                body.hint = Some("Versi sebelumnya sudah terisi; ubah seperlunya. Setiap simpanan menjadi versi baru.");
+                form("Susun konsep jawaban", "Simpan konsep", vec![body], false)
+            }
+            Action::SubmitDraft => form(
+                "Ajukan konsep jawaban kepada atasan",
+                "Ajukan",
+                vec![note("Catatan (tidak wajib)")],
+                false,
+            ),
+            Action::Approve => form(
+                "Setujui konsep jawaban",
+                "Setujui",
+                vec![note("Catatan (tidak wajib)")],
+                false,
+            ),
+            Action::Return => {
+                let mut n = ctx.field(a, "textarea", "note", "Yang perlu diperbaiki", true);
+                n.required = true;
+                form("Kembalikan untuk diperbaiki", "Kembalikan", vec![n], false)
+            }
+            Action::Dispatch => {
+                let mut method = ctx.field(a, "select", "method", "Cara penyampaian", false);
+                let chosen = method.value.clone();
+                let default = match ctx.channel {
+                    crate::domain::Channel::Lapor => "lapor",
+                    crate::domain::Channel::Email => "email",
+                    crate::domain::Channel::FaceToFace => "in_person",
+                    _ => "letter",
+                };
+                method.options = [
+                    ("letter", "Surat"),
+                    ("in_person", "Diserahkan langsung"),
+                    ("email", "Surel"),
+                    ("lapor", "SP4N-LAPOR!"),
+                ]
+                .into_iter()
+                .map(|(v, l)| Opt {
+                    selected: if chosen.is_empty() { v == default } else { v == chosen },
+                    value: v.into(),
+                    label: l.into(),
+                })
+                .collect();
+                let mut number = ctx.field(a, "text", "letter_number", "Nomor surat jawaban", false);
+                number.hint = Some("Untuk jawaban berupa surat.");
+                let date = ctx.field(a, "date", "letter_date", "Tanggal surat", false);
+                let mut given = ctx.field(a, "text", "given_by", "Diserahkan oleh", false);
+                given.hint = Some("Untuk jawaban yang diserahkan langsung.");
+                form(
+                    "Kirim jawaban kepada pelapor",
+                    "Catat pengiriman",
+                    vec![method, number, date, given, note("Catatan (tidak wajib)")],
+                    false,
+                )
+            }
+            Action::Close => form("Tutup pengaduan", "Tutup", vec![note("Catatan (tidak wajib)")], false),
+            Action::Reopen => form("Buka kembali", "Buka kembali", vec![reason()], false),
+            Action::Redirect => {
+                let agency = ctx.field(a, "text", "agency", "Instansi yang berwenang", true);
+                form("Alihkan ke instansi lain", "Alihkan", vec![agency, reason()], true)
+            }
+            Action::Merge => {
+                let mut into = ctx.field(a, "text", "into", "Nomor pengaduan yang sama", true);
+                into.hint = Some("Nomor pengaduan lain yang isinya sama, mis. ADU-2026-000012.");
+                let r = ctx.field(a, "textarea", "reason", "Alasan (tidak wajib)", false);
+                form("Gabungkan dengan pengaduan lain", "Gabungkan", vec![into, r], true)
+            }
+            Action::Reject => form("Tolak (tidak dapat ditindaklanjuti)", "Tolak", vec![reason()], true),
+        });
+    }
+    out
+}
+
+/// A posted form: every value of every name (copies repeat).
+pub fn parse_form(body: &[u8]) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in form_urlencoded::parse(body) {
+        m.entry(k.into_owned()).or_default().push(v.into_owned());
+    }
+    m
+}
+
+fn one<'a>(m: &'a HashMap<String, Vec<String>>, k: &str) -> &'a str {
+    m.get(k)
+        .and_then(|v| v.first())
+        .map(|s| s.trim())
+        .unwrap_or("")
+}
+
+fn opt(m: &HashMap<String, Vec<String>>, k: &str) -> Option<String> {
+    Some(one(m, k).to_string()).filter(|s| !s.is_empty())
+}
+
+/// The command a form asks for, or the fields it must fix (in Indonesian).
+/// `find_number` looks up the complaint a merge names by its number.
+pub fn command(
+    action: Action,
+    m: &HashMap<String, Vec<String>>,
+    instructions: &[String],
+    tz: chrono_tz::Tz,
+    merge_into: Option<Uuid>,
+) -> Result<Command, Vec<(String, String)>> {
+    let mut e: Vec<(String, String)> = Vec::new();
+    let need = |e: &mut Vec<(String, String)>, k: &str, what: &str| -> String {
+        let v = one(m, k).to_string();
+        if v.is_empty() {
+            e.push((k.to_string(), format!("{what} wajib diisi.")));
+        } else if v.chars().count() > 20_000 {
+            e.push((k.to_string(), "Terlalu panjang.".into()));
+        }
+        v
+    };
+    let disposition = one(m, "disposition").parse::<Uuid>().ok();
+    let date = |k: &str, e: &mut Vec<(String, String)>| -> Option<NaiveDate> {
+        let v = one(m, k);
+        if v.is_empty() {
+            return None;
+        }
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| e.push((k.to_string(), "Tanggal tidak dikenali.".into())))
+            .ok()
+    };
+    let cmd = match action {
+        Action::ForwardToHead => Command::ForwardToHead {
+            note: opt(m, "note"),
+        },
+        Action::Dispose => {
+            let to = one(m, "to").parse::<Uuid>().ok();
+            if to.is_none() {
+                e.push(("to".into(), "Pilih jabatan penerima disposisi.".into()));
+            }
+            let wanted = need(&mut e, "instruction", "Instruksi");
+            let instruction = instructions.iter().find(|i| **i == wanted).cloned();
+            if instruction.is_none() && !wanted.is_empty() {
+                e.push((
+                    "instruction".into(),
+                    "Pilih salah satu instruksi baku.".into(),
+                ));
+            }
+            let copies: Vec<Uuid> = m
+                .get("copies")
+                .map(|v| v.iter().filter_map(|c| c.parse().ok()).collect())
+                .unwrap_or_default();
+            let due_at = date("due_date", &mut e).and_then(|d| {
+                d.and_hms_opt(23, 59, 59)
+                    .and_then(|t| t.and_local_timezone(tz).earliest())
+                    .map(|t| t.to_utc())
+            });
+            match (to, instruction) {
+                (Some(to), Some(instruction)) => Command::Dispose {
+                    to,
+                    copies,
+                    instruction,
+                    note: opt(m, "note"),
+                    due_at,
+                },
+                _ => return Err(e),
+            }
+        }
+        Action::ReadDisposition | Action::WithdrawDisposition => {
+            let Some(d) = disposition else {
+                return Err(vec![(
+                    "disposition".into(),
+                    "Disposisi tidak dikenal.".into(),
+                )]);
+            };
+            if action == Action::ReadDisposition {
+                Command::ReadDisposition { disposition: d }
+            } else {
+                Command::WithdrawDisposition { disposition: d }
+            }
+        }
+        Action::SaveDraft => Command::SaveDraft {
+            body: need(&mut e, "body", "Konsep jawaban"),
+        },
+        Action::SubmitDraft => Command::SubmitDraft {
+            note: opt(m, "note"),
+        },
+        Action::Approve => Command::Approve {
+            note: opt(m, "note"),
+        },
+        Action::Return => Command::Return {
+            note: need(&mut e, "note", "Catatan perbaikan"),
+        },
+        Action::Dispatch => {
+            let method = DispatchMethod::parse(one(m, "method"));
+            let letter_date = date("letter_date", &mut e);
+            Command::Dispatch(DispatchInput {
+                method,
+                letter_number: opt(m, "letter_number"),
+                letter_date,
+                given_by: opt(m, "given_by"),
+                given_at: (method == Some(DispatchMethod::InPerson)).then(Utc::now),
+                note: opt(m, "note"),
+            })
+        }
+        Action::Close => Command::Close {
+            note: opt(m, "note"),
+        },
+        Action::Reopen => Command::Reopen {
+            reason: need(&mut e, "reason", "Alasan"),
+        },
+        Action::Redirect => Command::Redirect {
+            agency: need(&mut e, "agency", "Instansi"),
+            reason: need(&mut e, "reason", "Alasan"),
+        },
+        Action::Merge => {
+            let Some(into) = merge_into else {
+                e.push((
+                    "into".into(),
+                    "Tidak ada pengaduan dengan nomor ini.".into(),
+                ));
+                return Err(e);
+            };
+            Command::Merge {
+                into,
+                reason: opt(m, "reason"),
+            }
+        }
+        Action::Reject => Command::Reject {
+            reason: need(&mut e, "reason", "Alasan"),
+        },
+    };
+    if e.is_empty() { Ok(cmd) } else { Err(e) }
+}
+
+/// A refusal of the domain as the person reads it, and the field it is about.
+pub fn refusal(e: &WorkflowError) -> (Option<String>, String) {
+    match e {
+        WorkflowError::Invalid { field, message } => (
+            Some(match *field {
+                "due_at" => "due_date".to_string(),
+                f => f.to_string(),
+            }),
+            format!("Belum dapat diterima: {message}."),
+        ),
+        WorkflowError::Forbidden(m) => (None, format!("Bukan wewenang Anda: {m}.")),
+        WorkflowError::WrongState { status, .. } => (
+            None,
+            format!(
+                "Tidak dapat dilakukan pada pengaduan berstatus {}.",
+                super::labels::status(*status)
+            ),
+        ),
+        WorkflowError::Conflict(m) => (None, format!("Tidak dapat dilakukan sekarang: {m}.")),
+    }
+}
+
+/// The notice after an action went through.
+pub fn done(action: Action) -> &'static str {
+    match action {
+        Action::ForwardToHead => "Pengaduan sudah diteruskan ke Kepala Dinas.",
+        Action::Dispose => "Disposisi sudah dikirim.",
+        Action::ReadDisposition => "Disposisi ditandai sudah dibaca.",
+        Action::WithdrawDisposition => "Disposisi sudah ditarik.",
+        Action::SaveDraft => "Konsep jawaban tersimpan sebagai versi baru.",
+        Action::SubmitDraft => "Konsep jawaban sudah diajukan.",
+        Action::Approve => "Konsep jawaban sudah disetujui.",
+        Action::Return => "Konsep jawaban dikembalikan untuk diperbaiki.",
+        Action::Dispatch => "Pengiriman jawaban sudah dicatat.",
+        Action::Close => "Pengaduan sudah ditutup.",
+        Action::Reopen => "Pengaduan dibuka kembali.",
+        Action::Redirect => "Pengaduan sudah dialihkan.",
+        Action::Merge => "Pengaduan sudah digabungkan.",
+        Action::Reject => "Pengaduan sudah ditolak.",
+    }
+}
