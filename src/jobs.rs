@@ -183,7 +183,7 @@ impl Jobs {
             working_days_left: working_days_left(calendar, due, now, self.settings.office_timezone),
             holder,
             link: format!(
-                "{}/api/v1/complaints/{}",
+                "{}/console/complaints/{}",
                 self.settings.public_base_url, c.id
             ),
         })

@@ -715,7 +715,7 @@ pub struct Account {
     pub officer_active: bool,
     pub password_hash: Option<String>,
     pub password_changed_at: Option<DateTime<Utc>>,
-    /// Sealed with the server key (`app::sealing`).
+    /// Sealed with the keyring's master key (`vault`).
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
     pub totp_last_step: Option<i64>,

@@ -18,6 +18,7 @@ both_backends!(
     the_console_signs_in_and_shows_the_inbox_list_and_complaint,
     no_console_page_shows_an_anonymous_reporter_to_staff,
     the_disposition_chain_is_walked_through_the_pages,
+    a_role_that_needs_two_factor_enrols_on_its_account_page,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -582,4 +583,89 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), step);
     }
     br.check_page("chain-answered").await;
+}
+
+/// The head and admins must use two-factor sign-in: the console sends them
+/// to their account page, where they enrol with the QR code; the recovery
+/// codes are shown once; then the console opens, and sign-in asks the code.
+async fn a_role_that_needs_two_factor_enrols_on_its_account_page(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "kadis.baru", "head", None).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.sign_in("kadis.baru").await;
+    assert_eq!(br.path().await, "/console/account");
+    assert!(
+        br.text()
+            .await
+            .contains("wajib memakai verifikasi dua langkah")
+    );
+    br.goto("/console/complaints").await;
+    assert_eq!(
+        br.path().await,
+        "/console/account",
+        "nothing else until enrolled"
+    );
+    br.check_page("account-enrol").await;
+    br.click("form[action='/console/account/totp'] button")
+        .await;
+    let secret = br
+        .client
+        .find(Locator::Css(".hint code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        br.client.find(Locator::Css(".qr svg")).await.is_ok(),
+        "a QR code"
+    );
+    br.check_page("account-qr").await;
+    br.fill("#code", "000000").await;
+    br.click("form[action='/console/account/totp/confirm'] button")
+        .await;
+    assert!(br.text().await.contains("Kode tidak cocok"));
+    br.click("form[action='/console/account/totp'] button")
+        .await;
+    let secret2 = br
+        .client
+        .find(Locator::Css(".hint code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_ne!(secret, secret2, "a new secret each time");
+    br.fill("#code", &crate::accounts::totp(&secret2, 0)).await;
+    br.click("form[action='/console/account/totp/confirm'] button")
+        .await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Verifikasi dua langkah sudah aktif"),
+        "{text}"
+    );
+    let codes = br
+        .client
+        .find_all(Locator::Css("ul.codes li"))
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 10, "recovery codes shown once");
+    br.goto("/console").await;
+    assert_eq!(br.path().await, "/console");
+    // signing in again asks for the code
+    br.client.delete_all_cookies().await.unwrap();
+    br.goto("/console").await;
+    br.fill("#login", "kadis.baru").await;
+    br.fill("#password", PASSWORD).await;
+    br.click("button[type=submit]").await;
+    assert!(br.text().await.contains("Masukkan kode verifikasi"));
+    br.fill("#password", PASSWORD).await;
+    br.fill("#totp", &crate::accounts::totp(&secret2, 1)).await;
+    br.click("button[type=submit]").await;
+    assert_eq!(br.path().await, "/console");
 }

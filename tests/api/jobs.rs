@@ -139,6 +139,13 @@ async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
             ),
         ]
     );
+    // every reminder links to the complaint's console page (issue 13)
+    let link = format!("/console/complaints/{}", c["id"].as_str().unwrap());
+    for m in sink.messages() {
+        let text = m.unfolded().replace("=\r\n", "");
+        assert!(text.contains(&link), "{text}");
+        assert!(!text.contains("/api/v1/complaints/"), "{text}");
+    }
     let body = &sink.messages()[0].data;
     assert!(
         body.contains("Batas waktu") && body.contains("16 April 2025"),

@@ -5,6 +5,7 @@
 //! signed in (else to the sign-in page and back), one `App` call, a view
 //! model of plain strings, the template.
 
+mod account;
 mod actions;
 mod complaints;
 mod inbox;
@@ -29,6 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(signin::submit),
         )
         .service(web::resource("/console/logout").post(signin::logout))
+        .service(web::resource("/console/account").get(account::page))
+        .service(web::resource("/console/account/totp").post(account::start_totp))
+        .service(web::resource("/console/account/totp/confirm").post(account::confirm_totp))
+        .service(web::resource("/console/account/sessions/{id}/end").post(account::end_session))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act));
@@ -62,6 +67,7 @@ pub struct Notice {
 pub enum Section {
     Inbox,
     Complaints,
+    Account,
 }
 
 impl Layout {
@@ -97,6 +103,12 @@ impl Layout {
                 current: section == Section::Complaints,
                 count: None,
             },
+            NavItem {
+                href: "/console/account",
+                label: "Akun saya",
+                current: section == Section::Account,
+                count: None,
+            },
         ];
         l
     }
@@ -111,24 +123,30 @@ pub struct Staff {
 /// The signed-in person, or the response that sends them to sign in (and
 /// back to `req`'s path afterwards; the path carries no personal data).
 async fn staff(state: &AppState, req: &HttpRequest) -> Result<Staff, HttpResponse> {
+    staff_with(state, req, false).await
+}
+
+/// Like `staff`, but lets in someone who must still enrol two-factor
+/// sign-in (their account page, where they do).
+async fn staff_with(
+    state: &AppState,
+    req: &HttpRequest,
+    enrolling: bool,
+) -> Result<Staff, HttpResponse> {
     match crate::api::auth::session_caller(state, req).await {
         Ok(Some(caller)) => {
             let csrf = caller
                 .session()
                 .map(|s| s.session.csrf_token.clone())
                 .unwrap_or_default();
-            if caller
-                .session()
-                .is_some_and(|s| state.app.must_enrol_totp(&s.account))
+            if !enrolling
+                && caller
+                    .session()
+                    .is_some_and(|s| state.app.must_enrol_totp(&s.account))
             {
-                return Err(message(
-                    state,
-                    StatusCode::FORBIDDEN,
-                    "Verifikasi dua langkah wajib",
-                    "Peran Anda wajib memakai verifikasi dua langkah sebelum dapat bekerja. \
-                     Aktifkan dengan aplikasi autentikator melalui POST /api/v1/auth/totp, \
-                     lalu muat ulang halaman ini.",
-                ));
+                return Err(HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/console/account"))
+                    .finish());
             }
             if !caller.role().can_read_all_complaints() {
                 return Err(message(
