@@ -19,6 +19,7 @@ both_backends!(
     no_console_page_shows_an_anonymous_reporter_to_staff,
     the_disposition_chain_is_walked_through_the_pages,
     a_role_that_needs_two_factor_enrols_on_its_account_page,
+    reception_registers_at_the_desk_and_gets_a_receipt,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -668,4 +669,65 @@ async fn a_role_that_needs_two_factor_enrols_on_its_account_page(b: Backend) {
     br.fill("#totp", &crate::accounts::totp(&secret2, 1)).await;
     br.click("button[type=submit]").await;
     assert_eq!(br.path().await, "/console");
+}
+
+async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.tiga", "reception", None).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.sign_in("loket.tiga").await;
+    br.goto("/console/register").await;
+    br.check_page("register").await;
+    // face to face needs the identity document: refused next to the field,
+    // what was typed stays
+    br.fill("#subject", "Kursi roda untuk lansia").await;
+    br.fill("#body", "Ibu saya (78 tahun) membutuhkan kursi roda.")
+        .await;
+    br.fill("#reporter-name", "Maria Goreti").await;
+    br.click("form.register button[type=submit]").await;
+    let text = br.text().await;
+    assert!(text.contains("Pengaduan belum terdaftar"), "{text}");
+    assert!(text.contains("nomor identitas (NIK) wajib diisi"), "{text}");
+    let kept = br
+        .client
+        .find(Locator::Css("#subject"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("Kursi roda untuk lansia"));
+    br.check_page("register-refused").await;
+    assert!(
+        app.list_all(&admin, "", 10).await.is_empty(),
+        "nothing registered"
+    );
+    br.fill("#reporter-id_number", "5371014101900001").await;
+    br.click("form.register button[type=submit]").await;
+    let text = br.text().await;
+    assert!(text.contains("Tanda terima pengaduan"), "{text}");
+    let number = br
+        .client
+        .find(Locator::Css(".receipt dd.big"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        number.starts_with(app.settings.tracking_prefix.as_str()),
+        "{number}"
+    );
+    assert!(text.contains("Kode akses"));
+    br.check_page("receipt").await;
+    let all = app.list_all(&admin, "", 10).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["tracking_number"], number.as_str());
+    assert_eq!(all[0]["channel"], "face_to_face");
+    assert_eq!(all[0]["reporter"]["id_number"], "5371014101900001");
 }

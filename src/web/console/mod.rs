@@ -10,6 +10,7 @@ mod actions;
 mod complaints;
 mod inbox;
 mod labels;
+mod register;
 mod signin;
 
 use actix_web::http::{StatusCode, header};
@@ -34,6 +35,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/account/totp").post(account::start_totp))
         .service(web::resource("/console/account/totp/confirm").post(account::confirm_totp))
         .service(web::resource("/console/account/sessions/{id}/end").post(account::end_session))
+        .service(
+            web::resource("/console/register")
+                .get(register::form)
+                .post(register::submit),
+        )
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act));
@@ -67,6 +73,7 @@ pub struct Notice {
 pub enum Section {
     Inbox,
     Complaints,
+    Register,
     Account,
 }
 
@@ -104,12 +111,21 @@ impl Layout {
                 count: None,
             },
             NavItem {
+                href: "/console/register",
+                label: "Daftarkan",
+                current: section == Section::Register,
+                count: None,
+            },
+            NavItem {
                 href: "/console/account",
                 label: "Akun saya",
                 current: section == Section::Account,
                 count: None,
             },
         ];
+        if !staff.caller.role().can_create_complaints() {
+            l.nav.retain(|n| n.href != "/console/register");
+        }
         l
     }
 }
