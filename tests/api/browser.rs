@@ -454,19 +454,6 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         json!({"letter_number": "005/RT03/XI/2026", "letter_date": "2026-11-28"});
     let c = register(&app, &reception, body).await;
     let id = c["id"].as_str().unwrap().to_string();
-    let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 surat".to_vec())
-        .file_name("surat-pengaduan.pdf")
-        .mime_str("application/pdf")
-        .unwrap();
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
-        .bearer_auth(&reception)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
     let page = format!("/console/complaints/{id}");
     let Some(br) = Browser::start(&app).await else {
         return;
@@ -475,7 +462,20 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         |text: String, want: &str| assert!(text.contains(want), "`{want}` not in:\n{text}");
 
     br.as_user("loket", &page).await;
-    expect(br.text().await, "surat-pengaduan.pdf");
+    // the scan of the letter, uploaded from the page
+    let scan = std::env::temp_dir().join(format!("surat-pengaduan-{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(&scan, b"%PDF-1.4 surat").unwrap();
+    br.client
+        .find(Locator::Css("form.upload input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&scan.display().to_string())
+        .await
+        .unwrap();
+    br.click("form.upload button[type=submit]").await;
+    expect(br.text().await, "Lampiran tersimpan.");
+    expect(br.text().await, "surat-pengaduan-");
+    let _ = std::fs::remove_file(&scan);
     br.check_page("chain-reception").await;
     br.act("forward_to_head", &[("note", "Mohon arahan")]).await;
     expect(
@@ -501,6 +501,8 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
 
     br.as_user("kabid", "/console").await;
     expect(br.text().await, "Menunggu tindak lanjut Anda");
+    expect(br.text().await, "Instruksi: siapkan jawaban — Segera dicek ke lapangan");
+    br.check_page("chain-kabid-inbox").await;
     br.goto(&page).await;
     br.act(
         "dispose",

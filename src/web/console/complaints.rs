@@ -277,6 +277,8 @@ pub struct AttachmentRow {
     pub name: String,
     pub size: String,
     pub identity: bool,
+    /// An image shown on the page.
+    pub image: bool,
 }
 
 pub struct EventRow {
@@ -311,6 +313,8 @@ pub struct DraftView {
 struct DetailPage {
     layout: Layout,
     id: String,
+    /// May add attachments.
+    attach: bool,
     version: i64,
     c: Detail,
     attachments: Vec<AttachmentRow>,
@@ -334,6 +338,7 @@ pub struct Extra {
 #[derive(Debug, Deserialize)]
 pub struct DoneQuery {
     done: Option<String>,
+    uploaded: Option<String>,
 }
 
 fn size(bytes: i64) -> String {
@@ -387,6 +392,12 @@ pub async fn detail(
     {
         extra.notices.push(super::Notice {
             text: super::actions::done(a).to_string(),
+            bad: false,
+        });
+    }
+    if q.uploaded.is_some() {
+        extra.notices.push(super::Notice {
+            text: "Lampiran tersimpan.".into(),
             bad: false,
         });
     }
@@ -500,6 +511,10 @@ pub async fn detail_page(
             name: a.file_name,
             size: size(a.size_bytes),
             identity: a.identity,
+            image: matches!(
+                a.content_type.as_str(),
+                "image/jpeg" | "image/png" | "image/gif" | "image/webp"
+            ),
         })
         .collect();
     let timeline = events
@@ -606,6 +621,7 @@ pub async fn detail_page(
         &DetailPage {
             layout,
             id: id.to_string(),
+            attach: who.caller.role().can_add_attachments(),
             version,
             c: detail,
             attachments,

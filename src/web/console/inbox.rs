@@ -78,10 +78,28 @@ pub async fn page(
         Err(_) => return super::unavailable(&state),
     };
     let tz = state.settings.office_timezone;
+    // the instruction and note of the disposition that brought each one here
+    let mut instructions = std::collections::HashMap::new();
+    for e in &page.entries {
+        let Some(pos) = e.position_id else { continue };
+        if let Ok(ds) = state.store.dispositions(e.complaint.id).await
+            && let Some(d) = ds.iter().rev().find(|d| {
+                d.withdrawn_at.is_none()
+                    && d.recipients.iter().any(|r| r.is_primary && r.position_id == pos)
+            })
+        {
+            let text = match &d.note {
+                Some(n) => format!("{} — {n}", d.instruction),
+                None => d.instruction.clone(),
+            };
+            instructions.insert(e.complaint.id, text);
+        }
+    }
     let rows: Vec<Row> = page
         .entries
         .into_iter()
         .map(|e| {
+            let instruction = instructions.remove(&e.complaint.id);
             let v = ComplaintView::new(e.complaint, &ctx);
             let (due_class, due_text) =
                 labels::due(v.status.is_open(), v.working_days_left, v.overdue);
@@ -96,7 +114,7 @@ pub async fn page(
                     Some(a) => format!("{p} ({})", a.as_str().to_uppercase()),
                     None => p,
                 }),
-                instruction: None,
+                instruction,
                 lapor: v
                     .lapor_followup_due_at
                     .filter(|_| v.status.is_open())

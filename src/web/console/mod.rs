@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+mod attachments;
 mod complaints;
 mod inbox;
 mod labels;
@@ -42,7 +43,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
-        .service(web::resource("/console/complaints/{id}/act").post(complaints::act));
+        .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
+        .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload));
 }
 
 /// What every console page shows around its content.
