@@ -501,7 +501,10 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
 
     br.as_user("kabid", "/console").await;
     expect(br.text().await, "Menunggu tindak lanjut Anda");
-    expect(br.text().await, "Instruksi: siapkan jawaban — Segera dicek ke lapangan");
+    expect(
+        br.text().await,
+        "Instruksi: siapkan jawaban — Segera dicek ke lapangan",
+    );
     br.check_page("chain-kabid-inbox").await;
     br.goto(&page).await;
     br.act(
@@ -586,6 +589,19 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), step);
     }
     br.check_page("chain-answered").await;
+    // the lembar disposisi, to print
+    br.click("a[href$='/sheet']").await;
+    let text = br.text().await;
+    for want in [
+        "LEMBAR DISPOSISI",
+        "005/RT03/XI/2026",
+        "Kepala Dinas (Yosef Kadis)",
+        "Kabid Linjamsos (Agnes Kabid)",
+        "Segera dicek ke lapangan",
+    ] {
+        expect(text.clone(), want);
+    }
+    br.check_page("chain-sheet").await;
 }
 
 /// The head and admins must use two-factor sign-in: the console sends them

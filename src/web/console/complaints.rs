@@ -762,3 +762,128 @@ pub async fn act(
     };
     detail_page(&state, &who, &cid.to_string(), status, extra).await
 }
+
+#[derive(Template)]
+#[template(path = "console/sheet.html")]
+struct SheetPage {
+    office: String,
+    id: String,
+    number: String,
+    received: String,
+    from: String,
+    channel: &'static str,
+    letter_number: String,
+    letter_date: String,
+    subject: String,
+    due: String,
+    rows: Vec<DispositionRow>,
+    place_date: String,
+}
+
+/// The lembar disposisi of a complaint, to print (A4).
+pub async fn sheet(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return super::message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Pengaduan tidak ditemukan",
+            "Tidak ada pengaduan dengan alamat ini.",
+        );
+    };
+    let (c, org, ds, ctx) = match tokio::try_join!(
+        async { state.store.get_complaint(id).await.map_err(|_| ()) },
+        async { state.app.org_chart().await.map_err(|_| ()) },
+        async { state.store.dispositions(id).await.map_err(|_| ()) },
+        async {
+            crate::api::extract::view_context(&state, &who.caller)
+                .await
+                .map_err(|_| ())
+        },
+    ) {
+        Ok((Some(c), org, ds, ctx)) => (c, org, ds, ctx),
+        Ok((None, ..)) => {
+            return super::message(
+                &state,
+                StatusCode::NOT_FOUND,
+                "Pengaduan tidak ditemukan",
+                "Tidak ada pengaduan dengan alamat ini.",
+            );
+        }
+        Err(()) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let v = ComplaintView::new(c, &ctx);
+    let from = if v.reporter_hidden {
+        "Pelapor (dirahasiakan)".to_string()
+    } else {
+        v.reporter
+            .as_ref()
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| "—".into())
+    };
+    let rows = ds
+        .into_iter()
+        .filter(|d| d.withdrawn_at.is_none())
+        .map(|d| {
+            let primary = d.recipients.iter().find(|r| r.is_primary);
+            DispositionRow {
+                from: match &d.officer_name {
+                    Some(n) => format!("{} ({n})", org.title(d.from_position_id)),
+                    None => org.title(d.from_position_id).to_string(),
+                },
+                to: primary
+                    .map(|r| org.title(r.position_id).to_string())
+                    .unwrap_or_default(),
+                read: primary
+                    .and_then(|r| r.read_at)
+                    .map(|t| labels::waktu(t, tz)),
+                copies: d
+                    .recipients
+                    .iter()
+                    .filter(|r| !r.is_primary)
+                    .map(|r| org.title(r.position_id).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                instruction: d.instruction,
+                note: d.note,
+                at: crate::notify::templates::tanggal(d.created_at, tz),
+                due: d.due_at.map(|t| crate::notify::templates::tanggal(t, tz)),
+                withdrawn: false,
+            }
+        })
+        .collect();
+    let page = SheetPage {
+        office: state.settings.office_name.clone(),
+        id: id.to_string(),
+        number: v.tracking_number.clone(),
+        received: labels::waktu(v.received_at, tz),
+        from,
+        channel: labels::channel(v.channel),
+        letter_number: v
+            .external_ref
+            .letter_number
+            .clone()
+            .unwrap_or_else(|| "—".into()),
+        letter_date: v
+            .external_ref
+            .letter_date
+            .map(|d| d.format("%d-%m-%Y").to_string())
+            .unwrap_or_else(|| "—".into()),
+        subject: v.subject.clone(),
+        due: v
+            .due_at
+            .map(|t| labels::waktu(t, tz))
+            .unwrap_or_else(|| "—".into()),
+        rows,
+        place_date: crate::notify::templates::tanggal(chrono::Utc::now(), tz),
+    };
+    render(StatusCode::OK, &page)
+}

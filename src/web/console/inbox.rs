@@ -85,7 +85,9 @@ pub async fn page(
         if let Ok(ds) = state.store.dispositions(e.complaint.id).await
             && let Some(d) = ds.iter().rev().find(|d| {
                 d.withdrawn_at.is_none()
-                    && d.recipients.iter().any(|r| r.is_primary && r.position_id == pos)
+                    && d.recipients
+                        .iter()
+                        .any(|r| r.is_primary && r.position_id == pos)
             })
         {
             let text = match &d.note {
