@@ -362,6 +362,33 @@ async fn the_console_signs_in_and_shows_the_inbox_list_and_complaint(b: Backend)
     assert!(text.contains("Didaftarkan"), "the timeline");
     assert!(text.contains("WITA"), "office-local times");
     browser.check_page("complaint").await;
+    // waiting for the complainant: the clock stops, then runs again
+    for (op, reason) in [
+        ("pause", "Menunggu salinan KK dari pelapor"),
+        ("resume", "KK sudah diterima"),
+    ] {
+        let details = format!("details:has(input[name=op][value={op}])");
+        browser
+            .client
+            .find(Locator::Css(&format!("{details} > summary")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        browser.fill(&format!("{details} textarea"), reason).await;
+        browser.click(&format!("{details} button")).await;
+        let text = browser.text().await;
+        assert!(
+            text.contains("Waktu penanganan sudah diperbarui."),
+            "{text}"
+        );
+        assert_eq!(text.contains("Menunggu pelapor\nsejak"), op == "pause", "{text}");
+    }
+    assert!(
+        browser.text().await.contains("Waktu berjalan lagi"),
+        "on the timeline"
+    );
 
     browser.goto("/console/complaints?status=registered").await;
     assert!(browser.text().await.contains(&number));

@@ -312,6 +312,9 @@ pub struct DraftView {
 #[template(path = "console/complaint.html")]
 struct DetailPage {
     layout: Layout,
+    /// Clock forms: `pause`, `resume`, `extend` as they may be asked now.
+    clock: Vec<&'static str>,
+    clock_error: Option<String>,
     id: String,
     /// May add attachments.
     attach: bool,
@@ -339,6 +342,7 @@ pub struct Extra {
 pub struct DoneQuery {
     done: Option<String>,
     uploaded: Option<String>,
+    clock: Option<String>,
 }
 
 fn size(bytes: i64) -> String {
@@ -392,6 +396,12 @@ pub async fn detail(
     {
         extra.notices.push(super::Notice {
             text: super::actions::done(a).to_string(),
+            bad: false,
+        });
+    }
+    if q.clock.is_some() {
+        extra.notices.push(super::Notice {
+            text: "Waktu penanganan sudah diperbarui.".into(),
             bad: false,
         });
     }
@@ -449,6 +459,19 @@ pub async fn detail_page(
     let tz = state.settings.office_timezone;
     let version = c.version;
     let channel = c.channel;
+    // the clock: any staff role stops and restarts it, the head extends it
+    // (the store refuses what the state does not allow)
+    let mut clock = Vec::new();
+    if c.status.is_open() {
+        clock.push(if c.paused_at.is_some() {
+            "resume"
+        } else {
+            "pause"
+        });
+        if who.caller.role() == crate::domain::Role::Head {
+            clock.push("extend");
+        }
+    }
     let anonymous_hidden = c.anonymous && !who.caller.role().sees_anonymous_identity();
     let holder = c.holder_position_id.map(|p| org.title(p).to_string());
     let v = ComplaintView::new(c, &ctx);
@@ -616,10 +639,16 @@ pub async fn detail_page(
     );
     let mut layout = Layout::for_staff(state, who, &v.tracking_number, Section::Complaints);
     layout.notices = extra.notices;
+    let clock_error = match &extra.failed {
+        Some((a, errors)) if a == "clock" => errors.first().map(|(_, m)| m.clone()),
+        _ => None,
+    };
     render(
         status,
         &DetailPage {
             layout,
+            clock,
+            clock_error,
             id: id.to_string(),
             attach: who.caller.role().can_add_attachments(),
             version,
@@ -886,4 +915,121 @@ pub async fn sheet(
         place_date: crate::notify::templates::tanggal(chrono::Utc::now(), tz),
     };
     render(StatusCode::OK, &page)
+}
+
+/// Stopping, restarting or extending the complaint's clock from its page.
+pub async fn clock(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    use crate::store::{ClockOp, ClockOutcome};
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let m = super::actions::parse_form(&body);
+    let one = |k: &str| {
+        m.get(k)
+            .and_then(|v| v.first())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    if !crate::api::auth::form_csrf_ok(
+        &req,
+        &who.caller,
+        &one("csrf"),
+        &state.settings.public_base_url,
+    ) {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Permintaan ditolak",
+            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
+        );
+    }
+    let Ok(cid) = id.parse::<Uuid>() else {
+        return super::message(
+            &state,
+            StatusCode::NOT_FOUND,
+            "Pengaduan tidak ditemukan",
+            "Tidak ada pengaduan dengan alamat ini.",
+        );
+    };
+    let back = |msg: &str, status: StatusCode| {
+        let mut extra = Extra {
+            kept: m.clone(),
+            failed: Some(("clock".into(), vec![("reason".into(), msg.to_string())])),
+            ..Default::default()
+        };
+        extra.notices.push(super::Notice {
+            text: msg.to_string(),
+            bad: true,
+        });
+        (extra, status)
+    };
+    let reason = one("reason");
+    let op = match one("op").as_str() {
+        _ if reason.is_empty() || reason.chars().count() > 1000 => None,
+        "pause" => Some(ClockOp::Pause {
+            reason: reason.clone(),
+        }),
+        "resume" => Some(ClockOp::Resume {
+            reason: reason.clone(),
+        }),
+        "extend" if who.caller.role() == crate::domain::Role::Head => {
+            match one("working_days").parse::<u32>() {
+                Ok(n @ 1..=30) => Some(ClockOp::Extend {
+                    working_days: n,
+                    reason: reason.clone(),
+                }),
+                _ => {
+                    let (extra, status) = back(
+                        "Perpanjangan 1 sampai 30 hari kerja.",
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    );
+                    return detail_page(&state, &who, &cid.to_string(), status, extra).await;
+                }
+            }
+        }
+        _ => None,
+    };
+    let Some(op) = op else {
+        let (extra, status) = back("Tuliskan alasannya.", StatusCode::UNPROCESSABLE_ENTITY);
+        return detail_page(&state, &who, &cid.to_string(), status, extra).await;
+    };
+    let version = one("version").parse::<i64>().ok();
+    let (extra, status) = match state
+        .app
+        .adjust_clock(cid, version, &op, who.caller.actor(), chrono::Utc::now())
+        .await
+    {
+        Ok(ClockOutcome::Done(_)) => {
+            return HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/console/complaints/{cid}?clock=1"),
+                ))
+                .finish();
+        }
+        Ok(ClockOutcome::NotFound) => {
+            return super::message(
+                &state,
+                StatusCode::NOT_FOUND,
+                "Pengaduan tidak ditemukan",
+                "Tidak ada pengaduan dengan alamat ini.",
+            );
+        }
+        Ok(ClockOutcome::VersionMismatch(_)) => back(
+            "Pengaduan ini baru saja diubah orang lain; periksa keadaannya lalu coba lagi.",
+            StatusCode::CONFLICT,
+        ),
+        Ok(ClockOutcome::Conflict(_)) => back(
+            "Tidak dapat dilakukan pada keadaan pengaduan sekarang.",
+            StatusCode::CONFLICT,
+        ),
+        Err(_) => return super::unavailable(&state),
+    };
+    detail_page(&state, &who, &cid.to_string(), status, extra).await
 }

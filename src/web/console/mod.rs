@@ -45,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
+        .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
         .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload));
 }
 
