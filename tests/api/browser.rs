@@ -383,7 +383,11 @@ async fn the_console_signs_in_and_shows_the_inbox_list_and_complaint(b: Backend)
             text.contains("Waktu penanganan sudah diperbarui."),
             "{text}"
         );
-        assert_eq!(text.contains("Menunggu pelapor\nsejak"), op == "pause", "{text}");
+        assert_eq!(
+            text.contains("Menunggu pelapor\nsejak"),
+            op == "pause",
+            "{text}"
+        );
     }
     assert!(
         browser.text().await.contains("Waktu berjalan lagi"),
@@ -629,6 +633,19 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), want);
     }
     br.check_page("chain-sheet").await;
+
+    // the head's dashboard: every number a link to what it counts
+    br.as_user("kadis", "/console/dashboard").await;
+    let text = br.text().await;
+    expect(text.clone(), "Menurut status");
+    expect(text.clone(), "Dijawab");
+    br.check_page("dashboard").await;
+    br.click("a[href='/console/complaints?status=answered']")
+        .await;
+    expect(br.text().await, c["tracking_number"].as_str().unwrap());
+    br.goto("/console/complaints?due=open").await;
+    expect(br.text().await, "Pengaduan terbuka");
+    br.check_page("list-open").await;
 }
 
 /// The head and admins must use two-factor sign-in: the console sends them

@@ -69,6 +69,9 @@ pub struct ListParams {
     from: String,
     #[serde(default)]
     to: String,
+    /// `overdue`, `week` (due in the next 7 days) or `open` (all open, soonest deadline first).
+    #[serde(default)]
+    due: String,
     cursor: Option<String>,
 }
 
@@ -130,8 +133,30 @@ pub async fn list(
         .cursor
         .as_deref()
         .and_then(crate::api::extract::decode_cursor);
+    let now = chrono::Utc::now();
+    let by_deadline = match p.due.as_str() {
+        "overdue" => Some((None, now)),
+        "week" => Some((Some(now), now + chrono::Duration::days(7))),
+        "open" => Some((None, crate::store::sql::no_deadline())),
+        _ => None,
+    };
     let rows = if error.is_some() {
         Vec::new()
+    } else if let Some((due_from, due_before)) = by_deadline {
+        match state
+            .store
+            .list_by_deadline(&crate::store::DeadlineQuery {
+                due_from,
+                due_before,
+                channel,
+                after: after.map(|c| (c.received_at, c.id)),
+                limit: PAGE,
+            })
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => return super::unavailable(&state),
+        }
     } else {
         match state
             .store
@@ -159,15 +184,21 @@ pub async fn list(
         .then(|| rows.last())
         .flatten()
         .map(|c| {
+            let at = if by_deadline.is_some() {
+                c.due_at.unwrap_or_else(crate::store::sql::no_deadline)
+            } else {
+                c.received_at
+            };
             format!(
-                "/console/complaints?q={}&status={}&channel={}&kind={}&from={}&to={}&cursor={}",
+                "/console/complaints?q={}&status={}&channel={}&kind={}&from={}&to={}&due={}&cursor={}",
                 encode_query(&q),
                 encode_query(&p.status),
                 encode_query(&p.channel),
                 encode_query(&p.kind),
                 encode_query(&p.from),
                 encode_query(&p.to),
-                crate::api::extract::cursor_at(c.received_at, c.id)
+                encode_query(&p.due),
+                crate::api::extract::cursor_at(at, c.id)
             )
         });
     let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
@@ -239,10 +270,16 @@ pub async fn list(
         to: p.to,
         error,
     };
+    let title = match p.due.as_str() {
+        "overdue" => "Pengaduan terlambat",
+        "week" => "Jatuh tempo 7 hari ke depan",
+        "open" => "Pengaduan terbuka",
+        _ => "Pengaduan",
+    };
     render(
         StatusCode::OK,
         &ListPage {
-            layout: Layout::for_staff(&state, &who, "Pengaduan", Section::Complaints),
+            layout: Layout::for_staff(&state, &who, title, Section::Complaints),
             f,
             rows,
             next,

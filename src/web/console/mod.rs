@@ -9,6 +9,7 @@ mod account;
 mod actions;
 mod attachments;
 mod complaints;
+mod dashboard;
 mod inbox;
 mod labels;
 mod register;
@@ -41,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(register::form)
                 .post(register::submit),
         )
+        .service(web::resource("/console/dashboard").get(dashboard::page))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
@@ -77,6 +79,7 @@ pub struct Notice {
 pub enum Section {
     Inbox,
     Complaints,
+    Dashboard,
     Register,
     Account,
 }
@@ -115,6 +118,12 @@ impl Layout {
                 count: None,
             },
             NavItem {
+                href: "/console/dashboard",
+                label: "Dasbor",
+                current: section == Section::Dashboard,
+                count: None,
+            },
+            NavItem {
                 href: "/console/register",
                 label: "Daftarkan",
                 current: section == Section::Register,
@@ -129,6 +138,9 @@ impl Layout {
         ];
         if !staff.caller.role().can_create_complaints() {
             l.nav.retain(|n| n.href != "/console/register");
+        }
+        if !dashboard::for_role(staff.caller.role()) {
+            l.nav.retain(|n| n.href != "/console/dashboard");
         }
         l
     }
