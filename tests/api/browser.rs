@@ -20,6 +20,7 @@ both_backends!(
     the_disposition_chain_is_walked_through_the_pages,
     a_role_that_needs_two_factor_enrols_on_its_account_page,
     reception_registers_at_the_desk_and_gets_a_receipt,
+    a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -792,4 +793,103 @@ async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
     assert_eq!(all[0]["tracking_number"], number.as_str());
     assert_eq!(all[0]["channel"], "face_to_face");
     assert_eq!(all[0]["reporter"]["id_number"], "5371014101900001");
+}
+
+/// Acceptance: a LAPOR! complaint the same way, ending with the follow-up
+/// at lapor-sim.
+async fn a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor(b: Backend) {
+    use crate::lapor::{Sim, TOKEN, with_lapor};
+    let sim = Sim::start(&["--seed", "7", "--reports", "1"]);
+    let lapor = with_lapor(&sim.url, TOKEN);
+    let Some(app) = spawn_app_with(b, move |s| {
+        lapor(s);
+        s.require_2fa = Vec::new();
+    })
+    .await
+    else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    account(&app, &o.admin, "penghubung", "liaison", None).await;
+    account(&app, &o.admin, "kadis", "head", Some(&o.o_head)).await;
+    account(&app, &o.admin, "kabid", "official", Some(&o.o_kabid)).await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/integrations/lapor/poll"))
+        .bearer_auth(&o.liaison)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let all = app.list_all(&o.admin, "&channel=lapor", 10).await;
+    assert_eq!(all.len(), 1);
+    let id = all[0]["id"].as_str().unwrap().to_string();
+    let tid = all[0]["external_ref"]["lapor_tracking_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = format!("/console/complaints/{id}");
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    let expect =
+        |text: String, want: &str| assert!(text.contains(want), "`{want}` not in:\n{text}");
+
+    br.as_user("penghubung", "/console").await;
+    let text = br.text().await;
+    expect(text.clone(), "Tindak lanjut LAPOR! paling lambat");
+    br.goto(&page).await;
+    expect(br.text().await, &tid);
+    br.act("forward_to_head", &[]).await;
+    br.as_user("kadis", &page).await;
+    br.act(
+        "dispose",
+        &[("to", &o.kabid), ("instruction", "siapkan jawaban")],
+    )
+    .await;
+    br.as_user("kabid", &page).await;
+    br.act(
+        "save_draft",
+        &[(
+            "body",
+            "Terima kasih atas laporan Anda; bantuan sudah kami salurkan.",
+        )],
+    )
+    .await;
+    br.act("submit_draft", &[]).await;
+    br.as_user("kadis", &page).await;
+    br.act("approve", &[]).await;
+    br.as_user("penghubung", &page).await;
+    // the way back is LAPOR! itself
+    let method = br
+        .client
+        .find(Locator::Css(
+            "details:has(input[name=action][value=dispatch]) select[name=method]",
+        ))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(method.as_deref(), Some("lapor"));
+    br.act("dispatch", &[]).await;
+    expect(br.text().await, "Pengiriman jawaban sudah dicatat.");
+    br.check_page("lapor-dispatched").await;
+
+    let sync = aduan::intake::lapor::build(&aduan::app::App::new(
+        app.store.clone(),
+        app.settings.clone(),
+    ))
+    .unwrap()
+    .unwrap();
+    let courier = aduan::intake::lapor::outbound::LaporCourier {
+        sync,
+        store: app.store.clone(),
+    };
+    let sent = aduan::notify::deliver_due(app.store.as_ref(), &courier, 8, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(sent.sent, 1);
+    let stats = sim.get("/sim/stats").await;
+    assert_eq!(stats["followups"][&tid], 1, "{stats}");
 }

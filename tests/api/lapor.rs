@@ -85,7 +85,7 @@ impl Drop for Sim {
     }
 }
 
-fn with_lapor(url: &str, token: &str) -> impl FnOnce(&mut aduan::config::Settings) {
+pub fn with_lapor(url: &str, token: &str) -> impl FnOnce(&mut aduan::config::Settings) {
     let url = url.to_string();
     let token = token.to_string();
     move |s| {
