@@ -77,12 +77,17 @@ pub struct LaporStatus {
     security(("bearer" = [])))]
 pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     require_liaison(&caller)?;
+    Ok(HttpResponse::Ok().json(lapor_status(&state).await?))
+}
+
+/// Where the LAPOR! integration stands (the API and the console show it).
+pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiError> {
     let st = state.store.integration_state(NAME).await?;
     let counts = state.store.outbox_counts(KINDS).await?;
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let quarantined = state.store.count_quarantine().await?;
     let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
-    Ok(HttpResponse::Ok().json(LaporStatus {
+    Ok(LaporStatus {
         enabled: state.lapor.is_some(),
         url: state.settings.lapor.as_ref().map(|l| l.url.clone()),
         poll_every_seconds: state.settings.lapor.as_ref().map(|l| l.poll_secs),
@@ -104,7 +109,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
             Some(Circuit::Open { seconds_left }) => Some(seconds_left),
             _ => None,
         },
-    }))
+    })
 }
 
 /// Poll LAPOR! now (instead of waiting for the schedule).

@@ -813,14 +813,17 @@ async fn a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_l
     account(&app, &o.admin, "penghubung", "liaison", None).await;
     account(&app, &o.admin, "kadis", "head", Some(&o.o_head)).await;
     account(&app, &o.admin, "kabid", "official", Some(&o.o_kabid)).await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/integrations/lapor/poll"))
-        .bearer_auth(&o.liaison)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    // the liaison officer pulls the report in from the LAPOR! page
+    br.as_user("penghubung", "/console/lapor").await;
+    assert!(br.text().await.contains("belum pernah"));
+    br.check_page("lapor-before").await;
+    br.click("form[action='/console/lapor/poll'] button").await;
+    let text = br.text().await;
+    assert!(text.contains("1 laporan baru diimpor"), "{text}");
+    br.check_page("lapor-after").await;
     let all = app.list_all(&o.admin, "&channel=lapor", 10).await;
     assert_eq!(all.len(), 1);
     let id = all[0]["id"].as_str().unwrap().to_string();

@@ -12,6 +12,7 @@ mod complaints;
 mod dashboard;
 mod inbox;
 mod labels;
+mod lapor;
 mod register;
 mod signin;
 
@@ -43,6 +44,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(register::submit),
         )
         .service(web::resource("/console/dashboard").get(dashboard::page))
+        .service(web::resource("/console/lapor").get(lapor::page))
+        .service(web::resource("/console/lapor/poll").post(lapor::poll))
+        .service(web::resource("/console/lapor/quarantine/{id}/retry").post(lapor::retry))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
@@ -80,6 +84,7 @@ pub enum Section {
     Inbox,
     Complaints,
     Dashboard,
+    Lapor,
     Register,
     Account,
 }
@@ -124,6 +129,12 @@ impl Layout {
                 count: None,
             },
             NavItem {
+                href: "/console/lapor",
+                label: "LAPOR!",
+                current: section == Section::Lapor,
+                count: None,
+            },
+            NavItem {
                 href: "/console/register",
                 label: "Daftarkan",
                 current: section == Section::Register,
@@ -141,6 +152,9 @@ impl Layout {
         }
         if !dashboard::for_role(staff.caller.role()) {
             l.nav.retain(|n| n.href != "/console/dashboard");
+        }
+        if !lapor::for_role(staff.caller.role()) {
+            l.nav.retain(|n| n.href != "/console/lapor");
         }
         l
     }

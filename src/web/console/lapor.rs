@@ -1,0 +1,247 @@
+//! For the liaison officer: where the SP4N-LAPOR! integration stands, a
+//! poll now, and the quarantine with a retry per item.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Layout, Section, labels, render, staff};
+use crate::api::state::AppState;
+use crate::domain::Role;
+
+pub struct QuarantineRow {
+    pub id: String,
+    pub tracking: Option<String>,
+    pub reason: String,
+    pub times: i32,
+    pub last: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/lapor.html")]
+struct LaporPage {
+    layout: Layout,
+    enabled: bool,
+    url: String,
+    last_poll: String,
+    last_success: String,
+    last_error: Option<String>,
+    circuit: String,
+    imported: i64,
+    pending: i64,
+    sent: i64,
+    failed: i64,
+    quarantined: i64,
+    items: Vec<QuarantineRow>,
+}
+
+pub fn for_role(r: Role) -> bool {
+    matches!(r, Role::Liaison | Role::Admin)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NoticeQuery {
+    /// `ok`, `busy`, `fail` or `off` (codes, never text, in the URL).
+    polled: Option<String>,
+    imported: Option<u32>,
+    updates: Option<u32>,
+    quarantined: Option<u32>,
+    retried: Option<String>,
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<NoticeQuery>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !for_role(who.caller.role()) {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Bukan untuk peran ini",
+            "Halaman ini untuk pejabat penghubung dan admin.",
+        );
+    }
+    let (st, items) = match tokio::try_join!(
+        async {
+            crate::api::integrations::lapor_status(&state)
+                .await
+                .map_err(|_| ())
+        },
+        async {
+            state
+                .store
+                .list_quarantine(false, 200)
+                .await
+                .map_err(|_| ())
+        },
+    ) {
+        Ok(x) => x,
+        Err(()) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| labels::waktu(t, tz))
+            .unwrap_or_else(|| "belum pernah".into())
+    };
+    let mut layout = Layout::for_staff(&state, &who, "SP4N-LAPOR!", Section::Lapor);
+    if let Some(p) = &q.polled {
+        let (text, bad) = match p.as_str() {
+            "ok" => (
+                format!(
+                    "Selesai: {} laporan baru diimpor, {} diperbarui, {} masuk karantina.",
+                    q.imported.unwrap_or(0),
+                    q.updates.unwrap_or(0),
+                    q.quarantined.unwrap_or(0)
+                ),
+                false,
+            ),
+            "busy" => (
+                "Replika lain sedang menarik laporan; coba lagi sebentar lagi.".into(),
+                true,
+            ),
+            "off" => ("Integrasi belum aktif.".into(), true),
+            _ => (
+                "LAPOR! belum dapat dihubungi; lihat kesalahan terakhir di bawah.".into(),
+                true,
+            ),
+        };
+        layout.notices.push(super::Notice { text, bad });
+    }
+    if let Some(r) = &q.retried {
+        layout.notices.push(super::Notice {
+            text: if r == "1" {
+                "Laporan itu sekarang menjadi pengaduan.".into()
+            } else {
+                "Laporan itu masih belum dapat diimpor; penyebabnya tertulis di bawah.".into()
+            },
+            bad: r != "1",
+        });
+    }
+    render(
+        StatusCode::OK,
+        &LaporPage {
+            layout,
+            enabled: st.enabled,
+            url: st.url.unwrap_or_default(),
+            last_poll: when(st.last_poll_at),
+            last_success: when(st.last_success_at),
+            last_error: st.last_error,
+            circuit: match st.circuit_retry_in_seconds {
+                Some(s) => format!("terputus; dicoba lagi dalam {s} detik"),
+                None => "baik".into(),
+            },
+            imported: st.imported_total,
+            pending: st.pending_followups,
+            sent: st.sent_followups,
+            failed: st.failed_followups,
+            quarantined: st.quarantined,
+            items: items
+                .into_iter()
+                .map(|i| QuarantineRow {
+                    id: i.id.to_string(),
+                    tracking: i.tracking_id,
+                    reason: i.reason,
+                    times: i.times_seen,
+                    last: labels::waktu(i.last_seen, tz),
+                })
+                .collect(),
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn back(query: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/console/lapor?{query}")))
+        .finish()
+}
+
+pub async fn poll(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !for_role(who.caller.role())
+        || !crate::api::auth::form_csrf_ok(
+            &req,
+            &who.caller,
+            &form.csrf,
+            &state.settings.public_base_url,
+        )
+    {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Permintaan ditolak",
+            "Muat ulang halaman lalu coba lagi.",
+        );
+    }
+    let Some(sync) = state.lapor.as_ref() else {
+        return back("polled=off".into());
+    };
+    match sync.poll_leased(chrono::Utc::now()).await {
+        Ok(Some(r)) => back(format!(
+            "polled=ok&imported={}&updates={}&quarantined={}",
+            r.imported, r.updates, r.quarantined
+        )),
+        Ok(None) => back("polled=busy".into()),
+        Err(e) => {
+            tracing::warn!(error = %e, "console LAPOR! poll failed");
+            back("polled=fail".into())
+        }
+    }
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !for_role(who.caller.role())
+        || !crate::api::auth::form_csrf_ok(
+            &req,
+            &who.caller,
+            &form.csrf,
+            &state.settings.public_base_url,
+        )
+    {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Permintaan ditolak",
+            "Muat ulang halaman lalu coba lagi.",
+        );
+    }
+    let (Some(sync), Ok(id)) = (state.lapor.as_ref(), id.parse::<Uuid>()) else {
+        return back(String::new());
+    };
+    match sync.retry_quarantined(id).await {
+        Ok(Some(true)) => back("retried=1".into()),
+        Ok(_) => back("retried=0".into()),
+        Err(e) => {
+            tracing::warn!(error = %e, "console quarantine retry failed");
+            back("retried=0".into())
+        }
+    }
+}
