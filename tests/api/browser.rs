@@ -398,6 +398,12 @@ async fn the_console_signs_in_and_shows_the_inbox_list_and_complaint(b: Backend)
     browser.goto("/console/complaints?status=registered").await;
     assert!(browser.text().await.contains(&number));
     browser.check_page("list").await;
+    // by the reporter's phone, written another way (through the blind index)
+    browser.fill("#identifier", "+62 812-3700-1234").await;
+    browser.click("form.person button").await;
+    assert_eq!(browser.path().await, "/console/complaints/person");
+    assert!(browser.text().await.contains(&number));
+    browser.check_page("person-search").await;
     // a tracking number in the search box opens the complaint
     browser.fill("#q", &number.to_lowercase()).await;
     browser.click(".filters button[type=submit]").await;
@@ -456,6 +462,21 @@ async fn no_console_page_shows_an_anonymous_reporter_to_staff(b: Backend) {
                 "no personal data in URLs"
             );
         }
+        // a search by the reporter's phone does not tell who wrote it
+        browser.goto("/console/complaints").await;
+        browser.fill("#identifier", "0813-7777-8888").await;
+        browser.click("form.person button").await;
+        assert!(
+            !browser.path().await.contains("0813"),
+            "no personal data in URLs"
+        );
+        let listed = browser
+            .client
+            .source()
+            .await
+            .unwrap()
+            .contains(&format!("/console/complaints/{id}"));
+        assert_eq!(listed, sees, "{role} searching by phone");
         if !sees {
             browser.goto(&format!("/console/complaints/{id}")).await;
             let t = browser.text().await;

@@ -33,6 +33,9 @@ pub struct Filters {
     pub active: bool,
     /// A tracking number of this office, for the hint.
     pub example: String,
+    /// The identifier searched for (a POST, never in the URL).
+    pub identifier: String,
+    pub identifier_error: Option<String>,
 }
 
 pub struct Row {
@@ -269,6 +272,8 @@ pub async fn list(
         from: p.from,
         to: p.to,
         error,
+        identifier: String::new(),
+        identifier_error: None,
     };
     let title = match p.due.as_str() {
         "overdue" => "Pengaduan terlambat",
@@ -1069,4 +1074,142 @@ pub async fn clock(
         Err(_) => return super::unavailable(&state),
     };
     detail_page(&state, &who, &cid.to_string(), status, extra).await
+}
+
+/// Complaints by the reporter's NIK, phone or email (exact, through the
+/// blind index; POST so the identifier never reaches a URL or a log).
+/// Anonymous complaints are found only by roles that see their reporters:
+/// otherwise the search itself would tell who wrote them.
+pub async fn person(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    use crate::domain::identity::{IdentityKind, normalize};
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let m = super::actions::parse_form(&body);
+    let one = |k: &str| {
+        m.get(k)
+            .and_then(|v| v.first())
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    if !crate::api::auth::form_csrf_ok(
+        &req,
+        &who.caller,
+        &one("csrf"),
+        &state.settings.public_base_url,
+    ) {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Permintaan ditolak",
+            "Muat ulang halaman lalu coba lagi.",
+        );
+    }
+    let raw = one("identifier");
+    let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+    let kinds: Vec<(IdentityKind, String)> = if raw.contains('@') {
+        vec![(IdentityKind::Email, raw.clone())]
+    } else if digits.len() == 16 && normalize(IdentityKind::IdNumber, &raw).is_some() {
+        vec![
+            (IdentityKind::IdNumber, raw.clone()),
+            (IdentityKind::Phone, raw.clone()),
+        ]
+    } else if (6..=15).contains(&digits.len()) {
+        vec![(IdentityKind::Phone, raw.clone())]
+    } else if !raw.is_empty() && raw.chars().count() <= 254 {
+        vec![(IdentityKind::IdNumber, raw.clone())]
+    } else {
+        Vec::new()
+    };
+    let found = if kinds.is_empty() {
+        Vec::new()
+    } else {
+        match state.store.find_by_identity(&kinds, 200).await {
+            Ok(f) => f,
+            Err(_) => return super::unavailable(&state),
+        }
+    };
+    let sees_anonymous = who.caller.role().sees_anonymous_identity();
+    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+        Ok(c) => c,
+        Err(_) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let rows: Vec<Row> = found
+        .into_iter()
+        .filter(|c| sees_anonymous || !c.anonymous)
+        .map(|c| {
+            let v = ComplaintView::new(c, &ctx);
+            let (due_class, due_text) =
+                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+            Row {
+                id: v.id.to_string(),
+                number: v.tracking_number,
+                subject: v.subject,
+                status: labels::status(v.status),
+                channel: labels::channel(v.channel),
+                received: labels::waktu(v.received_at, tz),
+                due_class,
+                due_text,
+            }
+        })
+        .collect();
+    let opts = |all: Vec<(&'static str, &'static str)>| {
+        all.into_iter()
+            .map(|(value, label)| Opt {
+                value,
+                label,
+                selected: false,
+            })
+            .collect()
+    };
+    let f = Filters {
+        q: String::new(),
+        from: String::new(),
+        to: String::new(),
+        statuses: opts(
+            Status::ALL
+                .iter()
+                .map(|s| (s.as_str(), labels::status(*s)))
+                .collect(),
+        ),
+        channels: opts(
+            Channel::ALL
+                .iter()
+                .map(|c| (c.as_str(), labels::channel(*c)))
+                .collect(),
+        ),
+        kinds: opts(
+            Kind::ALL
+                .iter()
+                .map(|k| (k.as_str(), labels::kind(*k)))
+                .collect(),
+        ),
+        error: None,
+        active: false,
+        example: String::new(),
+        identifier_error: kinds
+            .is_empty()
+            .then(|| "Isi NIK, nomor telepon, atau alamat surel.".to_string()),
+        identifier: raw,
+    };
+    render(
+        StatusCode::OK,
+        &ListPage {
+            layout: Layout::for_staff(
+                &state,
+                &who,
+                "Pengaduan menurut pelapor",
+                Section::Complaints,
+            ),
+            f,
+            rows,
+            next: None,
+        },
+    )
 }

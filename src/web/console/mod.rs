@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/lapor/poll").post(lapor::poll))
         .service(web::resource("/console/lapor/quarantine/{id}/retry").post(lapor::retry))
         .service(web::resource("/console/complaints").get(complaints::list))
+        .service(web::resource("/console/complaints/person").post(complaints::person))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
