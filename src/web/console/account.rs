@@ -8,7 +8,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Layout, Section, Staff, labels, render, staff_with};
-use crate::api::auth::{form_csrf_ok, origin_of};
+use crate::api::auth::origin_of;
 use crate::api::state::AppState;
 
 pub struct Enrolment {
@@ -116,32 +116,15 @@ pub struct CsrfForm {
     code: String,
 }
 
-fn refused(state: &AppState) -> HttpResponse {
-    super::message(
-        state,
-        StatusCode::FORBIDDEN,
-        "Permintaan ditolak",
-        "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
-    )
-}
-
 pub async fn start_totp(
     state: web::Data<AppState>,
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let who = match staff_with(&state, &req, true).await {
+    let who = match super::staff_form(&state, &req, &form.csrf, true).await {
         Ok(w) => w,
         Err(r) => return r,
     };
-    if !form_csrf_ok(
-        &req,
-        &who.caller,
-        &form.csrf,
-        &state.settings.public_base_url,
-    ) {
-        return refused(&state);
-    }
     let Some(s) = who.caller.session() else {
         return super::unavailable(&state);
     };
@@ -168,18 +151,10 @@ pub async fn confirm_totp(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let who = match staff_with(&state, &req, true).await {
+    let who = match super::staff_form(&state, &req, &form.csrf, true).await {
         Ok(w) => w,
         Err(r) => return r,
     };
-    if !form_csrf_ok(
-        &req,
-        &who.caller,
-        &form.csrf,
-        &state.settings.public_base_url,
-    ) {
-        return refused(&state);
-    }
     let Some(s) = who.caller.session() else {
         return super::unavailable(&state);
     };
@@ -217,18 +192,10 @@ pub async fn end_session(
     id: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let who = match staff_with(&state, &req, true).await {
+    let who = match super::staff_form(&state, &req, &form.csrf, true).await {
         Ok(w) => w,
         Err(r) => return r,
     };
-    if !form_csrf_ok(
-        &req,
-        &who.caller,
-        &form.csrf,
-        &state.settings.public_base_url,
-    ) {
-        return refused(&state);
-    }
     let (Some(s), Ok(sid)) = (who.caller.session(), id.parse::<Uuid>()) else {
         return super::unavailable(&state);
     };

@@ -41,12 +41,7 @@ pub async fn upload(
         Err(r) => return r,
     };
     let Ok(cid) = id.parse::<Uuid>() else {
-        return super::message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Pengaduan tidak ditemukan",
-            "Tidak ada pengaduan dengan alamat ini.",
-        );
+        return super::not_found(&state);
     };
     if !who.caller.role().can_add_attachments() {
         return super::message(
@@ -59,12 +54,7 @@ pub async fn upload(
     match state.store.get_complaint(cid).await {
         Ok(Some(_)) => {}
         Ok(None) => {
-            return super::message(
-                &state,
-                StatusCode::NOT_FOUND,
-                "Pengaduan tidak ditemukan",
-                "Tidak ada pengaduan dengan alamat ini.",
-            );
+            return super::not_found(&state);
         }
         Err(_) => return super::unavailable(&state),
     }
@@ -144,12 +134,7 @@ pub async fn upload(
     }
     if !crate::api::auth::form_csrf_ok(&req, &who.caller, &csrf, &state.settings.public_base_url) {
         state.app.files.remove(cid, attachment_id).await;
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
-        );
+        return super::refused(&state);
     }
     let Some((file_name, content_type, file)) = stored.filter(|_| problem.is_none()) else {
         state.app.files.remove(cid, attachment_id).await;

@@ -80,6 +80,49 @@ pub struct ListParams {
 
 const PAGE: u32 = 50;
 
+/// A complaint as one line of a list.
+fn row(v: ComplaintView, tz: chrono_tz::Tz) -> Row {
+    let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+    Row {
+        id: v.id.to_string(),
+        number: v.tracking_number,
+        subject: v.subject,
+        status: labels::status(v.status),
+        channel: labels::channel(v.channel),
+        received: labels::waktu(v.received_at, tz),
+        due_class,
+        due_text,
+    }
+}
+
+/// The choices of the status, channel and kind filters, with the chosen ones.
+fn options(status: &str, channel: &str, kind: &str) -> (Vec<Opt>, Vec<Opt>, Vec<Opt>) {
+    fn opts(all: impl Iterator<Item = (&'static str, &'static str)>, chosen: &str) -> Vec<Opt> {
+        all.map(|(value, label)| Opt {
+            value,
+            label,
+            selected: value == chosen,
+        })
+        .collect()
+    }
+    (
+        opts(
+            Status::ALL.iter().map(|s| (s.as_str(), labels::status(*s))),
+            status,
+        ),
+        opts(
+            Channel::ALL
+                .iter()
+                .map(|c| (c.as_str(), labels::channel(*c))),
+            channel,
+        ),
+        opts(
+            Kind::ALL.iter().map(|k| (k.as_str(), labels::kind(*k))),
+            kind,
+        ),
+    )
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -210,53 +253,13 @@ pub async fn list(
     };
     let rows = rows
         .into_iter()
-        .map(|c| {
-            let v = ComplaintView::new(c, &ctx);
-            let (due_class, due_text) =
-                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
-            Row {
-                id: v.id.to_string(),
-                number: v.tracking_number,
-                subject: v.subject,
-                status: labels::status(v.status),
-                channel: labels::channel(v.channel),
-                received: labels::waktu(v.received_at, tz),
-                due_class,
-                due_text,
-            }
-        })
+        .map(|c| row(ComplaintView::new(c, &ctx), tz))
         .collect();
-    let opts = |all: Vec<(&'static str, &'static str)>, chosen: &str| {
-        all.into_iter()
-            .map(|(value, label)| Opt {
-                value,
-                label,
-                selected: value == chosen,
-            })
-            .collect()
-    };
+    let (statuses, channels, kinds) = options(&p.status, &p.channel, &p.kind);
     let f = Filters {
-        statuses: opts(
-            Status::ALL
-                .iter()
-                .map(|s| (s.as_str(), labels::status(*s)))
-                .collect(),
-            &p.status,
-        ),
-        channels: opts(
-            Channel::ALL
-                .iter()
-                .map(|c| (c.as_str(), labels::channel(*c)))
-                .collect(),
-            &p.channel,
-        ),
-        kinds: opts(
-            Kind::ALL
-                .iter()
-                .map(|k| (k.as_str(), labels::kind(*k)))
-                .collect(),
-            &p.kind,
-        ),
+        statuses,
+        channels,
+        kinds,
         active: !(p.status.is_empty()
             && p.channel.is_empty()
             && p.kind.is_empty()
@@ -464,14 +467,7 @@ pub async fn detail_page(
     status: StatusCode,
     extra: Extra,
 ) -> HttpResponse {
-    let not_found = || {
-        super::message(
-            state,
-            StatusCode::NOT_FOUND,
-            "Pengaduan tidak ditemukan",
-            "Tidak ada pengaduan dengan alamat ini.",
-        )
-    };
+    let not_found = || super::not_found(state);
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();
     };
@@ -732,20 +728,10 @@ pub async fn act(
         &one("csrf"),
         &state.settings.public_base_url,
     ) {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
-        );
+        return super::refused(&state);
     }
     let Ok(cid) = id.parse::<Uuid>() else {
-        return super::message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Pengaduan tidak ditemukan",
-            "Tidak ada pengaduan dengan alamat ini.",
-        );
+        return super::not_found(&state);
     };
     let action_name = one("action");
     let Some(action) = crate::domain::workflow::Action::parse(&action_name) else {
@@ -803,7 +789,7 @@ pub async fn act(
                     .finish();
             }
             Ok(ActOutcome::NotFound) => {
-                return super::message(&state, StatusCode::NOT_FOUND, "Pengaduan tidak ditemukan", "Tidak ada pengaduan dengan alamat ini.");
+                return super::not_found(&state);
             }
             Ok(ActOutcome::VersionMismatch(_)) => back(
                 StatusCode::CONFLICT,
@@ -862,12 +848,7 @@ pub async fn sheet(
         Err(r) => return r,
     };
     let Ok(id) = id.parse::<Uuid>() else {
-        return super::message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Pengaduan tidak ditemukan",
-            "Tidak ada pengaduan dengan alamat ini.",
-        );
+        return super::not_found(&state);
     };
     let (c, org, ds, ctx) = match tokio::try_join!(
         async { state.store.get_complaint(id).await.map_err(|_| ()) },
@@ -881,12 +862,7 @@ pub async fn sheet(
     ) {
         Ok((Some(c), org, ds, ctx)) => (c, org, ds, ctx),
         Ok((None, ..)) => {
-            return super::message(
-                &state,
-                StatusCode::NOT_FOUND,
-                "Pengaduan tidak ditemukan",
-                "Tidak ada pengaduan dengan alamat ini.",
-            );
+            return super::not_found(&state);
         }
         Err(()) => return super::unavailable(&state),
     };
@@ -984,20 +960,10 @@ pub async fn clock(
         &one("csrf"),
         &state.settings.public_base_url,
     ) {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
-        );
+        return super::refused(&state);
     }
     let Ok(cid) = id.parse::<Uuid>() else {
-        return super::message(
-            &state,
-            StatusCode::NOT_FOUND,
-            "Pengaduan tidak ditemukan",
-            "Tidak ada pengaduan dengan alamat ini.",
-        );
+        return super::not_found(&state);
     };
     let back = |msg: &str, status: StatusCode| {
         let mut extra = Extra {
@@ -1056,12 +1022,7 @@ pub async fn clock(
                 .finish();
         }
         Ok(ClockOutcome::NotFound) => {
-            return super::message(
-                &state,
-                StatusCode::NOT_FOUND,
-                "Pengaduan tidak ditemukan",
-                "Tidak ada pengaduan dengan alamat ini.",
-            );
+            return super::not_found(&state);
         }
         Ok(ClockOutcome::VersionMismatch(_)) => back(
             "Pengaduan ini baru saja diubah orang lain; periksa keadaannya lalu coba lagi.",
@@ -1103,12 +1064,7 @@ pub async fn person(
         &one("csrf"),
         &state.settings.public_base_url,
     ) {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Muat ulang halaman lalu coba lagi.",
-        );
+        return super::refused(&state);
     }
     let raw = one("identifier");
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
@@ -1143,53 +1099,16 @@ pub async fn person(
     let rows: Vec<Row> = found
         .into_iter()
         .filter(|c| sees_anonymous || !c.anonymous)
-        .map(|c| {
-            let v = ComplaintView::new(c, &ctx);
-            let (due_class, due_text) =
-                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
-            Row {
-                id: v.id.to_string(),
-                number: v.tracking_number,
-                subject: v.subject,
-                status: labels::status(v.status),
-                channel: labels::channel(v.channel),
-                received: labels::waktu(v.received_at, tz),
-                due_class,
-                due_text,
-            }
-        })
+        .map(|c| row(ComplaintView::new(c, &ctx), tz))
         .collect();
-    let opts = |all: Vec<(&'static str, &'static str)>| {
-        all.into_iter()
-            .map(|(value, label)| Opt {
-                value,
-                label,
-                selected: false,
-            })
-            .collect()
-    };
+    let (statuses, channels, kind_opts) = options("", "", "");
     let f = Filters {
         q: String::new(),
         from: String::new(),
         to: String::new(),
-        statuses: opts(
-            Status::ALL
-                .iter()
-                .map(|s| (s.as_str(), labels::status(*s)))
-                .collect(),
-        ),
-        channels: opts(
-            Channel::ALL
-                .iter()
-                .map(|c| (c.as_str(), labels::channel(*c)))
-                .collect(),
-        ),
-        kinds: opts(
-            Kind::ALL
-                .iter()
-                .map(|k| (k.as_str(), labels::kind(*k)))
-                .collect(),
-        ),
+        statuses,
+        channels,
+        kinds: kind_opts,
         error: None,
         active: false,
         example: String::new(),

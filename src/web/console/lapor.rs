@@ -173,24 +173,12 @@ pub async fn poll(
     req: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let who = match staff(&state, &req).await {
+    let who = match super::staff_form(&state, &req, &form.csrf, false).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !for_role(who.caller.role())
-        || !crate::api::auth::form_csrf_ok(
-            &req,
-            &who.caller,
-            &form.csrf,
-            &state.settings.public_base_url,
-        )
-    {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Muat ulang halaman lalu coba lagi.",
-        );
+    if !for_role(who.caller.role()) {
+        return super::refused(&state);
     }
     let Some(sync) = state.lapor.as_ref() else {
         return back("polled=off".into());
@@ -214,24 +202,12 @@ pub async fn retry(
     id: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let who = match staff(&state, &req).await {
+    let who = match super::staff_form(&state, &req, &form.csrf, false).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !for_role(who.caller.role())
-        || !crate::api::auth::form_csrf_ok(
-            &req,
-            &who.caller,
-            &form.csrf,
-            &state.settings.public_base_url,
-        )
-    {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Muat ulang halaman lalu coba lagi.",
-        );
+    if !for_role(who.caller.role()) {
+        return super::refused(&state);
     }
     let (Some(sync), Ok(id)) = (state.lapor.as_ref(), id.parse::<Uuid>()) else {
         return back(String::new());

@@ -266,6 +266,41 @@ fn message(state: &AppState, status: StatusCode, title: &str, text: &str) -> Htt
     )
 }
 
+fn not_found(state: &AppState) -> HttpResponse {
+    message(
+        state,
+        StatusCode::NOT_FOUND,
+        "Pengaduan tidak ditemukan",
+        "Tidak ada pengaduan dengan alamat ini.",
+    )
+}
+
+/// A form whose CSRF token or origin is not ours (or a role it is not for).
+fn refused(state: &AppState) -> HttpResponse {
+    message(
+        state,
+        StatusCode::FORBIDDEN,
+        "Permintaan ditolak",
+        "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
+    )
+}
+
+/// The signed-in person of a posted form whose CSRF token (`csrf`) is good
+/// (`enrolling`: as `staff_with`).
+async fn staff_form(
+    state: &AppState,
+    req: &HttpRequest,
+    csrf: &str,
+    enrolling: bool,
+) -> Result<Staff, HttpResponse> {
+    let who = staff_with(state, req, enrolling).await?;
+    if crate::api::auth::form_csrf_ok(req, &who.caller, csrf, &state.settings.public_base_url) {
+        Ok(who)
+    } else {
+        Err(refused(state))
+    }
+}
+
 fn unavailable(state: &AppState) -> HttpResponse {
     message(
         state,

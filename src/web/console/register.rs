@@ -212,12 +212,7 @@ pub async fn submit(
         &value(&m, "csrf"),
         &state.settings.public_base_url,
     ) {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Permintaan ditolak",
-            "Formulir ini kedaluwarsa atau datang dari situs lain. Muat ulang halaman lalu coba lagi.",
-        );
+        return super::refused(&state);
     }
     if !may_register(&who) {
         return super::message(
