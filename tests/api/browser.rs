@@ -31,12 +31,28 @@ pub struct Browser {
     pub client: Client,
     driver: Child,
     base: String,
+    profile: std::path::PathBuf,
 }
 
 impl Drop for Browser {
+    /// Ends the WebDriver session (chromedriver then quits Chromium), kills
+    /// whatever is left of this browser (found by its profile folder), and
+    /// removes the profile: a killed driver alone leaves Chromium running.
     fn drop(&mut self) {
+        let client = self.client.clone();
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            tokio::task::block_in_place(|| {
+                let _ = handle.block_on(async {
+                    tokio::time::timeout(std::time::Duration::from_secs(5), client.close()).await
+                });
+            });
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let _ = Command::new("pkill")
+            .args(["-9", "-f", &self.profile.display().to_string()])
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -103,6 +119,7 @@ impl Browser {
             client: client.expect("connect to chromedriver"),
             driver,
             base: app.address.clone(),
+            profile,
         })
     }
 
