@@ -14,8 +14,8 @@ use super::auth::Caller;
 use super::dto::*;
 use super::error::ApiError;
 use super::extract::{
-    cursor_at, etag, idempotency_key, json_body_error, load_visible, parse_page, require_json,
-    view_context,
+    attachment_visible, cursor_at, etag, idempotency_key, json_body_error, load_visible,
+    parse_page, require_json, view_context,
 };
 use super::state::AppState;
 use crate::app::RestRegistration;
@@ -234,6 +234,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
         received_to,
         subject_contains,
         created_by: None,
+        holders: Vec::new(),
         after,
         limit,
     })
@@ -523,12 +524,6 @@ pub struct UploadQuery {
     /// An identity document (a KTP scan).
     #[serde(default)]
     pub identity: bool,
-}
-
-/// An identity document of an anonymous complaint follows the reporter's
-/// visibility.
-fn attachment_visible(caller: &Caller, c: &Complaint, a: &Attachment) -> bool {
-    !(a.identity && c.anonymous && !caller.role().sees_anonymous_identity())
 }
 
 /// Reads exactly one part named `file` into the attachment store.

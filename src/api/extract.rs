@@ -73,6 +73,16 @@ pub(crate) async fn load_visible(
     }
 }
 
+/// An identity document of an anonymous complaint is seen only by the
+/// roles that see its reporter.
+pub(crate) fn attachment_visible(
+    caller: &Caller,
+    c: &Complaint,
+    a: &crate::store::Attachment,
+) -> bool {
+    !(a.identity && c.anonymous && !caller.role().sees_anonymous_identity())
+}
+
 pub(crate) async fn view_context(
     state: &AppState,
     caller: &Caller,

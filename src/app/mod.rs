@@ -27,7 +27,7 @@ use crate::config::Settings;
 use crate::store::{AttachmentFiles, DynStore};
 
 pub use policy::{Policy, PolicyCache};
-pub use register::{EmailRegistration, LaporRegistration, RestRegistration};
+pub use register::{DeskRegistration, EmailRegistration, LaporRegistration, RestRegistration};
 pub use workflow::authority;
 
 /// The application: the store, the settings and what is cached in memory.

@@ -31,6 +31,26 @@ enum Source<'a> {
     },
     /// A report imported from SP4N-LAPOR! (LAPOR! tells the complainant itself).
     Lapor,
+    /// The console's registration form: the complaint's id chosen before
+    /// (a scan is stored under it while the form streams in), the form's
+    /// one-time token (`desk:<token>`: a second submit makes nothing) and
+    /// how the desk received it.
+    Desk {
+        id: Uuid,
+        source_key: &'a str,
+        intake: Option<serde_json::Value>,
+    },
+}
+
+/// A registration from the console's form.
+#[derive(Debug)]
+pub enum DeskRegistration {
+    Created {
+        complaint: Box<Complaint>,
+        access_code: String,
+    },
+    /// The same form was submitted before: this complaint.
+    Duplicate(Uuid),
 }
 
 /// A registration through the JSON API.
@@ -93,7 +113,8 @@ impl App {
         let shown = code.display();
         // never stored in the clear: sealed for the acknowledgement and for replays
         let sealed = self.vault.seal(shown.as_bytes());
-        let id = Uuid::now_v7();
+        let mut id = Uuid::now_v7();
+        let mut intake = None;
         let (idempotency, source_key, outbox) = match source {
             Source::Rest { idempotency } => (
                 idempotency,
@@ -117,6 +138,23 @@ impl App {
                     .map(|to| crate::notify::acknowledgement(id, to, &sealed, message_id)),
             ),
             Source::Lapor => (None, None, None),
+            Source::Desk {
+                id: chosen,
+                source_key,
+                intake: how,
+            } => {
+                id = chosen;
+                intake = how;
+                (
+                    None,
+                    Some(source_key),
+                    complaint
+                        .reporter
+                        .email
+                        .as_deref()
+                        .map(|to| crate::notify::acknowledgement(id, to, &sealed, None)),
+                )
+            }
         };
         let outcome = self
             .store
@@ -133,6 +171,7 @@ impl App {
                 outbox,
                 idempotency,
                 source_key,
+                intake,
             })
             .await?;
         if let CreateOutcome::Created(c) = &outcome {
@@ -187,6 +226,41 @@ impl App {
             CreateOutcome::DuplicateSource(_) => {
                 return Err(StoreError::Corrupt(
                     "a REST registration has no source key".into(),
+                ));
+            }
+        })
+    }
+
+    /// Registers a complaint entered at the desk (`id` chosen by the form,
+    /// `form_token` the form's one-time token).
+    pub async fn register_desk(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: Uuid,
+        form_token: &str,
+        intake: Option<serde_json::Value>,
+    ) -> Result<DeskRegistration, StoreError> {
+        let source_key = format!("desk:{form_token}");
+        let source = Source::Desk {
+            id,
+            source_key: &source_key,
+            intake,
+        };
+        let (outcome, shown, _) = self.register(complaint, actor, now, source).await?;
+        Ok(match outcome {
+            CreateOutcome::Created(c) => DeskRegistration::Created {
+                complaint: Box::new(c),
+                access_code: shown,
+            },
+            CreateOutcome::DuplicateSource(id) => DeskRegistration::Duplicate(id),
+            CreateOutcome::Replayed(c, ..) | CreateOutcome::DuplicateLapor(c) => {
+                DeskRegistration::Duplicate(c.id)
+            }
+            CreateOutcome::KeyReused => {
+                return Err(StoreError::Corrupt(
+                    "a desk registration has no idempotency key".into(),
                 ));
             }
         })

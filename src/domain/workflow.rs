@@ -169,6 +169,17 @@ impl OrgChart {
     }
 }
 
+/// The position a disposition of the complaint comes from: the head for
+/// what is with the head, otherwise whoever holds it. Dispositions go to
+/// positions below this one.
+pub fn disposer(status: Status, holder: Option<Uuid>, org: &OrgChart) -> Option<Uuid> {
+    if status == Status::WithHead {
+        org.head()
+    } else {
+        holder
+    }
+}
+
 /// A position the calling officer may act as now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Held {
@@ -590,15 +601,13 @@ pub fn plan(
             note,
             due_at,
         } => {
-            // the head disposes what is with the head; anyone else what they hold
-            let from = if case.status == Status::WithHead {
-                head.ok_or_else(|| {
-                    WorkflowError::Conflict("the organisation has no head of office".into())
-                })?
-            } else {
-                case.holder
-                    .ok_or_else(|| WorkflowError::Conflict("nobody holds this complaint".into()))?
-            };
+            let from = disposer(case.status, case.holder, org).ok_or_else(|| {
+                WorkflowError::Conflict(if case.status == Status::WithHead {
+                    "the organisation has no head of office".into()
+                } else {
+                    "nobody holds this complaint".into()
+                })
+            })?;
             let held = require(who, org, from, "disposing this complaint")?;
             acted_as = Some(held);
             for (field, p) in

@@ -102,6 +102,10 @@ pub struct CreateComplaint<'a> {
     /// `inbound_messages` in the same transaction: the same message never
     /// makes a second complaint.
     pub source_key: Option<&'a str>,
+    /// How the desk received it (a suggestion-box opening: who opened the
+    /// box and who witnessed it), kept in the `registered` event. Staff
+    /// names only, never the reporter's data.
+    pub intake: Option<serde_json::Value>,
 }
 
 #[async_trait]

@@ -291,6 +291,9 @@ pub struct ListQuery {
     pub subject_contains: Option<String>,
     /// Only complaints registered by this API key.
     pub created_by: Option<Uuid>,
+    /// Only complaints held by one of these positions (a position, or the
+    /// positions of a unit); empty: any holder.
+    pub holders: Vec<Uuid>,
     pub after: Option<Cursor>,
     pub limit: u32,
 }

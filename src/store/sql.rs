@@ -173,12 +173,15 @@ impl SealedReporter {
 /// The `registered` event's detail (no personal data).
 pub(crate) fn registered_detail(req: &CreateComplaint<'_>) -> String {
     let c = req.complaint;
-    serde_json::json!({
+    let mut detail = serde_json::json!({
         "channel": c.channel.as_str(),
         "kind": c.kind.as_str(),
         "received_at": c.received_at,
-    })
-    .to_string()
+    });
+    if let (Some(intake), Some(map)) = (&req.intake, detail.as_object_mut()) {
+        map.insert("intake".into(), intake.clone());
+    }
+    detail.to_string()
 }
 
 /// The complaint as stored by a registration (what a read returns).

@@ -79,7 +79,7 @@ pub(crate) fn html(status: actix_web::http::StatusCode, body: String) -> HttpRes
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+            "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'",
         ))
         .body(body)

@@ -748,6 +748,7 @@ async fn keys_rotate_and_retire_from_the_cli() {
             ),
             outbox: None,
             source_key: None,
+            intake: None,
         })
         .await
         .unwrap()

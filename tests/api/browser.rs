@@ -20,6 +20,7 @@ both_backends!(
     the_disposition_chain_is_walked_through_the_pages,
     a_role_that_needs_two_factor_enrols_on_its_account_page,
     reception_registers_at_the_desk_and_gets_a_receipt,
+    a_suggestion_box_is_entered_slip_by_slip_and_a_form_sent_twice_registers_once,
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
 );
 
@@ -148,10 +149,38 @@ impl Browser {
             .unwrap()
     }
 
+    /// Types into a field (a select: picks by value; a date or a hidden
+    /// field: sets its value, since a date is typed in the browser's locale).
     pub async fn fill(&self, css: &str, value: &str) {
         let e = self.client.find(Locator::Css(css)).await.unwrap();
-        e.clear().await.unwrap();
-        e.send_keys(value).await.unwrap();
+        let kind = e.attr("type").await.unwrap();
+        if e.tag_name().await.unwrap() == "select" {
+            e.select_by_value(value).await.unwrap();
+        } else if matches!(kind.as_deref(), Some("date" | "hidden")) {
+            let arg = serde_json::to_value(&e).unwrap();
+            self.client
+                .execute(
+                    "arguments[0].value = arguments[1];",
+                    vec![arg, json!(value)],
+                )
+                .await
+                .unwrap();
+        } else {
+            e.clear().await.unwrap();
+            e.send_keys(value).await.unwrap();
+        }
+    }
+
+    /// The value of a field.
+    pub async fn value(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
     }
 
     /// Clicks a link or button that loads a page, and waits for the new page.
@@ -519,33 +548,62 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     account(&app, &o.admin, "kadis", "head", Some(&o.o_head)).await;
     account(&app, &o.admin, "kabid", "official", Some(&o.o_kabid)).await;
     account(&app, &o.admin, "kasi", "official", Some(&o.o_kasi)).await;
-    let mut body = valid_complaint("letter");
-    body["external_ref"] =
-        json!({"letter_number": "005/RT03/XI/2026", "letter_date": "2026-11-28"});
-    let c = register(&app, &reception, body).await;
-    let id = c["id"].as_str().unwrap().to_string();
-    let page = format!("/console/complaints/{id}");
     let Some(br) = Browser::start(&app).await else {
         return;
     };
     let expect =
         |text: String, want: &str| assert!(text.contains(want), "`{want}` not in:\n{text}");
 
-    br.as_user("loket", &page).await;
-    // the scan of the letter, uploaded from the page
+    // reception registers the letter at the desk, its scan in the same form
+    br.as_user("loket", "/console/register").await;
+    br.fill("#channel", "letter").await;
+    br.fill("#kind", "complaint").await;
+    br.fill("#subject", "Bantuan PKH belum cair").await;
+    br.fill(
+        "#body",
+        "Sudah tiga bulan bantuan PKH keluarga kami belum diterima.",
+    )
+    .await;
+    br.fill("#reporter-name", "Yohanes Bria").await;
+    br.fill("#reporter-phone", "081234567890").await;
+    br.fill("#external_ref-letter_number", "005/RT03/XI/2026")
+        .await;
+    br.fill("#external_ref-letter_date", "2026-11-28").await;
     let scan = std::env::temp_dir().join(format!("surat-pengaduan-{}.pdf", uuid::Uuid::now_v7()));
     std::fs::write(&scan, b"%PDF-1.4 surat").unwrap();
     br.client
-        .find(Locator::Css("form.upload input[type=file]"))
+        .find(Locator::Css("form.register input[type=file]"))
         .await
         .unwrap()
         .send_keys(&scan.display().to_string())
         .await
         .unwrap();
-    br.click("form.upload button[type=submit]").await;
-    expect(br.text().await, "Lampiran tersimpan.");
-    expect(br.text().await, "surat-pengaduan-");
+    br.click("form.register button[type=submit]").await;
     let _ = std::fs::remove_file(&scan);
+    expect(br.text().await, "nomor agenda");
+    br.check_page("chain-letter-receipt").await;
+    let all = app.list_all(&reception, "", 10).await;
+    assert_eq!(all.len(), 1, "one complaint registered");
+    let c = &all[0];
+    assert_eq!(c["channel"], "letter");
+    assert_eq!(c["external_ref"]["letter_number"], "005/RT03/XI/2026");
+    let id = c["id"].as_str().unwrap().to_string();
+    let page = format!("/console/complaints/{id}");
+    br.click(
+        "a[href='/console/complaints/{id}']"
+            .replace("{id}", &id)
+            .as_str(),
+    )
+    .await;
+    // the scan is on the page, shown inline
+    expect(br.text().await, "surat-pengaduan-");
+    assert!(
+        br.client
+            .find(Locator::Css(".attachments iframe, .attachments object"))
+            .await
+            .is_ok(),
+        "the PDF is previewed on the page"
+    );
     br.check_page("chain-reception").await;
     br.act("forward_to_head", &[("note", "Mohon arahan")]).await;
     expect(
@@ -568,6 +626,49 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     .await;
     expect(br.text().await, "Disposisi sudah dikirim.");
     expect(br.text().await, "Kabid Linjamsos");
+    // the list filtered by holder: with the Kabid, not with the Kasi
+    let number = c["tracking_number"].as_str().unwrap().to_string();
+    br.goto(&format!("/console/complaints?holder=p:{}", o.kabid))
+        .await;
+    expect(br.text().await, &number);
+    assert_eq!(br.value("#holder").await, format!("p:{}", o.kabid));
+    br.goto(&format!("/console/complaints?holder=p:{}", o.kasi))
+        .await;
+    assert!(!br.text().await.contains(&number), "not with the Kasi");
+    // … and the CSV of the filter, for Excel (BOM, office-local time)
+    // (fetched with the browser's session cookie: a download is not a page)
+    let cookies = br
+        .client
+        .get_all_cookies()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let csv = app
+        .client
+        .get(app.url(&format!("/console/complaints.csv?holder=p:{}", o.kabid)))
+        .header("cookie", cookies)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"pengaduan-")
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}'), "{csv}");
+    assert!(csv.contains("Nomor pengaduan;Diterima;Status"), "{csv}");
+    assert!(csv.contains(&format!("\"{number}\"")), "{csv}");
+    assert!(csv.contains("\"Kabid Linjamsos\""), "{csv}");
+    assert!(
+        !csv.contains("Yohanes"),
+        "no identity in the list export: {csv}"
+    );
 
     br.as_user("kabid", "/console").await;
     expect(br.text().await, "Menunggu tindak lanjut Anda");
@@ -831,6 +932,93 @@ async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
     assert_eq!(all[0]["tracking_number"], number.as_str());
     assert_eq!(all[0]["channel"], "face_to_face");
     assert_eq!(all[0]["reporter"]["id_number"], "5371014101900001");
+}
+
+/// A box-opening session: the opener and the witness are asked for, kept
+/// from slip to slip and recorded on each complaint's timeline; the same
+/// form sent twice (its one-time token) registers one complaint.
+async fn a_suggestion_box_is_entered_slip_by_slip_and_a_form_sent_twice_registers_once(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.kotak", "reception", None).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.sign_in("loket.kotak").await;
+    br.goto("/console/register").await;
+    let page = &br;
+    let slip = move |subject: &'static str| async move {
+        page.fill("#channel", "suggestion_box").await;
+        page.fill("#kind", "complaint").await;
+        page.fill("#subject", subject).await;
+        page.fill("#body", "Antrean di loket bantuan sosial terlalu lama.")
+            .await;
+        page.fill("#reporter-name", "Agus Ndun").await;
+        page.fill("#reporter-address", "Jl. Soekarno No. 3, Oebobo")
+            .await;
+    };
+    slip("Antrean loket lama").await;
+    br.click("form.register button[type=submit]").await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Isi nama petugas yang membuka kotak saran."),
+        "{text}"
+    );
+    assert!(
+        text.contains("Isi nama saksi pembukaan kotak saran."),
+        "{text}"
+    );
+    assert!(
+        app.list_all(&admin, "", 10).await.is_empty(),
+        "nothing registered"
+    );
+    br.fill("#box-opened_by", "Siti Loket").await;
+    br.fill("#box-witness", "Benny Satpam").await;
+    let first_token = br.value("input[name=form_token]").await;
+    assert_eq!(first_token.len(), 32);
+    br.click("form.register button[type=submit]").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    // the next slip of the same box: opener and witness already there
+    br.click("form[action='/console/register/box'] button[type=submit]")
+        .await;
+    assert!(br.text().await.contains("1 lembar sudah terdaftar"));
+    assert_eq!(br.value("#box-opened_by").await, "Siti Loket");
+    assert_eq!(br.value("#box-witness").await, "Benny Satpam");
+    assert_eq!(br.value("#channel").await, "suggestion_box");
+    assert_ne!(br.value("input[name=form_token]").await, first_token);
+    br.check_page("register-next-slip").await;
+    slip("Toilet kantor rusak").await;
+    br.click("form.register button[type=submit]").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let all = app.list_all(&admin, "", 10).await;
+    assert_eq!(all.len(), 2, "two slips registered");
+    let first = all
+        .iter()
+        .find(|c| c["subject"] == "Antrean loket lama")
+        .expect("the first slip");
+    let first_id = first["id"].as_str().unwrap().to_string();
+
+    // the first form sent again (its token): nothing new, the complaint it made
+    br.goto("/console/register").await;
+    slip("Antrean loket lama").await;
+    br.fill("#box-opened_by", "Siti Loket").await;
+    br.fill("#box-witness", "Benny Satpam").await;
+    br.fill("input[name=form_token]", &first_token).await;
+    br.click("form.register button[type=submit]").await;
+    assert!(
+        br.path()
+            .await
+            .starts_with(&format!("/console/complaints/{first_id}"))
+    );
+    let text = br.text().await;
+    assert!(text.contains("sudah dikirim sebelumnya"), "{text}");
+    assert!(
+        text.contains("kotak saran dibuka oleh Siti Loket, disaksikan Benny Satpam"),
+        "{text}"
+    );
+    assert_eq!(app.list_all(&admin, "", 10).await.len(), 2, "still two");
 }
 
 /// Acceptance: a LAPOR! complaint the same way, ending with the follow-up

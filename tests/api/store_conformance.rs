@@ -72,6 +72,7 @@ async fn create(
             outbox: None,
             idempotency: idem,
             source_key: None,
+            intake: None,
         })
         .await
         .unwrap()
@@ -160,6 +161,7 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
             outbox: None,
             idempotency: None,
             source_key: None,
+            intake: None,
         })
         .await;
     assert!(r.is_err());
@@ -986,6 +988,7 @@ async fn a_message_makes_one_complaint_and_each_reply_is_recorded_once(b: Backen
                     outbox: None,
                     idempotency: None,
                     source_key: Some("email:m1@example.id"),
+                    intake: None,
                 })
                 .await
                 .unwrap()

@@ -144,6 +144,14 @@ impl ComplaintStore for Backend {
         if let Some(key) = q.created_by {
             b.push(" AND created_by = ").push_bind(key);
         }
+        if !q.holders.is_empty() {
+            b.push(" AND holder_position_id IN (");
+            let mut list = b.separated(", ");
+            for h in &q.holders {
+                list.push_bind(*h);
+            }
+            b.push(")");
+        }
         if let Some(cur) = q.after {
             // A row-value comparison: both databases seek the
             // (received_at, id) index to it (an OR form would scan).

@@ -46,6 +46,9 @@ pub struct ActionForm {
 /// What the page needs to build the forms.
 pub struct Context<'a> {
     pub positions: &'a [crate::store::Position],
+    pub org: &'a crate::domain::workflow::OrgChart,
+    /// Where a disposition would come from (`workflow::disposer`).
+    pub dispose_from: Option<Uuid>,
     pub instructions: &'a [String],
     pub latest_draft: Option<&'a str>,
     pub channel: crate::domain::Channel,
@@ -56,6 +59,39 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    /// The positions a disposition may go to — those under the disposer —
+    /// in the order of the tree, each indented by its depth below it.
+    fn below(&self) -> Vec<(Uuid, String)> {
+        let Some(from) = self.dispose_from else {
+            return Vec::new();
+        };
+        let mut out: Vec<(Vec<String>, Uuid)> = self
+            .positions
+            .iter()
+            .filter(|p| self.org.is_below(p.id, from))
+            .map(|p| {
+                let mut path: Vec<String> = self
+                    .org
+                    .chain_above(p.id)
+                    .into_iter()
+                    .take_while(|a| *a != from)
+                    .map(|a| self.org.title(a).to_string())
+                    .collect();
+                path.reverse();
+                path.push(p.title.clone());
+                (path, p.id)
+            })
+            .collect();
+        out.sort();
+        out.into_iter()
+            .map(|(path, id)| {
+                let depth = path.len().saturating_sub(1);
+                let title = path.last().cloned().unwrap_or_default();
+                (id, format!("{}{title}", "— ".repeat(depth)))
+            })
+            .collect()
+    }
+
     fn kept(&self, action: &str, name: &str) -> Option<String> {
         match self.failed {
             Some((a, _)) if a == action => self.kept.get(name).and_then(|v| v.first()).cloned(),
@@ -120,14 +156,13 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
             Action::Dispose => {
                 let mut to = ctx.field(a, "select", "to", "Kepada", true);
                 let chosen = to.value.clone();
-                to.options = ctx
-                    .positions
+                let below = ctx.below();
+                to.options = below
                     .iter()
-                    .filter(|p| !p.is_head)
-                    .map(|p| Opt {
-                        selected: p.id.to_string() == chosen,
-                        value: p.id.to_string(),
-                        label: p.title.clone(),
+                    .map(|(p, label)| Opt {
+                        selected: p.to_string() == chosen,
+                        value: p.to_string(),
+                        label: label.clone(),
                     })
                     .collect();
                 let mut copies = ctx.field(a, "checkboxes", "copies", "Tembusan (tidak wajib)", false);
@@ -135,14 +170,12 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     Some((f, _)) if f == a => ctx.kept.get("copies").cloned().unwrap_or_default(),
                     _ => Vec::new(),
                 };
-                copies.options = ctx
-                    .positions
-                    .iter()
-                    .filter(|p| !p.is_head)
-                    .map(|p| Opt {
-                        selected: kept_copies.contains(&p.id.to_string()),
-                        value: p.id.to_string(),
-                        label: p.title.clone(),
+                copies.options = below
+                    .into_iter()
+                    .map(|(p, label)| Opt {
+                        selected: kept_copies.contains(&p.to_string()),
+                        value: p.to_string(),
+                        label,
                     })
                     .collect();
                 let mut instruction = ctx.field(a, "select", "instruction", "Instruksi", true);
@@ -256,6 +289,11 @@ pub fn parse_form(body: &[u8]) -> HashMap<String, Vec<String>> {
         m.entry(k.into_owned()).or_default().push(v.into_owned());
     }
     m
+}
+
+/// The first value of `k`, trimmed (empty when absent).
+pub fn first<'a>(m: &'a HashMap<String, Vec<String>>, k: &str) -> &'a str {
+    one(m, k)
 }
 
 fn one<'a>(m: &'a HashMap<String, Vec<String>>, k: &str) -> &'a str {

@@ -28,6 +28,9 @@ pub struct Filters {
     pub statuses: Vec<Opt>,
     pub channels: Vec<Opt>,
     pub kinds: Vec<Opt>,
+    pub holders: Vec<super::actions::Opt>,
+    /// The CSV of the current filter.
+    pub csv: String,
     pub error: Option<String>,
     /// A filter beyond the search box is set (the filters stay unfolded).
     pub active: bool,
@@ -75,6 +78,9 @@ pub struct ListParams {
     /// `overdue`, `week` (due in the next 7 days) or `open` (all open, soonest deadline first).
     #[serde(default)]
     due: String,
+    /// `p:<position id>` or `u:<unit id>` (every position of the unit).
+    #[serde(default)]
+    holder: String,
     cursor: Option<String>,
 }
 
@@ -147,103 +153,33 @@ pub async fn list(
             Err(_) => return super::unavailable(&state),
         }
     }
-    let mut error = None;
-    let date = |s: &str, end: bool, error: &mut Option<String>| {
-        if s.is_empty() {
-            return None;
-        }
-        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => {
-                let t = if end {
-                    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
-                } else {
-                    d.and_hms_opt(0, 0, 0)
-                }?;
-                t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
-            }
-            Err(_) => {
-                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
-                None
-            }
-        }
+    let (positions, units) = match tokio::try_join!(
+        async { state.store.list_positions().await.map_err(|_| ()) },
+        async { state.store.list_units().await.map_err(|_| ()) },
+    ) {
+        Ok(x) => x,
+        Err(()) => return super::unavailable(&state),
     };
-    let received_from = date(&p.from, false, &mut error);
-    let received_to = date(&p.to, true, &mut error).map(|t| t - chrono::Duration::microseconds(1));
-    if q.chars().count() > 200 {
-        error = Some("Kata pencarian paling banyak 200 karakter.".into());
-    }
-    let status = Status::parse(&p.status);
-    let channel = Channel::parse(&p.channel);
-    let kind = Kind::parse(&p.kind);
     let after = p
         .cursor
         .as_deref()
         .and_then(crate::api::extract::decode_cursor);
-    let now = chrono::Utc::now();
-    let by_deadline = match p.due.as_str() {
-        "overdue" => Some((None, now)),
-        "week" => Some((Some(now), now + chrono::Duration::days(7))),
-        "open" => Some((None, crate::store::sql::no_deadline())),
-        _ => None,
-    };
-    let rows = if error.is_some() {
-        Vec::new()
-    } else if let Some((due_from, due_before)) = by_deadline {
-        match state
-            .store
-            .list_by_deadline(&crate::store::DeadlineQuery {
-                due_from,
-                due_before,
-                channel,
-                after: after.map(|c| (c.received_at, c.id)),
-                limit: PAGE,
-            })
-            .await
-        {
-            Ok(r) => r,
-            Err(_) => return super::unavailable(&state),
-        }
-    } else {
-        match state
-            .store
-            .list_complaints(&ListQuery {
-                status,
-                channel,
-                kind,
-                received_from,
-                received_to,
-                subject_contains: Some(q.clone()).filter(|s| !s.is_empty()),
-                created_by: None,
-                after,
-                limit: PAGE,
-            })
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "console list failed");
-                return super::unavailable(&state);
-            }
-        }
+    let (rows, error, by_deadline) = match query(&state, &p, &positions, after, PAGE).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let next = (rows.len() == PAGE as usize)
         .then(|| rows.last())
         .flatten()
         .map(|c| {
-            let at = if by_deadline.is_some() {
+            let at = if by_deadline {
                 c.due_at.unwrap_or_else(crate::store::sql::no_deadline)
             } else {
                 c.received_at
             };
             format!(
-                "/console/complaints?q={}&status={}&channel={}&kind={}&from={}&to={}&due={}&cursor={}",
-                encode_query(&q),
-                encode_query(&p.status),
-                encode_query(&p.channel),
-                encode_query(&p.kind),
-                encode_query(&p.from),
-                encode_query(&p.to),
-                encode_query(&p.due),
+                "/console/complaints?{}&cursor={}",
+                filter_query(&p),
                 crate::api::extract::cursor_at(at, c.id)
             )
         });
@@ -256,13 +192,17 @@ pub async fn list(
         .map(|c| row(ComplaintView::new(c, &ctx), tz))
         .collect();
     let (statuses, channels, kinds) = options(&p.status, &p.channel, &p.kind);
+    let q = p.q.trim().to_string();
     let f = Filters {
         statuses,
         channels,
         kinds,
+        holders: holder_options(&p.holder, &units, &positions),
+        csv: format!("/console/complaints.csv?{}", filter_query(&p)),
         active: !(p.status.is_empty()
             && p.channel.is_empty()
             && p.kind.is_empty()
+            && p.holder.is_empty()
             && p.from.is_empty()
             && p.to.is_empty()),
         example: crate::domain::TrackingNumber::new(
@@ -295,6 +235,276 @@ pub async fn list(
     )
 }
 
+/// The complaints of a filter (the list page and its CSV): rows, the
+/// message for a malformed filter, and whether they are in deadline order.
+async fn query(
+    state: &AppState,
+    p: &ListParams,
+    positions: &[crate::store::Position],
+    after: Option<crate::store::Cursor>,
+    limit: u32,
+) -> Result<(Vec<crate::store::Complaint>, Option<String>, bool), HttpResponse> {
+    let tz = state.settings.office_timezone;
+    let q = p.q.trim().to_string();
+    let mut error = None;
+    let date = |s: &str, end: bool, error: &mut Option<String>| {
+        if s.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => {
+                let t = if end {
+                    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
+                } else {
+                    d.and_hms_opt(0, 0, 0)
+                }?;
+                t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
+            }
+            Err(_) => {
+                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
+                None
+            }
+        }
+    };
+    let received_from = date(&p.from, false, &mut error);
+    let received_to = date(&p.to, true, &mut error).map(|t| t - chrono::Duration::microseconds(1));
+    if q.chars().count() > 200 {
+        error = Some("Kata pencarian paling banyak 200 karakter.".into());
+    }
+    let status = Status::parse(&p.status);
+    let channel = Channel::parse(&p.channel);
+    let kind = Kind::parse(&p.kind);
+    let now = chrono::Utc::now();
+    let by_deadline = match p.due.as_str() {
+        "overdue" => Some((None, now)),
+        "week" => Some((Some(now), now + chrono::Duration::days(7))),
+        "open" => Some((None, crate::store::sql::no_deadline())),
+        _ => None,
+    };
+    let rows = if error.is_some() {
+        Vec::new()
+    } else if let Some((due_from, due_before)) = by_deadline {
+        match state
+            .store
+            .list_by_deadline(&crate::store::DeadlineQuery {
+                due_from,
+                due_before,
+                channel,
+                after: after.map(|c| (c.received_at, c.id)),
+                limit,
+            })
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => return Err(super::unavailable(state)),
+        }
+    } else {
+        match state
+            .store
+            .list_complaints(&ListQuery {
+                status,
+                channel,
+                kind,
+                received_from,
+                received_to,
+                subject_contains: Some(q.clone()).filter(|s| !s.is_empty()),
+                created_by: None,
+                holders: holders(&p.holder, positions),
+                after,
+                limit,
+            })
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "console list failed");
+                return Err(super::unavailable(state));
+            }
+        }
+    };
+    Ok((rows, error, by_deadline.is_some()))
+}
+
+/// The positions a `holder` filter names: one position, or a unit's.
+fn holders(filter: &str, positions: &[crate::store::Position]) -> Vec<Uuid> {
+    match filter.split_once(':') {
+        Some(("p", id)) => id.parse().into_iter().collect(),
+        Some(("u", id)) => match id.parse::<Uuid>() {
+            Ok(unit) => {
+                let ids: Vec<Uuid> = positions
+                    .iter()
+                    .filter(|p| p.unit_id == Some(unit))
+                    .map(|p| p.id)
+                    .collect();
+                // a unit without positions holds nothing
+                if ids.is_empty() {
+                    vec![Uuid::nil()]
+                } else {
+                    ids
+                }
+            }
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// The holder filter's choices: each unit (all its positions), then each position.
+fn holder_options(
+    chosen: &str,
+    units: &[crate::store::OrgUnit],
+    positions: &[crate::store::Position],
+) -> Vec<super::actions::Opt> {
+    use super::actions::Opt;
+    let mut out: Vec<Opt> = units
+        .iter()
+        .map(|u| {
+            let value = format!("u:{}", u.id);
+            Opt {
+                selected: value == chosen,
+                label: format!("{} (semua jabatan)", u.name),
+                value,
+            }
+        })
+        .collect();
+    let mut ps: Vec<&crate::store::Position> = positions.iter().collect();
+    ps.sort_by(|a, b| a.title.cmp(&b.title));
+    out.extend(ps.into_iter().map(|p| {
+        let value = format!("p:{}", p.id);
+        Opt {
+            selected: value == chosen,
+            label: p.title.clone(),
+            value,
+        }
+    }));
+    out
+}
+
+/// The query string of a filter (without the cursor).
+fn filter_query(p: &ListParams) -> String {
+    format!(
+        "q={}&status={}&channel={}&kind={}&from={}&to={}&due={}&holder={}",
+        encode_query(p.q.trim()),
+        encode_query(&p.status),
+        encode_query(&p.channel),
+        encode_query(&p.kind),
+        encode_query(&p.from),
+        encode_query(&p.to),
+        encode_query(&p.due),
+        encode_query(&p.holder),
+    )
+}
+
+/// Rows in one CSV file at most (a larger export is split by date).
+const CSV_LIMIT: usize = 50_000;
+
+/// The current filter as CSV (UTF-8 with a BOM, so Excel shows Indonesian
+/// text right; office-local times). Identity columns follow the role's view.
+pub async fn csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    params: Result<web::Query<ListParams>, actix_web::Error>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let p = params.map(|q| q.into_inner()).unwrap_or_default();
+    let tz = state.settings.office_timezone;
+    let (org, positions, ctx) = match tokio::try_join!(
+        async { state.app.org_chart().await.map_err(|_| ()) },
+        async { state.store.list_positions().await.map_err(|_| ()) },
+        async {
+            crate::api::extract::view_context(&state, &who.caller)
+                .await
+                .map_err(|_| ())
+        },
+    ) {
+        Ok(x) => x,
+        Err(()) => return super::unavailable(&state),
+    };
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        "Nomor pengaduan;Diterima;Status;Saluran;Jenis;Perihal;Dipegang;Batas waktu;Sisa hari kerja;Terlambat;Nomor LAPOR!;Nomor surat\r\n",
+    );
+    let cell = |s: &str| {
+        // a leading = + - @ would be a formula in a spreadsheet
+        let s = if s.starts_with(['=', '+', '-', '@']) {
+            format!("'{s}")
+        } else {
+            s.to_string()
+        };
+        format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "))
+    };
+    let mut after = None;
+    let mut count = 0;
+    let mut truncated = false;
+    loop {
+        let (rows, error, by_deadline) = match query(&state, &p, &positions, after, 500).await {
+            Ok(x) => x,
+            Err(r) => return r,
+        };
+        if error.is_some() {
+            break;
+        }
+        let full = rows.len() == 500;
+        after = rows.last().map(|c| crate::store::Cursor {
+            received_at: if by_deadline {
+                c.due_at.unwrap_or_else(crate::store::sql::no_deadline)
+            } else {
+                c.received_at
+            },
+            id: c.id,
+        });
+        for c in rows {
+            let holder = c.holder_position_id.map(|h| org.title(h).to_string());
+            let v = ComplaintView::new(c, &ctx);
+            let fields = [
+                v.tracking_number.clone(),
+                v.received_at
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
+                labels::status(v.status).to_string(),
+                labels::channel(v.channel).to_string(),
+                labels::kind(v.kind).to_string(),
+                v.subject.clone(),
+                holder.unwrap_or_default(),
+                v.due_at
+                    .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default(),
+                v.working_days_left
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                if v.overdue { "ya" } else { "tidak" }.to_string(),
+                v.external_ref.lapor_tracking_id.clone().unwrap_or_default(),
+                v.external_ref.letter_number.clone().unwrap_or_default(),
+            ];
+            let line: Vec<String> = fields.iter().map(|f| cell(f)).collect();
+            out.push_str(&line.join(";"));
+            out.push_str("\r\n");
+            count += 1;
+        }
+        if !full {
+            break;
+        }
+        if count >= CSV_LIMIT {
+            truncated = true;
+            break;
+        }
+    }
+    tracing::info!(rows = count, truncated, "console CSV export");
+    let today = chrono::Utc::now().with_timezone(&tz).format("%Y-%m-%d");
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"pengaduan-{today}.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out)
+}
+
 pub struct Detail {
     pub subject: String,
     pub body: String,
@@ -323,7 +533,7 @@ pub struct AttachmentRow {
     pub size: String,
     pub identity: bool,
     /// An image shown on the page.
-    pub image: bool,
+    pub preview: Option<(&'static str, String)>,
 }
 
 pub struct EventRow {
@@ -388,6 +598,7 @@ pub struct DoneQuery {
     done: Option<String>,
     uploaded: Option<String>,
     clock: Option<String>,
+    again: Option<String>,
 }
 
 fn size(bytes: i64) -> String {
@@ -420,6 +631,14 @@ fn event_note(detail: &str) -> Option<String> {
             parts.push(format!("{label}: {s}"));
         }
     }
+    if let Some(b) = v.pointer("/intake/suggestion_box") {
+        let name = |k: &str| b.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_string();
+        parts.push(format!(
+            "kotak saran dibuka oleh {}, disaksikan {}",
+            name("opened_by"),
+            name("witness")
+        ));
+    }
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
@@ -447,6 +666,12 @@ pub async fn detail(
     if q.clock.is_some() {
         extra.notices.push(super::Notice {
             text: "Waktu penanganan sudah diperbarui.".into(),
+            bad: false,
+        });
+    }
+    if q.again.is_some() {
+        extra.notices.push(super::Notice {
+            text: "Formulir ini sudah dikirim sebelumnya: pengaduan ini sudah terdaftar dan tidak didaftarkan dua kali.".into(),
             bad: false,
         });
     }
@@ -512,6 +737,7 @@ pub async fn detail_page(
     }
     let anonymous_hidden = c.anonymous && !who.caller.role().sees_anonymous_identity();
     let holder = c.holder_position_id.map(|p| org.title(p).to_string());
+    let dispose_from = crate::domain::workflow::disposer(c.status, c.holder_position_id, &org);
     let v = ComplaintView::new(c, &ctx);
     let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
     let mut refs = Vec::new();
@@ -572,10 +798,15 @@ pub async fn detail_page(
             name: a.file_name,
             size: size(a.size_bytes),
             identity: a.identity,
-            image: matches!(
-                a.content_type.as_str(),
-                "image/jpeg" | "image/png" | "image/gif" | "image/webp"
-            ),
+            preview: super::attachments::previewable(&a.content_type).map(|kind| {
+                (
+                    kind,
+                    format!(
+                        "/console/complaints/{}/attachments/{}/preview",
+                        a.complaint_id, a.id
+                    ),
+                )
+            }),
         })
         .collect();
     let timeline = events
@@ -668,6 +899,8 @@ pub async fn detail_page(
         &offers,
         &super::actions::Context {
             positions: &positions,
+            org: &org,
+            dispose_from,
             instructions: &state.settings.disposition_instructions,
             latest_draft: latest.map(|d| d.body.as_str()),
             channel,
@@ -1109,6 +1342,8 @@ pub async fn person(
         statuses,
         channels,
         kinds: kind_opts,
+        holders: Vec::new(),
+        csv: "/console/complaints.csv".into(),
         error: None,
         active: false,
         example: String::new(),

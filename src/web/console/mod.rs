@@ -43,17 +43,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(register::form)
                 .post(register::submit),
         )
+        .service(web::resource("/console/register/box").post(register::next_slip))
         .service(web::resource("/console/dashboard").get(dashboard::page))
         .service(web::resource("/console/lapor").get(lapor::page))
         .service(web::resource("/console/lapor/poll").post(lapor::poll))
         .service(web::resource("/console/lapor/quarantine/{id}/retry").post(lapor::retry))
         .service(web::resource("/console/complaints").get(complaints::list))
+        .service(web::resource("/console/complaints.csv").get(complaints::csv))
         .service(web::resource("/console/complaints/person").post(complaints::person))
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
         .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
-        .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload));
+        .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload))
+        .service(
+            web::resource("/console/complaints/{id}/attachments/{attachment_id}/preview")
+                .get(attachments::preview),
+        );
 }
 
 /// What every console page shows around its content.

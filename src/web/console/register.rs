@@ -11,8 +11,9 @@ use askama::Template;
 use super::actions::{Field, Opt, parse_form};
 use super::{Layout, Section, labels, render, staff};
 use crate::api::state::AppState;
-use crate::app::RestRegistration;
+use crate::app::DeskRegistration;
 use crate::domain::{Channel, ComplaintInput, ExternalRefInput, Kind, NewComplaint, ReporterInput};
+use uuid::Uuid;
 
 #[derive(Template)]
 #[template(path = "console/register.html")]
@@ -21,8 +22,15 @@ struct RegisterPage {
     main: Vec<Field>,
     reporter: Vec<Field>,
     letter: Vec<Field>,
+    suggestion_box: Vec<Field>,
+    /// Slips entered from the same opened box so far.
+    box_count: u32,
     anonymous: bool,
     confidential: bool,
+    identity_file: bool,
+    file_error: Option<String>,
+    /// One-time token of this form: a second submit registers nothing.
+    form_token: String,
 }
 
 #[derive(Template)]
@@ -35,6 +43,17 @@ struct ReceiptPage {
     received: String,
     due: Option<String>,
     subject: String,
+    /// A letter: reception writes the agenda number (the tracking number) on it.
+    letter: bool,
+    attached: Option<String>,
+    /// A suggestion-box slip: the next slip of the same opening.
+    next_slip: Option<NextSlip>,
+}
+
+struct NextSlip {
+    opened_by: String,
+    witness: String,
+    count: u32,
 }
 
 /// The channels registered at the desk (LAPOR!, email and API arrive by themselves).
@@ -74,6 +93,8 @@ fn message(field: &str, reason: &str) -> String {
         "reporter.email" => "Alamat surel tidak sah.".into(),
         "reporter.address" if needs => "Untuk kotak saran isi alamat atau nomor telepon.".into(),
         "external_ref.letter_date" => "Tanggal surat tidak boleh di masa depan.".into(),
+        "box.opened_by" => "Isi nama petugas yang membuka kotak saran.".into(),
+        "box.witness" => "Isi nama saksi pembukaan kotak saran.".into(),
         _ => "Isian ini belum benar.".into(),
     }
 }
@@ -143,6 +164,10 @@ fn page(
     id_number.hint = Some("Untuk tatap muka: periksa KTP pelapor.");
     let mut letter_number = f.field("text", "external_ref.letter_number", "Nomor surat pelapor");
     letter_number.hint = Some("Nomor pada surat yang diterima.");
+    let mut opened_by = f.field("text", "box.opened_by", "Kotak dibuka oleh");
+    opened_by.hint = Some("Petugas yang membuka kotak saran.");
+    let mut witness = f.field("text", "box.witness", "Disaksikan oleh");
+    witness.hint = Some("Isian ini tetap terisi untuk lembar berikutnya dari kotak yang sama.");
     let mut layout = Layout::for_staff(state, who, "Daftarkan pengaduan", Section::Register);
     if !errors.is_empty() {
         layout.notices.push(super::Notice {
@@ -171,8 +196,16 @@ fn page(
             letter_number,
             f.field("date", "external_ref.letter_date", "Tanggal surat"),
         ],
+        suggestion_box: vec![opened_by, witness],
+        box_count: value(m, "box.count").parse().unwrap_or(0),
         anonymous: !value(m, "anonymous").is_empty(),
         confidential: !value(m, "confidential").is_empty(),
+        identity_file: !value(m, "identity").is_empty(),
+        file_error: errors
+            .iter()
+            .find(|(f, _)| f == "file")
+            .map(|(_, e)| e.clone()),
+        form_token: Uuid::new_v4().simple().to_string(),
     }
 }
 
@@ -196,7 +229,18 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
     render(StatusCode::OK, &page(&state, &who, &HashMap::new(), &[]))
 }
 
-pub async fn submit(
+fn refused_role(state: &AppState) -> HttpResponse {
+    super::message(
+        state,
+        StatusCode::FORBIDDEN,
+        "Bukan untuk peran ini",
+        "Pendaftaran pengaduan dilakukan petugas loket dan pejabat penghubung.",
+    )
+}
+
+/// The next slip of an opened suggestion box: the form again with the
+/// opener, the witness and the count kept (posted, so no name is in a URL).
+pub async fn next_slip(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Bytes,
@@ -205,22 +249,67 @@ pub async fn submit(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let m = parse_form(&body);
+    let posted = parse_form(&body);
+    if !crate::api::auth::form_csrf_ok(
+        &req,
+        &who.caller,
+        &value(&posted, "csrf"),
+        &state.settings.public_base_url,
+    ) {
+        return super::refused(&state);
+    }
+    if !may_register(&who) {
+        return refused_role(&state);
+    }
+    let mut m = HashMap::new();
+    for k in ["box.opened_by", "box.witness", "box.count"] {
+        m.insert(k.to_string(), vec![value(&posted, k)]);
+    }
+    m.insert(
+        "channel".into(),
+        vec![Channel::SuggestionBox.as_str().into()],
+    );
+    let mut p = page(&state, &who, &m, &[]);
+    p.layout.notices.push(super::Notice {
+        text: format!(
+            "Lembar berikutnya dari kotak saran yang sama ({} lembar sudah terdaftar).",
+            p.box_count
+        ),
+        bad: false,
+    });
+    render(StatusCode::OK, &p)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    mut payload: actix_multipart::Multipart,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !may_register(&who) {
+        return refused_role(&state);
+    }
+    // the complaint's id is chosen now: a scan streams to its folder
+    let id = Uuid::now_v7();
+    let attachment_id = Uuid::now_v7();
+    let posted = match super::attachments::read_form(&state, &mut payload, id, attachment_id).await
+    {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let m = posted.fields;
+    let drop_file = || state.app.files.remove(id, attachment_id);
     if !crate::api::auth::form_csrf_ok(
         &req,
         &who.caller,
         &value(&m, "csrf"),
         &state.settings.public_base_url,
     ) {
+        drop_file().await;
         return super::refused(&state);
-    }
-    if !may_register(&who) {
-        return super::message(
-            &state,
-            StatusCode::FORBIDDEN,
-            "Bukan untuk peran ini",
-            "Pendaftaran pengaduan dilakukan petugas loket.",
-        );
     }
     let opt = |k: &str| Some(value(&m, k)).filter(|s| !s.is_empty());
     let channel = opt("channel").filter(|c| DESK.iter().any(|d| d.as_str() == c));
@@ -248,63 +337,124 @@ pub async fn submit(
         ..Default::default()
     };
     let now = chrono::Utc::now();
-    let complaint = match NewComplaint::parse(input, now) {
-        Ok(c) if channel.is_some() => c,
-        Ok(_) => {
-            let errors = vec![("channel".to_string(), message("channel", ""))];
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &who, &m, &errors),
-            );
-        }
-        Err(e) => {
-            let mut errors: Vec<(String, String)> = Vec::new();
-            for f in e.0 {
-                if !errors.iter().any(|(x, _)| *x == f.field) {
-                    errors.push((f.field.clone(), message(&f.field, &f.reason)));
-                }
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let parsed = NewComplaint::parse(input, now);
+    if let Err(e) = &parsed {
+        for f in &e.0 {
+            if !errors.iter().any(|(x, _)| *x == f.field) {
+                errors.push((f.field.clone(), message(&f.field, &f.reason)));
             }
+        }
+    }
+    if channel.is_none() {
+        errors.push(("channel".into(), message("channel", "")));
+    }
+    let from_box = channel.as_deref() == Some(Channel::SuggestionBox.as_str());
+    if from_box {
+        for k in ["box.opened_by", "box.witness"] {
+            if opt(k).is_none_or(|v| v.chars().count() > 200) {
+                errors.push((k.into(), message(k, "")));
+            }
+        }
+    }
+    if let Some(p) = &posted.problem {
+        errors.push(("file".into(), p.clone()));
+    } else if posted.file.is_some() && !errors.is_empty() {
+        errors.push((
+            "file".into(),
+            "Berkas belum disimpan: pilih berkasnya lagi setelah memperbaiki isian.".into(),
+        ));
+    }
+    let complaint = match parsed {
+        Ok(c) if errors.is_empty() => c,
+        _ => {
+            drop_file().await;
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(&state, &who, &m, &errors),
             );
         }
     };
-    match state
+    let intake = from_box.then(|| {
+        serde_json::json!({
+            "suggestion_box": {
+                "opened_by": value(&m, "box.opened_by"),
+                "witness": value(&m, "box.witness"),
+            }
+        })
+    });
+    let token = opt("form_token")
+        .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| Uuid::new_v4().simple().to_string());
+    let registered = state
         .app
-        .register_rest(&complaint, who.caller.actor(), now, None)
-        .await
-    {
-        Ok(RestRegistration::Created {
-            complaint: c,
+        .register_desk(&complaint, who.caller.actor(), now, id, &token, intake)
+        .await;
+    let (c, access_code) = match registered {
+        Ok(DeskRegistration::Created {
+            complaint,
             access_code,
-            ..
-        }) => {
-            let tz = state.settings.office_timezone;
-            let mut layout =
-                Layout::for_staff(&state, &who, "Pengaduan terdaftar", Section::Register);
-            layout.notices.push(super::Notice {
-                text: "Pengaduan sudah terdaftar. Cetak atau salin tanda terima ini untuk pelapor."
-                    .into(),
-                bad: false,
-            });
-            render(
-                StatusCode::CREATED,
-                &ReceiptPage {
-                    layout,
-                    id: c.id.to_string(),
-                    number: c.tracking_number.clone(),
-                    code: access_code,
-                    received: labels::waktu(c.received_at, tz),
-                    due: c.due_at.map(|t| labels::waktu(t, tz)),
-                    subject: c.subject.clone(),
-                },
-            )
+        }) => (complaint, access_code),
+        Ok(DeskRegistration::Duplicate(existing)) => {
+            drop_file().await;
+            return HttpResponse::SeeOther()
+                .insert_header((
+                    actix_web::http::header::LOCATION,
+                    format!("/console/complaints/{existing}?again=1"),
+                ))
+                .finish();
         }
-        Ok(_) => super::unavailable(&state),
         Err(e) => {
+            drop_file().await;
             tracing::error!(error = %e, "console registration failed");
-            super::unavailable(&state)
+            return super::unavailable(&state);
+        }
+    };
+    let mut attached = None;
+    let mut lost = false;
+    if let Some((name, ctype, file)) = posted.file {
+        let identity = opt("identity").is_some();
+        let a =
+            super::attachments::attachment(c.id, attachment_id, name, ctype, file, &who, identity);
+        match state.app.record_attachment(&a, who.caller.actor()).await {
+            Ok(()) => attached = Some(a.file_name),
+            Err(e) => {
+                lost = true;
+                drop_file().await;
+                tracing::error!(error = %e, complaint_id = %c.id,
+                    "console registration: the attachment was not recorded");
+            }
         }
     }
+    let tz = state.settings.office_timezone;
+    let mut layout = Layout::for_staff(&state, &who, "Pengaduan terdaftar", Section::Register);
+    layout.notices.push(super::Notice {
+        text: "Pengaduan sudah terdaftar. Cetak atau salin tanda terima ini untuk pelapor.".into(),
+        bad: false,
+    });
+    if lost {
+        layout.notices.push(super::Notice {
+            text: "Lampiran tidak tersimpan; tambahkan dari halaman pengaduan.".into(),
+            bad: true,
+        });
+    }
+    render(
+        StatusCode::CREATED,
+        &ReceiptPage {
+            layout,
+            id: c.id.to_string(),
+            number: c.tracking_number.clone(),
+            code: access_code,
+            received: labels::waktu(c.received_at, tz),
+            due: c.due_at.map(|t| labels::waktu(t, tz)),
+            subject: c.subject.clone(),
+            letter: c.channel == Channel::Letter,
+            attached,
+            next_slip: from_box.then(|| NextSlip {
+                opened_by: value(&m, "box.opened_by"),
+                witness: value(&m, "box.witness"),
+                count: value(&m, "box.count").parse::<u32>().unwrap_or(0) + 1,
+            }),
+        },
+    )
 }
