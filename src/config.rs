@@ -160,6 +160,10 @@ pub struct Settings {
     pub sweep_interval_minutes: u64,
     /// The standard disposition instructions officials choose from.
     pub disposition_instructions: Vec<String>,
+    /// The answer letter's letterhead, one line each (first lines bold).
+    pub letterhead: Vec<String>,
+    /// The place written before the date of an answer letter ("Kupang").
+    pub office_city: String,
     /// `None` when ADUAN_LAPOR_URL is not set (the integration is off).
     pub lapor: Option<LaporSettings>,
     /// `None` when ADUAN_IMAP_HOST is not set.
@@ -280,6 +284,8 @@ declare_settings! {
     imap_poll_seconds = "ADUAN_IMAP_POLL_SECONDS", "`60`", "how often the mailbox is read (5–86400)";
     email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
+    letterhead = "ADUAN_LETTERHEAD", "`PEMERINTAH DAERAH;<office name>`", "`;`-separated lines of the answer letter's letterhead (government, office, address and telephone)";
+    office_city = "ADUAN_OFFICE_CITY", "empty", "the place before the date of an answer letter (`Kupang`)";
     session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
     session_max_hours = "ADUAN_SESSION_MAX_HOURS", "`12`", "a session ends this many hours after sign-in whatever happens (1–168)";
     require_2fa = "ADUAN_REQUIRE_2FA", "`admin,head,privacy`", "comma-separated roles that must enrol two-factor sign-in (TOTP) before they can work; `none` for no role";
@@ -872,6 +878,27 @@ impl Settings {
             .map(|x| x.trim().to_string())
             .filter(|x| !x.is_empty())
             .collect();
+        let letterhead: Vec<String> = get(Key::letterhead)
+            .map(|raw| {
+                raw.split(';')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec!["PEMERINTAH DAERAH".into(), office_name.to_uppercase()]);
+        if letterhead.len() > 8 || letterhead.iter().any(|x| x.chars().count() > 200) {
+            return Err(invalid(
+                "ADUAN_LETTERHEAD",
+                "must be at most 8 `;`-separated lines of at most 200 characters each",
+            ));
+        }
+        let office_city = get(Key::office_city).unwrap_or_default().trim().to_string();
+        if office_city.chars().count() > 100 {
+            return Err(invalid(
+                "ADUAN_OFFICE_CITY",
+                "must be at most 100 characters",
+            ));
+        }
         if disposition_instructions.is_empty()
             || disposition_instructions
                 .iter()
@@ -905,6 +932,8 @@ impl Settings {
             digest_time,
             sweep_interval_minutes,
             disposition_instructions,
+            letterhead,
+            office_city,
             lapor,
             imap,
             max_email_bytes,
@@ -1073,6 +1102,15 @@ mod tests {
         assert_eq!(imap.poll_secs, 45);
         assert_eq!(s.max_email_bytes, 131_072);
         assert_eq!(s.disposition_instructions, ["tindak lanjuti", "pelajari"]);
+        assert_eq!(
+            s.letterhead,
+            [
+                "PEMERINTAH KABUPATEN KUPANG",
+                "DINAS SOSIAL",
+                "Jl. Timor Raya Km 36, Oelamasi"
+            ]
+        );
+        assert_eq!(s.office_city, "Oelamasi");
         assert_eq!(s.worker_restart_limit, 9);
         assert_eq!(s.replay_code_window, chrono::Duration::minutes(20));
         assert_eq!(

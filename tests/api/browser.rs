@@ -171,6 +171,17 @@ impl Browser {
         }
     }
 
+    /// Unfolds the `<details>` whose summary says `text`.
+    pub async fn click_summary(&self, text: &str) {
+        self.client
+            .find(Locator::XPath(&format!("//summary[contains(., '{text}')]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// The value of a field.
     pub async fn value(&self, css: &str) -> String {
         self.client
@@ -570,7 +581,7 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         .await;
     br.fill("#external_ref-letter_date", "2026-11-28").await;
     let scan = std::env::temp_dir().join(format!("surat-pengaduan-{}.pdf", uuid::Uuid::now_v7()));
-    std::fs::write(&scan, b"%PDF-1.4 surat").unwrap();
+    std::fs::write(&scan, tiny_pdf("Surat pengaduan RT 03")).unwrap();
     br.client
         .find(Locator::Css("form.register input[type=file]"))
         .await
@@ -724,8 +735,31 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     br.act("submit_draft", &[]).await;
 
     br.as_user("kabid", &page).await;
+    // what changed from version 1, word by word
+    br.click_summary("Perubahan dari versi 1").await;
+    let del = br
+        .client
+        .find(Locator::Css(".diff del"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ins = br
+        .client
+        .find(Locator::Css(".diff ins"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(del.contains("sedang kami periksa"), "{del}");
+    assert!(ins.contains("cair pada 15 Desember 2026"), "{ins}");
+    expect(br.text().await, "Kabid Linjamsos: belum disetujui");
+    br.check_page("chain-kabid-changes").await;
     br.act("approve", &[]).await;
     expect(br.text().await, "Konsep jawaban sudah disetujui.");
+    expect(br.text().await, "Kabid Linjamsos: disetujui");
     br.as_user("kadis", &page).await;
     br.act("approve", &[("note", "Setuju")]).await;
     expect(br.text().await, "Jawaban disetujui");
@@ -760,6 +794,23 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), step);
     }
     br.check_page("chain-answered").await;
+    // the answer letter, to print: letterhead, its number, the answer
+    br.click("a[href$='/letter']").await;
+    let text = br.text().await;
+    for want in [
+        "PEMERINTAH DAERAH",
+        "DINAS SOSIAL",
+        "460/123/DINSOS/XII/2026",
+        "2 Desember 2026",
+        "Yohanes Bria",
+        "cair pada 15 Desember 2026",
+        "Kepala Dinas Sosial",
+    ] {
+        expect(text.clone(), want);
+    }
+    assert!(!text.contains("belum disetujui"), "{text}");
+    br.check_page("chain-letter").await;
+    br.goto(&page).await;
     // the lembar disposisi, to print
     br.click("a[href$='/sheet']").await;
     let text = br.text().await;
@@ -932,6 +983,44 @@ async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
     assert_eq!(all[0]["tracking_number"], number.as_str());
     assert_eq!(all[0]["channel"], "face_to_face");
     assert_eq!(all[0]["reporter"]["id_number"], "5371014101900001");
+}
+
+/// A one-page PDF showing `line` (a real document, so the viewer shows it).
+fn tiny_pdf(line: &str) -> Vec<u8> {
+    let content = format!("BT /F1 18 Tf 40 780 Td ({line}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
 }
 
 /// A box-opening session: the opener and the witness are asked for, kept

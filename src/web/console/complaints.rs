@@ -561,6 +561,12 @@ pub struct DraftView {
     pub at: String,
     pub state: &'static str,
     pub body: String,
+    /// What changed from the version before: (`same`|`del`|`ins`, text).
+    pub changes: Vec<(&'static str, String)>,
+    /// The versions before, newest first.
+    pub older: Vec<DraftView>,
+    /// The approval path, in order: (position, approved this version).
+    pub path: Vec<(String, bool)>,
 }
 
 #[derive(Template)]
@@ -861,7 +867,7 @@ pub async fn detail_page(
         })
         .collect();
     let latest = drafts.last();
-    let draft = latest.map(|d| DraftView {
+    let view = |d: &crate::store::AnswerDraft| DraftView {
         version: d.version_no,
         author: match &d.author_officer_name {
             Some(n) => format!("{n}, {}", org.title(d.author_position_id)),
@@ -874,6 +880,37 @@ pub async fn detail_page(
             "belum diajukan"
         },
         body: d.body.clone(),
+        changes: Vec::new(),
+        older: Vec::new(),
+        path: Vec::new(),
+    };
+    let draft = latest.map(|d| {
+        let mut v = view(d);
+        if drafts.len() > 1 {
+            let before = &drafts[drafts.len() - 2];
+            use crate::domain::textdiff::{Piece, diff};
+            v.changes = diff(&before.body, &d.body)
+                .into_iter()
+                .map(|p| match p {
+                    Piece::Same(t) => ("same", t),
+                    Piece::Removed(t) => ("del", t),
+                    Piece::Added(t) => ("ins", t),
+                })
+                .collect();
+        }
+        v.older = drafts.iter().rev().skip(1).map(view).collect();
+        v.path = org
+            .approval_path(d.author_position_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let ok = reviews
+                    .iter()
+                    .any(|r| r.draft_id == d.id && r.decision == "approved" && r.position_id == p);
+                (org.title(p).to_string(), ok)
+            })
+            .collect();
+        v
     });
     let reviews = reviews
         .into_iter()
@@ -1057,6 +1094,7 @@ pub async fn act(
 #[template(path = "console/sheet.html")]
 struct SheetPage {
     office: String,
+    letterhead: Vec<String>,
     id: String,
     number: String,
     received: String,
@@ -1142,6 +1180,7 @@ pub async fn sheet(
         .collect();
     let page = SheetPage {
         office: state.settings.office_name.clone(),
+        letterhead: state.settings.letterhead.clone(),
         id: id.to_string(),
         number: v.tracking_number.clone(),
         received: labels::waktu(v.received_at, tz),

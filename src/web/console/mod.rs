@@ -13,6 +13,7 @@ mod dashboard;
 mod inbox;
 mod labels;
 mod lapor;
+mod letter;
 mod register;
 mod signin;
 
@@ -54,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
+        .service(web::resource("/console/complaints/{id}/letter").get(letter::page))
         .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
         .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload))
         .service(
