@@ -21,6 +21,7 @@ both_backends!(
     a_role_that_needs_two_factor_enrols_on_its_account_page,
     reception_registers_at_the_desk_and_gets_a_receipt,
     a_suggestion_box_is_entered_slip_by_slip_and_a_form_sent_twice_registers_once,
+    an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_parked_message,
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
 );
 
@@ -983,6 +984,130 @@ async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
     assert_eq!(all[0]["tracking_number"], number.as_str());
     assert_eq!(all[0]["channel"], "face_to_face");
     assert_eq!(all[0]["reporter"]["id_number"], "5371014101900001");
+}
+
+/// Administration through the pages: the organisation tree with its
+/// holders, a new account with its one-time link, an office closure that
+/// moves an open complaint's deadline, a parked message put back in the queue.
+async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_parked_message(
+    b: Backend,
+) {
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let reception = app.key(Role::Reception).await;
+    account(&app, &o.admin, "admin.kantor", "admin", None).await;
+    let c = register(&app, &reception, valid_complaint("email")).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    let due_before = c["due_at"].as_str().unwrap().to_string();
+    // the acknowledgement could not be delivered: parked
+    let pending = app.store.list_outbox(Some("pending"), 10).await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    app.store
+        .outbox_failed(pending[0].id, "550 5.1.1 mailbox unavailable", None)
+        .await
+        .unwrap();
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.as_user("admin.kantor", "/console/admin/org").await;
+    let text = br.text().await;
+    assert!(text.contains("Kabid Linjamsos"), "{text}");
+    assert!(text.contains("Agnes Kabid"), "{text}");
+    br.check_page("admin-org").await;
+
+    br.goto("/console/admin/accounts").await;
+    br.fill("#login", "Bukan Nama Sah!").await;
+    br.click("form[action='/console/admin/accounts/new'] button[type=submit]")
+        .await;
+    assert!(
+        br.text().await.contains("Nama masuk 3–64"),
+        "{}",
+        br.text().await
+    );
+    br.fill("#login", "kasi.baru").await;
+    br.fill("#role", "official").await;
+    br.fill("#officer", &o.o_kasi).await;
+    br.click("form[action='/console/admin/accounts/new'] button[type=submit]")
+        .await;
+    let text = br.text().await;
+    assert!(text.contains("Akun kasi.baru dibuat"), "{text}");
+    let link = br
+        .client
+        .find(Locator::Css(".link-once"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(link.contains("/akun/sandi/"), "{link}");
+    assert!(text.contains("menunggu kata sandi"), "{text}");
+    br.check_page("admin-accounts").await;
+
+    // an office closure on the next working day moves the open deadline
+    br.goto("/console/admin/calendar").await;
+    br.check_page("admin-calendar").await;
+    let tz = app.settings.office_timezone;
+    let mut day = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let mut moved = false;
+    for _ in 0..15 {
+        day = day.succ_opt().unwrap();
+        if chrono::Datelike::weekday(&day).number_from_monday() > 5 {
+            continue;
+        }
+        br.fill("#date", &day.format("%Y-%m-%d").to_string()).await;
+        br.fill("#name", "Kantor tutup: banjir").await;
+        br.fill("#reason", "Surat Edaran Kepala Dinas 005/12/2026")
+            .await;
+        br.click("form[action='/console/admin/calendar/days'] button[type=submit]")
+            .await;
+        let text = br.text().await;
+        if text.contains("sudah hari libur") {
+            continue;
+        }
+        assert!(
+            text.contains("Batas waktu 1 pengaduan terbuka bergeser"),
+            "{text}"
+        );
+        assert!(text.contains("Kantor tutup: banjir"), "{text}");
+        moved = true;
+        break;
+    }
+    assert!(moved, "no working day found to close");
+    let after: Value = app
+        .get(&reception, &format!("/api/v1/complaints/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        after["due_at"].as_str().unwrap() > due_before.as_str(),
+        "{} then {}",
+        due_before,
+        after["due_at"]
+    );
+
+    // the parked acknowledgement, retried
+    br.goto("/console/admin/outbox").await;
+    let text = br.text().await;
+    assert!(text.contains("550 5.1.1 mailbox unavailable"), "{text}");
+    br.check_page("admin-outbox").await;
+    br.click("form[action$='/retry'] button[type=submit]").await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Pesan dimasukkan lagi ke antrean kirim."),
+        "{text}"
+    );
+    assert!(text.contains("Tidak ada pesan yang tertahan."), "{text}");
+    assert_eq!(
+        app.store
+            .list_outbox(Some("pending"), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 /// A one-page PDF showing `line` (a real document, so the viewer shows it).

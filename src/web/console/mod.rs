@@ -7,6 +7,7 @@
 
 mod account;
 mod actions;
+mod admin;
 mod attachments;
 mod complaints;
 mod dashboard;
@@ -46,6 +47,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/register/box").post(register::next_slip))
         .service(web::resource("/console/dashboard").get(dashboard::page))
+        .service(web::resource("/console/admin").get(admin::index))
+        .service(web::resource("/console/admin/accounts/new").post(admin::create_account))
+        .service(web::resource("/console/admin/keys/{id}/revoke").post(admin::revoke_key))
+        .service(web::resource("/console/admin/calendar/days").post(admin::add_day))
+        .service(web::resource("/console/admin/outbox/{id}/retry").post(admin::retry))
+        .service(web::resource("/console/admin/{tab}").get(admin::tab))
         .service(web::resource("/console/lapor").get(lapor::page))
         .service(web::resource("/console/lapor/poll").post(lapor::poll))
         .service(web::resource("/console/lapor/quarantine/{id}/retry").post(lapor::retry))
@@ -95,6 +102,7 @@ pub enum Section {
     Dashboard,
     Lapor,
     Register,
+    Admin,
     Account,
 }
 
@@ -150,6 +158,12 @@ impl Layout {
                 count: None,
             },
             NavItem {
+                href: "/console/admin",
+                label: "Administrasi",
+                current: section == Section::Admin,
+                count: None,
+            },
+            NavItem {
                 href: "/console/account",
                 label: "Akun saya",
                 current: section == Section::Account,
@@ -161,6 +175,9 @@ impl Layout {
         }
         if !dashboard::for_role(staff.caller.role()) {
             l.nav.retain(|n| n.href != "/console/dashboard");
+        }
+        if !admin::for_role(staff.caller.role()) {
+            l.nav.retain(|n| n.href != "/console/admin");
         }
         if !lapor::for_role(staff.caller.role()) {
             l.nav.retain(|n| n.href != "/console/lapor");

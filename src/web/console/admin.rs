@@ -1,0 +1,649 @@
+//! Administration (admin role): the organisation as a tree with who holds
+//! each position and who acts for it today; accounts (create one and get
+//! its set-password link) and API keys (revoke); the calendar (add an
+//! office closure and see how many deadlines it moved) with the SLA
+//! policies; the outbox (retry a parked message). Every change goes
+//! through `App`, like the JSON door's.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::actions::{first, parse_form};
+use super::{Layout, Section, Staff, labels, render, staff};
+use crate::api::state::AppState;
+use crate::domain::Role;
+
+pub fn for_role(r: Role) -> bool {
+    r == Role::Admin
+}
+
+pub struct TreeRow {
+    pub depth: usize,
+    pub title: String,
+    pub unit: String,
+    pub holders: String,
+    pub acting: String,
+}
+
+pub struct AccountRow {
+    pub login: String,
+    pub role: &'static str,
+    pub officer: String,
+    pub state: String,
+}
+
+pub struct KeyRow {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+    pub hint: String,
+    pub created: String,
+    pub revoked: Option<String>,
+}
+
+pub struct DayRow {
+    pub date: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub source: &'static str,
+}
+
+pub struct ChangeRow {
+    pub at: String,
+    pub date: String,
+    pub what: String,
+    pub by: String,
+    pub moved: i64,
+}
+
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub attempts: i32,
+    pub error: String,
+    pub created: String,
+    pub complaint: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/admin.html")]
+struct AdminPage {
+    layout: Layout,
+    tab: &'static str,
+    tree: Vec<TreeRow>,
+    accounts: Vec<AccountRow>,
+    keys: Vec<KeyRow>,
+    roles: Vec<(&'static str, &'static str)>,
+    officers: Vec<(String, String)>,
+    link: Option<String>,
+    days: Vec<DayRow>,
+    changes: Vec<ChangeRow>,
+    sla: Vec<(&'static str, String, String)>,
+    outbox: Vec<OutboxRow>,
+    /// Field errors of the form that came back.
+    errors: HashMap<String, String>,
+    kept: HashMap<String, String>,
+}
+
+const TABS: [(&str, &str, &str); 4] = [
+    ("org", "/console/admin/org", "Organisasi"),
+    ("accounts", "/console/admin/accounts", "Akun dan kunci"),
+    (
+        "calendar",
+        "/console/admin/calendar",
+        "Kalender dan batas waktu",
+    ),
+    ("outbox", "/console/admin/outbox", "Kotak keluar"),
+];
+
+async fn admin(state: &AppState, req: &HttpRequest) -> Result<Staff, HttpResponse> {
+    let who = staff(state, req).await?;
+    if !for_role(who.caller.role()) {
+        return Err(super::message(
+            state,
+            StatusCode::FORBIDDEN,
+            "Bukan untuk peran ini",
+            "Administrasi hanya untuk admin.",
+        ));
+    }
+    Ok(who)
+}
+
+/// A posted admin form: the person, after the CSRF check.
+async fn posted(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Staff, HashMap<String, Vec<String>>), HttpResponse> {
+    let who = admin(state, req).await?;
+    let m = parse_form(body);
+    if !crate::api::auth::form_csrf_ok(
+        req,
+        &who.caller,
+        first(&m, "csrf"),
+        &state.settings.public_base_url,
+    ) {
+        return Err(super::refused(state));
+    }
+    Ok((who, m))
+}
+
+fn day_kind(kind: &str) -> &'static str {
+    match kind {
+        "national_holiday" => "libur nasional",
+        "collective_leave" => "cuti bersama",
+        "office_closure" => "kantor tutup",
+        _ => "hari libur",
+    }
+}
+
+async fn page(
+    state: &AppState,
+    who: &Staff,
+    tab: &'static str,
+    status: StatusCode,
+    mut extra: AdminPage,
+) -> HttpResponse {
+    let tz = state.settings.office_timezone;
+    let title = TABS
+        .iter()
+        .find(|t| t.0 == tab)
+        .map_or("Administrasi", |t| t.2);
+    let notices = std::mem::take(&mut extra.layout.notices);
+    extra.layout = Layout::for_staff(state, who, title, Section::Admin);
+    extra.layout.notices = notices;
+    extra.tab = tab;
+    let loaded: Result<(), ()> = async {
+        match tab {
+            "org" => {
+                let (org, positions, units, officers, acting) = tokio::try_join!(
+                    async { state.app.org_chart().await.map_err(|_| ()) },
+                    async { state.store.list_positions().await.map_err(|_| ()) },
+                    async { state.store.list_units().await.map_err(|_| ()) },
+                    async { state.store.list_officers().await.map_err(|_| ()) },
+                    async {
+                        let today = Utc::now().with_timezone(&tz).date_naive();
+                        state.store.list_acting(today).await.map_err(|_| ())
+                    },
+                )?;
+                let today = Utc::now().with_timezone(&tz).date_naive();
+                let mut rows: Vec<(Vec<String>, TreeRow)> = positions
+                    .iter()
+                    .map(|p| {
+                        let mut path: Vec<String> = org
+                            .chain_above(p.id)
+                            .into_iter()
+                            .map(|a| org.title(a).to_string())
+                            .collect();
+                        path.reverse();
+                        path.push(p.title.clone());
+                        let holders = officers
+                            .iter()
+                            .filter(|o| o.active && o.position_id == Some(p.id))
+                            .map(|o| o.name.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        let acting = acting
+                            .iter()
+                            .filter(|a| {
+                                a.position_id == p.id
+                                    && a.revoked_at.is_none()
+                                    && a.starts_on <= today
+                                    && today <= a.ends_on
+                            })
+                            .map(|a| {
+                                let name = officers
+                                    .iter()
+                                    .find(|o| o.id == a.officer_id)
+                                    .map_or("?", |o| o.name.as_str());
+                                format!(
+                                    "{} {name} sampai {}",
+                                    a.kind.to_uppercase(),
+                                    a.ends_on.format("%d-%m-%Y")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        let depth = (path.len() - 1).min(6);
+                        (
+                            path,
+                            TreeRow {
+                                depth,
+                                title: p.title.clone(),
+                                unit: p
+                                    .unit_id
+                                    .and_then(|u| units.iter().find(|x| x.id == u))
+                                    .map(|u| u.name.clone())
+                                    .unwrap_or_default(),
+                                holders,
+                                acting,
+                            },
+                        )
+                    })
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(&b.0));
+                extra.tree = rows.into_iter().map(|r| r.1).collect();
+            }
+            "accounts" => {
+                let (accounts, keys, officers) = tokio::try_join!(
+                    async { state.store.list_accounts().await.map_err(|_| ()) },
+                    async { state.store.list_api_keys().await.map_err(|_| ()) },
+                    async { state.store.list_officers().await.map_err(|_| ()) },
+                )?;
+                extra.accounts = accounts
+                    .into_iter()
+                    .map(|a| AccountRow {
+                        login: a.login.clone(),
+                        role: labels::role(a.role),
+                        officer: a
+                            .officer
+                            .as_ref()
+                            .map(|o| o.name.clone())
+                            .unwrap_or_default(),
+                        state: if !a.active {
+                            "nonaktif".into()
+                        } else if a.password_hash.is_none() {
+                            "menunggu kata sandi".into()
+                        } else if a.totp_enabled {
+                            "aktif, dua langkah".into()
+                        } else {
+                            "aktif".into()
+                        },
+                    })
+                    .collect();
+                extra.keys = keys
+                    .into_iter()
+                    .map(|k| KeyRow {
+                        id: k.id.to_string(),
+                        name: k.name,
+                        role: labels::role(k.role),
+                        hint: k.hint,
+                        created: labels::waktu(k.created_at, tz),
+                        revoked: k.revoked_at.map(|t| labels::waktu(t, tz)),
+                    })
+                    .collect();
+                extra.roles = Role::ALL
+                    .iter()
+                    .filter(|r| crate::app::accounts::account_role(**r))
+                    .map(|r| (r.as_str(), labels::role(*r)))
+                    .collect();
+                extra.officers = officers
+                    .into_iter()
+                    .filter(|o| o.active)
+                    .map(|o| (o.id.to_string(), o.name))
+                    .collect();
+            }
+            "calendar" => {
+                let (days, changes, sla) = tokio::try_join!(
+                    async { state.store.calendar_days().await.map_err(|_| ()) },
+                    async { state.store.calendar_changes(20).await.map_err(|_| ()) },
+                    async { state.store.sla_policies().await.map_err(|_| ()) },
+                )?;
+                let today = Utc::now().with_timezone(&tz).date_naive();
+                extra.days = days
+                    .into_iter()
+                    .filter(|d| d.active && d.date >= today)
+                    .take(30)
+                    .map(|d| DayRow {
+                        date: d.date.format("%d-%m-%Y").to_string(),
+                        name: d.name,
+                        kind: day_kind(&d.kind),
+                        source: if d.source == "admin" {
+                            "ditambahkan admin"
+                        } else {
+                            "SKB"
+                        },
+                    })
+                    .collect();
+                extra.changes = changes
+                    .into_iter()
+                    .map(|c| ChangeRow {
+                        at: labels::waktu(c.at, tz),
+                        date: c.date.format("%d-%m-%Y").to_string(),
+                        what: if c.action == "added" {
+                            format!("{}: {}", day_kind(&c.kind), c.name)
+                        } else {
+                            "kembali menjadi hari kerja".into()
+                        },
+                        by: c.actor_name,
+                        moved: c.complaints_moved,
+                    })
+                    .collect();
+                extra.sla = sla
+                    .into_iter()
+                    .filter_map(|p| {
+                        let ch = crate::domain::Channel::parse(&p.channel)?;
+                        let limit = match (p.working_days, p.minutes) {
+                            (Some(d), _) => format!("{d} hari kerja"),
+                            (None, Some(m)) => format!("{m} menit"),
+                            _ => "—".into(),
+                        };
+                        Some((labels::channel(ch), limit, labels::waktu(p.updated_at, tz)))
+                    })
+                    .collect();
+            }
+            _ => {
+                let items = state
+                    .store
+                    .list_outbox(Some("parked"), 100)
+                    .await
+                    .map_err(|_| ())?;
+                extra.outbox = items
+                    .into_iter()
+                    .map(|o| OutboxRow {
+                        id: o.id.to_string(),
+                        kind: o.kind,
+                        attempts: o.attempts,
+                        error: o.last_error.unwrap_or_default(),
+                        created: labels::waktu(o.created_at, tz),
+                        complaint: o.complaint_id.map(|c| c.to_string()),
+                    })
+                    .collect();
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if loaded.is_err() {
+        return super::unavailable(state);
+    }
+    render(status, &extra)
+}
+
+fn empty(state: &AppState) -> AdminPage {
+    AdminPage {
+        layout: Layout::bare(state, ""),
+        tab: "org",
+        tree: Vec::new(),
+        accounts: Vec::new(),
+        keys: Vec::new(),
+        roles: Vec::new(),
+        officers: Vec::new(),
+        link: None,
+        days: Vec::new(),
+        changes: Vec::new(),
+        sla: Vec::new(),
+        outbox: Vec::new(),
+        errors: HashMap::new(),
+        kept: HashMap::new(),
+    }
+}
+
+fn notice(p: &mut AdminPage, text: String, bad: bool) {
+    p.layout.notices.push(super::Notice { text, bad });
+}
+
+pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    if let Err(r) = admin(&state, &req).await {
+        return r;
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/admin/org"))
+        .finish()
+}
+
+pub async fn tab(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let who = match admin(&state, &req).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Some(&(tab, _, _)) = TABS.iter().find(|t| t.0 == name.as_str()) else {
+        return super::not_found(&state);
+    };
+    let mut p = empty(&state);
+    if q.contains_key("retried") {
+        notice(
+            &mut p,
+            "Pesan dimasukkan lagi ke antrean kirim.".into(),
+            false,
+        );
+    }
+    if q.contains_key("revoked") {
+        notice(
+            &mut p,
+            "Kunci API dicabut; sistem yang memakainya tidak dapat masuk lagi.".into(),
+            false,
+        );
+    }
+    page(&state, &who, tab, StatusCode::OK, p).await
+}
+
+/// A new account: its set-password link is shown once, to hand over.
+pub async fn create_account(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match posted(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut p = empty(&state);
+    let login = first(&m, "login").to_string();
+    p.kept.insert("login".into(), login.clone());
+    let role = first(&m, "role").parse::<Role>().ok();
+    let officer = first(&m, "officer");
+    let officer_id = if officer.is_empty() {
+        None
+    } else {
+        officer.parse::<Uuid>().ok()
+    };
+    let Some(role) = role else {
+        p.errors.insert("role".into(), "Pilih peran.".into());
+        return page(
+            &state,
+            &who,
+            "accounts",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p,
+        )
+        .await;
+    };
+    let req_ = crate::app::accounts::AccountRequest {
+        login: &login,
+        role,
+        officer_id,
+        password: None,
+        send_link: !first(&m, "send_link").is_empty(),
+    };
+    let by = who.caller.actor().name.clone();
+    match state.app.create_account(req_, &by, Utc::now()).await {
+        Ok(Ok(created)) => {
+            p.kept.clear();
+            p.link = created.link.map(|(url, until)| {
+                format!(
+                    "{url} (berlaku sampai {})",
+                    labels::waktu(until, state.settings.office_timezone)
+                )
+            });
+            notice(
+                &mut p,
+                format!(
+                    "Akun {} dibuat. Serahkan tautan di bawah kepada pemiliknya: dengan tautan itu ia membuat kata sandinya sendiri (sekali pakai).",
+                    created.account.login
+                ),
+                false,
+            );
+            page(&state, &who, "accounts", StatusCode::CREATED, p).await
+        }
+        Ok(Err(outcome)) => {
+            let (field, text) = match outcome {
+                crate::store::AccountOutcome::LoginTaken => {
+                    ("login", "Nama masuk ini sudah dipakai.")
+                }
+                crate::store::AccountOutcome::UnknownOfficer => {
+                    ("officer", "Pegawai tidak dikenal.")
+                }
+                crate::store::AccountOutcome::Done => ("login", "Akun tidak dibuat."),
+            };
+            p.errors.insert(field.into(), text.into());
+            page(&state, &who, "accounts", StatusCode::CONFLICT, p).await
+        }
+        Err(crate::app::accounts::AccountError::Invalid(e)) => {
+            for f in e.0 {
+                let text = match f.field.as_str() {
+                    "login" => {
+                        "Nama masuk 3–64 huruf kecil, angka, titik, garis bawah atau tanda hubung."
+                    }
+                    "role" => "Peran ini untuk sistem, bukan untuk orang.",
+                    _ => "Isian ini belum benar.",
+                };
+                p.errors.entry(f.field).or_insert_with(|| text.into());
+            }
+            page(
+                &state,
+                &who,
+                "accounts",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                p,
+            )
+            .await
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "console: account creation failed");
+            super::unavailable(&state)
+        }
+    }
+}
+
+pub async fn revoke_key(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Err(r) = posted(&state, &req, &body).await {
+        return r;
+    }
+    let Ok(id) = id.parse::<Uuid>() else {
+        return super::not_found(&state);
+    };
+    match state.app.revoke_api_key(id, Utc::now()).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/console/admin/accounts?revoked=1"))
+            .finish(),
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+/// An office closure (or another day off) added: deadlines move with it.
+pub async fn add_day(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match posted(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut p = empty(&state);
+    for k in ["date", "name", "reason", "kind"] {
+        p.kept.insert(k.into(), first(&m, k).to_string());
+    }
+    let tz = state.settings.office_timezone;
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let date = NaiveDate::parse_from_str(first(&m, "date"), "%Y-%m-%d").ok();
+    match date {
+        None => {
+            p.errors.insert("date".into(), "Isi tanggal.".into());
+        }
+        Some(d) if d < today => {
+            p.errors.insert(
+                "date".into(),
+                "Tanggal yang sudah lewat tidak dapat diubah: batas waktu yang sudah berlalu tidak ditulis ulang.".into(),
+            );
+        }
+        _ => {}
+    }
+    let name = first(&m, "name");
+    if name.is_empty() || name.chars().count() > 200 {
+        p.errors.insert(
+            "name".into(),
+            "Isi nama hari libur (paling banyak 200 karakter), mis. Kantor tutup: banjir.".into(),
+        );
+    }
+    let reason = first(&m, "reason");
+    if reason.is_empty() || reason.chars().count() > 500 {
+        p.errors.insert(
+            "reason".into(),
+            "Isi dasarnya (nomor surat edaran, keputusan), paling banyak 500 karakter.".into(),
+        );
+    }
+    let kind = crate::domain::calendar::DayKind::parse(first(&m, "kind"))
+        .unwrap_or(crate::domain::calendar::DayKind::OfficeClosure);
+    let (Some(date), true) = (date, p.errors.is_empty()) else {
+        return page(
+            &state,
+            &who,
+            "calendar",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p,
+        )
+        .await;
+    };
+    let outcome = state
+        .app
+        .change_calendar(crate::store::CalendarChange {
+            date,
+            action: crate::store::CalendarAction::Add {
+                kind,
+                name: name.to_string(),
+            },
+            reason,
+            actor: who.caller.actor(),
+            now: Utc::now(),
+            timezone: tz,
+        })
+        .await;
+    match outcome {
+        Ok(crate::store::CalendarChangeOutcome::Applied { complaints_moved }) => {
+            tracing::info!(%date, complaints_moved, "calendar amended from the console");
+            p.kept.clear();
+            notice(
+                &mut p,
+                format!(
+                    "{} menjadi hari libur. Batas waktu {complaints_moved} pengaduan terbuka bergeser (tercatat pada riwayat masing-masing).",
+                    date.format("%d-%m-%Y")
+                ),
+                false,
+            );
+            page(&state, &who, "calendar", StatusCode::CREATED, p).await
+        }
+        Ok(_) => {
+            p.errors
+                .insert("date".into(), "Tanggal ini sudah hari libur.".into());
+            page(&state, &who, "calendar", StatusCode::CONFLICT, p).await
+        }
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Err(r) = posted(&state, &req, &body).await {
+        return r;
+    }
+    let Ok(id) = id.parse::<Uuid>() else {
+        return super::not_found(&state);
+    };
+    match state.app.retry_outbox(id, Utc::now()).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/console/admin/outbox?retried=1"))
+            .finish(),
+        Err(_) => super::unavailable(&state),
+    }
+}
