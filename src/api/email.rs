@@ -160,6 +160,11 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         ),
         "the email channel's status is for staff",
     )?;
+    Ok(HttpResponse::Ok().json(email_status(&state).await?))
+}
+
+/// The email channel's state (also shown on the console's LAPOR! and mail page).
+pub(crate) async fn email_status(state: &AppState) -> Result<EmailStatus, ApiError> {
     let st = state
         .store
         .integration_state(crate::intake::email::imap::NAME)
@@ -186,7 +191,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
             received_at: q.received_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(EmailStatus {
+    Ok(EmailStatus {
         mailbox: MailboxStatus {
             enabled: imap.is_some(),
             host: imap.map(|i| i.host.clone()),
@@ -198,7 +203,7 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         },
         counts,
         quarantine,
-    }))
+    })
 }
 
 /// Read the mailbox now.

@@ -22,6 +22,7 @@ both_backends!(
     reception_registers_at_the_desk_and_gets_a_receipt,
     a_suggestion_box_is_entered_slip_by_slip_and_a_form_sent_twice_registers_once,
     an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_parked_message,
+    the_console_works_with_the_keyboard_alone,
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
 );
 
@@ -181,6 +182,82 @@ impl Browser {
             .click()
             .await
             .unwrap();
+    }
+
+    /// Presses a key in whatever has the focus (WebDriver key actions: the
+    /// keyboard alone, no element targeted).
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        self.keys(&[char::from(key)]).await;
+    }
+
+    async fn keys(&self, chars: &[char]) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in chars {
+            actions = actions
+                .then(KeyAction::Down { value: *c })
+                .then(KeyAction::Up { value: *c });
+        }
+        self.client.perform_actions(actions).await.unwrap();
+    }
+
+    /// Types into whatever has the focus.
+    pub async fn type_text(&self, text: &str) {
+        self.keys(&text.chars().collect::<Vec<_>>()).await;
+    }
+
+    /// Presses Tab until `css` has the focus (at most `max` times), the
+    /// way someone without a mouse reaches it.
+    pub async fn tab_to(&self, css: &str, max: usize) {
+        let mut seen = Vec::new();
+        for _ in 0..max {
+            self.press(fantoccini::key::Key::Tab).await;
+            let here = self
+                .client
+                .execute(
+                    "return document.activeElement.matches(arguments[0]);",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap();
+            if here == json!(true) {
+                return;
+            }
+            seen.push(
+                self.client
+                    .execute(
+                        "return document.activeElement.outerHTML.slice(0, 90);",
+                        vec![],
+                    )
+                    .await
+                    .unwrap(),
+            );
+        }
+        panic!("`{css}` never got the focus with Tab; focus went to {seen:#?}");
+    }
+
+    /// Presses Enter on the focused element and waits for the new page.
+    pub async fn enter_and_wait(&self) {
+        self.client
+            .execute("window.__aduanOld = true;", vec![])
+            .await
+            .unwrap();
+        self.press(fantoccini::key::Key::Enter).await;
+        for _ in 0..200 {
+            let loaded = self
+                .client
+                .execute(
+                    "return !window.__aduanOld && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await
+                .unwrap_or(json!(false));
+            if loaded == json!(true) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("no new page after Enter");
     }
 
     /// The value of a field.
@@ -500,7 +577,10 @@ async fn no_console_page_shows_an_anonymous_reporter_to_staff(b: Backend) {
         ("loket.dua", "reception", false),
         ("kadis", "head", false),
         ("pimpinan", "manager", false),
+        ("kabid.satu", "official", false),
+        ("penghubung.satu", "liaison", false),
         ("admin.satu", "admin", true),
+        ("pdp.satu", "privacy", true),
     ] {
         account(&app, &admin, login, role, None).await;
         browser.client.delete_all_cookies().await.unwrap();
@@ -509,12 +589,15 @@ async fn no_console_page_shows_an_anonymous_reporter_to_staff(b: Backend) {
             "/console".to_string(),
             "/console/complaints".to_string(),
             format!("/console/complaints/{id}"),
+            format!("/console/complaints/{id}/sheet"),
         ] {
             browser.goto(&page).await;
             let source = browser.client.source().await.unwrap();
             let shown = source.contains("Theresia Rahasia") || source.contains("081377778888");
-            // the identity is on the complaint's own page, for who may see it
-            assert_eq!(shown, sees && page.ends_with(&id), "{role} on {page}");
+            // the identity is on the complaint's own page and its lembar
+            // disposisi, for who may see it
+            let own = page.ends_with(&id) || page.ends_with("/sheet");
+            assert_eq!(shown, sees && own, "{role} on {page}");
             assert!(
                 !browser.path().await.contains("0813"),
                 "no personal data in URLs"
@@ -1110,6 +1193,64 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
     );
 }
 
+/// Everything with the keyboard alone: signing in, finding a complaint,
+/// unfolding an action, filling it and sending it — Tab, typing, Enter.
+async fn the_console_works_with_the_keyboard_alone(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    account(&app, &o.admin, "loket.papan", "reception", None).await;
+    let key = app.key(Role::Reception).await;
+    let c = register(&app, &key, valid_complaint("letter")).await;
+    let number = c["tracking_number"].as_str().unwrap().to_string();
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    use fantoccini::key::Key;
+    br.goto("/console/login").await;
+    br.tab_to("#login", 10).await;
+    br.type_text("loket.papan").await;
+    br.tab_to("#password", 3).await;
+    br.type_text(PASSWORD).await;
+    br.enter_and_wait().await;
+    assert_eq!(br.path().await, "/console");
+    // the skip link is the first stop and leads to the content
+    br.tab_to("a.skip", 2).await;
+    // search by the tracking number from the menu's list page
+    br.goto("/console/complaints").await;
+    br.tab_to("#q", 20).await;
+    br.type_text(&number).await;
+    br.enter_and_wait().await;
+    assert!(
+        br.path().await.starts_with("/console/complaints/"),
+        "{}",
+        br.path().await
+    );
+    // "actions for you" at the top jumps to them; unfold "forward to the
+    // head" with Enter, fill the note, send with Enter
+    br.tab_to("a[href='#tindakan']", 20).await;
+    br.press(Key::Enter).await;
+    br.tab_to("details:has(input[value=forward_to_head]) > summary", 6)
+        .await;
+    br.press(Key::Enter).await;
+    br.tab_to("details:has(input[value=forward_to_head]) textarea", 3)
+        .await;
+    br.type_text("Diteruskan tanpa tetikus").await;
+    br.tab_to(
+        "details:has(input[value=forward_to_head]) button[type=submit]",
+        3,
+    )
+    .await;
+    br.enter_and_wait().await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Pengaduan sudah diteruskan ke Kepala Dinas."),
+        "{text}"
+    );
+    assert!(text.contains("Diteruskan tanpa tetikus"), "{text}");
+}
+
 /// A one-page PDF showing `line` (a real document, so the viewer shows it).
 fn tiny_pdf(line: &str) -> Vec<u8> {
     let content = format!("BT /F1 18 Tf 40 780 Td ({line}) Tj ET");
@@ -1258,7 +1399,12 @@ async fn a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_l
     };
     // the liaison officer pulls the report in from the LAPOR! page
     br.as_user("penghubung", "/console/lapor").await;
-    assert!(br.text().await.contains("belum pernah"));
+    let text = br.text().await;
+    assert!(text.contains("belum pernah"));
+    // the mailbox's state on the same page (no IMAP configured here)
+    assert!(text.contains("Kotak surat pengaduan (surel)"), "{text}");
+    assert!(text.contains("Pembacaan kotak surat belum aktif"), "{text}");
+    assert!(text.contains("menjadi pengaduan: 0"), "{text}");
     br.check_page("lapor-before").await;
     br.click("form[action='/console/lapor/poll'] button").await;
     let text = br.text().await;

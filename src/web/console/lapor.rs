@@ -35,6 +35,19 @@ struct LaporPage {
     failed: i64,
     quarantined: i64,
     items: Vec<QuarantineRow>,
+    mail: MailView,
+}
+
+/// The mailbox the email channel reads (IMAP), as the liaison officer sees it.
+struct MailView {
+    enabled: bool,
+    host: String,
+    last_poll: String,
+    last_success: String,
+    last_error: Option<String>,
+    /// (label, count) of what mail became, in a fixed order.
+    counts: Vec<(&'static str, i64)>,
+    quarantined: usize,
 }
 
 pub fn for_role(r: Role) -> bool {
@@ -68,7 +81,7 @@ pub async fn page(
             "Halaman ini untuk pejabat penghubung dan admin.",
         );
     }
-    let (st, items) = match tokio::try_join!(
+    let (st, items, email) = match tokio::try_join!(
         async {
             crate::api::integrations::lapor_status(&state)
                 .await
@@ -81,6 +94,11 @@ pub async fn page(
                 .await
                 .map_err(|_| ())
         },
+        async {
+            crate::api::email::email_status(&state)
+                .await
+                .map_err(|_| ())
+        },
     ) {
         Ok(x) => x,
         Err(()) => return super::unavailable(&state),
@@ -90,7 +108,29 @@ pub async fn page(
         t.map(|t| labels::waktu(t, tz))
             .unwrap_or_else(|| "belum pernah".into())
     };
-    let mut layout = Layout::for_staff(&state, &who, "SP4N-LAPOR!", Section::Lapor);
+    let count = |k: &str| email.counts.get(k).copied().unwrap_or(0);
+    let mail = MailView {
+        enabled: email.mailbox.enabled,
+        host: match (&email.mailbox.host, &email.mailbox.folder) {
+            (Some(h), Some(f)) => format!("{h}, folder {f}"),
+            (Some(h), None) => h.clone(),
+            _ => String::new(),
+        },
+        last_poll: when(email.mailbox.last_poll_at),
+        last_success: when(email.mailbox.last_success_at),
+        last_error: email.mailbox.last_error.clone(),
+        counts: vec![
+            ("menjadi pengaduan", count("created")),
+            ("balasan pelapor", count("joined")),
+            ("balasan otomatis", count("auto_reply")),
+            ("pantulan", count("bounce")),
+            ("surel massal", count("bulk")),
+            ("ganda", count("duplicate")),
+            ("ditolak", count("rejected")),
+        ],
+        quarantined: email.quarantine.len(),
+    };
+    let mut layout = Layout::for_staff(&state, &who, "SP4N-LAPOR! dan surel", Section::Lapor);
     if let Some(p) = &q.polled {
         let (text, bad) = match p.as_str() {
             "ok" => (
@@ -152,6 +192,7 @@ pub async fn page(
                     last: labels::waktu(i.last_seen, tz),
                 })
                 .collect(),
+            mail,
         },
     )
 }
