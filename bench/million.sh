@@ -35,6 +35,8 @@ SELECT gen_random_uuid(), 'ADU-2026-' || lpad(g::text, 7, '0'),
   lower('Pengaduan nomor ' || g || (CASE WHEN g % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END)),
   'isi', false, false, 1, 'x'
 FROM generate_series(1, $N) g;
+-- deadlines 10 days after receipt; the newest 2 % still open and due
+UPDATE complaints SET due_at = received_at + interval '10 days';
 ANALYZE complaints;
 SQL
 echo "loaded in $(( $(date +%s) - start )) s"
@@ -59,6 +61,55 @@ explain "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1
 explain "received range (one week)" "SELECT $cols FROM complaints WHERE 1 = 1 AND received_at >= '2025-01-01' AND received_at < '2025-01-08' ORDER BY received_at DESC, id DESC LIMIT 51"
 explain "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
 explain "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
+
+# The console's pages at this size: the service on this database, one
+# signed-in admin, each page fetched 200 times in a row (p50 / p99 of the
+# whole answer, as the browser waits for it).
+if [ "${PAGES:-1}" = 1 ]; then
+  WEB_PORT=$(( PORT + 1 ))
+  BASE="http://127.0.0.1:$WEB_PORT"
+  export DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data ADUAN_LISTEN=127.0.0.1:$WEB_PORT \
+    ADUAN_PUBLIC_BASE_URL=$BASE ADUAN_REQUIRE_2FA= ADUAN_LOG=warn
+  echo "bench-password-$RANDOM-long" > "$WORK/pw"
+  target/release/aduan user create --login bench.admin --role admin --password-stdin < "$WORK/pw" >/dev/null
+  target/release/aduan > "$WORK/serve.log" 2>&1 &
+  SERVE=$!
+  trap 'kill $SERVE 2>/dev/null; $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+  for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+  JAR=$WORK/cookies
+  curl -s -c "$JAR" -o /dev/null -H "Origin: $BASE" \
+    --data-urlencode "login=bench.admin" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
+  one=$("${PSQL[@]}" -At -c "SELECT id FROM complaints ORDER BY received_at DESC OFFSET $((N / 2)) LIMIT 1")
+  page() {
+    local label=$1 path=$2 code
+    code=$(curl -s -b "$JAR" -o /dev/null -w '%{http_code}' "$BASE$path")
+    for _ in $(seq 1 200); do
+      curl -s -b "$JAR" -o /dev/null -w '%{time_total}\n' "$BASE$path"
+    done | sort -n | awk -v l="$label" -v c="$code" \
+      '{a[NR] = $1} END {printf "| %s | %s | %.1f ms | %.1f ms |\n", l, c, a[int(NR * 0.5)] * 1000, a[int(NR * 0.99)] * 1000}'
+  }
+  echo
+  echo "| console page ($N complaints) | status | p50 | p99 |"
+  echo "|---|---|---|---|"
+  page "inbox" "/console"
+  page "list, first page" "/console/complaints"
+  page "list, status = in progress" "/console/complaints?status=in_progress"
+  page "list, channel = LAPOR!" "/console/complaints?channel=lapor"
+  page "list, subject search (rare)" "/console/complaints?q=oebobo"
+  page "list, received in one week" "/console/complaints?from=2025-01-01&to=2025-01-07"
+  page "list, overdue" "/console/complaints?due=overdue"
+  page "list, due within 7 days" "/console/complaints?due=week"
+  page "one complaint" "/console/complaints/$one"
+  page "lembar disposisi" "/console/complaints/$one/sheet"
+  page "dashboard" "/console/dashboard"
+  page "LAPOR! and mail" "/console/lapor"
+  page "admin: organisation" "/console/admin/org"
+  page "admin: calendar" "/console/admin/calendar"
+  page "admin: outbox" "/console/admin/outbox"
+  page "register form" "/console/register"
+  page "my account" "/console/account"
+  kill $SERVE 2>/dev/null || true
+fi
 
 # The same on SQLite, if the sqlite3 shell is installed (Debian: sqlite3).
 if command -v sqlite3 >/dev/null; then
