@@ -69,8 +69,8 @@ if [ "${PAGES:-1}" = 1 ]; then
   WEB_PORT=$(( PORT + 1 ))
   BASE="http://127.0.0.1:$WEB_PORT"
   export DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data ADUAN_LISTEN=127.0.0.1:$WEB_PORT \
-    ADUAN_PUBLIC_BASE_URL=$BASE ADUAN_REQUIRE_2FA= ADUAN_LOG=warn
-  echo "bench-password-$RANDOM-long" > "$WORK/pw"
+    ADUAN_PUBLIC_BASE_URL=$BASE ADUAN_REQUIRE_2FA=none ADUAN_LOG=warn
+  printf %s "bench-password-$RANDOM-long" > "$WORK/pw"
   target/release/aduan user create --login bench.admin --role admin --password-stdin < "$WORK/pw" >/dev/null
   target/release/aduan > "$WORK/serve.log" 2>&1 &
   SERVE=$!
@@ -79,6 +79,12 @@ if [ "${PAGES:-1}" = 1 ]; then
   JAR=$WORK/cookies
   curl -s -c "$JAR" -o /dev/null -H "Origin: $BASE" \
     --data-urlencode "login=bench.admin" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
+  signed_in=$(curl -s -b "$JAR" -o /dev/null -w '%{http_code}' "$BASE/console")
+  if [ "$signed_in" != 200 ]; then
+    echo "the bench could not sign in (GET /console answered $signed_in)" >&2
+    cat "$WORK/serve.log" >&2
+    exit 1
+  fi
   one=$("${PSQL[@]}" -At -c "SELECT id FROM complaints ORDER BY received_at DESC OFFSET $((N / 2)) LIMIT 1")
   page() {
     local label=$1 path=$2 code
@@ -112,7 +118,7 @@ if [ "${PAGES:-1}" = 1 ]; then
 fi
 
 # The same on SQLite, if the sqlite3 shell is installed (Debian: sqlite3).
-if command -v sqlite3 >/dev/null; then
+if [ "${SQLITE:-1}" = 1 ] && command -v sqlite3 >/dev/null; then
   DB=$WORK/data/sqlite.db
   DATABASE_URL=sqlite://$DB ADUAN_DATA_DIR=$WORK/data target/release/aduan migrate >/dev/null
   echo
