@@ -205,6 +205,8 @@ impl Jobs {
                     due_from: from,
                     due_before: before,
                     channel: None,
+                    holders: Vec::new(),
+                    lapor_followup: false,
                     after,
                     limit: 500,
                 })

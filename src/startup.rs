@@ -114,6 +114,8 @@ impl Application {
         }
         let jobs = Arc::new(crate::jobs::Jobs::new(store.clone(), settings.clone()));
         workers.spawn("scheduler", move |t| jobs.clone().run(t));
+        let figures = core.clone();
+        workers.spawn("dashboard", move |t| figures.clone().dashboard_worker(t));
         let lapor = match crate::intake::lapor::build(&core) {
             Ok(l) => l,
             Err(e) => {

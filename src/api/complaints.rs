@@ -351,6 +351,8 @@ async fn deadline_list(
             due_from,
             due_before,
             channel,
+            holders: Vec::new(),
+            lapor_followup: false,
             after,
             limit: limit + 1,
         })

@@ -13,6 +13,7 @@
 //! and the outbox/quarantine retries (`ops.rs`).
 
 pub mod accounts;
+pub mod dashboard;
 mod ops;
 mod org;
 pub mod policy;
@@ -40,6 +41,8 @@ pub struct App {
     /// The store's keyring: seals secrets kept in the database (TOTP
     /// secrets, replay codes, links) and encrypts attachments.
     pub vault: Arc<crate::vault::Vault>,
+    /// The dashboard's last figures (`dashboard.rs`).
+    pub dashboard: dashboard::DashboardCache,
 }
 
 impl App {
@@ -52,6 +55,7 @@ impl App {
             settings,
             policy: PolicyCache::default(),
             vault,
+            dashboard: Default::default(),
         })
     }
 

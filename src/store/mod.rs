@@ -139,6 +139,9 @@ pub trait ComplaintStore: Send + Sync {
     /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).
     async fn list_by_deadline(&self, q: &DeadlineQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// The dashboard's grouped counts (a scan of the open complaints: the
+    /// application caches it, see `app::dashboard`).
+    async fn dashboard_figures(&self, q: &DashboardQuery) -> Result<DashboardFigures, StoreError>;
     async fn add_attachment(
         &self,
         attachment: &Attachment,
@@ -313,6 +316,11 @@ pub trait WorkflowStore: Send + Sync {
     ) -> Result<Option<(Complaint, crate::domain::workflow::CaseState)>, StoreError>;
     /// The disposition tree of a complaint (each with its recipients), oldest first.
     async fn dispositions(&self, complaint_id: Uuid) -> Result<Vec<Disposition>, StoreError>;
+    /// For each `(complaint, position)`, the newest disposition not withdrawn
+    /// that sent the complaint to that position as its primary recipient
+    /// (recipients not loaded): one query for a page of the inbox.
+    async fn dispositions_to(&self, pairs: &[(Uuid, Uuid)])
+    -> Result<Vec<Disposition>, StoreError>;
     async fn drafts(&self, complaint_id: Uuid) -> Result<Vec<AnswerDraft>, StoreError>;
     async fn get_draft(&self, id: Uuid) -> Result<Option<AnswerDraft>, StoreError>;
     async fn draft_reviews(&self, complaint_id: Uuid) -> Result<Vec<DraftReview>, StoreError>;

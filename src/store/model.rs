@@ -292,7 +292,8 @@ pub struct ListQuery {
     /// Only complaints registered by this API key.
     pub created_by: Option<Uuid>,
     /// Only complaints held by one of these positions (a position, or the
-    /// positions of a unit); empty: any holder.
+    /// positions of a unit); empty: any holder; [`Uuid::nil`] among them:
+    /// not forwarded yet (no holder).
     pub holders: Vec<Uuid>,
     pub after: Option<Cursor>,
     pub limit: u32,
@@ -373,9 +374,43 @@ pub struct DeadlineQuery {
     /// Deadline before this instant.
     pub due_before: DateTime<Utc>,
     pub channel: Option<crate::domain::Channel>,
+    /// Held by one of these positions (empty: any holder; [`Uuid::nil`]:
+    /// not forwarded yet).
+    pub holders: Vec<Uuid>,
+    /// By LAPOR!'s follow-up deadline instead of the answer's (LAPOR!
+    /// complaints only, paused or not).
+    pub lapor_followup: bool,
     /// Position after the last item of the previous page: `(due_at, id)`.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: u32,
+}
+
+/// What the dashboard counts, at instants the caller chooses.
+#[derive(Debug, Clone, Copy)]
+pub struct DashboardQuery {
+    /// Overdue: clock running and deadline before this instant.
+    pub now: DateTime<Utc>,
+    /// Due soon: deadline in `[now, soon_before)`.
+    pub soon_before: DateTime<Utc>,
+    /// LAPOR! follow-ups at risk: open LAPOR! complaints whose follow-up
+    /// deadline is before this instant.
+    pub lapor_before: DateTime<Utc>,
+}
+
+/// The dashboard's figures: whole-table counts, grouped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DashboardFigures {
+    /// Every complaint by status (status as stored).
+    pub by_status: Vec<(String, i64)>,
+    /// Open, clock running, deadline passed: by holder position
+    /// (`None`: not forwarded yet).
+    pub overdue_by_holder: Vec<(Option<Uuid>, i64)>,
+    /// Open, clock running, due in `[now, soon_before)`: by holder.
+    pub soon_by_holder: Vec<(Option<Uuid>, i64)>,
+    /// Open LAPOR! complaints whose follow-up deadline is before `lapor_before`.
+    pub lapor_at_risk: i64,
+    /// Of those, the follow-up deadline already passed.
+    pub lapor_late: i64,
 }
 
 /// A message to write to the outbox with a state change.

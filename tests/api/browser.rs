@@ -909,12 +909,36 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     }
     br.check_page("chain-sheet").await;
 
+    // a letter received a month ago and never forwarded: overdue at reception
+    let mut late = valid_complaint("letter");
+    late["received_at"] = json!((chrono::Utc::now() - chrono::Duration::days(30)).to_rfc3339());
+    late["subject"] = json!("Surat lama belum diteruskan");
+    let late = register(&app, &reception, late).await;
+    let late_number = late["tracking_number"].as_str().unwrap().to_string();
+
     // the head's dashboard: every number a link to what it counts
     br.as_user("kadis", "/console/dashboard").await;
     let text = br.text().await;
     expect(text.clone(), "Menurut status");
     expect(text.clone(), "Dijawab");
+    expect(text.clone(), "Menurut unit");
+    expect(text.clone(), "Belum diteruskan (loket)");
+    assert!(
+        !text.contains("Angka per"),
+        "a small office counts live: {text}"
+    );
     br.check_page("dashboard").await;
+    // overdue at reception → the list of exactly those
+    br.click("a[href='/console/complaints?due=overdue&holder=none']")
+        .await;
+    let text = br.text().await;
+    expect(text.clone(), "Pengaduan terlambat");
+    expect(text.clone(), &late_number);
+    assert!(
+        !text.contains(c["tracking_number"].as_str().unwrap()),
+        "{text}"
+    );
+    br.goto("/console/dashboard").await;
     br.click("a[href='/console/complaints?status=answered']")
         .await;
     expect(br.text().await, c["tracking_number"].as_str().unwrap());

@@ -34,6 +34,7 @@ both_backends!(
     rows_from_before_encryption_are_read_and_sealed_once,
     erasure_happens_once_and_keeps_the_record,
     expired_records_are_purged_but_not_what_open_complaints_need,
+    the_dashboard_counts_what_its_lists_list,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -1476,4 +1477,164 @@ async fn expired_records_are_purged_but_not_what_open_complaints_need(b: Backend
         .map(|i| i.dedup_key)
         .collect();
     assert_eq!(left, ["reminder:open"]);
+}
+
+/// The dashboard's figures and the lists its numbers link to agree: overdue
+/// by holder (and "not forwarded yet"), due this week, LAPOR! follow-ups at
+/// risk; and the inbox's batched look-up finds the disposition that sent a
+/// complaint to a position.
+async fn the_dashboard_counts_what_its_lists_list(b: Backend) {
+    use aduan::domain::workflow::Command;
+    use aduan::store::{ActOutcome, DashboardQuery, DeadlineQuery, WorkflowRequest};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let head = org_fixture::position(&store, "Kepala Dinas", None).await;
+    let kabid = org_fixture::position(&store, "Kabid", Some(head)).await;
+    let kadis = org_fixture::officer(&store, "Kadis", head, "kadis@x.go.id").await;
+    let cli = Actor::cli();
+    let now = Utc::now();
+    let old = now - Duration::days(40);
+    let mk = |subject: &str, at: DateTime<Utc>, lapor: bool| {
+        NewComplaint::parse(
+            ComplaintInput {
+                channel: Some(if lapor { "lapor" } else { "api" }.into()),
+                subject: Some(subject.into()),
+                body: Some("isi".into()),
+                received_at: Some(at.to_rfc3339()),
+                anonymous: Some(lapor),
+                external_ref: lapor.then(|| aduan::domain::ExternalRefInput {
+                    lapor_tracking_id: Some("4410001".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            now,
+        )
+        .unwrap()
+    };
+    // two overdue at reception, one overdue with the head then disposed to
+    // the Kabid, one due within the week, one LAPOR! report late on LAPOR!
+    let mut ids = Vec::new();
+    for (subject, at, lapor) in [
+        ("a", old, false),
+        ("b", old, false),
+        ("c", old, false),
+        ("d", now - Duration::hours(1), false),
+        ("e", old, true),
+    ] {
+        ids.push(created(
+            create(&store, &mk(subject, at, lapor), "ADU", 2026, &cli, None).await,
+        ));
+    }
+    let act = |c: &aduan::store::Complaint, version: i64, cmd: Command, who| {
+        let store = store.clone();
+        let cli = cli.clone();
+        let id = c.id;
+        async move {
+            match store
+                .act(WorkflowRequest {
+                    id,
+                    expected_version: version,
+                    command: &cmd,
+                    authority: &who,
+                    actor: &cli,
+                    now: Utc::now(),
+                })
+                .await
+                .unwrap()
+            {
+                ActOutcome::Done(c) => c.version,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let c = &ids[2];
+    let v = act(
+        c,
+        c.version,
+        Command::ForwardToHead { note: None },
+        org_fixture::front_office(),
+    )
+    .await;
+    act(
+        c,
+        v,
+        Command::Dispose {
+            to: kabid,
+            copies: vec![],
+            instruction: "segera tindak lanjuti".into(),
+            note: Some("hubungi pelapor".into()),
+            due_at: None,
+        },
+        org_fixture::holding(kadis, head),
+    )
+    .await;
+    let due_d = ids[3].due_at.unwrap();
+    let week = now + Duration::days(7);
+    let q = DashboardQuery {
+        now,
+        soon_before: week,
+        lapor_before: now + Duration::days(2),
+    };
+    let f = store.dashboard_figures(&q).await.unwrap();
+    let mut overdue = f.overdue_by_holder.clone();
+    overdue.sort();
+    // a, b and the LAPOR! report at reception; c with the Kabid
+    assert_eq!(overdue, vec![(None, 3), (Some(kabid), 1)], "{f:?}");
+    let soon: i64 = f.soon_by_holder.iter().map(|r| r.1).sum();
+    assert_eq!(soon, i64::from(due_d < week), "{f:?}");
+    assert_eq!((f.lapor_at_risk, f.lapor_late), (1, 1));
+    let total: i64 = f.by_status.iter().map(|r| r.1).sum();
+    assert_eq!(total, 5);
+    // the lists behind the numbers
+    let list = |holders: Vec<Uuid>, lapor_followup: bool, before: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            let mut ids: Vec<Uuid> = store
+                .list_by_deadline(&DeadlineQuery {
+                    due_from: None,
+                    due_before: before,
+                    channel: None,
+                    holders,
+                    lapor_followup,
+                    after: None,
+                    limit: 10,
+                })
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut v: Vec<Uuid>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        list(vec![Uuid::nil()], false, now).await,
+        sorted(vec![ids[0].id, ids[1].id, ids[4].id])
+    );
+    assert_eq!(list(vec![kabid], false, now).await, vec![ids[2].id]);
+    assert_eq!(list(vec![Uuid::nil(), kabid], false, now).await.len(), 4);
+    assert!(list(vec![head], false, now).await.is_empty());
+    assert_eq!(list(vec![], true, q.lapor_before).await, vec![ids[4].id]);
+    // the inbox's batched look-up
+    let to = store
+        .dispositions_to(&[(ids[2].id, kabid), (ids[2].id, head), (ids[0].id, kabid)])
+        .await
+        .unwrap();
+    assert_eq!(to.len(), 1, "{to:?}");
+    assert_eq!(
+        (
+            to[0].complaint_id,
+            to[0].instruction.as_str(),
+            to[0].note.as_deref()
+        ),
+        (ids[2].id, "segera tindak lanjuti", Some("hubungi pelapor"))
+    );
+    assert!(store.dispositions_to(&[]).await.unwrap().is_empty());
 }

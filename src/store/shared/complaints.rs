@@ -144,14 +144,7 @@ impl ComplaintStore for Backend {
         if let Some(key) = q.created_by {
             b.push(" AND created_by = ").push_bind(key);
         }
-        if !q.holders.is_empty() {
-            b.push(" AND holder_position_id IN (");
-            let mut list = b.separated(", ");
-            for h in &q.holders {
-                list.push_bind(*h);
-            }
-            b.push(")");
-        }
+        push_holders(&mut b, &q.holders);
         if let Some(cur) = q.after {
             // A row-value comparison: both databases seek the
             // (received_at, id) index to it (an OR form would scan).
@@ -173,26 +166,32 @@ impl ComplaintStore for Backend {
         &self,
         q: &crate::store::DeadlineQuery,
     ) -> Result<Vec<Complaint>, StoreError> {
+        // the answer's deadline (clock running), or LAPOR!'s follow-up
+        let (col, only) = if q.lapor_followup {
+            ("lapor_followup_due_at", "channel = 'lapor'")
+        } else {
+            ("due_at", "paused_at IS NULL")
+        };
         let mut b = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {COMPLAINT_COLUMNS} FROM complaints \
-             WHERE {OPEN_STATUS} \
-             AND paused_at IS NULL AND due_at < "
+             WHERE {OPEN_STATUS} AND {only} AND {col} < "
         ));
         b.push_bind(q.due_before);
         if let Some(from) = q.due_from {
-            b.push(" AND due_at >= ").push_bind(from);
+            b.push(format!(" AND {col} >= ")).push_bind(from);
         }
         if let Some(c) = q.channel {
             b.push(" AND channel = ").push_bind(c.as_str());
         }
+        push_holders(&mut b, &q.holders);
         if let Some((due, id)) = q.after {
-            b.push(" AND (due_at, id) > (")
+            b.push(format!(" AND ({col}, id) > ("))
                 .push_bind(due)
                 .push(", ")
                 .push_bind(id)
                 .push(")");
         }
-        b.push(" ORDER BY due_at, id LIMIT ")
+        b.push(format!(" ORDER BY {col}, id LIMIT "))
             .push_bind(i64::from(q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
@@ -215,6 +214,47 @@ impl ComplaintStore for Backend {
         )
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    async fn dashboard_figures(
+        &self,
+        q: &crate::store::DashboardQuery,
+    ) -> Result<crate::store::DashboardFigures, StoreError> {
+        let by_status = self.count_by_status().await?;
+        let by_holder = |from: Option<DateTime<Utc>>, before: DateTime<Utc>| {
+            let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+                "SELECT holder_position_id, COUNT(*) FROM complaints \
+                 WHERE {OPEN_STATUS} AND paused_at IS NULL AND due_at < "
+            ));
+            b.push_bind(before);
+            if let Some(from) = from {
+                b.push(" AND due_at >= ").push_bind(from);
+            }
+            b.push(" GROUP BY holder_position_id");
+            b
+        };
+        let mut overdue = by_holder(None, q.now);
+        let overdue_by_holder: Vec<(Option<Uuid>, i64)> =
+            overdue.build_query_as().fetch_all(&self.pool).await?;
+        let mut soon = by_holder(Some(q.now), q.soon_before);
+        let soon_by_holder: Vec<(Option<Uuid>, i64)> =
+            soon.build_query_as().fetch_all(&self.pool).await?;
+        let (lapor_at_risk, lapor_late): (i64, i64) = sqlx::query_as(&format!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN lapor_followup_due_at < $1 THEN 1 ELSE 0 END), 0) \
+             FROM complaints WHERE {OPEN_STATUS} AND channel = 'lapor' \
+             AND lapor_followup_due_at < $2"
+        ))
+        .bind(q.now)
+        .bind(q.lapor_before)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(crate::store::DashboardFigures {
+            by_status,
+            overdue_by_holder,
+            soon_by_holder,
+            lapor_at_risk,
+            lapor_late,
+        })
     }
 
     async fn add_attachment(&self, a: &Attachment, actor: &Actor) -> Result<(), StoreError> {
@@ -453,4 +493,30 @@ fn opened_attachments(
             Ok(a)
         })
         .collect()
+}
+
+/// `AND holder_position_id IN (…)`; [`Uuid::nil`] among them stands for "not
+/// forwarded yet" (no holder). Nothing for an empty list (any holder).
+fn push_holders(b: &mut sqlx::QueryBuilder<'_, Db>, holders: &[Uuid]) {
+    if holders.is_empty() {
+        return;
+    }
+    let held: Vec<Uuid> = holders.iter().copied().filter(|h| !h.is_nil()).collect();
+    let unheld = held.len() < holders.len();
+    b.push(" AND (");
+    if unheld {
+        b.push("holder_position_id IS NULL");
+    }
+    if !held.is_empty() {
+        if unheld {
+            b.push(" OR ");
+        }
+        b.push("holder_position_id IN (");
+        let mut list = b.separated(", ");
+        for h in held {
+            list.push_bind(h);
+        }
+        b.push(")");
+    }
+    b.push(")");
 }

@@ -582,6 +582,48 @@ impl WorkflowStore for Backend {
         Ok(self.wf_dispositions(complaint_id).await?)
     }
 
+    async fn dispositions_to(
+        &self,
+        pairs: &[(Uuid, Uuid)],
+    ) -> Result<Vec<crate::store::Disposition>, StoreError> {
+        if pairs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let cols = crate::store::sql::DISPOSITION_COLUMNS
+            .split(", ")
+            .map(|c| format!("d.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {cols}, r.position_id FROM dispositions d \
+             JOIN disposition_recipients r ON r.disposition_id = d.id \
+             WHERE d.withdrawn_at IS NULL AND r.is_primary AND d.complaint_id IN ("
+        ));
+        let mut list = b.separated(", ");
+        for (c, _) in pairs {
+            list.push_bind(*c);
+        }
+        b.push(") ORDER BY d.complaint_id, d.id DESC");
+        #[derive(sqlx::FromRow)]
+        struct To {
+            #[sqlx(flatten)]
+            d: crate::store::Disposition,
+            position_id: Uuid,
+        }
+        let rows: Vec<To> = b.build_query_as().fetch_all(&self.pool).await?;
+        // newest first within a complaint: keep the first match per pair
+        let mut out: Vec<crate::store::Disposition> = Vec::new();
+        for (c, p) in pairs {
+            if let Some(r) = rows
+                .iter()
+                .find(|r| r.d.complaint_id == *c && r.position_id == *p)
+            {
+                out.push(r.d.clone());
+            }
+        }
+        Ok(out)
+    }
+
     async fn drafts(
         &self,
         complaint_id: Uuid,

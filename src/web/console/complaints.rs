@@ -172,11 +172,7 @@ pub async fn list(
         .then(|| rows.last())
         .flatten()
         .map(|c| {
-            let at = if by_deadline {
-                c.due_at.unwrap_or_else(crate::store::sql::no_deadline)
-            } else {
-                c.received_at
-            };
+            let at = order_key(&p, by_deadline, c);
             format!(
                 "/console/complaints?{}&cursor={}",
                 filter_query(&p),
@@ -222,6 +218,7 @@ pub async fn list(
         "overdue" => "Pengaduan terlambat",
         "week" => "Jatuh tempo 7 hari ke depan",
         "open" => "Pengaduan terbuka",
+        "lapor" => "Tindak lanjut LAPOR! terancam terlambat",
         _ => "Pengaduan",
     };
     render(
@@ -279,6 +276,16 @@ async fn query(
         "overdue" => Some((None, now)),
         "week" => Some((Some(now), now + chrono::Duration::days(7))),
         "open" => Some((None, crate::store::sql::no_deadline())),
+        "lapor" => match state.app.policy().await {
+            Ok(policy) => Some((
+                None,
+                policy
+                    .calendar
+                    .deadline(now, crate::app::dashboard::LAPOR_RISK_WORKING_DAYS, tz)
+                    .1,
+            )),
+            Err(_) => return Err(super::unavailable(state)),
+        },
         _ => None,
     };
     let rows = if error.is_some() {
@@ -290,6 +297,8 @@ async fn query(
                 due_from,
                 due_before,
                 channel,
+                holders: holders(&p.holder, positions),
+                lapor_followup: p.due == "lapor",
                 after: after.map(|c| (c.received_at, c.id)),
                 limit,
             })
@@ -325,9 +334,26 @@ async fn query(
     Ok((rows, error, by_deadline.is_some()))
 }
 
+/// The instant a list is ordered by (its keyset cursor holds it with the id).
+fn order_key(
+    p: &ListParams,
+    by_deadline: bool,
+    c: &crate::store::Complaint,
+) -> chrono::DateTime<chrono::Utc> {
+    let none = crate::store::sql::no_deadline;
+    if p.due == "lapor" {
+        c.lapor_followup_due_at.unwrap_or_else(none)
+    } else if by_deadline {
+        c.due_at.unwrap_or_else(none)
+    } else {
+        c.received_at
+    }
+}
+
 /// The positions a `holder` filter names: one position, or a unit's.
 fn holders(filter: &str, positions: &[crate::store::Position]) -> Vec<Uuid> {
     match filter.split_once(':') {
+        None if filter == "none" => vec![Uuid::nil()],
         Some(("p", id)) => id.parse().into_iter().collect(),
         Some(("u", id)) => match id.parse::<Uuid>() {
             Ok(unit) => {
@@ -336,9 +362,10 @@ fn holders(filter: &str, positions: &[crate::store::Position]) -> Vec<Uuid> {
                     .filter(|p| p.unit_id == Some(unit))
                     .map(|p| p.id)
                     .collect();
-                // a unit without positions holds nothing
+                // a unit without positions holds nothing (no position has
+                // this id; nil would mean "not forwarded")
                 if ids.is_empty() {
-                    vec![Uuid::nil()]
+                    vec![Uuid::max()]
                 } else {
                     ids
                 }
@@ -356,17 +383,19 @@ fn holder_options(
     positions: &[crate::store::Position],
 ) -> Vec<super::actions::Opt> {
     use super::actions::Opt;
-    let mut out: Vec<Opt> = units
-        .iter()
-        .map(|u| {
-            let value = format!("u:{}", u.id);
-            Opt {
-                selected: value == chosen,
-                label: format!("{} (semua jabatan)", u.name),
-                value,
-            }
-        })
-        .collect();
+    let mut out: Vec<Opt> = vec![Opt {
+        selected: chosen == "none",
+        label: "Belum diteruskan (loket)".into(),
+        value: "none".into(),
+    }];
+    out.extend(units.iter().map(|u| {
+        let value = format!("u:{}", u.id);
+        Opt {
+            selected: value == chosen,
+            label: format!("{} (semua jabatan)", u.name),
+            value,
+        }
+    }));
     let mut ps: Vec<&crate::store::Position> = positions.iter().collect();
     ps.sort_by(|a, b| a.title.cmp(&b.title));
     out.extend(ps.into_iter().map(|p| {
@@ -449,11 +478,7 @@ pub async fn csv(
         }
         let full = rows.len() == 500;
         after = rows.last().map(|c| crate::store::Cursor {
-            received_at: if by_deadline {
-                c.due_at.unwrap_or_else(crate::store::sql::no_deadline)
-            } else {
-                c.received_at
-            },
+            received_at: order_key(&p, by_deadline, c),
             id: c.id,
         });
         for c in rows {

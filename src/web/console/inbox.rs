@@ -79,24 +79,25 @@ pub async fn page(
     };
     let tz = state.settings.office_timezone;
     // the instruction and note of the disposition that brought each one here
-    let mut instructions = std::collections::HashMap::new();
-    for e in &page.entries {
-        let Some(pos) = e.position_id else { continue };
-        if let Ok(ds) = state.store.dispositions(e.complaint.id).await
-            && let Some(d) = ds.iter().rev().find(|d| {
-                d.withdrawn_at.is_none()
-                    && d.recipients
-                        .iter()
-                        .any(|r| r.is_primary && r.position_id == pos)
-            })
-        {
-            let text = match &d.note {
-                Some(n) => format!("{} — {n}", d.instruction),
-                None => d.instruction.clone(),
-            };
-            instructions.insert(e.complaint.id, text);
-        }
-    }
+    let pairs: Vec<(uuid::Uuid, uuid::Uuid)> = page
+        .entries
+        .iter()
+        .filter_map(|e| e.position_id.map(|p| (e.complaint.id, p)))
+        .collect();
+    let mut instructions: std::collections::HashMap<uuid::Uuid, String> =
+        match state.store.dispositions_to(&pairs).await {
+            Ok(ds) => ds
+                .into_iter()
+                .map(|d| {
+                    let text = match &d.note {
+                        Some(n) => format!("{} — {n}", d.instruction),
+                        None => d.instruction.clone(),
+                    };
+                    (d.complaint_id, text)
+                })
+                .collect(),
+            Err(_) => return super::unavailable(&state),
+        };
     let rows: Vec<Row> = page
         .entries
         .into_iter()
