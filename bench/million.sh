@@ -36,7 +36,8 @@ SELECT gen_random_uuid(), 'ADU-2026-' || lpad(g::text, 7, '0'),
   'isi', false, false, 1, 'x'
 FROM generate_series(1, $N) g;
 -- deadlines 10 days after receipt; the newest 2 % still open and due
-UPDATE complaints SET due_at = received_at + interval '10 days';
+UPDATE complaints SET due_at = received_at + interval '10 days',
+  lapor_followup_due_at = CASE WHEN channel = 'lapor' THEN received_at + interval '7 days' END;
 ANALYZE complaints;
 SQL
 echo "loaded in $(( $(date +%s) - start )) s"
@@ -61,6 +62,9 @@ explain "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1
 explain "received range (one week)" "SELECT $cols FROM complaints WHERE 1 = 1 AND received_at >= '2025-01-01' AND received_at < '2025-01-08' ORDER BY received_at DESC, id DESC LIMIT 51"
 explain "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
 explain "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
+open="status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected')"
+explain "dashboard: overdue by holder" "SELECT holder_position_id, COUNT(*) FROM complaints WHERE $open AND paused_at IS NULL AND due_at < now() GROUP BY holder_position_id"
+explain "dashboard: LAPOR! at risk" "SELECT COUNT(*) FROM complaints WHERE $open AND channel = 'lapor' AND lapor_followup_due_at < now() + interval '2 days'"
 
 # The console's pages at this size: the service on this database, one
 # signed-in admin, each page fetched 200 times in a row (p50 / p99 of the
@@ -105,6 +109,8 @@ if [ "${PAGES:-1}" = 1 ]; then
   page "list, received in one week" "/console/complaints?from=2025-01-01&to=2025-01-07"
   page "list, overdue" "/console/complaints?due=overdue"
   page "list, due within 7 days" "/console/complaints?due=week"
+  page "list, overdue not forwarded" "/console/complaints?due=overdue&holder=none"
+  page "list, LAPOR! follow-ups at risk" "/console/complaints?due=lapor"
   page "one complaint" "/console/complaints/$one"
   page "lembar disposisi" "/console/complaints/$one/sheet"
   page "dashboard" "/console/dashboard"
