@@ -305,7 +305,9 @@ async fn apply(
         })
         .await?;
     match outcome {
-        CalendarChangeOutcome::Applied { complaints_moved } => {
+        CalendarChangeOutcome::Applied {
+            complaints_moved, ..
+        } => {
             tracing::info!(%date, action = label, complaints_moved, "calendar amended");
             Ok(CalendarChangeAnswer {
                 date,

@@ -12,11 +12,9 @@ use super::auth::{Caller, new_token};
 use super::error::ApiError;
 use super::extract::json_body;
 use super::state::AppState;
-use crate::domain::workflow::{ActingKind, OrgChart, PositionNode};
+use crate::app::org::{ActingInput, OfficerChangeInput, OfficerInput, OrgRefusal, PositionInput};
 use crate::domain::{Role, ValidationErrors};
-use crate::store::{
-    ActingAppointment, ActorOfficer, ApiKey, Officer, OfficerPatch, OrgOutcome, OrgUnit, Position,
-};
+use crate::store::{ActingAppointment, ActorOfficer, ApiKey, Officer, OrgUnit, Position};
 
 fn require_reader(caller: &Caller) -> Result<(), ApiError> {
     caller.require(
@@ -32,25 +30,12 @@ fn require_admin(caller: &Caller) -> Result<(), ApiError> {
     )
 }
 
-fn text(e: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> Option<String> {
-    match v.map(str::trim) {
-        None | Some("") => {
-            e.push(field, "is required");
-            None
-        }
-        Some(t) if t.chars().count() > max => {
-            e.push(field, format!("must be at most {max} characters"));
-            None
-        }
-        Some(t) => Some(t.to_string()),
-    }
-}
-
-fn duplicate(o: OrgOutcome) -> Result<(), ApiError> {
-    match o {
-        OrgOutcome::Done => Ok(()),
-        OrgOutcome::Duplicate(what) => Err(ApiError::Conflict(what.to_string())),
-    }
+/// An organisation change refused: 422 with the fields, or 409.
+fn org_refusal<T>(r: Result<T, OrgRefusal>) -> Result<T, ApiError> {
+    r.map_err(|r| match r {
+        OrgRefusal::Invalid(e) => ApiError::Validation(e),
+        OrgRefusal::Duplicate(what) => ApiError::Conflict(what.to_string()),
+    })
 }
 
 /// `null` and absent differ in a PATCH: absent leaves the field, `null` clears it.
@@ -263,17 +248,6 @@ pub struct InstructionList {
     pub items: Vec<String>,
 }
 
-async fn chart(state: &AppState) -> Result<(Vec<Position>, OrgChart), ApiError> {
-    let positions = state.store.list_positions().await?;
-    let chart = OrgChart::new(positions.iter().map(|p| PositionNode {
-        id: p.id,
-        superior: p.superior_id,
-        is_head: p.is_head,
-        title: p.title.clone(),
-    }));
-    Ok((positions, chart))
-}
-
 /// Units of the office.
 #[utoipa::path(get, path = "/api/v1/org/units", tag = "organisation",
     responses((status = 200, body = UnitList)), security(("bearer" = [])))]
@@ -304,17 +278,7 @@ pub async fn create_unit(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let b: NewUnit = json_body(&req, &body)?;
-    let mut e = ValidationErrors::default();
-    let name = text(&mut e, "name", b.name.as_deref(), 200);
-    let (Some(name), true) = (name, e.is_empty()) else {
-        return Err(e.into());
-    };
-    let unit = OrgUnit {
-        id: Uuid::now_v7(),
-        name,
-        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-    };
-    duplicate(state.app.create_unit(&unit).await?)?;
+    let unit = org_refusal(state.app.add_unit(b.name.as_deref(), Utc::now()).await?)?;
     Ok(HttpResponse::Created().json(UnitView::from(unit)))
 }
 
@@ -349,35 +313,20 @@ pub async fn create_position(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let b: NewPosition = json_body(&req, &body)?;
-    let mut e = ValidationErrors::default();
-    let title = text(&mut e, "title", b.title.as_deref(), 200);
-    let (_, chart) = chart(&state).await?;
-    match (b.is_head, b.superior_id) {
-        (true, Some(_)) => e.push("superior_id", "the head of office has no superior"),
-        (false, None) => e.push(
-            "superior_id",
-            "is required: every position except the head reports to one",
-        ),
-        (false, Some(s)) if chart.get(s).is_none() => e.push("superior_id", "no such position"),
-        _ => {}
-    }
-    if let Some(u) = b.unit_id
-        && !state.store.list_units().await?.iter().any(|x| x.id == u)
-    {
-        e.push("unit_id", "no such unit");
-    }
-    let (Some(title), true) = (title, e.is_empty()) else {
-        return Err(e.into());
-    };
-    let p = Position {
-        id: Uuid::now_v7(),
-        unit_id: b.unit_id,
-        title,
-        superior_id: b.superior_id,
-        is_head: b.is_head,
-        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-    };
-    duplicate(state.app.create_position(&p).await?)?;
+    let p = org_refusal(
+        state
+            .app
+            .add_position(
+                PositionInput {
+                    title: b.title.as_deref(),
+                    unit_id: b.unit_id,
+                    superior_id: b.superior_id,
+                    is_head: b.is_head,
+                },
+                Utc::now(),
+            )
+            .await?,
+    )?;
     Ok(HttpResponse::Created().json(PositionView::from(p)))
 }
 
@@ -393,19 +342,6 @@ pub async fn list_officers(
     Ok(HttpResponse::Ok().json(OfficerList {
         items: items.into_iter().map(Into::into).collect(),
     }))
-}
-
-fn email_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
-    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
-    let ok = v.len() <= 254
-        && v.split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '));
-    if ok {
-        Some(v.to_string())
-    } else {
-        e.push("email", "is not an email address");
-        None
-    }
 }
 
 /// Add an officer.
@@ -424,40 +360,20 @@ pub async fn create_officer(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let b: NewOfficer = json_body(&req, &body)?;
-    let mut e = ValidationErrors::default();
-    let name = text(&mut e, "name", b.name.as_deref(), 200);
-    let nip = b
-        .nip
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    if nip
-        .as_deref()
-        .is_some_and(|n| n.len() > 30 || !n.chars().all(|c| c.is_ascii_digit() || c == ' '))
-    {
-        e.push("nip", "must be digits (at most 30)");
-    }
-    let email = email_field(&mut e, b.email.as_deref());
-    if let Some(p) = b.position_id {
-        let (_, chart) = chart(&state).await?;
-        if chart.get(p).is_none() {
-            e.push("position_id", "no such position");
-        }
-    }
-    let (Some(name), true) = (name, e.is_empty()) else {
-        return Err(e.into());
-    };
-    let o = Officer {
-        id: Uuid::now_v7(),
-        name,
-        nip,
-        email,
-        position_id: b.position_id,
-        active: true,
-        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-    };
-    duplicate(state.app.create_officer(&o).await?)?;
+    let o = org_refusal(
+        state
+            .app
+            .add_officer(
+                OfficerInput {
+                    name: b.name.as_deref(),
+                    nip: b.nip.as_deref(),
+                    email: b.email.as_deref(),
+                    position_id: b.position_id,
+                },
+                Utc::now(),
+            )
+            .await?,
+    )?;
     Ok(HttpResponse::Created().json(OfficerView::from(o)))
 }
 
@@ -480,35 +396,22 @@ pub async fn update_officer(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let b: OfficerChange = json_body(&req, &body)?;
-    let mut e = ValidationErrors::default();
-    if let Some(Some(p)) = b.position_id {
-        let (_, chart) = chart(&state).await?;
-        if chart.get(p).is_none() {
-            e.push("position_id", "no such position");
-        }
-    }
-    let email = b
-        .email
-        .as_ref()
-        .map(|v| v.as_deref().and_then(|v| email_field(&mut e, Some(v))));
-    if !e.is_empty() {
-        return Err(e.into());
-    }
-    let patch = OfficerPatch {
-        position_id: b.position_id,
-        email,
-        active: b.active,
-    };
-    let o = state
-        .app
-        .update_officer(
-            path.into_inner(),
-            &patch,
-            &caller.actor().name,
-            chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-        )
-        .await?
-        .ok_or(ApiError::NotFound("No officer with this id."))?;
+    let o = org_refusal(
+        state
+            .app
+            .change_officer(
+                path.into_inner(),
+                OfficerChangeInput {
+                    position_id: b.position_id,
+                    email: b.email.as_ref().map(|v| v.as_deref()),
+                    active: b.active,
+                },
+                &caller.actor().name,
+                Utc::now(),
+            )
+            .await?,
+    )?
+    .ok_or(ApiError::NotFound("No officer with this id."))?;
     Ok(HttpResponse::Ok().json(OfficerView::from(o)))
 }
 
@@ -537,7 +440,7 @@ pub async fn create_officer_key(
         .await?
         .ok_or(ApiError::NotFound("No officer with this id."))?;
     let mut e = ValidationErrors::default();
-    let name = text(&mut e, "name", b.name.as_deref(), 100);
+    let name = crate::app::org::required_text(&mut e, "name", b.name.as_deref(), 100);
     let role = match b.role.as_deref().map(str::parse::<Role>) {
         Some(Ok(r)) if !matches!(r, Role::Admin | Role::Integration) => Some(r),
         _ => {
@@ -604,81 +507,22 @@ pub async fn create_acting(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&caller)?;
     let b: NewActing = json_body(&req, &body)?;
-    let mut e = ValidationErrors::default();
-    let officer = match b.officer_id {
-        None => {
-            e.push("officer_id", "is required");
-            None
-        }
-        Some(id) => {
-            let o = state.store.get_officer(id).await?;
-            if o.is_none() {
-                e.push("officer_id", "no such officer");
-            }
-            o
-        }
-    };
-    let (_, chart) = chart(&state).await?;
-    match b.position_id {
-        None => e.push("position_id", "is required"),
-        Some(p) if chart.get(p).is_none() => e.push("position_id", "no such position"),
-        Some(p) if officer.as_ref().is_some_and(|o| o.position_id == Some(p)) => {
-            e.push("position_id", "the officer already holds this position")
-        }
-        _ => {}
-    }
-    let kind = match b.kind.as_deref().map(ActingKind::parse) {
-        Some(Some(k)) => Some(k),
-        _ => {
-            e.push("kind", "must be plh or plt");
-            None
-        }
-    };
-    match (b.starts_on, b.ends_on) {
-        (Some(s), Some(t)) if t < s => e.push("ends_on", "must not be before starts_on"),
-        (Some(s), Some(t)) if (t - s).num_days() > 366 => {
-            e.push("ends_on", "an appointment lasts at most a year")
-        }
-        (s, t) => {
-            if s.is_none() {
-                e.push("starts_on", "is required (YYYY-MM-DD)");
-            }
-            if t.is_none() {
-                e.push("ends_on", "is required (YYYY-MM-DD)");
-            }
-        }
-    }
-    let note = b
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
-    if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
-        e.push("note", "must be at most 500 characters");
-    }
-    let (Some(officer), Some(position_id), Some(kind), Some(starts_on), Some(ends_on), true) = (
-        officer,
-        b.position_id,
-        kind,
-        b.starts_on,
-        b.ends_on,
-        e.is_empty(),
-    ) else {
-        return Err(e.into());
-    };
-    let a = ActingAppointment {
-        id: Uuid::now_v7(),
-        officer_id: officer.id,
-        position_id,
-        kind: kind.as_str().to_string(),
-        starts_on,
-        ends_on,
-        note,
-        created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-        revoked_at: None,
-    };
-    state.app.create_acting(&a).await?;
+    let a = org_refusal(
+        state
+            .app
+            .appoint_acting(
+                ActingInput {
+                    officer_id: b.officer_id,
+                    position_id: b.position_id,
+                    kind: b.kind.as_deref(),
+                    starts_on: b.starts_on,
+                    ends_on: b.ends_on,
+                    note: b.note.as_deref(),
+                },
+                Utc::now(),
+            )
+            .await?,
+    )?;
     Ok(HttpResponse::Created().json(ActingView::from(a)))
 }
 

@@ -15,7 +15,7 @@
 pub mod accounts;
 pub mod dashboard;
 mod ops;
-mod org;
+pub mod org;
 pub mod policy;
 pub mod privacy;
 pub mod register;

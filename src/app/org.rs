@@ -1,15 +1,319 @@
 //! The organisation (units, positions, officers, acting appointments) and API keys.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::App;
+use crate::domain::ValidationErrors;
+use crate::domain::workflow::ActingKind;
 use crate::store::{
     ActingAppointment, ApiKey, AuthAudit, Officer, OfficerPatch, OrgOutcome, OrgUnit, Position,
     StoreError,
 };
 
+/// Why an organisation change was not made (nothing was written).
+#[derive(Debug)]
+pub enum OrgRefusal {
+    /// Field errors (field names as in the JSON API).
+    Invalid(ValidationErrors),
+    /// A uniqueness rule (which one).
+    Duplicate(&'static str),
+}
+
+/// The outcome of a validated organisation change.
+pub type OrgResult<T> = Result<Result<T, OrgRefusal>, StoreError>;
+
+/// A new position as a door received it.
+#[derive(Debug, Default)]
+pub struct PositionInput<'a> {
+    pub title: Option<&'a str>,
+    pub unit_id: Option<Uuid>,
+    pub superior_id: Option<Uuid>,
+    pub is_head: bool,
+}
+
+/// A new officer as a door received it.
+#[derive(Debug, Default)]
+pub struct OfficerInput<'a> {
+    pub name: Option<&'a str>,
+    pub nip: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub position_id: Option<Uuid>,
+}
+
+/// A change to an officer as a door received it (`None`: leave as is).
+#[derive(Debug, Default)]
+pub struct OfficerChangeInput<'a> {
+    /// `Some(None)` takes the officer off their position.
+    pub position_id: Option<Option<Uuid>>,
+    /// `Some(None)` clears the address.
+    pub email: Option<Option<&'a str>>,
+    pub active: Option<bool>,
+}
+
+/// A Plh/Plt appointment as a door received it.
+#[derive(Debug, Default)]
+pub struct ActingInput<'a> {
+    pub officer_id: Option<Uuid>,
+    pub position_id: Option<Uuid>,
+    pub kind: Option<&'a str>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+    pub note: Option<&'a str>,
+}
+
+/// A required text field, trimmed, at most `max` characters, no control
+/// characters.
+pub(crate) fn required_text(
+    e: &mut ValidationErrors,
+    field: &str,
+    v: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    match v.map(str::trim) {
+        None | Some("") => {
+            e.push(field, "is required");
+            None
+        }
+        Some(t) if t.chars().count() > max => {
+            e.push(field, format!("must be at most {max} characters"));
+            None
+        }
+        Some(t) if t.chars().any(char::is_control) => {
+            e.push(field, "must not contain control characters");
+            None
+        }
+        Some(t) => Some(t.to_string()),
+    }
+}
+
+/// An optional email address (blank: none).
+pub(crate) fn email_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
+    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
+    let ok = v.len() <= 254
+        && v.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '));
+    if ok {
+        Some(v.to_string())
+    } else {
+        e.push("email", "is not an email address");
+        None
+    }
+}
+
+fn stamp(now: DateTime<Utc>) -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(now, 6)
+}
+
+fn refused<T>(o: OrgOutcome, ok: T) -> Result<T, OrgRefusal> {
+    match o {
+        OrgOutcome::Done => Ok(ok),
+        OrgOutcome::Duplicate(what) => Err(OrgRefusal::Duplicate(what)),
+    }
+}
+
 impl App {
+    /// Adds a unit (Sekretariat, a Bidang, a UPT).
+    pub async fn add_unit(&self, name: Option<&str>, now: DateTime<Utc>) -> OrgResult<OrgUnit> {
+        let mut e = ValidationErrors::default();
+        let (Some(name), true) = (required_text(&mut e, "name", name, 200), e.is_empty()) else {
+            return Ok(Err(OrgRefusal::Invalid(e)));
+        };
+        let unit = OrgUnit {
+            id: Uuid::now_v7(),
+            name,
+            created_at: stamp(now),
+        };
+        Ok(refused(self.create_unit(&unit).await?, unit))
+    }
+
+    /// Adds a position: the head has no superior, every other position
+    /// names an existing one.
+    pub async fn add_position(
+        &self,
+        i: PositionInput<'_>,
+        now: DateTime<Utc>,
+    ) -> OrgResult<Position> {
+        let mut e = ValidationErrors::default();
+        let title = required_text(&mut e, "title", i.title, 200);
+        let chart = self.org_chart().await?;
+        match (i.is_head, i.superior_id) {
+            (true, Some(_)) => e.push("superior_id", "the head of office has no superior"),
+            (false, None) => e.push(
+                "superior_id",
+                "is required: every position except the head reports to one",
+            ),
+            (false, Some(s)) if chart.get(s).is_none() => e.push("superior_id", "no such position"),
+            _ => {}
+        }
+        if let Some(u) = i.unit_id
+            && !self.store.list_units().await?.iter().any(|x| x.id == u)
+        {
+            e.push("unit_id", "no such unit");
+        }
+        let (Some(title), true) = (title, e.is_empty()) else {
+            return Ok(Err(OrgRefusal::Invalid(e)));
+        };
+        let p = Position {
+            id: Uuid::now_v7(),
+            unit_id: i.unit_id,
+            title,
+            superior_id: i.superior_id,
+            is_head: i.is_head,
+            created_at: stamp(now),
+        };
+        Ok(refused(self.create_position(&p).await?, p))
+    }
+
+    /// Adds an officer (pegawai), on a position or not yet.
+    pub async fn add_officer(&self, i: OfficerInput<'_>, now: DateTime<Utc>) -> OrgResult<Officer> {
+        let mut e = ValidationErrors::default();
+        let name = required_text(&mut e, "name", i.name, 200);
+        let nip = i
+            .nip
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        if nip
+            .as_deref()
+            .is_some_and(|n| n.len() > 30 || !n.chars().all(|c| c.is_ascii_digit() || c == ' '))
+        {
+            e.push("nip", "must be digits (at most 30)");
+        }
+        let email = email_field(&mut e, i.email);
+        if let Some(p) = i.position_id
+            && self.org_chart().await?.get(p).is_none()
+        {
+            e.push("position_id", "no such position");
+        }
+        let (Some(name), true) = (name, e.is_empty()) else {
+            return Ok(Err(OrgRefusal::Invalid(e)));
+        };
+        let o = Officer {
+            id: Uuid::now_v7(),
+            name,
+            nip,
+            email,
+            position_id: i.position_id,
+            active: true,
+            created_at: stamp(now),
+        };
+        Ok(refused(self.create_officer(&o).await?, o))
+    }
+
+    /// Moves, re-addresses, deactivates or reactivates an officer after
+    /// checking the fields; `Ok(Ok(None))`: no such officer.
+    pub async fn change_officer(
+        &self,
+        id: Uuid,
+        i: OfficerChangeInput<'_>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> OrgResult<Option<Officer>> {
+        let mut e = ValidationErrors::default();
+        if let Some(Some(p)) = i.position_id
+            && self.org_chart().await?.get(p).is_none()
+        {
+            e.push("position_id", "no such position");
+        }
+        let email = i
+            .email
+            .map(|v| v.and_then(|v| email_field(&mut e, Some(v))));
+        if !e.is_empty() {
+            return Ok(Err(OrgRefusal::Invalid(e)));
+        }
+        let patch = OfficerPatch {
+            position_id: i.position_id,
+            email,
+            active: i.active,
+        };
+        Ok(Ok(self.update_officer(id, &patch, by, stamp(now)).await?))
+    }
+
+    /// Appoints a Plh/Plt after checking the officer, the position, the
+    /// kind and the dates (at most a year).
+    pub async fn appoint_acting(
+        &self,
+        i: ActingInput<'_>,
+        now: DateTime<Utc>,
+    ) -> OrgResult<ActingAppointment> {
+        let mut e = ValidationErrors::default();
+        let officer = match i.officer_id {
+            None => {
+                e.push("officer_id", "is required");
+                None
+            }
+            Some(id) => {
+                let o = self.store.get_officer(id).await?;
+                if o.is_none() {
+                    e.push("officer_id", "no such officer");
+                }
+                o
+            }
+        };
+        let chart = self.org_chart().await?;
+        match i.position_id {
+            None => e.push("position_id", "is required"),
+            Some(p) if chart.get(p).is_none() => e.push("position_id", "no such position"),
+            Some(p) if officer.as_ref().is_some_and(|o| o.position_id == Some(p)) => {
+                e.push("position_id", "the officer already holds this position")
+            }
+            _ => {}
+        }
+        let kind = match i.kind.map(ActingKind::parse) {
+            Some(Some(k)) => Some(k),
+            _ => {
+                e.push("kind", "must be plh or plt");
+                None
+            }
+        };
+        match (i.starts_on, i.ends_on) {
+            (Some(s), Some(t)) if t < s => e.push("ends_on", "must not be before starts_on"),
+            (Some(s), Some(t)) if (t - s).num_days() > 366 => {
+                e.push("ends_on", "an appointment lasts at most a year")
+            }
+            (s, t) => {
+                if s.is_none() {
+                    e.push("starts_on", "is required (YYYY-MM-DD)");
+                }
+                if t.is_none() {
+                    e.push("ends_on", "is required (YYYY-MM-DD)");
+                }
+            }
+        }
+        let note = i
+            .note
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        if note.as_deref().is_some_and(|n| n.chars().count() > 500) {
+            e.push("note", "must be at most 500 characters");
+        }
+        let (Some(officer), Some(position_id), Some(kind), Some(starts_on), Some(ends_on), true) = (
+            officer,
+            i.position_id,
+            kind,
+            i.starts_on,
+            i.ends_on,
+            e.is_empty(),
+        ) else {
+            return Ok(Err(OrgRefusal::Invalid(e)));
+        };
+        let a = ActingAppointment {
+            id: Uuid::now_v7(),
+            officer_id: officer.id,
+            position_id,
+            kind: kind.as_str().to_string(),
+            starts_on,
+            ends_on,
+            note,
+            created_at: stamp(now),
+            revoked_at: None,
+        };
+        self.create_acting(&a).await?;
+        Ok(Ok(a))
+    }
+
     pub async fn create_unit(&self, unit: &OrgUnit) -> Result<OrgOutcome, StoreError> {
         self.store.create_unit(unit).await
     }

@@ -333,12 +333,28 @@ pub struct CalendarChange<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CalendarChangeOutcome {
-    /// Applied; this many open complaints got a new deadline.
-    Applied { complaints_moved: u64 },
+    /// Applied; this many open complaints got a new deadline, the first
+    /// [`MOVED_LISTED`] of them listed.
+    Applied {
+        complaints_moved: u64,
+        moved: Vec<MovedDeadline>,
+    },
     /// Adding a day that is already off.
     AlreadyOff,
     /// Removing a day that is not off.
     NotOff,
+}
+
+/// How many moved deadlines a calendar change lists (it counts them all).
+pub const MOVED_LISTED: usize = 200;
+
+/// A complaint whose deadline a calendar change moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedDeadline {
+    pub complaint_id: Uuid,
+    pub tracking_number: String,
+    pub previous_due_at: Option<DateTime<Utc>>,
+    pub due_at: DateTime<Utc>,
 }
 
 /// The audit record of a calendar amendment.

@@ -1124,6 +1124,91 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
     assert!(text.contains("Agnes Kabid"), "{text}");
     br.check_page("admin-org").await;
 
+    // the organisation changed in the pages: a position needs its superior
+    let submit =
+        |form: &str| format!("form[action='/console/admin/org/{form}'] button[type=submit]");
+    br.fill("#pos-title", "Kasi Rehabilitasi Sosial").await;
+    br.click(&submit("positions")).await;
+    let text = br.text().await;
+    assert!(text.contains("Pilih atasan"), "{text}");
+    assert_eq!(br.value("#pos-title").await, "Kasi Rehabilitasi Sosial");
+    br.fill("#pos-superior-id", &o.kabid).await;
+    br.click(&submit("positions")).await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Jabatan Kasi Rehabilitasi Sosial ditambahkan"),
+        "{text}"
+    );
+    // an officer with a wrong address is refused next to the field
+    br.fill("#off-name", "Maria Goreti").await;
+    br.fill("#off-email", "maria@dinsos").await;
+    br.click(&submit("officers")).await;
+    let text = br.text().await;
+    assert!(text.contains("Alamat surel belum benar"), "{text}");
+    assert!(
+        br.client
+            .find(Locator::Css("#off-email[aria-invalid=true]"))
+            .await
+            .is_ok()
+    );
+    br.fill("#off-email", "maria@dinsos.go.id").await;
+    br.click(&submit("officers")).await;
+    let text = br.text().await;
+    assert!(text.contains("Pegawai Maria Goreti ditambahkan"), "{text}");
+    let officers: Value = app
+        .get(&o.admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let maria = officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Maria Goreti")
+        .expect("the officer is stored")
+        .clone();
+    assert_eq!(maria["email"], "maria@dinsos.go.id");
+    // she stands in for the Kabid from today (Plh), then the Kabid is back
+    let today = chrono::Utc::now()
+        .with_timezone(&app.settings.office_timezone)
+        .date_naive();
+    br.fill("#act-officer-id", maria["id"].as_str().unwrap())
+        .await;
+    br.fill("#act-position-id", &o.kabid).await;
+    br.fill("#act-starts-on", &today.format("%Y-%m-%d").to_string())
+        .await;
+    br.fill(
+        "#act-ends-on",
+        &(today - chrono::Duration::days(1))
+            .format("%Y-%m-%d")
+            .to_string(),
+    )
+    .await;
+    br.click(&submit("acting")).await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Tanggal selesai tidak boleh sebelum"),
+        "{text}"
+    );
+    br.fill(
+        "#act-ends-on",
+        &(today + chrono::Duration::days(3))
+            .format("%Y-%m-%d")
+            .to_string(),
+    )
+    .await;
+    br.fill("#act-note", "Sprint 800/45/2026").await;
+    br.click(&submit("acting")).await;
+    let text = br.text().await;
+    assert!(text.contains("PLH ditunjuk sampai"), "{text}");
+    assert!(text.contains("hari ini: PLH Maria Goreti"), "{text}");
+    br.check_page("admin-org-acting").await;
+    br.click("form[action$='/end'] button[type=submit]").await;
+    let text = br.text().await;
+    assert!(text.contains("Penunjukan Plh/Plt diakhiri"), "{text}");
+    assert!(!text.contains("hari ini: PLH Maria Goreti"), "{text}");
+
     br.goto("/console/admin/accounts").await;
     br.fill("#login", "Bukan Nama Sah!").await;
     br.click("form[action='/console/admin/accounts/new'] button[type=submit]")
@@ -1178,6 +1263,12 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
             "{text}"
         );
         assert!(text.contains("Kantor tutup: banjir"), "{text}");
+        // which deadline it moved, linked
+        assert!(text.contains("Batas waktu yang bergeser"), "{text}");
+        assert!(
+            text.contains(c["tracking_number"].as_str().unwrap()),
+            "{text}"
+        );
         moved = true;
         break;
     }
@@ -1194,6 +1285,35 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
         due_before,
         after["due_at"]
     );
+
+    // the email channel's deadline changed for complaints from now on
+    br.fill("#sla-channel", "email").await;
+    br.fill("#sla-amount", "400").await;
+    br.click("form[action='/console/admin/sla'] button[type=submit]")
+        .await;
+    assert!(br.text().await.contains("Isi 0–365 hari kerja"));
+    br.fill("#sla-amount", "5").await;
+    br.click("form[action='/console/admin/sla'] button[type=submit]")
+        .await;
+    assert!(
+        br.text().await.contains("Batas waktu saluran Surel diubah"),
+        "{}",
+        br.text().await
+    );
+    let sla: Value = app
+        .get(&o.admin, "/api/v1/sla-policies")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let email = sla["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["channel"] == "email")
+        .unwrap()
+        .clone();
+    assert_eq!(email["working_days"], 5, "{sla}");
 
     // the parked acknowledgement, retried
     br.goto("/console/admin/outbox").await;

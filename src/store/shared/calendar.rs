@@ -114,6 +114,7 @@ impl CalendarStore for Backend {
             .fetch_all(&mut *tx)
             .await?;
         let mut moved = 0u64;
+        let mut listed = Vec::new();
         for row in rows {
             let (c, _) = row.into_complaint(&self.vault)?;
             let Some(days) = c
@@ -166,6 +167,14 @@ impl CalendarStore for Backend {
             )
             .await?;
             moved += 1;
+            if listed.len() < crate::store::MOVED_LISTED {
+                listed.push(crate::store::MovedDeadline {
+                    complaint_id: c.id,
+                    tracking_number: c.tracking_number.clone(),
+                    previous_due_at: c.due_at,
+                    due_at,
+                });
+            }
         }
         sqlx::query(
             "INSERT INTO calendar_changes (id, date, action, kind, name, reason, \
@@ -188,6 +197,7 @@ impl CalendarStore for Backend {
         tx.commit().await?;
         Ok(CalendarChangeOutcome::Applied {
             complaints_moved: moved,
+            moved: listed,
         })
     }
 

@@ -61,6 +61,31 @@ pub struct ChangeRow {
     pub moved: i64,
 }
 
+pub struct OfficerRow {
+    pub id: String,
+    pub name: String,
+    pub nip: String,
+    pub email: String,
+    pub position_id: String,
+    pub position: String,
+    pub active: bool,
+    /// Errors of this row's change form, when it came back refused.
+    pub position_error: Option<String>,
+    pub email_error: Option<String>,
+}
+
+pub struct ActingRow {
+    pub id: String,
+    pub text: String,
+}
+
+pub struct MovedRow {
+    pub id: String,
+    pub number: String,
+    pub before: String,
+    pub after: String,
+}
+
 pub struct OutboxRow {
     pub id: String,
     pub kind: String,
@@ -85,6 +110,15 @@ struct AdminPage {
     changes: Vec<ChangeRow>,
     sla: Vec<(&'static str, String, String)>,
     outbox: Vec<OutboxRow>,
+    units: Vec<(String, String)>,
+    positions: Vec<(String, String)>,
+    officer_rows: Vec<OfficerRow>,
+    acting_rows: Vec<ActingRow>,
+    channels: Vec<(&'static str, &'static str)>,
+    /// The deadlines a calendar change just moved (the first ones), and
+    /// how many more it moved.
+    moved: Vec<MovedRow>,
+    moved_more: u64,
     /// Field errors of the form that came back.
     errors: HashMap<String, String>,
     kept: HashMap<String, String>,
@@ -228,6 +262,69 @@ async fn page(
                     .collect();
                 rows.sort_by(|a, b| a.0.cmp(&b.0));
                 extra.tree = rows.into_iter().map(|r| r.1).collect();
+                extra.units = units
+                    .iter()
+                    .map(|u| (u.id.to_string(), u.name.clone()))
+                    .collect();
+                let mut sorted: Vec<&crate::store::Position> = positions.iter().collect();
+                sorted.sort_by(|a, b| a.title.cmp(&b.title));
+                extra.positions = sorted
+                    .iter()
+                    .map(|p| (p.id.to_string(), p.title.clone()))
+                    .collect();
+                let changed = extra.kept.get("officer.id").cloned().unwrap_or_default();
+                extra.officer_rows = officers
+                    .iter()
+                    .map(|o| {
+                        let id = o.id.to_string();
+                        let mine = id == changed;
+                        let err = |f: &str| mine.then(|| extra.errors.get(f).cloned()).flatten();
+                        OfficerRow {
+                            position_error: err("officer.position_id"),
+                            email_error: err("officer.email"),
+                            id,
+                            name: o.name.clone(),
+                            nip: o.nip.clone().unwrap_or_default(),
+                            email: o.email.clone().unwrap_or_default(),
+                            position_id: o.position_id.map(|p| p.to_string()).unwrap_or_default(),
+                            position: o
+                                .position_id
+                                .map(|p| org.title(p).to_string())
+                                .unwrap_or_else(|| "tanpa jabatan".into()),
+                            active: o.active,
+                        }
+                    })
+                    .collect();
+                extra.officers = officers
+                    .iter()
+                    .filter(|o| o.active)
+                    .map(|o| (o.id.to_string(), o.name.clone()))
+                    .collect();
+                extra.acting_rows = acting
+                    .iter()
+                    .filter(|a| a.revoked_at.is_none() && a.ends_on >= today)
+                    .map(|a| {
+                        let name = officers
+                            .iter()
+                            .find(|o| o.id == a.officer_id)
+                            .map_or("?", |o| o.name.as_str());
+                        ActingRow {
+                            id: a.id.to_string(),
+                            text: format!(
+                                "{} {} untuk {}, {} s.d. {}{}",
+                                a.kind.to_uppercase(),
+                                name,
+                                org.title(a.position_id),
+                                a.starts_on.format("%d-%m-%Y"),
+                                a.ends_on.format("%d-%m-%Y"),
+                                a.note
+                                    .as_deref()
+                                    .map(|n| format!(" ({n})"))
+                                    .unwrap_or_default()
+                            ),
+                        }
+                    })
+                    .collect();
             }
             "accounts" => {
                 let (accounts, keys, officers) = tokio::try_join!(
@@ -326,6 +423,10 @@ async fn page(
                         Some((labels::channel(ch), limit, labels::waktu(p.updated_at, tz)))
                     })
                     .collect();
+                extra.channels = crate::domain::Channel::ALL
+                    .iter()
+                    .map(|c| (c.as_str(), labels::channel(*c)))
+                    .collect();
             }
             _ => {
                 let items = state
@@ -355,6 +456,13 @@ async fn page(
     render(status, &extra)
 }
 
+impl AdminPage {
+    /// Whether the form that came back had `value` in `key`.
+    fn kept_is(&self, key: &str, value: &str) -> bool {
+        self.kept.get(key).is_some_and(|v| v == value)
+    }
+}
+
 fn empty(state: &AppState) -> AdminPage {
     AdminPage {
         layout: Layout::bare(state, ""),
@@ -369,6 +477,13 @@ fn empty(state: &AppState) -> AdminPage {
         changes: Vec::new(),
         sla: Vec::new(),
         outbox: Vec::new(),
+        units: Vec::new(),
+        positions: Vec::new(),
+        officer_rows: Vec::new(),
+        acting_rows: Vec::new(),
+        channels: Vec::new(),
+        moved: Vec::new(),
+        moved_more: 0,
         errors: HashMap::new(),
         kept: HashMap::new(),
     }
@@ -606,9 +721,25 @@ pub async fn add_day(
         })
         .await;
     match outcome {
-        Ok(crate::store::CalendarChangeOutcome::Applied { complaints_moved }) => {
+        Ok(crate::store::CalendarChangeOutcome::Applied {
+            complaints_moved,
+            moved,
+        }) => {
             tracing::info!(%date, complaints_moved, "calendar amended from the console");
             p.kept.clear();
+            p.moved_more = complaints_moved.saturating_sub(moved.len() as u64);
+            p.moved = moved
+                .into_iter()
+                .map(|m| MovedRow {
+                    id: m.complaint_id.to_string(),
+                    number: m.tracking_number,
+                    before: m
+                        .previous_due_at
+                        .map(|t| labels::waktu(t, tz))
+                        .unwrap_or_default(),
+                    after: labels::waktu(m.due_at, tz),
+                })
+                .collect();
             notice(
                 &mut p,
                 format!(
@@ -644,6 +775,367 @@ pub async fn retry(
         Ok(_) => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/console/admin/outbox?retried=1"))
             .finish(),
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+/// The Indonesian message for a refused organisation field (the App's
+/// reasons are the JSON API's, in English).
+fn org_message(field: &str, reason: &str) -> &'static str {
+    match (field, reason) {
+        ("name", _) => "Isi nama (paling banyak 200 karakter).",
+        ("title", _) => "Isi nama jabatan (paling banyak 200 karakter).",
+        ("superior_id", r) if r.contains("no superior") => {
+            "Kepala Dinas tidak mempunyai atasan: kosongkan atasan."
+        }
+        ("superior_id", r) if r.starts_with("is required") => {
+            "Pilih atasan: setiap jabatan kecuali Kepala Dinas melapor kepada satu jabatan."
+        }
+        ("superior_id", _) => "Jabatan atasan tidak dikenal.",
+        ("unit_id", _) => "Unit tidak dikenal.",
+        ("nip", _) => "NIP hanya berisi angka (paling banyak 30).",
+        ("email", _) => "Alamat surel belum benar, mis. nama@dinsos.go.id.",
+        ("position_id", r) if r.contains("already holds") => {
+            "Pegawai ini sudah memegang jabatan tersebut; Plh/Plt untuk jabatan lain."
+        }
+        ("position_id", r) if r.starts_with("is required") => "Pilih jabatan.",
+        ("position_id", _) => "Jabatan tidak dikenal.",
+        ("officer_id", _) => "Pilih pegawai.",
+        ("kind", _) => "Pilih Plh atau Plt.",
+        ("starts_on", _) => "Isi tanggal mulai.",
+        ("ends_on", r) if r.contains("before") => {
+            "Tanggal selesai tidak boleh sebelum tanggal mulai."
+        }
+        ("ends_on", r) if r.contains("year") => "Penunjukan Plh/Plt paling lama satu tahun.",
+        ("ends_on", _) => "Isi tanggal selesai.",
+        ("note", _) => "Catatan paling banyak 500 karakter.",
+        _ => "Isian ini belum benar.",
+    }
+}
+
+/// Shows a refused organisation form again, each message next to its field.
+async fn org_refused(
+    state: &AppState,
+    who: &Staff,
+    mut p: AdminPage,
+    form: &str,
+    r: crate::app::org::OrgRefusal,
+) -> HttpResponse {
+    use crate::app::org::OrgRefusal;
+    match r {
+        OrgRefusal::Invalid(e) => {
+            for f in e.0 {
+                p.errors
+                    .entry(format!("{form}.{}", f.field))
+                    .or_insert_with(|| org_message(&f.field, &f.reason).to_string());
+            }
+            page(state, who, "org", StatusCode::UNPROCESSABLE_ENTITY, p).await
+        }
+        OrgRefusal::Duplicate(what) => {
+            let (field, text) = if what.contains("head") {
+                ("is_head", "Kantor sudah mempunyai jabatan Kepala Dinas.")
+            } else if what.contains("NIP") {
+                ("nip", "NIP ini sudah terdaftar untuk pegawai lain.")
+            } else if what.contains("position") {
+                ("title", "Jabatan dengan nama ini sudah ada.")
+            } else {
+                ("name", "Unit dengan nama ini sudah ada.")
+            };
+            p.errors.insert(format!("{form}.{field}"), text.into());
+            page(state, who, "org", StatusCode::CONFLICT, p).await
+        }
+    }
+}
+
+/// A posted admin form and an empty page keeping what was typed.
+async fn org_posted(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+    form: &str,
+    fields: &[&str],
+) -> Result<(Staff, HashMap<String, Vec<String>>, AdminPage), HttpResponse> {
+    let (who, m) = posted(state, req, body).await?;
+    let mut p = empty(state);
+    for f in fields {
+        p.kept
+            .insert(format!("{form}.{f}"), first(&m, f).to_string());
+    }
+    Ok((who, m, p))
+}
+
+fn some(s: &str) -> Option<&str> {
+    Some(s).filter(|s| !s.trim().is_empty())
+}
+
+fn uuid_field(m: &HashMap<String, Vec<String>>, f: &str) -> Option<Uuid> {
+    first(m, f).parse().ok()
+}
+
+async fn org_done(state: &AppState, who: &Staff, mut p: AdminPage, text: String) -> HttpResponse {
+    p.kept.clear();
+    notice(&mut p, text, false);
+    page(state, who, "org", StatusCode::CREATED, p).await
+}
+
+pub async fn add_unit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m, p) = match org_posted(&state, &req, &body, "unit", &["name"]).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match state
+        .app
+        .add_unit(some(first(&m, "name")), Utc::now())
+        .await
+    {
+        Ok(Ok(u)) => org_done(&state, &who, p, format!("Unit {} ditambahkan.", u.name)).await,
+        Ok(Err(r)) => org_refused(&state, &who, p, "unit", r).await,
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+pub async fn add_position(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let fields = ["title", "unit_id", "superior_id", "is_head"];
+    let (who, m, p) = match org_posted(&state, &req, &body, "pos", &fields).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let input = crate::app::org::PositionInput {
+        title: some(first(&m, "title")),
+        unit_id: uuid_field(&m, "unit_id"),
+        superior_id: uuid_field(&m, "superior_id"),
+        is_head: !first(&m, "is_head").is_empty(),
+    };
+    match state.app.add_position(input, Utc::now()).await {
+        Ok(Ok(pos)) => {
+            org_done(
+                &state,
+                &who,
+                p,
+                format!("Jabatan {} ditambahkan ke susunan.", pos.title),
+            )
+            .await
+        }
+        Ok(Err(r)) => org_refused(&state, &who, p, "pos", r).await,
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+pub async fn add_officer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let fields = ["name", "nip", "email", "position_id"];
+    let (who, m, p) = match org_posted(&state, &req, &body, "off", &fields).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let input = crate::app::org::OfficerInput {
+        name: some(first(&m, "name")),
+        nip: some(first(&m, "nip")),
+        email: some(first(&m, "email")),
+        position_id: uuid_field(&m, "position_id"),
+    };
+    match state.app.add_officer(input, Utc::now()).await {
+        Ok(Ok(o)) => {
+            org_done(
+                &state,
+                &who,
+                p,
+                format!(
+                    "Pegawai {} ditambahkan. Buat akunnya pada bagian Akun dan kunci.",
+                    o.name
+                ),
+            )
+            .await
+        }
+        Ok(Err(r)) => org_refused(&state, &who, p, "off", r).await,
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+/// One officer's row form: position, address, still serving.
+pub async fn change_officer(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m, mut p) = match org_posted(&state, &req, &body, "officer", &[]).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return super::not_found(&state);
+    };
+    p.kept.insert("officer.id".into(), id.to_string());
+    let leaving = !first(&m, "left").is_empty();
+    let input = crate::app::org::OfficerChangeInput {
+        position_id: Some(uuid_field(&m, "position_id")),
+        email: Some(some(first(&m, "email"))),
+        active: Some(!leaving),
+    };
+    let by = who.caller.actor().name.clone();
+    match state.app.change_officer(id, input, &by, Utc::now()).await {
+        Ok(Ok(Some(o))) => {
+            let text = if o.active {
+                format!("Data {} disimpan.", o.name)
+            } else {
+                format!(
+                    "{} ditandai tidak bertugas lagi: kunci API-nya dicabut dan sesi masuknya diakhiri.",
+                    o.name
+                )
+            };
+            org_done(&state, &who, p, text).await
+        }
+        Ok(Ok(None)) => super::not_found(&state),
+        Ok(Err(r)) => org_refused(&state, &who, p, "officer", r).await,
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+pub async fn appoint_acting(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let fields = [
+        "officer_id",
+        "position_id",
+        "kind",
+        "starts_on",
+        "ends_on",
+        "note",
+    ];
+    let (who, m, p) = match org_posted(&state, &req, &body, "act", &fields).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let date = |f: &str| NaiveDate::parse_from_str(first(&m, f), "%Y-%m-%d").ok();
+    let input = crate::app::org::ActingInput {
+        officer_id: uuid_field(&m, "officer_id"),
+        position_id: uuid_field(&m, "position_id"),
+        kind: some(first(&m, "kind")),
+        starts_on: date("starts_on"),
+        ends_on: date("ends_on"),
+        note: some(first(&m, "note")),
+    };
+    match state.app.appoint_acting(input, Utc::now()).await {
+        Ok(Ok(a)) => {
+            org_done(
+                &state,
+                &who,
+                p,
+                format!(
+                    "{} ditunjuk sampai {}. Selama itu disposisi dan konsep untuk jabatan tersebut masuk ke kotak masuknya.",
+                    a.kind.to_uppercase(),
+                    a.ends_on.format("%d-%m-%Y")
+                ),
+            )
+            .await
+        }
+        Ok(Err(r)) => org_refused(&state, &who, p, "act", r).await,
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+pub async fn end_acting(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, _m, p) = match org_posted(&state, &req, &body, "act", &[]).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<Uuid>() else {
+        return super::not_found(&state);
+    };
+    match state.app.revoke_acting(id, Utc::now()).await {
+        Ok(true) => {
+            org_done(
+                &state,
+                &who,
+                p,
+                "Penunjukan Plh/Plt diakhiri hari ini.".into(),
+            )
+            .await
+        }
+        Ok(false) => super::not_found(&state),
+        Err(_) => super::unavailable(&state),
+    }
+}
+
+/// A channel's answer deadline, for complaints registered from now on.
+pub async fn set_sla(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match posted(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut p = empty(&state);
+    for k in ["channel", "amount", "unit"] {
+        p.kept.insert(format!("sla.{k}"), first(&m, k).to_string());
+    }
+    let channel = crate::domain::Channel::parse(first(&m, "channel"));
+    if channel.is_none() {
+        p.errors
+            .insert("sla.channel".into(), "Pilih saluran.".into());
+    }
+    let amount = first(&m, "amount").trim().parse::<i64>().ok();
+    let sla = match (amount, first(&m, "unit")) {
+        (Some(n), "minutes") => crate::domain::deadline::Sla::from_parts(None, Some(n)),
+        (Some(n), _) => crate::domain::deadline::Sla::from_parts(Some(n), None),
+        (None, _) => None,
+    };
+    if sla.is_none() {
+        p.errors.insert(
+            "sla.amount".into(),
+            "Isi 0–365 hari kerja, atau 1–10080 menit (untuk tatap muka).".into(),
+        );
+    }
+    let (Some(channel), Some(sla), true) = (channel, sla, p.errors.is_empty()) else {
+        return page(
+            &state,
+            &who,
+            "calendar",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            p,
+        )
+        .await;
+    };
+    let by = format!("{} ({})", who.caller.actor().name, who.caller.role());
+    match state
+        .app
+        .set_sla_policy(channel, sla, &by, Utc::now())
+        .await
+    {
+        Ok(()) => {
+            tracing::info!(channel = %channel, "SLA policy changed from the console");
+            p.kept.clear();
+            notice(
+                &mut p,
+                format!(
+                    "Batas waktu saluran {} diubah. Berlaku untuk pengaduan yang terdaftar mulai sekarang; batas waktu yang sudah ditetapkan tidak berubah.",
+                    labels::channel(channel)
+                ),
+                false,
+            );
+            page(&state, &who, "calendar", StatusCode::OK, p).await
+        }
         Err(_) => super::unavailable(&state),
     }
 }
