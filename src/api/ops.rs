@@ -77,10 +77,14 @@ async fn refresh_status_gauge(state: &AppState) {
     if last.is_some_and(|t| t.elapsed() < STATUS_GAUGE_TTL) {
         return;
     }
-    match state.store.count_by_status().await {
-        Ok(rows) => {
+    // the dashboard's figures: counted live while cheap, else the snapshot
+    // the background worker refreshes (app::dashboard)
+    match state.app.dashboard(chrono::Utc::now()).await {
+        Ok(snap) => {
             for s in Status::ALL {
-                let n = rows
+                let n = snap
+                    .figures
+                    .by_status
                     .iter()
                     .find(|(name, _)| name == s.as_str())
                     .map_or(0, |(_, n)| *n);

@@ -238,16 +238,26 @@ impl Browser {
 
     /// Presses Enter on the focused element and waits for the new page.
     pub async fn enter_and_wait(&self) {
+        self.mark_page().await;
+        self.press(fantoccini::key::Key::Enter).await;
+        self.wait_for_new_page("Enter").await;
+    }
+
+    /// Marks the page in the browser, so that a new one can be told apart.
+    async fn mark_page(&self) {
         self.client
             .execute("window.__aduanOld = true;", vec![])
             .await
             .unwrap();
-        self.press(fantoccini::key::Key::Enter).await;
+    }
+
+    /// Waits until a page without the mark has loaded completely.
+    async fn wait_for_new_page(&self, after: &str) {
         for _ in 0..200 {
             let loaded = self
                 .client
                 .execute(
-                    "return !window.__aduanOld && document.readyState === 'complete';",
+                    "return window.__aduanOld === undefined && document.readyState === 'complete';",
                     vec![],
                 )
                 .await
@@ -257,7 +267,7 @@ impl Browser {
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
-        panic!("no new page after Enter");
+        panic!("no new page after {after}");
     }
 
     /// The value of a field.
@@ -274,10 +284,7 @@ impl Browser {
 
     /// Clicks a link or button that loads a page, and waits for the new page.
     pub async fn click(&self, css: &str) {
-        self.client
-            .execute("window.__aduanOld = true;", vec![])
-            .await
-            .unwrap();
+        self.mark_page().await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -285,21 +292,7 @@ impl Browser {
             .click()
             .await
             .unwrap();
-        for _ in 0..200 {
-            let loaded = self
-                .client
-                .execute(
-                    "return window.__aduanOld === undefined && document.readyState === 'complete';",
-                    vec![],
-                )
-                .await
-                .unwrap_or(Value::Bool(false));
-            if loaded == Value::Bool(true) {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        panic!("no new page after clicking {css}");
+        self.wait_for_new_page(&format!("clicking {css}")).await;
     }
 
     /// Takes a workflow action through its form on the complaint's page:

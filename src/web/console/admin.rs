@@ -13,7 +13,7 @@ use askama::Template;
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::actions::{first, parse_form};
+use super::actions::first;
 use super::{Layout, Section, Staff, labels, render, staff};
 use crate::api::state::AppState;
 use crate::domain::Role;
@@ -135,15 +135,19 @@ const TABS: [(&str, &str, &str); 4] = [
     ("outbox", "/console/admin/outbox", "Kotak keluar"),
 ];
 
+fn forbidden(state: &AppState) -> HttpResponse {
+    super::message(
+        state,
+        StatusCode::FORBIDDEN,
+        "Bukan untuk peran ini",
+        "Administrasi hanya untuk admin.",
+    )
+}
+
 async fn admin(state: &AppState, req: &HttpRequest) -> Result<Staff, HttpResponse> {
     let who = staff(state, req).await?;
     if !for_role(who.caller.role()) {
-        return Err(super::message(
-            state,
-            StatusCode::FORBIDDEN,
-            "Bukan untuk peran ini",
-            "Administrasi hanya untuk admin.",
-        ));
+        return Err(forbidden(state));
     }
     Ok(who)
 }
@@ -154,15 +158,9 @@ async fn posted(
     req: &HttpRequest,
     body: &[u8],
 ) -> Result<(Staff, HashMap<String, Vec<String>>), HttpResponse> {
-    let who = admin(state, req).await?;
-    let m = parse_form(body);
-    if !crate::api::auth::form_csrf_ok(
-        req,
-        &who.caller,
-        first(&m, "csrf"),
-        &state.settings.public_base_url,
-    ) {
-        return Err(super::refused(state));
+    let (who, m) = super::staff_post(state, req, body).await?;
+    if !for_role(who.caller.role()) {
+        return Err(forbidden(state));
     }
     Ok((who, m))
 }
@@ -497,9 +495,7 @@ pub async fn index(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse
     if let Err(r) = admin(&state, &req).await {
         return r;
     }
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/console/admin/org"))
-        .finish()
+    see_other("/console/admin/org")
 }
 
 pub async fn tab(
@@ -637,18 +633,35 @@ pub async fn revoke_key(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(r) = posted(&state, &req, &body).await {
-        return r;
-    }
-    let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
+    let id = match posted_id(&state, &req, &id, &body).await {
+        Ok((_, _, id)) => id,
+        Err(r) => return r,
     };
     match state.app.revoke_api_key(id, Utc::now()).await {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/console/admin/accounts?revoked=1"))
-            .finish(),
+        Ok(_) => see_other("/console/admin/accounts?revoked=1"),
         Err(_) => super::unavailable(&state),
     }
+}
+
+/// A posted admin form about one thing named in the path (a key, a
+/// message, an officer, an appointment): the person, the fields and the id.
+async fn posted_id(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    body: &[u8],
+) -> Result<(Staff, HashMap<String, Vec<String>>, Uuid), HttpResponse> {
+    let (who, m, id) = super::staff_post_on(state, req, id, body).await?;
+    if !for_role(who.caller.role()) {
+        return Err(forbidden(state));
+    }
+    Ok((who, m, id))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// An office closure (or another day off) added: deadlines move with it.
@@ -765,16 +778,12 @@ pub async fn retry(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Err(r) = posted(&state, &req, &body).await {
-        return r;
-    }
-    let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
+    let id = match posted_id(&state, &req, &id, &body).await {
+        Ok((_, _, id)) => id,
+        Err(r) => return r,
     };
     match state.app.retry_outbox(id, Utc::now()).await {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/console/admin/outbox?retried=1"))
-            .finish(),
+        Ok(_) => see_other("/console/admin/outbox?retried=1"),
         Err(_) => super::unavailable(&state),
     }
 }
@@ -872,6 +881,23 @@ fn uuid_field(m: &HashMap<String, Vec<String>>, f: &str) -> Option<Uuid> {
     first(m, f).parse().ok()
 }
 
+/// The page after an organisation form: the notice, or the refusal next
+/// to the fields.
+async fn org_answer<T>(
+    state: &AppState,
+    who: &Staff,
+    p: AdminPage,
+    form: &str,
+    result: crate::app::org::OrgResult<T>,
+    text: impl FnOnce(T) -> String,
+) -> HttpResponse {
+    match result {
+        Ok(Ok(done)) => org_done(state, who, p, text(done)).await,
+        Ok(Err(r)) => org_refused(state, who, p, form, r).await,
+        Err(_) => super::unavailable(state),
+    }
+}
+
 async fn org_done(state: &AppState, who: &Staff, mut p: AdminPage, text: String) -> HttpResponse {
     p.kept.clear();
     notice(&mut p, text, false);
@@ -887,15 +913,14 @@ pub async fn add_unit(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match state
+    let result = state
         .app
         .add_unit(some(first(&m, "name")), Utc::now())
-        .await
-    {
-        Ok(Ok(u)) => org_done(&state, &who, p, format!("Unit {} ditambahkan.", u.name)).await,
-        Ok(Err(r)) => org_refused(&state, &who, p, "unit", r).await,
-        Err(_) => super::unavailable(&state),
-    }
+        .await;
+    org_answer(&state, &who, p, "unit", result, |u| {
+        format!("Unit {} ditambahkan.", u.name)
+    })
+    .await
 }
 
 pub async fn add_position(
@@ -914,19 +939,11 @@ pub async fn add_position(
         superior_id: uuid_field(&m, "superior_id"),
         is_head: !first(&m, "is_head").is_empty(),
     };
-    match state.app.add_position(input, Utc::now()).await {
-        Ok(Ok(pos)) => {
-            org_done(
-                &state,
-                &who,
-                p,
-                format!("Jabatan {} ditambahkan ke susunan.", pos.title),
-            )
-            .await
-        }
-        Ok(Err(r)) => org_refused(&state, &who, p, "pos", r).await,
-        Err(_) => super::unavailable(&state),
-    }
+    let result = state.app.add_position(input, Utc::now()).await;
+    org_answer(&state, &who, p, "pos", result, |pos| {
+        format!("Jabatan {} ditambahkan ke susunan.", pos.title)
+    })
+    .await
 }
 
 pub async fn add_officer(
@@ -945,22 +962,14 @@ pub async fn add_officer(
         email: some(first(&m, "email")),
         position_id: uuid_field(&m, "position_id"),
     };
-    match state.app.add_officer(input, Utc::now()).await {
-        Ok(Ok(o)) => {
-            org_done(
-                &state,
-                &who,
-                p,
-                format!(
-                    "Pegawai {} ditambahkan. Buat akunnya pada bagian Akun dan kunci.",
-                    o.name
-                ),
-            )
-            .await
-        }
-        Ok(Err(r)) => org_refused(&state, &who, p, "off", r).await,
-        Err(_) => super::unavailable(&state),
-    }
+    let result = state.app.add_officer(input, Utc::now()).await;
+    org_answer(&state, &who, p, "off", result, |o| {
+        format!(
+            "Pegawai {} ditambahkan. Buat akunnya pada bagian Akun dan kunci.",
+            o.name
+        )
+    })
+    .await
 }
 
 /// One officer's row form: position, address, still serving.
@@ -970,13 +979,11 @@ pub async fn change_officer(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (who, m, mut p) = match org_posted(&state, &req, &body, "officer", &[]).await {
+    let (who, m, id) = match posted_id(&state, &req, &id, &body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
-    };
+    let mut p = empty(&state);
     p.kept.insert("officer.id".into(), id.to_string());
     let leaving = !first(&m, "left").is_empty();
     let input = crate::app::org::OfficerChangeInput {
@@ -1029,23 +1036,15 @@ pub async fn appoint_acting(
         ends_on: date("ends_on"),
         note: some(first(&m, "note")),
     };
-    match state.app.appoint_acting(input, Utc::now()).await {
-        Ok(Ok(a)) => {
-            org_done(
-                &state,
-                &who,
-                p,
-                format!(
-                    "{} ditunjuk sampai {}. Selama itu disposisi dan konsep untuk jabatan tersebut masuk ke kotak masuknya.",
-                    a.kind.to_uppercase(),
-                    a.ends_on.format("%d-%m-%Y")
-                ),
-            )
-            .await
-        }
-        Ok(Err(r)) => org_refused(&state, &who, p, "act", r).await,
-        Err(_) => super::unavailable(&state),
-    }
+    let result = state.app.appoint_acting(input, Utc::now()).await;
+    org_answer(&state, &who, p, "act", result, |a| {
+        format!(
+            "{} ditunjuk sampai {}. Selama itu disposisi dan konsep untuk jabatan tersebut masuk ke kotak masuknya.",
+            a.kind.to_uppercase(),
+            a.ends_on.format("%d-%m-%Y")
+        )
+    })
+    .await
 }
 
 pub async fn end_acting(
@@ -1054,13 +1053,11 @@ pub async fn end_acting(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (who, _m, p) = match org_posted(&state, &req, &body, "act", &[]).await {
+    let (who, _, id) = match posted_id(&state, &req, &id, &body).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
-    };
+    let p = empty(&state);
     match state.app.revoke_acting(id, Utc::now()).await {
         Ok(true) => {
             org_done(

@@ -1006,28 +1006,11 @@ pub async fn act(
 ) -> HttpResponse {
     use super::actions;
     use crate::store::ActOutcome;
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
+    let (who, m, cid) = match super::staff_post_on(&state, &req, &id, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let m = actions::parse_form(&body);
-    let one = |k: &str| {
-        m.get(k)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if !crate::api::auth::form_csrf_ok(
-        &req,
-        &who.caller,
-        &one("csrf"),
-        &state.settings.public_base_url,
-    ) {
-        return super::refused(&state);
-    }
-    let Ok(cid) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
-    };
+    let one = |k: &str| actions::first(&m, k).to_string();
     let action_name = one("action");
     let Some(action) = crate::domain::workflow::Action::parse(&action_name) else {
         return super::message(
@@ -1240,28 +1223,11 @@ pub async fn clock(
     body: web::Bytes,
 ) -> HttpResponse {
     use crate::store::{ClockOp, ClockOutcome};
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
+    let (who, m, cid) = match super::staff_post_on(&state, &req, &id, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let m = super::actions::parse_form(&body);
-    let one = |k: &str| {
-        m.get(k)
-            .and_then(|v| v.first())
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
-    if !crate::api::auth::form_csrf_ok(
-        &req,
-        &who.caller,
-        &one("csrf"),
-        &state.settings.public_base_url,
-    ) {
-        return super::refused(&state);
-    }
-    let Ok(cid) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
-    };
+    let one = |k: &str| super::actions::first(&m, k).trim().to_string();
     let back = |msg: &str, status: StatusCode| {
         let mut extra = Extra {
             kept: m.clone(),

@@ -333,6 +333,38 @@ async fn staff_form(
     }
 }
 
+/// A posted urlencoded form of a signed-in person, after the CSRF check:
+/// the person and the fields.
+async fn staff_post(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &[u8],
+) -> Result<(Staff, std::collections::HashMap<String, Vec<String>>), HttpResponse> {
+    let m = actions::parse_form(body);
+    let who = staff_form(state, req, actions::first(&m, "csrf"), false).await?;
+    Ok((who, m))
+}
+
+/// As [`staff_post`], about the thing whose id is in the path (404 if the
+/// id is malformed).
+async fn staff_post_on(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    body: &[u8],
+) -> Result<
+    (
+        Staff,
+        std::collections::HashMap<String, Vec<String>>,
+        uuid::Uuid,
+    ),
+    HttpResponse,
+> {
+    let (who, m) = staff_post(state, req, body).await?;
+    let id = id.parse().map_err(|_| not_found(state))?;
+    Ok((who, m, id))
+}
+
 fn unavailable(state: &AppState) -> HttpResponse {
     message(
         state,
