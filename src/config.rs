@@ -158,6 +158,10 @@ pub struct Settings {
     /// Office-local time of the daily digest (working days only).
     pub digest_time: chrono::NaiveTime,
     pub sweep_interval_minutes: u64,
+    /// Overdue complaints climb one level per this many working days late.
+    pub escalation_step_days: u32,
+    /// Above this many late complaints in one message, it is a summary.
+    pub backlog_summary_over: usize,
     /// The standard disposition instructions officials choose from.
     pub disposition_instructions: Vec<String>,
     /// The answer letter's letterhead, one line each (first lines bold).
@@ -270,6 +274,8 @@ declare_settings! {
     reminder_days = "ADUAN_REMINDER_DAYS", "`2,1,0`", "remind this many working days before the due day (0 = on the due day)";
     digest_time = "ADUAN_DIGEST_TIME", "`07:30`", "office-local time of the daily digest (06:00–17:59)";
     sweep_interval_minutes = "ADUAN_SWEEP_INTERVAL_MINUTES", "`15`", "how often reminders and escalations are checked (1–1440)";
+    escalation_step_days = "ADUAN_ESCALATION_STEP_DAYS", "`2`", "an overdue complaint is escalated to the holder's superior on its first late day and one level higher every this many working days more, up to the head (1–30)";
+    backlog_summary_over = "ADUAN_BACKLOG_SUMMARY_OVER", "`25`", "when a sweep would tell one person of more late complaints than this at once (a first import, a backlog), the message summarises them (totals by holder and lateness, the 10 latest-due, a link to the list) instead of listing each (5–10000)";
     lapor_url = "ADUAN_LAPOR_URL", "unset: the integration is off", "base URL of the SP4N-LAPOR! integration API (or of `lapor-sim`)";
     lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
     lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
@@ -795,6 +801,8 @@ impl Settings {
                 )
             })?;
         let sweep_interval_minutes = number(Key::sweep_interval_minutes, 15, 1, 1440)?;
+        let escalation_step_days = number(Key::escalation_step_days, 2, 1, 30)? as u32;
+        let backlog_summary_over = number(Key::backlog_summary_over, 25, 5, 10_000)? as usize;
         let lapor = match get(Key::lapor_url) {
             None => None,
             Some(url) => {
@@ -931,6 +939,8 @@ impl Settings {
             reminder_days,
             digest_time,
             sweep_interval_minutes,
+            escalation_step_days,
+            backlog_summary_over,
             disposition_instructions,
             letterhead,
             office_city,
@@ -1083,6 +1093,7 @@ mod tests {
             chrono::NaiveTime::from_hms_opt(8, 15, 0).unwrap()
         );
         assert_eq!(s.sweep_interval_minutes, 30);
+        assert_eq!((s.escalation_step_days, s.backlog_summary_over), (3, 40));
         let lapor = s.lapor.as_ref().unwrap();
         assert_eq!(lapor.url, "http://127.0.0.1:9");
         assert_eq!(lapor.token, "token-lapor");

@@ -16,17 +16,33 @@ use crate::config::Settings;
 use crate::domain::calendar::{WorkingCalendar, end_of_day};
 use crate::domain::deadline::working_days_left;
 use crate::notify::{self, templates};
+use sha2::Digest;
+
 use crate::store::{Actor, Complaint, DeadlineQuery, DynStore, StoreError, load_policy};
 
 /// Messages to officials go out in office hours only (local time).
 const OFFICE_HOURS: (u32, u32) = (6, 18);
+/// The digest lists at most this many late and this many due-soon complaints
+/// (the most urgent); its totals count them all.
+const DIGEST_LISTED: usize = 30;
 /// Who a complaint waits on when no position holds it (registered, reopened, approved).
 const FRONT_OFFICE: &str = "Pejabat Penghubung / Resepsionis";
 
-/// The organisation chart as the jobs need it: titles and superiors.
+/// The organisation chart as the jobs need it: titles, superiors, and who
+/// is at each position today (holders and Plh/Plt, with an address).
 struct Org {
     positions: HashMap<Uuid, (String, Option<Uuid>)>,
     head: Option<Uuid>,
+    people: HashMap<Uuid, Vec<Person>>,
+}
+
+/// Someone a message goes to: one address, one message per sweep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Person {
+    email: String,
+    name: Option<String>,
+    /// "Kepala Dinas", "Plh Kepala Dinas", "Pejabat Penghubung".
+    title: String,
 }
 
 impl Org {
@@ -46,12 +62,41 @@ impl Org {
             },
         }
     }
+
+    /// The holder's position and those above it, up to the head.
+    fn chain(&self, holder: Uuid) -> Vec<Uuid> {
+        let mut out = vec![holder];
+        let mut at = holder;
+        while let Some(sup) = self.positions.get(&at).and_then(|(_, s)| *s) {
+            if out.contains(&sup) || out.len() > 32 {
+                break;
+            }
+            out.push(sup);
+            at = sup;
+        }
+        if let Some(h) = self.head
+            && !out.contains(&h)
+        {
+            out.push(h);
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Messages queued: at most one per person.
+    pub messages: u64,
+    /// New reminder facts (complaint × threshold × person).
     pub reminders: u64,
+    /// New facts about late complaints (to the holder and up the chain).
     pub escalations: u64,
+}
+
+/// One level of a complaint's chain: who is there, and the key of the level.
+struct Level {
+    key: String,
+    people: Vec<Person>,
 }
 
 pub struct Jobs {
@@ -70,100 +115,105 @@ impl Jobs {
             && (OFFICE_HOURS.0..OFFICE_HOURS.1).contains(&local.hour())
     }
 
-    async fn org(&self) -> Result<Org, StoreError> {
-        let list = self.store.list_positions().await?;
+    /// Positions, and who is at each on `day`: active officers with an
+    /// address, and the Plh/Plt appointed for that day.
+    async fn org(&self, day: chrono::NaiveDate) -> Result<Org, StoreError> {
+        let (list, officers, acting) = tokio::try_join!(
+            self.store.list_positions(),
+            self.store.list_officers(),
+            self.store.list_acting(day),
+        )?;
+        let mut people: HashMap<Uuid, Vec<Person>> = HashMap::new();
+        let title_of = |p: Uuid| {
+            list.iter()
+                .find(|x| x.id == p)
+                .map_or("Pejabat".to_string(), |x| x.title.clone())
+        };
+        for o in officers.iter().filter(|o| o.active) {
+            if let (Some(p), Some(e)) = (o.position_id, o.email.as_deref()) {
+                people.entry(p).or_default().push(Person {
+                    email: e.to_lowercase(),
+                    name: Some(o.name.clone()),
+                    title: title_of(p),
+                });
+            }
+        }
+        for a in acting
+            .iter()
+            .filter(|a| a.revoked_at.is_none() && a.starts_on <= day && day <= a.ends_on)
+        {
+            if let Some(o) = officers.iter().find(|o| o.id == a.officer_id && o.active)
+                && let Some(e) = o.email.as_deref()
+            {
+                let kind = if a.kind == "plt" { "Plt" } else { "Plh" };
+                people.entry(a.position_id).or_default().push(Person {
+                    email: e.to_lowercase(),
+                    name: Some(o.name.clone()),
+                    title: format!("{kind} {}", title_of(a.position_id)),
+                });
+            }
+        }
         Ok(Org {
             head: list.iter().find(|p| p.is_head).map(|p| p.id),
             positions: list
                 .into_iter()
                 .map(|p| (p.id, (p.title, p.superior_id)))
                 .collect(),
+            people,
         })
     }
 
-    /// The officers holding (or acting for) `position` today, by email, with
-    /// the position's title; `fallback` when nobody there has an address.
-    async fn at_position(
-        &self,
-        org: &Org,
-        position: Uuid,
-        day: chrono::NaiveDate,
-        fallback: Option<&str>,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let title = org.title(position).unwrap_or("Pejabat").to_string();
-        let mut emails = self.store.position_emails(position, day).await?;
-        if emails.is_empty() {
-            emails.extend(fallback.map(str::to_string));
+    /// Who is at `position` today; for the head's position with nobody
+    /// reachable there, `ADUAN_HEAD_EMAIL`.
+    fn at(&self, org: &Org, position: Uuid) -> Vec<Person> {
+        let here = org.people.get(&position).cloned().unwrap_or_default();
+        if here.is_empty() && Some(position) == org.head {
+            return self.head_fallback();
         }
-        Ok(emails.into_iter().map(|e| (e, title.clone())).collect())
+        here
     }
 
-    /// Reminder recipients: the officers of the position that must act, and
-    /// the liaison officer who watches every deadline. Before anyone holds
-    /// the complaint: the liaison officer and the head of office.
-    async fn reminder_recipients(
-        &self,
-        org: &Org,
-        c: &Complaint,
-        day: chrono::NaiveDate,
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let s = &self.settings;
-        let mut out: Vec<(String, String)> = Vec::new();
+    fn head_fallback(&self) -> Vec<Person> {
+        self.settings
+            .head_email
+            .iter()
+            .map(|e| Person {
+                email: e.to_lowercase(),
+                name: None,
+                title: "Kepala Dinas".into(),
+            })
+            .collect()
+    }
+
+    fn liaison(&self) -> Option<Person> {
+        self.settings.liaison_email.as_ref().map(|e| Person {
+            email: e.to_lowercase(),
+            name: None,
+            title: "Pejabat Penghubung".into(),
+        })
+    }
+
+    /// The chain a complaint climbs when late: its holder's position, then
+    /// each superior up to the head. A complaint nobody holds yet (at the
+    /// front office) has one level: the head of office.
+    fn levels(&self, org: &Org, c: &Complaint) -> Vec<Level> {
         match c.holder_position_id {
-            Some(p) => {
-                let fallback = (Some(p) == org.head)
-                    .then_some(s.head_email.as_deref())
-                    .flatten();
-                out.extend(self.at_position(org, p, day, fallback).await?);
-            }
-            None => out.extend(
-                s.head_email
-                    .clone()
-                    .map(|e| (e, "Kepala Dinas".to_string())),
-            ),
-        }
-        if let Some(e) = &s.liaison_email {
-            out.push((e.clone(), "Pejabat Penghubung".to_string()));
-        }
-        out.sort();
-        out.dedup_by(|a, b| a.0 == b.0);
-        Ok(out)
-    }
-
-    /// Escalation recipients for an overdue complaint: the holder's superior
-    /// and the head of office (the top of every chain), by level.
-    async fn escalation_recipients(
-        &self,
-        org: &Org,
-        c: &Complaint,
-        day: chrono::NaiveDate,
-    ) -> Result<Vec<(String, String, &'static str)>, StoreError> {
-        let s = &self.settings;
-        let mut out = Vec::new();
-        let superior = c
-            .holder_position_id
-            .and_then(|p| org.positions.get(&p))
-            .and_then(|(_, sup)| *sup)
-            .filter(|sup| Some(*sup) != org.head);
-        if let Some(sup) = superior {
-            for (e, t) in self.at_position(org, sup, day, None).await? {
-                out.push((e, t, "superior"));
-            }
-        }
-        let head_fallback = s.head_email.as_deref().or(s.liaison_email.as_deref());
-        let heads = match org.head {
-            Some(h) => self.at_position(org, h, day, head_fallback).await?,
-            None => head_fallback
-                .map(|e| (e.to_string(), "Kepala Dinas".to_string()))
+            Some(p) => org
+                .chain(p)
                 .into_iter()
+                .map(|q| Level {
+                    key: q.to_string(),
+                    people: self.at(org, q),
+                })
                 .collect(),
-        };
-        for (e, t) in heads {
-            if !out.iter().any(|(x, _, _)| *x == e) {
-                out.push((e, t, "head"));
-            }
+            None => vec![Level {
+                key: "front".into(),
+                people: match org.head {
+                    Some(h) => self.at(org, h),
+                    None => self.head_fallback(),
+                },
+            }],
         }
-        Ok(out)
     }
 
     fn line<'a>(
@@ -186,6 +236,7 @@ impl Jobs {
                 "{}/console/complaints/{}",
                 self.settings.public_base_url, c.id
             ),
+            lapor_followup_due_at: c.lapor_followup_due_at,
         })
     }
 
@@ -221,10 +272,18 @@ impl Jobs {
     }
 
     /// Reminds before the deadline (`ADUAN_REMINDER_DAYS` working days before
-    /// the due day) and escalates once overdue. Does nothing outside office
-    /// hours on working days. Its cost grows with the complaints due, not
-    /// with the complaints open (index `complaints_open_due`).
+    /// the due day) and follows late complaints up the chain, in **one
+    /// message per person**: each fact (complaint, threshold or level,
+    /// holder, person) is recorded with the message that reports it and
+    /// never reported again; a complaint disposed further is reported to its
+    /// new holder. Reminders go to whoever is at the holding position today
+    /// (holders and Plh/Plt) and to the liaison officer; a late complaint
+    /// reaches the holder's superior on its first late day and climbs one
+    /// level every `ADUAN_ESCALATION_STEP_DAYS` working days, up to the head.
+    /// Does nothing outside office hours on working days. Its cost grows
+    /// with the complaints due, not with the complaints open.
     pub async fn reminder_sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, StoreError> {
+        use templates::NoticeWhy;
         let mut report = SweepReport::default();
         let (calendar, _) = load_policy(self.store.as_ref()).await?;
         if !self.in_office_hours(&calendar, now) {
@@ -236,79 +295,185 @@ impl Jobs {
         let max_days = s.reminder_days.iter().copied().max().unwrap_or(0);
         let horizon =
             end_of_day(calendar.add_working_days(today, max_days), tz) + Duration::seconds(1);
-        let system = Actor::system();
-        let org = self.org().await?;
+        let org = self.org(today).await?;
+        let liaison = self.liaison();
 
-        for c in self.by_deadline(Some(now), horizon, usize::MAX).await? {
-            let holder = org.holder_label(&c);
-            let Some(line) = self.line(&calendar, &c, now, &holder) else {
-                continue;
-            };
-            let left = line.working_days_left;
-            let Some(threshold) = s
-                .reminder_days
-                .iter()
-                .copied()
-                .find(|t| left <= i64::from(*t))
-            else {
-                continue;
-            };
-            let items: Vec<_> = self
-                .reminder_recipients(&org, &c, today)
-                .await?
-                .iter()
-                .map(|(to, label)| {
-                    let m = templates::reminder(&s.office_name, label, &line, tz);
-                    notify::email(
-                        format!("reminder:{}:{threshold}:{to}", c.id),
-                        Some(c.id),
-                        to,
-                        &m,
-                    )
-                })
-                .collect();
-            let detail = serde_json::json!({"threshold_working_days": threshold, "working_days_left": left, "recipients": items.len()}).to_string();
-            report.reminders += self
-                .store
-                .enqueue_outbox(
-                    &items,
-                    Some((c.id, "reminder_queued", &detail, &system)),
-                    now,
-                )
-                .await?;
+        // every fact of this sweep: (key, complaint, person, why)
+        struct Fact {
+            key: String,
+            complaint: usize,
+            person: Person,
+            why: NoticeWhy,
         }
-
-        // Overdue: escalate to the holder's superior and the head of office.
-        for c in self.by_deadline(None, now, usize::MAX).await? {
-            let holder = org.holder_label(&c);
-            let Some(line) = self.line(&calendar, &c, now, &holder) else {
-                continue;
-            };
-            let items: Vec<_> = self
-                .escalation_recipients(&org, &c, today)
-                .await?
-                .iter()
-                .map(|(to, label, level)| {
-                    let m = templates::escalation(&s.office_name, label, &line, tz);
-                    notify::email(
-                        format!("escalation:{}:{level}:{to}", c.id),
-                        Some(c.id),
-                        to,
-                        &m,
-                    )
-                })
-                .collect();
-            if items.is_empty() {
-                continue;
+        let mut facts: Vec<Fact> = Vec::new();
+        let mut events: Vec<crate::store::NoticeEvent> = Vec::new();
+        let upcoming = self.by_deadline(Some(now), horizon, usize::MAX).await?;
+        let overdue = self.by_deadline(None, now, usize::MAX).await?;
+        let complaints: Vec<&Complaint> = upcoming.iter().chain(overdue.iter()).collect();
+        for (i, c) in complaints.iter().enumerate() {
+            let Some(due) = c.due_at else { continue };
+            let left = working_days_left(&calendar, due, now, tz);
+            let levels = self.levels(&org, c);
+            let holder = c
+                .holder_position_id
+                .map_or("front".to_string(), |p| p.to_string());
+            if due > now {
+                let Some(threshold) = s
+                    .reminder_days
+                    .iter()
+                    .copied()
+                    .filter(|t| left <= i64::from(*t))
+                    .min()
+                else {
+                    continue;
+                };
+                let mut told = 0;
+                for p in levels
+                    .first()
+                    .map(|l| l.people.clone())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| (p, NoticeWhy::Holder))
+                    .chain(liaison.clone().map(|p| (p, NoticeWhy::Watch)))
+                {
+                    facts.push(Fact {
+                        key: format!("reminder:{}:{holder}:{threshold}:{}", c.id, p.0.email),
+                        complaint: i,
+                        person: p.0,
+                        why: p.1,
+                    });
+                    told += 1;
+                }
+                events.push(crate::store::NoticeEvent {
+                    complaint_id: c.id,
+                    kind: "reminder_queued",
+                    detail: serde_json::json!({"threshold_working_days": threshold, "working_days_left": left, "recipients": told}).to_string(),
+                });
+            } else {
+                // late: the holder's level, and one level up per step
+                let late = (-left).max(1) as usize;
+                let step = s.escalation_step_days.max(1) as usize;
+                let reach = (1 + (late - 1) / step).min(levels.len().saturating_sub(1));
+                let mut reached = Vec::new();
+                for (n, level) in levels.iter().enumerate().take(reach + 1) {
+                    let why = if n == 0 {
+                        NoticeWhy::Holder
+                    } else {
+                        NoticeWhy::Escalated { levels: n }
+                    };
+                    for p in &level.people {
+                        facts.push(Fact {
+                            key: format!("late:{}:{holder}:{}:{}", c.id, level.key, p.email),
+                            complaint: i,
+                            person: p.clone(),
+                            why: why.clone(),
+                        });
+                    }
+                    if n > 0 && !level.people.is_empty() {
+                        reached.push(level.people[0].title.clone());
+                    }
+                }
+                if let Some(p) = &liaison {
+                    facts.push(Fact {
+                        key: format!("late:{}:{holder}:watch:{}", c.id, p.email),
+                        complaint: i,
+                        person: p.clone(),
+                        why: NoticeWhy::Watch,
+                    });
+                }
+                events.push(crate::store::NoticeEvent {
+                    complaint_id: c.id,
+                    kind: "escalated",
+                    detail: serde_json::json!({"working_days_late": late, "levels": reach, "to": reached}).to_string(),
+                });
             }
-            let detail = serde_json::json!({"levels": items.len(), "working_days_left": line.working_days_left}).to_string();
-            report.escalations += self
-                .store
-                .enqueue_outbox(&items, Some((c.id, "escalated", &detail, &system)), now)
-                .await?;
         }
-        if report != SweepReport::default() {
+        if facts.is_empty() {
+            return Ok(report);
+        }
+        // what was reported before stays unreported
+        let keys: Vec<String> = facts.iter().map(|f| f.key.clone()).collect();
+        let known: std::collections::HashSet<String> =
+            self.store.known_notices(&keys).await?.into_iter().collect();
+        facts.retain(|f| !known.contains(&f.key));
+        // one message per person: each complaint once, for its strongest reason
+        let mut by_person: std::collections::BTreeMap<String, (Person, Vec<Fact>)> =
+            Default::default();
+        for f in facts {
+            by_person
+                .entry(f.person.email.clone())
+                .or_insert_with(|| (f.person.clone(), Vec::new()))
+                .1
+                .push(f);
+        }
+        let holders: Vec<String> = complaints.iter().map(|c| org.holder_label(c)).collect();
+        let mut messages = Vec::new();
+        for (email, (person, facts)) in by_person {
+            let mut entries: Vec<templates::NoticeEntry<'_>> = Vec::new();
+            let mut seen: HashMap<usize, usize> = HashMap::new();
+            for f in &facts {
+                let rank = |w: &NoticeWhy| match w {
+                    NoticeWhy::Holder => 3,
+                    NoticeWhy::Escalated { .. } => 2,
+                    NoticeWhy::Watch => 1,
+                };
+                if let Some(&at) = seen.get(&f.complaint) {
+                    if rank(&f.why) > rank(&entries[at].why) {
+                        entries[at].why = f.why.clone();
+                    }
+                    continue;
+                }
+                let c = complaints[f.complaint];
+                let Some(line) = self.line(&calendar, c, now, &holders[f.complaint]) else {
+                    continue;
+                };
+                seen.insert(f.complaint, entries.len());
+                entries.push(templates::NoticeEntry {
+                    line,
+                    why: f.why.clone(),
+                });
+            }
+            let salutation = templates::salutation(person.name.as_deref(), &person.title);
+            let list = format!("{}/console/complaints?due=overdue", s.public_base_url);
+            let m = templates::notices(
+                &s.office_name,
+                &salutation,
+                &entries,
+                now,
+                tz,
+                s.backlog_summary_over,
+                &list,
+            );
+            // the same facts make the same message key, whatever runs twice
+            let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();
+            keys.sort_unstable();
+            let digest = sha2::Sha256::digest(keys.join("\n").as_bytes());
+            let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            messages.push(crate::store::NoticeMessage {
+                outbox: notify::email(format!("notices:{email}:{tag}"), None, &email, &m),
+                recipient: email,
+                facts: facts
+                    .iter()
+                    .map(|f| crate::store::NoticeFact {
+                        key: f.key.clone(),
+                        complaint_id: complaints[f.complaint].id,
+                    })
+                    .collect(),
+            });
+        }
+        let (queued, recorded) = self
+            .store
+            .record_notices(&messages, &events, &Actor::system(), now)
+            .await?;
+        report.messages = queued;
+        report.reminders = recorded
+            .iter()
+            .filter(|k| k.starts_with("reminder:"))
+            .count() as u64;
+        report.escalations = recorded.iter().filter(|k| k.starts_with("late:")).count() as u64;
+        if report.messages > 0 {
             tracing::info!(
+                messages = report.messages,
                 reminders = report.reminders,
                 escalations = report.escalations,
                 "reminder sweep queued messages"
@@ -333,9 +498,45 @@ impl Jobs {
         }
         let today = local.date_naive();
         let soon_end = end_of_day(calendar.add_working_days(today, 2), tz) + Duration::seconds(1);
-        let overdue = self.by_deadline(None, now, 200).await?;
-        let soon = self.by_deadline(Some(now), soon_end, 200).await?;
-        let org = self.org().await?;
+        // the totals over everything, the list of the first DIGEST_LISTED
+        let figures = self
+            .store
+            .dashboard_figures(&crate::store::DashboardQuery {
+                now,
+                soon_before: soon_end,
+                lapor_before: end_of_day(today, tz) + Duration::seconds(1),
+            })
+            .await?;
+        let overdue = self.by_deadline(None, now, DIGEST_LISTED).await?;
+        let soon = self.by_deadline(Some(now), soon_end, DIGEST_LISTED).await?;
+        let org = self.org(today).await?;
+        let mut by_holder: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for (rows, late) in [
+            (&figures.overdue_by_holder, true),
+            (&figures.soon_by_holder, false),
+        ] {
+            for (h, n) in rows {
+                let label = h
+                    .and_then(|p| org.title(p))
+                    .map_or_else(|| FRONT_OFFICE.to_string(), str::to_string);
+                let e = by_holder.entry(label).or_default();
+                if late {
+                    e.0 += n;
+                } else {
+                    e.1 += n;
+                }
+            }
+        }
+        let mut totals: Vec<(String, i64, i64)> =
+            by_holder.into_iter().map(|(h, (a, b))| (h, a, b)).collect();
+        totals.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        let summary = templates::DigestTotals {
+            overdue: figures.overdue_by_holder.iter().map(|r| r.1).sum(),
+            soon: figures.soon_by_holder.iter().map(|r| r.1).sum(),
+            lapor_late: figures.lapor_late,
+            by_holder: totals,
+            link: format!("{}/console/dashboard", s.public_base_url),
+        };
         let overdue_holders: Vec<String> = overdue.iter().map(|c| org.holder_label(c)).collect();
         let soon_holders: Vec<String> = soon.iter().map(|c| org.holder_label(c)).collect();
         let overdue_lines: Vec<_> = overdue
@@ -348,7 +549,14 @@ impl Jobs {
             .zip(&soon_holders)
             .filter_map(|(c, h)| self.line(&calendar, c, now, h))
             .collect();
-        let m = templates::digest(&s.office_name, now, &overdue_lines, &soon_lines, tz);
+        let m = templates::digest(
+            &s.office_name,
+            now,
+            &summary,
+            &overdue_lines,
+            &soon_lines,
+            tz,
+        );
         let items: Vec<_> = s
             .manager_emails
             .iter()

@@ -145,10 +145,11 @@ pub fn acknowledgement(
     }
 }
 
-/// Delay before attempt `attempts + 1`: 30 s doubling, at most one hour,
-/// with ±20 % jitter so that many failed messages do not retry in lockstep.
+/// Delay before attempt `attempts + 1` (after `attempts` failed ones): 30 s
+/// after the first failure, doubling, at most one hour, with ±20 % jitter so
+/// that many failed messages do not retry in lockstep.
 pub fn backoff(attempts: u32) -> Duration {
-    let base = 30f64 * 2f64.powi(attempts.min(10) as i32);
+    let base = 30f64 * 2f64.powi(attempts.saturating_sub(1).min(10) as i32);
     let capped = base.min(3600.0);
     let jitter = rand::rng().random_range(0.8..1.2);
     Duration::milliseconds((capped * jitter * 1000.0) as i64)
@@ -167,6 +168,8 @@ pub struct DispatchReport {
     pub sent: u32,
     pub retried: u32,
     pub parked: u32,
+    /// Claimed, but another worker took the entry over before its turn.
+    pub skipped: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -272,6 +275,7 @@ impl Dispatcher {
                     access_code: &code,
                     subject: &c.subject,
                     received_at: c.received_at,
+                    registered_at: c.registered_at,
                     due_at: c.due_at,
                     status_url: &url,
                     timezone: s.office_timezone,
@@ -384,6 +388,10 @@ pub trait Courier: Send + Sync + 'static {
     async fn deliver(&self, item: &OutboxItem) -> Result<Option<DeliveryProof>, DeliveryError>;
 }
 
+/// How long a courier's claim on an entry lasts without renewal: longer than
+/// one delivery can take (SMTP and LAPOR! time out sooner).
+pub const CLAIM: Duration = Duration::minutes(2);
+
 /// Claims the courier's due entries and delivers them: sent (with proof),
 /// retried with backoff, or parked after `max_attempts` or a permanent refusal.
 pub async fn deliver_due(
@@ -393,10 +401,24 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> Result<DispatchReport, StoreError> {
     let mut report = DispatchReport::default();
+    // The batch is claimed for CLAIM; before each delivery the claim is
+    // renewed for another CLAIM from then, and an entry whose claim ran out
+    // and was taken by another worker meanwhile is left to it. So a slow
+    // server (50 messages × 3 s > 2 min) never makes two workers send one
+    // message (docs/adr/0006).
+    let claimant = Uuid::now_v7().to_string();
     let items = store
-        .claim_outbox(now, now + Duration::minutes(2), 50, courier.kinds())
+        .claim_outbox(now, now + CLAIM, 50, courier.kinds(), &claimant)
         .await?;
     for item in items {
+        if !store
+            .renew_outbox_claim(item.id, &claimant, Utc::now() + CLAIM)
+            .await?
+        {
+            report.skipped += 1;
+            tracing::info!(outbox_id = %item.id, courier = courier.name(), "claim taken over by another worker; not sent here");
+            continue;
+        }
         match courier.deliver(&item).await {
             Ok(proof) => {
                 store
@@ -463,7 +485,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
-        for (attempts, base) in [(1u32, 60.0), (2, 120.0), (3, 240.0), (20, 3600.0)] {
+        // the README's schedule: 30 s after the first failure, doubling
+        for (attempts, base) in [(1u32, 30.0), (2, 60.0), (3, 120.0), (20, 3600.0)] {
             let d = backoff(attempts).num_milliseconds() as f64 / 1000.0;
             assert!(d >= base * 0.8 && d <= base * 1.2, "{attempts}: {d}");
         }

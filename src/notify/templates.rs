@@ -60,6 +60,9 @@ pub struct Acknowledgement<'a> {
     pub access_code: &'a str,
     pub subject: &'a str,
     pub received_at: DateTime<Utc>,
+    /// When it was registered: a deadline already past then is not named
+    /// as if it were still to come.
+    pub registered_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
     pub status_url: &'a str,
     pub timezone: Tz,
@@ -78,14 +81,10 @@ pub struct Answer<'a> {
 }
 
 pub fn answer(a: &Answer<'_>) -> Rendered {
-    let salutation = a
-        .reporter_name
-        .map_or("Bapak/Ibu Pelapor".to_string(), |n| {
-            format!("Bapak/Ibu {n}")
-        });
+    let salutation = salutation(a.reporter_name, "Bapak/Ibu Pelapor");
     let received = tanggal_jam(a.received_at, a.timezone);
     let text = format!(
-        "Yth. {salutation},\n\n\
+        "{salutation},\n\n\
          Menindaklanjuti pengaduan Anda nomor {tn} perihal \"{subject}\" yang kami terima \
          pada {received}, dengan ini kami sampaikan jawaban sebagai berikut:\n\n\
          {body}\n\n\
@@ -104,7 +103,7 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
         .collect();
     let html = format!(
         "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\">\
-         <p>Yth. {salutation},</p>\
+         <p>{salutation},</p>\
          <p>Menindaklanjuti pengaduan Anda nomor <b>{tn}</b> perihal &quot;{subject}&quot; \
          yang kami terima pada {received}, dengan ini kami sampaikan jawaban sebagai berikut:</p>\
          {paragraphs}\
@@ -159,17 +158,23 @@ pub fn account_link(
 }
 
 pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
-    let salutation = a
-        .reporter_name
-        .map_or("Bapak/Ibu Pelapor".to_string(), |n| {
-            format!("Bapak/Ibu {n}")
-        });
-    let due = a
-        .due_at
-        .map(|d| format!("Batas waktu jawaban : {}\n", tanggal_jam(d, a.timezone)))
+    let salutation = salutation(a.reporter_name, "Bapak/Ibu Pelapor");
+    let due_words = a.due_at.map(|d| {
+        if d <= a.registered_at {
+            format!(
+                "sudah lewat ketika pengaduan ini dicatat ({}); kami menanganinya segera",
+                tanggal_jam(d, a.timezone)
+            )
+        } else {
+            tanggal_jam(d, a.timezone)
+        }
+    });
+    let due = due_words
+        .as_ref()
+        .map(|d| format!("Batas waktu jawaban : {d}\n"))
         .unwrap_or_default();
     let text = format!(
-        "Yth. {salutation},\n\n\
+        "{salutation},\n\n\
          Terima kasih. Pengaduan Anda telah kami terima dan dicatat oleh {office}.\n\n\
          Nomor pengaduan     : {tn}\n\
          Kode akses          : {code}\n\
@@ -188,18 +193,17 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
         received = tanggal_jam(a.received_at, a.timezone),
         url = a.status_url,
     );
-    let due_html = a
-        .due_at
+    let due_html = due_words
         .map(|d| {
             format!(
                 "<tr><td>Batas waktu jawaban</td><td>{}</td></tr>",
-                html_escape(&tanggal_jam(d, a.timezone))
+                html_escape(&d)
             )
         })
         .unwrap_or_default();
     let html = format!(
         "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\">\
-         <p>Yth. {salutation},</p>\
+         <p>{salutation},</p>\
          <p>Terima kasih. Pengaduan Anda telah kami terima dan dicatat oleh {office}.</p>\
          <table cellpadding=\"4\">\
          <tr><td>Nomor pengaduan</td><td><b>{tn}</b></td></tr>\
@@ -236,6 +240,290 @@ pub struct ComplaintLine<'a> {
     /// Who holds it now.
     pub holder: &'a str,
     pub link: String,
+    /// LAPOR! reports: the follow-up deadline on LAPOR!.
+    pub lapor_followup_due_at: Option<DateTime<Utc>>,
+}
+
+/// "Yth. Ibu Ani" from a name that already carries its honorific, else
+/// "Yth. Bapak/Ibu Ani"; `fallback` (a title: "Kepala Dinas") without a name.
+pub fn salutation(name: Option<&str>, fallback: &str) -> String {
+    const HONORIFICS: [&str; 14] = [
+        "bapak", "ibu", "bpk", "bpk.", "bu", "pak", "sdr", "sdr.", "sdri", "sdri.", "saudara",
+        "saudari", "tuan", "nyonya",
+    ];
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            let first = n.split_whitespace().next().unwrap_or("").to_lowercase();
+            if HONORIFICS.contains(&first.as_str()) {
+                format!("Yth. {n}")
+            } else {
+                format!("Yth. Bapak/Ibu {n}")
+            }
+        }
+        None => format!("Yth. {fallback}"),
+    }
+}
+
+/// Why a complaint is in a person's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeWhy {
+    /// The person's position holds it (or they act for it).
+    Holder,
+    /// It is late and has climbed to the person's position, `levels` above
+    /// the holder.
+    Escalated { levels: usize },
+    /// The liaison officer, who watches every deadline.
+    Watch,
+}
+
+/// One complaint in a person's message.
+pub struct NoticeEntry<'a> {
+    pub line: ComplaintLine<'a>,
+    pub why: NoticeWhy,
+}
+
+/// What a late complaint's lateness reads as (never "jatuh tempo hari ini":
+/// it is already past its hour).
+fn late(left: i64) -> String {
+    if left >= 0 {
+        "lewat batas waktu hari ini".to_string()
+    } else {
+        format!("terlambat {} hari kerja", -left)
+    }
+}
+
+/// When a complaint not yet late is due, in words.
+fn due_in(left: i64) -> String {
+    match left {
+        0 => "jatuh tempo hari ini".to_string(),
+        1 => "jatuh tempo besok (1 hari kerja lagi)".to_string(),
+        n => format!("jatuh tempo dalam {n} hari kerja"),
+    }
+}
+
+/// One person's reminders of a sweep, in one message: totals at the top, the
+/// late complaints first (latest-due first), then those due today, tomorrow,
+/// in two working days; above `summary_over` late ones, a summary with the
+/// `BACKLOG_LISTED` latest and a link to the whole list.
+pub fn notices(
+    office: &str,
+    salutation: &str,
+    entries: &[NoticeEntry<'_>],
+    now: DateTime<Utc>,
+    tz: Tz,
+    summary_over: usize,
+    list_link: &str,
+) -> Rendered {
+    const BACKLOG_LISTED: usize = 10;
+    let mut overdue: Vec<&NoticeEntry<'_>> = Vec::new();
+    let mut upcoming: Vec<&NoticeEntry<'_>> = Vec::new();
+    for e in entries {
+        if e.line.due_at <= now {
+            overdue.push(e);
+        } else {
+            upcoming.push(e);
+        }
+    }
+    overdue.sort_by_key(|e| (e.line.due_at, e.line.tracking_number));
+    upcoming.sort_by_key(|e| (e.line.due_at, e.line.tracking_number));
+    // the complaints not yet late, by working days left
+    let mut by_left: std::collections::BTreeMap<i64, Vec<&NoticeEntry<'_>>> = Default::default();
+    for e in &upcoming {
+        by_left
+            .entry(e.line.working_days_left.max(0))
+            .or_default()
+            .push(e);
+    }
+    let group_name = |n: i64| match n {
+        0 => "jatuh tempo hari ini".to_string(),
+        1 => "jatuh tempo besok".to_string(),
+        n => format!("jatuh tempo dalam {n} hari kerja"),
+    };
+    let mut totals: Vec<String> = Vec::new();
+    if !overdue.is_empty() {
+        totals.push(format!("{} pengaduan terlambat", overdue.len()));
+    }
+    for (n, group) in &by_left {
+        totals.push(format!("{} {}", group.len(), group_name(*n)));
+    }
+    let subject = if totals.is_empty() {
+        "Pengingat pengaduan".to_string()
+    } else {
+        totals.join(", ")
+    };
+    let summary = overdue.len() > summary_over;
+    let mut text = format!(
+        "{salutation},\n\nBerikut pengaduan yang perlu ditindaklanjuti per {}: {}.\n",
+        tanggal_jam(now, tz),
+        subject
+    );
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>{},</p>\
+         <p>Berikut pengaduan yang perlu ditindaklanjuti per {}: <b>{}</b>.</p>",
+        html_escape(salutation),
+        html_escape(&tanggal_jam(now, tz)),
+        html_escape(&subject)
+    );
+    let item = |e: &NoticeEntry<'_>, when: String| -> (String, String) {
+        let c = &e.line;
+        let why = match e.why {
+            NoticeWhy::Holder | NoticeWhy::Watch => format!("dipegang {}", c.holder),
+            NoticeWhy::Escalated { levels } if levels > 1 => format!(
+                "dipegang {}; diteruskan kepada Anda sebagai atasan {levels} tingkat di atasnya",
+                c.holder
+            ),
+            NoticeWhy::Escalated { .. } => {
+                format!(
+                    "dipegang {}; diteruskan kepada Anda sebagai atasannya",
+                    c.holder
+                )
+            }
+        };
+        let lapor = c
+            .lapor_followup_due_at
+            .map(|t| {
+                format!(
+                    "Tindak lanjut di SP4N-LAPOR! paling lambat {} (5 hari kerja); sesudah tindak lanjut, LAPOR! menutup laporan 10 hari kerja kemudian bila pelapor tidak menanggapi.",
+                    tanggal_jam(t, tz)
+                )
+            });
+        let text = format!(
+            "- {} — {} (saluran {})\n  {}; batas waktu {}; {}.\n{}  {}\n",
+            c.tracking_number,
+            c.subject,
+            channel_label(c.channel),
+            when,
+            tanggal_jam(c.due_at, tz),
+            why,
+            lapor
+                .as_ref()
+                .map(|l| format!("  {l}\n"))
+                .unwrap_or_default(),
+            c.link
+        );
+        let html = format!(
+            "<li><a href=\"{}\">{}</a> — {} (saluran {})<br><b>{}</b>; batas waktu {}; {}.{}</li>",
+            html_escape(&c.link),
+            html_escape(c.tracking_number),
+            html_escape(c.subject),
+            channel_label(c.channel),
+            html_escape(&when),
+            html_escape(&tanggal_jam(c.due_at, tz)),
+            html_escape(&why),
+            lapor
+                .map(|l| format!("<br>{}", html_escape(&l)))
+                .unwrap_or_default()
+        );
+        (text, html)
+    };
+    if !overdue.is_empty() {
+        text.push_str(&format!("\nTERLAMBAT ({}):\n", overdue.len()));
+        html.push_str(&format!("<h3>Terlambat ({})</h3>", overdue.len()));
+        if summary {
+            // by holder and by lateness, then the latest-due few
+            let mut by_holder: std::collections::BTreeMap<&str, usize> = Default::default();
+            let mut buckets = [0usize; 4];
+            for e in &overdue {
+                *by_holder.entry(e.line.holder).or_default() += 1;
+                let d = (-e.line.working_days_left).max(0);
+                buckets[match d {
+                    0..=2 => 0,
+                    3..=5 => 1,
+                    6..=10 => 2,
+                    _ => 3,
+                }] += 1;
+            }
+            let ages = [
+                "1–2 hari kerja",
+                "3–5 hari kerja",
+                "6–10 hari kerja",
+                "lebih dari 10 hari kerja",
+            ];
+            text.push_str("  Menurut pemegang:\n");
+            html.push_str("<p>Menurut pemegang:</p><ul>");
+            for (h, n) in &by_holder {
+                text.push_str(&format!("    {h}: {n}\n"));
+                html.push_str(&format!("<li>{}: {n}</li>", html_escape(h)));
+            }
+            text.push_str("  Menurut keterlambatan:\n");
+            html.push_str("</ul><p>Menurut keterlambatan:</p><ul>");
+            for (label, n) in ages.iter().zip(buckets) {
+                if n > 0 {
+                    text.push_str(&format!("    {label}: {n}\n"));
+                    html.push_str(&format!("<li>{label}: {n}</li>"));
+                }
+            }
+            html.push_str("</ul>");
+            text.push_str(&format!(
+                "  {} yang paling lama terlambat:\n",
+                BACKLOG_LISTED.min(overdue.len())
+            ));
+            html.push_str(&format!(
+                "<p>{} yang paling lama terlambat:</p><ul>",
+                BACKLOG_LISTED.min(overdue.len())
+            ));
+        } else {
+            html.push_str("<ul>");
+        }
+        let shown = if summary {
+            BACKLOG_LISTED
+        } else {
+            overdue.len()
+        };
+        for e in overdue.iter().take(shown) {
+            let (t, h) = item(e, late(e.line.working_days_left));
+            text.push_str(&t);
+            html.push_str(&h);
+        }
+        html.push_str("</ul>");
+        if summary {
+            text.push_str(&format!(
+                "  … dan {} lainnya: {list_link}\n",
+                overdue.len() - shown.min(overdue.len())
+            ));
+            html.push_str(&format!(
+                "<p>… dan {} lainnya: <a href=\"{}\">daftar lengkap</a>.</p>",
+                overdue.len() - shown.min(overdue.len()),
+                html_escape(list_link)
+            ));
+        }
+    }
+    for (n, group) in &by_left {
+        let name = group_name(*n);
+        text.push_str(&format!("\n{} ({}):\n", name.to_uppercase(), group.len()));
+        let mut heading = name.clone();
+        if let Some(f) = heading.get_mut(0..1) {
+            f.make_ascii_uppercase();
+        }
+        html.push_str(&format!(
+            "<h3>{} ({})</h3><ul>",
+            html_escape(&heading),
+            group.len()
+        ));
+        for e in group {
+            let (t, h) = item(e, due_in(*n));
+            text.push_str(&t);
+            html.push_str(&h);
+        }
+        html.push_str("</ul>");
+    }
+    text.push_str(&format!(
+        "\nMohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat. Pesan ini dikirim sekali untuk setiap batas: pengaduan yang sama disebut lagi hanya bila batas berikutnya tercapai atau pemegangnya berganti.\n\n{office}\n"
+    ));
+    html.push_str(&format!(
+        "<p>Mohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat. Pesan ini dikirim sekali untuk setiap batas: pengaduan yang sama disebut lagi hanya bila batas berikutnya tercapai atau pemegangnya berganti.</p><p>{}</p></body></html>",
+        html_escape(office)
+    ));
+    let subject = if overdue.is_empty() {
+        format!("[Pengingat] {subject}")
+    } else {
+        format!("[Terlambat] {subject}")
+    };
+    Rendered {
+        subject,
+        text,
+        html,
+    }
 }
 
 fn sisa(left: i64) -> String {
@@ -258,142 +546,114 @@ fn channel_label(c: &str) -> &str {
     }
 }
 
-fn detail_text(c: &ComplaintLine<'_>, tz: Tz) -> String {
-    format!(
-        "Nomor pengaduan : {}\nPerihal         : {}\nSaluran         : {}\nDiterima        : {}\nBatas waktu     : {}\nSisa waktu      : {}\nPemegang        : {}\nTautan          : {}\n",
-        c.tracking_number,
-        c.subject,
-        channel_label(c.channel),
-        tanggal_jam(c.received_at, tz),
-        tanggal_jam(c.due_at, tz),
-        sisa(c.working_days_left),
-        c.holder,
-        c.link
-    )
+/// The digest's totals over every open complaint.
+pub struct DigestTotals {
+    pub overdue: i64,
+    pub soon: i64,
+    /// LAPOR! reports past their 5-day follow-up deadline.
+    pub lapor_late: i64,
+    /// Holder, late, due soon; most late first.
+    pub by_holder: Vec<(String, i64, i64)>,
+    /// The console's dashboard.
+    pub link: String,
 }
 
-fn detail_html(c: &ComplaintLine<'_>, tz: Tz) -> String {
-    format!(
-        "<table cellpadding=\"4\"><tr><td>Nomor pengaduan</td><td><b>{}</b></td></tr><tr><td>Perihal</td><td>{}</td></tr>\
-         <tr><td>Saluran</td><td>{}</td></tr><tr><td>Diterima</td><td>{}</td></tr><tr><td>Batas waktu</td><td>{}</td></tr>\
-         <tr><td>Sisa waktu</td><td><b>{}</b></td></tr><tr><td>Pemegang</td><td>{}</td></tr></table><p><a href=\"{}\">{}</a></p>",
-        html_escape(c.tracking_number),
-        html_escape(c.subject),
-        channel_label(c.channel),
-        html_escape(&tanggal_jam(c.received_at, tz)),
-        html_escape(&tanggal_jam(c.due_at, tz)),
-        html_escape(&sisa(c.working_days_left)),
-        html_escape(c.holder),
-        html_escape(&c.link),
-        html_escape(&c.link)
-    )
-}
-
-/// A deadline reminder to the holder of a complaint.
-pub fn reminder(office: &str, to_label: &str, c: &ComplaintLine<'_>, tz: Tz) -> Rendered {
-    let when = sisa(c.working_days_left);
-    Rendered {
-        subject: format!("[Pengingat] {}: {}", c.tracking_number, when),
-        text: format!(
-            "Yth. {to_label},\n\nPengaduan berikut belum dijawab dan {when}.\n\n{}\nMohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat.\n\n{office}\n",
-            detail_text(c, tz)
-        ),
-        html: format!(
-            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>Yth. {},</p>\
-             <p>Pengaduan berikut belum dijawab dan <b>{}</b>.</p>{}<p>Mohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat.</p><p>{}</p></body></html>",
-            html_escape(to_label),
-            html_escape(&when),
-            detail_html(c, tz),
-            html_escape(office)
-        ),
-    }
-}
-
-/// An overdue complaint, escalated up the chain.
-pub fn escalation(office: &str, to_label: &str, c: &ComplaintLine<'_>, tz: Tz) -> Rendered {
-    let when = sisa(c.working_days_left);
-    Rendered {
-        subject: format!("[Terlambat] {}: {}", c.tracking_number, when),
-        text: format!(
-            "Yth. {to_label},\n\nPengaduan berikut telah melewati batas waktu jawaban ({when}) dan memerlukan perhatian Bapak/Ibu.\n\n{}\n{office}\n",
-            detail_text(c, tz)
-        ),
-        html: format!(
-            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>Yth. {},</p>\
-             <p>Pengaduan berikut telah melewati batas waktu jawaban (<b>{}</b>) dan memerlukan perhatian Bapak/Ibu.</p>{}<p>{}</p></body></html>",
-            html_escape(to_label),
-            html_escape(&when),
-            detail_html(c, tz),
-            html_escape(office)
-        ),
-    }
-}
-
-/// The managers' daily digest: overdue and due-soon complaints, grouped.
+/// The managers' daily digest: totals, by holder, then the most urgent
+/// late and due-soon complaints (at most a few dozen each).
 pub fn digest(
     office: &str,
     day: DateTime<Utc>,
+    t: &DigestTotals,
     overdue: &[ComplaintLine<'_>],
     due_soon: &[ComplaintLine<'_>],
     tz: Tz,
 ) -> Rendered {
-    let section = |title: &str, items: &[ComplaintLine<'_>]| -> (String, String) {
+    let section = |title: &str, total: i64, items: &[ComplaintLine<'_>]| -> (String, String) {
         if items.is_empty() {
             return (
                 format!("{title}: tidak ada.\n\n"),
                 format!("<h3>{}</h3><p>Tidak ada.</p>", html_escape(title)),
             );
         }
-        let mut groups: std::collections::BTreeMap<&str, Vec<&ComplaintLine<'_>>> =
-            Default::default();
+        let shown = if (items.len() as i64) < total {
+            format!("{} dari {total}, yang paling mendesak", items.len())
+        } else {
+            total.to_string()
+        };
+        let mut text = format!("{title} ({shown}):\n");
+        let mut html = format!(
+            "<h3>{} ({})</h3><ul>",
+            html_escape(title),
+            html_escape(&shown)
+        );
         for c in items {
-            groups.entry(channel_label(c.channel)).or_default().push(c);
+            text.push_str(&format!(
+                "  - {} — {} — batas {} — {} — {}\n    {}\n",
+                c.tracking_number,
+                c.subject,
+                tanggal(c.due_at, tz),
+                sisa(c.working_days_left),
+                c.holder,
+                c.link
+            ));
+            html.push_str(&format!(
+                "<li><a href=\"{}\">{}</a> — {} — batas {} — <b>{}</b> — {}</li>",
+                html_escape(&c.link),
+                html_escape(c.tracking_number),
+                html_escape(c.subject),
+                html_escape(&tanggal(c.due_at, tz)),
+                html_escape(&sisa(c.working_days_left)),
+                html_escape(c.holder)
+            ));
         }
-        let mut text = format!("{title} ({}):\n", items.len());
-        let mut html = format!("<h3>{} ({})</h3>", html_escape(title), items.len());
-        for (group, cs) in groups {
-            text.push_str(&format!("\n  Saluran {group}:\n"));
-            html.push_str(&format!("<h4>Saluran {}</h4><ul>", html_escape(group)));
-            for c in cs {
-                text.push_str(&format!(
-                    "  - {} — {} — batas {} — {} — {}\n    {}\n",
-                    c.tracking_number,
-                    c.subject,
-                    tanggal(c.due_at, tz),
-                    sisa(c.working_days_left),
-                    c.holder,
-                    c.link
-                ));
-                html.push_str(&format!(
-                    "<li><a href=\"{}\">{}</a> — {} — batas {} — <b>{}</b> — {}</li>",
-                    html_escape(&c.link),
-                    html_escape(c.tracking_number),
-                    html_escape(c.subject),
-                    html_escape(&tanggal(c.due_at, tz)),
-                    html_escape(&sisa(c.working_days_left)),
-                    html_escape(c.holder)
-                ));
-            }
-            html.push_str("</ul>");
-        }
+        html.push_str("</ul>");
         text.push('\n');
         (text, html)
     };
-    let (t1, h1) = section("Terlambat", overdue);
-    let (t2, h2) = section("Segera jatuh tempo", due_soon);
+    let (t1, h1) = section("Terlambat", t.overdue, overdue);
+    let (t2, h2) = section("Segera jatuh tempo (2 hari kerja)", t.soon, due_soon);
+    let mut head_text = format!(
+        "Jumlah: {} terlambat, {} segera jatuh tempo",
+        t.overdue, t.soon
+    );
+    if t.lapor_late > 0 {
+        head_text.push_str(&format!(
+            ", {} laporan SP4N-LAPOR! melewati batas tindak lanjut 5 hari kerja",
+            t.lapor_late
+        ));
+    }
+    head_text.push_str(".\n");
+    let mut head_html = format!("<p><b>{}</b></p>", html_escape(head_text.trim_end()));
+    if !t.by_holder.is_empty() {
+        head_text.push_str("\nMenurut pemegang (terlambat / segera jatuh tempo):\n");
+        head_html.push_str("<table cellpadding=\"4\"><tr><th align=\"left\">Pemegang</th><th>Terlambat</th><th>Segera jatuh tempo</th></tr>");
+        for (h, late, soon) in &t.by_holder {
+            head_text.push_str(&format!("  {h}: {late} / {soon}\n"));
+            head_html.push_str(&format!(
+                "<tr><td>{}</td><td align=\"right\">{late}</td><td align=\"right\">{soon}</td></tr>",
+                html_escape(h)
+            ));
+        }
+        head_html.push_str("</table>");
+    }
+    head_text.push_str(&format!("\nDasbor: {}\n\n", t.link));
+    head_html.push_str(&format!(
+        "<p><a href=\"{}\">Buka dasbor</a></p>",
+        html_escape(&t.link)
+    ));
     Rendered {
         subject: format!(
             "Ringkasan pengaduan {}: {} terlambat, {} segera jatuh tempo",
             tanggal(day, tz),
-            overdue.len(),
-            due_soon.len()
+            t.overdue,
+            t.soon
         ),
         text: format!(
-            "Ringkasan harian pengaduan — {office} — {}\n\n{t1}{t2}{office}\n",
+            "Ringkasan harian pengaduan — {office} — {}\n\n{head_text}{t1}{t2}{office}\n",
             tanggal(day, tz)
         ),
         html: format!(
-            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><h2>Ringkasan harian pengaduan — {}</h2>{h1}{h2}<p>{}</p></body></html>",
+            "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><h2>Ringkasan harian pengaduan — {}</h2>{head_html}{h1}{h2}<p>{}</p></body></html>",
             html_escape(&tanggal(day, tz)),
             html_escape(office)
         ),
@@ -426,6 +686,7 @@ mod tests {
             access_code: "ABCD-EFGH-JKMN-PQRS",
             subject: "Bantuan & PKH",
             received_at: t,
+            registered_at: t - chrono::Duration::hours(1),
             due_at: Some(t),
             status_url: "https://aduan.example/x?code=1",
             timezone: Makassar,
@@ -440,5 +701,145 @@ mod tests {
         );
         assert!(r.html.contains("Dewi &lt;script&gt;") && r.html.contains("Bantuan &amp; PKH"));
         assert!(!r.html.contains("<script>"));
+    }
+
+    #[test]
+    fn salutations_never_double_an_honorific() {
+        assert_eq!(salutation(Some("Ibu Ani"), "x"), "Yth. Ibu Ani");
+        assert_eq!(
+            salutation(Some("Bapak Yosef Kadis"), "x"),
+            "Yth. Bapak Yosef Kadis"
+        );
+        assert_eq!(
+            salutation(Some("Dra. Ani Lestari"), "x"),
+            "Yth. Bapak/Ibu Dra. Ani Lestari"
+        );
+        assert_eq!(salutation(Some("  "), "Kepala Dinas"), "Yth. Kepala Dinas");
+        assert_eq!(
+            salutation(None, "Pejabat Penghubung"),
+            "Yth. Pejabat Penghubung"
+        );
+    }
+
+    #[test]
+    fn an_acknowledgement_after_the_deadline_says_it_is_past() {
+        let t = DateTime::parse_from_rfc3339("2025-03-27T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let r = acknowledgement(&Acknowledgement {
+            office_name: "Dinas Sosial",
+            reporter_name: Some("Ibu Dewi"),
+            tracking_number: "ADU-2025-000001",
+            access_code: "ABCD-EFGH-JKMN-PQRS",
+            subject: "Bantuan",
+            received_at: t - chrono::Duration::days(30),
+            registered_at: t,
+            due_at: Some(t - chrono::Duration::days(10)),
+            status_url: "https://aduan.example/x",
+            timezone: Makassar,
+        });
+        assert!(r.text.starts_with("Yth. Ibu Dewi,"), "{}", r.text);
+        assert!(
+            r.text.contains(
+                "Batas waktu jawaban : sudah lewat ketika pengaduan ini dicatat (17 Maret 2025"
+            ),
+            "{}",
+            r.text
+        );
+    }
+
+    fn line(n: &'static str, left: i64, due: DateTime<Utc>) -> ComplaintLine<'static> {
+        ComplaintLine {
+            tracking_number: n,
+            subject: "Bantuan PKH",
+            channel: "lapor",
+            received_at: due - chrono::Duration::days(10),
+            due_at: due,
+            working_days_left: left,
+            holder: "Kasi Bansos",
+            link: format!("https://aduan.example/console/complaints/{n}"),
+            lapor_followup_due_at: Some(due - chrono::Duration::days(3)),
+        }
+    }
+
+    #[test]
+    fn one_message_lists_a_persons_complaints_with_totals_and_no_contradiction() {
+        let now = DateTime::parse_from_rfc3339("2025-04-17T01:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let day = chrono::Duration::days(1);
+        let entries = vec![
+            NoticeEntry {
+                line: line("ADU-1", -2, now - day * 2),
+                why: NoticeWhy::Holder,
+            },
+            NoticeEntry {
+                line: line("ADU-2", 0, now - chrono::Duration::hours(1)),
+                why: NoticeWhy::Escalated { levels: 1 },
+            },
+            NoticeEntry {
+                line: line("ADU-3", 0, now + chrono::Duration::hours(8)),
+                why: NoticeWhy::Holder,
+            },
+            NoticeEntry {
+                line: line("ADU-4", 1, now + day),
+                why: NoticeWhy::Holder,
+            },
+            NoticeEntry {
+                line: line("ADU-5", 1, now + day),
+                why: NoticeWhy::Watch,
+            },
+        ];
+        let r = notices(
+            "Dinas Sosial",
+            "Yth. Ibu Ani",
+            &entries,
+            now,
+            Makassar,
+            25,
+            "https://x/list",
+        );
+        assert_eq!(
+            r.subject,
+            "[Terlambat] 2 pengaduan terlambat, 1 jatuh tempo hari ini, 2 jatuh tempo besok"
+        );
+        assert!(r.text.starts_with("Yth. Ibu Ani,"));
+        // a late complaint due earlier today is "past its deadline today", never "due today"
+        let late = r.text.split("TERLAMBAT (2):").nth(1).unwrap();
+        let late = late.split("JATUH TEMPO HARI INI").next().unwrap();
+        assert!(
+            late.contains("ADU-2") && late.contains("lewat batas waktu hari ini"),
+            "{late}"
+        );
+        assert!(!late.contains("jatuh tempo hari ini"), "{late}");
+        assert!(r.text.contains("terlambat 2 hari kerja"));
+        assert!(r.text.contains("diteruskan kepada Anda sebagai atasannya"));
+        assert!(
+            r.text
+                .contains("Tindak lanjut di SP4N-LAPOR! paling lambat")
+        );
+        for n in ["ADU-1", "ADU-2", "ADU-3", "ADU-4", "ADU-5"] {
+            assert_eq!(r.text.matches(&format!("- {n} ")).count(), 1, "{n}");
+        }
+        // above the threshold: a summary, not a list of every late complaint
+        let many: Vec<NoticeEntry<'_>> = (0..40)
+            .map(|i| NoticeEntry {
+                line: line("ADU-X", -3 - i, now - day * (3 + i) as i32),
+                why: NoticeWhy::Holder,
+            })
+            .collect();
+        let r = notices(
+            "Dinas Sosial",
+            "Yth. Ibu Ani",
+            &many,
+            now,
+            Makassar,
+            25,
+            "https://x/list",
+        );
+        assert_eq!(r.subject, "[Terlambat] 40 pengaduan terlambat");
+        assert_eq!(r.text.matches("- ADU-X ").count(), 10, "{}", r.text);
+        assert!(r.text.contains("… dan 30 lainnya: https://x/list"));
+        assert!(r.text.contains("Kasi Bansos: 40"));
     }
 }

@@ -202,13 +202,39 @@ pub trait OutboxStore: Send + Sync {
     /// Claims up to `limit` pending entries that are due at `now` and not
     /// claimed by another worker, until `lease_until`.
     /// Only entries of the given `kinds` (each worker delivers its own kinds).
+    /// `claimant` names the worker; it renews its claim with
+    /// [`OutboxStore::renew_outbox_claim`] before each delivery.
     async fn claim_outbox(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
         kinds: &[&str],
+        claimant: &str,
     ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Extends `claimant`'s claim on a pending entry until `until`; `false`
+    /// when the entry is no longer pending or another worker claimed it
+    /// since (the lease ran out): then it must not be delivered.
+    async fn renew_outbox_claim(
+        &self,
+        id: Uuid,
+        claimant: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Which of `keys` were recorded by [`OutboxStore::record_notices`] before.
+    async fn known_notices(&self, keys: &[String]) -> Result<Vec<String>, StoreError>;
+    /// Queues each message with the facts it reports, and the events, in one
+    /// transaction. A fact recorded before is not recorded again; a message
+    /// none of whose facts is new is not queued; an event is written only for
+    /// a complaint with a new fact. Returns the messages queued and the keys
+    /// of the facts recorded now.
+    async fn record_notices(
+        &self,
+        messages: &[NoticeMessage],
+        events: &[NoticeEvent],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, Vec<String>), StoreError>;
     async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// A failed attempt: retry at `retry_at`, or park the entry when `None`.
     async fn outbox_failed(

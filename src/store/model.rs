@@ -429,6 +429,31 @@ pub struct DashboardFigures {
     pub lapor_late: i64,
 }
 
+/// One fact a reminder message reports (e.g. `reminder:<complaint>:<holder>:
+/// <threshold>:<recipient>`): recorded with the message, reported once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeFact {
+    pub key: String,
+    pub complaint_id: Uuid,
+}
+
+/// A message to one person with the facts it reports.
+#[derive(Debug, Clone)]
+pub struct NoticeMessage {
+    pub outbox: NewOutbox,
+    pub recipient: String,
+    pub facts: Vec<NoticeFact>,
+}
+
+/// A timeline entry written with the notices of a sweep (only for a
+/// complaint of which some fact was new).
+#[derive(Debug, Clone)]
+pub struct NoticeEvent {
+    pub complaint_id: Uuid,
+    pub kind: &'static str,
+    pub detail: String,
+}
+
 /// A message to write to the outbox with a state change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOutbox {

@@ -72,7 +72,11 @@ async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
         "on the due day"
     );
     let r = sweep("2025-04-17", "09:00").await;
-    assert_eq!((r.reminders, r.escalations), (0, 1));
+    assert_eq!(
+        (r.reminders, r.escalations, r.messages),
+        (0, 2, 2),
+        "late at the front office: the head (nobody holds it yet) and the liaison officer"
+    );
     assert_eq!(
         sweep("2025-04-18", "09:00").await.escalations,
         0,
@@ -81,14 +85,14 @@ async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
     assert_eq!(
         sweep("2025-04-21", "09:00").await.escalations,
         0,
-        "escalated once"
+        "told once: nothing above the head"
     );
 
     let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
     let tn = c["tracking_number"].as_str().unwrap().to_string();
     assert_eq!(
         dispatcher.run_once(chrono::Utc::now()).await.unwrap().sent,
-        7
+        8
     );
     let mut subjects: Vec<(String, String)> = sink
         .messages()
@@ -106,39 +110,27 @@ async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
     subjects.sort();
     let kadis = "<kadis@dinsos.example.go.id>".to_string();
     let liaison = "<penghubung@dinsos.example.go.id>".to_string();
-    assert_eq!(
-        subjects,
-        [
-            (
-                kadis.clone(),
-                format!("Subject: [Pengingat] {tn}: 1 hari kerja lagi")
-            ),
-            (
-                kadis.clone(),
-                format!("Subject: [Pengingat] {tn}: 2 hari kerja lagi")
-            ),
-            (
-                kadis.clone(),
-                format!("Subject: [Pengingat] {tn}: jatuh tempo hari ini")
-            ),
-            (
-                kadis.clone(),
-                format!("Subject: [Terlambat] {tn}: terlambat 1 hari kerja")
-            ),
-            (
-                liaison.clone(),
-                format!("Subject: [Pengingat] {tn}: 1 hari kerja lagi")
-            ),
-            (
-                liaison.clone(),
-                format!("Subject: [Pengingat] {tn}: 2 hari kerja lagi")
-            ),
-            (
-                liaison.clone(),
-                format!("Subject: [Pengingat] {tn}: jatuh tempo hari ini")
-            ),
-        ]
-    );
+    let mut expected = Vec::new();
+    for who in [&kadis, &liaison] {
+        for subject in [
+            "[Pengingat] 1 jatuh tempo besok",
+            "[Pengingat] 1 jatuh tempo dalam 2 hari kerja",
+            "[Pengingat] 1 jatuh tempo hari ini",
+            "[Terlambat] 1 pengaduan terlambat",
+        ] {
+            expected.push((who.clone(), format!("Subject: {subject}")));
+        }
+    }
+    expected.sort();
+    assert_eq!(subjects, expected);
+    // the head's address from the settings, greeted by title; the number in the body
+    for m in sink.messages() {
+        let text = m.unfolded().replace("=\r\n", "");
+        assert!(text.contains(&tn), "{text}");
+        if m.rcpt.join(",") == kadis {
+            assert!(text.contains("Yth. Kepala Dinas,"), "{text}");
+        }
+    }
     // every reminder links to the complaint's console page (issue 13)
     let link = format!("/console/complaints/{}", c["id"].as_str().unwrap());
     for m in sink.messages() {
@@ -148,7 +140,7 @@ async fn reminders_and_escalation_go_out_once_each_in_office_hours(b: Backend) {
     }
     let body = &sink.messages()[0].data;
     assert!(
-        body.contains("Batas waktu") && body.contains("16 April 2025"),
+        body.contains("batas waktu") && body.contains("16 April 2025"),
         "{body}"
     );
     let t: Value = app
@@ -255,19 +247,28 @@ async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
     );
     let now = at("2025-04-14", "09:00");
     let (a, b2) = tokio::join!(j1.reminder_sweep(now), j2.reminder_sweep(now));
+    let (a, b2) = (a.unwrap(), b2.unwrap());
     assert_eq!(
-        a.unwrap().reminders + b2.unwrap().reminders,
+        a.reminders + b2.reminders,
         10,
         "5 complaints × 2 recipients, once"
     );
+    assert_eq!(a.messages + b2.messages, 2, "one message per person");
     let (d1, d2) = (
         Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap(),
         Dispatcher::new(replica.store.clone(), Arc::clone(&replica.settings)).unwrap(),
     );
     let t = chrono::Utc::now();
     let (r1, r2) = tokio::join!(d1.run_once(t), d2.run_once(t));
-    assert_eq!(r1.unwrap().sent + r2.unwrap().sent, 10);
-    assert_eq!(sink.messages().len(), 10);
+    assert_eq!(r1.unwrap().sent + r2.unwrap().sent, 2);
+    assert_eq!(sink.messages().len(), 2);
+    for m in sink.messages() {
+        let text = m.unfolded();
+        assert!(
+            text.contains("Subject: [Pengingat] 5 jatuh tempo dalam 2 hari kerja"),
+            "{text}"
+        );
+    }
     // both instances serve the same complaints
     let listed = replica.list_all(&key, "", 50).await;
     assert_eq!(listed.len(), 5);
@@ -285,7 +286,7 @@ async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
     ok(&app, &o.reception, id, "forward", json!({})).await;
     ok(&app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
     ok(&app, &o.k_kabid, id, "dispositions", dispose(&o.kasi)).await;
-    // the Kasubag is Plh Kepala Dinas on the day it falls overdue
+    // the Kasubag is Plh Kepala Dinas on the day it climbs to the head
     let officers: Value = app
         .get(&o.admin, "/api/v1/org/officers")
         .await
@@ -304,28 +305,33 @@ async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
         &o.admin,
         "/api/v1/org/acting",
         json!({"officer_id": kasubag,
-        "position_id": o.head, "kind": "plh", "starts_on": "2025-04-17", "ends_on": "2025-04-17"}),
+        "position_id": o.head, "kind": "plh", "starts_on": "2025-04-22", "ends_on": "2025-04-22"}),
     )
     .await;
     assert_eq!(r.status(), 201);
 
     let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
-    let r = jobs
-        .reminder_sweep(at("2025-04-14", "09:00"))
-        .await
-        .unwrap();
+    let sweep = |date: &'static str| {
+        let jobs = &jobs;
+        async move { jobs.reminder_sweep(at(date, "09:00")).await.unwrap() }
+    };
+    let r = sweep("2025-04-14").await;
     assert_eq!(
-        r.reminders, 2,
+        (r.reminders, r.messages),
+        (2, 2),
         "the Kasi who holds it, and the liaison officer"
     );
-    let r = jobs
-        .reminder_sweep(at("2025-04-17", "09:00"))
-        .await
-        .unwrap();
+    // first late day: the Kasi, and one level up (the Kabid) — not the head yet
+    let r = sweep("2025-04-17").await;
+    assert_eq!((r.escalations, r.messages), (3, 3), "Kasi, Kabid, liaison");
     assert_eq!(
-        r.escalations, 3,
-        "the Kabid above the Kasi, the Kadis and the Plh Kadis"
+        sweep("2025-04-21").await.messages,
+        0,
+        "2 days late: no new level"
     );
+    // 3 working days late (ADUAN_ESCALATION_STEP_DAYS 2): the head and the Plh
+    let r = sweep("2025-04-22").await;
+    assert_eq!((r.escalations, r.messages), (2, 2), "Kadis and Plh Kadis");
 
     let dispatcher = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap();
     dispatcher.run_once(chrono::Utc::now()).await.unwrap();
@@ -341,7 +347,9 @@ async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
     let expected: Vec<(String, bool)> = [
         "<agnes.kabid@dinsos.example.go.id>",
         "<benny.kasi@dinsos.example.go.id>",
+        "<benny.kasi@dinsos.example.go.id>",
         "<paulus.kasubag@dinsos.example.go.id>",
+        "<penghubung@dinsos.example.go.id>",
         "<penghubung@dinsos.example.go.id>",
         "<yosef.kadis@dinsos.example.go.id>",
     ]

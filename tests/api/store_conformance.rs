@@ -1458,6 +1458,7 @@ async fn expired_records_are_purged_but_not_what_open_complaints_need(b: Backend
             long_ago + Duration::minutes(2),
             10,
             &["digest_email"],
+            "worker-1",
         )
         .await
         .unwrap();

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Backend, insert_event, insert_outbox};
+use super::{Backend, Db, insert_event, insert_outbox};
 use crate::domain::Status;
 use crate::store::{Actor, StoreError};
 
@@ -18,7 +18,9 @@ impl OutboxStore for Backend {
         lease_until: DateTime<Utc>,
         limit: u32,
         kinds: &[&str],
+        claimant: &str,
     ) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+        let lease_until = chrono::SubsecRound::trunc_subsecs(lease_until, 6);
         const COLS: &str = "id, kind, dedup_key, complaint_id, payload, status, attempts, \
              next_attempt_at, last_error, created_at, sent_at";
         if kinds.is_empty() {
@@ -40,12 +42,14 @@ impl OutboxStore for Backend {
         for item in candidates {
             // Only one worker (of any replica) wins each entry.
             let won = sqlx::query(
-                "UPDATE outbox SET locked_until = $2 WHERE id = $1 AND status = 'pending' \
+                "UPDATE outbox SET locked_until = $2, claimed_by = $4 \
+                 WHERE id = $1 AND status = 'pending' \
                  AND (locked_until IS NULL OR locked_until < $3)",
             )
             .bind(item.id)
             .bind(lease_until)
             .bind(now)
+            .bind(claimant)
             .execute(&self.pool)
             .await?
             .rows_affected()
@@ -55,6 +59,101 @@ impl OutboxStore for Backend {
             }
         }
         Ok(claimed)
+    }
+
+    async fn renew_outbox_claim(
+        &self,
+        id: Uuid,
+        claimant: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(sqlx::query(
+            "UPDATE outbox SET locked_until = $3 WHERE id = $1 AND status = 'pending' \
+             AND claimed_by = $2",
+        )
+        .bind(id)
+        .bind(claimant)
+        .bind(chrono::SubsecRound::trunc_subsecs(until, 6))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn known_notices(&self, keys: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let mut b = sqlx::QueryBuilder::<Db>::new("SELECT key FROM notices WHERE key IN (");
+            let mut list = b.separated(", ");
+            for k in chunk {
+                list.push_bind(k.as_str());
+            }
+            b.push(")");
+            let rows: Vec<(String,)> = b.build_query_as().fetch_all(&self.pool).await?;
+            out.extend(rows.into_iter().map(|(k,)| k));
+        }
+        Ok(out)
+    }
+
+    async fn record_notices(
+        &self,
+        messages: &[crate::store::NoticeMessage],
+        events: &[crate::store::NoticeEvent],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, Vec<String>), StoreError> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.pool.begin().await?;
+        let mut queued = 0;
+        let mut recorded = Vec::new();
+        let mut told = std::collections::HashSet::new();
+        for m in messages {
+            let mut new = 0;
+            for f in &m.facts {
+                let added = sqlx::query(
+                    "INSERT INTO notices (key, complaint_id, recipient, outbox_id, at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(&f.key)
+                .bind(f.complaint_id)
+                .bind(&m.recipient)
+                .bind(m.outbox.id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if added > 0 {
+                    told.insert(f.complaint_id);
+                    recorded.push(f.key.clone());
+                }
+                new += added;
+            }
+            if new > 0 {
+                queued += insert_outbox(&mut tx, &self.vault, &m.outbox, now).await?;
+            }
+        }
+        for e in events.iter().filter(|e| told.contains(&e.complaint_id)) {
+            let status: Option<(String,)> =
+                sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
+                    .bind(e.complaint_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(status) = status.and_then(|(s,)| Status::parse(&s)) {
+                insert_event(
+                    &mut tx,
+                    e.complaint_id,
+                    now,
+                    e.kind,
+                    actor,
+                    status,
+                    &e.detail,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((queued, recorded))
     }
 
     async fn outbox_sent(&self, id: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -343,6 +343,14 @@ impl PrivacyStore for Backend {
         .execute(&self.pool)
         .await?
         .rows_affected();
+        // the facts reminders reported, once their complaint is finished
+        sqlx::query(&format!(
+            "DELETE FROM notices WHERE at < $1 AND NOT EXISTS (SELECT 1 FROM complaints c \
+             WHERE c.id = notices.complaint_id AND {open})"
+        ))
+        .bind(before)
+        .execute(&self.pool)
+        .await?;
         Ok((idem, sent))
     }
 }
