@@ -204,6 +204,8 @@ pub struct Dispatcher {
     mailer: Option<email::Mailer>,
     /// Opens the sealed access codes of acknowledgements (the store's keyring).
     key: Arc<crate::vault::Vault>,
+    /// How long a claim lasts without renewal ([`CLAIM`]; shorter in tests).
+    claim: Duration,
 }
 
 impl Dispatcher {
@@ -215,7 +217,14 @@ impl Dispatcher {
             settings,
             mailer,
             key,
+            claim: CLAIM,
         })
+    }
+
+    /// Claims that last `claim` without renewal (tests of slow servers).
+    pub fn with_claim(mut self, claim: Duration) -> Self {
+        self.claim = claim;
+        self
     }
 
     pub fn enabled(&self) -> bool {
@@ -227,11 +236,12 @@ impl Dispatcher {
         if self.mailer.is_none() {
             return Ok(DispatchReport::default());
         }
-        deliver_due(
+        deliver_due_with(
             self.store.as_ref(),
             self,
             self.settings.outbox_max_attempts,
             now,
+            self.claim,
         )
         .await
     }
@@ -400,6 +410,17 @@ pub async fn deliver_due(
     max_attempts: u32,
     now: DateTime<Utc>,
 ) -> Result<DispatchReport, StoreError> {
+    deliver_due_with(store, courier, max_attempts, now, CLAIM).await
+}
+
+/// [`deliver_due`] with claims lasting `claim` without renewal.
+pub async fn deliver_due_with(
+    store: &dyn crate::store::Store,
+    courier: &dyn Courier,
+    max_attempts: u32,
+    now: DateTime<Utc>,
+    claim: Duration,
+) -> Result<DispatchReport, StoreError> {
     let mut report = DispatchReport::default();
     // The batch is claimed for CLAIM; before each delivery the claim is
     // renewed for another CLAIM from then, and an entry whose claim ran out
@@ -408,11 +429,11 @@ pub async fn deliver_due(
     // message (docs/adr/0006).
     let claimant = Uuid::now_v7().to_string();
     let items = store
-        .claim_outbox(now, now + CLAIM, 50, courier.kinds(), &claimant)
+        .claim_outbox(now, now + claim, 50, courier.kinds(), &claimant)
         .await?;
     for item in items {
         if !store
-            .renew_outbox_claim(item.id, &claimant, Utc::now() + CLAIM)
+            .renew_outbox_claim(item.id, &claimant, Utc::now() + claim)
             .await?
         {
             report.skipped += 1;

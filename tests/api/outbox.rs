@@ -12,6 +12,7 @@ use crate::smtp::SmtpSink;
 both_backends!(
     acknowledgement_is_emailed_once_even_after_the_smtp_server_was_down,
     undeliverable_messages_are_parked_and_can_be_retried,
+    a_slow_server_and_two_replicas_send_each_message_once,
 );
 
 pub async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, SmtpSink)> {
@@ -79,8 +80,17 @@ async fn acknowledgement_is_emailed_once_even_after_the_smtp_server_was_down(b: 
             .run_once(t0 + Duration::seconds(5))
             .await
             .unwrap()
-            .sent,
+            .retried,
         0
+    );
+    // due again 30 s (±20 %) after the first failure, as the README says
+    assert_eq!(
+        dispatcher
+            .run_once(t0 + Duration::seconds(37))
+            .await
+            .unwrap()
+            .retried,
+        1
     );
 
     sink.set_down(false);
@@ -181,4 +191,93 @@ async fn undeliverable_messages_are_parked_and_can_be_retried(b: Backend) {
         1
     );
     assert_eq!(sink.messages().len(), 1);
+}
+
+/// The Message-IDs of what the sink received, sorted.
+fn message_ids(sink: &SmtpSink) -> Vec<String> {
+    let mut ids: Vec<String> = sink
+        .messages()
+        .iter()
+        .filter_map(|m| {
+            m.unfolded()
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .map(str::to_string)
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A server taking its time over each message while two replicas deliver:
+/// a worker renews its claim before each message, so the other never sends
+/// one twice; a worker stopped in the middle of its batch loses nothing.
+async fn a_slow_server_and_two_replicas_send_each_message_once(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let settings = (*app.settings).clone();
+    let replica = spawn_replica(&app, move |s| {
+        *s = aduan::config::Settings {
+            listen: s.listen,
+            ..settings
+        }
+    })
+    .await;
+    let key = app.key(Role::Reception).await;
+    const N: usize = 24;
+    for i in 0..N {
+        let mut body = valid_complaint("email");
+        body["reporter"]["email"] = serde_json::json!(format!("warga{i}@example.id"));
+        assert_eq!(app.post_complaint(&key, &body).await.status(), 201);
+    }
+    // 150 ms a message: a batch takes 3.6 s, the claims last 1 s unrenewed
+    sink.delay_ms.store(150, std::sync::atomic::Ordering::SeqCst);
+    let claim = Duration::seconds(1);
+    let d1 = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings))
+        .unwrap()
+        .with_claim(claim);
+    let d2 = Dispatcher::new(replica.store.clone(), Arc::clone(&replica.settings))
+        .unwrap()
+        .with_claim(claim);
+    let (r1, r2) = tokio::join!(d1.run_once(Utc::now()), async {
+        tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+        d2.run_once(Utc::now()).await
+    });
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.sent + r2.sent, N as u32, "{r1:?} {r2:?}");
+    assert!(
+        r2.sent > 0 && r1.skipped > 0,
+        "the second replica took over what the first had not reached: {r1:?} {r2:?}"
+    );
+    let ids = message_ids(&sink);
+    assert_eq!(ids.len(), N);
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), N, "no message twice");
+
+    // a worker stopped in the middle of its batch: the rest is sent later
+    for i in 0..N {
+        let mut body = valid_complaint("email");
+        body["reporter"]["email"] = serde_json::json!(format!("warga-b{i}@example.id"));
+        assert_eq!(app.post_complaint(&key, &body).await.status(), 201);
+    }
+    let stopped =
+        tokio::time::timeout(std::time::Duration::from_millis(700), d1.run_once(Utc::now())).await;
+    assert!(stopped.is_err(), "stopped mid-batch");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    sink.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    let r = d2.run_once(Utc::now()).await.unwrap();
+    assert!(r.sent > 0, "{r:?}");
+    let mut rcpts: Vec<String> = sink.messages().iter().flat_map(|m| m.rcpt.clone()).collect();
+    rcpts.sort();
+    rcpts.dedup();
+    assert_eq!(rcpts.len(), 2 * N, "every acknowledgement delivered");
+    let pending: Value = app
+        .get(&app.key(Role::Admin).await, "/api/v1/outbox?status=pending")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(pending["items"].as_array().unwrap().is_empty(), "{pending}");
 }

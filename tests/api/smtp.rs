@@ -2,7 +2,7 @@
 //! (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), keeps what it receives, and can
 //! be taken "down" (it then answers 421 and hangs up).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -26,6 +26,8 @@ pub struct SmtpSink {
     pub port: u16,
     pub received: Arc<Mutex<Vec<Received>>>,
     pub down: Arc<AtomicBool>,
+    /// Milliseconds the server takes to accept each message (a slow server).
+    pub delay_ms: Arc<AtomicU64>,
 }
 
 impl SmtpSink {
@@ -35,6 +37,7 @@ impl SmtpSink {
             port: listener.local_addr().unwrap().port(),
             received: Arc::default(),
             down: Arc::default(),
+            delay_ms: Arc::default(),
         };
         let s = sink.clone();
         tokio::spawn(async move {
@@ -98,6 +101,10 @@ impl SmtpSink {
                         break;
                     }
                     data.push_str(&l);
+                }
+                let delay = self.delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
                 }
                 self.received.lock().unwrap().push(Received {
                     rcpt: rcpt.clone(),
