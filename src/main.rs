@@ -436,8 +436,8 @@ async fn main() -> anyhow::Result<()> {
                                 .reminder_sweep(now)
                                 .await?;
                             println!(
-                                "reminders queued: {}; escalations queued: {}",
-                                r.reminders, r.escalations
+                                "messages queued: {} (one per person); reminders: {}; late-complaint notices: {}",
+                                r.messages, r.reminders, r.escalations
                             );
                         }
                         JobName::Digest => {

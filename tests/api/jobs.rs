@@ -16,6 +16,8 @@ both_backends!(
     the_digest_goes_to_each_manager_on_working_mornings_only,
     two_replicas_send_every_reminder_exactly_once,
     reminders_go_to_the_holder_and_escalations_up_the_chain,
+    three_hundred_complaints_make_one_message_per_person,
+    a_late_complaint_disposed_further_reminds_its_new_holder,
 );
 
 fn at(date: &str, time: &str) -> chrono::DateTime<chrono::Utc> {
@@ -357,4 +359,293 @@ async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
     .map(|r| (r.to_string(), true))
     .collect();
     assert_eq!(rcpts, expected, "each message names the holder");
+}
+
+/// Claims every pending email and returns (recipient, subject, text).
+async fn pending_emails(app: &TestApp) -> Vec<(String, String, String)> {
+    let items = app
+        .store
+        .claim_outbox(
+            chrono::Utc::now() + chrono::Duration::days(3650),
+            chrono::Utc::now() + chrono::Duration::days(3651),
+            10_000,
+            &[aduan::notify::EMAIL],
+            "test",
+        )
+        .await
+        .unwrap();
+    let mut out: Vec<(String, String, String)> = items
+        .iter()
+        .map(|i| {
+            let p: Value = serde_json::from_str(&i.payload).unwrap();
+            (
+                p["to"].as_str().unwrap().to_string(),
+                p["subject"].as_str().unwrap().to_string(),
+                p["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    // out of the queue: the next call sees only what is new
+    for i in &items {
+        app.store
+            .outbox_sent(i.id, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    out.sort();
+    out
+}
+
+/// The tracking numbers a reminder message lists.
+fn listed(text: &str) -> std::collections::BTreeSet<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("- "))
+        .filter_map(|l| l.split(" — ").next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// 300 late and due-soon complaints held by three positions (one of them
+/// with a Plh that day): one sweep sends exactly one message to each person,
+/// listing exactly their complaints with the right counts; a second sweep
+/// that day sends nothing; the next working day only what crossed a
+/// threshold.
+async fn three_hundred_complaints_make_one_message_per_person(b: Backend) {
+    use crate::workflow::{dispose, office, ok, post};
+    use aduan::domain::calendar::WorkingCalendar;
+    use aduan::domain::deadline::working_days_left;
+    use std::collections::{BTreeMap, BTreeSet};
+    let Some((app, _sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let mut settings = (*app.settings).clone();
+    settings.backlog_summary_over = 10_000; // every complaint listed here
+    let o = office(&app).await;
+    // the Kasubag is Plh of the Kabid Rehsos on the day of the sweep
+    let officers: Value = app
+        .get(&o.admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kasubag = officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["position_id"] == o.kasubag.as_str())
+        .unwrap()["id"]
+        .clone();
+    let r = post(
+        &app,
+        &o.admin,
+        "/api/v1/org/acting",
+        json!({"officer_id": kasubag, "position_id": o.kabid2, "kind": "plh",
+               "starts_on": "2025-04-14", "ends_on": "2025-04-14"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    // received over ten days: some late on 14 April, some due within two days
+    let days = [
+        "2025-03-17",
+        "2025-03-18",
+        "2025-03-19",
+        "2025-03-20",
+        "2025-03-21",
+        "2025-03-24",
+        "2025-03-25",
+        "2025-03-26",
+        "2025-03-27",
+    ];
+    let holders = [o.kabid.clone(), o.kasi.clone(), o.kabid2.clone()];
+    let mut all: Vec<(String, String, String, chrono::DateTime<chrono::Utc>)> = Vec::new();
+    for chunk in (0..300).collect::<Vec<usize>>().chunks(10) {
+        let made = futures_util::future::join_all(chunk.iter().map(|&i| {
+            let app = &app;
+            let o = &o;
+            let holder = holders[i % 3].clone();
+            let day = days[i % days.len()];
+            async move {
+                let c = letter_received(app, &o.reception, &format!("{day}T09:00:00+08:00")).await;
+                let id = c["id"].as_str().unwrap().to_string();
+                ok(app, &o.reception, &id, "forward", json!({})).await;
+                if holder == o.kasi {
+                    ok(app, &o.k_head, &id, "dispositions", dispose(&o.kabid)).await;
+                    ok(app, &o.k_kabid, &id, "dispositions", dispose(&o.kasi)).await;
+                } else {
+                    ok(app, &o.k_head, &id, "dispositions", dispose(&holder)).await;
+                }
+                let due: chrono::DateTime<chrono::Utc> =
+                    c["due_at"].as_str().unwrap().parse().unwrap();
+                (
+                    id,
+                    c["tracking_number"].as_str().unwrap().to_string(),
+                    holder,
+                    due,
+                )
+            }
+        }))
+        .await;
+        all.extend(made);
+    }
+    // what each person must be told, by the rules of the sweep
+    let calendar = WorkingCalendar::decreed().unwrap();
+    let expect = |now: chrono::DateTime<chrono::Utc>| {
+        let mut out: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+        for (_, number, holder, due) in &all {
+            let left = working_days_left(&calendar, *due, now, Makassar);
+            let mut to: Vec<&str> = Vec::new();
+            let people = |p: &str| -> Vec<&'static str> {
+                if p == o.kabid {
+                    vec!["agnes.kabid@dinsos.example.go.id"]
+                } else if p == o.kasi {
+                    vec!["benny.kasi@dinsos.example.go.id"]
+                } else {
+                    vec![
+                        "lukas.kabid@dinsos.example.go.id",
+                        "paulus.kasubag@dinsos.example.go.id",
+                    ]
+                }
+            };
+            if *due > now {
+                if left > 2 {
+                    continue;
+                }
+                to.extend(people(holder));
+            } else {
+                let late = (-left).max(1);
+                let reach = 1 + (late - 1) / 2;
+                to.extend(people(holder));
+                if *holder == o.kasi {
+                    to.push("agnes.kabid@dinsos.example.go.id");
+                    if reach >= 2 {
+                        to.push("yosef.kadis@dinsos.example.go.id");
+                    }
+                } else {
+                    to.push("yosef.kadis@dinsos.example.go.id");
+                }
+            }
+            to.push("penghubung@dinsos.example.go.id");
+            for t in to {
+                out.entry(t).or_default().insert(number.clone());
+            }
+        }
+        out
+    };
+    let jobs = Jobs::new(app.store.clone(), Arc::new(settings));
+    let monday = at("2025-04-14", "09:00");
+    let want = expect(monday);
+    let late_count = all.iter().filter(|c| c.3 <= monday).count();
+    let soon_count = all
+        .iter()
+        .filter(|c| c.3 > monday)
+        .filter(|c| working_days_left(&calendar, c.3, monday, Makassar) <= 2)
+        .count();
+    assert!(
+        late_count > 50 && soon_count > 50,
+        "{late_count} late, {soon_count} due soon"
+    );
+    let r = jobs.reminder_sweep(monday).await.unwrap();
+    assert_eq!(r.messages as usize, want.len(), "{r:?}");
+    let got = pending_emails(&app).await;
+    let people: Vec<&str> = got.iter().map(|m| m.0.as_str()).collect();
+    let mut unique = people.clone();
+    unique.dedup();
+    assert_eq!(people, unique, "one message per person");
+    for (to, subject, text) in &got {
+        let expected = &want[to.as_str()];
+        assert_eq!(&listed(text), expected, "{to}: {subject}");
+        // the subject counts what the message lists
+        let late = all
+            .iter()
+            .filter(|c| expected.contains(&c.1) && c.3 <= monday)
+            .count();
+        if late > 0 {
+            assert!(
+                subject.starts_with(&format!("[Terlambat] {late} pengaduan terlambat")),
+                "{to}: {subject}"
+            );
+        } else {
+            assert!(subject.starts_with("[Pengingat] "), "{to}: {subject}");
+        }
+        if to.starts_with("paulus") {
+            assert!(text.starts_with("Yth. Bapak/Ibu Paulus Kasubag,"), "{text}");
+        }
+    }
+    assert_eq!(
+        jobs.reminder_sweep(at("2025-04-14", "11:00"))
+            .await
+            .unwrap()
+            .messages,
+        0,
+        "nothing twice the same day"
+    );
+    // Tuesday: only what crossed a threshold (a reminder level, falling late, a level up)
+    let tuesday = at("2025-04-15", "09:00");
+    let r = jobs.reminder_sweep(tuesday).await.unwrap();
+    let got = pending_emails(&app).await;
+    assert_eq!(r.messages as usize, got.len());
+    let threshold = |now: chrono::DateTime<chrono::Utc>, due: chrono::DateTime<chrono::Utc>| {
+        let left = working_days_left(&calendar, due, now, Makassar);
+        if due > now {
+            format!("in {}", left.max(0))
+        } else {
+            format!("level {}", 1 + ((-left).max(1) - 1) / 2)
+        }
+    };
+    for (to, subject, text) in &got {
+        for number in listed(text) {
+            let c = all.iter().find(|c| c.1 == number).unwrap();
+            assert_ne!(
+                threshold(monday, c.3),
+                threshold(tuesday, c.3),
+                "{to} told again of {number} without a threshold crossed ({subject})"
+            );
+        }
+    }
+}
+
+/// A complaint that fell late with the head and was then disposed to a
+/// Kabid: the next sweep tells the Kabid (the reminder follows the holder).
+async fn a_late_complaint_disposed_further_reminds_its_new_holder(b: Backend) {
+    use crate::workflow::{dispose, office, ok};
+    let Some((app, _sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let o = office(&app).await;
+    let c = letter_received(&app, &o.reception, "2025-03-27T09:00:00+08:00").await; // due 16 April
+    let id = c["id"].as_str().unwrap().to_string();
+    ok(&app, &o.reception, &id, "forward", json!({})).await;
+    let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    let r = jobs
+        .reminder_sweep(at("2025-04-17", "09:00"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.messages, 2,
+        "the head who holds it, the liaison officer: {r:?}"
+    );
+    let got = pending_emails(&app).await;
+    assert!(
+        got.iter()
+            .any(|m| m.0 == "yosef.kadis@dinsos.example.go.id")
+    );
+    ok(&app, &o.k_head, &id, "dispositions", dispose(&o.kabid)).await;
+    let r = jobs
+        .reminder_sweep(at("2025-04-17", "10:00"))
+        .await
+        .unwrap();
+    let got = pending_emails(&app).await;
+    let to: Vec<&str> = got.iter().map(|m| m.0.as_str()).collect();
+    assert!(
+        to.contains(&"agnes.kabid@dinsos.example.go.id"),
+        "{to:?} {r:?}"
+    );
+    let kabid = got.iter().find(|m| m.0.starts_with("agnes")).unwrap();
+    assert!(
+        kabid.1.starts_with("[Terlambat] 1 pengaduan terlambat"),
+        "{}",
+        kabid.1
+    );
+    assert!(kabid.2.contains(c["tracking_number"].as_str().unwrap()));
+    assert!(kabid.2.contains("dipegang Kabid Linjamsos"), "{}", kabid.2);
 }

@@ -262,6 +262,75 @@ async fn five_hundred_reports_are_imported_once_with_clocks_flags_and_categories
         p["detail"].as_str().unwrap().contains("registered already"),
         "{p}"
     );
+
+    // a sweep after the first import: one backlog summary per person, not
+    // one message per report
+    let mut settings = (*app.settings).clone();
+    settings.liaison_email = Some("penghubung@dinsos.example.go.id".into());
+    settings.head_email = Some("kadis@dinsos.example.go.id".into());
+    let jobs = aduan::jobs::Jobs::new(app.store.clone(), std::sync::Arc::new(settings));
+    let latest = got
+        .values()
+        .map(|c| micros(c["due_at"].as_str().unwrap()))
+        .max()
+        .unwrap();
+    let mut day = (latest + chrono::Duration::days(2))
+        .with_timezone(&chrono_tz::Asia::Makassar)
+        .date_naive();
+    let mut report = aduan::jobs::SweepReport::default();
+    for _ in 0..15 {
+        let at = aduan::jobs::at_local(
+            day,
+            chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            chrono_tz::Asia::Makassar,
+        )
+        .unwrap();
+        report = jobs.reminder_sweep(at).await.unwrap();
+        if report.messages > 0 {
+            break;
+        }
+        day = day.succ_opt().unwrap();
+    }
+    assert_eq!(
+        report.messages, 2,
+        "the head and the liaison officer: {report:?}"
+    );
+    assert_eq!(
+        report.escalations, 1000,
+        "every report, to both, recorded: {report:?}"
+    );
+    let items = app.store.list_outbox(Some("pending"), 1000).await.unwrap();
+    let emails: Vec<&aduan::store::OutboxItem> = items
+        .iter()
+        .filter(|i| i.kind == aduan::notify::EMAIL)
+        .collect();
+    assert_eq!(emails.len(), 2);
+    let claimed = app
+        .store
+        .claim_outbox(
+            Utc::now(),
+            Utc::now() + chrono::Duration::minutes(1),
+            10,
+            &[aduan::notify::EMAIL],
+            "t",
+        )
+        .await
+        .unwrap();
+    for m in &claimed {
+        let p: Value = serde_json::from_str(&m.payload).unwrap();
+        let text = p["text"].as_str().unwrap();
+        assert_eq!(
+            p["subject"], "[Terlambat] 500 pengaduan terlambat",
+            "{text}"
+        );
+        assert!(text.contains("Menurut keterlambatan:"), "{text}");
+        assert!(text.contains("… dan 490 lainnya:"), "{text}");
+        assert!(
+            text.len() < 20_000,
+            "a summary, not a list: {} bytes",
+            text.len()
+        );
+    }
 }
 
 /// Polls until one succeeds with nothing new (at most `n` polls).

@@ -232,7 +232,8 @@ async fn a_slow_server_and_two_replicas_send_each_message_once(b: Backend) {
         assert_eq!(app.post_complaint(&key, &body).await.status(), 201);
     }
     // 150 ms a message: a batch takes 3.6 s, the claims last 1 s unrenewed
-    sink.delay_ms.store(150, std::sync::atomic::Ordering::SeqCst);
+    sink.delay_ms
+        .store(150, std::sync::atomic::Ordering::SeqCst);
     let claim = Duration::seconds(1);
     let d1 = Dispatcher::new(app.store.clone(), Arc::clone(&app.settings))
         .unwrap()
@@ -262,14 +263,21 @@ async fn a_slow_server_and_two_replicas_send_each_message_once(b: Backend) {
         body["reporter"]["email"] = serde_json::json!(format!("warga-b{i}@example.id"));
         assert_eq!(app.post_complaint(&key, &body).await.status(), 201);
     }
-    let stopped =
-        tokio::time::timeout(std::time::Duration::from_millis(700), d1.run_once(Utc::now())).await;
+    let stopped = tokio::time::timeout(
+        std::time::Duration::from_millis(700),
+        d1.run_once(Utc::now()),
+    )
+    .await;
     assert!(stopped.is_err(), "stopped mid-batch");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     sink.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
     let r = d2.run_once(Utc::now()).await.unwrap();
     assert!(r.sent > 0, "{r:?}");
-    let mut rcpts: Vec<String> = sink.messages().iter().flat_map(|m| m.rcpt.clone()).collect();
+    let mut rcpts: Vec<String> = sink
+        .messages()
+        .iter()
+        .flat_map(|m| m.rcpt.clone())
+        .collect();
     rcpts.sort();
     rcpts.dedup();
     assert_eq!(rcpts.len(), 2 * N, "every acknowledgement delivered");
