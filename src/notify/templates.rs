@@ -292,6 +292,15 @@ fn late(left: i64) -> String {
     }
 }
 
+/// The first letter in capitals (a line starts with it).
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// When a complaint not yet late is due, in words.
 fn due_in(left: i64) -> String {
     match left {
@@ -369,24 +378,30 @@ pub fn notices(
         let why = match e.why {
             NoticeWhy::Holder | NoticeWhy::Watch => format!("dipegang {}", c.holder),
             NoticeWhy::Escalated { levels } if levels > 1 => format!(
-                "dipegang {}; diteruskan kepada Anda sebagai atasan {levels} tingkat di atasnya",
+                "dipegang {}; disampaikan kepada Anda sebagai atasan {levels} tingkat di atasnya",
                 c.holder
             ),
             NoticeWhy::Escalated { .. } => {
                 format!(
-                    "dipegang {}; diteruskan kepada Anda sebagai atasannya",
+                    "dipegang {}; disampaikan kepada Anda sebagai atasan langsungnya",
                     c.holder
                 )
             }
         };
-        let lapor = c
-            .lapor_followup_due_at
-            .map(|t| {
+        let lapor = c.lapor_followup_due_at.map(|t| {
+            if t <= now {
                 format!(
-                    "Tindak lanjut di SP4N-LAPOR! paling lambat {} (5 hari kerja); sesudah tindak lanjut, LAPOR! menutup laporan 10 hari kerja kemudian bila pelapor tidak menanggapi.",
+                    "Batas tindak lanjut di SP4N-LAPOR! (5 hari kerja) sudah lewat pada {}: kirim tindak lanjut segera.",
                     tanggal_jam(t, tz)
                 )
-            });
+            } else {
+                format!(
+                    "Tindak lanjut di SP4N-LAPOR! paling lambat {} (5 hari kerja).",
+                    tanggal_jam(t, tz)
+                )
+            }
+        });
+        let when = capitalised(&when);
         let text = format!(
             "- {} — {} (saluran {})\n  {}; batas waktu {}; {}.\n{}  {}\n",
             c.tracking_number,
@@ -506,6 +521,14 @@ pub fn notices(
             html.push_str(&h);
         }
         html.push_str("</ul>");
+    }
+    if entries
+        .iter()
+        .any(|e| e.line.lapor_followup_due_at.is_some())
+    {
+        let note = "Catatan SP4N-LAPOR!: sesudah tindak lanjut dikirim, LAPOR! menutup laporan 10 hari kerja kemudian bila pelapor tidak menanggapi.";
+        text.push_str(&format!("\n{note}\n"));
+        html.push_str(&format!("<p>{}</p>", html_escape(note)));
     }
     text.push_str(&format!(
         "\nMohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat. Pesan ini dikirim sekali untuk setiap batas: pengaduan yang sama disebut lagi hanya bila batas berikutnya tercapai atau pemegangnya berganti.\n\n{office}\n"
@@ -808,15 +831,23 @@ mod tests {
         let late = r.text.split("TERLAMBAT (2):").nth(1).unwrap();
         let late = late.split("JATUH TEMPO HARI INI").next().unwrap();
         assert!(
-            late.contains("ADU-2") && late.contains("lewat batas waktu hari ini"),
+            late.contains("ADU-2") && late.contains("Lewat batas waktu hari ini"),
             "{late}"
         );
-        assert!(!late.contains("jatuh tempo hari ini"), "{late}");
-        assert!(r.text.contains("terlambat 2 hari kerja"));
-        assert!(r.text.contains("diteruskan kepada Anda sebagai atasannya"));
+        assert!(
+            !late.to_lowercase().contains("jatuh tempo hari ini"),
+            "{late}"
+        );
+        assert!(r.text.contains("Terlambat 2 hari kerja"));
         assert!(
             r.text
-                .contains("Tindak lanjut di SP4N-LAPOR! paling lambat")
+                .contains("disampaikan kepada Anda sebagai atasan langsungnya")
+        );
+        assert!(r.text.contains("Terlambat 2 hari kerja; batas waktu"));
+        assert!(r.text.contains("Catatan SP4N-LAPOR!"));
+        assert!(
+            r.text
+                .contains("Batas tindak lanjut di SP4N-LAPOR! (5 hari kerja) sudah lewat")
         );
         for n in ["ADU-1", "ADU-2", "ADU-3", "ADU-4", "ADU-5"] {
             assert_eq!(r.text.matches(&format!("- {n} ")).count(), 1, "{n}");
