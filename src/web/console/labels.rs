@@ -131,6 +131,8 @@ pub fn event(kind: &str) -> String {
         "deadline_extended" => "Tenggat diperpanjang",
         "deadline_changed" => "Tenggat berubah (kalender)",
         "acknowledgement_queued" => "Tanda terima dikirim",
+        "reminder_queued" => "Pengingat batas waktu dikirim",
+        "escalated" => "Keterlambatan disampaikan ke pemegang dan atasan",
         "personal_data_erased" => "Data pribadi dihapus",
         _ => "",
     };
