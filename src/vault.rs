@@ -398,6 +398,22 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// A keyed hash (hex, 128 bits) of `value` in `context`, with the
+    /// blind-index key: equal inputs give equal tags, and a tag leads back
+    /// to nothing without the key (the survey's one-response-per-complaint
+    /// key).
+    pub fn tag(&self, context: &str, value: &[u8]) -> String {
+        let ring = self.ring();
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&ring.index).unwrap_or_else(|_| unreachable!());
+        mac.update(context.as_bytes());
+        mac.update(&[0]);
+        mac.update(value);
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+}
+
 /// Keyring file operations for `aduan keys` (the CLI).
 impl Vault {
     /// Adds a new master key, which becomes the primary, and rewrites the

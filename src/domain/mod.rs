@@ -9,6 +9,7 @@ pub mod deadline;
 pub mod identity;
 pub mod retention;
 pub mod role;
+pub mod skm;
 pub mod textdiff;
 pub mod tracking;
 pub mod validation;

@@ -274,8 +274,10 @@ impl Dispatcher {
                     }
                 };
                 let s = &self.settings;
+                // the code in the fragment: browsers never send it, so no
+                // server or proxy log holds it (the page reads it: lacak.js)
                 let url = format!(
-                    "{}/api/v1/public/complaints/{}?code={}",
+                    "{}/lacak/{}#kode={}",
                     s.public_base_url, c.tracking_number, code
                 );
                 let rendered = templates::acknowledgement(&templates::Acknowledgement {

@@ -631,6 +631,18 @@ pub trait VaultStore: Send + Sync {
     async fn count_sealed_by(&self, kid: u32, short_lived: bool) -> Result<i64, StoreError>;
 }
 
+/// The satisfaction survey (SKM): responses and their sums.
+#[async_trait]
+pub trait SurveyStore: Send + Sync {
+    /// Records a response; `false` if one was recorded for the same
+    /// `complaint_key` before (nothing is written then).
+    async fn submit_survey(&self, r: &SurveyRecord) -> Result<bool, StoreError>;
+    async fn survey_submitted(&self, complaint_key: &str) -> Result<bool, StoreError>;
+    /// How many responses were submitted on the days `[from, to]` (with the
+    /// channel and unit given), and the sum of each element's answers.
+    async fn survey_sums(&self, q: &SurveyQuery) -> Result<(u64, [u64; 9]), StoreError>;
+}
+
 /// The data subject's rights, retention and the breach register.
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
@@ -694,6 +706,7 @@ pub trait Store:
     + AccountStore
     + VaultStore
     + PrivacyStore
+    + SurveyStore
 {
 }
 
@@ -710,6 +723,7 @@ impl<T> Store for T where
         + AccountStore
         + VaultStore
         + PrivacyStore
+        + SurveyStore
 {
 }
 

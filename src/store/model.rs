@@ -973,3 +973,26 @@ pub struct RetentionCandidate {
     /// Its last change: when it reached its final state (or later).
     pub updated_at: DateTime<Utc>,
 }
+
+/// A survey response as stored: no complaint id, no person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SurveyRecord {
+    pub id: Uuid,
+    /// A keyed hash of the complaint's id (one response per complaint).
+    pub complaint_key: String,
+    /// The office-local day it was submitted.
+    pub submitted_on: chrono::NaiveDate,
+    pub channel: String,
+    /// The unit that handled the complaint (the first disposition's).
+    pub unit_id: Option<Uuid>,
+    pub survey: crate::domain::skm::Survey,
+}
+
+/// Which responses a survey figure counts.
+#[derive(Debug, Clone, Default)]
+pub struct SurveyQuery {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+    pub channel: Option<String>,
+    pub unit_id: Option<Uuid>,
+}

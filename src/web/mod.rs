@@ -7,6 +7,7 @@
 
 pub mod console;
 mod password;
+pub mod public;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -18,6 +19,16 @@ const CONSOLE_CSS: &str = include_str!("assets/console.css");
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/assets/aduan.css").get(css))
         .service(web::resource("/assets/console.css").get(console_css))
+        .service(web::resource("/assets/lacak.js").get(public::script))
+        .service(
+            web::resource("/lacak")
+                .get(public::form)
+                .post(public::lookup),
+        )
+        .service(web::resource("/lacak/balas").post(public::reply))
+        .service(web::resource("/lacak/survei").post(public::survey))
+        .service(web::resource("/lacak/{number}").get(public::form_for))
+        .service(web::resource("/ikm").get(public::ikm))
         .configure(console::routes)
         .service(
             web::resource("/akun/sandi/{token}")

@@ -7,7 +7,41 @@ both_backends!(
     complainant_sees_status_without_personal_data,
     wrong_code_looks_like_unknown_number,
     lookups_are_rate_limited_per_client,
+    the_survey_opens_after_dispatch_once_and_the_index_adds_up,
 );
+
+/// Takes a registered letter through to its dispatched answer (in person).
+pub async fn answered(app: &TestApp, o: &crate::workflow::Office, id: &str) {
+    use crate::workflow::{dispose, ok};
+    ok(app, &o.reception, id, "forward", json!({})).await;
+    ok(app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
+    ok(
+        app,
+        &o.k_kabid,
+        id,
+        "answer/drafts",
+        json!({"body": "Bantuan sudah cair."}),
+    )
+    .await;
+    ok(app, &o.k_kabid, id, "answer/submit", json!({})).await;
+    ok(app, &o.k_head, id, "answer/approve", json!({})).await;
+    ok(
+        app,
+        &o.reception,
+        id,
+        "dispatch",
+        json!({"method": "in_person", "given_by": "Petugas Front Office"}),
+    )
+    .await;
+}
+
+fn answers(v: [i64; 9]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (i, x) in v.iter().enumerate() {
+        m.insert(format!("u{}", i + 1), json!(x));
+    }
+    Value::Object(m)
+}
 
 async fn complainant_sees_status_without_personal_data(b: Backend) {
     let Some(app) = spawn_app(b).await else {
@@ -128,4 +162,129 @@ async fn lookups_are_rate_limited_per_client(b: Backend) {
         .unwrap();
     assert!((1..=12).contains(&wait), "retry after {wait}");
     assert_problem(r, 429).await;
+}
+
+/// The survey opens only once the answer is dispatched, takes one response
+/// per complaint, refuses bad input naming the field and writing nothing,
+/// and the index of three responses is the one written out here.
+async fn the_survey_opens_after_dispatch_once_and_the_index_adds_up(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let survey = |tn: String, body: Value| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url(&format!("/api/v1/public/complaints/{tn}/survey")))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let ikm = |q: &'static str| {
+        let app = &app;
+        let key = o.k_head.clone();
+        async move {
+            let r = app.get(&key, &format!("/api/v1/reports/ikm{q}")).await;
+            assert_eq!(r.status(), 200);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let empty = ikm("").await;
+    assert_eq!(
+        (empty["respondents"].as_u64(), empty["ikm"].is_null()),
+        (Some(0), true)
+    );
+    let rows = [
+        [4, 3, 3, 4, 3, 3, 4, 3, 3],
+        [3, 3, 2, 4, 3, 3, 3, 2, 3],
+        [4, 4, 3, 4, 3, 4, 4, 3, 3],
+    ];
+    let mut complaints = Vec::new();
+    for _ in 0..3 {
+        let c: Value = app
+            .post_complaint(&o.reception, &valid_complaint("letter"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        complaints.push(c);
+    }
+    let tn = |c: &Value| c["tracking_number"].as_str().unwrap().to_string();
+    let code = |c: &Value| c["access_code"].as_str().unwrap().to_string();
+    // not answered yet: refused, nothing recorded
+    let (t0, c0) = (tn(&complaints[0]), code(&complaints[0]));
+    let r = survey(t0.clone(), json!({"code": c0, "answers": answers(rows[0])})).await;
+    let p = assert_problem(r, 409).await;
+    assert!(p["detail"].as_str().unwrap().contains("dispatched"), "{p}");
+    for c in &complaints {
+        answered(&app, &o, c["id"].as_str().unwrap()).await;
+    }
+    // a wrong code looks like an unknown number
+    let r = survey(
+        t0.clone(),
+        json!({"code": "0000-0000-0000-0000", "answers": answers(rows[0])}),
+    )
+    .await;
+    assert_problem(r, 404).await;
+    // a missing element and a value outside 1–4: named, nothing written
+    let mut bad = answers(rows[0]);
+    bad.as_object_mut().unwrap().remove("u3");
+    bad["u7"] = json!(5);
+    let r = survey(
+        t0.clone(),
+        json!({"code": c0, "answers": bad, "respondent": {"sex": "x"}}),
+    )
+    .await;
+    let p = assert_problem(r, 422).await;
+    assert_eq!(
+        problem_fields(&p),
+        vec!["answers.u3", "answers.u7", "respondent.sex"]
+    );
+    assert_eq!(ikm("").await["respondents"], 0);
+    for (c, row) in complaints.iter().zip(rows) {
+        let (t, k) = (tn(c), code(c));
+        let r = survey(
+            t,
+            json!({"code": k, "answers": answers(row),
+                   "respondent": {"sex": "p", "age_group": "35-44", "education": "sma", "occupation": "irt"},
+                   "suggestion": "Petugas ramah."}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+    }
+    // once per complaint
+    let r = survey(t0, json!({"code": c0, "answers": answers([1; 9])})).await;
+    let p = assert_problem(r, 409).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("rated already"),
+        "{p}"
+    );
+    // U1: (4+3+4)/3 = 3.67, weighted 11/27 = 0.41; T = 88, IKM = 25·88/27 = 81.48 → B
+    let i = ikm("").await;
+    assert_eq!(i["respondents"], 3);
+    assert_eq!(i["ikm"], 81.48);
+    assert_eq!(i["category"], "B");
+    assert_eq!(
+        i["elements"][0],
+        json!({"element": "U1", "average": 3.67, "weighted": 0.41})
+    );
+    assert_eq!(
+        i["elements"][2],
+        json!({"element": "U3", "average": 2.67, "weighted": 0.3})
+    );
+    // by channel and period
+    assert_eq!(ikm("?channel=email").await["respondents"], 0);
+    assert_eq!(ikm("?channel=letter").await["respondents"], 3);
+    assert_eq!(
+        ikm("?from=2000-01-01&to=2000-12-31").await["respondents"],
+        0
+    );
+    let r = app.get(&o.k_head, "/api/v1/reports/ikm?from=kemarin").await;
+    assert_eq!(problem_fields(&assert_problem(r, 422).await), vec!["from"]);
+    // the response is kept without a way back to the complaint
+    let integration = app.key(Role::Integration).await;
+    assert_problem(app.get(&integration, "/api/v1/reports/ikm").await, 403).await;
 }

@@ -14,6 +14,7 @@ mod lapor;
 mod org;
 mod outbox;
 mod privacy;
+mod survey;
 mod vault;
 mod workflow;
 

@@ -6,13 +6,13 @@
 //! model of plain strings, the template.
 
 mod account;
-mod actions;
+pub(crate) mod actions;
 mod admin;
 mod attachments;
 mod complaints;
 mod dashboard;
 mod inbox;
-mod labels;
+pub(crate) mod labels;
 mod lapor;
 mod letter;
 mod register;

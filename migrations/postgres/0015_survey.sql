@@ -1,0 +1,21 @@
+-- The satisfaction survey (SKM, PermenPANRB 14/2017): one response per
+-- answered complaint. The complaint is not referenced: `complaint_key` is a
+-- keyed hash of its id (one response each, no way back to the person), and
+-- only the office-local day, the channel and the handling unit are kept to
+-- group the index by.
+CREATE TABLE survey_responses (
+    id            UUID PRIMARY KEY NOT NULL,
+    complaint_key TEXT NOT NULL UNIQUE,
+    submitted_on  DATE NOT NULL,
+    channel       TEXT NOT NULL,
+    unit_id       UUID,
+    u1 SMALLINT NOT NULL, u2 SMALLINT NOT NULL, u3 SMALLINT NOT NULL,
+    u4 SMALLINT NOT NULL, u5 SMALLINT NOT NULL, u6 SMALLINT NOT NULL,
+    u7 SMALLINT NOT NULL, u8 SMALLINT NOT NULL, u9 SMALLINT NOT NULL,
+    sex           TEXT,
+    age_group     TEXT,
+    education     TEXT,
+    occupation    TEXT,
+    suggestion    TEXT
+);
+CREATE INDEX survey_responses_day ON survey_responses (submitted_on);
