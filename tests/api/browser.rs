@@ -24,6 +24,7 @@ both_backends!(
     an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_parked_message,
     the_console_works_with_the_keyboard_alone,
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
+    the_complainant_follows_the_emailed_link_rates_the_answer_and_replies,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -1618,4 +1619,188 @@ async fn a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_l
     assert_eq!(sent.sent, 1);
     let stats = sim.get("/sim/stats").await;
     assert_eq!(stats["followups"][&tid], 1, "{stats}");
+}
+
+/// The complainant's side in a browser: the link of a real acknowledgement
+/// (from the SMTP sink) opens the status page (the code travels in the
+/// fragment and leaves the address bar); a wrong code reads exactly like an
+/// unknown number; once answered, the survey takes one complete response
+/// (a missing answer is named next to its question); a reply reopens it;
+/// the published results count the response.
+async fn the_complainant_follows_the_emailed_link_rates_the_answer_and_replies(b: Backend) {
+    let expect =
+        |text: String, want: &str| assert!(text.contains(want), "expected {want:?} in:\n{text}");
+    let Some((app, sink)) = crate::outbox::app_with_sink(b, 8).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let c = register(&app, &o.reception, valid_complaint("email")).await;
+    let number = c["tracking_number"].as_str().unwrap().to_string();
+    let code = c["access_code"].as_str().unwrap().to_string();
+    let dispatcher =
+        aduan::notify::Dispatcher::new(app.store.clone(), std::sync::Arc::clone(&app.settings))
+            .unwrap();
+    assert_eq!(
+        dispatcher.run_once(chrono::Utc::now()).await.unwrap().sent,
+        1
+    );
+    let mail = sink.messages()[0]
+        .unfolded()
+        .replace("=\r\n", "")
+        .replace("=3D", "=");
+    let start = mail
+        .find("/lacak/")
+        .expect("the acknowledgement links to /lacak");
+    let link: String = mail[start..]
+        .chars()
+        .take_while(|ch| !ch.is_whitespace() && *ch != '"' && *ch != '<')
+        .collect();
+    assert_eq!(link, format!("/lacak/{number}#kode={code}"), "{mail}");
+    assert!(
+        !mail.contains("?code="),
+        "no code in a query string: {mail}"
+    );
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    let wait_for = |want: &'static str| {
+        let br = &br;
+        async move {
+            for _ in 0..100 {
+                if br.text().await.contains(want) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("never showed {want:?}: {}", br.text().await);
+        }
+    };
+    br.goto(&link).await;
+    wait_for("Status pengaduan").await;
+    let text = br.text().await;
+    expect(text.clone(), &number);
+    expect(text.clone(), "Pengaduan diterima dan dicatat");
+    expect(text.clone(), "WITA");
+    let url = br.client.current_url().await.unwrap();
+    assert!(
+        !url.as_str().contains(&code),
+        "the code left the address bar: {url}"
+    );
+    br.check_page("lacak-status").await;
+
+    // a wrong code and an unknown number read the same
+    let message = |number: String, code: &'static str| {
+        let br = &br;
+        async move {
+            br.goto("/lacak").await;
+            br.fill("#number", &number).await;
+            br.fill("#code", code).await;
+            br.click("#lacak-form button[type=submit]").await;
+            br.client
+                .find(Locator::Css("#lacak-error"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = message(number.clone(), "0000-0000-0000-0000").await;
+    let unknown = message(number.replace("-0", "-9"), "0000-0000-0000-0000").await;
+    assert!(wrong.contains("tidak cocok"), "{wrong}");
+    assert_eq!(wrong, unknown);
+    br.check_page("lacak-form").await;
+
+    // answered: the answer, and the survey
+    crate::public::answered(&app, &o, c["id"].as_str().unwrap()).await;
+    br.goto(&link).await;
+    wait_for("Survei kepuasan masyarakat").await;
+    expect(br.text().await, "Bantuan sudah cair.");
+    for n in 1..=9 {
+        if n == 3 {
+            continue;
+        }
+        let choice = if n % 2 == 0 { 3 } else { 4 };
+        br.client
+            .find(Locator::Css(&format!("input[name=u{n}][value='{choice}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    br.fill("#sex", "p").await;
+    br.click("form[action^='/lacak/survei'] button[type=submit]")
+        .await;
+    let text = br.text().await;
+    expect(text.clone(), "Pilih salah satu jawaban untuk U3.");
+    assert!(
+        br.client
+            .find(Locator::Css("input[name=u1][value='4']:checked"))
+            .await
+            .is_ok(),
+        "the answers given are kept"
+    );
+    assert_eq!(
+        app.get(&o.k_head, "/api/v1/reports/ikm")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["respondents"],
+        0,
+        "nothing recorded"
+    );
+    br.check_page("lacak-survey-refused").await;
+    br.client
+        .find(Locator::Css("input[name=u3][value='2']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.click("form[action^='/lacak/survei'] button[type=submit]")
+        .await;
+    expect(br.text().await, "Terima kasih atas penilaian Anda.");
+    expect(
+        br.text().await,
+        "penilaian Anda atas pelayanan ini sudah kami terima",
+    );
+    // U1..U9 = 4,3,2,3,4,3,4,3,4: T = 30, IKM = 25·30/9 = 83.33
+    let ikm: Value = app
+        .get(&o.k_head, "/api/v1/reports/ikm")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (ikm["respondents"].as_u64(), ikm["ikm"].as_f64()),
+        (Some(1), Some(83.33))
+    );
+
+    // a reply from the page reopens the answered complaint
+    br.fill(
+        "#message",
+        "Bantuan sudah saya terima, tetapi jumlahnya kurang.",
+    )
+    .await;
+    br.click("form[action^='/lacak/balas'] button[type=submit]")
+        .await;
+    expect(br.text().await, "pesan Anda sudah masuk");
+    let after: Value = app
+        .get(
+            &o.reception,
+            &format!("/api/v1/complaints/{}", c["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["status"], "reopened", "{after}");
+
+    // the published results
+    br.goto("/ikm").await;
+    let text = br.text().await;
+    expect(text.clone(), "83,33");
+    expect(text.clone(), "B (Baik)");
+    br.check_page("ikm").await;
 }
