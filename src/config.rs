@@ -115,6 +115,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub max_attachment_bytes: u64,
     pub public_rate_limit_per_minute: u32,
+    /// Web complaint forms per client address per hour.
+    pub web_form_per_hour: u32,
     pub db_max_connections: u32,
     /// How long a request waits for a database connection (then 503).
     pub db_acquire_timeout: std::time::Duration,
@@ -257,6 +259,7 @@ declare_settings! {
     data_dir = "ADUAN_DATA_DIR", "`./data`", "the SQLite file and attachments";
     max_attachment_bytes = "ADUAN_MAX_ATTACHMENT_BYTES", "`10485760`", "largest attachment accepted (413 above; 1024 to 1073741824)";
     public_rate_limit = "ADUAN_PUBLIC_RATE_LIMIT", "`30`", "public status look-ups per client address per minute (429 above)";
+    web_form_per_hour = "ADUAN_WEB_FORM_PER_HOUR", "`5`", "complaints one client address may send through the web form (`/adukan`) per hour (1–1000)";
     db_max_connections = "ADUAN_DB_MAX_CONNECTIONS", "`10`", "database pool size per replica (on a 2-core box 8–10 beat 32: see docs/BENCHMARKS.md)";
     db_acquire_timeout_ms = "ADUAN_DB_ACQUIRE_TIMEOUT_MS", "`800`", "how long a request waits for a database connection before it answers 503 with `Retry-After` (100–30000)";
     public_base_url = "ADUAN_PUBLIC_BASE_URL", "`http://<ADUAN_LISTEN>`", "base URL for links in emails (the complaint's status page); a warning at start-up when it cannot reach the listen address";
@@ -610,6 +613,7 @@ impl Settings {
         let max_attachment_bytes =
             number(Key::max_attachment_bytes, 10 * 1024 * 1024, 1024, 1 << 30)?;
         let public_rate_limit_per_minute = number(Key::public_rate_limit, 30, 1, 100_000)? as u32;
+        let web_form_per_hour = number(Key::web_form_per_hour, 5, 1, 1000)? as u32;
         let db_max_connections = number(Key::db_max_connections, 10, 1, 1000)? as u32;
 
         let db_acquire_timeout =
@@ -961,6 +965,7 @@ impl Settings {
             data_dir,
             max_attachment_bytes,
             public_rate_limit_per_minute,
+            web_form_per_hour,
             db_max_connections,
         })
     }
@@ -1066,6 +1071,7 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("/tmp/aduan-every-setting"));
         assert_eq!(s.max_attachment_bytes, 2048);
         assert_eq!(s.public_rate_limit_per_minute, 7);
+        assert_eq!(s.web_form_per_hour, 12);
         assert_eq!(s.db_max_connections, 3);
         assert_eq!(s.db_acquire_timeout, std::time::Duration::from_millis(1500));
         assert_eq!(s.public_base_url, "http://127.0.0.1:18081");

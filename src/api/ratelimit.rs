@@ -24,6 +24,16 @@ impl RateLimiter {
         }
     }
 
+    /// `n` an hour, all of them at once at most (the web complaint form).
+    pub fn per_hour(n: u32) -> Self {
+        let capacity = f64::from(n.max(1));
+        RateLimiter {
+            capacity,
+            per_second: capacity / 3600.0,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// `Ok(())` if `client` may go ahead now, else `Err(seconds to wait)`.
     pub fn check(&self, client: IpAddr) -> Result<(), u64> {
         self.check_at(client, Instant::now())

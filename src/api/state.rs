@@ -18,6 +18,8 @@ pub struct AppState {
     pub store: DynStore,
     pub settings: Arc<Settings>,
     pub public_limiter: RateLimiter,
+    /// Web complaint forms per client address (`ADUAN_WEB_FORM_PER_HOUR`).
+    pub web_form_limiter: RateLimiter,
     pub metrics: PrometheusHandle,
     /// When the complaints-by-status gauge was last refreshed.
     pub status_gauge_at: Mutex<Option<Instant>>,
@@ -37,6 +39,7 @@ impl AppState {
             email: Arc::new(crate::intake::email::EmailIntake::new(app.clone())),
             imap: None,
             public_limiter: RateLimiter::per_minute(app.settings.public_rate_limit_per_minute),
+            web_form_limiter: RateLimiter::per_hour(app.settings.web_form_per_hour),
             store: app.store.clone(),
             settings: app.settings.clone(),
             app,

@@ -242,10 +242,43 @@ impl App {
         form_token: &str,
         intake: Option<serde_json::Value>,
     ) -> Result<DeskRegistration, StoreError> {
-        let source_key = format!("desk:{form_token}");
+        self.register_form(
+            complaint,
+            actor,
+            now,
+            id,
+            &format!("desk:{form_token}"),
+            intake,
+        )
+        .await
+    }
+
+    /// Registers a complaint sent through the public web form (`nonce` the
+    /// form's one-time token: a second submit finds the first).
+    pub async fn register_web(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: Uuid,
+        nonce: &str,
+    ) -> Result<DeskRegistration, StoreError> {
+        self.register_form(complaint, actor, now, id, &format!("web:{nonce}"), None)
+            .await
+    }
+
+    async fn register_form(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: Uuid,
+        source_key: &str,
+        intake: Option<serde_json::Value>,
+    ) -> Result<DeskRegistration, StoreError> {
         let source = Source::Desk {
             id,
-            source_key: &source_key,
+            source_key,
             intake,
         };
         let (outcome, shown, _) = self.register(complaint, actor, now, source).await?;

@@ -56,6 +56,8 @@ str_enum!(
         Email = "email",
         Lapor = "lapor",
         Api = "api",
+        /// The office's own web form (`/adukan`).
+        Web = "web",
         Other = "other",
     }
 );
@@ -570,6 +572,36 @@ fn identity_rule(e: &mut ValidationErrors, channel: Channel, anonymous: bool, r:
                 "reporter.email",
                 "is required for email complaints (the sender address)",
             );
+        }
+        Channel::Web => {
+            // the answer must reach them: a name and a way to reply, unless
+            // they chose to stay anonymous (they follow it with the code)
+            if !anonymous {
+                need(
+                    e,
+                    r.name.is_some(),
+                    "reporter.name",
+                    "is required for web complaints unless anonymous",
+                );
+                if r.email.is_none()
+                    && r.phone.is_none()
+                    && !already(e, "reporter.email")
+                    && !already(e, "reporter.phone")
+                {
+                    need(
+                        e,
+                        false,
+                        "reporter.email",
+                        "a web complaint needs an email address or a phone number unless anonymous",
+                    );
+                    need(
+                        e,
+                        false,
+                        "reporter.phone",
+                        "a web complaint needs an email address or a phone number unless anonymous",
+                    );
+                }
+            }
         }
         Channel::Api | Channel::Other => {}
     }

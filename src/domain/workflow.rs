@@ -873,6 +873,7 @@ pub fn plan(
             let method = input.method.unwrap_or(match case.channel {
                 Channel::Lapor => DispatchMethod::Lapor,
                 Channel::Email => DispatchMethod::Email,
+                Channel::Web if case.has_reporter_email => DispatchMethod::Email,
                 Channel::FaceToFace => DispatchMethod::InPerson,
                 _ => DispatchMethod::Letter,
             });

@@ -565,6 +565,7 @@ fn channel_label(c: &str) -> &str {
         "email" => "email",
         "lapor" => "SP4N-LAPOR!",
         "api" => "sistem instansi lain",
+        "web" => "formulir web",
         _ => "lainnya",
     }
 }

@@ -5,6 +5,7 @@
 //! The page behind the one-time set-password link, and the staff console
 //! (`console/`); the public pages (issue 15) land here too.
 
+mod adukan;
 pub mod console;
 mod password;
 pub mod public;
@@ -29,6 +30,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/lacak/survei").post(public::survey))
         .service(web::resource("/lacak/{number}").get(public::form_for))
         .service(web::resource("/ikm").get(public::ikm))
+        .service(
+            web::resource("/adukan")
+                .get(adukan::form)
+                .post(adukan::submit),
+        )
         .configure(console::routes)
         .service(
             web::resource("/akun/sandi/{token}")

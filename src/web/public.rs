@@ -96,7 +96,7 @@ struct IkmPage {
 }
 
 /// The public pages' answer: never cached or framed; our one script allowed.
-fn page(status: StatusCode, t: &impl Template) -> HttpResponse {
+pub(crate) fn page(status: StatusCode, t: &impl Template) -> HttpResponse {
     match t.render() {
         Ok(body) => HttpResponse::build(status)
             .content_type("text/html; charset=utf-8")

@@ -1797,6 +1797,41 @@ async fn the_complainant_follows_the_emailed_link_rates_the_answer_and_replies(b
         .unwrap();
     assert_eq!(after["status"], "reopened", "{after}");
 
+    // the web form: refused without consent (next to the box), then the receipt
+    br.goto("/adukan").await;
+    br.check_page("adukan-form").await;
+    br.fill("#subject", "Jalan menuju panti rusak").await;
+    br.fill(
+        "#body",
+        "Jalan menuju panti sosial berlubang sejak Oktober.",
+    )
+    .await;
+    br.fill("#reporter-name", "Bapak Markus").await;
+    br.fill("#reporter-phone", "081234567890").await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    br.click("form[action='/adukan'] button[type=submit]").await;
+    expect(br.text().await, "Centang persetujuan ini");
+    assert_eq!(
+        br.value("#subject").await,
+        "Jalan menuju panti rusak",
+        "kept"
+    );
+    br.check_page("adukan-refused").await;
+    br.client
+        .find(Locator::Css("input[name=consent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    br.click("form[action='/adukan'] button[type=submit]").await;
+    let text = br.text().await;
+    expect(text.clone(), "Tanda terima");
+    expect(text.clone(), "Kode akses");
+    expect(text.clone(), "WITA");
+    br.check_page("adukan-receipt").await;
+
     // the published results
     br.goto("/ikm").await;
     let text = br.text().await;

@@ -16,6 +16,15 @@ both_backends!(
 );
 
 pub async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, SmtpSink)> {
+    app_with_sink_and(b, max_attempts, |_| {}).await
+}
+
+/// [`app_with_sink`] with more settings changed.
+pub async fn app_with_sink_and(
+    b: Backend,
+    max_attempts: u32,
+    adjust: impl FnOnce(&mut aduan::config::Settings) + Send + 'static,
+) -> Option<(TestApp, SmtpSink)> {
     let sink = SmtpSink::start().await;
     let port = sink.port;
     let app = spawn_app_with(b, move |s| {
@@ -36,6 +45,7 @@ pub async fn app_with_sink(b: Backend, max_attempts: u32) -> Option<(TestApp, Sm
             "sekretaris@dinsos.example.go.id".into(),
             "inspektorat@example.go.id".into(),
         ];
+        adjust(s);
     })
     .await?;
     Some((app, sink))

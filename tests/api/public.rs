@@ -8,6 +8,7 @@ both_backends!(
     wrong_code_looks_like_unknown_number,
     lookups_are_rate_limited_per_client,
     the_survey_opens_after_dispatch_once_and_the_index_adds_up,
+    the_web_form_registers_acknowledges_and_holds_off_abuse,
 );
 
 /// Takes a registered letter through to its dispatched answer (in person).
@@ -287,4 +288,157 @@ async fn the_survey_opens_after_dispatch_once_and_the_index_adds_up(b: Backend) 
     // the response is kept without a way back to the complaint
     let integration = app.key(Role::Integration).await;
     assert_problem(app.get(&integration, "/api/v1/reports/ikm").await, 403).await;
+}
+
+/// The form's signed token, as the page serves it.
+async fn form_token(app: &TestApp) -> String {
+    let page = app
+        .client
+        .get(app.url("/adukan"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = "name=\"form_token\" value=\"";
+    let at = page.find(needle).expect("a form token") + needle.len();
+    page[at..].split('"').next().unwrap().to_string()
+}
+
+fn web_form(token: &str, extra: &[(&str, &str)]) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new()
+        .text("form_token", token.to_string())
+        .text("kind", "complaint")
+        .text("subject", "Bantuan PKH belum cair")
+        .text(
+            "body",
+            "Sudah tiga bulan bantuan PKH keluarga kami belum cair.",
+        )
+        .text("reporter.name", "Ibu Yuliana")
+        .text("reporter.email", "yuliana@example.id")
+        .text("consent", "1");
+    for (k, v) in extra {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    f
+}
+
+/// The web form: a complaint gets its number, the web channel's deadline
+/// and the acknowledgement; a form sent at once, without consent or with a
+/// filled honeypot is refused (the honeypot quietly, counted in /metrics);
+/// a burst from one address is refused after the limit.
+async fn the_web_form_registers_acknowledges_and_holds_off_abuse(b: Backend) {
+    let Some((app, sink)) =
+        crate::outbox::app_with_sink_and(b, 8, |s| s.web_form_per_hour = 4).await
+    else {
+        return;
+    };
+    let post = |form: reqwest::multipart::Form| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/adukan"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // sent the moment it was served: refused, nothing registered
+    let token = form_token(&app).await;
+    let r = post(web_form(&token, &[])).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("terlalu cepat"), "{page}");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    // the honeypot filled: thanked, nothing kept, counted
+    let r = post(web_form(&token, &[("website", "http://spam.example")])).await;
+    assert_eq!(r.status(), 200);
+    assert!(!r.text().await.unwrap().contains("Kode akses"));
+    let reception = app.key(Role::Reception).await;
+    assert!(
+        app.list_all(&reception, "&channel=web", 50)
+            .await
+            .is_empty()
+    );
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("aduan_web_form_refused_total")
+                && l.contains("reason=\"honeypot\"")),
+        "{metrics}"
+    );
+    // a real one
+    let r = post(web_form(&token, &[])).await;
+    assert_eq!(r.status(), 201);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("Kode akses") && page.contains("Tanda terima"),
+        "{page}"
+    );
+    let all = app.list_all(&reception, "&channel=web", 50).await;
+    assert_eq!(all.len(), 1);
+    let c = &all[0];
+    assert!(page.contains(c["tracking_number"].as_str().unwrap()));
+    // the web channel's deadline: 7 working days, as its policy says
+    let policy: Value = app
+        .get(&reception, "/api/v1/sla-policies")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let web = policy["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["channel"] == "web")
+        .unwrap()
+        .clone();
+    assert_eq!(web["working_days"], 7);
+    let due: Value = app
+        .get(
+            &reception,
+            &format!(
+                "/api/v1/calendar/deadline?working_days=7&received_at={}",
+                urlencode(c["received_at"].as_str().unwrap())
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["due_at"], due["due_at"], "{due}");
+    // the same form again registers nothing new
+    let r = post(web_form(&token, &[])).await;
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("sudah terkirim sebelumnya")
+    );
+    // the acknowledgement
+    let d = aduan::notify::Dispatcher::new(app.store.clone(), std::sync::Arc::clone(&app.settings))
+        .unwrap();
+    assert_eq!(d.run_once(chrono::Utc::now()).await.unwrap().sent, 1);
+    assert_eq!(sink.messages()[0].rcpt, ["<yuliana@example.id>"]);
+    // the limit: 4 a hour from this address (5 forms sent so far)
+    let token = form_token(&app).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = post(web_form(&token, &[])).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains("Coba lagi dalam"));
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace('+', "%2B").replace(':', "%3A")
 }

@@ -235,7 +235,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                 let chosen = method.value.clone();
                 let default = match ctx.channel {
                     crate::domain::Channel::Lapor => "lapor",
-                    crate::domain::Channel::Email => "email",
+                    crate::domain::Channel::Email | crate::domain::Channel::Web => "email",
                     crate::domain::Channel::FaceToFace => "in_person",
                     _ => "letter",
                 };

@@ -92,7 +92,7 @@ pub async fn upload(
         file_name,
         content_type,
         file,
-        &who,
+        who.caller.actor().key_id,
         identity,
     );
     if let Err(e) = state.app.record_attachment(&a, who.caller.actor()).await {
@@ -114,7 +114,7 @@ pub fn attachment(
     file_name: String,
     content_type: String,
     file: crate::store::StoredFile,
-    who: &super::Staff,
+    created_by: Option<Uuid>,
     identity: bool,
 ) -> Attachment {
     Attachment {
@@ -125,7 +125,7 @@ pub fn attachment(
         size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
         sha256: file.sha256,
         created_at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6),
-        created_by: who.caller.actor().key_id,
+        created_by,
         file_key: Some(file.file_key),
         identity,
     }

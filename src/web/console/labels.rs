@@ -50,6 +50,7 @@ pub fn channel(c: Channel) -> &'static str {
         Channel::Email => "Surel",
         Channel::Lapor => "SP4N-LAPOR!",
         Channel::Api => "Sistem lain",
+        Channel::Web => "Formulir web",
         Channel::Other => "Lainnya",
     }
 }

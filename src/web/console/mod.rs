@@ -8,14 +8,14 @@
 mod account;
 pub(crate) mod actions;
 mod admin;
-mod attachments;
+pub(crate) mod attachments;
 mod complaints;
 mod dashboard;
 mod inbox;
 pub(crate) mod labels;
 mod lapor;
 mod letter;
-mod register;
+pub(crate) mod register;
 mod signin;
 
 use actix_web::http::{StatusCode, header};

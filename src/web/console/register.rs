@@ -72,7 +72,7 @@ fn value(m: &HashMap<String, Vec<String>>, k: &str) -> String {
 }
 
 /// An Indonesian message for a refused field (the domain speaks English).
-fn message(field: &str, reason: &str) -> String {
+pub(crate) fn message(field: &str, reason: &str) -> String {
     let needs = reason.contains("needs") || reason.starts_with("is required");
     match field {
         "subject" => "Isi perihal pengaduan (paling banyak 200 karakter).".into(),
@@ -414,8 +414,15 @@ pub async fn submit(
     let mut lost = false;
     if let Some((name, ctype, file)) = posted.file {
         let identity = opt("identity").is_some();
-        let a =
-            super::attachments::attachment(c.id, attachment_id, name, ctype, file, &who, identity);
+        let a = super::attachments::attachment(
+            c.id,
+            attachment_id,
+            name,
+            ctype,
+            file,
+            who.caller.actor().key_id,
+            identity,
+        );
         match state.app.record_attachment(&a, who.caller.actor()).await {
             Ok(()) => attached = Some(a.file_name),
             Err(e) => {
