@@ -339,6 +339,7 @@ impl Dispatcher {
                     .await?
                     .and_then(|k| k.strip_prefix("email:").map(str::to_string))
                     .filter(|id| !id.starts_with("sha256:"));
+                let survey_url = format!("{}/lacak/{}", s.public_base_url, c.tracking_number);
                 let rendered = templates::answer(&templates::Answer {
                     office_name: &s.office_name,
                     reporter_name: c.reporter.name.as_deref(),
@@ -347,6 +348,7 @@ impl Dispatcher {
                     received_at: c.received_at,
                     body: &draft.body,
                     timezone: s.office_timezone,
+                    survey_url: &survey_url,
                 });
                 mailer
                     .send(item.id, &p.to, &rendered, thread.as_deref())

@@ -78,6 +78,8 @@ pub struct Answer<'a> {
     /// The text approved by the head of office.
     pub body: &'a str,
     pub timezone: Tz,
+    /// The status page, where the complainant rates the service (SKM).
+    pub survey_url: &'a str,
 }
 
 pub fn answer(a: &Answer<'_>) -> Rendered {
@@ -90,7 +92,10 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
          {body}\n\n\
          Bila Anda belum puas dengan jawaban ini, silakan membalas email ini dengan \
          menyebutkan nomor pengaduan {tn}.\n\n\
+         Bantu kami memperbaiki layanan: nilailah penanganan pengaduan ini (survei kepuasan, \
+         sekitar dua menit) di {survey} dengan nomor pengaduan dan kode akses Anda.\n\n\
          Hormat kami,\n{office}\n",
+        survey = a.survey_url,
         tn = a.tracking_number,
         subject = a.subject,
         body = a.body,
@@ -109,7 +114,10 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
          {paragraphs}\
          <p>Bila Anda belum puas dengan jawaban ini, silakan membalas email ini dengan \
          menyebutkan nomor pengaduan {tn}.</p>\
+         <p>Bantu kami memperbaiki layanan: <a href=\"{survey}\">nilailah penanganan pengaduan ini</a> \
+         (survei kepuasan, sekitar dua menit) dengan nomor pengaduan dan kode akses Anda.</p>\
          <p>Hormat kami,<br>{office}</p></body></html>",
+        survey = html_escape(a.survey_url),
         salutation = html_escape(&salutation),
         tn = html_escape(a.tracking_number),
         subject = html_escape(a.subject),

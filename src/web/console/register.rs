@@ -48,6 +48,9 @@ struct ReceiptPage {
     attached: Option<String>,
     /// A suggestion-box slip: the next slip of the same opening.
     next_slip: Option<NextSlip>,
+    /// A QR code of the status page's link (with the code in its fragment),
+    /// for the complainant's phone: to follow it and, once answered, rate it.
+    qr_svg: String,
 }
 
 struct NextSlip {
@@ -451,7 +454,7 @@ pub async fn submit(
             layout,
             id: c.id.to_string(),
             number: c.tracking_number.clone(),
-            code: access_code,
+            code: access_code.clone(),
             received: labels::waktu(c.received_at, tz),
             due: c.due_at.map(|t| labels::waktu(t, tz)),
             subject: c.subject.clone(),
@@ -462,6 +465,23 @@ pub async fn submit(
                 witness: value(&m, "box.witness"),
                 count: value(&m, "box.count").parse::<u32>().unwrap_or(0) + 1,
             }),
+            qr_svg: status_qr(&state, &c.tracking_number, &access_code),
         },
     )
+}
+
+/// The status page's link as an SVG QR code (empty if it cannot be drawn).
+fn status_qr(state: &AppState, number: &str, code: &str) -> String {
+    let link = format!(
+        "{}/lacak/{number}#kode={code}",
+        state.settings.public_base_url
+    );
+    qrcode::QrCode::new(link.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(140, 140)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
 }
