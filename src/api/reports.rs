@@ -133,3 +133,192 @@ pub async fn ikm(
             .collect(),
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryParams {
+    /// First day received (office-local, inclusive), YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last day received (inclusive), YYYY-MM-DD; at most 5 years after `from`.
+    pub to: Option<String>,
+    /// `channel` (default), `kind`, `category`, `unit`, `holder` or `month`.
+    pub group_by: Option<String>,
+}
+
+/// The figures of one group, or of all (`total`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryFigures {
+    pub received: u64,
+    /// Still being handled.
+    pub open: u64,
+    /// An answer was dispatched.
+    pub answered: u64,
+    /// Dispatched no later than the deadline (pauses and extensions counted).
+    pub answered_on_time: u64,
+    pub answered_late: u64,
+    /// 0–1, 4 decimals; `null` when nothing was answered.
+    pub on_time_ratio: Option<f64>,
+    /// Working days from receipt to the first dispatch.
+    pub median_working_days: Option<f64>,
+    pub p90_working_days: Option<f64>,
+    /// Open, clock running, past the deadline now.
+    pub overdue_open: u64,
+    pub closed: u64,
+    pub redirected: u64,
+    pub merged: u64,
+    pub rejected: u64,
+    /// LAPOR! reports among them (`null` without any).
+    pub lapor_received: Option<u64>,
+    /// Followed up (answered) within LAPOR!'s 5 working days.
+    pub lapor_followed_up_in_time: Option<u64>,
+    /// Followed up / LAPOR! reports, 0–1.
+    pub lapor_followed_up_ratio: Option<f64>,
+    /// Answered or closed / LAPOR! reports, 0–1.
+    pub lapor_finished_ratio: Option<f64>,
+}
+
+impl From<&crate::domain::report::Figures> for SummaryFigures {
+    fn from(f: &crate::domain::report::Figures) -> Self {
+        SummaryFigures {
+            received: f.received,
+            open: f.open,
+            answered: f.answered,
+            answered_on_time: f.answered_on_time,
+            answered_late: f.answered_late,
+            on_time_ratio: f.on_time_ratio,
+            median_working_days: f.median_working_days,
+            p90_working_days: f.p90_working_days,
+            overdue_open: f.overdue_open,
+            closed: f.closed,
+            redirected: f.redirected,
+            merged: f.merged,
+            rejected: f.rejected,
+            lapor_received: f.lapor.as_ref().map(|l| l.received),
+            lapor_followed_up_in_time: f.lapor.as_ref().map(|l| l.followed_up_in_time),
+            lapor_followed_up_ratio: f.lapor.as_ref().and_then(|l| l.followed_up_ratio),
+            lapor_finished_ratio: f.lapor.as_ref().and_then(|l| l.finished_ratio),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryGroup {
+    /// The group's key (`letter`, a unit id, `2026-03`); `null`: none
+    /// (no category, no unit, nobody holds it).
+    pub key: Option<String>,
+    /// The key in Bahasa Indonesia.
+    pub label: String,
+    #[serde(flatten)]
+    pub figures: SummaryFigures,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Summary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub group_by: &'static str,
+    pub groups: Vec<SummaryGroup>,
+    pub total: SummaryFigures,
+}
+
+/// The evaluation summary of the complaints received in a period.
+#[utoipa::path(get, path = "/api/v1/reports/summary", tag = "reports", params(SummaryParams),
+    responses(
+        (status = 200, body = Summary),
+        (status = 401, description = "No or bad credentials", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Integration keys do not read reports", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed or missing date, `to` before `from`, more than 5 years, an unknown `group_by`", body = super::error::Problem, content_type = "application/problem+json"),
+    ), security(("bearer" = [])))]
+pub async fn summary(
+    state: web::Data<AppState>,
+    caller: Caller,
+    params: web::Query<SummaryParams>,
+) -> Result<HttpResponse, ApiError> {
+    use crate::domain::report::GroupBy;
+    caller.require(
+        caller.role() != Role::Integration,
+        "integration keys do not read reports",
+    )?;
+    let mut e = ValidationErrors::default();
+    let date = |e: &mut ValidationErrors, field: &str, v: &Option<String>| match v.as_deref() {
+        None => {
+            e.push(field, "is required (YYYY-MM-DD)");
+            None
+        }
+        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                e.push(field, "must be a date YYYY-MM-DD");
+                None
+            }
+        },
+    };
+    let from = date(&mut e, "from", &params.from);
+    let to = date(&mut e, "to", &params.to);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            e.push("to", "must not be before from");
+        } else if (t - f).num_days() > 5 * 366 {
+            e.push("to", "a report covers at most 5 years");
+        }
+    }
+    let by = match params.group_by.as_deref() {
+        None => Some(GroupBy::Channel),
+        Some(g) => {
+            let by = GroupBy::parse(g);
+            if by.is_none() {
+                e.push("group_by", format!("must be one of: {}", GroupBy::NAMES));
+            }
+            by
+        }
+    };
+    let (Some(from), Some(to), Some(by), true) = (from, to, by, e.is_empty()) else {
+        return Err(e.into());
+    };
+    let (groups, total) = state.app.summary(from, to, by, chrono::Utc::now()).await?;
+    let (units, positions) =
+        tokio::try_join!(state.store.list_units(), state.store.list_positions())?;
+    use crate::web::console::labels;
+    let label = |key: &Option<String>| -> String {
+        let Some(k) = key else {
+            return match by {
+                GroupBy::Category => "Tanpa kategori".into(),
+                GroupBy::Unit => {
+                    "Tanpa unit (belum didisposisikan, atau jabatannya tanpa unit)".into()
+                }
+                GroupBy::Holder => "Tidak dipegang jabatan (loket, atau selesai)".into(),
+                _ => "—".into(),
+            };
+        };
+        match by {
+            GroupBy::Channel => Channel::parse(k).map_or(k.clone(), |c| labels::channel(c).into()),
+            GroupBy::Kind => {
+                crate::domain::Kind::parse(k).map_or(k.clone(), |c| labels::kind(c).into())
+            }
+            GroupBy::Unit => units
+                .iter()
+                .find(|u| u.id.to_string() == *k)
+                .map_or(k.clone(), |u| u.name.clone()),
+            GroupBy::Holder => positions
+                .iter()
+                .find(|p| p.id.to_string() == *k)
+                .map_or(k.clone(), |p| p.title.clone()),
+            GroupBy::Month => labels::month(k),
+            GroupBy::Category => k.clone(),
+        }
+    };
+    Ok(HttpResponse::Ok().json(Summary {
+        from,
+        to,
+        group_by: by.as_str(),
+        groups: groups
+            .iter()
+            .map(|g| SummaryGroup {
+                label: label(&g.key),
+                key: g.key.clone(),
+                figures: (&g.figures).into(),
+            })
+            .collect(),
+        total: (&total).into(),
+    }))
+}

@@ -133,3 +133,52 @@ impl App {
         Ok(index(n, sums))
     }
 }
+
+/// One group of the evaluation summary, with its key as stored.
+pub struct SummaryGroup {
+    pub key: Option<String>,
+    pub figures: crate::domain::report::Figures,
+}
+
+impl App {
+    /// The evaluation summary of the complaints received on the office-local
+    /// days `[from, to]`, grouped; the unit of a complaint is that of its
+    /// first disposition's recipient.
+    pub async fn summary(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        by: crate::domain::report::GroupBy,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<SummaryGroup>, crate::domain::report::Figures), StoreError> {
+        let tz = self.tz();
+        let start = |d: chrono::NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(tz).earliest())
+                .map(|t| t.to_utc())
+        };
+        let (Some(a), Some(b)) = (start(from), to.succ_opt().and_then(start)) else {
+            return Ok((Vec::new(), Default::default()));
+        };
+        let (mut rows, positions, policy) = tokio::try_join!(
+            self.store.report_rows(a, b),
+            self.store.list_positions(),
+            self.policy(),
+        )?;
+        for r in &mut rows {
+            r.unit = r
+                .unit
+                .and_then(|p| positions.iter().find(|x| x.id == p))
+                .and_then(|p| p.unit_id);
+        }
+        let (groups, total) =
+            crate::domain::report::summarize(&rows, by, &policy.calendar, tz, now);
+        Ok((
+            groups
+                .into_iter()
+                .map(|(key, figures)| SummaryGroup { key, figures })
+                .collect(),
+            total,
+        ))
+    }
+}

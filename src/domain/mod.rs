@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod complaint;
 pub mod deadline;
 pub mod identity;
+pub mod report;
 pub mod retention;
 pub mod role;
 pub mod skm;

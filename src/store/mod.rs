@@ -139,6 +139,14 @@ pub trait ComplaintStore: Send + Sync {
     /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).
     async fn list_by_deadline(&self, q: &DeadlineQuery) -> Result<Vec<Complaint>, StoreError>;
     async fn count_by_status(&self) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Every complaint received in `[from, to)` as the evaluation summary
+    /// needs it (the first dispatch; the first disposition's position in
+    /// `unit`, mapped to its unit by the caller).
+    async fn report_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::report::ReportRow>, StoreError>;
     /// The dashboard's grouped counts (a scan of the open complaints: the
     /// application caches it, see `app::dashboard`).
     async fn dashboard_figures(&self, q: &DashboardQuery) -> Result<DashboardFigures, StoreError>;

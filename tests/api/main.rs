@@ -23,6 +23,7 @@ mod outage;
 pub mod outbox;
 mod privacy;
 pub mod public;
+mod reports;
 mod rights;
 mod smtp;
 mod store_conformance;

@@ -35,6 +35,7 @@ both_backends!(
     erasure_happens_once_and_keeps_the_record,
     expired_records_are_purged_but_not_what_open_complaints_need,
     the_dashboard_counts_what_its_lists_list,
+    survey_responses_are_one_per_key_and_summed_by_day_channel_and_unit,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -1647,4 +1648,84 @@ async fn the_dashboard_counts_what_its_lists_list(b: Backend) {
         (ids[2].id, "segera tindak lanjuti", Some("hubungi pelapor"))
     );
     assert!(store.dispositions_to(&[]).await.unwrap().is_empty());
+}
+
+async fn survey_responses_are_one_per_key_and_summed_by_day_channel_and_unit(b: Backend) {
+    use aduan::domain::skm::Survey;
+    use aduan::store::{SurveyQuery, SurveyRecord};
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let unit = Uuid::now_v7();
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    let record =
+        |key: &str, d: u32, channel: &str, unit_id: Option<Uuid>, a: [u8; 9]| SurveyRecord {
+            id: Uuid::now_v7(),
+            complaint_key: key.into(),
+            submitted_on: day(d),
+            channel: channel.into(),
+            unit_id,
+            survey: Survey {
+                answers: a,
+                sex: Some("p".into()),
+                age_group: None,
+                education: None,
+                occupation: None,
+                suggestion: Some("Lebih cepat".into()),
+            },
+        };
+    assert!(!store.survey_submitted("k1").await.unwrap());
+    assert!(
+        store
+            .submit_survey(&record("k1", 2, "letter", Some(unit), [4; 9]))
+            .await
+            .unwrap()
+    );
+    assert!(store.survey_submitted("k1").await.unwrap());
+    // the same complaint's key again: nothing written
+    assert!(
+        !store
+            .submit_survey(&record("k1", 3, "letter", None, [1; 9]))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .submit_survey(&record(
+                "k2",
+                20,
+                "email",
+                None,
+                [2, 3, 3, 3, 3, 3, 3, 3, 3]
+            ))
+            .await
+            .unwrap()
+    );
+    let all = store.survey_sums(&SurveyQuery::default()).await.unwrap();
+    assert_eq!(all, (2, [6, 7, 7, 7, 7, 7, 7, 7, 7]));
+    let q = |from: u32, to: u32| SurveyQuery {
+        from: Some(day(from)),
+        to: Some(day(to)),
+        ..Default::default()
+    };
+    assert_eq!(
+        store.survey_sums(&q(1, 2)).await.unwrap().0,
+        1,
+        "the days are inclusive"
+    );
+    assert_eq!(store.survey_sums(&q(3, 19)).await.unwrap().0, 0);
+    let by = |channel: Option<&str>, unit_id: Option<Uuid>| SurveyQuery {
+        channel: channel.map(str::to_string),
+        unit_id,
+        ..Default::default()
+    };
+    assert_eq!(
+        store.survey_sums(&by(Some("email"), None)).await.unwrap(),
+        (1, [2, 3, 3, 3, 3, 3, 3, 3, 3])
+    );
+    assert_eq!(store.survey_sums(&by(None, Some(unit))).await.unwrap().0, 1);
+    assert_eq!(
+        store.survey_sums(&by(Some("lapor"), None)).await.unwrap(),
+        (0, [0; 9])
+    );
 }

@@ -76,7 +76,7 @@ async fn position(app: &TestApp, admin: &str, title: &str, sup: Option<&str>) ->
 }
 
 /// An officer at `pos` and a key bound to them: `(officer id, key)`.
-async fn officer(
+pub async fn officer(
     app: &TestApp,
     admin: &str,
     name: &str,

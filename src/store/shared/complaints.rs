@@ -216,6 +216,59 @@ impl ComplaintStore for Backend {
         .await?)
     }
 
+    async fn report_rows(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::report::ReportRow>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<DateTime<Utc>>,
+            Option<Uuid>,
+            Option<DateTime<Utc>>,
+            Option<Uuid>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT c.channel, c.kind, c.category, c.status, c.received_at, c.due_at, \
+             c.paused_at, c.lapor_followup_due_at, c.holder_position_id, \
+             (SELECT MIN(d.at) FROM answer_dispatches d WHERE d.complaint_id = c.id), \
+             (SELECT r.position_id FROM dispositions d \
+              JOIN disposition_recipients r ON r.disposition_id = d.id AND r.is_primary \
+              WHERE d.complaint_id = c.id AND d.withdrawn_at IS NULL ORDER BY d.id LIMIT 1) \
+             FROM complaints c WHERE c.received_at >= $1 AND c.received_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let bad =
+                    |what: &str, v: &str| StoreError::Corrupt(format!("unknown {what} `{v}`"));
+                Ok(crate::domain::report::ReportRow {
+                    channel: crate::domain::Channel::parse(&r.0)
+                        .ok_or_else(|| bad("channel", &r.0))?,
+                    kind: crate::domain::Kind::parse(&r.1).ok_or_else(|| bad("kind", &r.1))?,
+                    category: r.2,
+                    status: Status::parse(&r.3).ok_or_else(|| bad("status", &r.3))?,
+                    received_at: r.4,
+                    due_at: r.5,
+                    paused: r.6.is_some(),
+                    lapor_followup_due_at: r.7,
+                    holder: r.8,
+                    answered_at: r.9,
+                    unit: r.10,
+                })
+            })
+            .collect()
+    }
+
     async fn dashboard_figures(
         &self,
         q: &crate::store::DashboardQuery,

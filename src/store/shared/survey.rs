@@ -44,12 +44,12 @@ impl SurveyStore for Backend {
     }
 
     async fn survey_submitted(&self, complaint_key: &str) -> Result<bool, StoreError> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM survey_responses WHERE complaint_key = $1")
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM survey_responses WHERE complaint_key = $1")
                 .bind(complaint_key)
-                .fetch_optional(&self.pool)
+                .fetch_one(&self.pool)
                 .await?;
-        Ok(row.is_some())
+        Ok(n > 0)
     }
 
     async fn survey_sums(&self, q: &SurveyQuery) -> Result<(u64, [u64; 9]), StoreError> {

@@ -1,0 +1,275 @@
+//! The evaluation summary over a known history: every figure per group and
+//! in total, on both backends; bad parameters named.
+
+use aduan::domain::calendar::WorkingCalendar;
+use chrono::{Duration, Utc};
+use chrono_tz::Asia::Makassar;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::workflow::{dispose, ok, post};
+
+both_backends!(
+    the_summary_counts_a_known_history,
+    bad_report_parameters_are_named
+);
+
+async fn registered(app: &TestApp, key: &str, channel: &str, days_ago: i64) -> Value {
+    let mut body = valid_complaint(channel);
+    body["received_at"] = json!((Utc::now() - Duration::days(days_ago)).to_rfc3339());
+    let r = app.post_complaint(key, &body).await;
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+/// Forward, dispose to `position`, draft and submit with `key`, the head
+/// approves, reception gives it in person (now).
+async fn answer(app: &TestApp, o: &crate::workflow::Office, id: &str, position: &str, key: &str) {
+    ok(app, &o.reception, id, "forward", json!({})).await;
+    ok(app, &o.k_head, id, "dispositions", dispose(position)).await;
+    ok(app, key, id, "answer/drafts", json!({"body": "Jawaban."})).await;
+    ok(app, key, id, "answer/submit", json!({})).await;
+    ok(app, &o.k_head, id, "answer/approve", json!({})).await;
+    ok(
+        app,
+        &o.reception,
+        id,
+        "dispatch",
+        json!({"method": "in_person", "given_by": "Petugas"}),
+    )
+    .await;
+}
+
+fn group<'a>(s: &'a Value, key: &str) -> &'a Value {
+    s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == key)
+        .unwrap_or_else(|| panic!("no group {key}: {s}"))
+}
+
+async fn the_summary_counts_a_known_history(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    // a position of the Bidang Linjamsos unit, with its officer
+    let units: Value = app
+        .get(&o.admin, "/api/v1/org/units")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unit = units["items"][0]["id"].as_str().unwrap().to_string();
+    let r = post(
+        &app,
+        &o.admin,
+        "/api/v1/org/positions",
+        json!({"title": "Kabid Dayasos", "superior_id": o.head, "unit_id": unit}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let dayasos = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, k_dayasos) =
+        crate::workflow::officer(&app, &o.admin, "Rina Dayasos", &dayasos, "official").await;
+
+    // the history: letters answered on time (2 days old) and late (40 days
+    // old), an email open and overdue, one paused, API complaints
+    // redirected, rejected and merged, and one outside the period
+    let on_time = registered(&app, &o.reception, "letter", 2).await;
+    let late = registered(&app, &o.reception, "letter", 40).await;
+    let overdue = registered(&app, &o.reception, "email", 30).await;
+    let paused = registered(&app, &o.reception, "email", 30).await;
+    let redirected = registered(&app, &o.reception, "api", 1).await;
+    let rejected = registered(&app, &o.reception, "api", 1).await;
+    let merged = registered(&app, &o.reception, "api", 1).await;
+    registered(&app, &o.reception, "letter", 200).await;
+    let id = |c: &Value| c["id"].as_str().unwrap().to_string();
+    answer(&app, &o, &id(&on_time), &dayasos, &k_dayasos).await;
+    answer(&app, &o, &id(&late), &o.kabid, &o.k_kabid).await;
+    ok(
+        &app,
+        &o.reception,
+        &id(&paused),
+        "clock/pause",
+        json!({"reason": "Menunggu KTP"}),
+    )
+    .await;
+    ok(&app, &o.reception, &id(&redirected), "forward", json!({})).await;
+    ok(
+        &app,
+        &o.k_head,
+        &id(&redirected),
+        "redirect",
+        json!({"agency": "Dinas Kesehatan", "reason": "Bukan kewenangan"}),
+    )
+    .await;
+    ok(
+        &app,
+        &o.liaison,
+        &id(&rejected),
+        "reject",
+        json!({"reason": "Iklan"}),
+    )
+    .await;
+    ok(
+        &app,
+        &o.reception,
+        &id(&merged),
+        "merge",
+        json!({"into": id(&overdue), "reason": "Sama"}),
+    )
+    .await;
+
+    let today = Utc::now().with_timezone(&Makassar).date_naive();
+    let from = today - Duration::days(60);
+    let q = |by: &str| format!("/api/v1/reports/summary?from={from}&to={today}&group_by={by}");
+    let s: Value = app
+        .get(&o.k_head, &q("channel"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["group_by"], "channel");
+    // working days from receipt to the answer, as the calendar counts them
+    let cal = WorkingCalendar::decreed().unwrap();
+    let days = |c: &Value| {
+        let r: chrono::DateTime<Utc> = c["received_at"].as_str().unwrap().parse().unwrap();
+        cal.working_days_between(r.with_timezone(&Makassar).date_naive(), today) as f64
+    };
+    let (d_on_time, d_late) = (days(&on_time), days(&late));
+    let letter = group(&s, "letter");
+    assert_eq!(letter["label"], "Surat");
+    for (field, want) in [
+        ("received", json!(2)),
+        ("open", json!(0)),
+        ("answered", json!(2)),
+        ("answered_on_time", json!(1)),
+        ("answered_late", json!(1)),
+        ("on_time_ratio", json!(0.5)),
+        ("median_working_days", json!(d_on_time.min(d_late))),
+        ("p90_working_days", json!(d_on_time.max(d_late))),
+        ("overdue_open", json!(0)),
+        ("closed", json!(0)),
+        ("redirected", json!(0)),
+        ("lapor_received", Value::Null),
+    ] {
+        assert_eq!(letter[field], want, "letter.{field}: {letter}");
+    }
+    let email = group(&s, "email");
+    for (field, want) in [
+        ("received", json!(2)),
+        ("open", json!(2)),
+        ("answered", json!(0)),
+        ("on_time_ratio", Value::Null),
+        ("median_working_days", Value::Null),
+        ("overdue_open", json!(1)),
+    ] {
+        assert_eq!(email[field], want, "email.{field}: {email}");
+    }
+    let api = group(&s, "api");
+    for (field, want) in [
+        ("received", json!(3)),
+        ("open", json!(0)),
+        ("redirected", json!(1)),
+        ("rejected", json!(1)),
+        ("merged", json!(1)),
+    ] {
+        assert_eq!(api[field], want, "api.{field}: {api}");
+    }
+    let t = &s["total"];
+    for (field, want) in [
+        ("received", json!(7)),
+        ("open", json!(2)),
+        ("answered", json!(2)),
+        ("answered_on_time", json!(1)),
+        ("answered_late", json!(1)),
+        ("on_time_ratio", json!(0.5)),
+        ("overdue_open", json!(1)),
+        ("redirected", json!(1)),
+        ("merged", json!(1)),
+        ("rejected", json!(1)),
+    ] {
+        assert_eq!(t[field], want, "total.{field}: {t}");
+    }
+    assert_eq!(
+        s["groups"].as_array().unwrap().len(),
+        3,
+        "the 200-day-old letter is outside"
+    );
+
+    // by unit: the Dayasos answer under its unit, the rest without one
+    let s: Value = app.get(&o.k_head, &q("unit")).await.json().await.unwrap();
+    let u = group(&s, &unit);
+    assert_eq!(
+        (u["label"].as_str(), u["received"].as_u64()),
+        (Some("Bidang Linjamsos"), Some(1))
+    );
+    assert_eq!(u["answered_on_time"], 1);
+    let none = s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"].is_null())
+        .unwrap();
+    assert!(
+        none["label"].as_str().unwrap().starts_with("Tanpa unit"),
+        "{none}"
+    );
+    assert_eq!(
+        none["received"], 6,
+        "the Kabid Linjamsos position has no unit: {s}"
+    );
+    // by month: the keys are office-local months and add up to the total
+    let s: Value = app.get(&o.k_head, &q("month")).await.json().await.unwrap();
+    let sum: u64 = s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["received"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sum, 7);
+    assert!(
+        s["groups"][0]["label"].as_str().unwrap().contains(' '),
+        "{s}"
+    );
+    // by holder: the open email nobody holds yet, the paused one too
+    let s: Value = app.get(&o.k_head, &q("holder")).await.json().await.unwrap();
+    let none = s["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"].is_null())
+        .unwrap();
+    assert_eq!(none["open"], 2);
+}
+
+async fn bad_report_parameters_are_named(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(aduan::domain::Role::Head).await;
+    for (q, field) in [
+        ("from=2026-03-10&to=2026-03-01", "to"),
+        ("from=2026-01-01&to=2026-01-31&group_by=desa", "group_by"),
+        ("from=2015-01-01&to=2026-01-01", "to"),
+        ("from=kemarin&to=2026-01-01", "from"),
+        ("to=2026-01-01", "from"),
+    ] {
+        let r = app.get(&key, &format!("/api/v1/reports/summary?{q}")).await;
+        let p = assert_problem(r, 422).await;
+        assert_eq!(problem_fields(&p), vec![field], "{q}: {p}");
+    }
+    let integration = app.key(aduan::domain::Role::Integration).await;
+    let r = app
+        .get(
+            &integration,
+            "/api/v1/reports/summary?from=2026-01-01&to=2026-01-31",
+        )
+        .await;
+    assert_problem(r, 403).await;
+}
