@@ -143,6 +143,9 @@ pub struct SummaryParams {
     pub to: Option<String>,
     /// `channel` (default), `kind`, `category`, `unit`, `holder` or `month`.
     pub group_by: Option<String>,
+    /// `json` (default) or `csv` (UTF-8 with a BOM, `;`-separated, the same
+    /// field names as the header, a `total` row last).
+    pub format: Option<String>,
 }
 
 /// The figures of one group, or of all (`total`).
@@ -272,6 +275,14 @@ pub async fn summary(
             by
         }
     };
+    let csv = match params.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            e.push("format", "must be json or csv");
+            false
+        }
+    };
     let (Some(from), Some(to), Some(by), true) = (from, to, by, e.is_empty()) else {
         return Err(e.into());
     };
@@ -307,7 +318,7 @@ pub async fn summary(
             GroupBy::Category => k.clone(),
         }
     };
-    Ok(HttpResponse::Ok().json(Summary {
+    let summary = Summary {
         from,
         to,
         group_by: by.as_str(),
@@ -320,5 +331,64 @@ pub async fn summary(
             })
             .collect(),
         total: (&total).into(),
-    }))
+    };
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"ringkasan-{from}-{to}.csv\""),
+            ))
+            .body(summary_csv(&summary)));
+    }
+    Ok(HttpResponse::Ok().json(summary))
+}
+
+/// The summary as CSV: a header of the JSON's field names, a row per group,
+/// a `total` row. Numbers as JSON writes them (`.` decimals), empty for null.
+fn summary_csv(s: &Summary) -> String {
+    let cell = crate::web::csv_cell;
+    let n = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => cell(s),
+        other => other.to_string(),
+    };
+    const FIELDS: [&str; 17] = [
+        "received",
+        "open",
+        "answered",
+        "answered_on_time",
+        "answered_late",
+        "on_time_ratio",
+        "median_working_days",
+        "p90_working_days",
+        "overdue_open",
+        "closed",
+        "redirected",
+        "merged",
+        "rejected",
+        "lapor_received",
+        "lapor_followed_up_in_time",
+        "lapor_followed_up_ratio",
+        "lapor_finished_ratio",
+    ];
+    let fields = FIELDS;
+    let mut out = String::from("\u{feff}key;label;");
+    out.push_str(&fields.join(";"));
+    out.push_str("\r\n");
+    let mut row = |key: &str, label: &str, f: &SummaryFigures| {
+        let v = serde_json::to_value(f).unwrap_or_default();
+        let cells: Vec<String> = fields.iter().map(|k| n(&v[*k])).collect();
+        out.push_str(&format!(
+            "{};{};{}\r\n",
+            cell(key),
+            cell(label),
+            cells.join(";")
+        ));
+    };
+    for g in &s.groups {
+        row(g.key.as_deref().unwrap_or(""), &g.label, &g.figures);
+    }
+    row("total", "Jumlah", &s.total);
+    out
 }

@@ -237,6 +237,41 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         s["groups"][0]["label"].as_str().unwrap().contains(' '),
         "{s}"
     );
+    // the same as CSV: a BOM, the field names, Indonesian text intact
+    let r = app
+        .get(&o.k_head, &format!("{}&format=csv", q("month")))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM for Excel");
+    let lines: Vec<Vec<String>> = csv
+        .lines()
+        .map(|l| {
+            l.split(';')
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(lines[0][..4], ["key", "label", "received", "open"]);
+    for (g, line) in s["groups"].as_array().unwrap().iter().zip(&lines[1..]) {
+        assert_eq!(
+            line[1],
+            g["label"].as_str().unwrap(),
+            "the month's name survives"
+        );
+        assert_eq!(line[2], g["received"].to_string());
+    }
+    let last = lines.last().unwrap();
+    assert_eq!(
+        (last[0].as_str(), last[1].as_str(), last[2].as_str()),
+        ("total", "Jumlah", "7")
+    );
     // by holder: the open email nobody holds yet, the paused one too
     let s: Value = app.get(&o.k_head, &q("holder")).await.json().await.unwrap();
     let none = s["groups"]
@@ -259,6 +294,7 @@ async fn bad_report_parameters_are_named(b: Backend) {
         ("from=2015-01-01&to=2026-01-01", "to"),
         ("from=kemarin&to=2026-01-01", "from"),
         ("to=2026-01-01", "from"),
+        ("from=2026-01-01&to=2026-01-31&format=pdf", "format"),
     ] {
         let r = app.get(&key, &format!("/api/v1/reports/summary?{q}")).await;
         let p = assert_problem(r, 422).await;

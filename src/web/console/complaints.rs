@@ -456,15 +456,7 @@ pub async fn csv(
     out.push_str(
         "Nomor pengaduan;Diterima;Status;Saluran;Jenis;Perihal;Dipegang;Batas waktu;Sisa hari kerja;Terlambat;Nomor LAPOR!;Nomor surat\r\n",
     );
-    let cell = |s: &str| {
-        // a leading = + - @ would be a formula in a spreadsheet
-        let s = if s.starts_with(['=', '+', '-', '@']) {
-            format!("'{s}")
-        } else {
-            s.to_string()
-        };
-        format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "))
-    };
+    let cell = crate::web::csv_cell;
     let mut after = None;
     let mut count = 0;
     let mut truncated = false;
