@@ -510,7 +510,15 @@ impl Jobs {
         let overdue = self.by_deadline(None, now, DIGEST_LISTED).await?;
         let soon = self.by_deadline(Some(now), soon_end, DIGEST_LISTED).await?;
         let org = self.org(today).await?;
+        // totals per holder and per unit (a position's unit), most late first
+        let (positions, units) =
+            tokio::try_join!(self.store.list_positions(), self.store.list_units())?;
+        let unit_of = |p: Uuid| -> Option<String> {
+            let u = positions.iter().find(|x| x.id == p)?.unit_id?;
+            units.iter().find(|x| x.id == u).map(|x| x.name.clone())
+        };
         let mut by_holder: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        let mut by_unit: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
         for (rows, late) in [
             (&figures.overdue_by_holder, true),
             (&figures.soon_by_holder, false),
@@ -519,22 +527,33 @@ impl Jobs {
                 let label = h
                     .and_then(|p| org.title(p))
                     .map_or_else(|| FRONT_OFFICE.to_string(), str::to_string);
-                let e = by_holder.entry(label).or_default();
-                if late {
-                    e.0 += n;
-                } else {
-                    e.1 += n;
+                let unit = h
+                    .and_then(unit_of)
+                    .unwrap_or_else(|| "Tanpa unit (loket, Kepala Dinas)".to_string());
+                for e in [
+                    by_holder.entry(label).or_default(),
+                    by_unit.entry(unit).or_default(),
+                ] {
+                    if late {
+                        e.0 += n;
+                    } else {
+                        e.1 += n;
+                    }
                 }
             }
         }
-        let mut totals: Vec<(String, i64, i64)> =
-            by_holder.into_iter().map(|(h, (a, b))| (h, a, b)).collect();
-        totals.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        let sorted = |m: std::collections::BTreeMap<String, (i64, i64)>| {
+            let mut v: Vec<(String, i64, i64)> =
+                m.into_iter().map(|(h, (a, b))| (h, a, b)).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+            v
+        };
         let summary = templates::DigestTotals {
             overdue: figures.overdue_by_holder.iter().map(|r| r.1).sum(),
             soon: figures.soon_by_holder.iter().map(|r| r.1).sum(),
             lapor_late: figures.lapor_late,
-            by_holder: totals,
+            by_unit: sorted(by_unit),
+            by_holder: sorted(by_holder),
             link: format!("{}/console/dashboard", s.public_base_url),
         };
         let overdue_holders: Vec<String> = overdue.iter().map(|c| org.holder_label(c)).collect();

@@ -584,6 +584,8 @@ pub struct DigestTotals {
     pub soon: i64,
     /// LAPOR! reports past their 5-day follow-up deadline.
     pub lapor_late: i64,
+    /// Unit, late, due soon; most late first.
+    pub by_unit: Vec<(String, i64, i64)>,
     /// Holder, late, due soon; most late first.
     pub by_holder: Vec<(String, i64, i64)>,
     /// The console's dashboard.
@@ -656,10 +658,18 @@ pub fn digest(
     }
     head_text.push_str(".\n");
     let mut head_html = format!("<p><b>{}</b></p>", html_escape(head_text.trim_end()));
-    if !t.by_holder.is_empty() {
-        head_text.push_str("\nMenurut pemegang (terlambat / segera jatuh tempo):\n");
-        head_html.push_str("<table cellpadding=\"4\"><tr><th align=\"left\">Pemegang</th><th>Terlambat</th><th>Segera jatuh tempo</th></tr>");
-        for (h, late, soon) in &t.by_holder {
+    for (title, rows) in [("unit", &t.by_unit), ("pemegang", &t.by_holder)] {
+        if rows.is_empty() {
+            continue;
+        }
+        head_text.push_str(&format!(
+            "\nMenurut {title} (terlambat / segera jatuh tempo):\n"
+        ));
+        head_html.push_str(&format!(
+            "<p>Menurut {title}:</p><table cellpadding=\"4\"><tr><th align=\"left\">{}</th><th>Terlambat</th><th>Segera jatuh tempo</th></tr>",
+            if title == "unit" { "Unit" } else { "Pemegang" }
+        ));
+        for (h, late, soon) in rows {
             head_text.push_str(&format!("  {h}: {late} / {soon}\n"));
             head_html.push_str(&format!(
                 "<tr><td>{}</td><td align=\"right\">{late}</td><td align=\"right\">{soon}</td></tr>",

@@ -224,6 +224,24 @@ async fn the_digest_goes_to_each_manager_on_working_mornings_only(b: Backend) {
         m.contains(overdue["tracking_number"].as_str().unwrap())
             && m.contains(soon["tracking_number"].as_str().unwrap())
     );
+    // totals at the top: per unit and per holder (nobody holds these yet)
+    let text = m.replace("=\r\n", "");
+    assert!(
+        text.contains("Jumlah: 1 terlambat, 1 segera jatuh tempo"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Menurut unit (terlambat / segera jatuh tempo):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Menurut pemegang (terlambat / segera jatuh tempo):"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tanpa unit (loket, Kepala Dinas): 1 / 1"),
+        "{text}"
+    );
 }
 
 async fn two_replicas_send_every_reminder_exactly_once(b: Backend) {
