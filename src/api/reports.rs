@@ -1,7 +1,7 @@
 //! Reports over HTTP: the satisfaction index (IKM) of the SKM survey.
 
 use actix_web::{HttpResponse, web};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -143,8 +143,10 @@ pub struct SummaryParams {
     pub to: Option<String>,
     /// `channel` (default), `kind`, `category`, `unit`, `holder` or `month`.
     pub group_by: Option<String>,
-    /// `json` (default) or `csv` (UTF-8 with a BOM, `;`-separated, the same
-    /// field names as the header, a `total` row last).
+    /// `json` (default), `csv` (UTF-8 with a BOM, `;`-separated, the same
+    /// field names as the header, a `total` row last) or `xlsx` (sheet
+    /// `Ringkasan` likewise, numbers as numbers; sheet `Periode` with the
+    /// dates as dates).
     pub format: Option<String>,
 }
 
@@ -275,12 +277,13 @@ pub async fn summary(
             by
         }
     };
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
+    let format = match params.format.as_deref() {
+        None | Some("json") => "json",
+        Some("csv") => "csv",
+        Some("xlsx") => "xlsx",
         Some(_) => {
-            e.push("format", "must be json or csv");
-            false
+            e.push("format", "must be json, csv or xlsx");
+            "json"
         }
     };
     let (Some(from), Some(to), Some(by), true) = (from, to, by, e.is_empty()) else {
@@ -332,7 +335,18 @@ pub async fn summary(
             .collect(),
         total: (&total).into(),
     };
-    if csv {
+    if format == "xlsx" {
+        let bytes = summary_xlsx(&summary)
+            .map_err(|e| ApiError::Internal(format!("the summary's workbook: {e}")))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"ringkasan-{from}-{to}.xlsx\""),
+            ))
+            .body(bytes));
+    }
+    if format == "csv" {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
@@ -344,6 +358,73 @@ pub async fn summary(
     Ok(HttpResponse::Ok().json(summary))
 }
 
+/// The figures' field names, in the order of the exports' columns.
+const SUMMARY_FIELDS: [&str; 17] = [
+    "received",
+    "open",
+    "answered",
+    "answered_on_time",
+    "answered_late",
+    "on_time_ratio",
+    "median_working_days",
+    "p90_working_days",
+    "overdue_open",
+    "closed",
+    "redirected",
+    "merged",
+    "rejected",
+    "lapor_received",
+    "lapor_followed_up_in_time",
+    "lapor_followed_up_ratio",
+    "lapor_finished_ratio",
+];
+
+/// The summary as a workbook: `Ringkasan` (the JSON's field names as the
+/// header, a row per group, `total` last; numbers as numbers, empty for
+/// null) and `Periode` (from, to as dates; the grouping).
+fn summary_xlsx(s: &Summary) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("Ringkasan")?;
+    sheet.write_string_with_format(0, 0, "key", &bold)?;
+    sheet.write_string_with_format(0, 1, "label", &bold)?;
+    for (c, f) in SUMMARY_FIELDS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16 + 2, *f, &bold)?;
+    }
+    let mut row = 1u32;
+    let mut write =
+        |key: &str, label: &str, f: &SummaryFigures| -> Result<(), rust_xlsxwriter::XlsxError> {
+            let v = serde_json::to_value(f).unwrap_or_default();
+            sheet.write_string(row, 0, key)?;
+            sheet.write_string(row, 1, label)?;
+            for (c, k) in SUMMARY_FIELDS.iter().enumerate() {
+                if let Some(n) = v[*k].as_f64() {
+                    sheet.write_number(row, c as u16 + 2, n)?;
+                }
+            }
+            row += 1;
+            Ok(())
+        };
+    for g in &s.groups {
+        write(g.key.as_deref().unwrap_or(""), &g.label, &g.figures)?;
+    }
+    write("total", "Jumlah", &s.total)?;
+    sheet.set_column_width(1, 36)?;
+    let period = wb.add_worksheet();
+    period.set_name("Periode")?;
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (r, (label, d)) in [("from", s.from), ("to", s.to)].into_iter().enumerate() {
+        period.write_string_with_format(r as u32, 0, label, &bold)?;
+        let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+        period.write_datetime_with_format(r as u32, 1, &x, &date)?;
+    }
+    period.write_string_with_format(2, 0, "group_by", &bold)?;
+    period.write_string(2, 1, s.group_by)?;
+    wb.save_to_buffer()
+}
+
 /// The summary as CSV: a header of the JSON's field names, a row per group,
 /// a `total` row. Numbers as JSON writes them (`.` decimals), empty for null.
 fn summary_csv(s: &Summary) -> String {
@@ -353,26 +434,7 @@ fn summary_csv(s: &Summary) -> String {
         serde_json::Value::String(s) => cell(s),
         other => other.to_string(),
     };
-    const FIELDS: [&str; 17] = [
-        "received",
-        "open",
-        "answered",
-        "answered_on_time",
-        "answered_late",
-        "on_time_ratio",
-        "median_working_days",
-        "p90_working_days",
-        "overdue_open",
-        "closed",
-        "redirected",
-        "merged",
-        "rejected",
-        "lapor_received",
-        "lapor_followed_up_in_time",
-        "lapor_followed_up_ratio",
-        "lapor_finished_ratio",
-    ];
-    let fields = FIELDS;
+    let fields = SUMMARY_FIELDS;
     let mut out = String::from("\u{feff}key;label;");
     out.push_str(&fields.join(";"));
     out.push_str("\r\n");

@@ -70,11 +70,12 @@ impl App {
     }
 
     /// Counts anew if views are served from the snapshot (the background
-    /// worker's step; a small office's views count for themselves).
+    /// worker's step; a small office's views count for themselves, and
+    /// before any view there is nothing to refresh).
     pub async fn refresh_dashboard(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let slow = match self.dashboard.0.read().await.as_ref() {
             Some(s) => s.took >= LIVE_BELOW,
-            None => true,
+            None => false,
         };
         if slow {
             self.count_dashboard(now).await?;
@@ -84,13 +85,16 @@ impl App {
 
     /// Runs [`App::refresh_dashboard`] every [`REFRESH`] until cancelled.
     pub async fn dashboard_worker(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
+        // not at start: a first count on a cold pool and cache is slow even
+        // for an empty office and would make its views use a snapshot; the
+        // first view counts (and measures) itself
         loop {
-            if let Err(e) = self.refresh_dashboard(Utc::now()).await {
-                tracing::warn!(error = %e, "dashboard figures not counted");
-            }
             tokio::select! {
                 () = token.cancelled() => return,
                 () = tokio::time::sleep(REFRESH) => {}
+            }
+            if let Err(e) = self.refresh_dashboard(Utc::now()).await {
+                tracing::warn!(error = %e, "dashboard figures not counted");
             }
         }
     }

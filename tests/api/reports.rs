@@ -272,6 +272,54 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         (last[0].as_str(), last[1].as_str(), last[2].as_str()),
         ("total", "Jumlah", "7")
     );
+    // and as a workbook, read back: numbers as numbers, the dates as dates
+    let r = app
+        .get(&o.k_head, &format!("{}&format=xlsx", q("channel")))
+        .await;
+    assert_eq!(r.status(), 200);
+    let bytes = r.bytes().await.unwrap().to_vec();
+    let json: Value = app
+        .get(&o.k_head, &q("channel"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    {
+        use calamine::{Data, Reader, Xlsx};
+        let mut wb: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = wb.worksheet_range("Ringkasan").unwrap();
+        let rows: Vec<&[Data]> = sheet.rows().collect();
+        assert_eq!(rows[0][0], Data::String("key".into()));
+        assert_eq!(rows[0][2], Data::String("received".into()));
+        for (g, row) in json["groups"].as_array().unwrap().iter().zip(&rows[1..]) {
+            assert_eq!(row[1], Data::String(g["label"].as_str().unwrap().into()));
+            assert_eq!(
+                row[2],
+                Data::Float(g["received"].as_f64().unwrap()),
+                "numbers as numbers"
+            );
+            match g["on_time_ratio"].as_f64() {
+                Some(x) => assert_eq!(row[7], Data::Float(x)),
+                None => assert_eq!(row[7], Data::Empty),
+            }
+        }
+        let total = rows.last().unwrap();
+        assert_eq!(
+            (total[1].clone(), total[2].clone()),
+            (Data::String("Jumlah".into()), Data::Float(7.0))
+        );
+        let period = wb.worksheet_range("Periode").unwrap();
+        let from_cell = period.get((0, 1)).unwrap();
+        assert!(
+            matches!(from_cell, Data::DateTime(_)),
+            "a date, not text: {from_cell:?}"
+        );
+        let Data::DateTime(d) = from_cell else {
+            unreachable!()
+        };
+        let serial = (from - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()).num_days();
+        assert_eq!(d.as_f64(), serial as f64, "the period's first day");
+    }
     // by holder: the open email nobody holds yet, the paused one too
     let s: Value = app.get(&o.k_head, &q("holder")).await.json().await.unwrap();
     let none = s["groups"]
