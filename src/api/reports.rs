@@ -49,6 +49,37 @@ pub struct IkmReport {
     pub elements: Vec<IkmElement>,
 }
 
+fn require_reader(caller: &Caller) -> Result<(), ApiError> {
+    caller.require(
+        caller.role() != Role::Integration,
+        "integration keys do not read reports",
+    )
+}
+
+/// A `YYYY-MM-DD` query parameter; a missing one is an error if `required`.
+fn date_param(
+    e: &mut ValidationErrors,
+    field: &str,
+    v: &Option<String>,
+    required: bool,
+) -> Option<NaiveDate> {
+    match v.as_deref() {
+        None => {
+            if required {
+                e.push(field, "is required (YYYY-MM-DD)");
+            }
+            None
+        }
+        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                e.push(field, "must be a date YYYY-MM-DD");
+                None
+            }
+        },
+    }
+}
+
 /// The satisfaction index (IKM) for a period, a channel, a unit.
 #[utoipa::path(get, path = "/api/v1/reports/ikm", tag = "reports", params(IkmParams),
     responses(
@@ -62,23 +93,10 @@ pub async fn ikm(
     caller: Caller,
     params: web::Query<IkmParams>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(
-        caller.role() != Role::Integration,
-        "integration keys do not read reports",
-    )?;
+    require_reader(&caller)?;
     let mut e = ValidationErrors::default();
-    let date = |e: &mut ValidationErrors, field: &str, v: &Option<String>| {
-        v.as_deref()
-            .and_then(|s| match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    e.push(field, "must be a date YYYY-MM-DD");
-                    None
-                }
-            })
-    };
-    let from = date(&mut e, "from", &params.from);
-    let to = date(&mut e, "to", &params.to);
+    let from = date_param(&mut e, "from", &params.from, false);
+    let to = date_param(&mut e, "to", &params.to, false);
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
@@ -240,26 +258,10 @@ pub async fn summary(
     params: web::Query<SummaryParams>,
 ) -> Result<HttpResponse, ApiError> {
     use crate::domain::report::GroupBy;
-    caller.require(
-        caller.role() != Role::Integration,
-        "integration keys do not read reports",
-    )?;
+    require_reader(&caller)?;
     let mut e = ValidationErrors::default();
-    let date = |e: &mut ValidationErrors, field: &str, v: &Option<String>| match v.as_deref() {
-        None => {
-            e.push(field, "is required (YYYY-MM-DD)");
-            None
-        }
-        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => Some(d),
-            Err(_) => {
-                e.push(field, "must be a date YYYY-MM-DD");
-                None
-            }
-        },
-    };
-    let from = date(&mut e, "from", &params.from);
-    let to = date(&mut e, "to", &params.to);
+    let from = date_param(&mut e, "from", &params.from, true);
+    let to = date_param(&mut e, "to", &params.to, true);
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             e.push("to", "must not be before from");
