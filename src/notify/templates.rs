@@ -3,7 +3,8 @@
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
-const MONTHS: [&str; 12] = [
+/// The months in Bahasa Indonesia.
+pub const MONTHS: [&str; 12] = [
     "Januari",
     "Februari",
     "Maret",

@@ -57,20 +57,7 @@ pub fn channel(c: Channel) -> &'static str {
 
 /// `2026-03` as "Maret 2026".
 pub fn month(key: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ];
+    use crate::notify::templates::MONTHS;
     match key.split_once('-') {
         Some((y, m)) => match m.parse::<usize>() {
             Ok(m @ 1..=12) => format!("{} {y}", MONTHS[m - 1]),
