@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::api::state::AppState;
 use crate::app::DeskRegistration;
-use crate::domain::{Channel, ComplaintInput, Kind, NewComplaint, ReporterInput};
+use crate::domain::{Channel, ComplaintInput, Kind, NewComplaint};
 use crate::web::console::labels;
 
 /// A form sent sooner than this after it was served is refused.
@@ -75,7 +75,7 @@ struct DonePage {
 }
 
 fn value(m: &HashMap<String, Vec<String>>, k: &str) -> String {
-    crate::web::console::actions::first(m, k).trim().to_string()
+    crate::web::console::register::value(m, k)
 }
 
 /// A signed token: `<issued unix seconds>.<nonce>.<tag>`.
@@ -330,21 +330,10 @@ pub async fn submit(
     };
     let opt = |k: &str| Some(value(&m, k)).filter(|s| !s.is_empty());
     let input = ComplaintInput {
-        kind: opt("kind"),
         channel: Some(Channel::Web.as_str().into()),
-        subject: opt("subject"),
-        body: opt("body"),
-        location: opt("location"),
-        anonymous: Some(opt("anonymous").is_some()),
-        confidential: Some(opt("confidential").is_some()),
-        reporter: Some(ReporterInput {
-            name: opt("reporter.name"),
-            id_number: opt("reporter.id_number"),
-            phone: opt("reporter.phone"),
-            email: opt("reporter.email"),
-            address: opt("reporter.address"),
-        }),
-        ..Default::default()
+        // the web form has no category: the office sets it
+        category: None,
+        ..crate::web::console::register::form_input(&m)
     };
     let now = Utc::now();
     let parsed = NewComplaint::parse(input, now);

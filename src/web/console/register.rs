@@ -67,7 +67,30 @@ const DESK: [Channel; 4] = [
     Channel::Other,
 ];
 
-fn value(m: &HashMap<String, Vec<String>>, k: &str) -> String {
+/// A posted form's fields as the complaint's input (what the desk form
+/// and the public web form share; the caller sets the channel).
+pub(crate) fn form_input(m: &HashMap<String, Vec<String>>) -> ComplaintInput {
+    let opt = |k: &str| Some(value(m, k)).filter(|s| !s.is_empty());
+    ComplaintInput {
+        kind: opt("kind"),
+        subject: opt("subject"),
+        body: opt("body"),
+        category: opt("category"),
+        location: opt("location"),
+        anonymous: Some(opt("anonymous").is_some()),
+        confidential: Some(opt("confidential").is_some()),
+        reporter: Some(ReporterInput {
+            name: opt("reporter.name"),
+            id_number: opt("reporter.id_number"),
+            phone: opt("reporter.phone"),
+            email: opt("reporter.email"),
+            address: opt("reporter.address"),
+        }),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn value(m: &HashMap<String, Vec<String>>, k: &str) -> String {
     m.get(k)
         .and_then(|v| v.first())
         .map(|s| s.trim().to_string())
@@ -317,27 +340,13 @@ pub async fn submit(
     let opt = |k: &str| Some(value(&m, k)).filter(|s| !s.is_empty());
     let channel = opt("channel").filter(|c| DESK.iter().any(|d| d.as_str() == c));
     let input = ComplaintInput {
-        kind: opt("kind"),
         channel: channel.clone(),
-        subject: opt("subject"),
-        body: opt("body"),
-        category: opt("category"),
-        location: opt("location"),
-        anonymous: Some(opt("anonymous").is_some()),
-        confidential: Some(opt("confidential").is_some()),
-        reporter: Some(ReporterInput {
-            name: opt("reporter.name"),
-            id_number: opt("reporter.id_number"),
-            phone: opt("reporter.phone"),
-            email: opt("reporter.email"),
-            address: opt("reporter.address"),
-        }),
         external_ref: Some(ExternalRefInput {
             letter_number: opt("external_ref.letter_number"),
             letter_date: opt("external_ref.letter_date"),
             ..Default::default()
         }),
-        ..Default::default()
+        ..form_input(&m)
     };
     let now = chrono::Utc::now();
     let mut errors: Vec<(String, String)> = Vec::new();
