@@ -593,6 +593,124 @@ impl Jobs {
         Ok(queued)
     }
 
+    /// The monthly report to the managers, on the first working day of the
+    /// month from `ADUAN_DIGEST_TIME` within office hours: the previous
+    /// month's summary (in total, by channel, by unit), its four charts as
+    /// images, the workbook attached; one message per manager and month
+    /// (`monthly-report:<YYYY-MM>:<address>`), however many replicas and
+    /// runs. Returns the messages queued.
+    pub async fn monthly_report(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        use chrono::Datelike;
+        let s = &self.settings;
+        let tz = s.office_timezone;
+        let (calendar, _) = load_policy(self.store.as_ref()).await?;
+        let local = now.with_timezone(&tz);
+        let today = local.date_naive();
+        let first = today.with_day(1).unwrap_or(today);
+        let first_working = {
+            let mut d = first;
+            while !calendar.is_working_day(d) && d < today {
+                d = d.succ_opt().unwrap_or(today);
+            }
+            d
+        };
+        if s.manager_emails.is_empty()
+            || today != first_working
+            || !self.in_office_hours(&calendar, now)
+            || local.time() < s.digest_time
+        {
+            return Ok(0);
+        }
+        let Some(last) = first.pred_opt() else {
+            return Ok(0);
+        };
+        let from = last.with_day(1).unwrap_or(last);
+        let month_key = format!("{:04}-{:02}", from.year(), from.month());
+        let keys: Vec<String> = s
+            .manager_emails
+            .iter()
+            .map(|to| format!("monthly-report:{month_key}:{to}"))
+            .collect();
+        let known = self.store.known_messages(&keys).await?;
+        if keys.iter().all(|k| known.contains(k)) {
+            return Ok(0);
+        }
+        let app = crate::app::App::new(self.store.clone(), self.settings.clone());
+        let (by_channel, by_unit, by_kind, charts) = tokio::try_join!(
+            app.report(from, last, crate::domain::report::GroupBy::Channel, now),
+            app.report(from, last, crate::domain::report::GroupBy::Unit, now),
+            app.report(from, last, crate::domain::report::GroupBy::Kind, now),
+            app.report_charts(from, last, now),
+        )?;
+        let workbook = format!("laporan-pengaduan-{month_key}.xlsx");
+        let xlsx = crate::reports::export::summaries_xlsx(&[
+            ("Saluran", &by_channel),
+            ("Unit", &by_unit),
+            ("Jenis", &by_kind),
+        ])
+        .map_err(|e| StoreError::Corrupt(format!("the monthly workbook: {e}")))?;
+        let mut files = vec![notify::MailAttachment::new(
+            &workbook,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &xlsx,
+            None,
+        )];
+        let mut shown = Vec::new();
+        for (name, chart) in &charts {
+            match crate::reports::charts::png(&chart.svg()) {
+                Ok(png) => {
+                    let cid = format!("{name}@aduan");
+                    files.push(notify::MailAttachment::new(
+                        &format!("{name}.png"),
+                        "image/png",
+                        &png,
+                        Some(&cid),
+                    ));
+                    shown.push((cid, chart.description.clone()));
+                }
+                // the figures still go out; the log says which chart failed
+                Err(e) => tracing::warn!(chart = name, error = %e, "chart not drawn"),
+            }
+        }
+        let month = crate::web::console::labels::month(&month_key);
+        let link = format!(
+            "{}/console/reports?from={from}&to={last}&group_by=channel",
+            s.public_base_url
+        );
+        let m = templates::monthly_report(&templates::MonthlyReport {
+            office: &s.office_name,
+            month: &month,
+            by_channel: &by_channel,
+            by_unit: &by_unit,
+            charts: &shown,
+            workbook: &workbook,
+            link: &link,
+            timezone: tz,
+        });
+        let items: Vec<_> = s
+            .manager_emails
+            .iter()
+            .zip(&keys)
+            .filter(|(_, k)| !known.contains(k))
+            .map(|(to, k)| notify::email_with(k.clone(), None, to, &m, files.clone()))
+            .collect();
+        let queued = self.store.enqueue_outbox(&items, None, now).await?;
+        if queued > 0 {
+            tracing::info!(messages = queued, month = %month_key, "monthly report queued");
+        }
+        Ok(queued)
+    }
+
+    /// Brings the reports' day tallies up to date (`App::refresh_report_days`).
+    pub async fn refresh_reports(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<crate::app::reports::RefreshOutcome, StoreError> {
+        crate::app::App::new(self.store.clone(), self.settings.clone())
+            .refresh_report_days(now)
+            .await
+    }
+
     /// Secrets past their use: access codes kept for idempotent replays
     /// (after `ADUAN_REPLAY_CODE_MINUTES`) and access codes in the payloads
     /// of sent messages. Returns `(replay codes, payloads)` purged.
@@ -656,6 +774,8 @@ impl Jobs {
             ("digest", std::time::Duration::from_secs(300)),
             ("housekeeping", std::time::Duration::from_secs(600)),
             ("retention", std::time::Duration::from_secs(6 * 3600)),
+            ("monthly_report", std::time::Duration::from_secs(300)),
+            ("reports", std::time::Duration::from_secs(300)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -678,6 +798,8 @@ impl Jobs {
                             "reminder_sweep" => me.reminder_sweep(now).await.map(|_| ()),
                             "housekeeping" => me.housekeeping(now).await.map(|_| ()),
                             "retention" => me.retention(now, false).await.map(|_| ()),
+                            "monthly_report" => me.monthly_report(now).await.map(|_| ()),
+                            "reports" => me.refresh_reports(now).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod intake;
 pub mod jobs;
 pub mod notify;
+pub mod reports;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -45,7 +45,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         complaints::create, complaints::list, complaints::get, complaints::timeline,
         complaints::overdue, complaints::due_soon, clock::pause, clock::resume, clock::extend,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
-        public::status, public::survey, reports::ikm, reports::summary, ops::healthz, ops::readyz, ops::metrics,
+        public::status, public::survey, reports::ikm, reports::summary, reports::chart, ops::healthz, ops::readyz, ops::metrics,
         calendar::deadline, calendar::working_days, calendar::list_days, calendar::add_day,
         calendar::remove_day, calendar::changes, calendar::ics, calendar::sla_policies,
         calendar::set_sla_policy, ops::outbox, ops::retry_outbox,
@@ -224,6 +224,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/api/v1/reports/ikm").get(reports::ikm))
         .service(web::resource("/api/v1/reports/summary").get(reports::summary))
+        .service(web::resource("/api/v1/reports/charts/{name}").get(reports::chart))
         .service(web::resource("/api/v1/auth/login").post(accounts::login))
         .service(web::resource("/api/v1/auth/logout").post(accounts::logout))
         .service(web::resource("/api/v1/auth/me").get(accounts::me))

@@ -19,6 +19,7 @@ pub mod org;
 pub mod policy;
 pub mod privacy;
 pub mod register;
+pub mod reports;
 pub mod survey;
 pub mod vault;
 mod workflow;

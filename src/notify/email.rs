@@ -42,6 +42,65 @@ impl Mailer {
         })
     }
 
+    /// Sends one message with files: `mixed(related(alternative(text,
+    /// html), inline images), attachments)`.
+    pub async fn send_with(
+        &self,
+        outbox_id: Uuid,
+        to: &str,
+        m: &Rendered,
+        files: &[super::MailAttachment],
+    ) -> Result<(), DeliveryError> {
+        use base64::Engine;
+        use lettre::message::{Attachment, SinglePart};
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| DeliveryError::Malformed(e.to_string()))?;
+        let malformed = |e: &dyn std::fmt::Display| DeliveryError::Malformed(e.to_string());
+        let part = |f: &super::MailAttachment| -> Result<SinglePart, DeliveryError> {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(&f.data)
+                .map_err(|e| malformed(&e))?;
+            let ct = header::ContentType::parse(&f.content_type).map_err(|e| malformed(&e))?;
+            Ok(match &f.inline_id {
+                Some(id) => Attachment::new_inline(id.clone()).body(bytes, ct),
+                None => Attachment::new(f.filename.clone()).body(bytes, ct),
+            })
+        };
+        let mut related = MultiPart::related().multipart(MultiPart::alternative_plain_html(
+            m.text.clone(),
+            m.html.clone(),
+        ));
+        let mut attached = Vec::new();
+        for f in files {
+            if f.inline_id.is_some() {
+                related = related.singlepart(part(f)?);
+            } else {
+                attached.push(part(f)?);
+            }
+        }
+        let mut mixed = MultiPart::mixed().multipart(related);
+        for a in attached {
+            mixed = mixed.singlepart(a);
+        }
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&m.subject)
+            .message_id(Some(format!("<{outbox_id}@aduan>")))
+            .raw_header(header::HeaderValue::new(
+                header::HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-generated".to_string(),
+            ))
+            .multipart(mixed)
+            .map_err(|e| malformed(&e))?;
+        self.transport
+            .send(msg)
+            .await
+            .map(|_| ())
+            .map_err(|e| DeliveryError::Smtp(e.to_string()))
+    }
+
     /// Sends one message; its Message-ID derives from the outbox id, so a
     /// repeated delivery after a crash is recognisable as the same message.
     /// Sends with `Message-ID: <outbox id@aduan>`, so replies can be threaded;

@@ -84,6 +84,34 @@ pub struct EmailPayload {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Files attached (the monthly report's workbook) and images the HTML
+    /// shows (`cid:<inline_id>`: its charts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<MailAttachment>,
+}
+
+/// A file carried by an email, base64 in the payload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MailAttachment {
+    pub filename: String,
+    pub content_type: String,
+    /// Standard base64.
+    pub data: String,
+    /// Shown in the HTML as `cid:<inline_id>` rather than attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline_id: Option<String>,
+}
+
+impl MailAttachment {
+    pub fn new(filename: &str, content_type: &str, bytes: &[u8], inline_id: Option<&str>) -> Self {
+        use base64::Engine;
+        MailAttachment {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+            inline_id: inline_id.map(str::to_string),
+        }
+    }
 }
 
 /// A pre-rendered email under a natural `dedup_key`.
@@ -93,11 +121,23 @@ pub fn email(
     to: &str,
     m: &templates::Rendered,
 ) -> NewOutbox {
+    email_with(dedup_key, complaint_id, to, m, Vec::new())
+}
+
+/// A pre-rendered email with attachments, under a natural `dedup_key`.
+pub fn email_with(
+    dedup_key: String,
+    complaint_id: Option<Uuid>,
+    to: &str,
+    m: &templates::Rendered,
+    attachments: Vec<MailAttachment>,
+) -> NewOutbox {
     let payload = serde_json::to_string(&EmailPayload {
         to: to.to_string(),
         subject: m.subject.clone(),
         text: m.text.clone(),
         html: m.html.clone(),
+        attachments,
     })
     .unwrap_or_default();
     NewOutbox {
@@ -362,7 +402,13 @@ impl Dispatcher {
                     text: p.text,
                     html: p.html,
                 };
-                mailer.send(item.id, &p.to, &rendered, None).await
+                if p.attachments.is_empty() {
+                    mailer.send(item.id, &p.to, &rendered, None).await
+                } else {
+                    mailer
+                        .send_with(item.id, &p.to, &rendered, &p.attachments)
+                        .await
+                }
             }
             other => Err(DeliveryError::Malformed(format!("unknown kind `{other}`"))),
         }

@@ -703,6 +703,158 @@ pub fn digest(
     }
 }
 
+/// The monthly report to the managers: the previous month's figures in
+/// total, by channel and by unit, the charts (inline images `cid:<id>`),
+/// the workbook attached.
+pub struct MonthlyReport<'a> {
+    pub office: &'a str,
+    /// `November 2026`.
+    pub month: &'a str,
+    pub by_channel: &'a crate::reports::Summary,
+    pub by_unit: &'a crate::reports::Summary,
+    /// `(content id, description)` of each chart.
+    pub charts: &'a [(String, String)],
+    pub workbook: &'a str,
+    pub link: &'a str,
+    pub timezone: Tz,
+}
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("—".into(), |r| {
+        format!("{:.1} %", r * 100.0).replace('.', ",")
+    })
+}
+
+pub fn monthly_report(r: &MonthlyReport<'_>) -> Rendered {
+    let t = &r.by_channel.total;
+    let days = |v: Option<f64>| v.map_or("—".to_string(), |d| format!("{d:.0}"));
+    let mut facts: Vec<(String, String)> = vec![
+        ("Diterima".into(), t.received.to_string()),
+        (
+            "Dijawab".into(),
+            format!(
+                "{} ({} tepat waktu, {} terlambat)",
+                t.answered, t.answered_on_time, t.answered_late
+            ),
+        ),
+        ("Dijawab tepat waktu".into(), percent(t.on_time_ratio)),
+        (
+            "Hari kerja sampai jawaban (median / P90)".into(),
+            format!(
+                "{} / {}",
+                days(t.median_working_days),
+                days(t.p90_working_days)
+            ),
+        ),
+        ("Masih terbuka".into(), t.open.to_string()),
+        (
+            "Terbuka dan melewati batas waktu".into(),
+            t.overdue_open.to_string(),
+        ),
+        (
+            "Ditutup / dialihkan / digabung / ditolak".into(),
+            format!(
+                "{} / {} / {} / {}",
+                t.closed, t.redirected, t.merged, t.rejected
+            ),
+        ),
+    ];
+    if let Some(n) = t.lapor_received.filter(|n| *n > 0) {
+        facts.push((
+            "SP4N-LAPOR!".into(),
+            format!(
+                "{n} laporan, {} ditindaklanjuti dalam 5 hari kerja; {} ditindaklanjuti, {} selesai",
+                t.lapor_followed_up_in_time.unwrap_or(0),
+                percent(t.lapor_followed_up_ratio),
+                percent(t.lapor_finished_ratio)
+            ),
+        ));
+    }
+    let mut text = format!(
+        "Laporan bulanan pengelolaan pengaduan — {} — {}\n(pengaduan yang diterima pada bulan itu; angka per {})\n\n",
+        r.office,
+        r.month,
+        tanggal_jam(r.by_channel.as_of, r.timezone)
+    );
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><h2>Laporan bulanan pengelolaan pengaduan — {}</h2><p>Pengaduan yang diterima pada {} di {}.</p><table cellpadding=\"4\">",
+        html_escape(r.month),
+        html_escape(r.month),
+        html_escape(r.office)
+    );
+    for (k, v) in &facts {
+        text.push_str(&format!("{k}: {v}\n"));
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+            html_escape(k),
+            html_escape(v)
+        ));
+    }
+    html.push_str("</table>");
+    for (title, s) in [("saluran", r.by_channel), ("unit", r.by_unit)] {
+        text.push_str(&format!(
+            "\nMenurut {title} (diterima / dijawab / tepat waktu / terbuka & terlambat):\n"
+        ));
+        html.push_str(&format!(
+            "<h3>Menurut {title}</h3><table cellpadding=\"4\" border=\"1\" style=\"border-collapse:collapse\"><tr><th align=\"left\">{}</th><th>Diterima</th><th>Dijawab</th><th>Tepat waktu</th><th>Terbuka &amp; terlambat</th></tr>",
+            if title == "unit" { "Unit" } else { "Saluran" }
+        ));
+        for g in &s.groups {
+            let f = &g.figures;
+            text.push_str(&format!(
+                "  {}: {} / {} / {} / {}\n",
+                g.label,
+                f.received,
+                f.answered,
+                percent(f.on_time_ratio),
+                f.overdue_open
+            ));
+            html.push_str(&format!(
+                "<tr><td>{}</td><td align=\"right\">{}</td><td align=\"right\">{}</td><td align=\"right\">{}</td><td align=\"right\">{}</td></tr>",
+                html_escape(&g.label),
+                f.received,
+                f.answered,
+                html_escape(&percent(f.on_time_ratio)),
+                f.overdue_open
+            ));
+        }
+        html.push_str("</table>");
+    }
+    for (cid, alt) in r.charts {
+        html.push_str(&format!(
+            "<p><img src=\"cid:{}\" alt=\"{}\" width=\"720\" style=\"max-width:100%;height:auto\"></p>",
+            html_escape(cid),
+            html_escape(alt)
+        ));
+    }
+    text.push_str(&format!(
+        "\nGrafik ada di versi HTML surel ini; angka lengkap di lampiran {}.\nLaporan di konsol: {}\n\n{}\n",
+        r.workbook, r.link, r.office
+    ));
+    html.push_str(&format!(
+        "<p>Angka lengkap di lampiran <b>{}</b>. <a href=\"{}\">Buka laporan di konsol</a>.</p><p>{}</p></body></html>",
+        html_escape(r.workbook),
+        html_escape(r.link),
+        html_escape(r.office)
+    ));
+    Rendered {
+        subject: match t.on_time_ratio {
+            Some(_) => format!(
+                "Laporan bulanan pengaduan {}: {} diterima, {} dijawab tepat waktu",
+                r.month,
+                t.received,
+                percent(t.on_time_ratio)
+            ),
+            None => format!(
+                "Laporan bulanan pengaduan {}: {} diterima, belum ada yang dijawab",
+                r.month, t.received
+            ),
+        },
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

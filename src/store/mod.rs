@@ -231,6 +231,8 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<bool, StoreError>;
     /// Which of `keys` were recorded by [`OutboxStore::record_notices`] before.
     async fn known_notices(&self, keys: &[String]) -> Result<Vec<String>, StoreError>;
+    /// Which of these message keys (`dedup_key`) are in the outbox.
+    async fn known_messages(&self, dedup_keys: &[String]) -> Result<Vec<String>, StoreError>;
     /// Queues each message with the facts it reports, and the events, in one
     /// transaction. A fact recorded before is not recorded again; a message
     /// none of whose facts is new is not queued; an event is written only for
@@ -651,6 +653,65 @@ pub trait SurveyStore: Send + Sync {
     async fn survey_sums(&self, q: &SurveyQuery) -> Result<(u64, [u64; 9]), StoreError>;
 }
 
+/// Where the report job stands (one row; ADR 0021).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRefresh {
+    /// Events with an id from here on are read again at the next refresh
+    /// (a UUIDv7 of a few minutes before the last one: a transaction in
+    /// flight then has committed since).
+    pub event_from: Uuid,
+    pub refreshed_at: DateTime<Utc>,
+    /// The last rebuild of every day.
+    pub full_at: DateTime<Utc>,
+}
+
+/// The evaluation reports' day tallies, kept by the report job (ADR 0021).
+#[async_trait]
+pub trait ReportStore: Send + Sync {
+    /// How many complaints were received in `[from, to)`.
+    async fn count_received(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+    /// The first complaint's receipt.
+    async fn earliest_received(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// The receipts of complaints a report may count differently now: those
+    /// with an event from `event_from` on, and the open ones whose deadline
+    /// passed in `[due_from, now)`.
+    async fn report_touched(
+        &self,
+        event_from: Uuid,
+        due_from: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DateTime<Utc>>, StoreError>;
+    /// Replaces the tallies of the days `[from, to]` (every dimension) with
+    /// `rows` (`(dimension, day, key, tally JSON)`), in one transaction.
+    async fn replace_report_days(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        rows: &[(String, chrono::NaiveDate, String, String)],
+    ) -> Result<(), StoreError>;
+    /// The tallies of one dimension on the days `[from, to]`:
+    /// `(day, key, tally JSON)`.
+    async fn report_days(
+        &self,
+        dim: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<(chrono::NaiveDate, String, String)>, StoreError>;
+    async fn report_refresh(&self) -> Result<Option<ReportRefresh>, StoreError>;
+    async fn save_report_refresh(&self, r: &ReportRefresh) -> Result<(), StoreError>;
+    /// Open complaints with the clock running that are past their deadline
+    /// at `now`, and for each cutoff how many of them are due before it.
+    async fn overdue_ageing(
+        &self,
+        now: DateTime<Utc>,
+        cutoffs: &[DateTime<Utc>],
+    ) -> Result<(u64, Vec<u64>), StoreError>;
+}
+
 /// The data subject's rights, retention and the breach register.
 #[async_trait]
 pub trait PrivacyStore: Send + Sync {
@@ -715,6 +776,7 @@ pub trait Store:
     + VaultStore
     + PrivacyStore
     + SurveyStore
+    + ReportStore
 {
 }
 
@@ -732,6 +794,7 @@ impl<T> Store for T where
         + VaultStore
         + PrivacyStore
         + SurveyStore
+        + ReportStore
 {
 }
 

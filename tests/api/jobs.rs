@@ -18,6 +18,7 @@ both_backends!(
     reminders_go_to_the_holder_and_escalations_up_the_chain,
     three_hundred_complaints_make_one_message_per_person,
     a_late_complaint_disposed_further_reminds_its_new_holder,
+    the_monthly_report_goes_once_on_the_first_working_day_with_its_workbook,
 );
 
 fn at(date: &str, time: &str) -> chrono::DateTime<chrono::Utc> {
@@ -666,4 +667,122 @@ async fn a_late_complaint_disposed_further_reminds_its_new_holder(b: Backend) {
     );
     assert!(kabid.2.contains(c["tracking_number"].as_str().unwrap()));
     assert!(kabid.2.contains("dipegang Kabid Linjamsos"), "{}", kabid.2);
+}
+
+async fn the_monthly_report_goes_once_on_the_first_working_day_with_its_workbook(b: Backend) {
+    let Some((app, sink)) = app_with_sink(b, 8).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    // May 2026: two letters and an email; one letter in June (not counted)
+    letter_received(&app, &key, "2026-05-11T09:00:00+08:00").await;
+    letter_received(&app, &key, "2026-05-29T16:00:00+08:00").await;
+    let mut email = valid_complaint("email");
+    email["received_at"] = json!("2026-05-20T10:00:00+08:00");
+    assert_eq!(app.post_complaint(&key, &email).await.status(), 201);
+    letter_received(&app, &key, "2026-06-02T07:00:00+08:00").await;
+    let settings = (*app.settings).clone();
+    let replica = spawn_replica(&app, move |s| {
+        *s = Settings {
+            listen: s.listen,
+            ..settings
+        }
+    })
+    .await;
+    let (j1, j2) = (
+        Jobs::new(app.store.clone(), Arc::clone(&app.settings)),
+        Jobs::new(replica.store.clone(), Arc::clone(&replica.settings)),
+    );
+    // 1 June 2026 is Hari Lahir Pancasila: the first working day is the 2nd
+    for (date, time, why) in [
+        ("2026-06-01", "08:00", "a holiday"),
+        ("2026-06-02", "07:00", "before ADUAN_DIGEST_TIME 07:30"),
+        ("2026-06-02", "19:00", "after office hours"),
+        ("2026-06-03", "08:00", "not the first working day"),
+        ("2026-05-29", "08:00", "the month itself"),
+    ] {
+        assert_eq!(j1.monthly_report(at(date, time)).await.unwrap(), 0, "{why}");
+    }
+    let now = at("2026-06-02", "08:00");
+    let (a, b2) = tokio::join!(j1.monthly_report(now), j2.monthly_report(now));
+    assert_eq!(
+        a.unwrap() + b2.unwrap(),
+        2,
+        "one per manager, with two replicas"
+    );
+    assert_eq!(
+        j2.monthly_report(at("2026-06-02", "10:00")).await.unwrap(),
+        0,
+        "once"
+    );
+    let (d1, d2) = (
+        Dispatcher::new(app.store.clone(), Arc::clone(&app.settings)).unwrap(),
+        Dispatcher::new(replica.store.clone(), Arc::clone(&replica.settings)).unwrap(),
+    );
+    let t = chrono::Utc::now();
+    let (r1, r2) = tokio::join!(d1.run_once(t), d2.run_once(t));
+    assert_eq!(
+        r1.unwrap().sent + r2.unwrap().sent,
+        3,
+        "the two reports and the email's acknowledgement"
+    );
+    let msgs: Vec<_> = sink
+        .messages()
+        .into_iter()
+        .filter(|m| m.data.contains("Laporan bulanan"))
+        .collect();
+    assert_eq!(msgs.len(), 2);
+    let mut rcpts: Vec<String> = msgs.iter().flat_map(|m| m.rcpt.clone()).collect();
+    rcpts.sort();
+    assert_eq!(
+        rcpts,
+        [
+            "<inspektorat@example.go.id>",
+            "<sekretaris@dinsos.example.go.id>"
+        ]
+    );
+    use mail_parser::{MessageParser, MimeHeaders};
+    let m = MessageParser::default()
+        .parse(msgs[0].data.as_bytes())
+        .unwrap();
+    assert_eq!(
+        m.subject(),
+        Some("Laporan bulanan pengaduan Mei 2026: 3 diterima, belum ada yang dijawab")
+    );
+    let text = m.body_text(0).unwrap();
+    assert!(text.contains("Diterima: 3"), "{text}");
+    assert!(text.contains("Surat: 2 / 0 / — / "), "{text}");
+    let html = m.body_html(0).unwrap();
+    // the four charts inline, each an image the HTML shows
+    let images: Vec<_> = m
+        .attachments()
+        .filter(|p| p.content_type().is_some_and(|c| c.ctype() == "image"))
+        .collect();
+    assert_eq!(images.len(), 4);
+    for p in &images {
+        let cid = p.content_id().unwrap();
+        assert!(html.contains(&format!("cid:{cid}")), "{cid} shown: {html}");
+        assert_eq!(&p.contents()[..8], b"\x89PNG\r\n\x1a\n");
+    }
+    // the workbook attached, read back: May's letters by channel
+    let xlsx = m
+        .attachments()
+        .find(|p| p.attachment_name() == Some("laporan-pengaduan-2026-05.xlsx"))
+        .expect("the workbook");
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx.contents().to_vec())).unwrap();
+    assert_eq!(wb.sheet_names(), ["Saluran", "Unit", "Jenis", "Periode"]);
+    let sheet = wb.worksheet_range("Saluran").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let letter = rows
+        .iter()
+        .find(|r| r[0] == Data::String("letter".into()))
+        .unwrap();
+    assert_eq!(
+        (letter[1].clone(), letter[2].clone()),
+        (Data::String("Surat".into()), Data::Float(2.0))
+    );
+    let total = rows.last().unwrap();
+    assert_eq!(total[2], Data::Float(3.0));
 }

@@ -329,6 +329,117 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         .find(|g| g["key"].is_null())
         .unwrap();
     assert_eq!(none["open"], 2);
+
+    // the charts, drawn on the server: each bar carries its value
+    let chart = |name: &str, extra: &str| {
+        format!("/api/v1/reports/charts/{name}?from={from}&to={today}{extra}")
+    };
+    let svg = |r: reqwest::Response| async move {
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("image/svg+xml")
+        );
+        r.text().await.unwrap()
+    };
+    let weekly = svg(app.get(&o.k_head, &chart("received-per-week", "")).await).await;
+    assert!(
+        weekly.contains(", Surel: 2</title>"),
+        "the two emails of one week: {weekly}"
+    );
+    assert!(weekly.contains(", Sistem lain: 3</title>"), "{weekly}");
+    assert_eq!(
+        weekly.matches(", Surat: 1</title>").count(),
+        2,
+        "two letters, weeks apart"
+    );
+    let units = svg(app.get(&o.k_head, &chart("on-time-by-unit", "")).await).await;
+    assert!(
+        units.contains("Bidang Linjamsos (1 dijawab), Tepat waktu: 100 %</title>"),
+        "{units}"
+    );
+    let ageing = svg(app.get(&o.k_head, &chart("overdue-ageing", "")).await).await;
+    // what is late now, whenever received: the overdue email and the
+    // 200-day-old letter (outside the period); the paused email is not late
+    assert!(ageing.contains("Terlambat saat ini (2)"), "{ageing}");
+    assert!(ageing.contains("&gt; 10, Terlambat: 2</title>"), "{ageing}");
+    let ikm = svg(app.get(&o.k_head, &chart("ikm", "")).await).await;
+    assert!(
+        ikm.contains("belum ada responden") && ikm.contains("Tidak ada data"),
+        "{ikm}"
+    );
+    let r = app
+        .get(&o.k_head, &chart("on-time-by-unit", "&format=png"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let png = r.bytes().await.unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let integration = app.key(aduan::domain::Role::Integration).await;
+    assert_eq!(app.get(&integration, &chart("ikm", "")).await.status(), 403);
+    assert_eq!(app.get(&o.k_head, &chart("pie", "")).await.status(), 404);
+    let r = app.get(&o.k_head, &chart("ikm", "&format=gif")).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["errors"][0]["field"],
+        "format"
+    );
+
+    // a replica that adds up day tallies instead (as for a large period):
+    // counted live until the job first ran, then the same figures
+    let tallies = spawn_replica(&app, |s| s.report_live_max = 0).await;
+    let jobs = aduan::jobs::Jobs::new(
+        tallies.store.clone(),
+        std::sync::Arc::clone(&tallies.settings),
+    );
+    let strip = |mut v: Value| {
+        let o = v.as_object_mut().unwrap();
+        let counted = o.remove("counted").unwrap();
+        o.remove("as_of");
+        (counted, v)
+    };
+    let both = |by: &'static str| {
+        let (app, tallies, q) = (&app, &tallies, q(by));
+        let head = o.k_head.clone();
+        async move {
+            let live: Value = app.get(&head, &q).await.json().await.unwrap();
+            let summed: Value = tallies.get(&head, &q).await.json().await.unwrap();
+            (strip(live), strip(summed))
+        }
+    };
+    let ((_, _), (counted, _)) = both("channel").await;
+    assert_eq!(counted, "live", "no tallies yet");
+    let done = jobs.refresh_reports(Utc::now()).await.unwrap();
+    assert!(
+        done.full && done.days >= 200,
+        "every day from the oldest: {done:?}"
+    );
+    for by in ["channel", "kind", "category", "unit", "holder", "month"] {
+        let ((c1, live), (c2, summed)) = both(by).await;
+        assert_eq!(
+            (c1.as_str(), c2.as_str()),
+            (Some("live"), Some("daily_tallies"))
+        );
+        assert_eq!(live, summed, "by {by}");
+    }
+    // a change is in the tallies at the next refresh: only the days with
+    // recent events are counted again
+    ok(
+        &app,
+        &o.liaison,
+        &id(&overdue),
+        "reject",
+        json!({"reason": "Bukan pengaduan"}),
+    )
+    .await;
+    let done = jobs.refresh_reports(Utc::now()).await.unwrap();
+    assert!(!done.full && done.days >= 1 && done.days < 10, "{done:?}");
+    let ((_, live), (_, summed)) = both("channel").await;
+    assert_eq!(live, summed);
+    assert_eq!(group(&summed, "email")["rejected"], 1);
+    assert_eq!(group(&summed, "email")["overdue_open"], 0);
 }
 
 async fn bad_report_parameters_are_named(b: Backend) {

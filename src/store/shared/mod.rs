@@ -14,6 +14,7 @@ mod lapor;
 mod org;
 mod outbox;
 mod privacy;
+mod reports;
 mod survey;
 mod vault;
 mod workflow;

@@ -95,6 +95,22 @@ impl OutboxStore for Backend {
         Ok(out)
     }
 
+    async fn known_messages(&self, dedup_keys: &[String]) -> Result<Vec<String>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in dedup_keys.chunks(500) {
+            let mut b =
+                sqlx::QueryBuilder::<Db>::new("SELECT dedup_key FROM outbox WHERE dedup_key IN (");
+            let mut list = b.separated(", ");
+            for k in chunk {
+                list.push_bind(k.as_str());
+            }
+            b.push(")");
+            let rows: Vec<(String,)> = b.build_query_as().fetch_all(&self.pool).await?;
+            out.extend(rows.into_iter().map(|(k,)| k));
+        }
+        Ok(out)
+    }
+
     async fn record_notices(
         &self,
         messages: &[crate::store::NoticeMessage],

@@ -16,6 +16,7 @@ pub(crate) mod labels;
 mod lapor;
 mod letter;
 pub(crate) mod register;
+pub mod reports;
 mod signin;
 
 use actix_web::http::{StatusCode, header};
@@ -47,6 +48,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/register/box").post(register::next_slip))
         .service(web::resource("/console/dashboard").get(dashboard::page))
+        .service(web::resource("/console/reports").get(reports::page))
+        .service(web::resource("/console/reports/print").get(reports::print))
         .service(web::resource("/console/admin").get(admin::index))
         .service(web::resource("/console/admin/accounts/new").post(admin::create_account))
         .service(web::resource("/console/admin/keys/{id}/revoke").post(admin::revoke_key))
@@ -107,6 +110,7 @@ pub enum Section {
     Inbox,
     Complaints,
     Dashboard,
+    Reports,
     Lapor,
     Register,
     Admin,
@@ -153,6 +157,12 @@ impl Layout {
                 count: None,
             },
             NavItem {
+                href: "/console/reports",
+                label: "Laporan",
+                current: section == Section::Reports,
+                count: None,
+            },
+            NavItem {
                 href: "/console/lapor",
                 label: "LAPOR!",
                 current: section == Section::Lapor,
@@ -182,6 +192,9 @@ impl Layout {
         }
         if !dashboard::for_role(staff.caller.role()) {
             l.nav.retain(|n| n.href != "/console/dashboard");
+        }
+        if !reports::for_role(staff.caller.role()) {
+            l.nav.retain(|n| n.href != "/console/reports");
         }
         if !admin::for_role(staff.caller.role()) {
             l.nav.retain(|n| n.href != "/console/admin");

@@ -1,0 +1,122 @@
+//! The summary's exports: CSV (UTF-8 with a BOM, `;`) and XLSX.
+
+use chrono::Datelike;
+
+use super::{Summary, SummaryFigures};
+
+/// The figures' field names, in the order of the exports' columns.
+const SUMMARY_FIELDS: [&str; 17] = [
+    "received",
+    "open",
+    "answered",
+    "answered_on_time",
+    "answered_late",
+    "on_time_ratio",
+    "median_working_days",
+    "p90_working_days",
+    "overdue_open",
+    "closed",
+    "redirected",
+    "merged",
+    "rejected",
+    "lapor_received",
+    "lapor_followed_up_in_time",
+    "lapor_followed_up_ratio",
+    "lapor_finished_ratio",
+];
+
+/// The summary as a workbook: `Ringkasan` (the JSON's field names as the
+/// header, a row per group, `total` last; numbers as numbers, empty for
+/// null) and `Periode` (from, to as dates; the grouping).
+pub fn summary_xlsx(s: &Summary) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    summaries_xlsx(&[("Ringkasan", s)])
+}
+
+/// Several summaries of one period in one workbook, a sheet each (named),
+/// and `Periode`.
+pub fn summaries_xlsx(sheets: &[(&str, &Summary)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (name, s) in sheets {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(*name)?;
+        sheet.write_string_with_format(0, 0, "key", &bold)?;
+        sheet.write_string_with_format(0, 1, "label", &bold)?;
+        for (c, f) in SUMMARY_FIELDS.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16 + 2, *f, &bold)?;
+        }
+        let mut row = 1u32;
+        let mut write = |key: &str,
+                         label: &str,
+                         f: &SummaryFigures|
+         -> Result<(), rust_xlsxwriter::XlsxError> {
+            let v = serde_json::to_value(f).unwrap_or_default();
+            sheet.write_string(row, 0, key)?;
+            sheet.write_string(row, 1, label)?;
+            for (c, k) in SUMMARY_FIELDS.iter().enumerate() {
+                if let Some(n) = v[*k].as_f64() {
+                    sheet.write_number(row, c as u16 + 2, n)?;
+                }
+            }
+            row += 1;
+            Ok(())
+        };
+        for g in &s.groups {
+            write(g.key.as_deref().unwrap_or(""), &g.label, &g.figures)?;
+        }
+        write("total", "Jumlah", &s.total)?;
+        sheet.set_column_width(1, 36)?;
+    }
+    if let Some((_, s)) = sheets.first() {
+        let period = wb.add_worksheet();
+        period.set_name("Periode")?;
+        let date = Format::new().set_num_format("dd/mm/yyyy");
+        for (r, (label, d)) in [("from", s.from), ("to", s.to)].into_iter().enumerate() {
+            period.write_string_with_format(r as u32, 0, label, &bold)?;
+            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+            period.write_datetime_with_format(r as u32, 1, &x, &date)?;
+        }
+        period.write_string_with_format(2, 0, "group_by", &bold)?;
+        period.write_string(
+            2,
+            1,
+            sheets
+                .iter()
+                .map(|(_, s)| s.group_by)
+                .collect::<Vec<_>>()
+                .join(", "),
+        )?;
+    }
+    wb.save_to_buffer()
+}
+
+/// The summary as CSV: a header of the JSON's field names, a row per group,
+/// a `total` row. Numbers as JSON writes them (`.` decimals), empty for null.
+pub fn summary_csv(s: &Summary) -> String {
+    let cell = crate::web::csv_cell;
+    let n = |v: &serde_json::Value| match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => cell(s),
+        other => other.to_string(),
+    };
+    let fields = SUMMARY_FIELDS;
+    let mut out = String::from("\u{feff}key;label;");
+    out.push_str(&fields.join(";"));
+    out.push_str("\r\n");
+    let mut row = |key: &str, label: &str, f: &SummaryFigures| {
+        let v = serde_json::to_value(f).unwrap_or_default();
+        let cells: Vec<String> = fields.iter().map(|k| n(&v[*k])).collect();
+        out.push_str(&format!(
+            "{};{};{}\r\n",
+            cell(key),
+            cell(label),
+            cells.join(";")
+        ));
+    };
+    for g in &s.groups {
+        row(g.key.as_deref().unwrap_or(""), &g.label, &g.figures);
+    }
+    row("total", "Jumlah", &s.total);
+    out
+}

@@ -1,0 +1,337 @@
+//! The evaluation reports for the head, managers, the liaison officer and
+//! admins: a period and a grouping chosen in a plain GET form, the summary
+//! table with the LAPOR! figures, the four charts (server-drawn SVG from the
+//! API, each with its description as alt text), the exports (the API's CSV
+//! and XLSX at the same parameters) and a printable A4 page with the
+//! letterhead and room for the head's signature.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Datelike, NaiveDate};
+use serde::Deserialize;
+
+use super::{Layout, Section, labels, render, staff};
+use crate::api::state::AppState;
+use crate::domain::Role;
+use crate::domain::report::GroupBy;
+use crate::reports::{Summary, SummaryFigures};
+
+pub fn for_role(r: Role) -> bool {
+    matches!(r, Role::Head | Role::Manager | Role::Admin | Role::Liaison)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    from: Option<String>,
+    to: Option<String>,
+    group_by: Option<String>,
+}
+
+/// A row of the table, numbers already written the Indonesian way.
+struct Row {
+    label: String,
+    total: bool,
+    cells: Vec<String>,
+}
+
+/// A chart as the page shows it.
+struct ChartView {
+    src: String,
+    png: String,
+    alt: String,
+}
+
+/// The parts both pages share.
+struct Report {
+    from: String,
+    to: String,
+    group_by: &'static str,
+    period: String,
+    group_label: &'static str,
+    as_of: String,
+    stale: bool,
+    rows: Vec<Row>,
+    lapor: Option<Vec<(&'static str, String)>>,
+    charts: Vec<ChartView>,
+    query: String,
+    columns: &'static [&'static str],
+}
+
+#[derive(Template)]
+#[template(path = "console/reports.html")]
+struct ReportsPage {
+    layout: Layout,
+    r: Report,
+    groupings: Vec<(&'static str, &'static str, bool)>,
+    errors: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "console/report_print.html")]
+struct PrintPage {
+    office: String,
+    letterhead: Vec<String>,
+    place_date: String,
+    r: Report,
+}
+
+const GROUPINGS: [(&str, &str); 6] = [
+    ("channel", "Saluran"),
+    ("kind", "Jenis"),
+    ("category", "Kategori"),
+    ("unit", "Unit"),
+    ("holder", "Pemegang"),
+    ("month", "Bulan"),
+];
+
+pub const COLUMNS: [&str; 13] = [
+    "Diterima",
+    "Terbuka",
+    "Dijawab",
+    "Tepat waktu",
+    "Terlambat",
+    "% tepat waktu",
+    "Median hari kerja",
+    "P90 hari kerja",
+    "Terbuka & terlambat",
+    "Ditutup",
+    "Dialihkan",
+    "Digabung",
+    "Ditolak",
+];
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or("—".into(), |r| {
+        format!("{:.1} %", r * 100.0).replace('.', ",")
+    })
+}
+
+fn days(v: Option<f64>) -> String {
+    v.map_or("—".into(), |d| format!("{d:.0}"))
+}
+
+fn cells(f: &SummaryFigures) -> Vec<String> {
+    vec![
+        f.received.to_string(),
+        f.open.to_string(),
+        f.answered.to_string(),
+        f.answered_on_time.to_string(),
+        f.answered_late.to_string(),
+        percent(f.on_time_ratio),
+        days(f.median_working_days),
+        days(f.p90_working_days),
+        f.overdue_open.to_string(),
+        f.closed.to_string(),
+        f.redirected.to_string(),
+        f.merged.to_string(),
+        f.rejected.to_string(),
+    ]
+}
+
+/// `2 November 2026`.
+fn long_date(d: NaiveDate) -> String {
+    let m = crate::notify::templates::MONTHS
+        .get(d.month0() as usize)
+        .copied()
+        .unwrap_or("");
+    format!("{} {m} {}", d.day(), d.year())
+}
+
+/// The period asked for, or this month up to today; with the messages for
+/// bad fields (in Indonesian, next to them).
+fn parse(
+    q: &ReportQuery,
+    today: NaiveDate,
+) -> (NaiveDate, NaiveDate, GroupBy, Vec<(&'static str, String)>) {
+    let mut errors = Vec::new();
+    let first = today.with_day(1).unwrap_or(today);
+    let date = |v: &Option<String>,
+                field: &'static str,
+                default: NaiveDate,
+                errors: &mut Vec<_>| {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => default,
+            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
+                errors.push((field, "Tanggal tidak terbaca (tttt-bb-hh).".to_string()));
+                default
+            }),
+        }
+    };
+    let mut from = date(&q.from, "from", first, &mut errors);
+    let mut to = date(&q.to, "to", today, &mut errors);
+    if to < from {
+        errors.push((
+            "to",
+            "Tanggal akhir tidak boleh sebelum tanggal awal.".into(),
+        ));
+        (from, to) = (first, today);
+    } else if (to - from).num_days() > 5 * 366 {
+        errors.push(("to", "Satu laporan paling lama 5 tahun.".into()));
+        (from, to) = (first, today);
+    }
+    let by = match q.group_by.as_deref() {
+        None | Some("") => GroupBy::Channel,
+        Some(g) => GroupBy::parse(g).unwrap_or_else(|| {
+            errors.push(("group_by", "Pilih salah satu pengelompokan.".into()));
+            GroupBy::Channel
+        }),
+    };
+    (from, to, by, errors)
+}
+
+fn build(summary: &Summary, charts: Vec<(&'static str, String)>, tz: chrono_tz::Tz) -> Report {
+    let by = summary.group_by;
+    let query = format!("from={}&to={}&group_by={by}", summary.from, summary.to);
+    let mut rows: Vec<Row> = summary
+        .groups
+        .iter()
+        .map(|g| Row {
+            label: g.label.clone(),
+            total: false,
+            cells: cells(&g.figures),
+        })
+        .collect();
+    rows.push(Row {
+        label: "Jumlah".into(),
+        total: true,
+        cells: cells(&summary.total),
+    });
+    let t = &summary.total;
+    let lapor = t.lapor_received.filter(|n| *n > 0).map(|n| {
+        vec![
+            ("Laporan SP4N-LAPOR! diterima", n.to_string()),
+            (
+                "Ditindaklanjuti dalam 5 hari kerja",
+                t.lapor_followed_up_in_time.unwrap_or(0).to_string(),
+            ),
+            (
+                "Bagian yang ditindaklanjuti",
+                percent(t.lapor_followed_up_ratio),
+            ),
+            ("Bagian yang selesai", percent(t.lapor_finished_ratio)),
+        ]
+    });
+    let period = format!("{} – {}", long_date(summary.from), long_date(summary.to));
+    Report {
+        from: summary.from.to_string(),
+        to: summary.to.to_string(),
+        group_by: by,
+        group_label: GROUPINGS
+            .iter()
+            .find(|g| g.0 == by)
+            .map_or("Saluran", |g| g.1),
+        as_of: labels::waktu(summary.as_of, tz),
+        stale: summary.counted != "live",
+        rows,
+        lapor,
+        charts: charts
+            .into_iter()
+            .map(|(name, alt)| {
+                let q = format!("from={}&to={}", summary.from, summary.to);
+                ChartView {
+                    src: format!("/api/v1/reports/charts/{name}?{q}"),
+                    png: format!("/api/v1/reports/charts/{name}?{q}&format=png"),
+                    alt,
+                }
+            })
+            .collect(),
+        period,
+        query,
+        columns: &COLUMNS,
+    }
+}
+
+async fn load(
+    state: &AppState,
+    q: &ReportQuery,
+) -> Result<(Report, Vec<(&'static str, String)>), ()> {
+    let now = chrono::Utc::now();
+    let tz = state.settings.office_timezone;
+    let (from, to, by, errors) = parse(q, now.with_timezone(&tz).date_naive());
+    let (summary, charts) = tokio::try_join!(
+        async { state.app.report(from, to, by, now).await.map_err(|_| ()) },
+        async { state.app.report_charts(from, to, now).await.map_err(|_| ()) },
+    )?;
+    let charts = charts
+        .into_iter()
+        .map(|(n, c)| (n, c.description))
+        .collect();
+    Ok((build(&summary, charts, tz), errors))
+}
+
+fn refuse(state: &AppState) -> HttpResponse {
+    super::message(
+        state,
+        StatusCode::FORBIDDEN,
+        "Bukan untuk peran ini",
+        "Laporan untuk kepala, pimpinan, petugas penghubung LAPOR! dan admin.",
+    )
+}
+
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ReportQuery>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !for_role(who.caller.role()) {
+        return refuse(&state);
+    }
+    let Ok((r, errors)) = load(&state, &q).await else {
+        return super::unavailable(&state);
+    };
+    let groupings = GROUPINGS
+        .iter()
+        .map(|(k, l)| (*k, *l, *k == r.group_by))
+        .collect();
+    render(
+        if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        &ReportsPage {
+            layout: Layout::for_staff(&state, &who, "Laporan", Section::Reports),
+            r,
+            groupings,
+            errors,
+        },
+    )
+}
+
+pub async fn print(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<ReportQuery>,
+) -> HttpResponse {
+    let who = match staff(&state, &req).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !for_role(who.caller.role()) {
+        return refuse(&state);
+    }
+    let Ok((r, _)) = load(&state, &q).await else {
+        return super::unavailable(&state);
+    };
+    let tz = state.settings.office_timezone;
+    let date = long_date(chrono::Utc::now().with_timezone(&tz).date_naive());
+    let place = &state.settings.office_city;
+    render(
+        StatusCode::OK,
+        &PrintPage {
+            office: state.settings.office_name.clone(),
+            letterhead: state.settings.letterhead.clone(),
+            place_date: if place.is_empty() {
+                date
+            } else {
+                format!("{place}, {date}")
+            },
+            r,
+        },
+    )
+}
