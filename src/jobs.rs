@@ -640,7 +640,7 @@ impl Jobs {
             app.report(from, last, crate::domain::report::GroupBy::Channel, now),
             app.report(from, last, crate::domain::report::GroupBy::Unit, now),
             app.report(from, last, crate::domain::report::GroupBy::Kind, now),
-            app.report_charts(from, last, now),
+            app.report_charts(from, last, &crate::app::reports::CHARTS, now),
         )?;
         let workbook = format!("laporan-pengaduan-{month_key}.xlsx");
         let xlsx = crate::reports::export::summaries_xlsx(&[

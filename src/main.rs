@@ -87,6 +87,10 @@ enum JobName {
     Outbox,
     Housekeeping,
     Retention,
+    /// Brings the reports' day tallies up to date (every day on the first run).
+    Reports,
+    /// Queues the monthly report (only on the month's first working day).
+    MonthlyReport,
 }
 
 #[derive(Subcommand)]
@@ -475,6 +479,22 @@ async fn main() -> anyhow::Result<()> {
                                     r.anonymised, r.purged.0, r.purged.1
                                 );
                             }
+                        }
+                        JobName::Reports => {
+                            let r = aduan::jobs::Jobs::new(store.clone(), settings)
+                                .refresh_reports(now)
+                                .await?;
+                            println!(
+                                "days counted: {}{}",
+                                r.days,
+                                if r.full { " (every day)" } else { "" }
+                            );
+                        }
+                        JobName::MonthlyReport => {
+                            let n = aduan::jobs::Jobs::new(store.clone(), settings)
+                                .monthly_report(now)
+                                .await?;
+                            println!("monthly reports queued: {n}");
                         }
                         JobName::Outbox => {
                             let r = aduan::notify::Dispatcher::new(store.clone(), settings)?

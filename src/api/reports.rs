@@ -310,7 +310,7 @@ pub async fn chart_bytes(
     png: bool,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(Vec<u8>, &'static str), ApiError> {
-    let charts = app.report_charts(from, to, now).await?;
+    let charts = app.report_charts(from, to, &[name], now).await?;
     let Some((_, c)) = charts.into_iter().find(|(n, _)| *n == name) else {
         return Err(ApiError::NotFound("no such chart"));
     };

@@ -177,157 +177,180 @@ impl App {
         })
     }
 
-    /// The four charts of a period: received per week and channel, the
-    /// on-time ratio per unit, the ageing of what is late now, the IKM per
-    /// element.
+    /// The charts of a period named in `names` (of `CHARTS`, in that
+    /// order): received per week and channel, the on-time ratio per unit,
+    /// the ageing of what is late now, the IKM per element.
     pub async fn report_charts(
         &self,
         from: NaiveDate,
         to: NaiveDate,
+        names: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Vec<(&'static str, BarChart)>, StoreError> {
         let tz = self.tz();
-        let days = self
-            .days(from, to, &["channel", "unit", "all"], now)
-            .await?;
+        let want = |n: &str| names.contains(&n);
+        let mut dims = Vec::new();
+        if want(CHARTS[0]) {
+            dims.push("channel");
+        }
+        if want(CHARTS[1]) {
+            dims.extend(["unit", "all"]);
+        }
+        let days = if dims.is_empty() {
+            Days {
+                as_of: None,
+                by_dim: HashMap::new(),
+            }
+        } else {
+            self.days(from, to, &dims, now).await?
+        };
         let period = format!("{} – {}", short_date(from, true), short_date(to, true));
+        let mut out = Vec::new();
 
         // received per week, a series per channel (in the channels' order)
-        let weeks = report::received_per_week(
-            from,
-            to,
-            days.dim("channel")
+        if want(CHARTS[0]) {
+            let weeks = report::received_per_week(
+                from,
+                to,
+                days.dim("channel")
+                    .iter()
+                    .map(|(d, k, t)| (*d, k.clone(), t.received)),
+            );
+            let present: BTreeSet<&str> = weeks
                 .iter()
-                .map(|(d, k, t)| (*d, k.clone(), t.received)),
-        );
-        let present: BTreeSet<&str> = weeks
-            .iter()
-            .flat_map(|(_, m)| m.keys().map(String::as_str))
-            .collect();
-        let weekly = BarChart {
-            title: "Pengaduan diterima per minggu, menurut saluran".into(),
-            description: format!(
-                "Jumlah pengaduan yang diterima tiap minggu (mulai Senin) pada {period}, bertumpuk menurut saluran."
-            ),
-            categories: weeks.iter().map(|(w, _)| short_date(*w, false)).collect(),
-            series: Channel::ALL
-                .iter()
-                .filter(|c| present.contains(c.as_str()))
-                .map(|c| Series {
-                    name: crate::web::console::labels::channel(*c).into(),
-                    values: weeks
-                        .iter()
-                        .map(|(_, m)| m.get(c.as_str()).copied().unwrap_or(0) as f64)
-                        .collect(),
-                })
-                .collect(),
-            horizontal: false,
-            percent: false,
-        };
+                .flat_map(|(_, m)| m.keys().map(String::as_str))
+                .collect();
+            let weekly = BarChart {
+                title: "Pengaduan diterima per minggu, menurut saluran".into(),
+                description: format!(
+                    "Jumlah pengaduan yang diterima tiap minggu (mulai Senin) pada {period}, bertumpuk menurut saluran."
+                ),
+                categories: weeks.iter().map(|(w, _)| short_date(*w, false)).collect(),
+                series: Channel::ALL
+                    .iter()
+                    .filter(|c| present.contains(c.as_str()))
+                    .map(|c| Series {
+                        name: crate::web::console::labels::channel(*c).into(),
+                        values: weeks
+                            .iter()
+                            .map(|(_, m)| m.get(c.as_str()).copied().unwrap_or(0) as f64)
+                            .collect(),
+                    })
+                    .collect(),
+                horizontal: false,
+                percent: false,
+            };
+            out.push((CHARTS[0], weekly));
+        }
 
         // on time per unit (units with an answer in the period)
-        let (groups, _) = report::summarize_days(GroupBy::Unit, days.dim("unit"), days.dim("all"));
-        let (units, positions) =
-            tokio::try_join!(self.store.list_units(), self.store.list_positions())?;
-        let answered: Vec<_> = groups.iter().filter(|(_, f)| f.answered > 0).collect();
-        let on_time = BarChart {
-            title: "Dijawab tepat waktu, menurut unit".into(),
-            description: format!(
-                "Bagian jawaban yang dikirim paling lambat pada batas waktunya, per unit yang menangani, untuk pengaduan yang diterima pada {period}."
-            ),
-            categories: answered
-                .iter()
-                .map(|(k, f)| {
-                    format!(
-                        "{} ({} dijawab)",
-                        label(GroupBy::Unit, k.as_deref(), &units, &positions),
-                        f.answered
-                    )
-                })
-                .collect(),
-            series: vec![Series {
-                name: "Tepat waktu".into(),
-                values: answered
+        if want(CHARTS[1]) {
+            let (groups, _) =
+                report::summarize_days(GroupBy::Unit, days.dim("unit"), days.dim("all"));
+            let (units, positions) =
+                tokio::try_join!(self.store.list_units(), self.store.list_positions())?;
+            let answered: Vec<_> = groups.iter().filter(|(_, f)| f.answered > 0).collect();
+            let on_time = BarChart {
+                title: "Dijawab tepat waktu, menurut unit".into(),
+                description: format!(
+                    "Bagian jawaban yang dikirim paling lambat pada batas waktunya, per unit yang menangani, untuk pengaduan yang diterima pada {period}."
+                ),
+                categories: answered
                     .iter()
-                    .map(|(_, f)| f.on_time_ratio.unwrap_or(0.0))
+                    .map(|(k, f)| {
+                        format!(
+                            "{} ({} dijawab)",
+                            label(GroupBy::Unit, k.as_deref(), &units, &positions),
+                            f.answered
+                        )
+                    })
                     .collect(),
-            }],
-            horizontal: true,
-            percent: true,
-        };
+                series: vec![Series {
+                    name: "Tepat waktu".into(),
+                    values: answered
+                        .iter()
+                        .map(|(_, f)| f.on_time_ratio.unwrap_or(0.0))
+                        .collect(),
+                }],
+                horizontal: true,
+                percent: true,
+            };
+            out.push((CHARTS[1], on_time));
+        }
 
         // the ageing of what is late now
-        let policy = self.policy().await?;
-        let today = now.with_timezone(&tz).date_naive();
-        let cutoffs: Vec<DateTime<Utc>> = report::ageing_cutoffs(&policy.calendar, today)
-            .into_iter()
-            .map(|d| end_of_day(d, tz) + Duration::seconds(1))
-            .collect();
-        let (late, at_least) = self.store.overdue_ageing(now, &cutoffs).await?;
-        let buckets = report::ageing_counts(late, &at_least);
-        let ageing = BarChart {
-            title: format!("Terlambat saat ini ({late}), menurut hari kerja keterlambatan"),
-            description: format!(
-                "Pengaduan terbuka yang melewati batas waktunya per {}, dikelompokkan menurut berapa hari kerja terlambat.",
-                crate::notify::templates::tanggal_jam(now, tz)
-            ),
-            categories: report::AGEING_BUCKETS
-                .iter()
-                .map(|b| b.2.to_string())
-                .collect(),
-            series: vec![Series {
-                name: "Terlambat".into(),
-                values: buckets.iter().map(|n| *n as f64).collect(),
-            }],
-            horizontal: false,
-            percent: false,
-        };
+        if want(CHARTS[2]) {
+            let policy = self.policy().await?;
+            let today = now.with_timezone(&tz).date_naive();
+            let cutoffs: Vec<DateTime<Utc>> = report::ageing_cutoffs(&policy.calendar, today)
+                .into_iter()
+                .map(|d| end_of_day(d, tz) + Duration::seconds(1))
+                .collect();
+            let (late, at_least) = self.store.overdue_ageing(now, &cutoffs).await?;
+            let buckets = report::ageing_counts(late, &at_least);
+            let ageing = BarChart {
+                title: format!("Terlambat saat ini ({late}), menurut hari kerja keterlambatan"),
+                description: format!(
+                    "Pengaduan terbuka yang melewati batas waktunya per {}, dikelompokkan menurut berapa hari kerja terlambat.",
+                    crate::notify::templates::tanggal_jam(now, tz)
+                ),
+                categories: report::AGEING_BUCKETS
+                    .iter()
+                    .map(|b| b.2.to_string())
+                    .collect(),
+                series: vec![Series {
+                    name: "Terlambat".into(),
+                    values: buckets.iter().map(|n| *n as f64).collect(),
+                }],
+                horizontal: false,
+                percent: false,
+            };
+            out.push((CHARTS[2], ageing));
+        }
 
         // the IKM per element of the surveys submitted in the period
-        let index = self
-            .ikm(&SurveyQuery {
-                from: Some(from),
-                to: Some(to),
-                ..Default::default()
-            })
-            .await?;
-        let ikm = BarChart {
-            title: match index.ikm {
-                Some(v) => format!(
-                    "IKM {} dari {} responden: nilai rata-rata per unsur (1–4)",
-                    crate::domain::skm::as_decimal(v),
-                    index.respondents
-                ),
-                None => "IKM: belum ada responden pada periode ini".into(),
-            },
-            description: format!(
-                "Nilai rata-rata jawaban survei kepuasan masyarakat per unsur (U1–U9), skala 1 sampai 4, untuk survei yang diisi pada {period}."
-            ),
-            categories: crate::domain::skm::ELEMENTS
-                .iter()
-                .map(|e| format!("{} {}", e.code, e.name))
-                .collect(),
-            series: vec![Series {
-                name: "Nilai rata-rata".into(),
-                values: if index.respondents > 0 {
-                    index
-                        .elements
-                        .iter()
-                        .map(|e| e.average as f64 / 100.0)
-                        .collect()
-                } else {
-                    Vec::new()
+        if want(CHARTS[3]) {
+            let index = self
+                .ikm(&SurveyQuery {
+                    from: Some(from),
+                    to: Some(to),
+                    ..Default::default()
+                })
+                .await?;
+            let ikm = BarChart {
+                title: match index.ikm {
+                    Some(v) => format!(
+                        "IKM {} dari {} responden: nilai rata-rata per unsur (1–4)",
+                        crate::domain::skm::as_decimal(v),
+                        index.respondents
+                    ),
+                    None => "IKM: belum ada responden pada periode ini".into(),
                 },
-            }],
-            horizontal: true,
-            percent: false,
-        };
-        Ok(vec![
-            (CHARTS[0], weekly),
-            (CHARTS[1], on_time),
-            (CHARTS[2], ageing),
-            (CHARTS[3], ikm),
-        ])
+                description: format!(
+                    "Nilai rata-rata jawaban survei kepuasan masyarakat per unsur (U1–U9), skala 1 sampai 4, untuk survei yang diisi pada {period}."
+                ),
+                categories: crate::domain::skm::ELEMENTS
+                    .iter()
+                    .map(|e| format!("{} {}", e.code, e.name))
+                    .collect(),
+                series: vec![Series {
+                    name: "Nilai rata-rata".into(),
+                    values: if index.respondents > 0 {
+                        index
+                            .elements
+                            .iter()
+                            .map(|e| e.average as f64 / 100.0)
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
+                }],
+                horizontal: true,
+                percent: false,
+            };
+            out.push((CHARTS[3], ikm));
+        }
+        Ok(out)
     }
 
     /// Brings the day tallies up to date: the days touched since the last

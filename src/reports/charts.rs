@@ -126,7 +126,7 @@ impl BarChart {
         let mut s = String::new();
         let _ = write!(
             s,
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="t d" font-family="{FAMILY}, sans-serif" font-size="12"><title id="t">{}</title><desc id="d">{}</desc><rect width="{w}" height="{h}" fill="#ffffff"/><text x="12" y="22" font-size="15" font-weight="bold" fill="#1a1a1a">{}</text>"##,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img" aria-labelledby="t d" font-family="{FAMILY}, sans-serif" font-size="14"><title id="t">{}</title><desc id="d">{}</desc><rect width="{w}" height="{h}" fill="#ffffff"/><text x="12" y="22" font-size="17" font-weight="bold" fill="#1a1a1a">{}</text>"##,
             esc(&self.title),
             esc(&self.description),
             esc(&clip(&self.title, 80)),
@@ -142,7 +142,7 @@ impl BarChart {
         let (mut x, mut y) = (12.0, 36.0);
         for (i, ser) in self.series.iter().enumerate() {
             let name = clip(&ser.name, 24);
-            let wdt = 22.0 + 7.0 * name.chars().count() as f64 + 14.0;
+            let wdt = 22.0 + 8.0 * name.chars().count() as f64 + 14.0;
             if x + wdt > width - 8.0 {
                 x = 12.0;
                 y += 18.0;
@@ -173,10 +173,11 @@ impl BarChart {
             totals.iter().copied().fold(0.0, f64::max)
         };
         let step = if self.percent { 0.2 } else { nice_step(max) };
+        // a step of room above the highest bar, for its number
         let top_value = if self.percent {
             1.0
         } else {
-            (max / step).ceil().max(1.0) * step
+            ((max / step).floor() + 1.0) * step
         };
         let y_of = |v: f64| bottom - (v / top_value) * (bottom - top);
         // grid and the y axis' numbers
@@ -220,7 +221,7 @@ impl BarChart {
             if totals[i] > 0.0 && bar >= 14.0 {
                 let _ = write!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11" fill="#1a1a1a">{}</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="13" fill="#1a1a1a">{}</text>"##,
                     x + bar / 2.0,
                     y_of(totals[i]) - 4.0,
                     number(totals[i], self.percent)
@@ -229,7 +230,7 @@ impl BarChart {
             if i % every == 0 {
                 let _ = write!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11" fill="#404040">{}</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="13" fill="#404040">{}</text>"##,
                     x + bar / 2.0,
                     bottom + 16.0,
                     esc(&clip(cat, 12))
@@ -285,7 +286,7 @@ impl BarChart {
                 r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#1a1a1a">{}</text>"##,
                 left - 8.0,
                 y + 13.0,
-                esc(&clip(cat, 34))
+                esc(&clip(cat, 30))
             );
             let mut base = 0.0;
             for (k, ser) in self.series.iter().enumerate() {

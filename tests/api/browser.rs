@@ -939,6 +939,69 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     br.goto("/console/complaints?due=open").await;
     expect(br.text().await, "Pengaduan terbuka");
     br.check_page("list-open").await;
+
+    // the head's reports: this month's table, the charts the server drew,
+    // the exports, a page to print and sign
+    br.click("a[href='/console/reports']").await;
+    let text = br.text().await;
+    for want in [
+        "Ringkasan",
+        "menurut saluran",
+        "Surat",
+        "Jumlah",
+        "% tepat waktu",
+        "Grafik",
+    ] {
+        expect(text.clone(), want);
+    }
+    let loaded = br
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('figure.chart img'))\
+               .map(i => i.complete && i.naturalWidth > 0);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded, json!([true, true, true, true]), "every chart drawn");
+    br.check_page("reports").await;
+    for (anchor, name) in [("ringkasan", "reports-table"), ("grafik", "reports-charts")] {
+        br.client
+            .execute(
+                &format!("document.getElementById('{anchor}').scrollIntoView();"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        br.check_page(name).await;
+    }
+    // by unit, then a period that ends before it starts: said next to the field
+    br.fill("#group_by", "unit").await;
+    br.click("form.report-form button[type=submit]").await;
+    expect(br.text().await, "menurut unit");
+    br.fill("#from", "2026-12-10").await;
+    br.fill("#to", "2026-12-01").await;
+    br.click("form.report-form button[type=submit]").await;
+    let text = br.text().await;
+    expect(
+        text.clone(),
+        "Tanggal akhir tidak boleh sebelum tanggal awal.",
+    );
+    br.check_page("reports-bad-period").await;
+    br.goto("/console/reports?group_by=channel").await;
+    br.click("a[href^='/console/reports/print']").await;
+    let text = br.text().await;
+    for want in [
+        "DINAS SOSIAL",
+        "Laporan Pengelolaan Pengaduan",
+        "Periode 1 ",
+        "Surat",
+        "Kepala Dinas Sosial",
+        "NIP.",
+    ] {
+        expect(text.clone(), want);
+    }
+    br.check_page("report-print").await;
 }
 
 /// The head and admins must use two-factor sign-in: the console sends them

@@ -251,11 +251,17 @@ async fn load(
     let (from, to, by, errors) = parse(q, now.with_timezone(&tz).date_naive());
     let (summary, charts) = tokio::try_join!(
         async { state.app.report(from, to, by, now).await.map_err(|_| ()) },
-        async { state.app.report_charts(from, to, now).await.map_err(|_| ()) },
+        async {
+            state
+                .app
+                .report_charts(from, to, &crate::app::reports::CHARTS, now)
+                .await
+                .map_err(|_| ())
+        },
     )?;
     let charts = charts
         .into_iter()
-        .map(|(n, c)| (n, c.description))
+        .map(|(n, c)| (n, format!("{}. {}", c.title, c.description)))
         .collect();
     Ok((build(&summary, charts, tz), errors))
 }
