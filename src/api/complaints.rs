@@ -170,7 +170,18 @@ pub struct ListParams {
     pub received_to: Option<String>,
     /// Case-insensitive text to find in the subject.
     pub q: Option<String>,
+    /// `json` (default, a page); `csv` or `xlsx`: every complaint the filter
+    /// selects (from `cursor` on, at most 50,000), one row each with the
+    /// fields `tracking_number`, `received_at` (office-local), `status`,
+    /// `channel`, `kind`, `category`, `subject`, `holder`, `due_at`,
+    /// `working_days_left`, `overdue`, `lapor_tracking_id`, `letter_number`
+    /// — no identity fields. CSV: UTF-8 with a BOM, `;`; XLSX: sheet
+    /// `Pengaduan`, numbers as numbers, instants as dates.
+    pub format: Option<String>,
 }
+
+/// Most rows a complaint-list export holds.
+const EXPORT_LIMIT: usize = 50_000;
 
 fn encode_cursor(c: &Complaint) -> String {
     cursor_at(c.received_at, c.id)
@@ -254,9 +265,22 @@ pub async fn list(
     caller: Caller,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut q = parse_list(params.into_inner())?;
+    let params = params.into_inner();
+    let format = match params.format.as_deref() {
+        None | Some("json") => None,
+        Some(f @ ("csv" | "xlsx")) => Some(f.to_string()),
+        Some(_) => {
+            let mut e = ValidationErrors::default();
+            e.push("format", "must be json, csv or xlsx");
+            return Err(e.into());
+        }
+    };
+    let mut q = parse_list(params)?;
     if !caller.role().can_read_all_complaints() {
         q.created_by = Some(caller.actor().key_id.unwrap_or_default());
+    }
+    if let Some(format) = format {
+        return export_list(&state, &caller, q, &format).await;
     }
     let limit = q.limit as usize;
     q.limit += 1; // one more tells whether there is a next page
@@ -275,6 +299,99 @@ pub async fn list(
             .collect(),
         next_cursor,
     }))
+}
+
+/// Every complaint a list query selects, as CSV or XLSX (see `ListParams::format`).
+async fn export_list(
+    state: &AppState,
+    caller: &Caller,
+    mut q: crate::store::ListQuery,
+    format: &str,
+) -> Result<HttpResponse, ApiError> {
+    use crate::reports::export::{Cell, Table, table_csv, table_xlsx};
+    let tz = state.settings.office_timezone;
+    let (ctx, org) = tokio::try_join!(async { view_context(state, caller).await }, async {
+        state.app.org_chart().await.map_err(ApiError::from)
+    },)?;
+    let text = |s: &str| {
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s.to_string())
+        }
+    };
+    let at = |t: chrono::DateTime<chrono::Utc>| Cell::At(t.with_timezone(&tz).naive_local());
+    let mut rows = Vec::new();
+    q.limit = 500;
+    loop {
+        let page = state.store.list_complaints(&q).await?;
+        let full = page.len() == 500;
+        q.after = page.last().map(|c| crate::store::Cursor {
+            received_at: c.received_at,
+            id: c.id,
+        });
+        for c in page {
+            let holder = c.holder_position_id.map(|h| org.title(h).to_string());
+            let v = ComplaintView::new(c, &ctx);
+            rows.push(vec![
+                text(&v.tracking_number),
+                at(v.received_at),
+                text(v.status.as_str()),
+                text(v.channel.as_str()),
+                text(v.kind.as_str()),
+                text(v.category.as_deref().unwrap_or("")),
+                text(&v.subject),
+                text(holder.as_deref().unwrap_or("")),
+                v.due_at.map_or(Cell::Empty, at),
+                v.working_days_left
+                    .map_or(Cell::Empty, |d| Cell::Number(d as f64)),
+                text(if v.overdue { "true" } else { "false" }),
+                text(v.external_ref.lapor_tracking_id.as_deref().unwrap_or("")),
+                text(v.external_ref.letter_number.as_deref().unwrap_or("")),
+            ]);
+        }
+        if !full || rows.len() >= EXPORT_LIMIT {
+            break;
+        }
+    }
+    rows.truncate(EXPORT_LIMIT);
+    tracing::info!(rows = rows.len(), format, "complaint list exported");
+    let table = Table {
+        sheet: "Pengaduan",
+        header: vec![
+            "tracking_number",
+            "received_at",
+            "status",
+            "channel",
+            "kind",
+            "category",
+            "subject",
+            "holder",
+            "due_at",
+            "working_days_left",
+            "overdue",
+            "lapor_tracking_id",
+            "letter_number",
+        ],
+        rows,
+    };
+    let today = chrono::Utc::now().with_timezone(&tz).format("%Y-%m-%d");
+    let (body, content_type) = if format == "xlsx" {
+        (
+            table_xlsx(&table)
+                .map_err(|e| ApiError::Internal(format!("the list's workbook: {e}")))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    } else {
+        (table_csv(&table).into_bytes(), "text/csv; charset=utf-8")
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"pengaduan-{today}.{format}\""),
+        ))
+        .body(body))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -24,6 +24,10 @@ pub struct IkmParams {
     pub channel: Option<String>,
     /// Only complaints handled by this unit (the first disposition's).
     pub unit_id: Option<String>,
+    /// `json` (default), `csv` or `xlsx` (fields `element`, `name`,
+    /// `average`, `weighted`, `ikm`, `respondents`): a row per element, then
+    /// a row `IKM` with the index and the number of respondents.
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -122,6 +126,15 @@ pub async fn ikm(
             }
         },
     };
+    let format = match params.format.as_deref() {
+        None | Some("json") => "json",
+        Some("csv") => "csv",
+        Some("xlsx") => "xlsx",
+        Some(_) => {
+            e.push("format", "must be json, csv or xlsx");
+            "json"
+        }
+    };
     if !e.is_empty() {
         return Err(e.into());
     }
@@ -134,6 +147,60 @@ pub async fn ikm(
             unit_id,
         })
         .await?;
+    if format != "json" {
+        use crate::reports::export::{Cell, Table, table_csv, table_xlsx};
+        let mut rows: Vec<Vec<Cell>> = i
+            .elements
+            .iter()
+            .zip(crate::domain::skm::ELEMENTS.iter())
+            .map(|(s, e)| {
+                vec![
+                    Cell::Text(s.code.into()),
+                    Cell::Text(e.name.into()),
+                    Cell::Number(as_decimal(s.average)),
+                    Cell::Number(as_decimal(s.weighted)),
+                    Cell::Empty,
+                    Cell::Empty,
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            Cell::Text("IKM".into()),
+            Cell::Text("Indeks Kepuasan Masyarakat".into()),
+            Cell::Empty,
+            Cell::Empty,
+            i.ikm.map_or(Cell::Empty, |v| Cell::Number(as_decimal(v))),
+            Cell::Number(i.respondents as f64),
+        ]);
+        let table = Table {
+            sheet: "IKM",
+            header: vec![
+                "element",
+                "name",
+                "average",
+                "weighted",
+                "ikm",
+                "respondents",
+            ],
+            rows,
+        };
+        let (body, content_type) = if format == "xlsx" {
+            (
+                table_xlsx(&table)
+                    .map_err(|e| ApiError::Internal(format!("the IKM workbook: {e}")))?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        } else {
+            (table_csv(&table).into_bytes(), "text/csv; charset=utf-8")
+        };
+        return Ok(HttpResponse::Ok()
+            .content_type(content_type)
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"ikm.{format}\""),
+            ))
+            .body(body));
+    }
     Ok(HttpResponse::Ok().json(IkmReport {
         from,
         to,

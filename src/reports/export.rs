@@ -120,3 +120,80 @@ pub fn summary_csv(s: &Summary) -> String {
     row("total", "Jumlah", &s.total);
     out
 }
+
+/// A cell of an exported table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    /// Office-local date and time (a date in the workbook).
+    At(chrono::NaiveDateTime),
+    Empty,
+}
+
+/// A table to export: the header (fixed field names) and its rows.
+pub struct Table {
+    pub sheet: &'static str,
+    pub header: Vec<&'static str>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// The table as CSV (UTF-8 with a BOM, `;`, formula-guarded text cells).
+pub fn table_csv(t: &Table) -> String {
+    let cell = crate::web::csv_cell;
+    let mut out = String::from("\u{feff}");
+    out.push_str(&t.header.join(";"));
+    out.push_str("\r\n");
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| match c {
+                Cell::Text(s) => cell(s),
+                Cell::Number(n) => n.to_string(),
+                Cell::At(d) => d.format("%Y-%m-%d %H:%M").to_string(),
+                Cell::Empty => String::new(),
+            })
+            .collect();
+        out.push_str(&cells.join(";"));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The table as a workbook of one sheet: numbers as numbers, instants as
+/// dates with their time.
+pub fn table_xlsx(t: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use chrono::Timelike;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let when = Format::new().set_num_format("dd/mm/yyyy hh:mm");
+    let sheet = wb.add_worksheet();
+    sheet.set_name(t.sheet)?;
+    for (c, h) in t.header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, row) in t.rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in row.iter().enumerate() {
+            let c = c as u16;
+            match v {
+                Cell::Text(s) => {
+                    sheet.write_string(r, c, s)?;
+                }
+                Cell::Number(n) => {
+                    sheet.write_number(r, c, *n)?;
+                }
+                Cell::At(d) => {
+                    let x =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?
+                            .and_hms(d.hour() as u16, d.minute() as u8, d.second() as f64)?;
+                    sheet.write_datetime_with_format(r, c, &x, &when)?;
+                }
+                Cell::Empty => {}
+            }
+        }
+    }
+    sheet.set_column_width(0, 18)?;
+    wb.save_to_buffer()
+}

@@ -11,7 +11,8 @@ use crate::workflow::{dispose, ok, post};
 
 both_backends!(
     the_summary_counts_a_known_history,
-    bad_report_parameters_are_named
+    bad_report_parameters_are_named,
+    the_complaint_list_and_the_ikm_export_as_csv_and_xlsx
 );
 
 async fn registered(app: &TestApp, key: &str, channel: &str, days_ago: i64) -> Value {
@@ -467,4 +468,99 @@ async fn bad_report_parameters_are_named(b: Backend) {
         )
         .await;
     assert_problem(r, 403).await;
+}
+
+async fn the_complaint_list_and_the_ikm_export_as_csv_and_xlsx(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(aduan::domain::Role::Reception).await;
+    let subjects = [
+        "Bantuan “PKH” belum cair – Kelurahan Oebobo",
+        "=HYPERLINK(\"http://x\") jalan rusak",
+        "Bantuan PKH belum diterima",
+    ];
+    for (i, subject) in subjects.iter().enumerate() {
+        let mut c = valid_complaint(if i < 2 { "letter" } else { "email" });
+        c["subject"] = json!(subject);
+        assert_eq!(app.post_complaint(&key, &c).await.status(), 201);
+    }
+    let head = app.key(aduan::domain::Role::Head).await;
+    // CSV of the letters only: a BOM, the fixed names, the text intact
+    let r = app
+        .get(&head, "/api/v1/complaints?channel=letter&format=csv")
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .ends_with(".csv\"")
+    );
+    let csv = r.text().await.unwrap();
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "tracking_number;received_at;status;channel;kind;category;subject;holder;due_at;working_days_left;overdue;lapor_tracking_id;letter_number"
+    );
+    assert_eq!(lines.len(), 3, "two letters: {csv}");
+    assert!(
+        csv.contains("\"Bantuan “PKH” belum cair – Kelurahan Oebobo\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://x\"\") jalan rusak\""),
+        "a formula stays text: {csv}"
+    );
+    assert!(!csv.contains("Agustinus"), "no identity fields: {csv}");
+    // XLSX of all: numbers as numbers, instants as dates
+    let r = app.get(&head, "/api/v1/complaints?format=xlsx").await;
+    assert_eq!(r.status(), 200);
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().await.unwrap().to_vec()))
+            .unwrap();
+    let sheet = wb.worksheet_range("Pengaduan").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[0][6], Data::String("subject".into()));
+    for row in &rows[1..] {
+        assert!(
+            matches!(row[1], Data::DateTime(_)),
+            "received_at a date: {:?}",
+            row[1]
+        );
+        assert!(
+            matches!(row[9], Data::Float(_)),
+            "working days a number: {:?}",
+            row[9]
+        );
+    }
+    let texts: Vec<String> = rows[1..].iter().map(|r| r[6].to_string()).collect();
+    for s in subjects {
+        assert!(texts.contains(&s.to_string()), "{s} in {texts:?}");
+    }
+    assert_eq!(
+        app.get(&head, "/api/v1/complaints?format=pdf")
+            .await
+            .status(),
+        422
+    );
+    // the IKM as CSV: a row per element, then the index
+    let csv = app
+        .get(&head, "/api/v1/reports/ikm?format=csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines[0], "element;name;average;weighted;ikm;respondents");
+    assert_eq!(lines.len(), 11);
+    assert!(
+        lines[1].starts_with("\"U1\";\"Persyaratan\""),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[10], "\"IKM\";\"Indeks Kepuasan Masyarakat\";;;;0");
 }
