@@ -78,11 +78,13 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     let (_, k_dayasos) =
         crate::workflow::officer(&app, &o.admin, "Rina Dayasos", &dayasos, "official").await;
 
-    // the history: letters answered on time (2 days old) and late (40 days
-    // old), an email open and overdue, one paused, API complaints
+    // the history: letters answered on time (2 days old), late (40 days
+    // old) and on time after an extension (20 days old), an email open and overdue, one paused, API complaints
     // redirected, rejected and merged, and one outside the period
     let on_time = registered(&app, &o.reception, "letter", 2).await;
     let late = registered(&app, &o.reception, "letter", 40).await;
+    // past its deadline too, but the head extended it first: on time
+    let extended = registered(&app, &o.reception, "letter", 20).await;
     let overdue = registered(&app, &o.reception, "email", 30).await;
     let paused = registered(&app, &o.reception, "email", 30).await;
     let redirected = registered(&app, &o.reception, "api", 1).await;
@@ -92,6 +94,15 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     let id = |c: &Value| c["id"].as_str().unwrap().to_string();
     answer(&app, &o, &id(&on_time), &dayasos, &k_dayasos).await;
     answer(&app, &o, &id(&late), &o.kabid, &o.k_kabid).await;
+    ok(
+        &app,
+        &o.k_head,
+        &id(&extended),
+        "extension",
+        json!({"working_days": 30, "reason": "Perlu peninjauan lapangan"}),
+    )
+    .await;
+    answer(&app, &o, &id(&extended), &o.kabid, &o.k_kabid).await;
     ok(
         &app,
         &o.reception,
@@ -142,18 +153,19 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         let r: chrono::DateTime<Utc> = c["received_at"].as_str().unwrap().parse().unwrap();
         cal.working_days_between(r.with_timezone(&Makassar).date_naive(), today) as f64
     };
-    let (d_on_time, d_late) = (days(&on_time), days(&late));
+    let (d_on_time, d_late, d_extended) = (days(&on_time), days(&late), days(&extended));
+    assert!(d_on_time < d_extended && d_extended < d_late);
     let letter = group(&s, "letter");
     assert_eq!(letter["label"], "Surat");
     for (field, want) in [
-        ("received", json!(2)),
+        ("received", json!(3)),
         ("open", json!(0)),
-        ("answered", json!(2)),
-        ("answered_on_time", json!(1)),
+        ("answered", json!(3)),
+        ("answered_on_time", json!(2)),
         ("answered_late", json!(1)),
-        ("on_time_ratio", json!(0.5)),
-        ("median_working_days", json!(d_on_time.min(d_late))),
-        ("p90_working_days", json!(d_on_time.max(d_late))),
+        ("on_time_ratio", json!(0.6667)),
+        ("median_working_days", json!(d_extended)),
+        ("p90_working_days", json!(d_late)),
         ("overdue_open", json!(0)),
         ("closed", json!(0)),
         ("redirected", json!(0)),
@@ -184,12 +196,12 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     }
     let t = &s["total"];
     for (field, want) in [
-        ("received", json!(7)),
+        ("received", json!(8)),
         ("open", json!(2)),
-        ("answered", json!(2)),
-        ("answered_on_time", json!(1)),
+        ("answered", json!(3)),
+        ("answered_on_time", json!(2)),
         ("answered_late", json!(1)),
-        ("on_time_ratio", json!(0.5)),
+        ("on_time_ratio", json!(0.6667)),
         ("overdue_open", json!(1)),
         ("redirected", json!(1)),
         ("merged", json!(1)),
@@ -222,7 +234,7 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         "{none}"
     );
     assert_eq!(
-        none["received"], 6,
+        none["received"], 7,
         "the Kabid Linjamsos position has no unit: {s}"
     );
     // by month: the keys are office-local months and add up to the total
@@ -233,7 +245,7 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         .iter()
         .map(|g| g["received"].as_u64().unwrap())
         .sum();
-    assert_eq!(sum, 7);
+    assert_eq!(sum, 8);
     assert!(
         s["groups"][0]["label"].as_str().unwrap().contains(' '),
         "{s}"
@@ -271,7 +283,7 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     let last = lines.last().unwrap();
     assert_eq!(
         (last[0].as_str(), last[1].as_str(), last[2].as_str()),
-        ("total", "Jumlah", "7")
+        ("total", "Jumlah", "8")
     );
     // and as a workbook, read back: numbers as numbers, the dates as dates
     let r = app
@@ -307,7 +319,7 @@ async fn the_summary_counts_a_known_history(b: Backend) {
         let total = rows.last().unwrap();
         assert_eq!(
             (total[1].clone(), total[2].clone()),
-            (Data::String("Jumlah".into()), Data::Float(7.0))
+            (Data::String("Jumlah".into()), Data::Float(8.0))
         );
         let period = wb.worksheet_range("Periode").unwrap();
         let from_cell = period.get((0, 1)).unwrap();
@@ -353,8 +365,8 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     assert!(weekly.contains(", Sistem lain: 3</title>"), "{weekly}");
     assert_eq!(
         weekly.matches(", Surat: 1</title>").count(),
-        2,
-        "two letters, weeks apart"
+        3,
+        "three letters, weeks apart"
     );
     let units = svg(app.get(&o.k_head, &chart("on-time-by-unit", "")).await).await;
     assert!(
