@@ -108,37 +108,49 @@ impl App {
             });
         };
         let refresh = self.store.report_refresh().await?;
-        let live = match &refresh {
-            None => true,
-            Some(_) => self.store.count_received(a, b).await? <= self.settings.report_live_max,
-        };
-        let mut by_dim: HashMap<&'static str, DayRows> = HashMap::new();
-        if live {
-            let (rows, policy) = tokio::try_join!(self.rows(a, b), self.policy())?;
-            for ((day, dim, key), t) in report::tally_days(&rows, &policy.calendar, self.tz(), now)
-            {
-                if dims.contains(&dim) {
-                    by_dim.entry(dim).or_default().push((day, key, t));
+        if let Some(r) = &refresh {
+            // the period's size from its day totals: no count over the complaints
+            let all = self.tallies("all", from, to).await?;
+            let received: u64 = all.iter().map(|(_, _, t)| t.received).sum();
+            if received > self.settings.report_live_max {
+                let mut by_dim: HashMap<&'static str, DayRows> = HashMap::new();
+                for dim in dims.iter().filter(|d| **d != "all") {
+                    by_dim.insert(dim, self.tallies(dim, from, to).await?);
                 }
+                by_dim.insert("all", all);
+                return Ok(Days {
+                    as_of: Some(r.refreshed_at),
+                    by_dim,
+                });
             }
-            return Ok(Days {
-                as_of: None,
-                by_dim,
-            });
         }
-        for dim in dims {
-            let mut out = Vec::new();
-            for (day, key, json) in self.store.report_days(dim, from, to).await? {
-                let t: Tally = serde_json::from_str(&json)
-                    .map_err(|e| StoreError::Corrupt(format!("a day tally: {e}")))?;
-                out.push((day, key, t));
+        let mut by_dim: HashMap<&'static str, DayRows> = HashMap::new();
+        let (rows, policy) = tokio::try_join!(self.rows(a, b), self.policy())?;
+        for ((day, dim, key), t) in report::tally_days(&rows, &policy.calendar, self.tz(), now) {
+            if dims.contains(&dim) {
+                by_dim.entry(dim).or_default().push((day, key, t));
             }
-            by_dim.insert(dim, out);
         }
         Ok(Days {
-            as_of: refresh.map(|r| r.refreshed_at),
+            as_of: None,
             by_dim,
         })
+    }
+
+    /// The stored day tallies of one dimension.
+    async fn tallies(
+        &self,
+        dim: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<DayRows, StoreError> {
+        let mut out = Vec::new();
+        for (day, key, json) in self.store.report_days(dim, from, to).await? {
+            let t: Tally = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("a day tally: {e}")))?;
+            out.push((day, key, t));
+        }
+        Ok(out)
     }
 
     /// The evaluation summary of the complaints received on the office-local

@@ -668,12 +668,6 @@ pub struct ReportRefresh {
 /// The evaluation reports' day tallies, kept by the report job (ADR 0021).
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// How many complaints were received in `[from, to)`.
-    async fn count_received(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<u64, StoreError>;
     /// The first complaint's receipt.
     async fn earliest_received(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     /// The receipts of complaints a report may count differently now: those

@@ -11,21 +11,6 @@ use crate::store::{ReportRefresh, ReportStore, StoreError};
 
 #[async_trait]
 impl ReportStore for Backend {
-    async fn count_received(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<u64, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM complaints WHERE received_at >= $1 AND received_at < $2",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(n.max(0) as u64)
-    }
-
     async fn earliest_received(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         Ok(sqlx::query_as::<_, (DateTime<Utc>,)>(
             "SELECT received_at FROM complaints ORDER BY received_at LIMIT 1",
