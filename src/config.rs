@@ -109,6 +109,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     pub office_name: String,
     pub office_timezone: Tz,
+    /// The zone of LAPOR!'s timestamps that come without one.
+    pub lapor_timezone: Tz,
     pub tracking_prefix: TrackingPrefix,
     pub log_format: LogFormat,
     pub log_level: String,
@@ -287,6 +289,7 @@ declare_settings! {
     lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
     lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
     lapor_timeout_seconds = "ADUAN_LAPOR_TIMEOUT_SECONDS", "`20`", "timeout of each request to LAPOR! (1–600)";
+    lapor_timezone = "ADUAN_LAPOR_TIMEZONE", "`Asia/Jakarta`", "IANA zone LAPOR! timestamps without a zone (`2026-03-02 08:00:00`) are read in";
     imap_host = "ADUAN_IMAP_HOST", "unset: no mailbox is read", "IMAP server of the complaints mailbox";
     imap_port = "ADUAN_IMAP_PORT", "993 (implicit) / 143", "IMAP port";
     imap_tls = "ADUAN_IMAP_TLS", "`implicit`", "`implicit`, `starttls`, or `none` (loopback hosts only)";
@@ -580,6 +583,13 @@ impl Settings {
             invalid(
                 "ADUAN_OFFICE_TIMEZONE",
                 format!("`{tz_raw}` is not an IANA time zone (Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"),
+            )
+        })?;
+        let lapor_tz_raw = get(Key::lapor_timezone).unwrap_or_else(|| "Asia/Jakarta".into());
+        let lapor_timezone: Tz = lapor_tz_raw.parse().map_err(|_| {
+            invalid(
+                "ADUAN_LAPOR_TIMEZONE",
+                format!("`{lapor_tz_raw}` is not an IANA time zone (Asia/Jakarta)"),
             )
         })?;
         let prefix_raw = get(Key::tracking_prefix).unwrap_or_else(|| "ADU".into());
@@ -965,6 +975,7 @@ impl Settings {
             listen,
             office_name,
             office_timezone,
+            lapor_timezone,
             tracking_prefix,
             log_format,
             log_level,
@@ -1107,6 +1118,7 @@ mod tests {
         assert_eq!(s.sweep_interval_minutes, 30);
         assert_eq!((s.escalation_step_days, s.backlog_summary_over), (3, 40));
         assert_eq!(s.report_live_max, 5000);
+        assert_eq!(s.lapor_timezone, chrono_tz::Asia::Makassar);
         let lapor = s.lapor.as_ref().unwrap();
         assert_eq!(lapor.url, "http://127.0.0.1:9");
         assert_eq!(lapor.token, "token-lapor");

@@ -29,8 +29,9 @@ enum Source<'a> {
         source_key: &'a str,
         message_id: Option<&'a str>,
     },
-    /// A report imported from SP4N-LAPOR! (LAPOR! tells the complainant itself).
-    Lapor,
+    /// A report imported from SP4N-LAPOR! (LAPOR! tells the complainant
+    /// itself), with the notes of what the import had to smooth or leave out.
+    Lapor { notes: &'a [String] },
     /// The console's registration form: the complaint's id chosen before
     /// (a scan is stored under it while the form streams in), the form's
     /// one-time token (`desk:<token>`: a second submit makes nothing) and
@@ -137,7 +138,12 @@ impl App {
                     .as_deref()
                     .map(|to| crate::notify::acknowledgement(id, to, &sealed, message_id)),
             ),
-            Source::Lapor => (None, None, None),
+            Source::Lapor { notes } => {
+                if !notes.is_empty() {
+                    intake = Some(serde_json::json!({ "import_notes": notes }));
+                }
+                (None, None, None)
+            }
             Source::Desk {
                 id: chosen,
                 source_key,
@@ -330,10 +336,13 @@ impl App {
     pub async fn register_lapor(
         &self,
         complaint: &NewComplaint,
+        notes: &[String],
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<LaporRegistration, StoreError> {
-        let (outcome, _, _) = self.register(complaint, actor, now, Source::Lapor).await?;
+        let (outcome, _, _) = self
+            .register(complaint, actor, now, Source::Lapor { notes })
+            .await?;
         Ok(match outcome {
             CreateOutcome::Created(c) => LaporRegistration::Created(Box::new(c)),
             CreateOutcome::Replayed(c, ..) | CreateOutcome::DuplicateLapor(c) => {

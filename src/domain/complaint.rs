@@ -188,6 +188,9 @@ pub struct NewComplaint {
 
 const MAX_SUBJECT: usize = 200;
 const MAX_BODY: usize = 20_000;
+/// The longest text of an imported report (LAPOR! holds longer ones than
+/// our form accepts; nothing it holds is cut).
+pub const MAX_IMPORTED_BODY: usize = 200_000;
 const MAX_SHORT: usize = 200;
 const MAX_LONG: usize = 1_000;
 /// Clock skew tolerated on a client-supplied `received_at`.
@@ -306,6 +309,25 @@ impl NewComplaint {
     /// Parses client input at `now`, applying every intake rule, including the
     /// identity each channel requires under the office's service standard.
     pub fn parse(input: ComplaintInput, now: DateTime<Utc>) -> Result<Self, ValidationErrors> {
+        Self::parse_with(input, now, false)
+    }
+
+    /// Parses a report imported from another platform (SP4N-LAPOR!): the
+    /// text may be as long as `MAX_IMPORTED_BODY` (nothing cut that the
+    /// platform holds), and the platform's own identity rule is not ours to
+    /// enforce — a named report without an address is imported as it is.
+    pub fn parse_imported(
+        input: ComplaintInput,
+        now: DateTime<Utc>,
+    ) -> Result<Self, ValidationErrors> {
+        Self::parse_with(input, now, true)
+    }
+
+    fn parse_with(
+        input: ComplaintInput,
+        now: DateTime<Utc>,
+        imported: bool,
+    ) -> Result<Self, ValidationErrors> {
         let mut e = ValidationErrors::default();
 
         let kind = match input.kind.as_deref() {
@@ -361,7 +383,12 @@ impl NewComplaint {
         if subject.is_none() && !e.0.iter().any(|f| f.field == "subject") {
             e.push("subject", "is required");
         }
-        let body = text(&mut e, "body", input.body, MAX_BODY);
+        let max_body = if imported {
+            MAX_IMPORTED_BODY
+        } else {
+            MAX_BODY
+        };
+        let body = text(&mut e, "body", input.body, max_body);
         if body.is_none() && !e.0.iter().any(|f| f.field == "body") {
             e.push("body", "is required");
         }
@@ -415,7 +442,9 @@ impl NewComplaint {
             },
         };
 
-        if let Some(ch) = channel {
+        if let Some(ch) = channel
+            && !imported
+        {
             identity_rule(&mut e, ch, anonymous, &reporter);
         }
         let agreed_due_at = match input.agreed_due_at.as_deref().map(str::trim) {

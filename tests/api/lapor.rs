@@ -19,6 +19,7 @@ both_backends!(
     under_faults_and_a_restart_nothing_is_lost_or_doubled_and_followups_arrive_once,
     comments_closing_rerouting_and_redirects_travel_both_ways,
     a_wrong_token_or_a_dead_lapor_is_reported_not_hidden,
+    odd_but_valid_reports_are_imported_in_full_with_notes_not_quarantined,
 );
 
 pub const TOKEN: &str = "token-dinsos-uji";
@@ -705,4 +706,91 @@ fn the_simulator_contract_is_committed_and_it_insists_on_a_token() {
         .expect("run lapor-sim");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--token"));
+}
+
+/// What a platform plausibly sends oddly (PHP's zone-less local times, a
+/// NUL in a 25,000-character text, a 10,000-character title, `attachments:
+/// null`, a named reporter without an address, an email without a domain)
+/// is imported, in full, with what had to be smoothed on the timeline.
+async fn odd_but_valid_reports_are_imported_in_full_with_notes_not_quarantined(b: Backend) {
+    let sim = Sim::start(&["--seed", "11", "--reports", "9", "--odd", "3"]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    let admin = app.key(Role::Admin).await;
+    let (code, report) = poll(&app, &liaison).await;
+    assert_eq!(code, 200, "{report}");
+    assert_eq!(
+        (report["imported"].as_u64(), report["quarantined"].as_u64()),
+        (Some(9), Some(0)),
+        "{report}"
+    );
+    let got = imported(&app, &admin).await;
+    let served: Vec<Value> = sim.get("/sim/reports").await.as_array().unwrap().clone();
+    let odd: Vec<&Value> = served
+        .iter()
+        .filter(|r| r["attachments"].is_null())
+        .collect();
+    assert_eq!(odd.len(), 3);
+    for r in odd {
+        let tid = r["tracking_id"].as_u64().unwrap().to_string();
+        let c = &got[&tid];
+        let title = r["title"].as_str().unwrap().trim();
+        let subject = c["subject"].as_str().unwrap();
+        assert_eq!(subject.chars().count(), 200);
+        assert!(subject.ends_with('…') && title.starts_with(subject.trim_end_matches('…')));
+        let id = c["id"].as_str().unwrap();
+        let full: Value = app
+            .get(&admin, &format!("/api/v1/complaints/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let body = full["body"].as_str().unwrap();
+        assert!(
+            body.starts_with(&format!("Judul lengkap: {title}")),
+            "the whole title kept"
+        );
+        assert!(
+            body.ends_with("Mohon ditindaklanjuti."),
+            "the whole text kept"
+        );
+        assert!(body.chars().count() > 25_000 && !body.contains('\u{0}'));
+        // 2026-… 08:00:00 without a zone is WIB (UTC+7)
+        let local = chrono::NaiveDateTime::parse_from_str(
+            r["disposed_at"].as_str().unwrap(),
+            "%Y-%m-%d %H:%M:%S",
+        )
+        .unwrap();
+        let received: DateTime<Utc> = full["received_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(received.naive_utc(), local - chrono::Duration::hours(7));
+        assert_eq!(full["reporter"]["name"], "Dewi Lestari");
+        assert!(full["reporter"]["email"].is_null(), "{}", full["reporter"]);
+        // the notes on the timeline, for the liaison officer
+        let t: Value = app
+            .get(&admin, &format!("/api/v1/complaints/{id}/timeline"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let registered = t["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == "registered")
+            .unwrap()
+            .to_string();
+        for want in [
+            "tanpa zona waktu",
+            "NUL",
+            "judul lengkap ada di awal isi",
+            "Alamat pelapor",
+            "email",
+        ] {
+            assert!(registered.contains(want), "{want}: {registered}");
+        }
+        assert!(!registered.contains("dewi@gmail"), "no value quoted");
+    }
+    assert_eq!(status(&app, &liaison).await["quarantined"], 0);
 }

@@ -60,6 +60,12 @@ pub struct Config {
     /// This many reports are served malformed (a broken date, a missing title).
     #[arg(long, default_value_t = 0)]
     pub malformed: usize,
+    /// This many reports are served valid but odd: zone-less local times,
+    /// a NUL and 25,000 characters in the content, a 10,000-character title,
+    /// `attachments: null`, a named reporter without an address and with an
+    /// email lacking its domain.
+    #[arg(long, default_value_t = 0)]
+    pub odd: usize,
     /// Print the OpenAPI document of this simulator and exit.
     #[arg(long)]
     pub openapi: bool,

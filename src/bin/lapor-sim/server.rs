@@ -24,6 +24,8 @@ struct Entry {
     report: Report,
     seq: u64,
     malformed: bool,
+    /// Served the way a platform plausibly sends valid reports oddly.
+    odd: bool,
     files: Vec<(String, Vec<u8>)>,
 }
 
@@ -63,7 +65,7 @@ impl Sim {
         }
     }
 
-    fn add(&mut self, generated: Vec<data::Generated>, malformed: usize) {
+    fn add(&mut self, generated: Vec<data::Generated>, malformed: usize, odd: usize) {
         for (i, g) in generated.into_iter().enumerate() {
             self.seq += 1;
             let id = g.report.tracking_id;
@@ -76,6 +78,8 @@ impl Sim {
                     seq: self.seq,
                     // spread the malformed ones: the 2nd, the 5th, …
                     malformed: i % 3 == 1 && i / 3 < malformed,
+                    // and the odd ones: the 3rd, the 6th, …
+                    odd: i % 3 == 2 && i / 3 < odd,
                     files: g.files,
                 },
             );
@@ -90,6 +94,43 @@ impl Sim {
         {
             o.insert("disposed_at".into(), "kemarin sore".into());
             o.remove("title");
+        }
+        if e.odd
+            && let Some(o) = v.as_object_mut()
+        {
+            // PHP's zone-less local times (WIB), a NUL in a very long text, a
+            // 10,000-character title, no attachment list, a named reporter
+            // without an address and with an email lacking its domain
+            let wib = |t: chrono::DateTime<Utc>| {
+                (t + chrono::Duration::hours(7))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            };
+            o.insert("created_at".into(), wib(e.report.created_at).into());
+            o.insert("disposed_at".into(), wib(e.report.disposed_at).into());
+            o.insert("updated_at".into(), wib(e.report.updated_at).into());
+            o.insert(
+                "content".into(),
+                format!(
+                    "{}\u{0}{}",
+                    e.report.content,
+                    " Mohon ditindaklanjuti.".repeat(1100)
+                )
+                .into(),
+            );
+            o.insert(
+                "title".into(),
+                format!("{} ", e.report.title)
+                    .repeat(10_000 / (e.report.title.len() + 1) + 1)
+                    .into(),
+            );
+            o.insert("attachments".into(), serde_json::Value::Null);
+            o.insert("anonymous".into(), false.into());
+            o.insert(
+                "reporter".into(),
+                serde_json::json!({"name": "Dewi Lestari", "nik": null, "phone": null,
+                    "email": "dewi@gmail", "address": null}),
+            );
         }
         v
     }
@@ -501,7 +542,7 @@ async fn sim_more(d: Data, body: web::Json<MoreReports>) -> HttpResponse {
     let seed = d.cfg.seed;
     with_sim(&d, |sim| {
         let generated = data::reports(seed, body.count.min(10_000), sim.next_id, Utc::now());
-        sim.add(generated, 0);
+        sim.add(generated, 0, 0);
         HttpResponse::NoContent().finish()
     })
 }
@@ -564,7 +605,7 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
         stats: Stats::default(),
     };
     let generated = data::reports(cfg.seed, cfg.reports, sim.next_id, Utc::now());
-    sim.add(generated, cfg.malformed);
+    sim.add(generated, cfg.malformed, cfg.odd);
     let listen = cfg.listen;
     let data = web::Data::new(AppData {
         cfg,

@@ -232,6 +232,8 @@ impl LaporSync {
         now: DateTime<Utc>,
         report: &mut PollReport,
     ) -> Result<(), SyncError> {
+        let (raw, notes) = mapping::normalize(raw, self.settings.lapor_timezone);
+        let raw = &raw;
         let r = match mapping::parse_report(raw) {
             Ok(r) => r,
             Err(m) => {
@@ -251,7 +253,7 @@ impl LaporSync {
                     // moved away before we saw it: nothing of ours
                     return Ok(());
                 }
-                match self.import(&r, topics, now).await? {
+                match self.import(&r, notes, topics, now).await? {
                     Ok((c, created)) => {
                         if created {
                             report.imported += 1;
@@ -298,11 +300,15 @@ impl LaporSync {
     async fn import(
         &self,
         r: &Report,
+        mut notes: Vec<String>,
         topics: &HashMap<i64, Topic>,
         now: DateTime<Utc>,
     ) -> Result<Result<(crate::store::Complaint, bool), Malformed>, SyncError> {
         let nc = match mapping::to_complaint(r, topics, now) {
-            Ok(nc) => nc,
+            Ok((nc, more)) => {
+                notes.extend(more);
+                nc
+            }
             Err(m) => return Ok(Err(m)),
         };
         let tid = r.tracking_id.to_string();
@@ -314,7 +320,7 @@ impl LaporSync {
             .collect();
         self.store.add_lapor_attachments(&tid, &atts).await?;
         let actor = actor();
-        let outcome = self.app.register_lapor(&nc, &actor, now).await?;
+        let outcome = self.app.register_lapor(&nc, &notes, &actor, now).await?;
         Ok(Ok(match outcome {
             LaporRegistration::Created(c) => {
                 tracing::info!(complaint_id = %c.id, lapor_tracking_id = %tid, "LAPOR! report imported");

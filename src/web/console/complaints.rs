@@ -662,6 +662,12 @@ fn event_note(detail: &str) -> Option<String> {
             name("witness")
         ));
     }
+    if let Some(notes) = v.pointer("/intake/import_notes").and_then(|x| x.as_array()) {
+        let notes: Vec<&str> = notes.iter().filter_map(|n| n.as_str()).collect();
+        if !notes.is_empty() {
+            parts.push(format!("catatan impor: {}", notes.join(" ")));
+        }
+    }
     (!parts.is_empty()).then(|| parts.join(" · "))
 }
 
