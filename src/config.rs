@@ -578,20 +578,17 @@ impl Settings {
                 "must be at most 200 characters",
             ));
         }
-        let tz_raw = get(Key::office_timezone).unwrap_or_else(|| "Asia/Makassar".into());
-        let office_timezone: Tz = tz_raw.parse().map_err(|_| {
-            invalid(
-                "ADUAN_OFFICE_TIMEZONE",
-                format!("`{tz_raw}` is not an IANA time zone (Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"),
-            )
-        })?;
-        let lapor_tz_raw = get(Key::lapor_timezone).unwrap_or_else(|| "Asia/Jakarta".into());
-        let lapor_timezone: Tz = lapor_tz_raw.parse().map_err(|_| {
-            invalid(
-                "ADUAN_LAPOR_TIMEZONE",
-                format!("`{lapor_tz_raw}` is not an IANA time zone (Asia/Jakarta)"),
-            )
-        })?;
+        let zone = |key: Key, default: &str| -> Result<Tz, ConfigError> {
+            let raw = get(key).unwrap_or_else(|| default.into());
+            raw.parse().map_err(|_| {
+                invalid(
+                    key.env(),
+                    format!("`{raw}` is not an IANA time zone (Asia/Jakarta, Asia/Makassar or Asia/Jayapura)"),
+                )
+            })
+        };
+        let office_timezone = zone(Key::office_timezone, "Asia/Makassar")?;
+        let lapor_timezone = zone(Key::lapor_timezone, "Asia/Jakarta")?;
         let prefix_raw = get(Key::tracking_prefix).unwrap_or_else(|| "ADU".into());
         let tracking_prefix = TrackingPrefix::parse(&prefix_raw)
             .map_err(|r| invalid("ADUAN_TRACKING_PREFIX", format!("`{prefix_raw}` {r}")))?;
