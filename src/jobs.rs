@@ -636,12 +636,15 @@ impl Jobs {
             return Ok(0);
         }
         let app = crate::app::App::new(self.store.clone(), self.settings.clone());
-        let (by_channel, by_unit, by_kind, charts) = tokio::try_join!(
-            app.report(from, last, crate::domain::report::GroupBy::Channel, now),
-            app.report(from, last, crate::domain::report::GroupBy::Unit, now),
-            app.report(from, last, crate::domain::report::GroupBy::Kind, now),
-            app.report_charts(from, last, &crate::app::reports::CHARTS, now),
-        )?;
+        // one after another: a background job, not to take the request
+        // path's connections (the pool's acquire timeout is short)
+        use crate::domain::report::GroupBy;
+        let by_channel = app.report(from, last, GroupBy::Channel, now).await?;
+        let by_unit = app.report(from, last, GroupBy::Unit, now).await?;
+        let by_kind = app.report(from, last, GroupBy::Kind, now).await?;
+        let charts = app
+            .report_charts(from, last, &crate::app::reports::CHARTS, now)
+            .await?;
         let workbook = format!("laporan-pengaduan-{month_key}.xlsx");
         let xlsx = crate::reports::export::summaries_xlsx(&[
             ("Saluran", &by_channel),
