@@ -658,9 +658,21 @@ impl Jobs {
             &xlsx,
             None,
         )];
+        // drawing is CPU work: off the async threads, so nothing waits on it
+        let svgs: Vec<(&'static str, String, String)> = charts
+            .iter()
+            .map(|(n, c)| (*n, c.svg(), c.description.clone()))
+            .collect();
+        let drawn = tokio::task::spawn_blocking(move || {
+            svgs.into_iter()
+                .map(|(n, svg, d)| (n, crate::reports::charts::png(&svg), d))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("drawing the charts: {e}")))?;
         let mut shown = Vec::new();
-        for (name, chart) in &charts {
-            match crate::reports::charts::png(&chart.svg()) {
+        for (name, png, description) in drawn {
+            match png {
                 Ok(png) => {
                     let cid = format!("{name}@aduan");
                     files.push(notify::MailAttachment::new(
@@ -669,7 +681,7 @@ impl Jobs {
                         &png,
                         Some(&cid),
                     ));
-                    shown.push((cid, chart.description.clone()));
+                    shown.push((cid, description));
                 }
                 // the figures still go out; the log says which chart failed
                 Err(e) => tracing::warn!(chart = name, error = %e, "chart not drawn"),

@@ -383,7 +383,10 @@ pub async fn chart_bytes(
     };
     let svg = c.svg();
     if png {
-        let bytes = crate::reports::charts::png(&svg)
+        // CPU work: off the async threads
+        let bytes = tokio::task::spawn_blocking(move || crate::reports::charts::png(&svg))
+            .await
+            .map_err(|e| ApiError::Internal(format!("chart {name}: {e}")))?
             .map_err(|e| ApiError::Internal(format!("chart {name}: {e}")))?;
         Ok((bytes, "image/png"))
     } else {
