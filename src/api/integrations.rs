@@ -40,6 +40,7 @@ fn sync_error(e: SyncError) -> ApiError {
         SyncError::Lapor(e @ LaporError::CircuitOpen(_)) => ApiError::Unavailable(e.to_string()),
         SyncError::Lapor(e) => ApiError::Upstream(e.to_string()),
         SyncError::Store(e) => e.into(),
+        e @ SyncError::LeaseLost => ApiError::Conflict(e.to_string()),
     }
 }
 
@@ -55,8 +56,16 @@ pub struct LaporStatus {
     pub last_error: Option<String>,
     /// Where the next poll starts.
     pub cursor: Option<String>,
-    /// Reports imported as complaints, ever.
+    /// Complaints imported from LAPOR! (counted in the database).
     pub imported_total: i64,
+    /// Which replica holds the poll lease now (`host/pid/id`); `null` when none does.
+    pub lease_holder: Option<String>,
+    /// Since when it has held it.
+    pub lease_since: Option<DateTime<Utc>>,
+    /// When the lease runs out unless renewed (a crashed holder loses it then).
+    pub lease_until: Option<DateTime<Utc>>,
+    /// The last nightly reconciliation sweep over the whole listing.
+    pub last_reconciled_at: Option<DateTime<Utc>>,
     /// Items waiting in quarantine.
     pub quarantined: i64,
     /// Follow-ups and re-routing requests waiting to be delivered.
@@ -87,6 +96,13 @@ pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiErr
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let quarantined = state.store.count_quarantine().await?;
     let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
+    let imported_total = state.store.count_lapor_complaints().await?;
+    let now = Utc::now();
+    let lease = state
+        .store
+        .lease(crate::intake::lapor::sync::LEASE)
+        .await?
+        .filter(|l| l.until > now);
     Ok(LaporStatus {
         enabled: state.lapor.is_some(),
         url: state.settings.lapor.as_ref().map(|l| l.url.clone()),
@@ -95,7 +111,11 @@ pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiErr
         last_success_at: st.as_ref().and_then(|s| s.last_success_at),
         last_error: st.as_ref().and_then(|s| s.last_error.clone()),
         cursor: st.as_ref().and_then(|s| s.cursor.clone()),
-        imported_total: st.as_ref().map_or(0, |s| s.imported_total),
+        imported_total,
+        lease_holder: lease.as_ref().map(|l| l.holder.clone()),
+        lease_since: lease.as_ref().and_then(|l| l.since),
+        lease_until: lease.as_ref().map(|l| l.until),
+        last_reconciled_at: st.as_ref().and_then(|s| s.last_reconciled_at),
         quarantined,
         pending_followups: count("pending"),
         sent_followups: count("sent"),
@@ -126,6 +146,35 @@ pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     )?;
     let sync = lapor(&state)?;
     match sync.poll_leased(Utc::now()).await.map_err(sync_error)? {
+        Some(report) => Ok(HttpResponse::Ok().json(report)),
+        None => Err(ApiError::Conflict(
+            "another replica is polling LAPOR! right now; try again in a minute".into(),
+        )),
+    }
+}
+
+/// Run the reconciliation sweep now: the whole LAPOR! listing is read and
+/// whatever is missing imported (it also runs by itself once a night).
+#[utoipa::path(post, path = "/api/v1/integrations/lapor/reconcile", tag = "lapor",
+    responses((status = 200, body = PollReport),
+        (status = 409, description = "Another replica is polling", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Integration off, or LAPOR! considered down", body = super::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn reconcile(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(
+        matches!(caller.role(), Role::Admin | Role::Liaison),
+        "the LAPOR! reconciliation is for the liaison officer and admins",
+    )?;
+    let sync = lapor(&state)?;
+    match sync
+        .reconcile_leased(Utc::now())
+        .await
+        .map_err(sync_error)?
+    {
         Some(report) => Ok(HttpResponse::Ok().json(report)),
         None => Err(ApiError::Conflict(
             "another replica is polling LAPOR! right now; try again in a minute".into(),

@@ -57,7 +57,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         workflow::dispatch, workflow::close, workflow::reopen, workflow::redirect,
         workflow::merge, workflow::reject, workflow::dispositions, workflow::answer,
         workflow::inbox,
-        integrations::status, integrations::poll, integrations::quarantine, integrations::retry,
+        integrations::status, integrations::poll, integrations::reconcile, integrations::quarantine, integrations::retry,
         email::intake, email::status, email::poll,
         accounts::login, accounts::logout, accounts::me, accounts::set_password,
         accounts::change_password, accounts::sessions, accounts::end_session,
@@ -186,6 +186,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/integrations/email/poll").post(email::poll))
         .service(web::resource("/api/v1/integrations/lapor").get(integrations::status))
         .service(web::resource("/api/v1/integrations/lapor/poll").post(integrations::poll))
+        .service(
+            web::resource("/api/v1/integrations/lapor/reconcile").post(integrations::reconcile),
+        )
         .service(
             web::resource("/api/v1/integrations/lapor/quarantine").get(integrations::quarantine),
         )

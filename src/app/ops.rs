@@ -56,6 +56,33 @@ impl App {
         }
     }
 
+    /// A note from LAPOR! on a complaint's timeline, recorded once by `key`
+    /// (a comment edited or deleted there, an attachment that failed);
+    /// `true` when recorded now. Nothing else about the complaint changes.
+    pub async fn record_lapor_note(
+        &self,
+        key: &str,
+        complaint_id: Uuid,
+        event: &str,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .record_inbound(InboundMessage {
+                source_key: key,
+                complaint_id,
+                event,
+                detail,
+                actor,
+                now,
+                reopen: false,
+            })
+            .await?
+            .is_some())
+    }
+
     /// A change made outside the office (LAPOR! closed or re-routed the
     /// report), with its event; `false` if the complaint is already final.
     pub async fn change_from_outside(

@@ -270,6 +270,8 @@ pub trait OutboxStore: Send + Sync {
         event: Option<(Uuid, &str, &str, &Actor)>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+    /// Who holds the lease of job `name` (also when it ran out).
+    async fn lease(&self, name: &str) -> Result<Option<LeaseState>, StoreError>;
     /// Takes (or renews) the lease of job `name` for `holder` until `until`
     /// if it is free or already held by `holder`; `true` when held.
     async fn acquire_lease(
@@ -420,8 +422,42 @@ pub trait LaporStore: Send + Sync {
     async fn add_lapor_attachments(
         &self,
         tracking_id: &str,
-        items: &[(String, String, String)],
+        items: &[NewLaporAttachment],
     ) -> Result<(), StoreError>;
+    /// The newest copy of a report applied: its `updated_at` and status.
+    async fn lapor_copy(
+        &self,
+        tracking_id: &str,
+    ) -> Result<Option<(DateTime<Utc>, String)>, StoreError>;
+    /// Remembers a copy as applied unless a newer one was.
+    async fn save_lapor_copy(
+        &self,
+        tracking_id: &str,
+        updated_at: DateTime<Utc>,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Saves the overlap window's cursors (JSON).
+    async fn set_integration_trail(&self, name: &str, trail: &str) -> Result<(), StoreError>;
+    async fn set_integration_reconciled(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Where the comment pass goes on (`None`: from the start).
+    async fn set_integration_comments_after(
+        &self,
+        name: &str,
+        after: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Open complaints from LAPOR! after `after` by tracking id: `(tracking id, complaint id)`.
+    async fn open_lapor_complaints(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Uuid)>, StoreError>;
+    /// Complaints imported from LAPOR!, counted.
+    async fn count_lapor_complaints(&self) -> Result<i64, StoreError>;
     /// Attachments not downloaded yet whose complaint exists, fewest attempts first.
     async fn pending_lapor_attachments(
         &self,
@@ -433,11 +469,13 @@ pub trait LaporStore: Send + Sync {
         remote_id: &str,
         attachment_id: Uuid,
     ) -> Result<(), StoreError>;
+    /// A failed download; `give_up` when trying again cannot help.
     async fn lapor_attachment_failed(
         &self,
         tracking_id: &str,
         remote_id: &str,
         error: &str,
+        give_up: bool,
     ) -> Result<(), StoreError>;
     /// Applies a change made outside the office, with its event; `false` if
     /// the complaint is already closed, redirected, merged or rejected.

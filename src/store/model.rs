@@ -705,6 +705,30 @@ pub struct IntegrationState {
     pub last_error: Option<String>,
     pub imported_total: i64,
     pub updated_at: DateTime<Utc>,
+    /// JSON `[[at, cursor], …]`: cursors of recent polls (the overlap window).
+    pub cursor_trail: Option<String>,
+    pub last_reconciled_at: Option<DateTime<Utc>>,
+    /// The pass over open complaints' comments goes on after this tracking id.
+    pub comments_after: Option<String>,
+}
+
+/// Who holds a job lease, since when and until when.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct LeaseState {
+    pub holder: String,
+    pub since: Option<DateTime<Utc>>,
+    pub until: DateTime<Utc>,
+}
+
+/// An attachment a LAPOR! report lists, with what LAPOR! declared of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLaporAttachment {
+    pub remote_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub declared_size: Option<u64>,
+    /// Hex SHA-256, when LAPOR! gives one.
+    pub declared_sha256: Option<String>,
 }
 
 /// An item from LAPOR! that could not become a complaint.
@@ -731,6 +755,8 @@ pub struct PendingLaporAttachment {
     pub content_type: String,
     pub attempts: i32,
     pub complaint_id: Uuid,
+    pub declared_size: Option<i64>,
+    pub declared_sha256: Option<String>,
 }
 
 /// What the other side gave back for a delivered outbox entry, recorded with

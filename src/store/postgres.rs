@@ -35,6 +35,11 @@ impl PgStore {
     async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         None
     }
+
+    /// A write transaction (PostgreSQL takes row locks as it goes).
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
 }
 
 impl PgStore {

@@ -61,6 +61,16 @@ impl SqliteStore {
     async fn lock_writes(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         Some(self.writer.lock().await)
     }
+
+    /// A write transaction, begun IMMEDIATE: it takes SQLite's write lock at
+    /// once (waiting for it in the busy handler). A deferred transaction that
+    /// read first could not upgrade to a writer after another connection
+    /// committed ("database is locked", SQLITE_BUSY_SNAPSHOT, which no
+    /// waiting cures): so every write transaction of every component, queued
+    /// or not, goes through this one path.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 impl SqliteStore {
@@ -77,7 +87,7 @@ impl SqliteStore {
         // Both databases keep microseconds: return exactly what a read gives.
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
              $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \

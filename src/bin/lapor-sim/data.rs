@@ -181,6 +181,7 @@ pub fn reports(seed: u64, count: usize, first_id: u64, now: DateTime<Utc>) -> Ve
                     file_name: format!("bukti_{tracking_id}.pdf"),
                     content_type: "application/pdf".into(),
                     size: bytes.len() as u64,
+                    sha256: Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes))),
                 };
                 files.push((id, bytes));
                 vec![r]

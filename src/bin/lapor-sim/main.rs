@@ -3,7 +3,11 @@
 //! comments, attachments and topics; accepts follow-ups and re-routing
 //! requests (idempotent on `Idempotency-Key`); requires the token. Faults on
 //! demand: errors, timeouts, 429, duplicated and out-of-order pages, malformed
-//! items. `/sim/…` lets tests and demos play the reporter and LAPOR!'s admins.
+//! and odd items, reports committed late behind the cursor, stale copies,
+//! offset cursors, expired tokens, cut-short 201s, 409 on replays, ignored
+//! idempotency keys, per-report comment ids, missing comment counts, bad
+//! comments, 404s, short, missing and huge attachments. `/sim/…` lets tests
+//! and demos play the reporter and LAPOR!'s admins.
 //!
 //! ```text
 //! lapor-sim --listen 127.0.0.1:8090 --token rahasia --seed 7 --reports 500 \
@@ -66,6 +70,54 @@ pub struct Config {
     /// email lacking its domain.
     #[arg(long, default_value_t = 0)]
     pub odd: usize,
+    /// This many reports are committed late: hidden until the listing has
+    /// once been read to its end, then visible at a position the cursor
+    /// already passed.
+    #[arg(long, default_value_t = 0)]
+    pub late: usize,
+    /// After a report changes, its previous copy (older `updated_at`) is
+    /// served again right after the new one.
+    #[arg(long)]
+    pub stale_copies: bool,
+    /// Cursors are offsets into the listing (page numbers): a report that
+    /// changes moves to the end and shifts the others back.
+    #[arg(long)]
+    pub offset_cursors: bool,
+    /// The first N follow-up and re-routing POSTs answer 401 (an expired token).
+    #[arg(long, default_value_t = 0)]
+    pub unauthorized_posts: u64,
+    /// Each new follow-up or re-routing is stored, then answered 502 (a 201 cut short).
+    #[arg(long)]
+    pub cut_posts: bool,
+    /// A replayed `Idempotency-Key` answers 409 instead of the stored result.
+    #[arg(long)]
+    pub conflict_on_replay: bool,
+    /// `Idempotency-Key` is ignored: every POST adds another (the key is
+    /// still kept with what it added).
+    #[arg(long)]
+    pub ignore_idempotency: bool,
+    /// Comment ids count per report (`1`, `2`, …) instead of being unique.
+    #[arg(long)]
+    pub comment_ids_per_report: bool,
+    /// The listing's `comment_count` is always 0.
+    #[arg(long)]
+    pub no_comment_count: bool,
+    /// The first N reporter comments are served with an unreadable `created_at`.
+    #[arg(long, default_value_t = 0)]
+    pub bad_comments: usize,
+    /// The first N requests for a report's comments answer 404.
+    #[arg(long, default_value_t = 0)]
+    pub comments_404: u64,
+    /// This many attachments are served cut short (half their bytes, with a
+    /// matching Content-Length).
+    #[arg(long, default_value_t = 0)]
+    pub short_attachments: usize,
+    /// This many attachments answer 404.
+    #[arg(long, default_value_t = 0)]
+    pub missing_attachments: usize,
+    /// This many attachments are 50 MB.
+    #[arg(long, default_value_t = 0)]
+    pub huge_attachments: usize,
     /// Print the OpenAPI document of this simulator and exit.
     #[arg(long)]
     pub openapi: bool,

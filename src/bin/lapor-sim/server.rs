@@ -26,8 +26,23 @@ struct Entry {
     malformed: bool,
     /// Served the way a platform plausibly sends valid reports oddly.
     odd: bool,
+    /// Committed late: hidden until the listing was once read to its end.
+    late: bool,
+    /// The copy served before the last change (`--stale-copies`).
+    previous: Option<serde_json::Value>,
+    /// `--short-attachments` / `--missing-attachments` / `--huge-attachments`.
+    attachment_fault: Option<AttachmentFault>,
     files: Vec<(String, Vec<u8>)>,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AttachmentFault {
+    Short,
+    Missing,
+    Huge,
+}
+
+const HUGE: usize = 50 * 1024 * 1024;
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Stats {
@@ -39,6 +54,10 @@ pub struct Stats {
     /// Follow-up POSTs received, replays included.
     pub followup_posts: u64,
     pub reroutes: BTreeMap<String, u32>,
+    /// Reporter comments served unreadable (`--bad-comments`), by id.
+    pub bad_comments: Vec<String>,
+    /// Attachments served with a fault, by attachment id: `short`, `missing`, `huge`.
+    pub attachment_faults: BTreeMap<String, String>,
 }
 
 struct Sim {
@@ -51,6 +70,14 @@ struct Sim {
     next_id: u64,
     rng: StdRng,
     stats: Stats,
+    /// The listing was read to its end once: late reports show up.
+    caught_up: bool,
+    /// Write requests answered 401 so far (`--unauthorized-posts`).
+    unauthorized: u64,
+    /// Comment requests answered 404 so far (`--comments-404`).
+    comments_404: u64,
+    /// Reporter comments created so far (`--bad-comments` takes the first ones).
+    comments_made: usize,
 }
 
 impl Sim {
@@ -65,8 +92,51 @@ impl Sim {
         }
     }
 
-    fn add(&mut self, generated: Vec<data::Generated>, malformed: usize, odd: usize) {
-        for (i, g) in generated.into_iter().enumerate() {
+    /// Changes a report: its copy before the change is kept (`--stale-copies`).
+    fn change(&mut self, tracking_id: u64, f: impl FnOnce(&mut Report)) {
+        let Some(before) = self.entries.get(&tracking_id).map(|e| self.render(e)) else {
+            return;
+        };
+        if let Some(e) = self.entries.get_mut(&tracking_id) {
+            f(&mut e.report);
+            e.previous = Some(before);
+        }
+        self.bump(tracking_id);
+    }
+
+    fn add(&mut self, generated: Vec<data::Generated>, cfg: &Config) {
+        let (malformed, odd, late) = (cfg.malformed, cfg.odd, cfg.late);
+        let mut faults = [
+            (AttachmentFault::Short, cfg.short_attachments),
+            (AttachmentFault::Missing, cfg.missing_attachments),
+            (AttachmentFault::Huge, cfg.huge_attachments),
+        ]
+        .into_iter()
+        .flat_map(|(f, n)| std::iter::repeat_n(f, n))
+        .collect::<Vec<_>>()
+        .into_iter();
+        for (i, mut g) in generated.into_iter().enumerate() {
+            let attachment_fault = if g.files.is_empty() {
+                None
+            } else {
+                faults.next()
+            };
+            if let Some(f) = attachment_fault {
+                for a in &mut g.report.attachments {
+                    let name = match f {
+                        AttachmentFault::Short => "short",
+                        AttachmentFault::Missing => "missing",
+                        AttachmentFault::Huge => "huge",
+                    };
+                    self.stats
+                        .attachment_faults
+                        .insert(a.id.clone(), name.into());
+                    if f == AttachmentFault::Huge {
+                        a.size = HUGE as u64;
+                        a.sha256 = None;
+                    }
+                }
+            }
             self.seq += 1;
             let id = g.report.tracking_id;
             self.next_id = self.next_id.max(id + 1);
@@ -80,6 +150,10 @@ impl Sim {
                     malformed: i % 3 == 1 && i / 3 < malformed,
                     // and the odd ones: the 3rd, the 6th, …
                     odd: i % 3 == 2 && i / 3 < odd,
+                    // and the late ones: the 4th, the 11th, …
+                    late: i % 7 == 3 && i / 7 < late,
+                    previous: None,
+                    attachment_fault,
                     files: g.files,
                 },
             );
@@ -256,16 +330,44 @@ async fn list(d: Data, req: HttpRequest, q: web::Query<ListParams>) -> HttpRespo
     };
     let limit = q.limit.unwrap_or(d.cfg.page_size).clamp(1, 200);
     let (dup, shuffle) = (d.cfg.duplicate_pages, d.cfg.out_of_order);
+    let (offsets, stale, no_count) = (
+        d.cfg.offset_cursors,
+        d.cfg.stale_copies,
+        d.cfg.no_comment_count,
+    );
     faulty(&d, &req, false, |sim| {
-        let mut seqs: Vec<u64> = sim
-            .by_seq
-            .range(cursor + 1..)
-            .take(limit)
-            .map(|(s, _)| *s)
-            .collect();
-        let next_cursor = seqs.last().map(|s| s.to_string());
+        let visible =
+            |sim: &Sim, id: &u64| sim.caught_up || !sim.entries.get(id).is_some_and(|e| e.late);
+        let (mut seqs, next_cursor): (Vec<u64>, Option<String>) = if offsets {
+            // page numbers: the cursor is how many visible items come before
+            let seqs: Vec<u64> = sim
+                .by_seq
+                .iter()
+                .filter(|(_, id)| visible(sim, id))
+                .skip(cursor as usize)
+                .take(limit)
+                .map(|(s, _)| *s)
+                .collect();
+            let next = (!seqs.is_empty()).then(|| (cursor as usize + seqs.len()).to_string());
+            (seqs, next)
+        } else {
+            let seqs: Vec<u64> = sim
+                .by_seq
+                .range(cursor + 1..)
+                .filter(|(_, id)| visible(sim, id))
+                .take(limit)
+                .map(|(s, _)| *s)
+                .collect();
+            // the cursor passes the hidden (late) ones too
+            let next = seqs.last().map(|s| s.to_string());
+            (seqs, next)
+        };
+        if seqs.len() < limit {
+            sim.caught_up = true;
+        }
         if dup
             && cursor > 0
+            && !offsets
             && let Some((s, _)) = sim.by_seq.range(..=cursor).next_back()
         {
             seqs.insert(0, *s);
@@ -273,12 +375,21 @@ async fn list(d: Data, req: HttpRequest, q: web::Query<ListParams>) -> HttpRespo
         if shuffle {
             seqs.shuffle(&mut sim.rng);
         }
-        let items = seqs
+        let mut items = Vec::new();
+        for e in seqs
             .iter()
             .filter_map(|s| sim.by_seq.get(s))
             .filter_map(|id| sim.entries.get(id))
-            .map(|e| sim.render(e))
-            .collect();
+        {
+            let mut v = sim.render(e);
+            if no_count && let Some(o) = v.as_object_mut() {
+                o.insert("comment_count".into(), 0.into());
+            }
+            items.push(v);
+            if stale && let Some(p) = &e.previous {
+                items.push(p.clone());
+            }
+        }
         HttpResponse::Ok().json(ReportPage { items, next_cursor })
     })
     .await
@@ -303,11 +414,32 @@ async fn detail(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
     responses((status = 200, body = Vec<Comment>), (status = 404)), security(("token" = [])))]
 async fn comments(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
     let id = id.into_inner();
+    let n404 = d.cfg.comments_404;
     faulty(&d, &req, false, |sim| {
-        if !sim.entries.contains_key(&id) {
+        if !sim.entries.contains_key(&id) || sim.comments_404 < n404 {
+            sim.comments_404 += 1;
             return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
         }
-        HttpResponse::Ok().json(sim.comments.get(&id).cloned().unwrap_or_default())
+        let list: Vec<serde_json::Value> = sim
+            .comments
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                let mut v = serde_json::to_value(c).unwrap_or_default();
+                if sim
+                    .stats
+                    .bad_comments
+                    .iter()
+                    .any(|b| *b == format!("{id}/{}", c.id))
+                    && let Some(o) = v.as_object_mut()
+                {
+                    o.insert("created_at".into(), "tadi pagi".into());
+                }
+                v
+            })
+            .collect();
+        HttpResponse::Ok().json(list)
     })
     .await
 }
@@ -322,7 +454,13 @@ async fn attachment(d: Data, req: HttpRequest, path: web::Path<(u64, String)>) -
         let found = sim.entries.get(&id).and_then(|e| {
             let r = e.report.attachments.iter().find(|a| a.id == att)?;
             let bytes = e.files.iter().find(|(i, _)| *i == att)?;
-            Some((r.content_type.clone(), bytes.1.clone()))
+            let bytes = match e.attachment_fault {
+                None => bytes.1.clone(),
+                Some(AttachmentFault::Short) => bytes.1[..bytes.1.len() / 2].to_vec(),
+                Some(AttachmentFault::Missing) => return None,
+                Some(AttachmentFault::Huge) => vec![b'%'; HUGE],
+            };
+            Some((r.content_type.clone(), bytes))
         });
         match found {
             Some((ct, bytes)) => HttpResponse::Ok().content_type(ct).body(bytes),
@@ -370,16 +508,29 @@ async fn post_followup(
             .json(serde_json::json!({"error": "Idempotency-Key required"}));
     };
     let content = body.into_inner().content;
-    faulty(&d, &req, true, |sim| {
+    if let Some(resp) = expired_token(&d) {
+        return resp;
+    }
+    let (cut, conflict, ignore) = (
+        d.cfg.cut_posts,
+        d.cfg.conflict_on_replay,
+        d.cfg.ignore_idempotency,
+    );
+    let resp = faulty(&d, &req, true, |sim| {
         sim.stats.followup_posts += 1;
         let Some(e) = sim.entries.get(&id) else {
             return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
         };
-        if let Some(f) = sim
-            .followups
-            .get(&id)
-            .and_then(|fs| fs.iter().find(|f| f.client_key.as_deref() == Some(&key)))
+        if !ignore
+            && let Some(f) = sim
+                .followups
+                .get(&id)
+                .and_then(|fs| fs.iter().find(|f| f.client_key.as_deref() == Some(&key)))
         {
+            if conflict {
+                return HttpResponse::Conflict()
+                    .json(serde_json::json!({"error": "Idempotency-Key already used"}));
+            }
             return HttpResponse::Ok().json(f.clone());
         }
         if e.report.status == "rerouted" {
@@ -397,13 +548,32 @@ async fn post_followup(
         };
         sim.followups.entry(id).or_default().push(f.clone());
         *sim.stats.followups.entry(id.to_string()).or_default() += 1;
-        if let Some(e) = sim.entries.get_mut(&id) {
-            e.report.status = "followed_up".into();
-        }
-        sim.bump(id);
+        sim.change(id, |r| r.status = "followed_up".into());
         HttpResponse::Created().json(f)
     })
-    .await
+    .await;
+    cut_short(cut, resp)
+}
+
+/// `--cut-posts`: what was created is answered 502, as if the 201 was lost.
+fn cut_short(cut: bool, resp: HttpResponse) -> HttpResponse {
+    if cut && matches!(resp.status().as_u16(), 201 | 202) {
+        return HttpResponse::BadGateway().json(serde_json::json!({"error": "upstream reset"}));
+    }
+    resp
+}
+
+/// `--unauthorized-posts`: the first N writes meet an expired token.
+fn expired_token(d: &AppData) -> Option<HttpResponse> {
+    let mut sim = d.sim.lock().ok()?;
+    if sim.unauthorized < d.cfg.unauthorized_posts {
+        sim.unauthorized += 1;
+        sim.stats.faults += 1;
+        return Some(
+            HttpResponse::Unauthorized().json(serde_json::json!({"error": "token expired"})),
+        );
+    }
+    None
 }
 
 /// The follow-ups of a report (to check, after an ambiguous failure, whether a key arrived).
@@ -440,15 +610,28 @@ async fn reroute(
             .json(serde_json::json!({"error": "Idempotency-Key required"}));
     };
     let _reason = body.into_inner().reason;
-    faulty(&d, &req, true, |sim| {
+    if let Some(resp) = expired_token(&d) {
+        return resp;
+    }
+    let (cut, conflict, ignore) = (
+        d.cfg.cut_posts,
+        d.cfg.conflict_on_replay,
+        d.cfg.ignore_idempotency,
+    );
+    let resp = faulty(&d, &req, true, |sim| {
         if !sim.entries.contains_key(&id) {
             return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
         }
-        if let Some(r) = sim
-            .reroutes
-            .get(&id)
-            .and_then(|rs| rs.iter().find(|r| r.client_key.as_deref() == Some(&key)))
+        if !ignore
+            && let Some(r) = sim
+                .reroutes
+                .get(&id)
+                .and_then(|rs| rs.iter().find(|r| r.client_key.as_deref() == Some(&key)))
         {
+            if conflict {
+                return HttpResponse::Conflict()
+                    .json(serde_json::json!({"error": "Idempotency-Key already used"}));
+            }
             return HttpResponse::Ok().json(r.clone());
         }
         let r = RerouteAccepted {
@@ -457,11 +640,24 @@ async fn reroute(
         };
         sim.reroutes.entry(id).or_default().push(r.clone());
         *sim.stats.reroutes.entry(id.to_string()).or_default() += 1;
-        if let Some(e) = sim.entries.get_mut(&id) {
-            e.report.status = "rerouted".into();
-        }
-        sim.bump(id);
+        sim.change(id, |r| r.status = "rerouted".into());
         HttpResponse::Accepted().json(r)
+    })
+    .await;
+    cut_short(cut, resp)
+}
+
+/// The re-routing requests of a report (to check, before posting again, whether a key arrived).
+#[utoipa::path(get, path = "/api/v1/reports/{tracking_id}/reroutes",
+    params(("tracking_id" = u64, Path)),
+    responses((status = 200, body = Vec<RerouteAccepted>), (status = 404)), security(("token" = [])))]
+async fn list_reroutes(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse {
+    let id = id.into_inner();
+    faulty(&d, &req, false, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
+        }
+        HttpResponse::Ok().json(sim.reroutes.get(&id).cloned().unwrap_or_default())
     })
     .await
 }
@@ -490,28 +686,71 @@ fn with_sim(d: &AppData, f: impl FnOnce(&mut Sim) -> HttpResponse) -> HttpRespon
     request_body = NewComment, responses((status = 201, body = Comment), (status = 404)))]
 async fn sim_comment(d: Data, id: web::Path<u64>, body: web::Json<NewComment>) -> HttpResponse {
     let id = id.into_inner();
+    let (per_report, bad) = (d.cfg.comment_ids_per_report, d.cfg.bad_comments);
     with_sim(&d, |sim| {
         if !sim.entries.contains_key(&id) {
             return HttpResponse::NotFound().finish();
         }
         let list = sim.comments.entry(id).or_default();
+        let n = list.len() + 1;
         let c = Comment {
-            id: format!("cm-{id}-{}", list.len() + 1),
+            id: if per_report {
+                n.to_string()
+            } else {
+                format!("cm-{id}-{n}")
+            },
             author: "reporter".into(),
             body: body.into_inner().body,
             created_at: Utc::now(),
+            edited_at: None,
+            deleted: false,
         };
         list.push(c.clone());
-        let n = list.len() as u32;
-        if let Some(e) = sim.entries.get_mut(&id) {
-            e.report.comment_count = n;
-            // the reporter answering a closed report reopens it on LAPOR!
-            if e.report.status == "closed" {
-                e.report.status = "disposed".into();
-            }
+        sim.comments_made += 1;
+        if sim.comments_made <= bad {
+            sim.stats.bad_comments.push(format!("{id}/{}", c.id));
         }
-        sim.bump(id);
+        sim.change(id, |r| {
+            r.comment_count = n as u32;
+            // the reporter answering a closed report reopens it on LAPOR!
+            if r.status == "closed" {
+                r.status = "disposed".into();
+            }
+        });
         HttpResponse::Created().json(c)
+    })
+}
+
+/// The reporter edits a comment (POST with a new body) or withdraws it (DELETE); no faults.
+#[utoipa::path(post, path = "/sim/reports/{tracking_id}/comments/{comment_id}",
+    params(("tracking_id" = u64, Path), ("comment_id" = String, Path)),
+    request_body = NewComment, responses((status = 200, body = Comment), (status = 404)))]
+async fn sim_edit_comment(
+    d: Data,
+    req: HttpRequest,
+    path: web::Path<(u64, String)>,
+    body: Option<web::Json<NewComment>>,
+) -> HttpResponse {
+    let (id, cid) = path.into_inner();
+    let delete = req.method() == actix_web::http::Method::DELETE;
+    with_sim(&d, |sim| {
+        let Some(c) = sim
+            .comments
+            .get_mut(&id)
+            .and_then(|l| l.iter_mut().find(|c| c.id == cid))
+        else {
+            return HttpResponse::NotFound().finish();
+        };
+        if delete {
+            c.deleted = true;
+            c.body = String::new();
+        } else if let Some(b) = body {
+            c.body = b.into_inner().body;
+            c.edited_at = Some(Utc::now());
+        }
+        let c = c.clone();
+        sim.change(id, |_| {});
+        HttpResponse::Ok().json(c)
     })
 }
 
@@ -526,13 +765,12 @@ async fn sim_status(d: Data, path: web::Path<(u64, String)>) -> HttpResponse {
         "reroute-away" => "rerouted",
         _ => return HttpResponse::NotFound().finish(),
     };
-    with_sim(&d, |sim| match sim.entries.get_mut(&id) {
-        Some(e) => {
-            e.report.status = status.into();
-            sim.bump(id);
-            HttpResponse::NoContent().finish()
+    with_sim(&d, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().finish();
         }
-        None => HttpResponse::NotFound().finish(),
+        sim.change(id, |r| r.status = status.into());
+        HttpResponse::NoContent().finish()
     })
 }
 
@@ -540,9 +778,18 @@ async fn sim_status(d: Data, path: web::Path<(u64, String)>) -> HttpResponse {
 #[utoipa::path(post, path = "/sim/reports", request_body = MoreReports, responses((status = 204)))]
 async fn sim_more(d: Data, body: web::Json<MoreReports>) -> HttpResponse {
     let seed = d.cfg.seed;
+    let plain = Config {
+        malformed: 0,
+        odd: 0,
+        late: 0,
+        short_attachments: 0,
+        missing_attachments: 0,
+        huge_attachments: 0,
+        ..d.cfg.clone()
+    };
     with_sim(&d, |sim| {
         let generated = data::reports(seed, body.count.min(10_000), sim.next_id, Utc::now());
-        sim.add(generated, 0, 0);
+        sim.add(generated, &plain);
         HttpResponse::NoContent().finish()
     })
 }
@@ -568,7 +815,7 @@ async fn sim_reports(d: Data) -> HttpResponse {
         uses it. Authenticate with `Authorization: Bearer <agency token>`. Cursors are opaque. \
         `/sim/…` plays the reporter and LAPOR!'s admins for tests and demos."),
     paths(list, detail, comments, attachment, topics, post_followup, list_followups, reroute,
-        sim_comment, sim_status, sim_more, sim_stats, sim_reports),
+        list_reroutes, sim_comment, sim_edit_comment, sim_status, sim_more, sim_stats, sim_reports),
     components(schemas(aduan::intake::lapor::wire::Reporter, aduan::intake::lapor::wire::AttachmentRef)),
     modifiers(&TokenAuth)
 )]
@@ -603,9 +850,13 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
         next_id: 4_812_000,
         rng: StdRng::seed_from_u64(cfg.seed ^ 0x5EED),
         stats: Stats::default(),
+        caught_up: false,
+        unauthorized: 0,
+        comments_404: 0,
+        comments_made: 0,
     };
     let generated = data::reports(cfg.seed, cfg.reports, sim.next_id, Utc::now());
-    sim.add(generated, cfg.malformed, cfg.odd);
+    sim.add(generated, &cfg);
     let listen = cfg.listen;
     let data = web::Data::new(AppData {
         cfg,
@@ -628,6 +879,7 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
                     .post(post_followup),
             )
             .service(web::resource("/api/v1/reports/{tracking_id}/reroute").post(reroute))
+            .service(web::resource("/api/v1/reports/{tracking_id}/reroutes").get(list_reroutes))
             .service(web::resource("/api/v1/topics").get(topics))
             .service(
                 web::resource("/sim/reports")
@@ -635,6 +887,11 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
                     .post(sim_more),
             )
             .service(web::resource("/sim/reports/{tracking_id}/comments").post(sim_comment))
+            .service(
+                web::resource("/sim/reports/{tracking_id}/comments/{comment_id}")
+                    .post(sim_edit_comment)
+                    .delete(sim_edit_comment),
+            )
             .service(web::resource("/sim/reports/{tracking_id}/{action}").post(sim_status))
             .service(web::resource("/sim/stats").get(sim_stats))
     })

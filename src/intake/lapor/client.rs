@@ -2,16 +2,14 @@
 //! with exponential backoff and jitter, `Retry-After` honoured, and a circuit
 //! breaker so that an outage costs one log line and no pile of requests.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::wire::{
-    Comment, Followup, FollowupRequest, ReportPage, RerouteAccepted, RerouteRequest, Topic,
-};
+use super::wire::{Followup, FollowupRequest, ReportPage, RerouteAccepted, RerouteRequest, Topic};
 
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -58,9 +56,13 @@ impl ClientConfig {
 pub enum LaporError {
     #[error("LAPOR! is considered down after repeated failures; next try in {0} s")]
     CircuitOpen(u64),
-    /// LAPOR! refused the request (4xx other than 429): retrying will not help.
+    /// LAPOR! refused the request (4xx other than 401, 403 and 429): retrying will not help.
     #[error("LAPOR! answered {status}: {body}")]
     Refused { status: u16, body: String },
+    /// 401/403: the token expired or was withdrawn. Transient: the token is
+    /// read again from the settings, and a later try may pass.
+    #[error("LAPOR! refused the agency token ({status}): {body}")]
+    Unauthorized { status: u16, body: String },
     /// Timeouts, connection errors, 5xx and 429 until the attempts ran out.
     #[error("LAPOR! did not answer usefully: {0}")]
     Unavailable(String),
@@ -72,6 +74,16 @@ impl LaporError {
     /// The request may have been applied although no success came back.
     pub fn is_ambiguous(&self) -> bool {
         matches!(self, LaporError::Unavailable(_))
+    }
+
+    /// Worth trying again later (everything but a refusal or an unreadable answer).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            LaporError::Unavailable(_)
+                | LaporError::CircuitOpen(_)
+                | LaporError::Unauthorized { .. }
+        )
     }
 }
 
@@ -88,10 +100,32 @@ pub enum Circuit {
     Open { seconds_left: u64 },
 }
 
+/// Reads the agency token again (after a 401), e.g. from the settings.
+pub type TokenSource = Arc<dyn Fn() -> Option<String> + Send + Sync>;
+
 pub struct LaporClient {
     http: reqwest::Client,
     cfg: ClientConfig,
     breaker: Mutex<Breaker>,
+    token: RwLock<String>,
+    token_source: Option<TokenSource>,
+}
+
+/// What LAPOR! keeps with the `Idempotency-Key` it was posted with.
+pub trait Keyed {
+    fn client_key(&self) -> Option<&str>;
+}
+
+impl Keyed for Followup {
+    fn client_key(&self) -> Option<&str> {
+        self.client_key.as_deref()
+    }
+}
+
+impl Keyed for RerouteAccepted {
+    fn client_key(&self) -> Option<&str> {
+        self.client_key.as_deref()
+    }
 }
 
 enum Attempt {
@@ -111,9 +145,35 @@ impl LaporClient {
             .map_err(|e| LaporError::Unavailable(e.to_string()))?;
         Ok(LaporClient {
             http,
+            token: RwLock::new(cfg.token.clone()),
             cfg,
             breaker: Mutex::new(Breaker::default()),
+            token_source: None,
         })
+    }
+
+    /// Where a new token comes from when LAPOR! refuses the current one.
+    pub fn with_token_source(mut self, source: TokenSource) -> Self {
+        self.token_source = Some(source);
+        self
+    }
+
+    fn token(&self) -> String {
+        self.token.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads the token again; `true` when it changed.
+    fn refresh_token(&self) -> bool {
+        let Some(fresh) = self.token_source.as_ref().and_then(|s| s()) else {
+            return false;
+        };
+        let mut t = self.token.write().unwrap_or_else(|e| e.into_inner());
+        if fresh.is_empty() || *t == fresh {
+            return false;
+        }
+        tracing::info!("LAPOR! agency token read again from the settings");
+        *t = fresh;
+        true
     }
 
     pub fn circuit(&self) -> Circuit {
@@ -173,7 +233,7 @@ impl LaporClient {
         let mut req = self
             .http
             .request(method.clone(), &url)
-            .bearer_auth(&self.cfg.token);
+            .bearer_auth(self.token());
         if let Some(k) = key {
             req = req.header("Idempotency-Key", k);
         }
@@ -211,7 +271,11 @@ impl LaporClient {
                     .chars()
                     .take(300)
                     .collect();
-                Attempt::Fail(LaporError::Refused { status, body })
+                if matches!(status, 401 | 403) {
+                    Attempt::Fail(LaporError::Unauthorized { status, body })
+                } else {
+                    Attempt::Fail(LaporError::Refused { status, body })
+                }
             }
         }
     }
@@ -232,6 +296,12 @@ impl LaporClient {
                 Attempt::Done(r) => {
                     self.record(true);
                     return Ok(r);
+                }
+                Attempt::Fail(LaporError::Unauthorized { .. })
+                    if n + 1 < attempts && self.refresh_token() =>
+                {
+                    // a new token from the settings: try it at once
+                    self.record(true);
                 }
                 Attempt::Fail(e) => {
                     // LAPOR! answered: it is up
@@ -279,7 +349,8 @@ impl LaporClient {
             .await
     }
 
-    pub async fn comments(&self, tracking_id: u64) -> Result<Vec<Comment>, LaporError> {
+    /// A report's comments as raw JSON (one may be unreadable: it is dealt with alone).
+    pub async fn comments(&self, tracking_id: u64) -> Result<Vec<serde_json::Value>, LaporError> {
         self.get_json(&format!("/api/v1/reports/{tracking_id}/comments"))
             .await
     }
@@ -321,34 +392,63 @@ impl LaporClient {
         Ok(bytes.to_vec())
     }
 
-    /// Posts a follow-up exactly once: the same `key` on every try, and after
-    /// an ambiguous failure a look at the report's follow-ups before trying again.
+    /// Posts a follow-up exactly once: see [`LaporClient::post_once`].
     pub async fn post_followup(
         &self,
         tracking_id: &str,
         key: &str,
         content: &str,
+        look_first: bool,
     ) -> Result<Followup, LaporError> {
         let path = format!("/api/v1/reports/{}/followups", url_escape(tracking_id));
         let body = serde_json::to_value(FollowupRequest {
             content: content.to_string(),
         })
         .map_err(|e| LaporError::Decode(e.to_string()))?;
+        self.post_once(&path, &path, key, &body, look_first).await
+    }
+
+    /// Asks LAPOR! to re-route a report, exactly once: see [`LaporClient::post_once`].
+    pub async fn reroute(
+        &self,
+        tracking_id: &str,
+        key: &str,
+        req: &RerouteRequest,
+        look_first: bool,
+    ) -> Result<RerouteAccepted, LaporError> {
+        let path = format!("/api/v1/reports/{}/reroute", url_escape(tracking_id));
+        let list = format!("/api/v1/reports/{}/reroutes", url_escape(tracking_id));
+        let body = serde_json::to_value(req).map_err(|e| LaporError::Decode(e.to_string()))?;
+        self.post_once(&path, &list, key, &body, look_first).await
+    }
+
+    /// Posts `body` with the same `key` on every try and, before any try
+    /// that may repeat an earlier one (`look_first`: an earlier delivery
+    /// attempt; or an ambiguous failure just now), looks in `list` for what
+    /// was posted with that key: a platform that ignores `Idempotency-Key`
+    /// still gets it once. A 409 is a replayed key ("already there") when
+    /// the list has it — then that is the proof.
+    async fn post_once<T: DeserializeOwned + Keyed>(
+        &self,
+        path: &str,
+        list: &str,
+        key: &str,
+        body: &serde_json::Value,
+        look_first: bool,
+    ) -> Result<T, LaporError> {
+        let find = |items: Vec<T>| items.into_iter().find(|f| f.client_key() == Some(key));
         let mut last = None;
         for n in 0..self.cfg.max_attempts {
-            if n > 0 {
-                // did the ambiguous try arrive?
-                let existing: Vec<Followup> = self.get_json(&path).await?;
-                if let Some(f) = existing
-                    .into_iter()
-                    .find(|f| f.client_key.as_deref() == Some(key))
-                {
+            if n > 0 || look_first {
+                if let Some(f) = find(self.get_json(list).await?) {
                     return Ok(f);
                 }
-                tokio::time::sleep(self.backoff(n - 1)).await;
+                if n > 0 {
+                    tokio::time::sleep(self.backoff(n - 1)).await;
+                }
             }
             match self
-                .call(Method::POST, &path, Some(key), Some(&body), 1)
+                .call(Method::POST, path, Some(key), Some(body), 1)
                 .await
             {
                 Ok(r) => {
@@ -357,34 +457,17 @@ impl LaporClient {
                         .await
                         .map_err(|e| LaporError::Decode(e.to_string()));
                 }
+                Err(LaporError::Refused { status: 409, body }) => {
+                    return match find(self.get_json(list).await?) {
+                        Some(f) => Ok(f),
+                        None => Err(LaporError::Refused { status: 409, body }),
+                    };
+                }
                 Err(e) if e.is_ambiguous() => last = Some(e),
                 Err(e) => return Err(e),
             }
         }
         Err(last.unwrap_or_else(|| LaporError::Unavailable("no attempt".into())))
-    }
-
-    /// Asks LAPOR! to re-route a report (idempotent on `key`).
-    pub async fn reroute(
-        &self,
-        tracking_id: &str,
-        key: &str,
-        req: &RerouteRequest,
-    ) -> Result<RerouteAccepted, LaporError> {
-        let path = format!("/api/v1/reports/{}/reroute", url_escape(tracking_id));
-        let body = serde_json::to_value(req).map_err(|e| LaporError::Decode(e.to_string()))?;
-        let r = self
-            .call(
-                Method::POST,
-                &path,
-                Some(key),
-                Some(&body),
-                self.cfg.max_attempts,
-            )
-            .await?;
-        r.json()
-            .await
-            .map_err(|e| LaporError::Decode(e.to_string()))
     }
 }
 

@@ -18,6 +18,15 @@ pub fn build(app: &Arc<App>) -> Result<Option<Arc<sync::LaporSync>>, client::Lap
     let Some(l) = &app.settings.lapor else {
         return Ok(None);
     };
-    let client = client::LaporClient::new(client::ClientConfig::new(&l.url, &l.token, l.timeout))?;
+    // after a 401 the token is read again from the settings (environment and
+    // settings file): a renewed token is taken up without a restart
+    let reread: client::TokenSource = std::sync::Arc::new(|| {
+        crate::config::Settings::from_env()
+            .ok()
+            .and_then(|s| s.lapor)
+            .map(|l| l.token)
+    });
+    let client = client::LaporClient::new(client::ClientConfig::new(&l.url, &l.token, l.timeout))?
+        .with_token_source(reread);
     Ok(Some(Arc::new(sync::LaporSync::new(app.clone(), client))))
 }

@@ -1,7 +1,11 @@
 //! Delivery to LAPOR! through the outbox: follow-ups of answered complaints
 //! and re-routing requests. Each goes with a stable idempotency key; after an
 //! ambiguous failure the client looks before it posts again, so a follow-up
-//! arrives exactly once. The LAPOR! follow-up id is recorded as proof of dispatch.
+//! arrives exactly once — also when LAPOR! ignores the key: every delivery
+//! attempt after the first looks before it posts. A 409 on a replayed key is
+//! "already there": the stored follow-up is the proof. 401/403 (an expired
+//! token) and 5xx are retried with backoff. The LAPOR! follow-up id is
+//! recorded as proof of dispatch.
 
 use std::sync::Arc;
 
@@ -38,11 +42,23 @@ pub struct LaporCourier {
     pub store: DynStore,
 }
 
-fn delivery_error(e: LaporError) -> DeliveryError {
+/// After this many refused tokens in a row on one entry, an error is logged
+/// (an alert for whoever watches the logs); the entry is still retried.
+const TOKEN_ALERT_AFTER: i32 = 3;
+
+fn delivery_error(e: LaporError, item: &OutboxItem) -> DeliveryError {
     match e {
-        // 404: no such report; 409: no longer with the agency; 400/401/403: ours to fix
+        // 404: no such report; 409 not ours: no longer with the agency; 400: ours to fix
         LaporError::Refused { status, body } => {
             DeliveryError::Refused(format!("LAPOR! answered {status}: {body}"))
+        }
+        // an expired or withdrawn token: retried with backoff (the token is read again)
+        e @ LaporError::Unauthorized { .. } => {
+            if item.attempts + 1 >= TOKEN_ALERT_AFTER {
+                tracing::error!(outbox_id = %item.id, attempts = item.attempts + 1,
+                    "LAPOR! keeps refusing the agency token: check ADUAN_LAPOR_TOKEN");
+            }
+            DeliveryError::Remote(e.to_string())
         }
         other => DeliveryError::Remote(other.to_string()),
     }
@@ -74,9 +90,14 @@ impl Courier for LaporCourier {
                 let f = self
                     .sync
                     .client
-                    .post_followup(&p.lapor_tracking_id, &p.client_key, &draft.body)
+                    .post_followup(
+                        &p.lapor_tracking_id,
+                        &p.client_key,
+                        &draft.body,
+                        item.attempts > 0,
+                    )
                     .await
-                    .map_err(delivery_error)?;
+                    .map_err(|e| delivery_error(e, item))?;
                 Ok(Some(DeliveryProof {
                     dispatch_id: p.dispatch_id,
                     external_id: f.id.clone(),
@@ -97,9 +118,14 @@ impl Courier for LaporCourier {
                 let r = self
                     .sync
                     .client
-                    .reroute(&p.lapor_tracking_id, &item.dedup_key, &req)
+                    .reroute(
+                        &p.lapor_tracking_id,
+                        &item.dedup_key,
+                        &req,
+                        item.attempts > 0,
+                    )
                     .await
-                    .map_err(delivery_error)?;
+                    .map_err(|e| delivery_error(e, item))?;
                 Ok(Some(DeliveryProof {
                     dispatch_id: None,
                     external_id: r.id.clone(),

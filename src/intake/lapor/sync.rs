@@ -4,6 +4,17 @@
 //! committed; import is idempotent on the tracking id (a unique index), so a
 //! repeated or duplicated page, or a restart in the middle, imports nothing twice.
 //! A malformed item is quarantined and never stops the rest.
+//!
+//! A platform that misbehaves (docs/adr/0022): every poll re-reads an overlap
+//! window behind the cursor (reports committed late at a position already
+//! passed), and a nightly reconciliation sweep reads the whole listing; a
+//! copy older than the newest one applied is ignored (`lapor_copies`), so a
+//! stale copy of a re-routed report never becomes a complaint. Comments of
+//! open complaints are fetched in a rotating pass, not only when the listing
+//! counts some; one bad comment is quarantined alone. Attachments are checked
+//! against their declared size and checksum; a failure is put on the
+//! complaint's timeline. The poll lease is short and renewed by a heartbeat,
+//! released on shutdown.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,19 +25,28 @@ use uuid::Uuid;
 
 use super::client::{LaporClient, LaporError};
 use super::mapping::{self, Malformed};
-use super::wire::{Report, Topic};
+use super::wire::{Comment, Report, Topic};
 use crate::app::{App, LaporRegistration};
 use crate::config::Settings;
 use crate::domain::{Role, Status};
-use crate::store::{Actor, Attachment, DynStore, InboundMessage, OutsideChange, StoreError};
+use crate::store::{
+    Actor, Attachment, DynStore, InboundMessage, NewLaporAttachment, OutsideChange, StoreError,
+};
 
 /// The integration's name in `integration_state` and `job_leases`.
 pub const NAME: &str = "lapor";
 const PAGE: u32 = 100;
-const LEASE: &str = "lapor_poll";
-const LEASE_SECS: i64 = 120;
+pub const LEASE: &str = "lapor_poll";
 /// Pages per poll at most (the next poll goes on from the cursor).
 const MAX_PAGES: usize = 200;
+/// Pages of one reconciliation sweep at most (100 reports each).
+const MAX_SWEEP_PAGES: usize = 100_000;
+/// How far behind the cursor each poll starts reading again.
+const OVERLAP_MINUTES: i64 = 15;
+/// Open complaints whose comments one poll fetches (a rotating pass).
+const COMMENT_PASS: u32 = 100;
+/// The sweep runs once a day, in these office-local hours (off-hours).
+const SWEEP_HOURS: std::ops::Range<u32> = 1..5;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct PollReport {
@@ -38,6 +58,10 @@ pub struct PollReport {
     /// Comments, closings and re-routings applied.
     pub updates: u32,
     pub attachments: u32,
+    /// Copies older than the newest one applied, ignored.
+    pub stale: u32,
+    /// Comments recorded (new, edited or deleted) by the pass over open complaints.
+    pub comments: u32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +70,8 @@ pub enum SyncError {
     Lapor(#[from] LaporError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the LAPOR! poll lease was taken by another replica")]
+    LeaseLost,
 }
 
 pub struct LaporSync {
@@ -87,6 +113,60 @@ fn attachment_id(tracking_id: &str, remote_id: &str) -> Uuid {
     Uuid::from_bytes(b)
 }
 
+/// This process in the lease: host, process id and a random part, so the
+/// status can say which replica holds the poll.
+fn holder_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "aduan".into());
+    let id = Uuid::now_v7().simple().to_string();
+    format!("{host}/{}/{}", std::process::id(), &id[id.len() - 6..])
+}
+
+/// The cursors of recent polls, with when each was the head: each poll
+/// starts at the newest one at least the overlap window old (or the oldest
+/// known), so reports committed late behind the cursor are read again.
+#[derive(Debug, Default, Clone, PartialEq)]
+struct Trail(Vec<(DateTime<Utc>, Option<String>)>);
+
+impl Trail {
+    fn parse(json: Option<&str>) -> Trail {
+        Trail(
+            json.and_then(|j| serde_json::from_str(j).ok())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".into())
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, cursor: Option<&str>) {
+        self.0.push((at, cursor.map(str::to_string)));
+    }
+
+    /// Keeps what is younger than `edge`, and the newest entry older than it.
+    fn prune(&mut self, edge: DateTime<Utc>) {
+        if let Some(i) = self.0.iter().rposition(|(at, _)| *at <= edge) {
+            self.0.drain(..i);
+        }
+    }
+
+    /// Where to start reading: the newest cursor at least as old as `edge`,
+    /// else the oldest one kept, else the head.
+    fn start(&self, edge: DateTime<Utc>, head: Option<String>) -> Option<String> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= edge)
+            .or_else(|| self.0.first())
+            .map_or(head, |(_, c)| c.clone())
+    }
+}
+
 impl LaporSync {
     pub fn new(app: Arc<App>, client: LaporClient) -> Self {
         LaporSync {
@@ -95,65 +175,173 @@ impl LaporSync {
             settings: app.settings.clone(),
             app,
             running: tokio::sync::Mutex::new(()),
-            holder: Uuid::now_v7().to_string(),
+            holder: holder_name(),
         }
     }
 
-    /// Polls if this replica gets the poll lease; `None` when another one
-    /// holds it. The lease is renewed after every page and released at the
-    /// end, so a replica that dies mid-poll blocks the others for two minutes at most.
-    pub async fn poll_leased(&self, now: DateTime<Utc>) -> Result<Option<PollReport>, SyncError> {
-        if !self.renew_lease(now).await? {
+    /// The poll lease's lifetime: at most 30 s, at most one poll interval, so
+    /// that a crashed holder blocks the others for less than two polls.
+    fn lease_ttl(&self) -> std::time::Duration {
+        let poll = self.settings.lapor.as_ref().map_or(300, |l| l.poll_secs);
+        std::time::Duration::from_secs(poll.clamp(6, 30))
+    }
+
+    /// Runs `work` under the poll lease: `None` when another replica holds
+    /// it. A heartbeat renews the lease every third of its lifetime while
+    /// `work` runs; if the lease is lost meanwhile, `work` is stopped (each
+    /// item is its own transaction, the cursor moves only after a page).
+    async fn leased<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, SyncError>>,
+    ) -> Result<Option<T>, SyncError> {
+        if !self.renew_lease(Utc::now()).await? {
             return Ok(None);
         }
-        let result = self.poll_once(now).await;
-        let later = Utc::now();
-        self.store
-            .acquire_lease(
-                LEASE,
-                &self.holder,
-                later,
-                later - chrono::Duration::seconds(1),
-            )
-            .await?;
+        let ttl = self.lease_ttl();
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(ttl / 3).await;
+                match self.renew_lease(Utc::now()).await {
+                    Ok(true) => {}
+                    Ok(false) => return SyncError::LeaseLost,
+                    // the next beat tries again; the lease outlives two missed beats
+                    Err(e) => tracing::warn!(error = %e, "LAPOR! lease not renewed"),
+                }
+            }
+        };
+        let result = tokio::select! {
+            r = work => r,
+            e = heartbeat => Err(e),
+        };
+        self.release_lease().await?;
         result.map(Some)
     }
 
-    async fn renew_lease(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    /// Gives the lease up (after a poll, and on shutdown).
+    pub async fn release_lease(&self) -> Result<(), StoreError> {
+        let now = Utc::now();
         self.store
-            .acquire_lease(
-                LEASE,
-                &self.holder,
-                now,
-                now + chrono::Duration::seconds(LEASE_SECS),
-            )
+            .acquire_lease(LEASE, &self.holder, now, now - chrono::Duration::seconds(1))
+            .await
+            .map(|_| ())
+    }
+
+    /// Polls if this replica gets the poll lease; `None` when another one holds it.
+    pub async fn poll_leased(&self, now: DateTime<Utc>) -> Result<Option<PollReport>, SyncError> {
+        self.leased(self.poll_once(now)).await
+    }
+
+    /// The reconciliation sweep under the lease; `None` when another replica holds it.
+    pub async fn reconcile_leased(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PollReport>, SyncError> {
+        self.leased(self.reconcile(now)).await
+    }
+
+    async fn renew_lease(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let ttl =
+            chrono::Duration::from_std(self.lease_ttl()).unwrap_or(chrono::Duration::seconds(30));
+        self.store
+            .acquire_lease(LEASE, &self.holder, now, now + ttl)
             .await
     }
 
-    /// Polls every `ADUAN_LAPOR_POLL_SECONDS` (under the lease) until the process ends.
     /// Polls every `ADUAN_LAPOR_POLL_SECONDS` (the first one interval after
-    /// start; POST …/poll polls now) until `token` is cancelled.
+    /// start; POST …/poll polls now), and sweeps once a night, until `token`
+    /// is cancelled. A poll in progress is stopped then (what is committed
+    /// stays) and the lease released, so another replica takes over at once.
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
         let every = std::time::Duration::from_secs(
             self.settings.lapor.as_ref().map_or(300, |l| l.poll_secs),
         );
+        let stop = token.clone();
         crate::workers::every(every, token, || async {
-            match self.poll_leased(Utc::now()).await {
-                Ok(_) => {}
-                // the circuit breaker already said so once
-                Err(SyncError::Lapor(LaporError::CircuitOpen(_))) => {}
-                Err(e) => tracing::warn!(error = %e, "LAPOR! poll failed"),
+            let work = async {
+                let now = Utc::now();
+                let r = match self.sweep_due(now).await {
+                    Ok(true) => self.reconcile_leased(now).await,
+                    Ok(false) => self.poll_leased(now).await,
+                    Err(e) => Err(e.into()),
+                };
+                match r {
+                    Ok(_) => {}
+                    // the circuit breaker already said so once
+                    Err(SyncError::Lapor(LaporError::CircuitOpen(_))) => {}
+                    Err(e) => tracing::warn!(error = %e, "LAPOR! poll failed"),
+                }
+            };
+            tokio::select! {
+                () = work => {}
+                () = stop.cancelled() => {
+                    if let Err(e) = self.release_lease().await {
+                        tracing::warn!(error = %e, "LAPOR! lease not released at shutdown");
+                    }
+                }
             }
         })
         .await;
     }
 
-    /// One poll: pages from the saved cursor, then pending attachments.
-    /// Records the outcome (last poll, last success or error) for the status endpoint.
+    /// Whether the nightly sweep is due: not in the last 20 hours, and now
+    /// in the office's off-hours.
+    async fn sweep_due(&self, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        use chrono::Timelike;
+        let hour = now.with_timezone(&self.settings.office_timezone).hour();
+        if !SWEEP_HOURS.contains(&hour) {
+            return Ok(false);
+        }
+        let last = self
+            .store
+            .integration_state(NAME)
+            .await?
+            .and_then(|s| s.last_reconciled_at);
+        Ok(last.is_none_or(|t| now - t > chrono::Duration::hours(20)))
+    }
+
+    /// One poll: pages from the overlap window behind the saved cursor, the
+    /// comment pass, then pending attachments. Records the outcome (last
+    /// poll, last success or error) for the status endpoint.
     pub async fn poll_once(&self, now: DateTime<Utc>) -> Result<PollReport, SyncError> {
         let _one = self.running.lock().await;
         let mut report = PollReport::default();
-        let result = self.poll_pages(now, &mut report).await;
+        let mut result = self.poll_pages(now, &mut report).await;
+        if result.is_ok() {
+            result = self.comment_pass(now, &mut report).await;
+        }
+        self.finish(result, report).await
+    }
+
+    /// The reconciliation sweep: the whole listing from its beginning, each
+    /// report applied as in a poll (what is known and current costs one
+    /// look-up), so whatever a poll missed is imported now.
+    pub async fn reconcile(&self, now: DateTime<Utc>) -> Result<PollReport, SyncError> {
+        let _one = self.running.lock().await;
+        let mut report = PollReport::default();
+        let topics = self.topics().await;
+        let result = match topics {
+            Ok(topics) => self
+                .read_pages(None, MAX_SWEEP_PAGES, &topics, now, &mut report, false)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        if result.is_ok() {
+            self.store.set_integration_reconciled(NAME, now).await?;
+            tracing::info!(
+                imported = report.imported,
+                pages = report.pages,
+                "LAPOR! reconciliation sweep done"
+            );
+        }
+        self.finish(result, report).await
+    }
+
+    async fn finish(
+        &self,
+        result: Result<(), SyncError>,
+        mut report: PollReport,
+    ) -> Result<PollReport, SyncError> {
         let attachments = match &result {
             Ok(()) => self.fetch_attachments(500).await,
             Err(_) => Ok(0),
@@ -167,11 +355,13 @@ impl LaporSync {
         self.store
             .record_integration_poll(NAME, Utc::now(), error.as_deref(), report.imported.into())
             .await?;
-        if report.imported + report.quarantined + report.updates > 0 {
+        if report.imported + report.quarantined + report.updates + report.comments > 0 {
             tracing::info!(
                 imported = report.imported,
                 quarantined = report.quarantined,
                 updates = report.updates,
+                comments = report.comments,
+                stale = report.stale,
                 pages = report.pages,
                 "LAPOR! poll"
             );
@@ -179,52 +369,76 @@ impl LaporSync {
         result.map(|()| report)
     }
 
-    async fn poll_pages(
-        &self,
-        now: DateTime<Utc>,
-        report: &mut PollReport,
-    ) -> Result<(), SyncError> {
-        let topics: HashMap<i64, Topic> = self
+    async fn topics(&self) -> Result<HashMap<i64, Topic>, SyncError> {
+        Ok(self
             .client
             .topics()
             .await?
             .into_iter()
             .map(|t| (t.id, t))
-            .collect();
-        let mut cursor = self
-            .store
-            .integration_state(NAME)
-            .await?
-            .and_then(|s| s.cursor);
-        for _ in 0..MAX_PAGES {
+            .collect())
+    }
+
+    async fn poll_pages(
+        &self,
+        now: DateTime<Utc>,
+        report: &mut PollReport,
+    ) -> Result<(), SyncError> {
+        let topics = self.topics().await?;
+        let state = self.store.integration_state(NAME).await?;
+        let head = state.as_ref().and_then(|s| s.cursor.clone());
+        let mut trail = Trail::parse(state.as_ref().and_then(|s| s.cursor_trail.as_deref()));
+        trail.push(now, head.as_deref());
+        trail.prune(now - chrono::Duration::minutes(OVERLAP_MINUTES));
+        if state.is_some() {
+            self.store
+                .set_integration_trail(NAME, &trail.to_json())
+                .await?;
+        }
+        let start = trail.start(now - chrono::Duration::minutes(OVERLAP_MINUTES), head);
+        self.read_pages(start, MAX_PAGES, &topics, now, report, true)
+            .await?;
+        Ok(())
+    }
+
+    /// Reads pages from `cursor` on, each committed before the next; saves
+    /// the cursor after each page when `save`.
+    async fn read_pages(
+        &self,
+        mut cursor: Option<String>,
+        max_pages: usize,
+        topics: &HashMap<i64, Topic>,
+        now: DateTime<Utc>,
+        report: &mut PollReport,
+        save: bool,
+    ) -> Result<Option<String>, SyncError> {
+        for _ in 0..max_pages {
             let page = self.client.list_reports(cursor.as_deref(), PAGE).await?;
             report.pages += 1;
             if page.items.is_empty() {
                 break;
             }
             for raw in &page.items {
-                self.process_item(raw, &topics, now, report).await?;
+                self.process_item(raw, topics, now, report).await?;
             }
             // everything on the page is committed: only now move on
-            if !self.renew_lease(Utc::now()).await? {
-                return Err(SyncError::Store(StoreError::Corrupt(
-                    "the LAPOR! poll lease was taken by another replica".into(),
-                )));
-            }
             match page.next_cursor {
                 Some(next) if Some(&next) != cursor.as_ref() => {
-                    self.store
-                        .set_integration_cursor(NAME, &next, Utc::now())
-                        .await?;
+                    if save {
+                        self.store
+                            .set_integration_cursor(NAME, &next, Utc::now())
+                            .await?;
+                    }
                     cursor = Some(next);
                 }
                 _ => break,
             }
         }
-        Ok(())
+        Ok(cursor)
     }
 
-    /// One item of the listing: import it, update its complaint, or quarantine it.
+    /// One item of the listing: import it, update its complaint, ignore it
+    /// as stale, or quarantine it.
     async fn process_item(
         &self,
         raw: &serde_json::Value,
@@ -243,6 +457,21 @@ impl LaporSync {
             }
         };
         let tid = r.tracking_id.to_string();
+        let updated_at = chrono::SubsecRound::trunc_subsecs(r.updated_at, 6);
+        let applied = self.store.lapor_copy(&tid).await?;
+        match &applied {
+            Some((newest, _)) if updated_at < *newest => {
+                // an older copy than one already applied: it changes nothing
+                report.stale += 1;
+                return Ok(());
+            }
+            Some((newest, _)) if updated_at == *newest => {
+                // this very copy was applied (a re-read of the overlap window)
+                report.known += 1;
+                return Ok(());
+            }
+            _ => {}
+        }
         let complaint = match self.store.find_by_lapor_id(&tid).await? {
             Some(c) => {
                 report.known += 1;
@@ -250,7 +479,11 @@ impl LaporSync {
             }
             None => {
                 if r.status == "rerouted" {
-                    // moved away before we saw it: nothing of ours
+                    // moved away before we saw it: nothing of ours, and an
+                    // older copy seen later must not make it ours
+                    self.store
+                        .save_lapor_copy(&tid, updated_at, &r.status, now)
+                        .await?;
                     return Ok(());
                 }
                 match self.import(&r, notes, topics, now).await? {
@@ -272,6 +505,9 @@ impl LaporSync {
             }
         };
         report.updates += self.apply_updates(&r, &complaint).await?;
+        self.store
+            .save_lapor_copy(&tid, updated_at, &r.status, now)
+            .await?;
         Ok(())
     }
 
@@ -282,12 +518,22 @@ impl LaporSync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let key = item_key(raw, m.tracking_id.as_deref());
+        self.quarantine_keyed(&key, raw, m, now).await
+    }
+
+    async fn quarantine_keyed(
+        &self,
+        key: &str,
+        raw: &serde_json::Value,
+        m: &Malformed,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         // the reason can quote a value: only the field goes to the log
         let field = m.reason.split(':').next().unwrap_or("?");
         tracing::warn!(item = %key, field, "LAPOR! item quarantined");
         self.store
             .quarantine_item(
-                &key,
+                key,
                 m.tracking_id.as_deref(),
                 &raw.to_string(),
                 &m.reason,
@@ -313,10 +559,16 @@ impl LaporSync {
         };
         let tid = r.tracking_id.to_string();
         // known before the complaint exists: a crash in between loses no attachment
-        let atts: Vec<(String, String, String)> = r
+        let atts: Vec<NewLaporAttachment> = r
             .attachments
             .iter()
-            .map(|a| (a.id.clone(), a.file_name.clone(), a.content_type.clone()))
+            .map(|a| NewLaporAttachment {
+                remote_id: a.id.clone(),
+                file_name: a.file_name.clone(),
+                content_type: a.content_type.clone(),
+                declared_size: Some(a.size),
+                declared_sha256: a.sha256.clone().map(|h| h.to_ascii_lowercase()),
+            })
             .collect();
         self.store.add_lapor_attachments(&tid, &atts).await?;
         let actor = actor();
@@ -369,31 +621,142 @@ impl LaporSync {
         {
             changes += 1;
         }
+        // the count may be missing or stale: the comment pass looks anyway
         if r.comment_count > 0 {
-            for comment in self.client.comments(r.tracking_id).await? {
-                if comment.author != "reporter" {
+            changes += self.sync_comments(&r.tracking_id.to_string(), c.id).await?;
+        }
+        Ok(changes)
+    }
+
+    /// Fetches the comments of the next open LAPOR! complaints in turn.
+    async fn comment_pass(
+        &self,
+        _now: DateTime<Utc>,
+        report: &mut PollReport,
+    ) -> Result<(), SyncError> {
+        let after = self
+            .store
+            .integration_state(NAME)
+            .await?
+            .and_then(|s| s.comments_after);
+        let batch = self
+            .store
+            .open_lapor_complaints(after.as_deref(), COMMENT_PASS)
+            .await?;
+        let next = if batch.len() < COMMENT_PASS as usize {
+            None // round the end: the next pass starts again at the first
+        } else {
+            batch.last().map(|(t, _)| t.clone())
+        };
+        for (tid, complaint_id) in &batch {
+            report.comments += self.sync_comments(tid, *complaint_id).await?;
+        }
+        self.store
+            .set_integration_comments_after(NAME, next.as_deref())
+            .await?;
+        Ok(())
+    }
+
+    /// A report's comments onto its complaint's timeline: a reporter's
+    /// comment once (keyed by report and comment), an edit and a deletion
+    /// marked (nothing erased); an unreadable comment quarantined alone. A
+    /// failed fetch is logged and left to the next pass. Returns changes made.
+    async fn sync_comments(&self, tid: &str, complaint_id: Uuid) -> Result<u32, SyncError> {
+        let Ok(tracking_id) = tid.parse::<u64>() else {
+            return Ok(0);
+        };
+        let items = match self.client.comments(tracking_id).await {
+            Ok(items) => items,
+            Err(e @ LaporError::CircuitOpen(_)) => return Err(e.into()),
+            Err(e) => {
+                tracing::warn!(lapor_tracking_id = %tid, error = %e, "LAPOR! comments not fetched");
+                return Ok(0);
+            }
+        };
+        let actor = actor();
+        let mut changes = 0;
+        for raw in &items {
+            let comment = match serde_json::from_value::<Comment>(raw.clone()) {
+                Ok(c) => c,
+                Err(e) => {
+                    let id = raw.get("id").map_or_else(
+                        || hex::encode(&Sha256::digest(raw.to_string())[..8]),
+                        |v| v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    );
+                    let m = Malformed {
+                        tracking_id: Some(tid.to_string()),
+                        reason: format!("comment {id}: {e}"),
+                    };
+                    self.quarantine_keyed(&format!("comment:{tid}:{id}"), raw, &m, Utc::now())
+                        .await?;
                     continue;
                 }
-                let key = format!("lapor:comment:{}", comment.id);
+            };
+            if comment.author != "reporter" {
+                continue;
+            }
+            let key = format!("lapor:comment:{tid}:{}", comment.id);
+            let now = Utc::now();
+            if comment.deleted {
                 let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
-                    "text": comment.body, "written_at": comment.created_at})
+                    "note": "dihapus di SP4N-LAPOR!; catatan sebelumnya tetap tersimpan"})
                 .to_string();
-                let recorded = self
+                if self
                     .app
-                    .record_reply(
-                        InboundMessage {
-                            source_key: &key,
-                            complaint_id: c.id,
-                            event: "reporter_replied",
-                            detail: &detail,
-                            actor: &actor,
-                            now: Utc::now(),
-                            reopen: true,
-                        },
-                        "Tanggapan pelapor diterima melalui LAPOR!",
+                    .record_lapor_note(
+                        &format!("{key}:deleted"),
+                        complaint_id,
+                        "lapor_comment_deleted",
+                        &detail,
+                        &actor,
+                        now,
                     )
-                    .await?;
-                if recorded.is_some() {
+                    .await?
+                {
+                    changes += 1;
+                }
+                continue;
+            }
+            let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
+                "text": comment.body, "written_at": comment.created_at})
+            .to_string();
+            let recorded = self
+                .app
+                .record_reply(
+                    InboundMessage {
+                        source_key: &key,
+                        complaint_id,
+                        event: "reporter_replied",
+                        detail: &detail,
+                        actor: &actor,
+                        now,
+                        reopen: true,
+                    },
+                    "Tanggapan pelapor diterima melalui LAPOR!",
+                )
+                .await?;
+            if recorded.is_some() {
+                changes += 1;
+            }
+            if let Some(edited) = comment.edited_at {
+                let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
+                    "text": comment.body, "edited_at": edited,
+                    "note": format!("diubah pelapor di SP4N-LAPOR!; teks kini: {}", comment.body)})
+                .to_string();
+                let edit_key = format!("{key}:edited:{}", edited.timestamp_micros());
+                if self
+                    .app
+                    .record_lapor_note(
+                        &edit_key,
+                        complaint_id,
+                        "lapor_comment_edited",
+                        &detail,
+                        &actor,
+                        now,
+                    )
+                    .await?
+                    && recorded.is_none()
+                {
                     changes += 1;
                 }
             }
@@ -401,7 +764,10 @@ impl LaporSync {
         Ok(changes)
     }
 
-    /// Downloads attachments of imported reports; returns how many were stored.
+    /// Downloads attachments of imported reports; returns how many were
+    /// stored. Each is checked against the size and checksum LAPOR!
+    /// declared; a failure is retried (up to ten times) and put once on the
+    /// complaint's timeline, so no attachment is silently absent.
     pub async fn fetch_attachments(&self, limit: u32) -> Result<u32, SyncError> {
         let mut stored = 0;
         let max = self.settings.max_attachment_bytes;
@@ -409,16 +775,59 @@ impl LaporSync {
             let Ok(tid) = p.tracking_id.parse::<u64>() else {
                 continue;
             };
+            let declared = p.declared_size.and_then(|n| u64::try_from(n).ok());
+            if let Some(n) = declared.filter(|n| *n > max) {
+                self.attachment_failed(
+                    &p,
+                    &format!("{n} bytes declared, over the limit of {max}"),
+                    &format!("lebih besar ({n} bita) dari batas {max} bita; tidak diunduh"),
+                    true,
+                )
+                .await?;
+                continue;
+            }
             let bytes = match self.client.attachment(tid, &p.remote_id, max).await {
                 Ok(b) => b,
                 Err(LaporError::CircuitOpen(_)) => break,
                 Err(e) => {
-                    self.store
-                        .lapor_attachment_failed(&p.tracking_id, &p.remote_id, &e.to_string())
+                    let (why, give_up) = match &e {
+                        LaporError::Refused { status: 404, .. } => {
+                            ("tidak ada di SP4N-LAPOR! (404)".to_string(), true)
+                        }
+                        LaporError::Refused { status: 413, .. } => (
+                            format!("lebih besar dari batas {max} bita; tidak diunduh"),
+                            true,
+                        ),
+                        _ => ("gagal diunduh; dicoba lagi".to_string(), false),
+                    };
+                    self.attachment_failed(&p, &e.to_string(), &why, give_up)
                         .await?;
                     continue;
                 }
             };
+            let got = bytes.len() as u64;
+            if let Some(n) = declared.filter(|n| *n != got) {
+                self.attachment_failed(
+                    &p,
+                    &format!("{got} bytes received, {n} declared"),
+                    &format!("tidak utuh: {got} dari {n} bita diterima; dicoba lagi"),
+                    false,
+                )
+                .await?;
+                continue;
+            }
+            if let Some(want) = &p.declared_sha256
+                && hex::encode(Sha256::digest(&bytes)) != *want
+            {
+                self.attachment_failed(
+                    &p,
+                    "SHA-256 differs from the declared one",
+                    "isi tidak cocok dengan checksum dari SP4N-LAPOR!; dicoba lagi",
+                    false,
+                )
+                .await?;
+                continue;
+            }
             let id = attachment_id(&p.tracking_id, &p.remote_id);
             let file = async {
                 let mut f = self.app.files.begin(p.complaint_id, id, max).await?;
@@ -430,7 +839,12 @@ impl LaporSync {
                 Ok(f) => f,
                 Err(e) => {
                     self.store
-                        .lapor_attachment_failed(&p.tracking_id, &p.remote_id, &e.to_string())
+                        .lapor_attachment_failed(
+                            &p.tracking_id,
+                            &p.remote_id,
+                            &e.to_string(),
+                            false,
+                        )
                         .await?;
                     continue;
                 }
@@ -460,6 +874,46 @@ impl LaporSync {
         Ok(stored)
     }
 
+    /// Records a failed download, and once per attachment (and once more
+    /// when it is given up) an event on the complaint's timeline.
+    async fn attachment_failed(
+        &self,
+        p: &crate::store::PendingLaporAttachment,
+        error: &str,
+        why: &str,
+        give_up: bool,
+    ) -> Result<(), SyncError> {
+        let give_up = give_up || p.attempts + 1 >= 10;
+        self.store
+            .lapor_attachment_failed(&p.tracking_id, &p.remote_id, error, give_up)
+            .await?;
+        let why = if give_up && !why.contains("tidak diunduh") && !why.contains("404") {
+            format!("{why} (tidak dicoba lagi)")
+        } else {
+            why.to_string()
+        };
+        let detail = serde_json::json!({"source": "lapor", "lapor_attachment_id": p.remote_id,
+            "file_name": p.file_name, "reason": why, "final": give_up})
+        .to_string();
+        let key = format!(
+            "lapor:attachment:{}:{}:{}",
+            p.tracking_id,
+            p.remote_id,
+            if give_up { "final" } else { "failed" }
+        );
+        self.app
+            .record_lapor_note(
+                &key,
+                p.complaint_id,
+                "lapor_attachment_failed",
+                &detail,
+                &actor(),
+                Utc::now(),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Tries a quarantined item again: fetched anew from LAPOR! when its
     /// tracking id is known, else as it was stored. `Ok(true)` when it is
     /// now a complaint.
@@ -470,17 +924,28 @@ impl LaporSync {
         if q.resolved_at.is_some() {
             return Ok(Some(true));
         }
+        if let (Some(rest), Some(tid)) = (q.item_key.strip_prefix("comment:"), &q.tracking_id) {
+            // a comment quarantined alone: the report's comments fetched again
+            let Some(c) = self.store.find_by_lapor_id(tid).await? else {
+                return Ok(Some(false));
+            };
+            let _one = self.running.lock().await;
+            self.sync_comments(tid, c.id).await?;
+            let again = self.store.get_quarantine(id).await?;
+            if again.is_some_and(|a| a.times_seen > q.times_seen) {
+                return Ok(Some(false));
+            }
+            tracing::info!(item = %rest, "LAPOR! comment readable now");
+            self.store
+                .resolve_quarantine(&q.item_key, Some(c.id), Utc::now())
+                .await?;
+            return Ok(Some(true));
+        }
         let raw = match &q.tracking_id {
             Some(t) => self.client.report(t).await?,
             None => serde_json::from_str(&q.raw).unwrap_or(serde_json::Value::Null),
         };
-        let topics: HashMap<i64, Topic> = self
-            .client
-            .topics()
-            .await?
-            .into_iter()
-            .map(|t| (t.id, t))
-            .collect();
+        let topics = self.topics().await?;
         let mut report = PollReport::default();
         let _one = self.running.lock().await;
         self.process_item(&raw, &topics, Utc::now(), &mut report)
@@ -505,6 +970,26 @@ mod tests {
         assert_eq!(attachment_id("1", "a"), attachment_id("1", "a"));
         assert_ne!(attachment_id("1", "a"), attachment_id("1", "b"));
         assert_ne!(attachment_id("1", "a"), attachment_id("2", "a"));
+    }
+
+    #[test]
+    fn the_trail_starts_behind_the_cursor_by_the_overlap() {
+        let t0 = Utc::now();
+        let m = chrono::Duration::minutes;
+        let mut t = Trail::default();
+        assert_eq!(t.start(t0, Some("9".into())), Some("9".into()));
+        t.push(t0, None);
+        t.push(t0 + m(5), Some("10"));
+        // all younger than the window: from the oldest (the beginning)
+        assert_eq!(t.start(t0 - m(15), Some("12".into())), None);
+        t.push(t0 + m(20), Some("20"));
+        t.push(t0 + m(25), Some("25"));
+        let edge = t0 + m(25) - m(15);
+        assert_eq!(t.start(edge, Some("30".into())), Some("10".into()));
+        t.prune(edge);
+        assert_eq!(t.0.len(), 3);
+        assert_eq!(Trail::parse(Some(&t.to_json())), t);
+        assert_eq!(Trail::parse(Some("kaput")), Trail::default());
     }
 
     #[test]

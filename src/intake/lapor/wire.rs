@@ -63,7 +63,11 @@ pub struct AttachmentRef {
     pub id: String,
     pub file_name: String,
     pub content_type: String,
+    /// Bytes, as LAPOR! declares them: checked after the download.
     pub size: u64,
+    /// Hex SHA-256 of the bytes, when the platform gives it: checked too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// LAPOR!'s topic tree.
@@ -82,6 +86,12 @@ pub struct Comment {
     pub author: String,
     pub body: String,
     pub created_at: DateTime<Utc>,
+    /// When the author last edited it (the body is the edited text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Withdrawn by its author or LAPOR!'s admins (the body may be empty).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// The agency's follow-up (tindak lanjut), sent with `Idempotency-Key`.

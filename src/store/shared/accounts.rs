@@ -47,7 +47,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<AccountOutcome, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if let Some(officer) = a.officer_id {
             let known: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM officers WHERE id = $1")
                 .bind(officer)
@@ -119,7 +119,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<Option<Account>, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE accounts SET role = COALESCE($2, role), active = COALESCE($3, active) \
              WHERE id = $1",
@@ -148,7 +148,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO password_tokens (digest, account_id, expires_at, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -172,7 +172,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<Option<Account>, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // the conditional UPDATE is the claim: a link works once
         let claimed: Option<(Uuid,)> = sqlx::query_as(
             "UPDATE password_tokens SET used_at = $2 WHERE digest = $1 AND used_at IS NULL \
@@ -213,7 +213,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE accounts SET password_hash = $2, password_changed_at = $3 WHERE id = $1",
         )
@@ -252,7 +252,7 @@ impl AccountStore for Backend {
         now: DateTime<Utc>,
     ) -> Result<Vec<Throttle>, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for s in scopes {
             sqlx::query(
                 "INSERT INTO sign_in_throttle (scope, failures, last_failure_at) VALUES ($1, 1, $2) \
@@ -301,7 +301,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sessions (id, digest, account_id, csrf_token, created_at, last_seen_at, \
              expires_at, address, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -358,7 +358,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<bool, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE sessions SET ended_at = $3 WHERE id = $1 AND account_id = $2 \
              AND ended_at IS NULL",
@@ -404,7 +404,7 @@ impl AccountStore for Backend {
         audit: &AuthAudit,
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE accounts SET totp_enabled = TRUE, totp_last_step = $2 WHERE id = $1")
             .bind(account_id)
             .bind(step)
@@ -428,7 +428,7 @@ impl AccountStore for Backend {
 
     async fn disable_totp(&self, account_id: Uuid, audit: &AuthAudit) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE accounts SET totp_enabled = FALSE, totp_secret = NULL, totp_last_step = NULL \
              WHERE id = $1",
@@ -489,7 +489,7 @@ impl AccountStore for Backend {
 
     async fn audit(&self, entry: &AuthAudit) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_audit(&mut tx, entry).await?;
         tx.commit().await?;
         Ok(())

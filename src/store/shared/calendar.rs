@@ -19,7 +19,7 @@ impl CalendarStore for Backend {
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for d in days {
             added += sqlx::query(
@@ -54,7 +54,7 @@ impl CalendarStore for Backend {
         use crate::store::{CalendarAction, CalendarChangeOutcome, CalendarDay};
         let now = chrono::SubsecRound::trunc_subsecs(change.now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let (action, kind, name) = match &change.action {
             CalendarAction::Add { kind, name } => {
                 let r = sqlx::query(

@@ -312,7 +312,7 @@ impl ComplaintStore for Backend {
 
     async fn add_attachment(&self, a: &Attachment, actor: &Actor) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Bump the version first: takes the write lock and tells us the status.
         let status: Option<(String,)> = sqlx::query_as(
             "UPDATE complaints SET version = version + 1, updated_at = $2 \
@@ -411,7 +411,7 @@ impl ComplaintStore for Backend {
         use crate::store::{CalendarDay, ClockOp, ClockOutcome};
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sql = format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1");
         let row: Option<ComplaintRow> = sqlx::query_as(&sql)
             .bind(id)

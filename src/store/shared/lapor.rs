@@ -21,7 +21,7 @@ impl Backend {
         use crate::store::sql::COMPLAINT_COLUMNS;
         let now = chrono::SubsecRound::trunc_subsecs(m.now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let new = sqlx::query(
             "INSERT INTO inbound_messages (source_key, complaint_id, at) VALUES ($1, $2, $3) \
              ON CONFLICT (source_key) DO NOTHING",
@@ -79,7 +79,7 @@ impl Backend {
         use crate::store::OutsideChange;
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let status: Option<(String,)> =
             sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
                 .bind(complaint_id)
@@ -123,7 +123,7 @@ impl Backend {
         use crate::domain::Status;
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let marked = sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $2, attempts = attempts + 1, \
              locked_until = NULL, last_error = NULL WHERE id = $1 AND status <> 'sent'",
@@ -183,7 +183,8 @@ impl LaporStore for Backend {
     ) -> Result<Option<crate::store::IntegrationState>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT name, cursor, last_poll_at, last_success_at, last_error, imported_total, \
-             updated_at FROM integration_state WHERE name = $1",
+             updated_at, cursor_trail, last_reconciled_at, comments_after \
+             FROM integration_state WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.pool)
@@ -336,21 +337,128 @@ impl LaporStore for Backend {
     async fn add_lapor_attachments(
         &self,
         tracking_id: &str,
-        items: &[(String, String, String)],
+        items: &[crate::store::NewLaporAttachment],
     ) -> Result<(), StoreError> {
-        for (remote_id, file_name, content_type) in items {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        for a in items {
             sqlx::query(
-                "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, attempts) \
-                 VALUES ($1, $2, $3, $4, 0) ON CONFLICT DO NOTHING",
+                "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, \
+                 attempts, declared_size, declared_sha256) VALUES ($1, $2, $3, $4, 0, $5, $6) \
+                 ON CONFLICT DO NOTHING",
             )
             .bind(tracking_id)
-            .bind(remote_id)
-            .bind(self.vault.seal_str(file_name))
-            .bind(content_type)
-            .execute(&self.pool)
+            .bind(&a.remote_id)
+            .bind(self.vault.seal_str(&a.file_name))
+            .bind(&a.content_type)
+            .bind(a.declared_size.and_then(|n| i64::try_from(n).ok()))
+            .bind(&a.declared_sha256)
+            .execute(&mut *tx)
             .await?;
         }
+        tx.commit().await?;
         Ok(())
+    }
+
+    async fn lapor_copy(
+        &self,
+        tracking_id: &str,
+    ) -> Result<Option<(DateTime<Utc>, String)>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT updated_at, status FROM lapor_copies WHERE tracking_id = $1")
+                .bind(tracking_id)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn save_lapor_copy(
+        &self,
+        tracking_id: &str,
+        updated_at: DateTime<Utc>,
+        status: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO lapor_copies (tracking_id, updated_at, status, seen_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tracking_id) DO UPDATE \
+             SET updated_at = $2, status = $3, seen_at = $4 \
+             WHERE lapor_copies.updated_at <= $2",
+        )
+        .bind(tracking_id)
+        .bind(chrono::SubsecRound::trunc_subsecs(updated_at, 6))
+        .bind(status)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_integration_trail(&self, name: &str, trail: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE integration_state SET cursor_trail = $2 WHERE name = $1")
+            .bind(name)
+            .bind(trail)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_integration_reconciled(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO integration_state (name, imported_total, updated_at, last_reconciled_at) \
+             VALUES ($1, 0, $2, $2) ON CONFLICT (name) DO UPDATE SET last_reconciled_at = $2",
+        )
+        .bind(name)
+        .bind(chrono::SubsecRound::trunc_subsecs(at, 6))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn set_integration_comments_after(
+        &self,
+        name: &str,
+        after: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE integration_state SET comments_after = $2 WHERE name = $1")
+            .bind(name)
+            .bind(after)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn open_lapor_complaints(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(String, Uuid)>, StoreError> {
+        use crate::store::sql::OPEN_STATUS;
+        // the unique partial index on lapor_tracking_id gives the order
+        Ok(sqlx::query_as(&format!(
+            "SELECT lapor_tracking_id, id FROM complaints \
+             WHERE lapor_tracking_id IS NOT NULL AND lapor_tracking_id > $1 AND {OPEN_STATUS} \
+             ORDER BY lapor_tracking_id LIMIT $2"
+        ))
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn count_lapor_complaints(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM complaints WHERE lapor_tracking_id IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
     }
 
     async fn pending_lapor_attachments(
@@ -359,7 +467,7 @@ impl LaporStore for Backend {
     ) -> Result<Vec<crate::store::PendingLaporAttachment>, StoreError> {
         let items: Vec<crate::store::PendingLaporAttachment> = sqlx::query_as(
             "SELECT a.tracking_id, a.remote_id, a.file_name, a.content_type, a.attempts, \
-             c.id AS complaint_id FROM lapor_attachments a \
+             c.id AS complaint_id, a.declared_size, a.declared_sha256 FROM lapor_attachments a \
              JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
              WHERE a.attachment_id IS NULL AND a.attempts < 10 \
              ORDER BY a.attempts, a.tracking_id LIMIT $1",
@@ -402,14 +510,17 @@ impl LaporStore for Backend {
         tracking_id: &str,
         remote_id: &str,
         error: &str,
+        give_up: bool,
     ) -> Result<(), StoreError> {
+        // ten attempts is where `pending_lapor_attachments` stops
         sqlx::query(
-            "UPDATE lapor_attachments SET attempts = attempts + 1, last_error = $3 \
-             WHERE tracking_id = $1 AND remote_id = $2",
+            "UPDATE lapor_attachments SET attempts = CASE WHEN $4 THEN 10 ELSE attempts + 1 END, \
+             last_error = $3 WHERE tracking_id = $1 AND remote_id = $2",
         )
         .bind(tracking_id)
         .bind(remote_id)
         .bind(error)
+        .bind(give_up)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -155,7 +155,7 @@ impl OrgStore for Backend {
         audit: &crate::store::AuthAudit,
     ) -> Result<Option<crate::store::Officer>, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let cur: Option<crate::store::Officer> = sqlx::query_as(&format!(
             "SELECT {} FROM officers WHERE id = $1",
             crate::store::sql::OFFICER_COLUMNS

@@ -120,7 +120,7 @@ impl OutboxStore for Backend {
     ) -> Result<(u64, Vec<String>), StoreError> {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut queued = 0;
         let mut recorded = Vec::new();
         let mut told = std::collections::HashSet::new();
@@ -249,7 +249,7 @@ impl OutboxStore for Backend {
     ) -> Result<u64, StoreError> {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let mut added = 0;
         for o in items {
             added += insert_outbox(&mut tx, &self.vault, o, now).await?;
@@ -268,6 +268,15 @@ impl OutboxStore for Backend {
         Ok(added)
     }
 
+    async fn lease(&self, name: &str) -> Result<Option<crate::store::LeaseState>, StoreError> {
+        Ok(
+            sqlx::query_as("SELECT holder, since, until FROM job_leases WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn acquire_lease(
         &self,
         name: &str,
@@ -276,8 +285,10 @@ impl OutboxStore for Backend {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let row: Option<(String,)> = sqlx::query_as(
-            "INSERT INTO job_leases (name, holder, until) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET holder = $2, until = $3 \
+            "INSERT INTO job_leases (name, holder, until, since) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (name) DO UPDATE SET holder = $2, until = $3, \
+             since = CASE WHEN job_leases.holder = $2 AND job_leases.until >= $4 \
+                     THEN COALESCE(job_leases.since, $4) ELSE $4 END \
              WHERE job_leases.until < $4 OR job_leases.holder = $2 \
              RETURNING holder",
         )

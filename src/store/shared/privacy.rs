@@ -96,7 +96,7 @@ impl PrivacyStore for Backend {
     ) -> Result<Option<Vec<Uuid>>, StoreError> {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // takes the row's write lock first (PostgreSQL), then reads it
         let touched = sqlx::query(
             "UPDATE complaints SET version = version + 1, updated_at = $2 \

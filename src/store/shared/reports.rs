@@ -52,7 +52,7 @@ impl ReportStore for Backend {
         rows: &[(String, NaiveDate, String, String)],
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM report_days WHERE day >= $1 AND day <= $2")
             .bind(from)
             .bind(to)

@@ -164,7 +164,7 @@ impl VaultStore for Backend {
         }
         if !updates.is_empty() {
             let _writer = self.lock_writes().await;
-            let mut tx = self.pool.begin().await?;
+            let mut tx = self.begin_write().await?;
             for (id, old, new) in updates {
                 // compare-and-set: a row changed meanwhile is left to the next pass
                 page.resealed += sqlx::query(&format!(

@@ -122,7 +122,7 @@ impl Backend {
 
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
         let _writer = self.lock_writes().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row: Option<ComplaintRow> = sqlx::query_as(&format!(
             "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = $1"
         ))

@@ -645,6 +645,7 @@ fn event_note(detail: &str) -> Option<String> {
         ("reason", "alasan"),
         ("agency", "instansi"),
         ("letter_number", "nomor surat"),
+        ("file_name", "berkas"),
     ] {
         if let Some(s) = v
             .get(key)

@@ -147,6 +147,13 @@ pub fn event(kind: &str) -> String {
         "reminder_queued" => "Pengingat batas waktu dikirim",
         "escalated" => "Keterlambatan disampaikan ke pemegang dan atasan",
         "personal_data_erased" => "Data pribadi dihapus",
+        "lapor_closed" => "Ditutup di SP4N-LAPOR!",
+        "lapor_rerouted" => "Dialihkan oleh SP4N-LAPOR!",
+        "lapor_followup_posted" => "Tindak lanjut terkirim ke SP4N-LAPOR!",
+        "lapor_reroute_requested" => "Permintaan pengalihan terkirim ke SP4N-LAPOR!",
+        "lapor_comment_edited" => "Tanggapan pelapor diubah di SP4N-LAPOR!",
+        "lapor_comment_deleted" => "Tanggapan pelapor dihapus di SP4N-LAPOR!",
+        "lapor_attachment_failed" => "Lampiran dari SP4N-LAPOR! bermasalah",
         _ => "",
     };
     if known.is_empty() {

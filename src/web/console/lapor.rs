@@ -30,6 +30,9 @@ struct LaporPage {
     last_error: Option<String>,
     circuit: String,
     imported: i64,
+    /// Who holds the poll lease, in words.
+    lease: String,
+    reconciled: String,
     pending: i64,
     sent: i64,
     failed: i64,
@@ -178,6 +181,12 @@ pub async fn page(
                 None => "baik".into(),
             },
             imported: st.imported_total,
+            lease: match (&st.lease_holder, st.lease_since) {
+                (Some(h), Some(since)) => format!("{h}, sejak {}", labels::waktu(since, tz)),
+                (Some(h), None) => h.clone(),
+                _ => "tidak ada (menunggu jadwal berikutnya)".into(),
+            },
+            reconciled: when(st.last_reconciled_at),
             pending: st.pending_followups,
             sent: st.sent_followups,
             failed: st.failed_followups,
