@@ -438,7 +438,12 @@ pub trait LaporStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Saves the overlap window's cursors (JSON).
-    async fn set_integration_trail(&self, name: &str, trail: &str) -> Result<(), StoreError>;
+    async fn set_integration_trail(
+        &self,
+        name: &str,
+        trail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     async fn set_integration_reconciled(
         &self,
         name: &str,

@@ -67,6 +67,16 @@ impl Sim {
             .unwrap()
     }
 
+    pub async fn delete(&self, path: &str) -> u16 {
+        self.http
+            .delete(format!("{}{path}", self.url))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> u16 {
         self.http
             .post(format!("{}{path}", self.url))
@@ -100,7 +110,7 @@ pub fn with_lapor(url: &str, token: &str) -> impl FnOnce(&mut aduan::config::Set
     }
 }
 
-async fn poll(app: &TestApp, key: &str) -> (u16, Value) {
+pub async fn poll(app: &TestApp, key: &str) -> (u16, Value) {
     let r = app
         .client
         .post(app.url("/api/v1/integrations/lapor/poll"))
@@ -112,7 +122,7 @@ async fn poll(app: &TestApp, key: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-async fn status(app: &TestApp, key: &str) -> Value {
+pub async fn status(app: &TestApp, key: &str) -> Value {
     app.get(key, "/api/v1/integrations/lapor")
         .await
         .json()
@@ -121,7 +131,7 @@ async fn status(app: &TestApp, key: &str) -> Value {
 }
 
 /// Every lapor complaint by LAPOR! tracking id (admin view: identities shown).
-async fn imported(app: &TestApp, admin: &str) -> BTreeMap<String, Value> {
+pub async fn imported(app: &TestApp, admin: &str) -> BTreeMap<String, Value> {
     let all = app.list_all(admin, "&channel=lapor", 200).await;
     let mut out = BTreeMap::new();
     for c in all {
@@ -335,7 +345,7 @@ async fn five_hundred_reports_are_imported_once_with_clocks_flags_and_categories
 }
 
 /// Polls until one succeeds with nothing new (at most `n` polls).
-async fn poll_until_quiet(app: &TestApp, key: &str, n: usize) -> usize {
+pub async fn poll_until_quiet(app: &TestApp, key: &str, n: usize) -> usize {
     let mut polls = 0;
     for _ in 0..n {
         polls += 1;

@@ -75,6 +75,10 @@ pub struct Config {
     /// already passed.
     #[arg(long, default_value_t = 0)]
     pub late: usize,
+    /// The late reports stay hidden, however often the listing is read,
+    /// until `POST /sim/reveal-late` (a commit long behind the cursor).
+    #[arg(long)]
+    pub late_held: bool,
     /// After a report changes, its previous copy (older `updated_at`) is
     /// served again right after the new one.
     #[arg(long)]

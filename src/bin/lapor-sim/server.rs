@@ -330,14 +330,16 @@ async fn list(d: Data, req: HttpRequest, q: web::Query<ListParams>) -> HttpRespo
     };
     let limit = q.limit.unwrap_or(d.cfg.page_size).clamp(1, 200);
     let (dup, shuffle) = (d.cfg.duplicate_pages, d.cfg.out_of_order);
+    let held = d.cfg.late_held;
     let (offsets, stale, no_count) = (
         d.cfg.offset_cursors,
         d.cfg.stale_copies,
         d.cfg.no_comment_count,
     );
     faulty(&d, &req, false, |sim| {
-        let visible =
-            |sim: &Sim, id: &u64| sim.caught_up || !sim.entries.get(id).is_some_and(|e| e.late);
+        let visible = |sim: &Sim, id: &u64| {
+            (sim.caught_up && !held) || !sim.entries.get(id).is_some_and(|e| e.late)
+        };
         let (mut seqs, next_cursor): (Vec<u64>, Option<String>) = if offsets {
             // page numbers: the cursor is how many visible items come before
             let seqs: Vec<u64> = sim
@@ -774,6 +776,18 @@ async fn sim_status(d: Data, path: web::Path<(u64, String)>) -> HttpResponse {
     })
 }
 
+/// The late reports (`--late`, `--late-held`) are committed now, at the
+/// positions the cursor passed long ago.
+#[utoipa::path(post, path = "/sim/reveal-late", responses((status = 204)))]
+async fn sim_reveal_late(d: Data) -> HttpResponse {
+    with_sim(&d, |sim| {
+        for e in sim.entries.values_mut() {
+            e.late = false;
+        }
+        HttpResponse::NoContent().finish()
+    })
+}
+
 /// More reports are disposed to the agency (no faults).
 #[utoipa::path(post, path = "/sim/reports", request_body = MoreReports, responses((status = 204)))]
 async fn sim_more(d: Data, body: web::Json<MoreReports>) -> HttpResponse {
@@ -815,7 +829,8 @@ async fn sim_reports(d: Data) -> HttpResponse {
         uses it. Authenticate with `Authorization: Bearer <agency token>`. Cursors are opaque. \
         `/sim/…` plays the reporter and LAPOR!'s admins for tests and demos."),
     paths(list, detail, comments, attachment, topics, post_followup, list_followups, reroute,
-        list_reroutes, sim_comment, sim_edit_comment, sim_status, sim_more, sim_stats, sim_reports),
+        list_reroutes, sim_comment, sim_edit_comment, sim_status, sim_more, sim_reveal_late, sim_stats,
+        sim_reports),
     components(schemas(aduan::intake::lapor::wire::Reporter, aduan::intake::lapor::wire::AttachmentRef)),
     modifiers(&TokenAuth)
 )]
@@ -894,6 +909,7 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
             )
             .service(web::resource("/sim/reports/{tracking_id}/{action}").post(sim_status))
             .service(web::resource("/sim/stats").get(sim_stats))
+            .service(web::resource("/sim/reveal-late").post(sim_reveal_late))
     })
     .workers(2)
     .bind(listen)?;

@@ -390,11 +390,9 @@ impl LaporSync {
         let mut trail = Trail::parse(state.as_ref().and_then(|s| s.cursor_trail.as_deref()));
         trail.push(now, head.as_deref());
         trail.prune(now - chrono::Duration::minutes(OVERLAP_MINUTES));
-        if state.is_some() {
-            self.store
-                .set_integration_trail(NAME, &trail.to_json())
-                .await?;
-        }
+        self.store
+            .set_integration_trail(NAME, &trail.to_json(), now)
+            .await?;
         let start = trail.start(now - chrono::Duration::minutes(OVERLAP_MINUTES), head);
         self.read_pages(start, MAX_PAGES, &topics, now, report, true)
             .await?;

@@ -397,12 +397,23 @@ impl LaporStore for Backend {
         Ok(())
     }
 
-    async fn set_integration_trail(&self, name: &str, trail: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE integration_state SET cursor_trail = $2 WHERE name = $1")
-            .bind(name)
-            .bind(trail)
-            .execute(&self.pool)
-            .await?;
+    async fn set_integration_trail(
+        &self,
+        name: &str,
+        trail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        // an upsert: the first poll ever has no state row yet, and its
+        // trail (which starts at the head) must be kept
+        sqlx::query(
+            "INSERT INTO integration_state (name, imported_total, updated_at, cursor_trail) \
+             VALUES ($1, 0, $3, $2) ON CONFLICT (name) DO UPDATE SET cursor_trail = $2",
+        )
+        .bind(name)
+        .bind(trail)
+        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

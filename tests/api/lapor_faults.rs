@@ -1,0 +1,778 @@
+//! SP4N-LAPOR! misbehaving (issue 18): each of lapor-sim's fault switches
+//! on, with a restart (a new service instance on the same database) in the
+//! middle, on both backends.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aduan::domain::Role;
+use aduan::intake::lapor::outbound::LaporCourier;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::lapor::{Sim, TOKEN, imported, poll, poll_until_quiet, status, with_lapor};
+use crate::workflow::{act, dispose, office, ok};
+
+both_backends!(
+    reports_behind_the_cursor_moved_or_stale_are_imported_once_at_their_latest_status,
+    the_sweep_imports_what_the_overlap_window_no_longer_covers,
+    followups_and_rerouting_arrive_once_through_401s_and_cut_answers_when_keys_are_ignored,
+    followups_arrive_once_with_proof_when_a_replayed_key_answers_409,
+    comments_are_read_per_report_without_trusting_the_count_and_edits_show,
+    attachments_are_checked_and_a_failed_one_is_on_the_timeline,
+    a_crashed_poller_blocks_the_others_for_less_than_two_poll_intervals,
+    workflow_actions_during_an_import_never_answer_500,
+);
+
+fn tids(reports: &Value) -> Vec<String> {
+    reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["tracking_id"].as_u64().unwrap().to_string())
+        .collect()
+}
+
+async fn timeline(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
+    let t: Value = app
+        .get(key, &format!("/api/v1/complaints/{id}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    t["items"].as_array().unwrap().clone()
+}
+
+async fn quarantine(app: &TestApp, key: &str) -> Vec<Value> {
+    let q: Value = app
+        .get(key, "/api/v1/integrations/lapor/quarantine")
+        .await
+        .json()
+        .await
+        .unwrap();
+    q["items"].as_array().unwrap().clone()
+}
+
+/// The status endpoint's counts against what the database holds.
+async fn status_tells_the_truth(app: &TestApp, key: &str, admin: &str) {
+    let s = status(app, key).await;
+    let got = imported(app, admin).await;
+    let q = quarantine(app, key).await;
+    assert_eq!(s["imported_total"].as_u64(), Some(got.len() as u64), "{s}");
+    assert_eq!(s["quarantined"].as_u64(), Some(q.len() as u64), "{s}");
+}
+
+/// Late commits behind the cursor, page-number cursors that shift when a
+/// report changes, and stale copies served after the current one: every
+/// report once, at its newest status; a report re-routed away before we ever
+/// saw it never becomes a complaint.
+async fn reports_behind_the_cursor_moved_or_stale_are_imported_once_at_their_latest_status(
+    b: Backend,
+) {
+    let sim = Sim::start(&[
+        "--seed",
+        "23",
+        "--reports",
+        "150",
+        "--late",
+        "8",
+        "--stale-copies",
+        "--offset-cursors",
+        "--error-rate",
+        "0.1",
+        "--out-of-order",
+    ]);
+    let Some(first) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = first.key(Role::Liaison).await;
+    let admin = first.key(Role::Admin).await;
+    let mut polls = 0;
+    while polls < 10 && poll(&first, &liaison).await.0 != 200 {
+        polls += 1;
+    }
+    let seen = imported(&first, &admin).await;
+    let all = tids(&sim.get("/sim/reports").await);
+    let unseen: Vec<&String> = all.iter().filter(|t| !seen.contains_key(*t)).collect();
+    assert!(
+        unseen.len() >= 8,
+        "the late ones were not listed yet: {}",
+        unseen.len()
+    );
+    let known: Vec<&String> = all.iter().filter(|t| seen.contains_key(*t)).collect();
+
+    // on LAPOR!: three closed, two re-routed away, one commented on (each
+    // moves to the end of the listing and is served again as its old copy),
+    // and one we never saw re-routed away
+    for t in &known[..3] {
+        assert_eq!(
+            sim.post(&format!("/sim/reports/{t}/close"), json!({}))
+                .await,
+            204
+        );
+    }
+    for t in &known[3..5] {
+        assert_eq!(
+            sim.post(&format!("/sim/reports/{t}/reroute-away"), json!({}))
+                .await,
+            204
+        );
+    }
+    assert_eq!(
+        sim.post(
+            &format!("/sim/reports/{}/comments", known[5]),
+            json!({"body": "Mohon kabarnya."})
+        )
+        .await,
+        201
+    );
+    let gone = unseen[0].clone();
+    assert_eq!(
+        sim.post(&format!("/sim/reports/{gone}/reroute-away"), json!({}))
+            .await,
+        204
+    );
+
+    // another instance takes over in the middle
+    let app = spawn_replica(&first, with_lapor(&sim.url, TOKEN)).await;
+    poll_until_quiet(&app, &liaison, 40).await;
+    // the stale copies keep coming: nothing moves back
+    poll(&app, &liaison).await;
+    poll(&app, &liaison).await;
+
+    let got = imported(&app, &admin).await;
+    let want: HashSet<String> = all.iter().filter(|t| **t != gone).cloned().collect();
+    assert_eq!(
+        got.keys().cloned().collect::<HashSet<_>>(),
+        want,
+        "every report once, the one re-routed before we saw it not at all"
+    );
+    for t in &known[..3] {
+        assert_eq!(got[*t]["status"], "closed", "{t}");
+    }
+    for t in &known[3..5] {
+        assert_eq!(got[*t]["status"], "redirected", "{t}");
+    }
+    let replies = timeline(&app, &liaison, got[known[5]]["id"].as_str().unwrap())
+        .await
+        .iter()
+        .filter(|e| e["kind"] == "reporter_replied")
+        .count();
+    assert_eq!(replies, 1);
+    let untouched: HashSet<&str> = got
+        .iter()
+        .filter(|(t, _)| !known[..5].contains(t))
+        .map(|(_, c)| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        untouched.len(),
+        1,
+        "no stale copy moved one back: {untouched:?}"
+    );
+    assert!(quarantine(&app, &liaison).await.is_empty());
+    status_tells_the_truth(&app, &liaison, &admin).await;
+
+    // the sweep on demand finds nothing more, and says when it ran
+    let r = app
+        .client
+        .post(app.url("/api/v1/integrations/lapor/reconcile"))
+        .bearer_auth(&liaison)
+        .send()
+        .await
+        .unwrap();
+    let mut code = r.status().as_u16();
+    let mut body: Value = r.json().await.unwrap_or(Value::Null);
+    for _ in 0..10 {
+        if code == 200 {
+            break;
+        }
+        let r = app
+            .client
+            .post(app.url("/api/v1/integrations/lapor/reconcile"))
+            .bearer_auth(&liaison)
+            .send()
+            .await
+            .unwrap();
+        code = r.status().as_u16();
+        body = r.json().await.unwrap_or(Value::Null);
+    }
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["imported"], 0, "{body}");
+    assert!(status(&app, &liaison).await["last_reconciled_at"].is_string());
+    assert_eq!(imported(&app, &admin).await.len(), want.len());
+}
+
+/// Reports committed long behind the cursor (after two polls twenty
+/// minutes apart): the overlap window no longer reaches them, the
+/// reconciliation sweep imports them, once.
+async fn the_sweep_imports_what_the_overlap_window_no_longer_covers(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "29",
+        "--reports",
+        "40",
+        "--late",
+        "4",
+        "--late-held",
+    ]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    let admin = app.key(Role::Admin).await;
+    let sync = aduan::intake::lapor::build(&aduan::app::App::new(
+        app.store.clone(),
+        app.settings.clone(),
+    ))
+    .unwrap()
+    .unwrap();
+    let t0 = Utc::now();
+    let minutes = chrono::Duration::minutes;
+    assert_eq!(sync.poll_once(t0).await.unwrap().imported, 36);
+    assert_eq!(sync.poll_once(t0 + minutes(20)).await.unwrap().imported, 0);
+    assert_eq!(sim.post("/sim/reveal-late", json!({})).await, 204);
+    let r = sync.poll_once(t0 + minutes(40)).await.unwrap();
+    assert_eq!(r.imported, 0, "behind the overlap window: {r:?}");
+    assert_eq!(imported(&app, &admin).await.len(), 36);
+    let r = sync.reconcile(t0 + minutes(40)).await.unwrap();
+    assert_eq!(r.imported, 4, "{r:?}");
+    assert_eq!(sync.reconcile(t0 + minutes(41)).await.unwrap().imported, 0);
+    let got = imported(&app, &admin).await;
+    assert_eq!(
+        got.keys().cloned().collect::<HashSet<_>>(),
+        tids(&sim.get("/sim/reports").await)
+            .into_iter()
+            .collect::<HashSet<_>>()
+    );
+    let s = status(&app, &liaison).await;
+    assert_eq!(s["imported_total"], 40, "{s}");
+    assert!(s["last_reconciled_at"].is_string(), "{s}");
+}
+
+/// Answers `n` imported complaints through the whole chain to dispatch.
+async fn answer_all(app: &TestApp, o: &crate::workflow::Office, ids: &[String]) {
+    for id in ids {
+        ok(app, &o.liaison, id, "forward", json!({})).await;
+        ok(app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
+        ok(
+            app,
+            &o.k_kabid,
+            id,
+            "answer/drafts",
+            json!({"body": "Terima kasih. Bantuan Bapak/Ibu telah kami proses."}),
+        )
+        .await;
+        ok(app, &o.k_kabid, id, "answer/submit", json!({})).await;
+        ok(app, &o.k_head, id, "answer/approve", json!({})).await;
+        ok(app, &o.liaison, id, "dispatch", json!({})).await;
+    }
+}
+
+fn courier(app: &TestApp) -> LaporCourier {
+    let sync = aduan::intake::lapor::build(&aduan::app::App::new(
+        app.store.clone(),
+        app.settings.clone(),
+    ))
+    .unwrap()
+    .unwrap();
+    LaporCourier {
+        sync,
+        store: app.store.clone(),
+    }
+}
+
+/// Delivers the outbox in rounds two hours apart (past every backoff),
+/// half of them from `first` and the rest from `then` (a restart).
+async fn deliver(first: &TestApp, then: &TestApp, key: &str, rounds: usize) {
+    let mut now = Utc::now();
+    let couriers = [courier(first), courier(then)];
+    for round in 0..rounds {
+        let c = &couriers[usize::from(round >= 2)];
+        aduan::notify::deliver_due(first.store.as_ref(), c, 50, now)
+            .await
+            .unwrap();
+        if round >= 2 && status(then, key).await["pending_followups"] == 0 {
+            break;
+        }
+        now += chrono::Duration::hours(2);
+    }
+}
+
+/// `reroutes`: re-routing requests also counted as sent.
+async fn each_followup_once_with_proof(
+    app: &TestApp,
+    sim: &Sim,
+    key: &str,
+    ids: &[String],
+    reroutes: i64,
+) {
+    let s = status(app, key).await;
+    assert_eq!(
+        (
+            s["pending_followups"].as_i64(),
+            s["sent_followups"].as_i64(),
+            s["failed_followups"].as_i64()
+        ),
+        (Some(0), Some(ids.len() as i64 + reroutes), Some(0)),
+        "{s}"
+    );
+    let stats = sim.get("/sim/stats").await;
+    let arrived = stats["followups"].as_object().unwrap();
+    assert_eq!(arrived.len(), ids.len(), "{stats}");
+    assert!(arrived.values().all(|n| *n == 1), "each once: {stats}");
+    for id in ids {
+        let answer: Value = app
+            .get(key, &format!("/api/v1/complaints/{id}/answer"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let proof = answer["dispatches"][0]["external_id"]
+            .as_str()
+            .unwrap_or("");
+        assert!(proof.starts_with("fu-"), "proof recorded: {answer}");
+    }
+}
+
+/// An expired token on the first posts, every new follow-up stored but its
+/// 201 cut short, and a platform that ignores Idempotency-Key: each
+/// follow-up and the re-routing arrive once, with proof.
+async fn followups_and_rerouting_arrive_once_through_401s_and_cut_answers_when_keys_are_ignored(
+    b: Backend,
+) {
+    let sim = Sim::start(&[
+        "--seed",
+        "41",
+        "--reports",
+        "12",
+        "--unauthorized-posts",
+        "4",
+        "--cut-posts",
+        "--ignore-idempotency",
+    ]);
+    let Some(first) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = first.key(Role::Liaison).await;
+    assert_eq!(poll(&first, &liaison).await.1["imported"], 12);
+    let got = imported(&first, &liaison).await;
+    let mut ids: Vec<String> = got
+        .values()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    let redirected = ids.pop().unwrap();
+    let o = office(&first).await;
+    answer_all(&first, &o, &ids).await;
+    ok(&first, &o.liaison, &redirected, "forward", json!({})).await;
+    ok(
+        &first,
+        &o.k_head,
+        &redirected,
+        "redirect",
+        json!({"agency": "Dinas Kesehatan", "reason": "Bukan kewenangan Dinas Sosial"}),
+    )
+    .await;
+    let app = spawn_replica(&first, with_lapor(&sim.url, TOKEN)).await;
+    deliver(&first, &app, &liaison, 30).await;
+    each_followup_once_with_proof(&app, &sim, &liaison, &ids, 1).await;
+    let stats = sim.get("/sim/stats").await;
+    let tid = got
+        .iter()
+        .find(|(_, c)| c["id"] == redirected.as_str())
+        .map(|(t, _)| t.clone())
+        .unwrap();
+    assert_eq!(stats["reroutes"][&tid], 1, "re-routed once: {stats}");
+    assert_eq!(stats["reroutes"].as_object().unwrap().len(), 1, "{stats}");
+    assert!(
+        stats["faults"].as_u64().unwrap() >= 4,
+        "the faults did happen: {stats}"
+    );
+}
+
+/// The platform keeps each follow-up but cuts its 201, answers 409 to a
+/// replayed key, and fails a third of all requests (look-ups included).
+async fn followups_arrive_once_with_proof_when_a_replayed_key_answers_409(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "43",
+        "--reports",
+        "10",
+        "--cut-posts",
+        "--conflict-on-replay",
+        "--error-rate",
+        "0.3",
+        "--unauthorized-posts",
+        "2",
+    ]);
+    let Some(first) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = first.key(Role::Liaison).await;
+    poll_until_quiet(&first, &liaison, 30).await;
+    let got = imported(&first, &liaison).await;
+    assert_eq!(got.len(), 10);
+    let ids: Vec<String> = got
+        .values()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    answer_all(&first, &office(&first).await, &ids).await;
+    let app = spawn_replica(&first, with_lapor(&sim.url, TOKEN)).await;
+    deliver(&first, &app, &liaison, 40).await;
+    each_followup_once_with_proof(&app, &sim, &liaison, &ids, 0).await;
+}
+
+/// Comment ids that count per report, a listing whose `comment_count` is
+/// always 0, one comment with an unreadable date, 404s on the first
+/// fetches: each comment once on its own complaint, the bad one alone in
+/// quarantine, edits and withdrawals marked, and the polls go on.
+async fn comments_are_read_per_report_without_trusting_the_count_and_edits_show(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "31",
+        "--reports",
+        "6",
+        "--comment-ids-per-report",
+        "--no-comment-count",
+        "--bad-comments",
+        "1",
+        "--comments-404",
+        "2",
+    ]);
+    let Some(first) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = first.key(Role::Liaison).await;
+    assert_eq!(poll(&first, &liaison).await.1["imported"], 6);
+    let got = imported(&first, &liaison).await;
+    let t: Vec<String> = got.keys().cloned().collect();
+    let id = |i: usize| got[&t[i]]["id"].as_str().unwrap().to_string();
+    let comment = |i: usize, body: &'static str| {
+        let path = format!("/sim/reports/{}/comments", t[i]);
+        let sim = &sim;
+        async move { assert_eq!(sim.post(&path, json!({ "body": body })).await, 201) }
+    };
+    comment(0, "Komentar pertama yang rusak tanggalnya.").await;
+    comment(0, "Sampai hari ini belum ada kabar.").await;
+    comment(1, "Bantuan belum cair bulan ini.").await;
+    comment(2, "Saya sudah ke kantor desa.").await;
+    for _ in 0..3 {
+        let (code, r) = poll(&first, &liaison).await;
+        assert_eq!(
+            code, 200,
+            "a comment fetch failing never fails the poll: {r}"
+        );
+    }
+    let app = spawn_replica(&first, with_lapor(&sim.url, TOKEN)).await;
+    // the reporter edits one comment and withdraws another
+    assert_eq!(
+        sim.post(
+            &format!("/sim/reports/{}/comments/1", t[1]),
+            json!({"body": "Bantuan belum cair dua bulan."})
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        sim.delete(&format!("/sim/reports/{}/comments/1", t[2]))
+            .await,
+        200
+    );
+    assert_eq!(sim.post("/sim/reports", json!({"count": 2})).await, 204);
+    let mut newly = 0;
+    for _ in 0..3 {
+        let (code, r) = poll(&app, &liaison).await;
+        assert_eq!(code, 200, "{r}");
+        newly += r["imported"].as_u64().unwrap();
+    }
+    assert_eq!(
+        newly, 2,
+        "reports disposed after a bad comment are imported"
+    );
+
+    let texts = |items: &[Value], kind: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter(|e| e["kind"] == kind)
+            .map(|e| e["detail"]["text"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+    let t0 = timeline(&app, &liaison, &id(0)).await;
+    assert_eq!(
+        texts(&t0, "reporter_replied"),
+        vec!["Sampai hari ini belum ada kabar."]
+    );
+    let t1 = timeline(&app, &liaison, &id(1)).await;
+    assert_eq!(
+        texts(&t1, "reporter_replied"),
+        vec!["Bantuan belum cair bulan ini."],
+        "the first text is kept"
+    );
+    assert_eq!(
+        texts(&t1, "lapor_comment_edited"),
+        vec!["Bantuan belum cair dua bulan."]
+    );
+    let t2 = timeline(&app, &liaison, &id(2)).await;
+    assert_eq!(
+        texts(&t2, "reporter_replied"),
+        vec!["Saya sudah ke kantor desa."],
+        "withdrawn, never erased"
+    );
+    assert_eq!(
+        t2.iter()
+            .filter(|e| e["kind"] == "lapor_comment_deleted")
+            .count(),
+        1
+    );
+    for i in 3..6 {
+        let t = timeline(&app, &liaison, &id(i)).await;
+        assert!(texts(&t, "reporter_replied").is_empty());
+    }
+    let stats = sim.get("/sim/stats").await;
+    assert_eq!(stats["bad_comments"][0], format!("{}/1", t[0]), "{stats}");
+    let q = quarantine(&app, &liaison).await;
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!(q[0]["tracking_id"], t[0].as_str());
+    assert!(
+        q[0]["reason"].as_str().unwrap().contains("comment 1"),
+        "{q:?}"
+    );
+    let admin = app.key(Role::Admin).await;
+    status_tells_the_truth(&app, &liaison, &admin).await;
+}
+
+/// An attachment cut short (with a matching Content-Length), one missing
+/// and one of 50 MB: the good ones stored intact, each bad one absent and
+/// said so on its complaint's timeline.
+async fn attachments_are_checked_and_a_failed_one_is_on_the_timeline(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "37",
+        "--reports",
+        "80",
+        "--short-attachments",
+        "1",
+        "--missing-attachments",
+        "1",
+        "--huge-attachments",
+        "1",
+    ]);
+    let Some(first) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = first.key(Role::Liaison).await;
+    let admin = first.key(Role::Admin).await;
+    assert_eq!(poll(&first, &liaison).await.1["imported"], 80);
+    let app = spawn_replica(&first, with_lapor(&sim.url, TOKEN)).await;
+    for _ in 0..2 {
+        assert_eq!(poll(&app, &liaison).await.0, 200);
+    }
+    let got = imported(&app, &admin).await;
+    let stats = sim.get("/sim/stats").await;
+    let faults = stats["attachment_faults"].as_object().unwrap().clone();
+    assert_eq!(faults.len(), 3, "{stats}");
+    let mut intact = 0;
+    let mut reasons = BTreeMap::new();
+    for r in sim.get("/sim/reports").await.as_array().unwrap() {
+        let Some(a) = r["attachments"].as_array().and_then(|a| a.first()) else {
+            continue;
+        };
+        let tid = r["tracking_id"].as_u64().unwrap().to_string();
+        let cid = got[&tid]["id"].as_str().unwrap();
+        let list: Value = app
+            .get(&admin, &format!("/api/v1/complaints/{cid}/attachments"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = list["items"].as_array().unwrap();
+        let aid = a["id"].as_str().unwrap();
+        let failed: Vec<Value> = timeline(&app, &liaison, cid)
+            .await
+            .into_iter()
+            .filter(|e| e["kind"] == "lapor_attachment_failed")
+            .collect();
+        if let Some(fault) = faults.get(aid) {
+            assert!(items.is_empty(), "{fault}: {list}");
+            assert!(!failed.is_empty(), "{fault} attachment not on the timeline");
+            assert_eq!(failed[0]["detail"]["lapor_attachment_id"], aid);
+            assert_eq!(failed[0]["detail"]["file_name"], a["file_name"]);
+            reasons.insert(
+                fault.as_str().unwrap().to_string(),
+                failed.last().unwrap().to_string(),
+            );
+        } else {
+            assert_eq!(items.len(), 1, "{tid}");
+            assert_eq!(items[0]["size_bytes"], a["size"]);
+            assert_eq!(items[0]["sha256"], a["sha256"]);
+            assert!(failed.is_empty());
+            intact += 1;
+        }
+    }
+    assert!(intact >= 3, "{intact}");
+    assert!(reasons["short"].contains("tidak utuh"), "{reasons:?}");
+    assert!(reasons["missing"].contains("404"), "{reasons:?}");
+    assert!(reasons["huge"].contains("lebih besar"), "{reasons:?}");
+}
+
+/// A poller killed mid-poll (its task dropped: no release, no heartbeat)
+/// leaves its lease behind; another instance polls within two intervals.
+async fn a_crashed_poller_blocks_the_others_for_less_than_two_poll_intervals(b: Backend) {
+    let sim = Sim::start(&["--seed", "47", "--reports", "5"]);
+    let slow = Sim::start(&[
+        "--seed",
+        "47",
+        "--reports",
+        "5",
+        "--timeout-rate",
+        "1",
+        "--timeout-ms",
+        "30000",
+    ]);
+    let every = 10;
+    let with = |url: String| {
+        move |s: &mut aduan::config::Settings| {
+            with_lapor(&url, TOKEN)(s);
+            if let Some(l) = s.lapor.as_mut() {
+                l.poll_secs = every;
+            }
+        }
+    };
+    let Some(app) = spawn_app_with(b, with(sim.url.clone())).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    let mut crashed = (*app.settings).clone();
+    with(slow.url.clone())(&mut crashed);
+    let dying =
+        aduan::intake::lapor::build(&aduan::app::App::new(app.store.clone(), Arc::new(crashed)))
+            .unwrap()
+            .unwrap();
+    let task = tokio::spawn(async move { dying.poll_leased(Utc::now()).await });
+    let mut held = Value::Null;
+    for _ in 0..100 {
+        held = status(&app, &liaison).await;
+        if held["lease_holder"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        held["lease_holder"].is_string() && held["lease_since"].is_string(),
+        "the status says who polls and since when: {held}"
+    );
+    task.abort();
+    let crash = Instant::now();
+    let (code, p) = poll(&app, &liaison).await;
+    assert_eq!(code, 409, "the dead holder's lease is still there: {p}");
+    let mut polled = false;
+    while crash.elapsed() < Duration::from_secs(2 * every) {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (code, _) = poll(&app, &liaison).await;
+        if code == 200 {
+            polled = true;
+            break;
+        }
+    }
+    assert!(
+        polled,
+        "no poll within two intervals of the crash ({:?})",
+        crash.elapsed()
+    );
+    assert_eq!(status(&app, &liaison).await["imported_total"], 5);
+}
+
+/// Workflow actions while the poller imports and the outbox delivers, on
+/// one database: none answers 500 (SQLite's "database is locked").
+async fn workflow_actions_during_an_import_never_answer_500(b: Backend) {
+    let sim = Sim::start(&["--seed", "53", "--reports", "40"]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let app = Arc::new(app);
+    let liaison = app.key(Role::Liaison).await;
+    assert_eq!(poll(&app, &liaison).await.1["imported"], 40);
+    let ids: Vec<String> = imported(&app, &liaison)
+        .await
+        .values()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    let o = Arc::new(office(&app).await);
+    assert_eq!(sim.post("/sim/reports", json!({"count": 1500})).await, 204);
+
+    let importer = {
+        let (app, key) = (app.clone(), liaison.clone());
+        tokio::spawn(async move {
+            let mut codes = Vec::new();
+            for _ in 0..60 {
+                let (code, r) = poll(&app, &key).await;
+                codes.push(code);
+                if code == 200 && r["imported"] == 0 {
+                    break;
+                }
+            }
+            codes
+        })
+    };
+    let courier = Arc::new(courier(&app));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let outbox = {
+        let (app, courier, stop) = (app.clone(), courier.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                aduan::notify::deliver_due(app.store.as_ref(), courier.as_ref(), 20, Utc::now())
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+    };
+    let mut workers = Vec::new();
+    for chunk in ids.chunks(10) {
+        let (app, o, chunk) = (app.clone(), o.clone(), chunk.to_vec());
+        workers.push(tokio::spawn(async move {
+            let mut codes: BTreeMap<u16, usize> = BTreeMap::new();
+            for id in &chunk {
+                let steps = [
+                    (&o.liaison, "forward", json!({})),
+                    (&o.k_head, "dispositions", dispose(&o.kabid)),
+                    (
+                        &o.k_kabid,
+                        "answer/drafts",
+                        json!({"body": "Terima kasih. Bantuan Bapak/Ibu telah kami proses."}),
+                    ),
+                    (&o.k_kabid, "answer/submit", json!({})),
+                    (&o.k_head, "answer/approve", json!({})),
+                    (&o.liaison, "dispatch", json!({})),
+                ];
+                for (key, action, body) in steps {
+                    let r = act(&app, key, id, action, body).await;
+                    *codes.entry(r.status().as_u16()).or_default() += 1;
+                }
+            }
+            codes
+        }));
+    }
+    let mut codes: BTreeMap<u16, usize> = BTreeMap::new();
+    for w in workers {
+        for (k, n) in w.await.unwrap() {
+            *codes.entry(k).or_default() += n;
+        }
+    }
+    let polls = importer.await.unwrap();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    outbox.await.unwrap();
+    assert_eq!(
+        codes,
+        BTreeMap::from([(200, ids.len() * 6)]),
+        "every action answered 200"
+    );
+    assert!(!polls.contains(&500), "{polls:?}");
+    assert!(
+        polls.iter().filter(|c| **c == 200).count() >= 2,
+        "the import ran alongside: {polls:?}"
+    );
+    let admin = app.key(Role::Admin).await;
+    assert_eq!(imported(&app, &admin).await.len(), 1540);
+}
