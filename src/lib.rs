@@ -14,4 +14,5 @@ pub mod store;
 pub mod telemetry;
 pub mod vault;
 pub mod web;
+pub mod webhooks;
 pub mod workers;

@@ -112,6 +112,14 @@ impl Application {
             Ok(_) => tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox"),
             Err(e) => tracing::error!(error = %e, "outbox worker not started"),
         }
+        match crate::webhooks::WebhookCourier::new(store.clone()) {
+            Ok(w) => {
+                let w = Arc::new(w);
+                let every = std::time::Duration::from_secs(settings.outbox_interval_secs);
+                workers.spawn("webhook_courier", move |t| w.clone().run(every, t));
+            }
+            Err(e) => tracing::error!(error = %e, "webhook worker not started"),
+        }
         let jobs = Arc::new(crate::jobs::Jobs::new(store.clone(), settings.clone()));
         workers.spawn("scheduler", move |t| jobs.clone().run(t));
         let figures = core.clone();

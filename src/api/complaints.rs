@@ -102,6 +102,15 @@ pub async fn create(
                 "a complaint with this LAPOR! tracking id is registered already".into(),
             ));
         }
+        // the same key filed it: it may know which one
+        RestRegistration::DuplicateAgencyRef(existing) => {
+            return Err(ApiError::Conflict(format!(
+                "external_ref.agency_ref: this key filed the case {} already as {} (id {})",
+                existing.external_ref.agency_ref.unwrap_or_default(),
+                existing.tracking_number,
+                existing.id
+            )));
+        }
     };
     let mut resp = HttpResponse::Created();
     resp.insert_header((header::LOCATION, format!("/api/v1/complaints/{}", c.id)))
@@ -170,6 +179,9 @@ pub struct ListParams {
     pub received_to: Option<String>,
     /// Case-insensitive text to find in the subject.
     pub q: Option<String>,
+    /// The filing agency's own case id (`external_ref.agency_ref`).
+    #[param(max_length = 100)]
+    pub agency_ref: Option<String>,
     /// `json` (default, a page); `csv` or `xlsx`: every complaint the filter
     /// selects (from `cursor` on, at most 50,000), one row each with the
     /// fields `tracking_number`, `received_at` (office-local), `status`,
@@ -237,6 +249,12 @@ fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
     {
         e.push("q", "must be at most 200 characters");
     }
+    if p.agency_ref
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > 100)
+    {
+        e.push("agency_ref", "must be at most 100 characters");
+    }
     e.into_result(ListQuery {
         status: p.status.as_deref().and_then(Status::parse),
         channel: p.channel.as_deref().and_then(Channel::parse),
@@ -245,6 +263,10 @@ fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
         received_to,
         subject_contains,
         created_by: None,
+        agency_ref: p
+            .agency_ref
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty()),
         holders: Vec::new(),
         after,
         limit,

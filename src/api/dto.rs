@@ -229,6 +229,22 @@ pub struct PublicEvent {
     pub description: String,
 }
 
+impl PublicEvent {
+    /// The complainant's view of a timeline: internal events left out.
+    pub fn timeline(events: Vec<crate::store::Event>) -> Vec<PublicEvent> {
+        events
+            .into_iter()
+            .filter_map(|e| {
+                crate::domain::public_event_description(&e.kind).map(|d| PublicEvent {
+                    at: e.at,
+                    kind: e.kind,
+                    description: d.to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// What the complainant sees: no personal data; no content when confidential.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicStatus {

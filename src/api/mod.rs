@@ -19,6 +19,7 @@ pub mod public;
 pub mod ratelimit;
 pub mod reports;
 pub mod state;
+pub mod webhooks;
 pub mod workflow;
 
 use actix_web::web;
@@ -67,8 +68,10 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         accounts::unlock, accounts::reset_totp, accounts::audit,
         privacy::search, privacy::export, privacy::erase, privacy::audit, privacy::retention,
         privacy::record_breach, privacy::list_breaches, privacy::get_breach,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::deliveries,
+        webhooks::redeliver, webhooks::progress,
     ),
-    components(schemas(error::Problem, error::ProblemField)),
+    components(schemas(error::Problem, error::ProblemField, crate::webhooks::WebhookPayload)),
     modifiers(&BearerAuth),
     tags(
         (name = "complaints", description = "Intake and reading"),
@@ -81,6 +84,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         (name = "email", description = "Email channel: pipe intake and the mailbox reader"),
         (name = "accounts", description = "Staff accounts: sign-in, sessions, two-factor, keys, audit"),
         (name = "privacy", description = "Personal data (UU 27/2022): a person's data found, exported and erased; retention; the breach register"),
+        (name = "webhooks", description = "For other agencies' systems: events of the complaints a key filed, pushed and signed (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of \"{id}.{timestamp}.{body}\" keyed with the secret's bytes after `whsec_`>`; reject a timestamp more than 5 minutes off, and an id seen before). The body is a `WebhookPayload`; events of one complaint arrive in order; a delivery is retried with backoff for about 16 hours, then parked in the delivery log for a redelivery."),
         (name = "operations", description = "Health and metrics"),
     )
 )]
@@ -141,6 +145,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/due-soon").get(complaints::due_soon))
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))
         .service(web::resource("/api/v1/complaints/{id}/timeline").get(complaints::timeline))
+        .service(web::resource("/api/v1/complaints/{id}/progress").get(webhooks::progress))
+        .service(
+            web::resource("/api/v1/webhooks")
+                .get(webhooks::list)
+                .post(webhooks::create),
+        )
+        .service(
+            web::resource("/api/v1/webhooks/{id}")
+                .get(webhooks::get)
+                .delete(webhooks::delete),
+        )
+        .service(web::resource("/api/v1/webhooks/{id}/deliveries").get(webhooks::deliveries))
+        .service(
+            web::resource("/api/v1/webhooks/{id}/deliveries/{event_id}/redeliver")
+                .post(webhooks::redeliver),
+        )
         .service(web::resource("/api/v1/complaints/{id}/clock/pause").post(clock::pause))
         .service(web::resource("/api/v1/complaints/{id}/clock/resume").post(clock::resume))
         .service(web::resource("/api/v1/complaints/{id}/extension").post(clock::extend))

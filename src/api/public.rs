@@ -7,7 +7,6 @@ use utoipa::IntoParams;
 use super::dto::{PublicEvent, PublicStatus};
 use super::error::ApiError;
 use super::state::AppState;
-use crate::domain::public_event_description;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -50,17 +49,7 @@ pub async fn status(
         .open_public(&tracking_number, params.code.as_deref().unwrap_or(""))
         .await?
         .ok_or_else(not_found)?;
-    let events = state.store.timeline(c.id).await?;
-    let timeline = events
-        .into_iter()
-        .filter_map(|e| {
-            public_event_description(&e.kind).map(|d| PublicEvent {
-                at: e.at,
-                kind: e.kind,
-                description: d.to_string(),
-            })
-        })
-        .collect();
+    let timeline = PublicEvent::timeline(state.store.timeline(c.id).await?);
     let show = !c.confidential;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

@@ -22,6 +22,7 @@ pub mod register;
 pub mod reports;
 pub mod survey;
 pub mod vault;
+pub mod webhooks;
 mod workflow;
 
 use std::sync::Arc;

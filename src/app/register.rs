@@ -75,6 +75,8 @@ pub enum RestRegistration {
     KeyReused,
     /// A complaint with this LAPOR! tracking id exists.
     DuplicateLapor(Complaint),
+    /// The key filed a complaint under this `external_ref.agency_ref` before.
+    DuplicateAgencyRef(Complaint),
 }
 
 /// A registration from an email.
@@ -229,6 +231,7 @@ impl App {
             }
             CreateOutcome::KeyReused => RestRegistration::KeyReused,
             CreateOutcome::DuplicateLapor(c) => RestRegistration::DuplicateLapor(c),
+            CreateOutcome::DuplicateAgencyRef(c) => RestRegistration::DuplicateAgencyRef(c),
             CreateOutcome::DuplicateSource(_) => {
                 return Err(StoreError::Corrupt(
                     "a REST registration has no source key".into(),
@@ -294,9 +297,9 @@ impl App {
                 access_code: shown,
             },
             CreateOutcome::DuplicateSource(id) => DeskRegistration::Duplicate(id),
-            CreateOutcome::Replayed(c, ..) | CreateOutcome::DuplicateLapor(c) => {
-                DeskRegistration::Duplicate(c.id)
-            }
+            CreateOutcome::Replayed(c, ..)
+            | CreateOutcome::DuplicateLapor(c)
+            | CreateOutcome::DuplicateAgencyRef(c) => DeskRegistration::Duplicate(c.id),
             CreateOutcome::KeyReused => {
                 return Err(StoreError::Corrupt(
                     "a desk registration has no idempotency key".into(),
@@ -324,7 +327,9 @@ impl App {
             CreateOutcome::DuplicateSource(_) | CreateOutcome::Replayed(..) => {
                 EmailRegistration::Duplicate
             }
-            CreateOutcome::KeyReused | CreateOutcome::DuplicateLapor(_) => {
+            CreateOutcome::KeyReused
+            | CreateOutcome::DuplicateLapor(_)
+            | CreateOutcome::DuplicateAgencyRef(_) => {
                 return Err(StoreError::Corrupt(
                     "an email registration has no idempotency key or LAPOR! id".into(),
                 ));
@@ -348,7 +353,9 @@ impl App {
             CreateOutcome::Replayed(c, ..) | CreateOutcome::DuplicateLapor(c) => {
                 LaporRegistration::Existing(Box::new(c))
             }
-            CreateOutcome::KeyReused | CreateOutcome::DuplicateSource(_) => {
+            CreateOutcome::KeyReused
+            | CreateOutcome::DuplicateSource(_)
+            | CreateOutcome::DuplicateAgencyRef(_) => {
                 return Err(StoreError::Corrupt(
                     "a LAPOR! import has no idempotency key or source key".into(),
                 ));

@@ -116,6 +116,8 @@ pub struct ExternalRef {
     /// Agenda number of an incoming letter.
     pub letter_number: Option<String>,
     pub letter_date: Option<NaiveDate>,
+    /// The filing agency's own case id (integration keys; unique per key).
+    pub agency_ref: Option<String>,
 }
 
 /// Reporter fields as sent by a client, before parsing.
@@ -138,6 +140,10 @@ pub struct ExternalRefInput {
     /// YYYY-MM-DD
     #[schema(value_type = Option<String>, format = Date)]
     pub letter_date: Option<String>,
+    /// The filing agency's own case id: up to 100 characters of letters,
+    /// digits and `-_./:#`; unique among the complaints one key filed.
+    #[schema(max_length = 100, pattern = r"^[A-Za-z0-9][A-Za-z0-9_./:#-]*$")]
+    pub agency_ref: Option<String>,
 }
 
 /// A new complaint as sent by a client (`POST /api/v1/complaints`).
@@ -427,6 +433,15 @@ impl NewComplaint {
             x.letter_number,
             MAX_SHORT,
         );
+        let agency_ref = text(&mut e, "external_ref.agency_ref", x.agency_ref, 100);
+        if let Some(r) = &agency_ref
+            && !valid_agency_ref(r)
+        {
+            e.push(
+                "external_ref.agency_ref",
+                "letters, digits and - _ . / : # only, starting with a letter or digit",
+            );
+        }
         let letter_date = match x.letter_date.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -497,6 +512,7 @@ impl NewComplaint {
                         lapor_tracking_id,
                         letter_number,
                         letter_date,
+                        agency_ref,
                     },
                     agreed_due_at,
                 })
@@ -666,6 +682,13 @@ impl Status {
             Status::Rejected => "Tidak dapat ditindaklanjuti",
         }
     }
+}
+
+/// An agency's case id as `external_ref.agency_ref` accepts it.
+pub fn valid_agency_ref(r: &str) -> bool {
+    r.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '#'))
 }
 
 /// The public description of a timeline event kind, or `None` if the event is

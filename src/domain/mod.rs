@@ -14,6 +14,7 @@ pub mod skm;
 pub mod textdiff;
 pub mod tracking;
 pub mod validation;
+pub mod webhook;
 pub mod workflow;
 
 pub use access::AccessCode;

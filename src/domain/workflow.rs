@@ -59,6 +59,9 @@ str_enum!(
         Letter = "letter",
         /// Given in person, by whom and when.
         InPerson = "in_person",
+        /// Returned to the system of the agency that filed it over the API
+        /// (its webhooks and `GET …/progress` carry the answer).
+        Agency = "agency",
     }
 );
 
@@ -875,6 +878,7 @@ pub fn plan(
                 Channel::Email => DispatchMethod::Email,
                 Channel::Web if case.has_reporter_email => DispatchMethod::Email,
                 Channel::FaceToFace => DispatchMethod::InPerson,
+                Channel::Api => DispatchMethod::Agency,
                 _ => DispatchMethod::Letter,
             });
             check_dispatch(case, method, input, now)?;
@@ -1102,6 +1106,14 @@ fn check_dispatch(
                 return Err(invalid(
                     "letter_date",
                     "the outgoing letter's date is required",
+                ));
+            }
+        }
+        DispatchMethod::Agency => {
+            if case.channel != Channel::Api {
+                return Err(invalid(
+                    "method",
+                    "only a complaint another agency's system filed is answered to that system",
                 ));
             }
         }

@@ -75,6 +75,8 @@ pub enum CreateOutcome {
     KeyReused,
     /// A complaint with this LAPOR! tracking id exists (it is given).
     DuplicateLapor(Complaint),
+    /// The key filed a complaint under this `agency_ref` before (it is given).
+    DuplicateAgencyRef(Complaint),
     /// The `source_key` was recorded before (this complaint's id).
     DuplicateSource(Uuid),
 }
@@ -123,6 +125,12 @@ pub trait ComplaintStore: Send + Sync {
     async fn create_complaint(&self, req: CreateComplaint<'_>)
     -> Result<CreateOutcome, StoreError>;
     async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError>;
+    /// The complaint an integration key filed under its own case id.
+    async fn find_by_agency_ref(
+        &self,
+        key_id: Uuid,
+        agency_ref: &str,
+    ) -> Result<Option<Complaint>, StoreError>;
     /// The complaint and the digest of its access code.
     async fn find_by_tracking_number(
         &self,
@@ -798,6 +806,55 @@ pub trait PrivacyStore: Send + Sync {
     async fn purge_expired_records(&self, before: DateTime<Utc>) -> Result<(u64, u64), StoreError>;
 }
 
+/// Integrators' webhook subscriptions and their deliveries (ADR 0023).
+/// Deliveries are queued by the store itself, in the transaction of each
+/// complaint event a subscription asks for.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Adds a subscription (`secret` is sealed at rest).
+    async fn insert_webhook(&self, w: &Webhook) -> Result<(), StoreError>;
+    /// Active subscriptions, of one key or (None) of all.
+    async fn webhooks(&self, key_id: Option<Uuid>) -> Result<Vec<Webhook>, StoreError>;
+    async fn webhook(&self, id: Uuid) -> Result<Option<Webhook>, StoreError>;
+    /// Ends a subscription: nothing more is queued for it; its pending
+    /// deliveries are parked. False if it was not active.
+    async fn delete_webhook(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Claims up to `limit` due deliveries, each the oldest undelivered one
+    /// of its subscription and complaint (so events arrive in order), until
+    /// `lease_until`.
+    async fn claim_webhook_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Records an attempt: delivered (`next` None and `ok`), retried at
+    /// `next`, or parked (`next` None and not `ok`).
+    async fn record_webhook_attempt(
+        &self,
+        subscription_id: Uuid,
+        event_id: Uuid,
+        attempt: &WebhookAttempt,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The delivery log of a subscription, newest first; `state` filters.
+    async fn webhook_deliveries(
+        &self,
+        subscription_id: Uuid,
+        state: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Queues a delivery again (parked or delivered) now. False if unknown.
+    async fn redeliver_webhook(
+        &self,
+        subscription_id: Uuid,
+        event_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// One timeline event by id.
+    async fn event_by_id(&self, id: Uuid) -> Result<Option<Event>, StoreError>;
+}
+
 /// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
 pub trait Store:
     StoreBase
@@ -814,6 +871,7 @@ pub trait Store:
     + PrivacyStore
     + SurveyStore
     + ReportStore
+    + WebhookStore
 {
 }
 
@@ -832,6 +890,7 @@ impl<T> Store for T where
         + PrivacyStore
         + SurveyStore
         + ReportStore
+        + WebhookStore
 {
 }
 

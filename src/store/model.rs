@@ -125,6 +125,7 @@ pub(crate) struct ComplaintRow {
     pub merged_into: Option<Uuid>,
     pub redirected_to: Option<String>,
     pub dek: Option<String>,
+    pub agency_ref: Option<String>,
 }
 
 fn corrupt(what: &str, v: &str) -> StoreError {
@@ -169,6 +170,7 @@ impl ComplaintRow {
                 lapor_tracking_id: self.lapor_tracking_id,
                 letter_number: self.letter_number,
                 letter_date: self.letter_date,
+                agency_ref: self.agency_ref,
             },
             created_by: self.created_by,
             version: self.version,
@@ -291,6 +293,8 @@ pub struct ListQuery {
     pub subject_contains: Option<String>,
     /// Only complaints registered by this API key.
     pub created_by: Option<Uuid>,
+    /// Only the complaint filed under this agency case id.
+    pub agency_ref: Option<String>,
     /// Only complaints held by one of these positions (a position, or the
     /// positions of a unit); empty: any holder; [`Uuid::nil`] among them:
     /// not forwarded yet (no holder).
@@ -1021,4 +1025,43 @@ pub struct SurveyQuery {
     pub to: Option<chrono::NaiveDate>,
     pub channel: Option<String>,
     pub unit_id: Option<Uuid>,
+}
+
+/// An integration key's webhook subscription (its secret opened).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub key_id: Uuid,
+    pub url: String,
+    pub events: Vec<String>,
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One delivery of one complaint event to one subscription.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WebhookDelivery {
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub complaint_id: Uuid,
+    pub event: String,
+    /// `pending`, `delivered` or `parked`.
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    /// The receiver answered 2xx.
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    /// When to try again; `None` and not `ok`: parked.
+    pub next: Option<DateTime<Utc>>,
 }

@@ -68,7 +68,7 @@ impl PgStore {
                         CASE WHEN n.last_value < 1000000 THEN lpad(n.last_value::text, 6, '0')
                              ELSE n.last_value::text END,
                         $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                        $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $45, $46, $47, $48
+                        $18, $19, $20, $21, $22, $23, 1, $24, $25, $26, $27, $45, $46, $47, $48, $49
                  FROM n
                  RETURNING id),
              e AS (
@@ -84,6 +84,13 @@ impl PgStore {
              s AS (
                  INSERT INTO inbound_messages (source_key, complaint_id, at)
                  SELECT $44, c.id, $7 FROM c WHERE $44::text IS NOT NULL),
+             w AS (
+                 INSERT INTO webhook_deliveries (subscription_id, event_id, complaint_id, event,
+                     state, attempts, next_attempt_at, created_at)
+                 SELECT s.id, $29, c.id, 'complaint.registered', 'pending', 0, $7, $7
+                 FROM c JOIN webhook_subscriptions s ON s.key_id = $23
+                 WHERE s.deleted_at IS NULL
+                   AND (',' || s.events || ',') LIKE '%,complaint.registered,%'),
              o AS (
                  INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts,
                      next_attempt_at, created_at)
@@ -125,6 +132,7 @@ impl PgStore {
                 .bind(&sealed.id_number_bidx)
                 .bind(&sealed.phone_bidx)
                 .bind(&sealed.email_bidx)
+                .bind(&req.complaint.external_ref.agency_ref)
                 .fetch_one(&self.pool)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();

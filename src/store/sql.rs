@@ -11,7 +11,7 @@ pub(crate) const COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, channel, 
      confidential, reporter_name, reporter_id_number, reporter_phone, reporter_email, \
      reporter_address, lapor_tracking_id, letter_number, letter_date, created_by, version, \
      access_digest, due_at, sla_working_days, lapor_followup_due_at, paused_at, extra_working_days, \
-     holder_position_id, merged_into, redirected_to, dek";
+     holder_position_id, merged_into, redirected_to, dek, agency_ref";
 
 /// SQL for "the complaint is open" (`Status::is_open`); the partial index
 /// `complaints_open_due` is defined with the same predicate.
@@ -79,7 +79,7 @@ pub(crate) const NEW_COMPLAINT_COLUMNS: &str = "id, tracking_number, kind, chann
      location, anonymous, confidential, reporter_name, reporter_id_number, \
      reporter_phone, reporter_email, reporter_address, lapor_tracking_id, \
      letter_number, letter_date, created_by, version, access_digest, due_at, sla_working_days, \
-     lapor_followup_due_at, dek, id_number_bidx, phone_bidx, email_bidx";
+     lapor_followup_due_at, dek, id_number_bidx, phone_bidx, email_bidx, agency_ref";
 
 /// Binds `$1`..`$27` of a new complaint (see `NEW_COMPLAINT_COLUMNS`); the
 /// reporter's fields come encrypted from `$sealed` (a `SealedReporter`),

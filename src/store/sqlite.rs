@@ -91,7 +91,7 @@ impl SqliteStore {
         let sql = format!(
             "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
              $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-             $23, 1, $24, $25, $26, $27, $28, $29, $30, $31)"
+             $23, 1, $24, $25, $26, $27, $28, $29, $30, $31, $32)"
         );
         let placeholder = format!("pending:{}", req.id);
         let sealed = SealedReporter::new(&self.vault, &req.complaint.reporter);
@@ -100,6 +100,7 @@ impl SqliteStore {
             .bind(&sealed.id_number_bidx)
             .bind(&sealed.phone_bidx)
             .bind(&sealed.email_bidx)
+            .bind(&req.complaint.external_ref.agency_ref)
             .execute(&mut *tx)
             .await?;
         shared::insert_event(

@@ -28,4 +28,5 @@ mod reports;
 mod rights;
 mod smtp;
 mod store_conformance;
+mod webhooks;
 mod workflow;

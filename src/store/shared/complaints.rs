@@ -77,10 +77,35 @@ impl ComplaintStore for Backend {
                 {
                     return Ok(CreateOutcome::DuplicateLapor(c));
                 }
+                // … or the agency filed this case before.
+                if let (Some(r), Some(key_id)) = (
+                    req.complaint.external_ref.agency_ref.as_deref(),
+                    req.actor.key_id,
+                ) && let Some(c) = self.find_by_agency_ref(key_id, r).await?
+                {
+                    return Ok(CreateOutcome::DuplicateAgencyRef(c));
+                }
                 Err(e.into())
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn find_by_agency_ref(
+        &self,
+        key_id: Uuid,
+        agency_ref: &str,
+    ) -> Result<Option<Complaint>, StoreError> {
+        let sql = format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE created_by = $1 AND agency_ref = $2"
+        );
+        let row: Option<ComplaintRow> = sqlx::query_as(&sql)
+            .bind(key_id)
+            .bind(agency_ref)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
+            .transpose()
     }
 
     async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError> {
@@ -143,6 +168,9 @@ impl ComplaintStore for Backend {
         }
         if let Some(key) = q.created_by {
             b.push(" AND created_by = ").push_bind(key);
+        }
+        if let Some(r) = &q.agency_ref {
+            b.push(" AND agency_ref = ").push_bind(r.clone());
         }
         push_holders(&mut b, &q.holders);
         if let Some(cur) = q.after {

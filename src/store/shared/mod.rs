@@ -17,6 +17,7 @@ mod privacy;
 mod reports;
 mod survey;
 mod vault;
+mod webhooks;
 mod workflow;
 
 use chrono::{DateTime, Utc};
@@ -37,8 +38,9 @@ pub(super) async fn insert_event(
     status: Status,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
+    let id = Uuid::now_v7();
     sqlx::query(INSERT_EVENT)
-        .bind(Uuid::now_v7())
+        .bind(id)
         .bind(complaint_id)
         .bind(at)
         .bind(kind)
@@ -64,6 +66,7 @@ pub(super) async fn insert_event(
         )
         .execute(&mut **tx)
         .await?;
+    webhooks::queue_webhooks(tx, complaint_id, id, kind, at).await?;
     Ok(())
 }
 

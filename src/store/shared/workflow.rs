@@ -331,7 +331,9 @@ impl Backend {
                                 "to": c.reporter.email, "draft_id": draft})
                             .to_string(),
                         }),
-                        DispatchMethod::Letter | DispatchMethod::InPerson => None,
+                        DispatchMethod::Letter
+                        | DispatchMethod::InPerson
+                        | DispatchMethod::Agency => None,
                     };
                     if let Some(o) = &outbox {
                         insert_outbox(&mut tx, &self.vault, o, now).await?;

@@ -237,6 +237,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     crate::domain::Channel::Lapor => "lapor",
                     crate::domain::Channel::Email | crate::domain::Channel::Web => "email",
                     crate::domain::Channel::FaceToFace => "in_person",
+                    crate::domain::Channel::Api => "agency",
                     _ => "letter",
                 };
                 method.options = [
@@ -244,6 +245,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     ("in_person", "Diserahkan langsung"),
                     ("email", "Surel"),
                     ("lapor", "SP4N-LAPOR!"),
+                    ("agency", "Sistem instansi pengirim"),
                 ]
                 .into_iter()
                 .map(|(v, l)| Opt {

@@ -318,6 +318,7 @@ async fn query(
                 received_to,
                 subject_contains: Some(q.clone()).filter(|s| !s.is_empty()),
                 created_by: None,
+                agency_ref: None,
                 holders: holders(&p.holder, positions),
                 after,
                 limit,
