@@ -899,7 +899,7 @@ pub struct AuditParams {
 
 /// The authentication audit log, newest first (admins): sign-ins, failures,
 /// lockouts, two-factor changes, sessions ended, keys revoked, officers who left.
-#[utoipa::path(get, path = "/api/v1/auth/audit", tag = "accounts", params(AuditParams),
+#[utoipa::path(get, operation_id = "accounts_audit", path = "/api/v1/auth/audit", tag = "accounts", params(AuditParams),
     responses((status = 200, body = AuditList),
         (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = []), ("session" = [])))]

@@ -278,6 +278,10 @@ fn reason_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
             e.push("reason", "must be at most 500 characters");
             None
         }
+        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => {
+            e.push("reason", "must not contain control characters");
+            None
+        }
         Some(r) => Some(r.to_string()),
     }
 }
@@ -366,6 +370,11 @@ pub async fn add_day(
         }
         Some(n) if n.chars().count() > 200 => {
             e.push("name", "must be at most 200 characters");
+            None
+        }
+        // it is written into calendar.ics as it is
+        Some(n) if n.chars().any(char::is_control) => {
+            e.push("name", "must not contain control characters");
             None
         }
         Some(n) => Some(n.to_string()),

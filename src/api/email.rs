@@ -148,7 +148,7 @@ pub struct EmailStatus {
 
 /// What the email channel did: the mailbox reader's state, counts of
 /// complaints, replies and noise, and the mail kept for inspection.
-#[utoipa::path(get, path = "/api/v1/integrations/email", tag = "email",
+#[utoipa::path(get, operation_id = "email_status", path = "/api/v1/integrations/email", tag = "email",
     responses((status = 200, body = EmailStatus),
         (status = 403, description = "Role may not", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -207,7 +207,7 @@ pub(crate) async fn email_status(state: &AppState) -> Result<EmailStatus, ApiErr
 }
 
 /// Read the mailbox now.
-#[utoipa::path(post, path = "/api/v1/integrations/email/poll", tag = "email",
+#[utoipa::path(post, operation_id = "email_poll", path = "/api/v1/integrations/email/poll", tag = "email",
     responses((status = 200, body = crate::intake::email::imap::ImapReport),
         (status = 409, description = "Another replica is reading, or waiting after failures", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "The mailbox failed", body = super::error::Problem, content_type = "application/problem+json"),

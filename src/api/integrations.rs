@@ -80,7 +80,7 @@ pub struct LaporStatus {
 }
 
 /// Where the LAPOR! integration stands.
-#[utoipa::path(get, path = "/api/v1/integrations/lapor", tag = "lapor",
+#[utoipa::path(get, operation_id = "lapor_status", path = "/api/v1/integrations/lapor", tag = "lapor",
     responses((status = 200, body = LaporStatus),
         (status = 403, description = "Role may not", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
@@ -133,7 +133,7 @@ pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiErr
 }
 
 /// Poll LAPOR! now (instead of waiting for the schedule).
-#[utoipa::path(post, path = "/api/v1/integrations/lapor/poll", tag = "lapor",
+#[utoipa::path(post, operation_id = "lapor_poll", path = "/api/v1/integrations/lapor/poll", tag = "lapor",
     responses((status = 200, body = PollReport),
         (status = 409, description = "Another replica is polling", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json"),

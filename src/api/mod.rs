@@ -72,7 +72,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         webhooks::redeliver, webhooks::progress,
     ),
     components(schemas(error::Problem, error::ProblemField, crate::webhooks::WebhookPayload)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ContractRules),
     tags(
         (name = "complaints", description = "Intake and reading"),
         (name = "attachments", description = "Scanned letters, photos"),
@@ -91,6 +91,78 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
 pub struct ApiDoc;
 
 struct BearerAuth;
+
+/// What every operation shares, written into the document once instead of
+/// on each handler: a secured operation can answer 401 and 403; one with a
+/// JSON body 400 (malformed) and 415 (not JSON); one taking `If-Match` 428;
+/// the service is its own server.
+struct ContractRules;
+
+impl Modify for ContractRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            ContentBuilder, Ref, RefOr, ResponseBuilder, ServerBuilder, path::Operation,
+        };
+        let problem = |why: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(why)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, code: &str, why: &str| {
+            op.responses
+                .responses
+                .entry(code.to_string())
+                .or_insert_with(|| problem(why));
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    add(op, "401", "No, unknown or revoked API key or session");
+                    add(op, "403", "This role may not do this");
+                }
+                if op.request_body.is_some() {
+                    add(op, "400", "Malformed body");
+                    add(op, "415", "The body is not of a type this operation takes");
+                }
+                let if_match = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.name.eq_ignore_ascii_case("if-match"));
+                if if_match {
+                    add(
+                        op,
+                        "428",
+                        "Neither If-Match nor a version in the body named the version acted on",
+                    );
+                }
+            }
+        }
+        openapi.servers = Some(vec![
+            ServerBuilder::new()
+                .url("/")
+                .description(Some("This service"))
+                .build(),
+        ]);
+    }
+}
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

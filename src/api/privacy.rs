@@ -389,7 +389,7 @@ pub struct PrivacyAuditList {
 }
 
 /// The audit of look-ups, exports, erasures, retention runs and breaches.
-#[utoipa::path(get, path = "/api/v1/privacy/audit", tag = "privacy", params(LimitQuery),
+#[utoipa::path(get, operation_id = "privacy_audit", path = "/api/v1/privacy/audit", tag = "privacy", params(LimitQuery),
     responses(
         (status = 200, body = PrivacyAuditList),
         (status = 401, description = "No or bad credentials", body = super::error::Problem, content_type = "application/problem+json"),

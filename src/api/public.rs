@@ -22,7 +22,7 @@ const NO_MATCH: &str = "No complaint matches this tracking number and access cod
 /// No personal data; no subject or body when the complaint is confidential. A
 /// wrong code and an unknown number give the same 404. Rate-limited per client
 /// address (`ADUAN_PUBLIC_RATE_LIMIT` per minute).
-#[utoipa::path(get, path = "/api/v1/public/complaints/{tracking_number}", tag = "public",
+#[utoipa::path(get, operation_id = "public_status", path = "/api/v1/public/complaints/{tracking_number}", tag = "public",
     params(("tracking_number" = String, Path, description = "e.g. ADU-2026-000123"), CodeParam),
     responses(
         (status = 200, description = "Status and public timeline", body = PublicStatus),

@@ -158,9 +158,15 @@ pub struct ComplaintInput {
     /// When the office received it (RFC 3339). Defaults to now. The deadline clock starts here.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub received_at: Option<String>,
+    /// At most 200 characters.
+    #[schema(required = true, max_length = 200)]
     pub subject: Option<String>,
+    /// At most 20,000 characters (200,000 for a LAPOR! import).
+    #[schema(required = true, max_length = 20000)]
     pub body: Option<String>,
+    #[schema(max_length = 200)]
     pub category: Option<String>,
+    #[schema(max_length = 1000)]
     pub location: Option<String>,
     /// Hide the reporter's identity from everyone handling the case (only admins see it).
     pub anonymous: Option<bool>,

@@ -392,6 +392,17 @@ async fn calendar_amendments_are_for_admins_and_validated(b: Backend) {
     )
     .await;
     assert_eq!(problem_fields(&p), ["colour"]);
+    // a NUL would be written into calendar.ics as it is
+    let p = assert_problem(
+        post(
+            admin.clone(),
+            json!({"date": "2027-06-03", "kind": "office_closure", "name": "HUT\u{0}Kota", "reason": "Perda\u{7}"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&p), ["name", "reason"]);
     // 2026-03-20 is decreed cuti bersama already
     let dup = json!({"date": "2026-03-20", "kind": "collective_leave", "name": "x", "reason": "y"});
     assert_problem(post(admin.clone(), dup).await, 409).await;
