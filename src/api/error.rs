@@ -325,7 +325,10 @@ pub fn problem_for_default_errors<B: MessageBody + 'static>(
     let is_page = ct
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if is_problem || is_page {
+    // Open311 answers errors in its own format (a list of code/description)
+    let open311 = res.request().path().starts_with("/open311/")
+        && ct.is_some_and(|v| v == HeaderValue::from_static("application/json"));
+    if is_problem || is_page || open311 {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod headers;
 pub mod integrations;
 pub mod observe;
+pub mod open311;
 pub mod ops;
 pub mod org;
 pub mod privacy;
@@ -218,6 +219,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))
         .service(web::resource("/api/v1/complaints/{id}/timeline").get(complaints::timeline))
         .service(web::resource("/api/v1/complaints/{id}/progress").get(webhooks::progress))
+        .service(web::resource("/open311/v2/discovery.json").get(open311::discovery))
+        .service(web::resource("/open311/v2/services.json").get(open311::service_list))
+        .service(web::resource("/open311/v2/services/{code}").get(open311::service_definition))
+        .service(
+            web::resource("/open311/v2/requests.json")
+                .get(open311::list_requests)
+                .post(open311::post_request),
+        )
+        .service(web::resource("/open311/v2/requests/{id}").get(open311::get_request))
         .service(
             web::resource("/api/v1/webhooks")
                 .get(webhooks::list)

@@ -19,6 +19,7 @@ pub mod lapor;
 mod lapor_faults;
 mod layout;
 mod mailbox;
+mod open311;
 mod ops;
 mod outage;
 pub mod outbox;
