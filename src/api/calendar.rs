@@ -77,15 +77,22 @@ pub async fn deadline(
             e.push("received_at", "is required (RFC 3339)");
             None
         }
-        Some(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|_| {
+        Some(s) => match DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)) {
+            // the calendar is known for these years; a far date would be
+            // answered with a year beyond 9999 ("+10000-01-01")
+            Ok(t) if (2000..=2100).contains(&chrono::Datelike::year(&t)) => Some(t),
+            Ok(_) => {
+                e.push("received_at", "must be in the years 2000 to 2100");
+                None
+            }
+            Err(_) => {
                 e.push(
                     "received_at",
                     "must be an RFC 3339 date-time, e.g. 2025-03-27T09:00:00+08:00",
-                )
-            })
-            .ok(),
+                );
+                None
+            }
+        },
     };
     let working_days = match p.working_days.as_deref() {
         None => {
@@ -148,9 +155,17 @@ fn date_param(e: &mut ValidationErrors, field: &str, v: Option<&str>) -> Option<
             e.push(field, "is required (YYYY-MM-DD)");
             None
         }
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| e.push(field, "must be a date YYYY-MM-DD"))
-            .ok(),
+        Some(s) => match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
+            Ok(_) => {
+                e.push(field, "must be in the years 2000 to 2100");
+                None
+            }
+            Err(_) => {
+                e.push(field, "must be a date YYYY-MM-DD");
+                None
+            }
+        },
     }
 }
 

@@ -753,7 +753,7 @@ pub async fn list_attachments(
 #[utoipa::path(get, path = "/api/v1/complaints/{id}/attachments/{attachment_id}", tag = "attachments",
     params(("id" = Uuid, Path, description = "Complaint id"), ("attachment_id" = Uuid, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, served with the type it was stored with (image/jpeg, application/pdf, …)", content_type = "*/*"),
         (status = 404, description = "Unknown complaint or attachment", body = super::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]

@@ -19,7 +19,7 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// RFC 7807 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// A URI reference naming the problem type (`about:blank` for plain HTTP statuses).
+    /// A URI reference naming the problem type (`https://aduan.dev/problems/<slug>`).
     #[serde(rename = "type")]
     pub type_: String,
     pub title: String,
@@ -303,10 +303,27 @@ impl ResponseError for ApiError {
 /// A problem response for a bare HTTP status (used for actix's own errors).
 pub fn status_problem(status: StatusCode, detail: Option<String>) -> HttpResponse {
     let title = status.canonical_reason().unwrap_or("Error").to_string();
+    // our own problem types, as ApiError names them, for the framework's errors too
+    let slug = match status.as_u16() {
+        400 => "bad-request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not-found",
+        405 => "method-not-allowed",
+        408 => "request-timeout",
+        413 => "payload-too-large",
+        414 => "uri-too-long",
+        415 => "unsupported-media-type",
+        429 => "too-many-requests",
+        431 => "headers-too-large",
+        503 => "unavailable",
+        s if s >= 500 => "internal",
+        _ => "bad-request",
+    };
     HttpResponse::build(status)
         .content_type(PROBLEM_JSON)
         .json(Problem {
-            type_: "about:blank".into(),
+            type_: format!("https://aduan.dev/problems/{slug}"),
             title,
             status: status.as_u16(),
             detail,

@@ -63,6 +63,14 @@ async fn deadline_api_follows_the_counting_rule(b: Backend) {
     let (s, v) = get_json(&app, "/api/v1/calendar/deadline").await;
     assert_eq!(s, 422);
     assert_eq!(problem_fields(&v), ["received_at", "working_days"]);
+    // beyond the years the calendar knows: refused, not "+10000-01-01"
+    let (s, v) = get_json(
+        &app,
+        "/api/v1/calendar/deadline?received_at=9999-12-31T00:00:00Z&working_days=365",
+    )
+    .await;
+    assert_eq!(s, 422, "{v}");
+    assert_eq!(problem_fields(&v), ["received_at"]);
 
     let (s, v) = get_json(
         &app,
