@@ -141,7 +141,24 @@ impl Modify for ContractRules {
                 if op.request_body.is_some() {
                     add(op, "400", "Malformed body");
                     add(op, "415", "The body is not of a type this operation takes");
+                    add(op, "422", "Invalid fields, each named");
                 }
+                use utoipa::openapi::path::ParameterIn;
+                let has = |op: &Operation, kind: ParameterIn| {
+                    op.parameters
+                        .iter()
+                        .flatten()
+                        .any(|p| p.parameter_in == kind)
+                };
+                if has(op, ParameterIn::Query) {
+                    add(op, "400", "Malformed query string");
+                    add(op, "422", "Invalid parameters, each named");
+                }
+                if has(op, ParameterIn::Path) {
+                    add(op, "404", "Nothing at this path");
+                }
+                // the database (or the integration) is down: retry shortly
+                add(op, "503", "Unavailable for now; retry (Retry-After)");
                 let if_match = op
                     .parameters
                     .iter()
