@@ -78,7 +78,9 @@ impl From<&Account> for AccountView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginInput {
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub login: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub password: Option<String>,
     /// The 6-digit code from the authenticator app, or a recovery code.
     pub totp: Option<String>,
@@ -256,8 +258,10 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
 #[serde(deny_unknown_fields)]
 pub struct SetPasswordInput {
     /// The token of the one-time link (the last part of its path).
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub token: Option<String>,
     /// At least 10 characters; the most common passwords are refused.
+    #[schema(required = true, nullable = false, min_length = 10, max_length = 1000)]
     pub password: Option<String>,
 }
 
@@ -300,6 +304,7 @@ pub async fn set_password(
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordInput {
     pub current_password: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 10, max_length = 1000)]
     pub new_password: Option<String>,
 }
 
@@ -626,8 +631,20 @@ pub async fn revoke_key(
 #[serde(deny_unknown_fields)]
 pub struct NewAccountInput {
     /// The sign-in name, e.g. the person's email address.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 3,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub login: Option<String>,
     /// admin, reception, liaison, official, head or manager.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(admin|reception|liaison|official|head|manager)$"
+    )]
     pub role: Option<String>,
     /// The officer the person is (their position and acting appointments apply).
     pub officer_id: Option<Uuid>,
@@ -743,6 +760,7 @@ async fn account_or_404(state: &AppState, id: Uuid) -> Result<Account, ApiError>
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountChange {
+    #[schema(pattern = "^(admin|reception|liaison|official|head|manager)$")]
     pub role: Option<String>,
     /// `false` ends every session of the account at once.
     pub active: Option<bool>,
@@ -893,7 +911,11 @@ pub struct AuditList {
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AuditParams {
     /// 1–200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
+    #[param(
+        pattern = "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub cursor: Option<String>,
 }
 

@@ -22,12 +22,13 @@ use crate::store::{CalendarAction, CalendarChange, CalendarChangeOutcome};
 #[into_params(parameter_in = Query)]
 pub struct DeadlineParams {
     /// When it was received (RFC 3339).
-    #[param(value_type = String, format = DateTime)]
+    #[param(value_type = String, format = DateTime, pattern = "^(20[0-9]{2}|2100)-")]
     pub received_at: Option<String>,
     /// N: the deadline is the end of the N-th working day after the receipt date.
-    #[param(value_type = u32)]
+    #[param(value_type = u32, maximum = 365)]
     pub working_days: Option<String>,
     /// IANA time zone; defaults to the office's.
+    #[param(pattern = "^(Asia/(Jakarta|Pontianak|Makassar|Jayapura)|UTC)$")]
     pub timezone: Option<String>,
 }
 
@@ -134,10 +135,10 @@ pub async fn deadline(
 #[into_params(parameter_in = Query)]
 pub struct BetweenParams {
     /// YYYY-MM-DD (not counted)
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub from: Option<String>,
     /// YYYY-MM-DD (counted)
-    #[param(value_type = String, format = Date)]
+    #[param(value_type = String, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub to: Option<String>,
 }
 
@@ -201,7 +202,7 @@ pub async fn working_days(
 #[into_params(parameter_in = Query)]
 pub struct YearParam {
     /// Only this year.
-    #[param(value_type = Option<i32>)]
+    #[param(value_type = Option<i32>, minimum = 2000, maximum = 2100)]
     pub year: Option<String>,
 }
 
@@ -261,13 +262,32 @@ pub async fn list_days(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDayOff {
-    #[schema(value_type = String, format = Date)]
+    #[schema(value_type = String, format = Date, required = true, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub date: Option<String>,
     /// national_holiday, collective_leave or office_closure
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(national_holiday|collective_leave|office_closure)$"
+    )]
     pub kind: Option<String>,
     /// e.g. "Cuti Bersama Idul Adha" or "Kantor tutup: banjir"
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub name: Option<String>,
     /// Why (the decree, the circular): kept in the audit trail.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S"
+    )]
     pub reason: Option<String>,
 }
 
@@ -415,6 +435,7 @@ pub async fn add_day(
 #[into_params(parameter_in = Query)]
 pub struct ReasonParam {
     /// Why the day is worked after all (the amending decree, …).
+    #[param(required = true, min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
@@ -598,8 +619,10 @@ pub async fn sla_policies(
 #[serde(deny_unknown_fields)]
 pub struct SlaPolicyInput {
     /// Working days (0–365); or give `minutes`.
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub working_days: Option<i64>,
     /// Minutes (1–10080), for face to face; or give `working_days`.
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub minutes: Option<i64>,
 }
 

@@ -27,6 +27,7 @@ pub struct ClockInput {
 #[serde(deny_unknown_fields)]
 pub struct ExtensionInput {
     /// Working days to add (1–30).
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub working_days: Option<i64>,
     /// Why the office needs more time.
     pub reason: Option<String>,
@@ -85,7 +86,7 @@ async fn apply(
 /// Stop the clock while waiting for the complainant (missing documents, a
 /// question to answer). Reminders and overdue lists skip a paused complaint.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/pause", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
     request_body = ClockInput,
     responses(
         (status = 200, description = "Paused", body = ComplaintView),
@@ -120,7 +121,7 @@ pub async fn pause(
 /// Restart the clock (the complainant answered): the deadline moves by the
 /// working days it was stopped.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/resume", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
     request_body = ClockInput,
     responses(
         (status = 200, description = "Running again, with the moved deadline", body = ComplaintView),
@@ -153,7 +154,7 @@ pub async fn resume(
 
 /// Extend the deadline — the head of office's decision, with a reason.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/extension", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, description = "ETag of the complaint")),
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
     request_body = ExtensionInput,
     responses(
         (status = 200, description = "Extended", body = ComplaintView),

@@ -161,9 +161,12 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(
+        pattern = "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub cursor: Option<String>,
     #[param(value_type = Option<Status>)]
     pub status: Option<String>,
@@ -189,6 +192,7 @@ pub struct ListParams {
     /// `working_days_left`, `overdue`, `lapor_tracking_id`, `letter_number`
     /// — no identity fields. CSV: UTF-8 with a BOM, `;`; XLSX: sheet
     /// `Pengaduan`, numbers as numbers, instants as dates.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
 }
 
@@ -420,14 +424,17 @@ async fn export_list(
 #[into_params(parameter_in = Query)]
 pub struct DeadlineListParams {
     /// Page size, 1–200 (default 50).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// `next_cursor` from the previous page.
+    #[param(
+        pattern = "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub cursor: Option<String>,
     #[param(value_type = Option<Channel>)]
     pub channel: Option<String>,
     /// due-soon only: due by the end of this many working days from today (default 2).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, maximum = 60)]
     pub within_working_days: Option<String>,
 }
 

@@ -100,20 +100,38 @@ pub(crate) fn etag(version: i64) -> (header::HeaderName, String) {
 }
 
 /// A cursor is the position `(instant, id)` of the last item of a page.
+/// A page cursor: the instant in microseconds and the id of the last row,
+/// `1764000000000000_0192…` (any string of this shape is a valid cursor, as
+/// the OpenAPI document's pattern `CURSOR_PATTERN` says).
 pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(format!("{}|{id}", at.timestamp_micros()))
+    format!("{}_{id}", at.timestamp_micros().max(0))
 }
 
+pub const CURSOR_PATTERN: &str =
+    "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
+
 pub(crate) fn decode_cursor(s: &str) -> Option<Cursor> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s)
-        .ok()?;
-    let raw = String::from_utf8(raw).ok()?;
-    let (t, id) = raw.split_once('|')?;
+    let (t, id) = match s.split_once('_') {
+        Some(parts) => parts,
+        // the earlier form (base64 of "micros|id"), still read
+        None => {
+            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .ok()?;
+            let raw = String::from_utf8(raw).ok()?;
+            let (t, id) = raw.split_once('|')?;
+            return Some(Cursor {
+                received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
+                id: id.parse().ok()?,
+            });
+        }
+    };
+    if t.len() > 16 || !t.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
     Some(Cursor {
         received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
-        id: id.parse().ok()?,
+        id: Uuid::try_parse(id).ok()?,
     })
 }
 
@@ -196,6 +214,27 @@ pub(crate) fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) 
     }
 }
 
+/// An optional whole number that may arrive as `3` or `3.0` (JSON Schema
+/// counts both as an integer; serde's `i64` would refuse the second).
+pub(crate) fn opt_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize;
+    use serde::de::Error;
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => {
+            if let Some(i) = n.as_i64() {
+                return Ok(Some(i));
+            }
+            match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+                _ => Err(D::Error::custom(format!(
+                    "invalid type: {n}, expected a whole number"
+                ))),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,7 +250,44 @@ mod tests {
             c.received_at.timestamp_micros(),
             c.id
         ));
-        assert_eq!(decode_cursor(&s), Some(c));
+        assert_eq!(decode_cursor(&s), Some(c), "the earlier form is still read");
+        let now = cursor_at(c.received_at, c.id);
+        assert_eq!(decode_cursor(&now), Some(c));
+        assert!(
+            has_documented_shape(&now),
+            "{now} has the shape of CURSOR_PATTERN"
+        );
         assert_eq!(decode_cursor("not-a-cursor"), None);
+        assert_eq!(decode_cursor("12345678901234567_0192"), None);
+    }
+
+    /// `CURSOR_PATTERN` by hand (no regex crate here): 1–16 digits, `_`, a
+    /// hyphenated lowercase UUID.
+    fn has_documented_shape(s: &str) -> bool {
+        let Some((t, id)) = s.split_once('_') else {
+            return false;
+        };
+        (1..=16).contains(&t.len())
+            && t.chars().all(|c| c.is_ascii_digit())
+            && id.len() == 36
+            && id
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c) || c == '-')
+    }
+
+    #[test]
+    fn whole_numbers_arrive_as_integers_or_as_floats() {
+        #[derive(serde::Deserialize)]
+        struct V {
+            #[serde(default, deserialize_with = "opt_int")]
+            v: Option<i64>,
+        }
+        let v = |j: &str| serde_json::from_str::<V>(j).map(|x| x.v);
+        assert_eq!(v(r#"{"v": 3}"#).unwrap(), Some(3));
+        assert_eq!(v(r#"{"v": 3.0}"#).unwrap(), Some(3));
+        assert_eq!(v(r#"{}"#).unwrap(), None);
+        assert_eq!(v(r#"{"v": null}"#).unwrap(), None);
+        assert!(v(r#"{"v": 3.5}"#).is_err());
+        assert!(v(r#"{"v": "3"}"#).is_err());
     }
 }

@@ -100,6 +100,7 @@ async fn refresh_status_gauge(state: &AppState) {
 #[into_params(parameter_in = Query)]
 pub struct OutboxParams {
     /// pending, sent or parked (default: all)
+    #[param(pattern = "^(pending|sent|parked)$")]
     pub status: Option<String>,
 }
 

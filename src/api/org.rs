@@ -51,6 +51,13 @@ where
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     /// e.g. "Bidang Perlindungan dan Jaminan Sosial".
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -80,6 +87,13 @@ pub struct UnitList {
 #[serde(deny_unknown_fields)]
 pub struct NewPosition {
     /// e.g. "Kepala Bidang Linjamsos". Unique.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub title: Option<String>,
     pub unit_id: Option<Uuid>,
     /// The position this one reports to; required except for the head of office.
@@ -121,6 +135,13 @@ pub struct PositionList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOfficer {
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub name: Option<String>,
     /// NIP (civil-servant number), unique when given.
     pub nip: Option<String>,
@@ -228,8 +249,20 @@ pub struct ActingList {
 #[serde(deny_unknown_fields)]
 pub struct NewOfficerKey {
     /// e.g. "Laptop Kabid Linjamsos".
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+    )]
     pub name: Option<String>,
     /// The key's role: reception, liaison, official, head or manager.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(reception|liaison|official|head|manager)$"
+    )]
     pub role: Option<String>,
 }
 

@@ -17,16 +17,20 @@ use crate::store::SurveyQuery;
 #[into_params(parameter_in = Query)]
 pub struct IkmParams {
     /// First day (office-local, inclusive), YYYY-MM-DD.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub from: Option<String>,
     /// Last day (inclusive), YYYY-MM-DD.
+    #[param(value_type = Option<String>, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub to: Option<String>,
     /// Only complaints of this channel.
+    #[param(value_type = Option<crate::domain::Channel>)]
     pub channel: Option<String>,
     /// Only complaints handled by this unit (the first disposition's).
     pub unit_id: Option<String>,
     /// `json` (default), `csv` or `xlsx` (fields `element`, `name`,
     /// `average`, `weighted`, `ikm`, `respondents`): a row per element, then
     /// a row `IKM` with the index and the number of respondents.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
 }
 
@@ -242,15 +246,19 @@ fn period(
 #[into_params(parameter_in = Query)]
 pub struct SummaryParams {
     /// First day received (office-local, inclusive), YYYY-MM-DD.
+    #[param(required = true, value_type = String, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub from: Option<String>,
     /// Last day received (inclusive), YYYY-MM-DD; at most 5 years after `from`.
+    #[param(required = true, value_type = String, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub to: Option<String>,
     /// `channel` (default), `kind`, `category`, `unit`, `holder` or `month`.
+    #[param(pattern = "^(channel|kind|category|unit|holder|month)$")]
     pub group_by: Option<String>,
     /// `json` (default), `csv` (UTF-8 with a BOM, `;`-separated, the same
     /// field names as the header, a `total` row last) or `xlsx` (sheet
     /// `Ringkasan` likewise, numbers as numbers; sheet `Periode` with the
     /// dates as dates).
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
 }
 

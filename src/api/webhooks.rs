@@ -21,7 +21,10 @@ use crate::store::{Webhook, WebhookDelivery};
 pub struct NewWebhook {
     /// Where to POST: http or https, no credentials, no fragment.
     #[schema(
+        required = true,
+        nullable = false,
         max_length = 2000,
+        pattern = r"^https?://[^\s#@/]+(/[^\s#]*)?$",
         example = "https://sipd.example.go.id/aduan/webhook"
     )]
     pub url: Option<String>,

@@ -91,6 +91,7 @@ async fn run(
 #[serde(deny_unknown_fields)]
 pub struct NoteInput {
     /// The complaint version the action is based on (or send `If-Match`).
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
     pub note: Option<String>,
 }
@@ -98,26 +99,32 @@ pub struct NoteInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisposeInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
     /// The primary recipient position (below the sender's).
+    #[schema(required = true, nullable = false)]
     pub to: Option<Uuid>,
     /// Positions that receive a copy (tembusan).
     #[serde(default)]
     pub copies: Vec<Uuid>,
     /// One of GET /api/v1/org/instructions, e.g. "siapkan jawaban".
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub instruction: Option<String>,
     pub note: Option<String>,
     /// Internal due date for the recipient (RFC 3339), not after the complaint's deadline.
@@ -127,16 +134,26 @@ pub struct DisposeInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
     /// The answer text (Bahasa Indonesia), at most 20,000 characters.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"\S"
+    )]
     pub body: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
-    /// `lapor`, `email`, `letter` or `in_person`; defaults to the channel's own way back.
+    /// `lapor`, `email`, `letter`, `in_person` or `agency`; defaults to the channel's own way back.
+    #[schema(pattern = "^(lapor|email|letter|in_person|agency)$")]
     pub method: Option<String>,
     /// Outgoing letter: its number …
     pub letter_number: Option<String>,
@@ -153,17 +170,22 @@ pub struct DispatchBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RedirectInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
     /// The agency that has authority (e.g. "Dinas Kesehatan Kota Kupang").
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub agency: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub version: Option<i64>,
     /// The complaint this one duplicates.
+    #[schema(required = true, nullable = false)]
     pub into: Option<Uuid>,
     pub reason: Option<String>,
 }
@@ -173,7 +195,7 @@ macro_rules! action_doc {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "workflow",
             params(("id" = Uuid, Path, description = "Complaint id"),
-                ("If-Match" = Option<String>, Header, description = "ETag of the complaint (or `version` in the body)")),
+                ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
             request_body = $body,
             responses(
                 (status = 200, description = "Done; the complaint as it is now", body = ComplaintView),
@@ -400,7 +422,7 @@ macro_rules! disposition_doc {
         #[utoipa::path(post, path = $path, tag = "workflow",
             params(("id" = Uuid, Path, description = "Complaint id"),
                 ("disposition_id" = Uuid, Path, description = "Disposition id"),
-                ("If-Match" = Option<String>, Header, description = "ETag of the complaint (or `version` in the body)")),
+                ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
             request_body = VersionInput,
             responses(
                 (status = 200, description = "Done", body = ComplaintView),
@@ -725,8 +747,12 @@ pub async fn answer(
 #[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// 1–200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(
+        pattern = "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )]
     pub cursor: Option<String>,
 }
 

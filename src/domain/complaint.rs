@@ -159,10 +159,22 @@ pub struct ComplaintInput {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub received_at: Option<String>,
     /// At most 200 characters.
-    #[schema(required = true, max_length = 200)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub subject: Option<String>,
     /// At most 20,000 characters (200,000 for a LAPOR! import).
-    #[schema(required = true, max_length = 20000)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 20000,
+        pattern = r"\S"
+    )]
     pub body: Option<String>,
     #[schema(max_length = 200)]
     pub category: Option<String>,
