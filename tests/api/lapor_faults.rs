@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::lapor::{Sim, TOKEN, imported, poll, poll_until_quiet, status, with_lapor};
-use crate::workflow::{act, dispose, office, ok};
+use crate::workflow::{act, dispose, office, ok, timeline};
 
 both_backends!(
     reports_behind_the_cursor_moved_or_stale_are_imported_once_at_their_latest_status,
@@ -33,16 +33,6 @@ fn tids(reports: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["tracking_id"].as_u64().unwrap().to_string())
         .collect()
-}
-
-async fn timeline(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
-    let t: Value = app
-        .get(key, &format!("/api/v1/complaints/{id}/timeline"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    t["items"].as_array().unwrap().clone()
 }
 
 async fn quarantine(app: &TestApp, key: &str) -> Vec<Value> {

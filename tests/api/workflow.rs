@@ -212,7 +212,7 @@ pub fn dispose(to: &str) -> Value {
     json!({"to": to, "instruction": "siapkan jawaban", "note": "Mohon segera ditindaklanjuti"})
 }
 
-async fn timeline(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
+pub async fn timeline(app: &TestApp, key: &str, id: &str) -> Vec<Value> {
     let t: Value = app
         .get(key, &format!("/api/v1/complaints/{id}/timeline"))
         .await
