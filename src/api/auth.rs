@@ -286,20 +286,30 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 
 /// Resolves a request's credentials: a bearer key, or the session cookie
 /// (with the CSRF and two-factor checks).
+/// The actor an API key acts as; `None` for an unknown or revoked key.
+pub(crate) async fn actor_for_key(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<Actor>, crate::store::StoreError> {
+    Ok(state
+        .store
+        .find_api_key(&token_digest(token))
+        .await?
+        .map(|key| Actor {
+            key_id: Some(key.id),
+            name: key.name,
+            role: key.role,
+            officer: key.officer,
+        }))
+}
+
 async fn resolve(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
     if let Some(token) = bearer(req) {
-        let key = state
-            .store
-            .find_api_key(&token_digest(&token))
+        let actor = actor_for_key(state, &token)
             .await?
             .ok_or(ApiError::Unauthorized)?;
         return Ok(Caller {
-            actor: Actor {
-                key_id: Some(key.id),
-                name: key.name,
-                role: key.role,
-                officer: key.officer,
-            },
+            actor,
             session: None,
         });
     }

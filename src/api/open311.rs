@@ -14,7 +14,6 @@ use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::auth::token_digest;
 use super::state::AppState;
 use crate::app::register::RestRegistration;
 use crate::domain::{
@@ -69,13 +68,8 @@ async fn caller(
     let Some(token) = token else {
         return Ok(None);
     };
-    match state.store.find_api_key(&token_digest(&token)).await {
-        Ok(Some(k)) => Ok(Some(Actor {
-            key_id: Some(k.id),
-            name: k.name,
-            role: k.role,
-            officer: k.officer,
-        })),
+    match super::auth::actor_for_key(state, &token).await {
+        Ok(Some(actor)) => Ok(Some(actor)),
         Ok(None) => Err(error(403, "api_key is not valid")),
         Err(e) => Err(internal(e)),
     }
