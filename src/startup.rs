@@ -7,10 +7,9 @@ use std::sync::Arc;
 use actix_web::dev::Server;
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, ApiDoc, state::AppState};
+use crate::api::{self, state::AppState};
 use crate::config::Settings;
 use crate::store::{self, DynStore, StoreError};
 use crate::telemetry;
@@ -160,6 +159,7 @@ impl Application {
             workers.spawn("imap_poller", move |t| p.clone().run(t));
             app_state.imap = Some(poller);
         }
+        let openapi = api::contract::document(&app_state.settings.disposition_instructions);
         let state = web::Data::new(app_state);
         let server = HttpServer::new(move || {
             App::new()
@@ -173,7 +173,7 @@ impl Application {
                 .configure(crate::web::routes)
                 .service(
                     SwaggerUi::new("/swagger-ui/{_:.*}")
-                        .url("/api-docs/openapi.json", ApiDoc::openapi()),
+                        .external_url_unchecked("/api-docs/openapi.json", openapi.clone()),
                 )
                 .default_service(web::to(api::not_found))
         })

@@ -261,7 +261,7 @@ pub struct SetPasswordInput {
     #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub token: Option<String>,
     /// At least 10 characters; the most common passwords are refused.
-    #[schema(required = true, nullable = false, min_length = 10, max_length = 1000)]
+    #[schema(required = true, nullable = false, min_length = 10, max_length = 200)]
     pub password: Option<String>,
 }
 
@@ -304,7 +304,7 @@ pub async fn set_password(
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordInput {
     pub current_password: Option<String>,
-    #[schema(required = true, nullable = false, min_length = 10, max_length = 1000)]
+    #[schema(required = true, nullable = false, min_length = 10, max_length = 200)]
     pub new_password: Option<String>,
 }
 
@@ -636,7 +636,7 @@ pub struct NewAccountInput {
         nullable = false,
         min_length = 3,
         max_length = 100,
-        pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
+        pattern = r"^[A-Za-z0-9.@_+-]{3,100}$"
     )]
     pub login: Option<String>,
     /// admin, reception, liaison, official, head or manager.
@@ -883,7 +883,7 @@ pub struct AuditView {
     pub login: Option<String>,
     pub actor: Option<String>,
     pub address: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
 }
 

@@ -4,7 +4,7 @@
 //! decreed holidays); amending the calendar and the SLA policy is for admins.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::extract::json_body;
 use super::state::AppState;
 use crate::domain::calendar::DayKind;
 use crate::domain::deadline::Sla;
@@ -187,9 +188,6 @@ pub async fn working_days(
     let (Some(from), Some(to)) = (from, to) else {
         return Err(e.into());
     };
-    if (to - from).num_days().abs() > 366 * 20 {
-        return Err(ApiError::field("to", "must be within 20 years of `from`"));
-    }
     let policy = state.app.policy().await?;
     Ok(HttpResponse::Ok().json(WorkingDaysAnswer {
         from,
@@ -232,7 +230,7 @@ fn year_filter(p: &YearParam) -> Result<Option<i32>, ApiError> {
     }
 }
 
-/// Days off (weekdays that are not working days): national holidays, cuti
+/// Days off (days that are not working days): national holidays, cuti
 /// bersama and office closures. Weekends are never listed.
 #[utoipa::path(get, path = "/api/v1/calendar/days", tag = "calendar",
     params(YearParam),
@@ -264,12 +262,8 @@ pub async fn list_days(
 pub struct NewDayOff {
     #[schema(value_type = String, format = Date, required = true, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$")]
     pub date: Option<String>,
-    /// national_holiday, collective_leave or office_closure
-    #[schema(
-        required = true,
-        nullable = false,
-        pattern = "^(national_holiday|collective_leave|office_closure)$"
-    )]
+    /// national_holiday, collective_leave or office_closure (the default)
+    #[schema(pattern = "^(national_holiday|collective_leave|office_closure)$")]
     pub kind: Option<String>,
     /// e.g. "Cuti Bersama Idul Adha" or "Kantor tutup: banjir"
     #[schema(
@@ -313,7 +307,10 @@ fn reason_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
             e.push("reason", "must be at most 500 characters");
             None
         }
-        Some(r) if r.chars().any(|c| c.is_control() && c != '\n') => {
+        Some(r)
+            if r.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
             e.push("reason", "must not contain control characters");
             None
         }
@@ -376,18 +373,18 @@ async fn apply(
 pub async fn add_day(
     state: web::Data<AppState>,
     caller: Caller,
-    body: web::Json<NewDayOff>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(
         caller.role() == Role::Admin,
         "only admins amend the calendar",
     )?;
-    let b = body.into_inner();
+    let b: NewDayOff = json_body(&req, &body)?;
     let mut e = ValidationErrors::default();
+    // A decreed holiday on a Saturday or Sunday is kept as decreed (the
+    // calendar lists it); it moves no deadline, the day was not a working day.
     let date = date_param(&mut e, "date", b.date.as_deref());
-    if date.is_some_and(|d| matches!(d.weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun)) {
-        e.push("date", "is a weekend day: it is never a working day");
-    }
     let kind = match b.kind.as_deref() {
         None => Some(DayKind::OfficeClosure),
         Some(k) => DayKind::parse(k).or_else(|| {
@@ -441,7 +438,7 @@ pub struct ReasonParam {
 
 /// Make a day off a working day again (e.g. a decreed cuti bersama cancelled).
 #[utoipa::path(delete, path = "/api/v1/calendar/days/{date}", tag = "calendar",
-    params(("date" = String, Path, description = "YYYY-MM-DD"), ReasonParam),
+    params(("date" = String, Path, format = Date, pattern = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", description = "YYYY-MM-DD"), ReasonParam),
     responses(
         (status = 200, description = "Removed", body = CalendarChangeAnswer),
         (status = 403, description = "Not an admin", body = super::error::Problem, content_type = "application/problem+json"),
@@ -620,9 +617,11 @@ pub async fn sla_policies(
 pub struct SlaPolicyInput {
     /// Working days (0–365); or give `minutes`.
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 0, maximum = 365)]
     pub working_days: Option<i64>,
     /// Minutes (1–10080), for face to face; or give `working_days`.
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1, maximum = 10080)]
     pub minutes: Option<i64>,
 }
 
@@ -641,12 +640,14 @@ pub async fn set_sla_policy(
     state: web::Data<AppState>,
     caller: Caller,
     channel: web::Path<String>,
-    body: web::Json<SlaPolicyInput>,
+    req: HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(
         caller.role() == Role::Admin,
         "only admins change the SLA policy",
     )?;
+    let body: SlaPolicyInput = json_body(&req, &body)?;
     let channel = Channel::parse(&channel).ok_or(ApiError::NotFound("No such channel."))?;
     let sla = Sla::from_parts(body.working_days, body.minutes).ok_or_else(|| {
         let mut e = ValidationErrors::default();

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::auth::Caller;
 use super::dto::{ComplaintView, ViewContext};
 use super::error::ApiError;
-use super::extract::if_match;
+use super::extract::{if_match, json_body};
 use super::state::AppState;
 use crate::domain::{Role, ValidationErrors};
 use crate::store::{ClockOp, ClockOutcome};
@@ -19,7 +19,22 @@ use crate::store::{ClockOp, ClockOutcome};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockInput {
-    /// Why (what was asked of the complainant, what arrived).
+    /// What arrived from the complainant.
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseInput {
+    /// Why: what was asked of the complainant.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
     pub reason: Option<String>,
 }
 
@@ -27,9 +42,17 @@ pub struct ClockInput {
 #[serde(deny_unknown_fields)]
 pub struct ExtensionInput {
     /// Working days to add (1–30).
+    #[schema(required = true, nullable = false, minimum = 1, maximum = 30)]
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     pub working_days: Option<i64>,
     /// Why the office needs more time.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
     pub reason: Option<String>,
 }
 
@@ -86,8 +109,8 @@ async fn apply(
 /// Stop the clock while waiting for the complainant (missing documents, a
 /// question to answer). Reminders and overdue lists skip a paused complaint.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/pause", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
-    request_body = ClockInput,
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?("[1-9][0-9]{0,14}"|[1-9][0-9]{0,14})$"#, description = "ETag of the complaint, e.g. \"3\"")),
+    request_body = PauseInput,
     responses(
         (status = 200, description = "Paused", body = ComplaintView),
         (status = 404, description = "Unknown complaint", body = super::error::Problem, content_type = "application/problem+json"),
@@ -101,8 +124,9 @@ pub async fn pause(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ClockInput>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: PauseInput = json_body(&req, &body)?;
     let mut e = ValidationErrors::default();
     let reason = reason(&mut e, body.reason.as_deref(), true);
     if !e.is_empty() {
@@ -121,7 +145,7 @@ pub async fn pause(
 /// Restart the clock (the complainant answered): the deadline moves by the
 /// working days it was stopped.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/clock/resume", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?("[1-9][0-9]{0,14}"|[1-9][0-9]{0,14})$"#, description = "ETag of the complaint, e.g. \"3\"")),
     request_body = ClockInput,
     responses(
         (status = 200, description = "Running again, with the moved deadline", body = ComplaintView),
@@ -135,8 +159,9 @@ pub async fn resume(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ClockInput>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let body: ClockInput = json_body(&req, &body)?;
     let mut e = ValidationErrors::default();
     let reason = reason(&mut e, body.reason.as_deref(), false);
     if !e.is_empty() {
@@ -154,7 +179,7 @@ pub async fn resume(
 
 /// Extend the deadline — the head of office's decision, with a reason.
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/extension", tag = "complaints",
-    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\"")),
+    params(("id" = Uuid, Path, description = "Complaint id"), ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?("[1-9][0-9]{0,14}"|[1-9][0-9]{0,14})$"#, description = "ETag of the complaint, e.g. \"3\"")),
     request_body = ExtensionInput,
     responses(
         (status = 200, description = "Extended", body = ComplaintView),
@@ -170,12 +195,13 @@ pub async fn extend(
     caller: Caller,
     req: HttpRequest,
     id: web::Path<Uuid>,
-    body: web::Json<ExtensionInput>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(
         caller.role() == Role::Head,
         "only the head of office approves an extension",
     )?;
+    let body: ExtensionInput = json_body(&req, &body)?;
     let mut e = ValidationErrors::default();
     let working_days = match body.working_days {
         Some(n) if (1..=30).contains(&n) => n as u32,

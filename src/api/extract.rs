@@ -168,12 +168,26 @@ pub(crate) fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     };
     v.to_str()
         .ok()
-        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
-        .and_then(|s| s.parse::<i64>().ok())
+        .and_then(etag_version)
         .map(Some)
         .ok_or_else(|| {
             ApiError::BadRequest("If-Match must be the ETag of the complaint, e.g. \"3\"".into())
         })
+}
+
+/// `"7"`, `W/"7"` or `7` → 7: 1 to 15 digits, no leading zero, quotes
+/// paired (the pattern the document gives `If-Match`).
+fn etag_version(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let s = s.strip_prefix("W/").unwrap_or(s);
+    let digits = match s.strip_prefix('"') {
+        Some(rest) => rest.strip_suffix('"')?,
+        None => s,
+    };
+    let ok = (1..=15).contains(&digits.len())
+        && !digits.starts_with('0')
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    if ok { digits.parse().ok() } else { None }
 }
 
 /// Maps a JSON body error: syntax → 400, wrong shape → 422 naming the field.
@@ -188,11 +202,56 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
         require_json(req)?;
         body
     };
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(json_body_error)?;
-    de.end()
+    let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    Ok(v)
+    if !value.is_object() {
+        return Err(ApiError::field("body", "must be a JSON object"));
+    }
+    if let Some(field) = control_character_at(&value, &mut String::new()) {
+        return Err(ApiError::field(
+            &field,
+            "must not contain control characters (only line breaks and tabs)",
+        ));
+    }
+    serde_path_to_error::deserialize(value).map_err(json_body_error)
+}
+
+/// The first string of a JSON body holding a control character other than a
+/// line break or a tab, named as the errors name fields (`reporter.name`,
+/// `events[0]`): no text field of the API takes them (the OpenAPI document
+/// says so with a pattern on every text field, `api::contract`).
+fn control_character_at(v: &serde_json::Value, path: &mut String) -> Option<String> {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .then(|| {
+                if path.is_empty() {
+                    "body".into()
+                } else {
+                    path.clone()
+                }
+            }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{i}]"));
+            let found = control_character_at(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(map) => map.iter().find_map(|(k, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(k);
+            let found = control_character_at(item, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
 }
 
 pub(crate) fn json_body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {

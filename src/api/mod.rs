@@ -5,6 +5,7 @@ pub mod auth;
 pub mod calendar;
 pub mod clock;
 pub mod complaints;
+pub mod contract;
 pub mod dto;
 pub mod email;
 pub mod error;
@@ -204,7 +205,12 @@ impl Modify for BearerAuth {
 
 /// The OpenAPI document as committed in `openapi/openapi.json`.
 pub fn openapi_json() -> String {
-    let mut s = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let instructions: Vec<String> = crate::config::DEFAULT_INSTRUCTIONS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut s =
+        serde_json::to_string_pretty(&contract::document(&instructions)).unwrap_or_default();
     s.push('\n');
     s
 }

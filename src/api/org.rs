@@ -144,8 +144,13 @@ pub struct NewOfficer {
     )]
     pub name: Option<String>,
     /// NIP (civil-servant number), unique when given.
+    #[schema(max_length = 30, pattern = "^[0-9 ]*$")]
     pub nip: Option<String>,
     /// For reminders and escalations to the position the officer holds.
+    #[schema(
+        max_length = 254,
+        pattern = r"^$|^[^@\s\u0000-\u001f\u007f-\u009f]+@[^@.\s\u0000-\u001f\u007f-\u009f]+(\.[^@.\s\u0000-\u001f\u007f-\u009f]+)+$"
+    )]
     pub email: Option<String>,
     pub position_id: Option<Uuid>,
 }
@@ -158,7 +163,7 @@ pub struct OfficerChange {
     #[schema(value_type = Option<Uuid>)]
     pub position_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 254, pattern = r"^$|^[^@\s\u0000-\u001f\u007f-\u009f]+@[^@.\s\u0000-\u001f\u007f-\u009f]+(\.[^@.\s\u0000-\u001f\u007f-\u009f]+)+$")]
     pub email: Option<Option<String>>,
     /// `false` when the officer leaves the office: their keys stop acting for any position.
     pub active: Option<bool>,
@@ -197,18 +202,22 @@ pub struct OfficerList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewActing {
+    #[schema(required = true, nullable = false)]
     pub officer_id: Option<Uuid>,
     /// The position the officer acts for.
+    #[schema(required = true, nullable = false)]
     pub position_id: Option<Uuid>,
     /// `plh` (stand-in while the holder is away) or `plt` (vacant position).
+    #[schema(required = true, nullable = false, pattern = "^(plh|plt)$")]
     pub kind: Option<String>,
     /// First day (office-local), YYYY-MM-DD.
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = String, format = Date, required = true, nullable = false)]
     pub starts_on: Option<NaiveDate>,
-    /// Last day, inclusive.
-    #[schema(value_type = Option<String>, format = Date)]
+    /// Last day, inclusive, at most a year after the first.
+    #[schema(value_type = String, format = Date, required = true, nullable = false)]
     pub ends_on: Option<NaiveDate>,
     /// e.g. the number of the appointment letter.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -253,7 +262,7 @@ pub struct NewOfficerKey {
         required = true,
         nullable = false,
         min_length = 1,
-        max_length = 200,
+        max_length = 100,
         pattern = r"^[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f][^\u0000-\u001f\u007f]*$"
     )]
     pub name: Option<String>,

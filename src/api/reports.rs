@@ -26,6 +26,7 @@ pub struct IkmParams {
     #[param(value_type = Option<crate::domain::Channel>)]
     pub channel: Option<String>,
     /// Only complaints handled by this unit (the first disposition's).
+    #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
     /// `json` (default), `csv` or `xlsx` (fields `element`, `name`,
     /// `average`, `weighted`, `ikm`, `respondents`): a row per element, then

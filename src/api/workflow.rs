@@ -25,12 +25,18 @@ use crate::domain::workflow::{Command, DispatchInput, DispatchMethod, OrgChart};
 use crate::domain::{Status, ValidationErrors};
 use crate::store::ActOutcome;
 
-fn version(req: &HttpRequest, body: Option<i64>) -> Result<i64, ApiError> {
+/// The version acted on, from `If-Match` or the body's `version`;
+/// `Ok(None)` when the two name different versions (one of them is stale).
+fn version(req: &HttpRequest, body: Option<i64>) -> Result<Option<i64>, ApiError> {
+    if body.is_some_and(|b| b < 1) {
+        return Err(ApiError::field(
+            "version",
+            "must be a whole number from 1 (the complaint's ETag)",
+        ));
+    }
     match (if_match(req)?, body) {
-        (Some(h), Some(b)) if h != b => Err(ApiError::BadRequest(
-            "If-Match and `version` name different versions".into(),
-        )),
-        (Some(v), _) | (None, Some(v)) => Ok(v),
+        (Some(h), Some(b)) if h != b => Ok(None),
+        (Some(v), _) | (None, Some(v)) => Ok(Some(v)),
         (None, None) => Err(ApiError::PreconditionRequired),
     }
 }
@@ -69,7 +75,15 @@ async fn run(
         caller.role().can_read_all_complaints(),
         "integration keys do not act on the workflow",
     )?;
-    let expected_version = version(req, body_version)?;
+    let Some(expected_version) = version(req, body_version)? else {
+        // both were given and differ: at most one is current
+        return match state.store.get_complaint(id).await? {
+            Some(c) if crate::api::extract::visible(caller, &c) => {
+                Err(ApiError::PreconditionFailed(c.version))
+            }
+            _ => Err(ApiError::NotFound("No complaint with this id.")),
+        };
+    };
     let outcome = state
         .app
         .act(id, expected_version, &command, caller.actor(), Utc::now())
@@ -92,7 +106,27 @@ async fn run(
 pub struct NoteInput {
     /// The complaint version the action is based on (or send `If-Match`).
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// The complaint version the action is based on (or send `If-Match`).
+    #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
+    pub version: Option<i64>,
+    /// What the drafter should revise.
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"\S"
+    )]
     pub note: Option<String>,
 }
 
@@ -100,8 +134,15 @@ pub struct NoteInput {
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
     pub reason: Option<String>,
 }
 
@@ -109,6 +150,7 @@ pub struct ReasonInput {
 #[serde(deny_unknown_fields)]
 pub struct VersionInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 
@@ -116,16 +158,19 @@ pub struct VersionInput {
 #[serde(deny_unknown_fields)]
 pub struct DisposeInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// The primary recipient position (below the sender's).
     #[schema(required = true, nullable = false)]
     pub to: Option<Uuid>,
-    /// Positions that receive a copy (tembusan).
+    /// Positions that receive a copy (tembusan), at most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub copies: Vec<Uuid>,
     /// One of GET /api/v1/org/instructions, e.g. "siapkan jawaban".
     #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
     pub instruction: Option<String>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// Internal due date for the recipient (RFC 3339), not after the complaint's deadline.
     pub due_at: Option<DateTime<Utc>>,
@@ -135,6 +180,7 @@ pub struct DisposeInput {
 #[serde(deny_unknown_fields)]
 pub struct DraftInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// The answer text (Bahasa Indonesia), at most 20,000 characters.
     #[schema(
@@ -151,19 +197,23 @@ pub struct DraftInput {
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// `lapor`, `email`, `letter`, `in_person` or `agency`; defaults to the channel's own way back.
     #[schema(pattern = "^(lapor|email|letter|in_person|agency)$")]
     pub method: Option<String>,
     /// Outgoing letter: its number …
+    #[schema(max_length = 100)]
     pub letter_number: Option<String>,
     /// … and date (YYYY-MM-DD).
     #[schema(value_type = Option<String>, format = Date)]
     pub letter_date: Option<NaiveDate>,
     /// In person: who gave the answer …
+    #[schema(max_length = 200)]
     pub given_by: Option<String>,
     /// … and when (defaults to now).
     pub given_at: Option<DateTime<Utc>>,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -171,11 +221,24 @@ pub struct DispatchBody {
 #[serde(deny_unknown_fields)]
 pub struct RedirectInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// The agency that has authority (e.g. "Dinas Kesehatan Kota Kupang").
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub agency: Option<String>,
-    #[schema(required = true, nullable = false, min_length = 1, pattern = r"\S")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"\S"
+    )]
     pub reason: Option<String>,
 }
 
@@ -183,10 +246,12 @@ pub struct RedirectInput {
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// The complaint this one duplicates.
     #[schema(required = true, nullable = false)]
     pub into: Option<Uuid>,
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -195,7 +260,7 @@ macro_rules! action_doc {
         $(#[$doc])*
         #[utoipa::path(post, path = $path, tag = "workflow",
             params(("id" = Uuid, Path, description = "Complaint id"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
+                ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?("[1-9][0-9]{0,14}"|[1-9][0-9]{0,14})$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
             request_body = $body,
             responses(
                 (status = 200, description = "Done; the complaint as it is now", body = ComplaintView),
@@ -285,7 +350,7 @@ mod parse {
         e.into_result((b.version, f(reason))).map_err(Into::into)
     }
 
-    pub fn return_draft(_: &AppState, b: NoteInput) -> Parsed {
+    pub fn return_draft(_: &AppState, b: ReturnInput) -> Parsed {
         let mut e = ValidationErrors::default();
         let note = required(&mut e, "note", b.note.as_deref(), 2000);
         e.into_result((b.version, Command::Return { note }))
@@ -378,7 +443,7 @@ action_doc!(
 action_doc!(
     /// The level the draft is at returns it to the drafter with a note; after
     /// revision the climb starts again from the drafter's superior.
-    return_draft, "/api/v1/complaints/{id}/answer/return", NoteInput, parse::return_draft);
+    return_draft, "/api/v1/complaints/{id}/answer/return", ReturnInput, parse::return_draft);
 
 action_doc!(
     /// The position holding the complaint writes (or revises) the answer: each
@@ -422,7 +487,7 @@ macro_rules! disposition_doc {
         #[utoipa::path(post, path = $path, tag = "workflow",
             params(("id" = Uuid, Path, description = "Complaint id"),
                 ("disposition_id" = Uuid, Path, description = "Disposition id"),
-                ("If-Match" = Option<String>, Header, pattern = r#"^"?[1-9][0-9]{0,14}"?$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
+                ("If-Match" = Option<String>, Header, pattern = r#"^(W/)?("[1-9][0-9]{0,14}"|[1-9][0-9]{0,14})$"#, description = "ETag of the complaint, e.g. \"3\" (or `version` in the body)")),
             request_body = VersionInput,
             responses(
                 (status = 200, description = "Done", body = ComplaintView),

@@ -90,7 +90,7 @@ pub(crate) fn required_text(
 /// An optional email address (blank: none).
 pub(crate) fn email_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
     let v = v.map(str::trim).filter(|s| !s.is_empty())?;
-    let ok = v.len() <= 254
+    let ok = v.chars().count() <= 254
         && v.split_once('@')
             .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !v.contains(' '));
     if ok {

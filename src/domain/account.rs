@@ -13,7 +13,8 @@ const COMMON_PASSWORDS: &str = include_str!("data/common-passwords.txt");
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 200;
 
-/// A sign-in name: 3–100 characters of letters, digits and `.@_+-`, kept in lower case.
+/// A sign-in name: 3–100 characters of ASCII letters, digits and `.@_+-`,
+/// kept in lower case (no look-alike letters from other scripts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Login(String);
 
@@ -26,7 +27,7 @@ impl Login {
         }
         if !s
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '@' | '_' | '+' | '-'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '@' | '_' | '+' | '-'))
         {
             return Err(
                 "may hold letters, digits and . @ _ + - only (an email address is a good choice)"

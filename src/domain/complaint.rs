@@ -124,10 +124,20 @@ pub struct ExternalRef {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReporterInput {
+    #[schema(max_length = 200)]
     pub name: Option<String>,
+    /// A 16-digit NIK, or a document number of 5 to 20 letters and digits.
+    #[schema(pattern = "^([0-9]{16}|[A-Za-z][A-Za-z0-9]{4,19})$")]
     pub id_number: Option<String>,
+    /// 6 to 15 digits, an optional leading `+`.
+    #[schema(pattern = r"^\+?[0-9]{6,15}$")]
     pub phone: Option<String>,
+    #[schema(
+        max_length = 254,
+        pattern = r"^$|^[^@\s\u0000-\u001f\u007f-\u009f]+@[^@.\s\u0000-\u001f\u007f-\u009f]+(\.[^@.\s\u0000-\u001f\u007f-\u009f]+)+$"
+    )]
     pub email: Option<String>,
+    #[schema(max_length = 1000)]
     pub address: Option<String>,
 }
 
@@ -135,7 +145,10 @@ pub struct ReporterInput {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExternalRefInput {
+    /// SP4N-LAPOR! tracking id: digits.
+    #[schema(pattern = "^[0-9]{1,30}$")]
     pub lapor_tracking_id: Option<String>,
+    #[schema(max_length = 200)]
     pub letter_number: Option<String>,
     /// YYYY-MM-DD
     #[schema(value_type = Option<String>, format = Date)]
@@ -309,7 +322,7 @@ fn email(errors: &mut ValidationErrors, field: &str, value: Option<String>) -> O
     if t.is_empty() {
         return None;
     }
-    let valid = t.len() <= 254
+    let valid = t.chars().count() <= 254
         && !t.chars().any(|c| c.is_whitespace() || c.is_control())
         && match t.split_once('@') {
             Some((local, domain)) => {

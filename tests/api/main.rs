@@ -11,6 +11,7 @@ mod browser;
 mod calendar;
 mod clock;
 mod complaints;
+mod contract;
 mod deploy;
 mod email;
 mod errors;
