@@ -291,16 +291,11 @@ pub(crate) async fn actor_for_key(
     state: &AppState,
     token: &str,
 ) -> Result<Option<Actor>, crate::store::StoreError> {
-    Ok(state
-        .store
-        .find_api_key(&token_digest(token))
-        .await?
-        .map(|key| Actor {
-            key_id: Some(key.id),
-            name: key.name,
-            role: key.role,
-            officer: key.officer,
-        }))
+    state
+        .app
+        .keys
+        .actor(state.store.as_ref(), &token_digest(token))
+        .await
 }
 
 async fn resolve(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {

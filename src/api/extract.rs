@@ -207,50 +207,58 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(
     if !value.is_object() {
         return Err(ApiError::field("body", "must be a JSON object"));
     }
-    if let Some(field) = control_character_at(&value, &mut String::new()) {
-        return Err(ApiError::field(
-            &field,
-            "must not contain control characters (only line breaks and tabs)",
-        ));
+    let mut fields = Vec::new();
+    control_characters_at(&value, &mut String::new(), &mut fields);
+    if !fields.is_empty() {
+        let mut e = ValidationErrors::default();
+        for field in fields {
+            e.push(
+                &field,
+                "must not contain control characters (only line breaks and tabs)",
+            );
+        }
+        return Err(e.into());
     }
     serde_path_to_error::deserialize(value).map_err(json_body_error)
 }
 
-/// The first string of a JSON body holding a control character other than a
-/// line break or a tab, named as the errors name fields (`reporter.name`,
+/// The strings of a JSON body holding a control character other than a line
+/// break or a tab, named as the errors name fields (`reporter.name`,
 /// `events[0]`): no text field of the API takes them (the OpenAPI document
 /// says so with a pattern on every text field, `api::contract`).
-fn control_character_at(v: &serde_json::Value, path: &mut String) -> Option<String> {
+fn control_characters_at(v: &serde_json::Value, path: &mut String, out: &mut Vec<String>) {
     use serde_json::Value;
     match v {
-        Value::String(s) => s
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-            .then(|| {
-                if path.is_empty() {
-                    "body".into()
-                } else {
-                    path.clone()
-                }
-            }),
-        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-            let len = path.len();
-            path.push_str(&format!("[{i}]"));
-            let found = control_character_at(item, path);
-            path.truncate(len);
-            found
-        }),
-        Value::Object(map) => map.iter().find_map(|(k, item)| {
-            let len = path.len();
-            if !path.is_empty() {
-                path.push('.');
+        Value::String(s)
+            if s.chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) =>
+        {
+            out.push(if path.is_empty() {
+                "body".into()
+            } else {
+                path.clone()
+            });
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                control_characters_at(item, path, out);
+                path.truncate(len);
             }
-            path.push_str(k);
-            let found = control_character_at(item, path);
-            path.truncate(len);
-            found
-        }),
-        _ => None,
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                control_characters_at(item, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -714,6 +714,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let done = self.store.revoke_api_key(id, now).await?;
+        self.keys.forget();
         if done {
             let mut e = AuthAudit::new("key_revoked", now);
             e.actor = Some(by.to_string());

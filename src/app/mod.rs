@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod keycache;
 mod ops;
 pub mod org;
 pub mod policy;
@@ -46,6 +47,8 @@ pub struct App {
     pub vault: Arc<crate::vault::Vault>,
     /// The dashboard's last figures (`dashboard.rs`).
     pub dashboard: dashboard::DashboardCache,
+    /// API-key look-ups (`keycache.rs`).
+    pub keys: keycache::KeyCache,
 }
 
 impl App {
@@ -59,6 +62,7 @@ impl App {
             policy: PolicyCache::default(),
             vault,
             dashboard: Default::default(),
+            keys: Default::default(),
         })
     }
 

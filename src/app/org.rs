@@ -339,6 +339,7 @@ impl App {
         let mut audit = AuthAudit::new("officer_deactivated", now);
         audit.actor = Some(by.to_string());
         let o = self.store.update_officer(id, patch, &audit).await?;
+        self.keys.forget();
         if let Some(o) = &o {
             tracing::info!(officer_id = %o.id, active = o.active, "officer changed");
         }
@@ -365,6 +366,8 @@ impl App {
 
     /// `true` if a live key was revoked now.
     pub async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        self.store.revoke_api_key(id, at).await
+        let done = self.store.revoke_api_key(id, at).await?;
+        self.keys.forget();
+        Ok(done)
     }
 }

@@ -531,6 +531,9 @@ pub trait KeyStore: Send + Sync {
     async fn revoke_api_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
     /// A live (not revoked) key by the digest of its token.
     async fn find_api_key(&self, digest: &str) -> Result<Option<ApiKey>, StoreError>;
+    /// A counter that moves with every change to what a key resolves to
+    /// (triggers on keys, officers and positions; `api::keycache`).
+    async fn credential_generation(&self) -> Result<i64, StoreError>;
 }
 
 /// Personal staff accounts, sessions, two-factor, sign-in throttling, the audit log.

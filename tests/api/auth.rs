@@ -7,7 +7,83 @@ both_backends!(
     requests_without_a_valid_key_are_refused,
     roles_limit_what_a_key_may_do,
     integrations_read_only_what_they_created,
+    a_revoked_key_is_refused_by_every_replica_within_a_second,
+    an_officer_who_left_is_refused_by_every_replica_within_a_second,
 );
+
+/// Polls `path` on `app` with `key` until it answers 401; how long that took.
+async fn until_refused(app: &TestApp, key: &str, path: &str) -> std::time::Duration {
+    let t = std::time::Instant::now();
+    loop {
+        let status = app.get(key, path).await.status().as_u16();
+        if status == 401 {
+            return t.elapsed();
+        }
+        assert_eq!(status, 200, "before it is refused the key works");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "still accepted after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+async fn a_revoked_key_is_refused_by_every_replica_within_a_second(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let other = spawn_replica(&app, |_| {}).await;
+    let admin = app.key(Role::Admin).await;
+    let (key, id) = create_key(&app.store, Role::Reception, "meja depan").await;
+    // both replicas have resolved (and cached) the key
+    for replica in [&app, &other] {
+        for _ in 0..3 {
+            assert_eq!(replica.get(&key, "/api/v1/complaints").await.status(), 200);
+        }
+    }
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/api-keys/{id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_problem(app.get(&key, "/api/v1/complaints").await, 401).await;
+    let took = until_refused(&other, &key, "/api/v1/complaints").await;
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "the other replica took {took:?}"
+    );
+    // a new key works at once (misses are not cached)
+    let (fresh, _) = create_key(&app.store, Role::Reception, "meja depan 2").await;
+    assert_eq!(other.get(&fresh, "/api/v1/complaints").await.status(), 200);
+}
+
+async fn an_officer_who_left_is_refused_by_every_replica_within_a_second(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let other = spawn_replica(&app, |_| {}).await;
+    let o = crate::workflow::office(&app).await;
+    for _ in 0..3 {
+        assert_eq!(other.get(&o.k_kasi, "/api/v1/inbox").await.status(), 200);
+    }
+    let r = app
+        .client
+        .patch(app.url(&format!("/api/v1/org/officers/{}", o.o_kasi)))
+        .bearer_auth(&o.admin)
+        .json(&serde_json::json!({"active": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let took = until_refused(&other, &o.k_kasi, "/api/v1/inbox").await;
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "the other replica took {took:?}"
+    );
+}
 
 async fn requests_without_a_valid_key_are_refused(b: Backend) {
     let Some(app) = spawn_app(b).await else {
@@ -44,7 +120,10 @@ async fn requests_without_a_valid_key_are_refused(b: Backend) {
             .await
             .unwrap()
     );
-    assert_problem(app.get(&key, "/api/v1/complaints").await, 401).await;
+    // revoked behind the service's back (as `aduan apikey revoke` does from
+    // another process): refused within a second
+    let took = until_refused(&app, &key, "/api/v1/complaints").await;
+    assert!(took < std::time::Duration::from_secs(1), "took {took:?}");
 }
 
 async fn roles_limit_what_a_key_may_do(b: Backend) {

@@ -383,7 +383,7 @@ async fn calendar_amendments_are_for_admins_and_validated(b: Backend) {
     let p = assert_problem(
         post(
             admin.clone(),
-            json!({"date": "2027-06-05", "kind": "party", "name": ""}),
+            json!({"date": "2027-06-31", "kind": "party", "name": ""}),
         )
         .await,
         422,
@@ -447,6 +447,15 @@ async fn calendar_amendments_are_for_admins_and_validated(b: Backend) {
         .unwrap();
     assert!(audit["items"].as_array().unwrap().is_empty());
     assert_problem(app.get(&reception, "/api/v1/calendar/changes").await, 403).await;
+    // a decreed holiday on a Saturday is kept as decreed; it moves no deadline
+    let r = post(
+        admin.clone(),
+        json!({"date": "2027-06-05", "kind": "national_holiday", "name": "Hari Lahir Pancasila (pengganti)", "reason": "SKB 3 Menteri"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let moved: Value = r.json().await.unwrap();
+    assert_eq!(moved["complaints_moved"], 0);
 }
 
 async fn sla_policy_changes_apply_to_new_complaints(b: Backend) {

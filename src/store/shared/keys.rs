@@ -57,4 +57,11 @@ impl KeyStore for Backend {
         .await?;
         row.map(ApiKeyRow::into_key).transpose()
     }
+
+    async fn credential_generation(&self) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT n FROM credential_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n)
+    }
 }
