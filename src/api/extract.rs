@@ -343,6 +343,38 @@ mod tests {
     }
 
     #[test]
+    fn if_match_takes_an_etag_and_nothing_like_one() {
+        assert_eq!(etag_version("\"7\""), Some(7));
+        assert_eq!(etag_version("W/\"12\""), Some(12));
+        assert_eq!(etag_version(" 3 "), Some(3));
+        for bad in [
+            "0",
+            "\"0\"",
+            "\"4",
+            "4\"",
+            "null",
+            "",
+            "\"\"",
+            "-1",
+            "1234567890123456",
+        ] {
+            assert_eq!(etag_version(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_string_with_a_control_character_is_named() {
+        let v = serde_json::json!({
+            "subject": "Bansos\tbelum cair\r\n",
+            "reporter": {"name": "Ana\u{0}", "phone": "0812"},
+            "events": ["ok", "x\u{85}y"],
+        });
+        let mut out = Vec::new();
+        control_characters_at(&v, &mut String::new(), &mut out);
+        assert_eq!(out, ["events[1]", "reporter.name"]);
+    }
+
+    #[test]
     fn whole_numbers_arrive_as_integers_or_as_floats() {
         #[derive(serde::Deserialize)]
         struct V {
