@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod dashboard;
+pub mod groupcommit;
 pub mod keycache;
 mod ops;
 pub mod org;
@@ -49,6 +50,8 @@ pub struct App {
     pub dashboard: dashboard::DashboardCache,
     /// API-key look-ups (`keycache.rs`).
     pub keys: keycache::KeyCache,
+    /// Registrations written a batch per transaction (`groupcommit.rs`).
+    pub intake: groupcommit::GroupCommit,
 }
 
 impl App {
@@ -63,6 +66,7 @@ impl App {
             vault,
             dashboard: Default::default(),
             keys: Default::default(),
+            intake: Default::default(),
         })
     }
 

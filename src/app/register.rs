@@ -15,7 +15,8 @@ use uuid::Uuid;
 use super::{App, Policy};
 use crate::domain::deadline::deadline_for;
 use crate::domain::{AccessCode, NewComplaint};
-use crate::store::{Actor, Complaint, CreateComplaint, CreateOutcome, StoreError};
+use super::groupcommit::Registration;
+use crate::store::{Actor, Complaint, CreateOutcome, StoreError};
 
 /// Where a registration comes from, with what only that source has.
 enum Source<'a> {
@@ -164,23 +165,33 @@ impl App {
                 )
             }
         };
+        let registration = Registration {
+            id,
+            complaint: complaint.clone(),
+            replay_code: if idempotency.is_some() {
+                sealed
+            } else {
+                String::new()
+            },
+            access_digest: code.digest(),
+            year: now.with_timezone(&tz).year(),
+            now,
+            actor: actor.clone(),
+            deadline,
+            outbox,
+            idempotency: idempotency.map(|(k, h)| (k.to_string(), h.to_string())),
+            source_key: source_key.map(str::to_string),
+            intake,
+        };
+        // a key seen before answers at once, without a write
+        if let (Some((key, hash)), Some(key_id)) = (idempotency, actor.key_id)
+            && let Some(done) = self.store.idempotent_outcome(key_id, key, hash).await?
+        {
+            return Ok((done, shown, policy));
+        }
         let outcome = self
-            .store
-            .create_complaint(CreateComplaint {
-                id,
-                complaint,
-                replay_code: if idempotency.is_some() { &sealed } else { "" },
-                access_digest: &code.digest(),
-                prefix: &self.settings.tracking_prefix,
-                year: now.with_timezone(&tz).year(),
-                now,
-                actor,
-                deadline,
-                outbox,
-                idempotency,
-                source_key,
-                intake,
-            })
+            .intake
+            .register(&self.store, &self.settings.tracking_prefix, registration)
             .await?;
         if let CreateOutcome::Created(c) = &outcome {
             tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,

@@ -35,6 +35,17 @@ pub enum StoreError {
     UnsupportedUrl,
 }
 
+/// Why a batch written in one transaction failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    /// Before the commit: the transaction was rolled back, nothing written.
+    #[error("batch rolled back: {0}")]
+    RolledBack(StoreError),
+    /// The commit itself failed: whether it held is unknown.
+    #[error("batch commit failed: {0}")]
+    Commit(StoreError),
+}
+
 impl StoreError {
     /// A uniqueness rule refused the write.
     pub fn is_unique_violation(&self) -> bool {
@@ -124,6 +135,23 @@ pub trait StoreBase: Send + Sync + 'static {
 pub trait ComplaintStore: Send + Sync {
     async fn create_complaint(&self, req: CreateComplaint<'_>)
     -> Result<CreateOutcome, StoreError>;
+    /// Registers several complaints in ONE transaction (a group commit,
+    /// docs/adr/0027): all of them, numbered in order, or none (any error
+    /// rolls the whole batch back, the tracking counter with it). The
+    /// caller checks idempotency keys first and falls back to
+    /// `create_complaint` one by one when the batch fails.
+    async fn create_complaints(
+        &self,
+        reqs: &[CreateComplaint<'_>],
+    ) -> Result<Vec<Complaint>, BatchError>;
+    /// What an idempotency key recorded: `Replayed` for the same body,
+    /// `KeyReused` for another; `None` for a key not seen.
+    async fn idempotent_outcome(
+        &self,
+        key_id: Uuid,
+        key: &str,
+        request_hash: &str,
+    ) -> Result<Option<CreateOutcome>, StoreError>;
     async fn get_complaint(&self, id: Uuid) -> Result<Option<Complaint>, StoreError>;
     /// The complaint an integration key filed under its own case id.
     async fn find_by_agency_ref(

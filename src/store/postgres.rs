@@ -52,6 +52,23 @@ impl PgStore {
         &self,
         req: &crate::store::CreateComplaint<'_>,
     ) -> Result<crate::store::Complaint, sqlx::Error> {
+        self.register_on(&self.pool, req).await
+    }
+
+    /// The same statement inside a transaction (a group commit, a LAPOR! page).
+    async fn write_complaint(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        req: &crate::store::CreateComplaint<'_>,
+    ) -> Result<crate::store::Complaint, sqlx::Error> {
+        self.register_on(&mut **tx, req).await
+    }
+
+    async fn register_on<'e, E: sqlx::PgExecutor<'e>>(
+        &self,
+        ex: E,
+        req: &crate::store::CreateComplaint<'_>,
+    ) -> Result<crate::store::Complaint, sqlx::Error> {
         use crate::store::sql::{
             NEW_COMPLAINT_COLUMNS, SealedReporter, bind_new_complaint, registered_complaint,
             registered_detail,
@@ -133,7 +150,7 @@ impl PgStore {
                 .bind(&sealed.phone_bidx)
                 .bind(&sealed.email_bidx)
                 .bind(&req.complaint.external_ref.agency_ref)
-                .fetch_one(&self.pool)
+                .fetch_one(ex)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
         Ok(registered_complaint(req, number, now))

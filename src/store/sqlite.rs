@@ -80,14 +80,28 @@ impl SqliteStore {
         &self,
         req: &crate::store::CreateComplaint<'_>,
     ) -> Result<crate::store::Complaint, sqlx::Error> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        let c = self.write_complaint(&mut tx, req).await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    /// Writes a registration in `tx`: the row, its `registered` event, the
+    /// idempotency and source records, the acknowledgement, and the next
+    /// tracking number of the year (taken last: the counter row is held for
+    /// as short a time as the transaction allows).
+    async fn write_complaint(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        req: &crate::store::CreateComplaint<'_>,
+    ) -> Result<crate::store::Complaint, sqlx::Error> {
         use crate::store::sql::{
             NEW_COMPLAINT_COLUMNS, SealedReporter, bind_new_complaint, registered_complaint,
             registered_detail,
         };
         // Both databases keep microseconds: return exactly what a read gives.
         let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
-        let _writer = self.lock_writes().await;
-        let mut tx = self.begin_write().await?;
         let sql = format!(
             "INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, \
              $7, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
@@ -101,10 +115,10 @@ impl SqliteStore {
             .bind(&sealed.phone_bidx)
             .bind(&sealed.email_bidx)
             .bind(&req.complaint.external_ref.agency_ref)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         shared::insert_event(
-            &mut tx,
+            tx,
             req.id,
             now,
             "registered",
@@ -125,7 +139,7 @@ impl SqliteStore {
             .bind(req.id)
             .bind(req.replay_code)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if let Some(key) = req.source_key {
@@ -135,7 +149,7 @@ impl SqliteStore {
             .bind(key)
             .bind(req.id)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         if let Some(o) = &req.outbox {
@@ -149,7 +163,7 @@ impl SqliteStore {
             .bind(req.id)
             .bind(self.vault.seal_str(&o.payload))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         let (seq,): (i64,) = sqlx::query_as(
@@ -159,15 +173,14 @@ impl SqliteStore {
         )
         .bind(req.prefix.as_str())
         .bind(req.year)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();
         sqlx::query("UPDATE complaints SET tracking_number = $1 WHERE id = $2")
             .bind(&number)
             .bind(req.id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(registered_complaint(req, number, now))
     }
 }

@@ -15,6 +15,7 @@ mod contract;
 mod deploy;
 mod email;
 mod errors;
+mod groupcommit;
 mod jobs;
 pub mod lapor;
 mod lapor_faults;

@@ -17,6 +17,7 @@ use crate::helpers::*;
 both_backends!(
     tracking_numbers_restart_each_year_and_per_prefix,
     a_failed_registration_leaves_no_trace_and_burns_no_number,
+    a_group_commit_writes_all_in_order_or_nothing,
     idempotent_create_replays_or_refuses,
     keyset_pages_are_complete_with_ties,
     attachments_bump_the_version_and_write_an_event,
@@ -188,6 +189,84 @@ async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
         (events[0].kind.as_str(), events[0].status.as_str()),
         ("registered", "registered")
     );
+}
+
+fn batch_request<'a>(
+    c: &'a NewComplaint,
+    actor: &'a Actor,
+    prefix: &'a TrackingPrefix,
+) -> CreateComplaint<'a> {
+    CreateComplaint {
+        id: Uuid::now_v7(),
+        complaint: c,
+        replay_code: "",
+        access_digest: "d",
+        prefix,
+        year: 2026,
+        now: Utc::now(),
+        actor,
+        deadline: deadline(c),
+        outbox: None,
+        idempotency: None,
+        source_key: None,
+        intake: None,
+    }
+}
+
+/// `create_complaints` (the group commit): every registration of the batch
+/// numbered in order in one transaction — or, when one of them fails, none
+/// of them, and no number burnt.
+async fn a_group_commit_writes_all_in_order_or_nothing(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let prefix = TrackingPrefix::parse("ADU").unwrap();
+    let cli = Actor::cli();
+    let ghost = Actor {
+        key_id: Some(Uuid::now_v7()),
+        name: "ghost".into(),
+        role: Role::Reception,
+        officer: None,
+    };
+    let cs: Vec<NewComplaint> = (0..5)
+        .map(|i| complaint(&format!("batch {i}"), Utc::now()))
+        .collect();
+    let req = |c, actor| batch_request(c, actor, &prefix);
+    let mut reqs: Vec<_> = cs.iter().map(|c| req(c, &cli)).collect();
+    // the fourth one's key does not exist: a foreign key refuses it mid-batch
+    reqs[3] = req(&cs[3], &ghost);
+    let r = store.create_complaints(&reqs).await;
+    assert!(
+        matches!(r, Err(aduan::store::BatchError::RolledBack(_))),
+        "{r:?}"
+    );
+    let all = ListQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store.list_complaints(&all).await.unwrap().is_empty());
+    reqs[3] = req(&cs[3], &cli);
+    let written = store.create_complaints(&reqs).await.unwrap();
+    let numbers: Vec<_> = written.iter().map(|c| c.tracking_number.as_str()).collect();
+    assert_eq!(
+        numbers,
+        [
+            "ADU-2026-000001",
+            "ADU-2026-000002",
+            "ADU-2026-000003",
+            "ADU-2026-000004",
+            "ADU-2026-000005"
+        ],
+        "in order, the rolled-back batch burnt nothing"
+    );
+    for (c, r) in written.iter().zip(&reqs) {
+        assert_eq!(c.id, r.id);
+        let read = store.get_complaint(c.id).await.unwrap().unwrap();
+        assert_eq!(read.tracking_number, c.tracking_number);
+        assert_eq!(read.subject, r.complaint.subject.as_str());
+        assert_eq!(store.timeline(c.id).await.unwrap().len(), 1);
+    }
+    assert_eq!(store.list_complaints(&all).await.unwrap().len(), 5);
 }
 
 async fn idempotent_create_replays_or_refuses(b: Backend) {

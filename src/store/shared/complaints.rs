@@ -12,7 +12,7 @@ use crate::store::sql::{
     like_contains,
 };
 use crate::store::{
-    Actor, Attachment, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery, StoreError,
+    Actor, Attachment, BatchError, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery, StoreError,
 };
 
 use crate::store::{ComplaintStore, InboundStore, LaporStore};
@@ -47,6 +47,33 @@ impl Backend {
 
 #[async_trait]
 impl ComplaintStore for Backend {
+    async fn create_complaints(
+        &self,
+        reqs: &[CreateComplaint<'_>],
+    ) -> Result<Vec<Complaint>, BatchError> {
+        let failed = |e: sqlx::Error| BatchError::RolledBack(e.into());
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await.map_err(failed)?;
+        let mut out = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            // an error drops `tx`: rolled back, the counter with it
+            out.push(self.write_complaint(&mut tx, req).await.map_err(failed)?);
+        }
+        tx.commit()
+            .await
+            .map_err(|e| BatchError::Commit(e.into()))?;
+        Ok(out)
+    }
+
+    async fn idempotent_outcome(
+        &self,
+        key_id: Uuid,
+        key: &str,
+        request_hash: &str,
+    ) -> Result<Option<CreateOutcome>, StoreError> {
+        self.lookup_idempotent(key_id, key, request_hash).await
+    }
+
     async fn create_complaint(
         &self,
         req: CreateComplaint<'_>,
