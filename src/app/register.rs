@@ -16,7 +16,16 @@ use super::{App, Policy};
 use crate::domain::deadline::deadline_for;
 use crate::domain::{AccessCode, NewComplaint};
 use super::groupcommit::Registration;
-use crate::store::{Actor, Complaint, CreateOutcome, StoreError};
+use crate::store::{
+    Actor, BatchError, Complaint, CreateOutcome, LaporImport, NewLaporAttachment, StoreError,
+};
+
+fn registered(c: &Complaint) {
+    tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
+        channel = %c.channel, kind = %c.kind, "complaint registered");
+    metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
+        .increment(1);
+}
 
 /// Where a registration comes from, with what only that source has.
 enum Source<'a> {
@@ -111,6 +120,35 @@ impl App {
         source: Source<'_>,
     ) -> Result<(CreateOutcome, String, Arc<Policy>), StoreError> {
         let policy = self.policy().await?;
+        let (registration, shown) = self.prepare(&policy, complaint, actor, now, source);
+        // a key seen before answers at once, without a write
+        if let (Some((key, hash)), Some(key_id)) = (&registration.idempotency, actor.key_id)
+            && let Some(done) = self.store.idempotent_outcome(key_id, key, hash).await?
+        {
+            return Ok((done, shown, policy));
+        }
+        let outcome = self
+            .intake
+            .register(&self.store, &self.settings.tracking_prefix, registration)
+            .await?;
+        if let CreateOutcome::Created(c) = &outcome {
+            registered(c);
+        }
+        Ok((outcome, shown, policy))
+    }
+
+    /// Everything a registration writes, computed before the write: the
+    /// deadline from the policy in force, the access code (its digest; the
+    /// code sealed for the acknowledgement and replays), the office-local
+    /// year, the acknowledgement. Returns it with the code to show.
+    fn prepare(
+        &self,
+        policy: &Policy,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        source: Source<'_>,
+    ) -> (Registration, String) {
         let tz = self.tz();
         let deadline = deadline_for(complaint, &policy.sla, &policy.calendar, tz);
         let code = AccessCode::generate();
@@ -183,23 +221,7 @@ impl App {
             source_key: source_key.map(str::to_string),
             intake,
         };
-        // a key seen before answers at once, without a write
-        if let (Some((key, hash)), Some(key_id)) = (idempotency, actor.key_id)
-            && let Some(done) = self.store.idempotent_outcome(key_id, key, hash).await?
-        {
-            return Ok((done, shown, policy));
-        }
-        let outcome = self
-            .intake
-            .register(&self.store, &self.settings.tracking_prefix, registration)
-            .await?;
-        if let CreateOutcome::Created(c) = &outcome {
-            tracing::info!(complaint_id = %c.id, tracking_number = %c.tracking_number,
-                channel = %c.channel, kind = %c.kind, "complaint registered");
-            metrics::counter!("aduan_complaints_registered_total", "channel" => c.channel.as_str())
-                .increment(1);
-        }
-        Ok((outcome, shown, policy))
+        (registration, shown)
     }
 
     /// The access code kept for an idempotent replay, if still within the window.
@@ -373,4 +395,54 @@ impl App {
             }
         })
     }
+
+    /// Registers a page of new SP4N-LAPOR! reports in ONE transaction: each
+    /// report's complaint with its attachments list, its quarantine entry
+    /// resolved and its copy recorded — all of the page or none of it (the
+    /// caller then takes the reports one by one).
+    pub async fn register_lapor_page(
+        &self,
+        reports: &[LaporNew<'_>],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Complaint>, BatchError> {
+        let policy = self
+            .policy()
+            .await
+            .map_err(BatchError::RolledBack)?;
+        let prepared: Vec<Registration> = reports
+            .iter()
+            .map(|r| {
+                self.prepare(&policy, r.complaint, actor, now, Source::Lapor { notes: r.notes })
+                    .0
+            })
+            .collect();
+        let prefix = &self.settings.tracking_prefix;
+        let items: Vec<LaporImport<'_>> = reports
+            .iter()
+            .zip(&prepared)
+            .map(|(r, reg)| LaporImport {
+                create: reg.as_create(prefix),
+                tracking_id: r.tracking_id,
+                attachments: r.attachments,
+                copy: r.copy,
+            })
+            .collect();
+        let written = self.store.import_lapor_page(&items, now).await?;
+        for c in &written {
+            registered(c);
+        }
+        Ok(written)
+    }
+}
+
+/// A new SP4N-LAPOR! report for [`App::register_lapor_page`].
+pub struct LaporNew<'a> {
+    pub complaint: &'a NewComplaint,
+    pub notes: &'a [String],
+    pub tracking_id: &'a str,
+    pub attachments: &'a [NewLaporAttachment],
+    /// The copy's `updated_at` and status, recorded with the complaint
+    /// (`None`: the caller records it after applying the rest).
+    pub copy: Option<(DateTime<Utc>, &'a str)>,
 }

@@ -413,6 +413,20 @@ pub trait WorkflowStore: Send + Sync {
 #[async_trait]
 pub trait LaporStore: Send + Sync {
     async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError>;
+    /// What is known of a page of reports, in one query each: the newest
+    /// copy applied (`updated_at`, status) and the complaint, by tracking id.
+    async fn lapor_known(
+        &self,
+        tracking_ids: &[&str],
+    ) -> Result<LaporKnown, StoreError>;
+    /// Registers new reports in ONE transaction: per report its attachments
+    /// list, its complaint (as `create_complaints`), its quarantine entry
+    /// resolved and its copy recorded. All or nothing.
+    async fn import_lapor_page(
+        &self,
+        items: &[LaporImport<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Complaint>, BatchError>;
     async fn integration_state(&self, name: &str) -> Result<Option<IntegrationState>, StoreError>;
     /// Saves the cursor after a batch is committed.
     async fn set_integration_cursor(

@@ -724,6 +724,25 @@ pub struct LeaseState {
     pub until: DateTime<Utc>,
 }
 
+/// What is known of a page of LAPOR! reports (by tracking id).
+#[derive(Debug, Default)]
+pub struct LaporKnown {
+    /// The newest copy applied: `updated_at` and status.
+    pub copies: std::collections::HashMap<String, (DateTime<Utc>, String)>,
+    pub complaints: std::collections::HashMap<String, Complaint>,
+}
+
+/// A new SP4N-LAPOR! report to register with a page of others (one transaction).
+pub struct LaporImport<'a> {
+    pub create: crate::store::CreateComplaint<'a>,
+    pub tracking_id: &'a str,
+    pub attachments: &'a [NewLaporAttachment],
+    /// The copy to record as applied (`lapor_copies`): its `updated_at` and
+    /// status — `None` when applying it takes more than the registration
+    /// (a closing, comments): the copy is recorded after that, as alone.
+    pub copy: Option<(DateTime<Utc>, &'a str)>,
+}
+
 /// An attachment a LAPOR! report lists, with what LAPOR! declared of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLaporAttachment {

@@ -30,7 +30,7 @@ use crate::app::{App, LaporRegistration};
 use crate::config::Settings;
 use crate::domain::{Role, Status};
 use crate::store::{
-    Actor, Attachment, DynStore, InboundMessage, NewLaporAttachment, OutsideChange, StoreError,
+    Actor, Attachment, BatchError, DynStore, InboundMessage, NewLaporAttachment, OutsideChange, StoreError,
 };
 
 /// The integration's name in `integration_state` and `job_leases`.
@@ -416,9 +416,7 @@ impl LaporSync {
             if page.items.is_empty() {
                 break;
             }
-            for raw in &page.items {
-                self.process_item(raw, topics, now, report).await?;
-            }
+            self.process_page(&page.items, topics, now, report).await?;
             // everything on the page is committed: only now move on
             match page.next_cursor {
                 Some(next) if Some(&next) != cursor.as_ref() => {
@@ -433,6 +431,135 @@ impl LaporSync {
             }
         }
         Ok(cursor)
+    }
+
+    /// A page of the listing. The reports not seen before are registered
+    /// together in one transaction (what is known of the page is read in two
+    /// queries); every other item — a newer copy of a known report, a stale
+    /// or repeated copy, one that does not parse, a second copy of a report
+    /// on the same page — goes `process_item`'s way, after the page's
+    /// commit. A page that cannot be written whole is taken item by item.
+    async fn process_page(
+        &self,
+        items: &[serde_json::Value],
+        topics: &HashMap<i64, Topic>,
+        now: DateTime<Utc>,
+        report: &mut PollReport,
+    ) -> Result<(), SyncError> {
+        struct Fresh<'a> {
+            raw: &'a serde_json::Value,
+            report: Report,
+            tracking_id: String,
+            complaint: crate::domain::NewComplaint,
+            notes: Vec<String>,
+            attachments: Vec<NewLaporAttachment>,
+            simple: bool,
+        }
+        let mut parsed = Vec::new();
+        let mut later: Vec<&serde_json::Value> = Vec::new();
+        for raw in items {
+            let (normal, notes) = mapping::normalize(raw, self.settings.lapor_timezone);
+            match mapping::parse_report(&normal) {
+                Ok(r) => parsed.push((raw, r, notes)),
+                Err(_) => later.push(raw),
+            }
+        }
+        let tids: Vec<String> = parsed
+            .iter()
+            .map(|(_, r, _)| r.tracking_id.to_string())
+            .collect();
+        let refs: Vec<&str> = tids.iter().map(String::as_str).collect();
+        let known = self.store.lapor_known(&refs).await?;
+        // a report twice on the page (a newer and an older copy): in page order, alone
+        let mut on_page: HashMap<&str, usize> = HashMap::new();
+        for t in &refs {
+            *on_page.entry(t).or_default() += 1;
+        }
+        let once: std::collections::HashSet<String> = on_page
+            .into_iter()
+            .filter(|(_, n)| *n == 1)
+            .map(|(t, _)| t.to_string())
+            .collect();
+        let mut fresh: Vec<Fresh<'_>> = Vec::new();
+        for ((raw, r, mut notes), tid) in parsed.into_iter().zip(tids) {
+            let new = !known.copies.contains_key(&tid)
+                && !known.complaints.contains_key(&tid)
+                && r.status != "rerouted"
+                && once.contains(&tid);
+            let mapped = if new {
+                mapping::to_complaint(&r, topics, now).ok()
+            } else {
+                None
+            };
+            let Some((complaint, more)) = mapped else {
+                later.push(raw);
+                continue;
+            };
+            notes.extend(more);
+            let attachments = r
+                .attachments
+                .iter()
+                .map(|a| NewLaporAttachment {
+                    remote_id: a.id.clone(),
+                    file_name: a.file_name.clone(),
+                    content_type: a.content_type.clone(),
+                    declared_size: Some(a.size),
+                    declared_sha256: a.sha256.clone().map(|h| h.to_ascii_lowercase()),
+                })
+                .collect();
+            // a closing or comments are applied after the commit, the copy then
+            let simple = !matches!(r.status.as_str(), "closed" | "rerouted") && r.comment_count == 0;
+            fresh.push(Fresh {
+                raw,
+                report: r,
+                tracking_id: tid,
+                complaint,
+                notes,
+                attachments,
+                simple,
+            });
+        }
+        if !fresh.is_empty() {
+            let updated: Vec<DateTime<Utc>> = fresh
+                .iter()
+                .map(|f| chrono::SubsecRound::trunc_subsecs(f.report.updated_at, 6))
+                .collect();
+            let news: Vec<crate::app::register::LaporNew<'_>> = fresh
+                .iter()
+                .zip(&updated)
+                .map(|(f, at)| crate::app::register::LaporNew {
+                    complaint: &f.complaint,
+                    notes: &f.notes,
+                    tracking_id: &f.tracking_id,
+                    attachments: &f.attachments,
+                    copy: f.simple.then_some((*at, f.report.status.as_str())),
+                })
+                .collect();
+            match self.app.register_lapor_page(&news, &actor(), now).await {
+                Ok(written) => {
+                    report.imported += u32::try_from(written.len()).unwrap_or(u32::MAX);
+                    for ((f, c), at) in fresh.iter().zip(&written).zip(&updated) {
+                        tracing::info!(complaint_id = %c.id, lapor_tracking_id = %f.tracking_id,
+                            "LAPOR! report imported");
+                        if !f.simple {
+                            report.updates += self.apply_updates(&f.report, c).await?;
+                            self.store
+                                .save_lapor_copy(&f.tracking_id, *at, &f.report.status, now)
+                                .await?;
+                        }
+                    }
+                }
+                Err(BatchError::RolledBack(e)) => {
+                    tracing::info!(error = %e, "LAPOR! page not written whole; item by item");
+                    later.extend(fresh.iter().map(|f| f.raw));
+                }
+                Err(BatchError::Commit(e)) => return Err(e.into()),
+            }
+        }
+        for raw in later {
+            self.process_item(raw, topics, now, report).await?;
+        }
+        Ok(())
     }
 
     /// One item of the listing: import it, update its complaint, ignore it

@@ -4,7 +4,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Backend, insert_event};
+use super::{Backend, Db, insert_event};
+
+/// Records the copy of a report applied (never an older one over a newer).
+const SAVE_COPY: &str = "INSERT INTO lapor_copies (tracking_id, updated_at, status, seen_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (tracking_id) DO UPDATE \
+     SET updated_at = $2, status = $3, seen_at = $4 \
+     WHERE lapor_copies.updated_at <= $2";
 use crate::store::model::ComplaintRow;
 use crate::store::sql::COMPLAINT_COLUMNS;
 use crate::store::{Actor, Complaint, StoreError};
@@ -12,6 +18,65 @@ use crate::store::{Actor, Complaint, StoreError};
 use crate::store::LaporStore;
 
 impl Backend {
+    async fn insert_lapor_attachments(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Db>,
+        tracking_id: &str,
+        items: &[crate::store::NewLaporAttachment],
+    ) -> Result<(), sqlx::Error> {
+        for a in items {
+            sqlx::query(
+                "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, \
+                 attempts, declared_size, declared_sha256) VALUES ($1, $2, $3, $4, 0, $5, $6) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(tracking_id)
+            .bind(&a.remote_id)
+            .bind(self.vault.seal_str(&a.file_name))
+            .bind(&a.content_type)
+            .bind(a.declared_size.and_then(|n| i64::try_from(n).ok()))
+            .bind(&a.declared_sha256)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn write_lapor_page(
+        &self,
+        tx: &mut sqlx::Transaction<'_, Db>,
+        items: &[crate::store::LaporImport<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Complaint>, sqlx::Error> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            self.insert_lapor_attachments(tx, it.tracking_id, it.attachments)
+                .await?;
+            let c = self.write_complaint(tx, &it.create).await?;
+            sqlx::query(
+                "UPDATE lapor_quarantine SET resolved_at = $2, complaint_id = $3 \
+                 WHERE item_key = $1 AND resolved_at IS NULL",
+            )
+            .bind(it.tracking_id)
+            .bind(now)
+            .bind(c.id)
+            .execute(&mut **tx)
+            .await?;
+            if let Some((updated_at, status)) = it.copy {
+                sqlx::query(SAVE_COPY)
+                    .bind(it.tracking_id)
+                    .bind(chrono::SubsecRound::trunc_subsecs(updated_at, 6))
+                    .bind(status)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            out.push(c);
+        }
+        Ok(out)
+    }
+
     pub(super) async fn lp_record_inbound(
         &self,
         m: crate::store::InboundMessage<'_>,
@@ -166,6 +231,65 @@ impl Backend {
 
 #[async_trait]
 impl LaporStore for Backend {
+    async fn lapor_known(
+        &self,
+        tracking_ids: &[&str],
+    ) -> Result<crate::store::LaporKnown, StoreError> {
+        let mut known = crate::store::LaporKnown::default();
+        if tracking_ids.is_empty() {
+            return Ok(known);
+        }
+        let mut b = sqlx::QueryBuilder::<Db>::new(
+            "SELECT tracking_id, updated_at, status FROM lapor_copies WHERE tracking_id IN (",
+        );
+        let mut list = b.separated(", ");
+        for t in tracking_ids {
+            list.push_bind(*t);
+        }
+        b.push(")");
+        let copies: Vec<(String, DateTime<Utc>, String)> =
+            b.build_query_as().fetch_all(&self.pool).await?;
+        known.copies = copies
+            .into_iter()
+            .map(|(t, at, status)| (t, (at, status)))
+            .collect();
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE lapor_tracking_id IN ("
+        ));
+        let mut list = b.separated(", ");
+        for t in tracking_ids {
+            list.push_bind(*t);
+        }
+        b.push(")");
+        let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+        for r in rows {
+            let (c, _) = r.into_complaint(&self.vault)?;
+            if let Some(t) = c.external_ref.lapor_tracking_id.clone() {
+                known.complaints.insert(t, c);
+            }
+        }
+        Ok(known)
+    }
+
+    async fn import_lapor_page(
+        &self,
+        items: &[crate::store::LaporImport<'_>],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Complaint>, crate::store::BatchError> {
+        use crate::store::BatchError;
+        let failed = |e: sqlx::Error| BatchError::RolledBack(e.into());
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await.map_err(failed)?;
+        let written = self
+            .write_lapor_page(&mut tx, items, now)
+            .await
+            .map_err(failed)?;
+        tx.commit()
+            .await
+            .map_err(|e| BatchError::Commit(e.into()))?;
+        Ok(written)
+    }
+
     async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError> {
         let sql =
             format!("SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE lapor_tracking_id = $1");
@@ -344,21 +468,8 @@ impl LaporStore for Backend {
         }
         let _writer = self.lock_writes().await;
         let mut tx = self.begin_write().await?;
-        for a in items {
-            sqlx::query(
-                "INSERT INTO lapor_attachments (tracking_id, remote_id, file_name, content_type, \
-                 attempts, declared_size, declared_sha256) VALUES ($1, $2, $3, $4, 0, $5, $6) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(tracking_id)
-            .bind(&a.remote_id)
-            .bind(self.vault.seal_str(&a.file_name))
-            .bind(&a.content_type)
-            .bind(a.declared_size.and_then(|n| i64::try_from(n).ok()))
-            .bind(&a.declared_sha256)
-            .execute(&mut *tx)
+        self.insert_lapor_attachments(&mut tx, tracking_id, items)
             .await?;
-        }
         tx.commit().await?;
         Ok(())
     }
@@ -382,12 +493,7 @@ impl LaporStore for Backend {
         status: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO lapor_copies (tracking_id, updated_at, status, seen_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (tracking_id) DO UPDATE \
-             SET updated_at = $2, status = $3, seen_at = $4 \
-             WHERE lapor_copies.updated_at <= $2",
-        )
+        sqlx::query(SAVE_COPY)
         .bind(tracking_id)
         .bind(chrono::SubsecRound::trunc_subsecs(updated_at, 6))
         .bind(status)
