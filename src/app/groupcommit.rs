@@ -142,9 +142,16 @@ async fn write_batch(store: &DynStore, prefix: &TrackingPrefix, batch: Vec<Pendi
                 let mut complaints = complaints.into_iter();
                 for p in batch {
                     // the requester may have gone: its complaint is kept
-                    let _ = p.done.send(complaints.next().map(CreateOutcome::Created).ok_or_else(
-                        || StoreError::Corrupt("a group commit lost a registration".into()),
-                    ));
+                    let _ = p
+                        .done
+                        .send(
+                            complaints
+                                .next()
+                                .map(CreateOutcome::Created)
+                                .ok_or_else(|| {
+                                    StoreError::Corrupt("a group commit lost a registration".into())
+                                }),
+                        );
                 }
                 return;
             }

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
+use super::groupcommit::Registration;
 use super::{App, Policy};
 use crate::domain::deadline::deadline_for;
 use crate::domain::{AccessCode, NewComplaint};
-use super::groupcommit::Registration;
 use crate::store::{
     Actor, BatchError, Complaint, CreateOutcome, LaporImport, NewLaporAttachment, StoreError,
 };
@@ -406,15 +406,18 @@ impl App {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<Complaint>, BatchError> {
-        let policy = self
-            .policy()
-            .await
-            .map_err(BatchError::RolledBack)?;
+        let policy = self.policy().await.map_err(BatchError::RolledBack)?;
         let prepared: Vec<Registration> = reports
             .iter()
             .map(|r| {
-                self.prepare(&policy, r.complaint, actor, now, Source::Lapor { notes: r.notes })
-                    .0
+                self.prepare(
+                    &policy,
+                    r.complaint,
+                    actor,
+                    now,
+                    Source::Lapor { notes: r.notes },
+                )
+                .0
             })
             .collect();
         let prefix = &self.settings.tracking_prefix;

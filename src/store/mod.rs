@@ -93,6 +93,7 @@ pub enum CreateOutcome {
 }
 
 /// Everything needed to register a complaint in one transaction.
+#[derive(Clone)]
 pub struct CreateComplaint<'a> {
     pub id: Uuid,
     pub complaint: &'a NewComplaint,
@@ -415,10 +416,7 @@ pub trait LaporStore: Send + Sync {
     async fn find_by_lapor_id(&self, tracking_id: &str) -> Result<Option<Complaint>, StoreError>;
     /// What is known of a page of reports, in one query each: the newest
     /// copy applied (`updated_at`, status) and the complaint, by tracking id.
-    async fn lapor_known(
-        &self,
-        tracking_ids: &[&str],
-    ) -> Result<LaporKnown, StoreError>;
+    async fn lapor_known(&self, tracking_ids: &[&str]) -> Result<LaporKnown, StoreError>;
     /// Registers new reports in ONE transaction: per report its attachments
     /// list, its complaint (as `create_complaints`), its quarantine entry
     /// resolved and its copy recorded. All or nothing.

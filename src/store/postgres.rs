@@ -64,6 +64,190 @@ impl PgStore {
         self.register_on(&mut **tx, req).await
     }
 
+    /// A batch of registrations in ONE statement (one round trip): the rows
+    /// travel as one JSON array (`jsonb_to_recordset`), the counter moves by
+    /// the batch's size once, and each row takes its number by its place in
+    /// the batch — the same writes as `register_on`, for all of them.
+    async fn write_complaints(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        reqs: &[crate::store::CreateComplaint<'_>],
+    ) -> Result<Vec<crate::store::Complaint>, sqlx::Error> {
+        use crate::store::sql::{
+            NEW_COMPLAINT_COLUMNS, SealedReporter, registered_complaint, registered_detail,
+        };
+        let Some(first) = reqs.first() else {
+            return Ok(Vec::new());
+        };
+        if reqs.len() == 1 {
+            return Ok(vec![self.write_complaint(tx, first).await?]);
+        }
+        fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+            t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+        }
+        let mut rows = Vec::with_capacity(reqs.len());
+        let mut nows = Vec::with_capacity(reqs.len());
+        for (seq, req) in reqs.iter().enumerate() {
+            // one prefix and year per batch: the caller groups them
+            if req.prefix != first.prefix || req.year != first.year {
+                return Err(sqlx::Error::Protocol(
+                    "a batch of registrations spans prefixes or years".into(),
+                ));
+            }
+            let now = chrono::SubsecRound::trunc_subsecs(req.now, 6);
+            nows.push(now);
+            let c = req.complaint;
+            let sealed = SealedReporter::new(&self.vault, &c.reporter);
+            let (key, hash) = match (req.idempotency, req.actor.key_id) {
+                (Some((k, h)), Some(_)) => (Some(k), Some(h)),
+                _ => (None, None),
+            };
+            let officer = req.actor.officer.as_ref();
+            let mut row = serde_json::json!({
+                "seq": seq,
+                "id": req.id,
+                "kind": c.kind.as_str(),
+                "channel": c.channel.as_str(),
+                "received_at": ts(c.received_at),
+                "at": ts(now),
+                "subject": c.subject,
+                "subject_lower": c.subject.to_lowercase(),
+                "body": c.body,
+                "category": c.category,
+                "location": c.location,
+                "anonymous": c.anonymous,
+                "confidential": c.confidential,
+                "reporter_name": sealed.name,
+                "reporter_id_number": sealed.id_number,
+                "reporter_phone": sealed.phone,
+                "reporter_email": sealed.email,
+                "reporter_address": sealed.address,
+                "lapor_tracking_id": c.external_ref.lapor_tracking_id,
+                "letter_number": c.external_ref.letter_number,
+                "letter_date": c.external_ref.letter_date,
+                "created_by": req.actor.key_id,
+                "access_digest": req.access_digest,
+                "due_at": ts(req.deadline.due_at),
+                "sla_working_days": req.deadline.sla_working_days,
+                "lapor_followup_due_at": req.deadline.lapor_followup_due_at.map(ts),
+                "dek": sealed.dek,
+                "id_number_bidx": sealed.id_number_bidx,
+                "phone_bidx": sealed.phone_bidx,
+                "email_bidx": sealed.email_bidx,
+                "agency_ref": c.external_ref.agency_ref,
+            });
+            let more = serde_json::json!({
+                "event_id": uuid::Uuid::now_v7(),
+                "actor_name": req.actor.name,
+                "actor_role": req.actor.role.as_str(),
+                "detail": registered_detail(req),
+                "officer_id": officer.map(|o| o.id),
+                "officer_name": officer.map(|o| o.name.as_str()),
+                "position_id": officer.and_then(|o| o.position_id),
+                "position_title": officer.and_then(|o| o.position_title.as_deref()),
+                "idem_key": key,
+                "idem_hash": hash,
+                "replay_code": req.replay_code,
+                "source_key": req.source_key,
+                "outbox_id": req.outbox.as_ref().map(|o| o.id),
+                "outbox_kind": req.outbox.as_ref().map(|o| o.kind.as_str()),
+                "outbox_dedup": req.outbox.as_ref().map(|o| o.dedup_key.as_str()),
+                "outbox_payload": req.outbox.as_ref().map(|o| self.vault.seal_str(&o.payload)),
+            });
+            if let (Some(row), serde_json::Value::Object(more)) = (row.as_object_mut(), more) {
+                row.extend(more);
+            }
+            rows.push(row);
+        }
+        let sql = format!(
+            "WITH b AS (
+                 SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
+                     seq bigint, id uuid, kind text, channel text, received_at timestamptz,
+                     at timestamptz, subject text, subject_lower text, body text, category text,
+                     location text, anonymous boolean, confidential boolean, reporter_name text,
+                     reporter_id_number text, reporter_phone text, reporter_email text,
+                     reporter_address text, lapor_tracking_id text, letter_number text,
+                     letter_date date, created_by uuid, access_digest text, due_at timestamptz,
+                     sla_working_days integer, lapor_followup_due_at timestamptz, dek text,
+                     id_number_bidx text, phone_bidx text, email_bidx text, agency_ref text,
+                     event_id uuid, actor_name text, actor_role text, detail text,
+                     officer_id uuid, officer_name text, position_id uuid, position_title text,
+                     idem_key text, idem_hash text, replay_code text, source_key text,
+                     outbox_id uuid, outbox_kind text, outbox_dedup text, outbox_payload text)),
+             n AS (
+                 INSERT INTO tracking_counters (prefix, year, last_value) VALUES ($2, $3, $4)
+                 ON CONFLICT (prefix, year) DO UPDATE
+                     SET last_value = tracking_counters.last_value + $4
+                 RETURNING last_value - $4 AS base),
+             c AS (
+                 INSERT INTO complaints ({NEW_COMPLAINT_COLUMNS})
+                 SELECT b.id, $2 || '-' || $3::text || '-' ||
+                        CASE WHEN n.base + b.seq + 1 < 1000000
+                             THEN lpad((n.base + b.seq + 1)::text, 6, '0')
+                             ELSE (n.base + b.seq + 1)::text END,
+                        b.kind, b.channel, 'registered', b.received_at, b.at, b.at, b.subject,
+                        b.subject_lower, b.body, b.category, b.location, b.anonymous,
+                        b.confidential, b.reporter_name, b.reporter_id_number, b.reporter_phone,
+                        b.reporter_email, b.reporter_address, b.lapor_tracking_id,
+                        b.letter_number, b.letter_date, b.created_by, 1, b.access_digest,
+                        b.due_at, b.sla_working_days, b.lapor_followup_due_at, b.dek,
+                        b.id_number_bidx, b.phone_bidx, b.email_bidx, b.agency_ref
+                 FROM b, n ORDER BY b.seq
+                 RETURNING id, tracking_number),
+             e AS (
+                 INSERT INTO complaint_events
+                     (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail,
+                      actor_officer_id, actor_officer_name, actor_position_id, actor_position)
+                 SELECT b.event_id, c.id, b.at, 'registered', b.created_by, b.actor_name,
+                        b.actor_role, 'registered', b.detail, b.officer_id, b.officer_name,
+                        b.position_id, b.position_title
+                 FROM b JOIN c ON c.id = b.id),
+             i AS (
+                 INSERT INTO idempotency_keys
+                     (api_key_id, key, request_hash, complaint_id, access_code, created_at)
+                 SELECT b.created_by, b.idem_key, b.idem_hash, c.id, b.replay_code, b.at
+                 FROM b JOIN c ON c.id = b.id
+                 WHERE b.idem_key IS NOT NULL AND b.created_by IS NOT NULL),
+             s AS (
+                 INSERT INTO inbound_messages (source_key, complaint_id, at)
+                 SELECT b.source_key, c.id, b.at FROM b JOIN c ON c.id = b.id
+                 WHERE b.source_key IS NOT NULL),
+             w AS (
+                 INSERT INTO webhook_deliveries (subscription_id, event_id, complaint_id, event,
+                     state, attempts, next_attempt_at, created_at)
+                 SELECT s.id, b.event_id, c.id, 'complaint.registered', 'pending', 0, b.at, b.at
+                 FROM b JOIN c ON c.id = b.id JOIN webhook_subscriptions s ON s.key_id = b.created_by
+                 WHERE s.deleted_at IS NULL
+                   AND (',' || s.events || ',') LIKE '%,complaint.registered,%'),
+             o AS (
+                 INSERT INTO outbox (id, kind, dedup_key, complaint_id, payload, status, attempts,
+                     next_attempt_at, created_at)
+                 SELECT b.outbox_id, b.outbox_kind, b.outbox_dedup, c.id, b.outbox_payload,
+                        'pending', 0, b.at, b.at
+                 FROM b JOIN c ON c.id = b.id
+                 WHERE b.outbox_id IS NOT NULL)
+             SELECT c.id, c.tracking_number FROM c"
+        );
+        let count = i64::try_from(reqs.len()).unwrap_or(i64::MAX);
+        let numbered: Vec<(uuid::Uuid, String)> = sqlx::query_as(&sql)
+            .bind(serde_json::Value::Array(rows))
+            .bind(first.prefix.as_str())
+            .bind(first.year)
+            .bind(count)
+            .fetch_all(&mut **tx)
+            .await?;
+        let numbers: std::collections::HashMap<uuid::Uuid, String> = numbered.into_iter().collect();
+        reqs.iter()
+            .zip(nows)
+            .map(|(req, now)| {
+                let number = numbers.get(&req.id).cloned().ok_or_else(|| {
+                    sqlx::Error::Protocol("a registration of the batch was not numbered".into())
+                })?;
+                Ok(registered_complaint(req, number, now))
+            })
+            .collect()
+    }
+
     async fn register_on<'e, E: sqlx::PgExecutor<'e>>(
         &self,
         ex: E,

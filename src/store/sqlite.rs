@@ -87,6 +87,20 @@ impl SqliteStore {
         Ok(c)
     }
 
+    /// Writes registrations in `tx`, one after the other (in-process: a
+    /// statement costs no round trip here).
+    async fn write_complaints(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        reqs: &[crate::store::CreateComplaint<'_>],
+    ) -> Result<Vec<crate::store::Complaint>, sqlx::Error> {
+        let mut out = Vec::with_capacity(reqs.len());
+        for req in reqs {
+            out.push(self.write_complaint(tx, req).await?);
+        }
+        Ok(out)
+    }
+
     /// Writes a registration in `tx`: the row, its `registered` event, the
     /// idempotency and source records, the acknowledgement, and the next
     /// tracking number of the year (taken last: the counter row is held for

@@ -169,7 +169,9 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
         .unwrap();
 
     // key → (id, tracking number) of the 201s; every key sent
-    let acked = Arc::new(std::sync::Mutex::new(BTreeMap::<String, (String, String)>::new()));
+    let acked = Arc::new(std::sync::Mutex::new(
+        BTreeMap::<String, (String, String)>::new(),
+    ));
     let sent = Arc::new(std::sync::Mutex::new(BTreeSet::<String>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut clients = vec![];
@@ -224,7 +226,10 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
     }
     let acked = acked.lock().unwrap().clone();
     let sent = sent.lock().unwrap().clone();
-    assert!(sent.len() > acked.len(), "requests were in flight at the kill");
+    assert!(
+        sent.len() > acked.len(),
+        "requests were in flight at the kill"
+    );
 
     let mut child = start(&url, &dir, port).await;
     // every acknowledged complaint is there, as acknowledged

@@ -30,7 +30,8 @@ use crate::app::{App, LaporRegistration};
 use crate::config::Settings;
 use crate::domain::{Role, Status};
 use crate::store::{
-    Actor, Attachment, BatchError, DynStore, InboundMessage, NewLaporAttachment, OutsideChange, StoreError,
+    Actor, Attachment, BatchError, DynStore, InboundMessage, NewLaporAttachment, OutsideChange,
+    StoreError,
 };
 
 /// The integration's name in `integration_state` and `job_leases`.
@@ -508,7 +509,8 @@ impl LaporSync {
                 })
                 .collect();
             // a closing or comments are applied after the commit, the copy then
-            let simple = !matches!(r.status.as_str(), "closed" | "rerouted") && r.comment_count == 0;
+            let simple =
+                !matches!(r.status.as_str(), "closed" | "rerouted") && r.comment_count == 0;
             fresh.push(Fresh {
                 raw,
                 report: r,

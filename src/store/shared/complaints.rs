@@ -12,7 +12,8 @@ use crate::store::sql::{
     like_contains,
 };
 use crate::store::{
-    Actor, Attachment, BatchError, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery, StoreError,
+    Actor, Attachment, BatchError, Complaint, CreateComplaint, CreateOutcome, Event, ListQuery,
+    StoreError,
 };
 
 use crate::store::{ComplaintStore, InboundStore, LaporStore};
@@ -54,11 +55,8 @@ impl ComplaintStore for Backend {
         let failed = |e: sqlx::Error| BatchError::RolledBack(e.into());
         let _writer = self.lock_writes().await;
         let mut tx = self.begin_write().await.map_err(failed)?;
-        let mut out = Vec::with_capacity(reqs.len());
-        for req in reqs {
-            // an error drops `tx`: rolled back, the counter with it
-            out.push(self.write_complaint(&mut tx, req).await.map_err(failed)?);
-        }
+        // an error drops `tx`: rolled back, the counter with it
+        let out = self.write_complaints(&mut tx, reqs).await.map_err(failed)?;
         tx.commit()
             .await
             .map_err(|e| BatchError::Commit(e.into()))?;

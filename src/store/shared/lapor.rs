@@ -49,11 +49,14 @@ impl Backend {
         now: DateTime<Utc>,
     ) -> Result<Vec<Complaint>, sqlx::Error> {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
-        let mut out = Vec::with_capacity(items.len());
         for it in items {
             self.insert_lapor_attachments(tx, it.tracking_id, it.attachments)
                 .await?;
-            let c = self.write_complaint(tx, &it.create).await?;
+        }
+        let creates: Vec<crate::store::CreateComplaint<'_>> =
+            items.iter().map(|it| it.create.clone()).collect();
+        let out = self.write_complaints(tx, &creates).await?;
+        for (it, c) in items.iter().zip(&out) {
             sqlx::query(
                 "UPDATE lapor_quarantine SET resolved_at = $2, complaint_id = $3 \
                  WHERE item_key = $1 AND resolved_at IS NULL",
@@ -72,7 +75,6 @@ impl Backend {
                     .execute(&mut **tx)
                     .await?;
             }
-            out.push(c);
         }
         Ok(out)
     }
@@ -494,12 +496,12 @@ impl LaporStore for Backend {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         sqlx::query(SAVE_COPY)
-        .bind(tracking_id)
-        .bind(chrono::SubsecRound::trunc_subsecs(updated_at, 6))
-        .bind(status)
-        .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
-        .execute(&self.pool)
-        .await?;
+            .bind(tracking_id)
+            .bind(chrono::SubsecRound::trunc_subsecs(updated_at, 6))
+            .bind(status)
+            .bind(chrono::SubsecRound::trunc_subsecs(now, 6))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
