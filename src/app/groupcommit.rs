@@ -1,9 +1,10 @@
 //! Group commit for registrations (docs/adr/0027).
 //!
-//! Registrations that arrive together are written in ONE transaction: one
+//! Registrations that arrive together are written in ONE transaction: a
 //! writer task takes whatever is queued when it is free (up to
 //! [`MAX_BATCH`]), writes it with `create_complaints` and answers each
-//! request only after that commit. Nothing waits on a timer: with one
+//! request only after that commit. [`WRITERS`] writers take turns: while
+//! one batch waits for its WAL flush, the next is gathered and sent. Nothing waits on a timer: with one
 //! request in flight the batch is that request (no added latency); under
 //! load the batch is whatever arrived while the previous one committed —
 //! the window is the previous commit's duration, a few milliseconds.
@@ -33,6 +34,9 @@ use crate::store::{
 
 /// At most this many registrations in one transaction.
 pub const MAX_BATCH: usize = 64;
+/// Writer tasks: while one batch commits (its WAL flush), the next one is
+/// gathered and sent, and starts the moment the counter row is free.
+pub const WRITERS: usize = 2;
 
 /// A registration with everything it needs, owned (it crosses tasks).
 #[derive(Debug)]
@@ -97,7 +101,10 @@ impl GroupCommit {
     ) -> Result<CreateOutcome, StoreError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(writer(store.clone(), prefix.clone(), rx));
+            let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+            for _ in 0..WRITERS {
+                tokio::spawn(writer(store.clone(), prefix.clone(), rx.clone()));
+            }
             tx
         });
         let (done, answer) = oneshot::channel();
@@ -114,16 +121,26 @@ impl GroupCommit {
     }
 }
 
-/// The writer: a batch at a time, until every sender is dropped.
-async fn writer(store: DynStore, prefix: TrackingPrefix, mut rx: mpsc::UnboundedReceiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
+type Queue = std::sync::Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<Pending>>>;
+
+/// A writer: takes a batch (the queue is its own meanwhile) and writes it,
+/// until every sender is dropped.
+async fn writer(store: DynStore, prefix: TrackingPrefix, queue: Queue) {
+    loop {
+        let batch = {
+            let mut rx = queue.lock().await;
+            let Some(first) = rx.recv().await else {
+                return;
+            };
+            let mut batch = vec![first];
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(p) => batch.push(p),
+                    Err(_) => break,
+                }
             }
-        }
+            batch
+        };
         metrics::histogram!("aduan_group_commit_size").record(batch.len() as f64);
         write_batch(&store, &prefix, batch).await;
     }

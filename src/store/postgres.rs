@@ -55,15 +55,6 @@ impl PgStore {
         self.register_on(&self.pool, req).await
     }
 
-    /// The same statement inside a transaction (a group commit, a LAPOR! page).
-    async fn write_complaint(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-        req: &crate::store::CreateComplaint<'_>,
-    ) -> Result<crate::store::Complaint, sqlx::Error> {
-        self.register_on(&mut **tx, req).await
-    }
-
     /// A batch of registrations in ONE statement (one round trip): the rows
     /// travel as one JSON array (`jsonb_to_recordset`), the counter moves by
     /// the batch's size once, and each row takes its number by its place in
@@ -73,6 +64,35 @@ impl PgStore {
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         reqs: &[crate::store::CreateComplaint<'_>],
     ) -> Result<Vec<crate::store::Complaint>, sqlx::Error> {
+        self.complaints_on(&mut **tx, reqs).await
+    }
+
+    /// A group commit: the batch's one statement, committed by itself (no
+    /// BEGIN / COMMIT round trips: the statement is atomic). A database's
+    /// refusal, or no connection, is a rollback; an error on the way — the
+    /// connection lost while the statement ran — leaves the outcome unknown.
+    async fn write_batch(
+        &self,
+        reqs: &[crate::store::CreateComplaint<'_>],
+    ) -> Result<Vec<crate::store::Complaint>, crate::store::BatchError> {
+        use crate::store::BatchError;
+        self.complaints_on(&self.pool, reqs)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::Encode(_) => BatchError::RolledBack(e.into()),
+                _ => BatchError::Commit(e.into()),
+            })
+    }
+
+    async fn complaints_on<'e, E: sqlx::PgExecutor<'e>>(
+        &self,
+        ex: E,
+        reqs: &[crate::store::CreateComplaint<'_>],
+    ) -> Result<Vec<crate::store::Complaint>, sqlx::Error> {
         use crate::store::sql::{
             NEW_COMPLAINT_COLUMNS, SealedReporter, registered_complaint, registered_detail,
         };
@@ -80,7 +100,7 @@ impl PgStore {
             return Ok(Vec::new());
         };
         if reqs.len() == 1 {
-            return Ok(vec![self.write_complaint(tx, first).await?]);
+            return Ok(vec![self.register_on(ex, first).await?]);
         }
         fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
             t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
@@ -234,7 +254,7 @@ impl PgStore {
             .bind(first.prefix.as_str())
             .bind(first.year)
             .bind(count)
-            .fetch_all(&mut **tx)
+            .fetch_all(ex)
             .await?;
         let numbers: std::collections::HashMap<uuid::Uuid, String> = numbered.into_iter().collect();
         reqs.iter()

@@ -87,6 +87,23 @@ impl SqliteStore {
         Ok(c)
     }
 
+    /// A group commit: one IMMEDIATE transaction behind the writer queue.
+    async fn write_batch(
+        &self,
+        reqs: &[crate::store::CreateComplaint<'_>],
+    ) -> Result<Vec<crate::store::Complaint>, crate::store::BatchError> {
+        use crate::store::BatchError;
+        let failed = |e: sqlx::Error| BatchError::RolledBack(e.into());
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await.map_err(failed)?;
+        // an error drops `tx`: rolled back, the counter with it
+        let out = self.write_complaints(&mut tx, reqs).await.map_err(failed)?;
+        tx.commit()
+            .await
+            .map_err(|e| BatchError::Commit(e.into()))?;
+        Ok(out)
+    }
+
     /// Writes registrations in `tx`, one after the other (in-process: a
     /// statement costs no round trip here).
     async fn write_complaints(

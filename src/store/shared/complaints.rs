@@ -52,15 +52,7 @@ impl ComplaintStore for Backend {
         &self,
         reqs: &[CreateComplaint<'_>],
     ) -> Result<Vec<Complaint>, BatchError> {
-        let failed = |e: sqlx::Error| BatchError::RolledBack(e.into());
-        let _writer = self.lock_writes().await;
-        let mut tx = self.begin_write().await.map_err(failed)?;
-        // an error drops `tx`: rolled back, the counter with it
-        let out = self.write_complaints(&mut tx, reqs).await.map_err(failed)?;
-        tx.commit()
-            .await
-            .map_err(|e| BatchError::Commit(e.into()))?;
-        Ok(out)
+        self.write_batch(reqs).await
     }
 
     async fn idempotent_outcome(
