@@ -121,52 +121,98 @@ impl OutboxStore for Backend {
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
         let _writer = self.lock_writes().await;
         let mut tx = self.begin_write().await?;
+        // a page of rows per statement (multi-row VALUES: both databases)
+        const ROWS: usize = 400;
+        let facts: Vec<(&crate::store::NoticeFact, &crate::store::NoticeMessage)> = messages
+            .iter()
+            .flat_map(|m| m.facts.iter().map(move |f| (f, m)))
+            .collect();
+        let mut added = std::collections::HashSet::new();
+        for chunk in facts.chunks(ROWS) {
+            let mut b = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO notices (key, complaint_id, recipient, outbox_id, at) ",
+            );
+            b.push_values(chunk, |mut row, (f, m)| {
+                row.push_bind(f.key.as_str())
+                    .push_bind(f.complaint_id)
+                    .push_bind(m.recipient.as_str())
+                    .push_bind(m.outbox.id)
+                    .push_bind(now);
+            });
+            b.push(" ON CONFLICT (key) DO NOTHING RETURNING key");
+            let keys: Vec<(String,)> = b.build_query_as().fetch_all(&mut *tx).await?;
+            added.extend(keys.into_iter().map(|(k,)| k));
+        }
         let mut queued = 0;
         let mut recorded = Vec::new();
         let mut told = std::collections::HashSet::new();
         for m in messages {
-            let mut new = 0;
-            for f in &m.facts {
-                let added = sqlx::query(
-                    "INSERT INTO notices (key, complaint_id, recipient, outbox_id, at) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO NOTHING",
-                )
-                .bind(&f.key)
-                .bind(f.complaint_id)
-                .bind(&m.recipient)
-                .bind(m.outbox.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if added > 0 {
-                    told.insert(f.complaint_id);
-                    recorded.push(f.key.clone());
-                }
-                new += added;
+            let mut new = false;
+            for f in m.facts.iter().filter(|f| added.contains(&f.key)) {
+                told.insert(f.complaint_id);
+                recorded.push(f.key.clone());
+                new = true;
             }
-            if new > 0 {
+            if new {
                 queued += insert_outbox(&mut tx, &self.vault, &m.outbox, now).await?;
             }
         }
-        for e in events.iter().filter(|e| told.contains(&e.complaint_id)) {
-            let status: Option<(String,)> =
-                sqlx::query_as("SELECT status FROM complaints WHERE id = $1")
-                    .bind(e.complaint_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(status) = status.and_then(|(s,)| Status::parse(&s)) {
-                insert_event(
-                    &mut tx,
-                    e.complaint_id,
-                    now,
-                    e.kind,
-                    actor,
-                    status,
-                    &e.detail,
-                )
-                .await?;
+        let events: Vec<&crate::store::NoticeEvent> = events
+            .iter()
+            .filter(|e| told.contains(&e.complaint_id))
+            .collect();
+        let mut statuses = std::collections::HashMap::new();
+        for chunk in events.chunks(ROWS) {
+            let mut b =
+                sqlx::QueryBuilder::<Db>::new("SELECT id, status FROM complaints WHERE id IN (");
+            let mut list = b.separated(", ");
+            for e in chunk {
+                list.push_bind(e.complaint_id);
             }
+            b.push(")");
+            let rows: Vec<(Uuid, String)> = b.build_query_as().fetch_all(&mut *tx).await?;
+            statuses.extend(
+                rows.into_iter()
+                    .filter_map(|(id, s)| Status::parse(&s).map(|s| (id, s))),
+            );
+        }
+        let events: Vec<(&crate::store::NoticeEvent, Status, Uuid)> = events
+            .into_iter()
+            .filter_map(|e| {
+                statuses
+                    .get(&e.complaint_id)
+                    .map(|s| (e, *s, Uuid::now_v7()))
+            })
+            .collect();
+        let officer = actor.officer.as_ref();
+        for chunk in events.chunks(ROWS) {
+            let mut b = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO complaint_events (id, complaint_id, at, kind, actor_key_id, \
+                 actor_name, actor_role, status, detail, actor_officer_id, actor_officer_name, \
+                 actor_position_id, actor_position, acting) ",
+            );
+            b.push_values(chunk, |mut row, (e, status, id)| {
+                row.push_bind(*id)
+                    .push_bind(e.complaint_id)
+                    .push_bind(now)
+                    .push_bind(e.kind)
+                    .push_bind(actor.key_id)
+                    .push_bind(actor.name.as_str())
+                    .push_bind(actor.role.as_str())
+                    .push_bind(status.as_str())
+                    .push_bind(e.detail.as_str())
+                    .push_bind(officer.map(|o| o.id))
+                    .push_bind(officer.map(|o| o.name.as_str()))
+                    .push_bind(officer.and_then(|o| o.position_id))
+                    .push_bind(officer.and_then(|o| o.position_title.as_deref()))
+                    .push_bind(officer.and_then(|o| o.acting.map(|a| a.as_str())));
+            });
+            b.build().execute(&mut *tx).await?;
+        }
+        for (e, _, id) in &events {
+            // reminders and escalations are no webhook event today; if one
+            // becomes one, it is queued like every other
+            super::webhooks::queue_webhooks(&mut tx, e.complaint_id, *id, e.kind, now).await?;
         }
         tx.commit().await?;
         Ok((queued, recorded))
