@@ -105,7 +105,17 @@ fn aduan_env(cmd: &mut Command, url: &str, dir: &TempDir) {
         .current_dir(&dir.0);
 }
 
-async fn start(url: &str, dir: &TempDir, port: u16) -> Child {
+/// The service process, killed when the test ends (a failed assertion too).
+struct Service(Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start(url: &str, dir: &TempDir, port: u16) -> Service {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve");
     aduan_env(&mut cmd, url, dir);
@@ -124,10 +134,11 @@ async fn start(url: &str, dir: &TempDir, port: u16) -> Child {
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            return child;
+            return Service(child);
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    drop(Service(child));
     panic!("aduan did not become ready");
 }
 
@@ -160,7 +171,7 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
         .trim()
         .to_string();
     let port = free_port();
-    let mut child = start(&url, &dir, port).await;
+    let mut service = start(&url, &dir, port).await;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(32)
@@ -215,11 +226,11 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let killed = Command::new("kill")
-        .args(["-KILL", &child.id().to_string()])
+        .args(["-KILL", &service.0.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let _ = child.wait();
+    let _ = service.0.wait();
     stop.store(true, Ordering::Relaxed);
     for c in clients {
         c.await.unwrap();
@@ -231,7 +242,7 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
         "requests were in flight at the kill"
     );
 
-    let mut child = start(&url, &dir, port).await;
+    let _service = start(&url, &dir, port).await;
     // every acknowledged complaint is there, as acknowledged
     for (idem, (id, number)) in &acked {
         let r = client
@@ -299,6 +310,4 @@ async fn kill_9_during_group_commits_loses_no_acknowledged_complaint_and_duplica
     }
     assert_eq!(subjects.len(), sent.len(), "one complaint per request sent");
     numbers_are_gapless(&numbers, "DINSOS", sent.len());
-    let _ = child.kill();
-    let _ = child.wait();
 }
