@@ -29,6 +29,10 @@ use crate::store::sql::INSERT_EVENT;
 
 use super::{Backend, Db};
 
+/// The webhook deliveries of an event (`insert_event` calls it; a module
+/// that writes events many rows at a time calls it per event).
+use webhooks::queue_webhooks;
+
 pub(super) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, Db>,
     complaint_id: Uuid,
@@ -66,7 +70,7 @@ pub(super) async fn insert_event(
         )
         .execute(&mut **tx)
         .await?;
-    webhooks::queue_webhooks(tx, complaint_id, id, kind, at).await?;
+    queue_webhooks(tx, complaint_id, id, kind, at).await?;
     Ok(())
 }
 

@@ -212,7 +212,7 @@ impl OutboxStore for Backend {
         for (e, _, id) in &events {
             // reminders and escalations are no webhook event today; if one
             // becomes one, it is queued like every other
-            super::webhooks::queue_webhooks(&mut tx, e.complaint_id, *id, e.kind, now).await?;
+            super::queue_webhooks(&mut tx, e.complaint_id, *id, e.kind, now).await?;
         }
         tx.commit().await?;
         Ok((queued, recorded))
