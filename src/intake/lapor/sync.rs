@@ -116,6 +116,20 @@ fn attachment_id(tracking_id: &str, remote_id: &str) -> Uuid {
 
 /// This process in the lease: host, process id and a random part, so the
 /// status can say which replica holds the poll.
+/// The attachments a report lists, as they are recorded before they are fetched.
+fn attachments_of(r: &Report) -> Vec<NewLaporAttachment> {
+    r.attachments
+        .iter()
+        .map(|a| NewLaporAttachment {
+            remote_id: a.id.clone(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            declared_size: Some(a.size),
+            declared_sha256: a.sha256.clone().map(|h| h.to_ascii_lowercase()),
+        })
+        .collect()
+}
+
 fn holder_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
@@ -497,17 +511,7 @@ impl LaporSync {
                 continue;
             };
             notes.extend(more);
-            let attachments = r
-                .attachments
-                .iter()
-                .map(|a| NewLaporAttachment {
-                    remote_id: a.id.clone(),
-                    file_name: a.file_name.clone(),
-                    content_type: a.content_type.clone(),
-                    declared_size: Some(a.size),
-                    declared_sha256: a.sha256.clone().map(|h| h.to_ascii_lowercase()),
-                })
-                .collect();
+            let attachments = attachments_of(&r);
             // a closing or comments are applied after the commit, the copy then
             let simple =
                 !matches!(r.status.as_str(), "closed" | "rerouted") && r.comment_count == 0;
@@ -686,17 +690,7 @@ impl LaporSync {
         };
         let tid = r.tracking_id.to_string();
         // known before the complaint exists: a crash in between loses no attachment
-        let atts: Vec<NewLaporAttachment> = r
-            .attachments
-            .iter()
-            .map(|a| NewLaporAttachment {
-                remote_id: a.id.clone(),
-                file_name: a.file_name.clone(),
-                content_type: a.content_type.clone(),
-                declared_size: Some(a.size),
-                declared_sha256: a.sha256.clone().map(|h| h.to_ascii_lowercase()),
-            })
-            .collect();
+        let atts = attachments_of(r);
         self.store.add_lapor_attachments(&tid, &atts).await?;
         let actor = actor();
         let outcome = self.app.register_lapor(&nc, &notes, &actor, now).await?;
