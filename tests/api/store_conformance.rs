@@ -18,6 +18,7 @@ both_backends!(
     tracking_numbers_restart_each_year_and_per_prefix,
     a_failed_registration_leaves_no_trace_and_burns_no_number,
     a_group_commit_writes_all_in_order_or_nothing,
+    batches_between_other_writers_stay_gapless,
     idempotent_create_replays_or_refuses,
     keyset_pages_are_complete_with_ties,
     attachments_bump_the_version_and_write_an_event,
@@ -267,6 +268,99 @@ async fn a_group_commit_writes_all_in_order_or_nothing(b: Backend) {
         assert_eq!(store.timeline(c.id).await.unwrap().len(), 1);
     }
     assert_eq!(store.list_complaints(&all).await.unwrap().len(), 5);
+}
+
+/// Group commits one after another, between registrations written alone
+/// and a batch that fails, and from two writers at once beside a third
+/// registering alone: every batch is written whole, in order, and the
+/// numbers follow each other without a gap or a repeat.
+async fn batches_between_other_writers_stay_gapless(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let prefix = TrackingPrefix::parse("ADU").unwrap();
+    let cli = Actor::cli();
+    let ghost = Actor {
+        key_id: Some(Uuid::now_v7()),
+        name: "ghost".into(),
+        role: Role::Reception,
+        officer: None,
+    };
+    let cs: Vec<NewComplaint> = (0..4)
+        .map(|i| complaint(&format!("urut {i}"), Utc::now()))
+        .collect();
+    let numbers_of = |w: &[aduan::store::Complaint]| -> Vec<u32> {
+        w.iter()
+            .map(|c| c.tracking_number.rsplit('-').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let batch = |n: usize| -> Vec<CreateComplaint<'_>> {
+        cs[..n].iter().map(|c| batch_request(c, &cli, &prefix)).collect()
+    };
+    // the first batch, then one right behind it
+    let w = store.create_complaints(&batch(3)).await.unwrap();
+    assert_eq!(numbers_of(&w), [1, 2, 3]);
+    let w = store.create_complaints(&batch(2)).await.unwrap();
+    assert_eq!(numbers_of(&w), [4, 5]);
+    // a registration alone moves the counter under the batches' feet
+    let alone = created(create(&store, &cs[0], "ADU", 2026, &cli, None).await);
+    assert_eq!(alone.tracking_number, "ADU-2026-000006");
+    let w = store.create_complaints(&batch(3)).await.unwrap();
+    assert_eq!(numbers_of(&w), [7, 8, 9]);
+    let w = store.create_complaints(&batch(1)).await.unwrap();
+    assert_eq!(numbers_of(&w), [10], "a batch of one");
+    // a batch that fails burns nothing; the next one follows on
+    let mut bad = batch(3);
+    bad[1] = batch_request(&cs[1], &ghost, &prefix);
+    assert!(matches!(
+        store.create_complaints(&bad).await,
+        Err(aduan::store::BatchError::RolledBack(_))
+    ));
+    let w = store.create_complaints(&batch(2)).await.unwrap();
+    assert_eq!(numbers_of(&w), [11, 12]);
+    // two writers at once, 10 batches of 4 each, and registrations alone
+    let store = std::sync::Arc::new(store);
+    let cs = std::sync::Arc::new(cs);
+    let mut tasks = vec![];
+    for t in 0..3 {
+        let (store, cs) = (store.clone(), cs.clone());
+        tasks.push(tokio::spawn(async move {
+            let prefix = TrackingPrefix::parse("ADU").unwrap();
+            let cli = Actor::cli();
+            let mut got = vec![];
+            for _ in 0..10 {
+                if t == 2 {
+                    got.push(created(create(&store, &cs[0], "ADU", 2026, &cli, None).await));
+                    continue;
+                }
+                let reqs: Vec<_> = cs.iter().map(|c| batch_request(c, &cli, &prefix)).collect();
+                let w = store.create_complaints(&reqs).await.unwrap();
+                assert_eq!(w.len(), 4);
+                got.extend(w);
+            }
+            got
+        }));
+    }
+    let mut all = std::collections::BTreeSet::new();
+    for task in tasks {
+        let got = task.await.unwrap();
+        for c in &got {
+            let read = store.get_complaint(c.id).await.unwrap().unwrap();
+            assert_eq!(read.tracking_number, c.tracking_number, "as answered");
+        }
+        let numbers = numbers_of(&got);
+        assert!(numbers.windows(2).all(|p| p[0] < p[1]), "{numbers:?}");
+        all.extend(numbers);
+    }
+    assert_eq!(all, (13..=102).collect(), "90 numbers, no gap, no repeat");
+    let listed = store
+        .list_complaints(&ListQuery {
+            limit: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 102);
 }
 
 async fn idempotent_create_replays_or_refuses(b: Backend) {
