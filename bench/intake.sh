@@ -13,36 +13,10 @@ cd "$(dirname "$0")/.."
 DURATION=${1:-20s}
 CONNS=${2:-64}
 
-command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+. bench/lib.sh
+need_wrk
 cargo build --release --locked -q
 BIN=$PWD/target/release/aduan
-WORK=$(mktemp -d /tmp/aduan-bench.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -n "${PGBIN:-}" ] && ${AS_PG:-} "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  for _ in $(seq 1 50); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  return 1
-}
-
-# wrk output → "req/s p50 p99 errors"
-summarise() {
-  awk '
-    /^Requests\/sec:/ {rps=$2}
-    /^ +50%/ {p50=$2}
-    /^ +99%/ {p99=$2}
-    /Non-2xx or 3xx responses:/ {err=$5}
-    /Socket errors:/ {sock=$0}
-    END {printf "%s %s %s %s\n", rps, p50, p99, (err==""?0:err)}'
-}
 
 run_backend() {
   local name=$1 url=$2 port
@@ -52,7 +26,7 @@ run_backend() {
   ADUAN_KEY=$("$BIN" apikey create --name bench --role reception | tail -n 1)
   "$BIN" serve > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_ready "$port"
   # warm up, then measure
   wrk -t2 -c"$CONNS" -d3s -s bench/post.lua "http://127.0.0.1:$port/api/v1/complaints" >/dev/null
   local post get id
@@ -76,14 +50,8 @@ echo "|------------|-----------------------------|-------|-----|-----|---------|
 
 run_backend sqlite "sqlite://$WORK/data-sqlite/aduan.db"
 
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -n "$PGBIN" ]; then
-  AS_PG=""
-  if [ "$(id -u)" = 0 ]; then mkdir -p "$WORK/pg"; chown postgres: "$WORK" "$WORK/pg"; AS_PG="runuser -u postgres --"; fi
-  PGPORT=$(free_port)
-  $AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
-  $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -c unix_socket_directories=$WORK -c max_connections=200" start >/dev/null
+  start_pg
   run_backend postgres "postgres://postgres@127.0.0.1:$PGPORT/postgres"
 else
   echo "no PostgreSQL server binaries: PostgreSQL leg skipped" >&2

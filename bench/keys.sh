@@ -9,31 +9,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-15s}
-command -v wrk >/dev/null || { [ "$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+. bench/lib.sh
+need_wrk
 if [ -z "${AFTER:-}" ]; then
   cargo build --release --locked -q --bin aduan
   AFTER=$PWD/target/release/aduan
 fi
-WORK=$(mktemp -d /tmp/aduan-keys.XXXXXX)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -n "${PGBIN:-}" ] && ${AS_PG:-} "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-free_port() {
-  for _ in $(seq 1 50); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
-  done
-  return 1
-}
-summarise() {
-  awk '/^Requests\/sec:/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
-       /Non-2xx or 3xx responses:/ {err=$5}
-       END {printf "%s | %s | %s | %s", rps, p50, p99, (err==""?0:err)}'
-}
+row() { read -r rps p50 p99 err; printf '%s | %s | %s | %s' "$rps" "$p50" "$p99" "$err"; }
 measure() {
   local label=$1 bin=$2 url=$3 port
   port=$(free_port)
@@ -43,12 +25,12 @@ measure() {
   key=$("$bin" apikey create --name bench --role reception | tail -n 1)
   "$bin" serve > "$WORK/$label.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+  wait_ready "$port"
   local id
   id=$(curl -fs -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         -d '{"channel":"api","subject":"Bench","body":"x"}' "http://127.0.0.1:$port/api/v1/complaints" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   ADUAN_KEY=$key wrk -t2 -c64 -d3s -s bench/get.lua "http://127.0.0.1:$port/api/v1/complaints/$id" >/dev/null
-  printf '| %s | %s |\n' "$label" "$(ADUAN_KEY=$key wrk -t2 -c64 -d"$DURATION" --latency -s bench/get.lua "http://127.0.0.1:$port/api/v1/complaints/$id" | summarise)"
+  printf '| %s | %s |\n' "$label" "$(ADUAN_KEY=$key wrk -t2 -c64 -d"$DURATION" --latency -s bench/get.lua "http://127.0.0.1:$port/api/v1/complaints/$id" | summarise | row)"
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true
 }
 echo "GET /api/v1/complaints/{id}, wrk -t2 -c64 -d$DURATION — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
@@ -60,14 +42,8 @@ for b in ${BEFORE:+before} after; do
   bin=$AFTER; [ "$b" = before ] && bin=$BEFORE
   measure "$b, SQLite" "$bin" "sqlite://$WORK/data/aduan-$b.db?mode=rwc"
 done
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -n "$PGBIN" ]; then
-  AS_PG=""
-  if [ "$(id -u)" = 0 ]; then mkdir -p "$WORK/pg"; chown postgres: "$WORK" "$WORK/pg"; AS_PG="runuser -u postgres --"; fi
-  PGPORT=$(free_port)
-  $AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
-  $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" \
-    -o "-c listen_addresses=127.0.0.1 -p $PGPORT -c unix_socket_directories=$WORK -c max_connections=200" start >/dev/null
+  start_pg
   for b in ${BEFORE:+before} after; do
     bin=$AFTER; [ "$b" = before ] && bin=$BEFORE
     $AS_PG "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres "k_$b"

@@ -8,14 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 cargo build --release --locked -q
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-WORK=$(mktemp -d /tmp/aduan-sweep.XXXXXX)
-AS_PG=""
-if [ "$(id -u)" = 0 ]; then chown postgres: "$WORK"; AS_PG="runuser -u postgres --"; fi
-PORT=$(( 20000 + RANDOM % 30000 ))
-$AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
-$AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$WORK" start >/dev/null
-trap '$AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+. bench/lib.sh
+start_pg
+PORT=$PGPORT
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres" ADUAN_DATA_DIR=$WORK/data
 export ADUAN_LIAISON_EMAIL=penghubung@example.go.id ADUAN_HEAD_EMAIL=kadis@example.go.id
 target/release/aduan migrate >/dev/null

@@ -291,11 +291,21 @@ async fn batches_between_other_writers_stay_gapless(b: Backend) {
         .collect();
     let numbers_of = |w: &[aduan::store::Complaint]| -> Vec<u32> {
         w.iter()
-            .map(|c| c.tracking_number.rsplit('-').next().unwrap().parse().unwrap())
+            .map(|c| {
+                c.tracking_number
+                    .rsplit('-')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
             .collect()
     };
     let batch = |n: usize| -> Vec<CreateComplaint<'_>> {
-        cs[..n].iter().map(|c| batch_request(c, &cli, &prefix)).collect()
+        cs[..n]
+            .iter()
+            .map(|c| batch_request(c, &cli, &prefix))
+            .collect()
     };
     // the first batch, then one right behind it
     let w = store.create_complaints(&batch(3)).await.unwrap();
@@ -330,7 +340,9 @@ async fn batches_between_other_writers_stay_gapless(b: Backend) {
             let mut got = vec![];
             for _ in 0..10 {
                 if t == 2 {
-                    got.push(created(create(&store, &cs[0], "ADU", 2026, &cli, None).await));
+                    got.push(created(
+                        create(&store, &cs[0], "ADU", 2026, &cli, None).await,
+                    ));
                     continue;
                 }
                 let reqs: Vec<_> = cs.iter().map(|c| batch_request(c, &cli, &prefix)).collect();
