@@ -139,17 +139,22 @@ async fn tracking_numbers_restart_each_year_and_per_prefix(b: Backend) {
     );
 }
 
-async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
-    let Some((store, _dir)) = fresh_store(b).await else {
-        return;
-    };
-    // an actor whose key does not exist violates a foreign key mid-transaction
-    let ghost = Actor {
+/// An actor whose API key was never stored: a foreign key refuses its
+/// writes mid-transaction.
+fn ghost_key() -> Actor {
+    Actor {
         key_id: Some(Uuid::now_v7()),
         name: "ghost".into(),
         role: Role::Reception,
         officer: None,
+    }
+}
+
+async fn a_failed_registration_leaves_no_trace_and_burns_no_number(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
     };
+    let ghost = ghost_key();
     let c = complaint("a", Utc::now());
     let r = store
         .create_complaint(CreateComplaint {
@@ -223,12 +228,7 @@ async fn a_group_commit_writes_all_in_order_or_nothing(b: Backend) {
     };
     let prefix = TrackingPrefix::parse("ADU").unwrap();
     let cli = Actor::cli();
-    let ghost = Actor {
-        key_id: Some(Uuid::now_v7()),
-        name: "ghost".into(),
-        role: Role::Reception,
-        officer: None,
-    };
+    let ghost = ghost_key();
     let cs: Vec<NewComplaint> = (0..5)
         .map(|i| complaint(&format!("batch {i}"), Utc::now()))
         .collect();
@@ -280,12 +280,7 @@ async fn batches_between_other_writers_stay_gapless(b: Backend) {
     };
     let prefix = TrackingPrefix::parse("ADU").unwrap();
     let cli = Actor::cli();
-    let ghost = Actor {
-        key_id: Some(Uuid::now_v7()),
-        name: "ghost".into(),
-        role: Role::Reception,
-        officer: None,
-    };
+    let ghost = ghost_key();
     let cs: Vec<NewComplaint> = (0..4)
         .map(|i| complaint(&format!("urut {i}"), Utc::now()))
         .collect();
