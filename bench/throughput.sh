@@ -3,6 +3,9 @@
 #  1. intake on PostgreSQL (wrk, 32 connections) against pgbench's
 #     single-row durable inserts into a 2-index table on the same cluster,
 #     also at 32 connections — the ratio is the figure;
+#     and against pgbench running a registration's own shape (a complaint
+#     and its event per transaction on aduan's tables, with and without the
+#     gapless counter);
 #  2. intake on SQLite at 32 connections;
 #  3. a LAPOR! backlog imported from lapor-sim (no faults), on both backends.
 #
@@ -51,6 +54,34 @@ intake() { # name url → "req/s p50 p99 non-2xx"
 PGDB=postgres psql_pg -c "CREATE DATABASE intake"
 intake postgres "postgres://postgres@127.0.0.1:$PGPORT/intake"
 intake sqlite "sqlite://$WORK/data-sqlite/aduan.db"
+
+# 1b. pgbench with a registration's shape, on aduan's own tables after the
+# run (all their indexes, foreign keys and the trigram index): per
+# transaction a copy of a complaint aduan wrote plus its `registered` event,
+# prepared statements, 32 clients — once with a random tracking number, once
+# numbered from the gapless per-year counter as ADR 0002 requires.
+shape() { # name counter? → tps
+  local ccols esel ecols csel first ev num from=""
+  ccols=$(PGDB=intake psql_pg -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'complaints'")
+  ecols=$(PGDB=intake psql_pg -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'complaint_events'")
+  first=$(PGDB=intake psql_pg -c "SELECT min(tracking_number) FROM complaints")
+  ev=$(PGDB=intake psql_pg -c "SELECT min(id::text) FROM complaint_events")
+  num="'PB-' || gen_random_uuid()"
+  if [ "$2" = counter ]; then num="'PB-' || n.last_value"; from=", n"; fi
+  csel=$(echo "$ccols" | sed -e 's/\bid\b/gen_random_uuid()/' -e 's/\btracking_number\b/TNUM/')
+  csel=${csel/TNUM/$num}
+  esel=$(echo "$ecols" | sed -e 's/^id\b/gen_random_uuid()/' -e 's/\bcomplaint_id\b/c.id/')
+  {
+    [ "$2" = counter ] && printf '%s' "WITH n AS (UPDATE tracking_counters SET last_value = last_value + 1 WHERE (prefix, year) = (SELECT prefix, year FROM tracking_counters ORDER BY year DESC LIMIT 1) RETURNING last_value), " || printf 'WITH '
+    echo "c AS (INSERT INTO complaints ($ccols) SELECT $csel FROM complaints$from WHERE tracking_number = '$first' RETURNING id) INSERT INTO complaint_events ($ecols) SELECT $esel FROM complaint_events, c WHERE complaint_events.id = '$ev';"
+  } > "$WORK/$1.sql"
+  $AS_PG "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U postgres -c $CONNS -j 2 -T "$(secs)" -f "$WORK/$1.sql" intake 2>/dev/null |
+    awk '/^tps/ {print int($3)}'
+}
+chmod a+r "$WORK"/*.sql 2>/dev/null || true
+shape_free=$(shape shape-free free)
+shape_counted=$(shape shape-counted counter)
+
 read -r pg_rps pg_p50 pg_p99 pg_err < "$WORK/postgres.wrk"
 read -r sl_rps sl_p50 sl_p99 sl_err < "$WORK/sqlite.wrk"
 echo
@@ -58,6 +89,8 @@ echo "| measured | per second | p50 | p99 | non-2xx | ratio |"
 echo "|---|---:|---:|---:|---:|---:|"
 echo "| pgbench INSERT, 32 clients | $pgb | | | | 1 |"
 echo "| POST /api/v1/complaints on PostgreSQL, 32 connections | $pg_rps | $pg_p50 | $pg_p99 | $pg_err | $(awk -v a="$pg_rps" -v b="$pgb" 'BEGIN {printf "%.2f", a/b}') |"
+echo "| pgbench, a registration's shape (complaint + event), random number | $shape_free | | | | $(awk -v a="$pg_rps" -v b="$shape_free" 'BEGIN {printf "intake %.2f of it", a/b}') |"
+echo "| pgbench, a registration's shape, numbered from the gapless counter | $shape_counted | | | | $(awk -v a="$pg_rps" -v b="$shape_counted" 'BEGIN {printf "intake %.1f×", a/b}') |"
 echo "| POST /api/v1/complaints on SQLite, 32 connections | $sl_rps | $sl_p50 | $sl_p99 | $sl_err | |"
 
 # 3. the LAPOR! backlog

@@ -81,6 +81,7 @@ impl Registration {
 
 struct Pending {
     registration: Registration,
+    queued: std::time::Instant,
     done: oneshot::Sender<Result<CreateOutcome, StoreError>>,
 }
 
@@ -88,9 +89,22 @@ struct Pending {
 #[derive(Default)]
 pub struct GroupCommit {
     queue: OnceLock<mpsc::UnboundedSender<Pending>>,
+    /// Where the writers run: the runtime the application was made on (the
+    /// service's multi-threaded one), not the HTTP worker that happens to
+    /// take the first registration — so writing a batch never queues behind
+    /// that worker's requests, nor they behind it.
+    runtime: Option<tokio::runtime::Handle>,
 }
 
 impl GroupCommit {
+    /// A group commit whose writers run on the current runtime, if any.
+    pub fn new() -> Self {
+        GroupCommit {
+            queue: OnceLock::new(),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        }
+    }
+
     /// Writes `registration` in the next group commit and returns its outcome
     /// once that commit is done.
     pub async fn register(
@@ -103,12 +117,20 @@ impl GroupCommit {
             let (tx, rx) = mpsc::unbounded_channel();
             let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
             for _ in 0..WRITERS {
-                tokio::spawn(writer(store.clone(), prefix.clone(), rx.clone()));
+                let task = writer(store.clone(), prefix.clone(), rx.clone());
+                match &self.runtime {
+                    Some(rt) => drop(rt.spawn(task)),
+                    None => drop(tokio::spawn(task)),
+                }
             }
             tx
         });
         let (done, answer) = oneshot::channel();
-        let pending = Pending { registration, done };
+        let pending = Pending {
+            registration,
+            queued: std::time::Instant::now(),
+            done,
+        };
         if let Err(mpsc::error::SendError(p)) = queue.send(pending) {
             // the writer is gone (its runtime ended): write it here
             return store
@@ -142,7 +164,14 @@ async fn writer(store: DynStore, prefix: TrackingPrefix, queue: Queue) {
             batch
         };
         metrics::histogram!("aduan_group_commit_size").record(batch.len() as f64);
+        if let Some(first) = batch.first() {
+            metrics::histogram!("aduan_group_commit_wait_seconds")
+                .record(first.queued.elapsed().as_secs_f64());
+        }
+        let started = std::time::Instant::now();
         write_batch(&store, &prefix, batch).await;
+        metrics::histogram!("aduan_group_commit_write_seconds")
+            .record(started.elapsed().as_secs_f64());
     }
 }
 

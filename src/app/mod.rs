@@ -66,7 +66,7 @@ impl App {
             vault,
             dashboard: Default::default(),
             keys: Default::default(),
-            intake: Default::default(),
+            intake: groupcommit::GroupCommit::new(),
         })
     }
 
