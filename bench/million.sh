@@ -65,6 +65,9 @@ explain "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GRO
 open="status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected')"
 explain "dashboard: overdue by holder" "SELECT holder_position_id, COUNT(*) FROM complaints WHERE $open AND paused_at IS NULL AND due_at < now() GROUP BY holder_position_id"
 explain "dashboard: LAPOR! at risk" "SELECT COUNT(*) FROM complaints WHERE $open AND channel = 'lapor' AND lapor_followup_due_at < now() + interval '2 days'"
+# reception's inbox (app::App::inbox → wf_inbox): to forward and to dispatch, soonest deadline first
+inbox="SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00Z'), id LIMIT 51"
+explain "inbox: reception (a sixth of all registered)" "$inbox"
 
 # The console's pages at this size: the service on this database, one
 # signed-in admin, each page fetched 200 times in a row (p50 / p99 of the
@@ -169,4 +172,5 @@ SQL
   sq "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1 AND subject_lower LIKE '%oebobo%' ESCAPE '\\' ORDER BY received_at DESC, id DESC LIMIT 51"
   sq "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
   sq "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
+  sq "inbox: reception (a sixth of all registered)" "SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00+00:00'), id LIMIT 51"
 fi

@@ -168,23 +168,27 @@ async fn writer(store: DynStore, prefix: TrackingPrefix, queue: Queue) {
             metrics::histogram!("aduan_group_commit_wait_seconds")
                 .record(first.queued.elapsed().as_secs_f64());
         }
-        let started = std::time::Instant::now();
         write_batch(&store, &prefix, batch).await;
-        metrics::histogram!("aduan_group_commit_write_seconds")
-            .record(started.elapsed().as_secs_f64());
     }
 }
 
 async fn write_batch(store: &DynStore, prefix: &TrackingPrefix, batch: Vec<Pending>) {
+    // recorded before the answers go out: whoever got one sees it counted
+    let started = std::time::Instant::now();
+    let written = || {
+        metrics::histogram!("aduan_group_commit_write_seconds")
+            .record(started.elapsed().as_secs_f64());
+    };
     if batch.len() > 1 {
         let reqs: Vec<CreateComplaint<'_>> = batch
             .iter()
             .map(|p| p.registration.as_create(prefix))
             .collect();
-        let written = store.create_complaints(&reqs).await;
+        let outcome = store.create_complaints(&reqs).await;
         drop(reqs);
-        match written {
+        match outcome {
             Ok(complaints) => {
+                written();
                 let mut complaints = complaints.into_iter();
                 for p in batch {
                     // the requester may have gone: its complaint is kept
@@ -205,6 +209,7 @@ async fn write_batch(store: &DynStore, prefix: &TrackingPrefix, batch: Vec<Pendi
                 // whether the commit held is unknown: writing again could
                 // duplicate; each request gets the error (as alone it would)
                 tracing::warn!(error = %e, size = batch.len(), "group commit failed at commit");
+                written();
                 let shown = e.to_string();
                 for p in batch {
                     let _ = p.done.send(Err(StoreError::Corrupt(format!(
@@ -220,10 +225,14 @@ async fn write_batch(store: &DynStore, prefix: &TrackingPrefix, batch: Vec<Pendi
             }
         }
     }
-    for p in batch {
+    let last = batch.len().saturating_sub(1);
+    for (k, p) in batch.into_iter().enumerate() {
         let outcome = store
             .create_complaint(p.registration.as_create(prefix))
             .await;
+        if k == last {
+            written();
+        }
         let _ = p.done.send(outcome);
     }
 }

@@ -42,6 +42,15 @@ impl PgStore {
     }
 }
 
+/// The CTE a registration statement's counter update reads from: it counts
+/// the rows of `e`, `i`, `s`, `w` and `o`, so PostgreSQL writes them (and
+/// reads the input) BEFORE it locks the per-year counter row, which is then
+/// held only for the complaints' rows and the commit.
+const WRITTEN_FIRST: &str = "pre AS (
+                 SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
+                      + (SELECT count(*) FROM s) + (SELECT count(*) FROM w)
+                      + (SELECT count(*) FROM o) AS written)";
+
 impl PgStore {
     /// Registers a complaint in ONE statement (one round trip, atomic): the
     /// per-year counter, the row, the `registered` event and the idempotency
@@ -237,12 +246,7 @@ impl PgStore {
                  FROM b
                  WHERE b.outbox_id IS NOT NULL
                  RETURNING 1),
-             -- everything above is written (and the JSON read) before the
-             -- counter row is locked: the lock is held from here to the commit
-             pre AS (
-                 SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
-                      + (SELECT count(*) FROM s) + (SELECT count(*) FROM w)
-                      + (SELECT count(*) FROM o) AS written),
+             {WRITTEN_FIRST},
              n AS (
                  INSERT INTO tracking_counters (prefix, year, last_value)
                  SELECT $2, $3, $4 FROM pre WHERE pre.written >= 0
@@ -327,11 +331,7 @@ impl PgStore {
                  SELECT $36, $37, $38, $1, $39, 'pending', 0, $7, $7
                  WHERE $36::uuid IS NOT NULL
                  RETURNING 1),
-             -- written before the counter row is locked (as in a batch)
-             pre AS (
-                 SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
-                      + (SELECT count(*) FROM s) + (SELECT count(*) FROM w)
-                      + (SELECT count(*) FROM o) AS written),
+             {WRITTEN_FIRST},
              n AS (
                  INSERT INTO tracking_counters (prefix, year, last_value)
                  SELECT $2, $28, 1 FROM pre WHERE pre.written >= 0

@@ -79,6 +79,21 @@ async fn metrics_count_requests_and_complaints(b: Backend) {
         text.contains("http_request_duration_seconds_bucket"),
         "{text}"
     );
+    // the group commit's figures an operator reads when registrations slow
+    // down (the recorder is the process's: counts include other tests)
+    for m in [
+        "aduan_group_commit_size_count",
+        "aduan_group_commit_wait_seconds_count",
+        "aduan_group_commit_write_seconds_count",
+    ] {
+        assert!(
+            text.lines().any(|l| l
+                .strip_prefix(m)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .is_some_and(|n| n >= 1.0)),
+            "{m} missing: {text}"
+        );
+    }
     // this app's database holds exactly one complaint (the gauge is per scrape of this store)
     assert!(
         text.lines()
