@@ -86,7 +86,6 @@ struct Pending {
 }
 
 /// The queue in front of the writer task (started with the first registration).
-#[derive(Default)]
 pub struct GroupCommit {
     queue: OnceLock<mpsc::UnboundedSender<Pending>>,
     /// Where the writers run: the runtime the application was made on (the
@@ -94,6 +93,12 @@ pub struct GroupCommit {
     /// take the first registration — so writing a batch never queues behind
     /// that worker's requests, nor they behind it.
     runtime: Option<tokio::runtime::Handle>,
+}
+
+impl Default for GroupCommit {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl GroupCommit {
