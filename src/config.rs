@@ -135,6 +135,14 @@ pub struct Settings {
     pub require_2fa: Vec<crate::domain::Role>,
     pub sign_in_lockout_failures: u32,
     pub sign_in_first_delay: std::time::Duration,
+    /// How long a name's lock lasts, and how long a failure is remembered.
+    pub sign_in_lock_duration: std::time::Duration,
+    /// Webhook hosts an admin allowed over http or on internal addresses.
+    pub webhook_allow_hosts: Vec<String>,
+    /// The bearer token `/metrics` asks for (none: open to loopback only).
+    pub metrics_token: Option<String>,
+    /// Acknowledgements sent to one recipient address per day.
+    pub ack_per_address_per_day: u32,
     pub secret_key_file: PathBuf,
     /// Years after a final state before personal data is anonymised.
     pub retention: crate::domain::retention::RetentionSchedule,
@@ -305,7 +313,8 @@ declare_settings! {
     session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
     session_max_hours = "ADUAN_SESSION_MAX_HOURS", "`12`", "a session ends this many hours after sign-in whatever happens (1–168)";
     require_2fa = "ADUAN_REQUIRE_2FA", "`admin,head,privacy`", "comma-separated roles that must enrol two-factor sign-in (TOTP) before they can work; `none` for no role";
-    sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins in a row after which a name is locked until an admin unlocks it (3–100)";
+    sign_in_lockout_failures = "ADUAN_SIGN_IN_LOCKOUT_FAILURES", "`10`", "failed sign-ins of a name (from any address) after which it is locked for `ADUAN_SIGN_IN_LOCK_MINUTES` — except in browsers that signed in to the account before (3–100)";
+    sign_in_lock_minutes = "ADUAN_SIGN_IN_LOCK_MINUTES", "`15`", "how long a locked name stays locked (an admin can lift it sooner), and how long failed sign-ins are remembered: each count starts again after this long without a failure (1–1440)";
     sign_in_first_delay_ms = "ADUAN_SIGN_IN_FIRST_DELAY_MS", "`1000`", "the wait after the third failed sign-in of a name, doubling with each further failure up to 5 minutes (10–60000)";
     secret_key_file = "ADUAN_SECRET_KEY_FILE", "`<ADUAN_DATA_DIR>/secret.key`", "the keyring: master keys that encrypt the personal data, attachments and sealed secrets, and the blind-index key; generated (mode 0600) on first start; replicas share it; back it up apart from the database (`aduan keys`)";
     retention = "ADUAN_RETENTION", "`answered=5,closed=5,merged=5,redirected=2,rejected=2`", "years after a complaint reached each final state before its personal data is anonymised by the retention job (the office's archive schedule, JRA); a state left out is kept for good";
@@ -313,6 +322,9 @@ declare_settings! {
     body_timeout_seconds = "ADUAN_BODY_TIMEOUT_SECONDS", "`120`", "a request body not fully received this many seconds after its headers is refused with 408 and the connection closed (1–3600; leave room for a 10 MB attachment over a slow line)";
     trusted_proxies = "ADUAN_TRUSTED_PROXIES", "none", "comma-separated addresses or CIDR ranges of reverse proxies (nginx, the ingress) whose `X-Forwarded-For` names the client; used for rate limits, sign-in throttling and the audit log";
     replay_code_minutes = "ADUAN_REPLAY_CODE_MINUTES", "`60`", "how long a retried registration (same `Idempotency-Key`) still returns the access code; it is kept sealed meanwhile and purged after (1–1440)";
+    webhook_allow_hosts = "ADUAN_WEBHOOK_ALLOW_HOSTS", "none", "comma-separated host names (or addresses) webhook subscriptions may use although they are plain http or resolve to loopback, private, link-local or other internal addresses (a receiver on the office network); every other subscription must be https to a public address";
+    metrics_token = "ADUAN_METRICS_TOKEN", "unset: `/metrics` answers only loopback clients", "bearer token `/metrics` requires (at least 16 characters; never logged); set it when a scraper reaches the service over the network";
+    ack_per_address_per_day = "ADUAN_ACK_PER_ADDRESS_PER_DAY", "`5`", "acknowledgements emailed to one recipient address per office day, so the office's mail cannot be turned on a stranger's inbox; the complaint is registered either way and its receipt still shows the tracking number (1–1000)";
     worker_restart_limit = "ADUAN_WORKER_RESTART_LIMIT", "`5`", "restarts of a background worker (courier, poller, scheduler) within 10 minutes before the process exits non-zero for the orchestrator to restart it (1–100)";
 }
 
@@ -678,6 +690,31 @@ impl Settings {
             10,
             60_000,
         )?);
+        let sign_in_lock_duration =
+            std::time::Duration::from_secs(60 * number(Key::sign_in_lock_minutes, 15, 1, 1440)?);
+        let webhook_allow_hosts = get(Key::webhook_allow_hosts)
+            .map(|v| {
+                v.split(',')
+                    .map(|h| {
+                        h.trim()
+                            .trim_start_matches('[')
+                            .trim_end_matches(']')
+                            .to_ascii_lowercase()
+                    })
+                    .filter(|h| !h.is_empty() && h != "none")
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let metrics_token = get(Key::metrics_token);
+        if metrics_token.as_ref().is_some_and(|t| {
+            t.chars().count() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control())
+        }) {
+            return Err(invalid(
+                "ADUAN_METRICS_TOKEN",
+                "must be at least 16 characters without spaces (the value is not shown)",
+            ));
+        }
+        let ack_per_address_per_day = number(Key::ack_per_address_per_day, 5, 1, 1000)? as u32;
         let secret_key_file = get(Key::secret_key_file)
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("secret.key"));
@@ -945,6 +982,10 @@ impl Settings {
             require_2fa,
             sign_in_lockout_failures,
             sign_in_first_delay,
+            sign_in_lock_duration,
+            webhook_allow_hosts,
+            metrics_token,
+            ack_per_address_per_day,
             secret_key_file,
             warnings,
             db_acquire_timeout,
@@ -1159,6 +1200,13 @@ mod tests {
         assert_eq!(s.require_2fa, [Role::Admin, Role::Head, Role::Liaison]);
         assert_eq!(s.sign_in_lockout_failures, 6);
         assert_eq!(s.sign_in_first_delay, std::time::Duration::from_millis(250));
+        assert_eq!(
+            s.sign_in_lock_duration,
+            std::time::Duration::from_secs(1800)
+        );
+        assert_eq!(s.webhook_allow_hosts, ["hooks.dinsos.local", "10.1.2.3"]);
+        assert_eq!(s.metrics_token.as_deref(), Some("token-metrik-rahasia-123"));
+        assert_eq!(s.ack_per_address_per_day, 3);
         assert_eq!(
             s.secret_key_file,
             PathBuf::from("/tmp/aduan-every-setting/kunci.key")

@@ -100,15 +100,19 @@ pub struct SignedIn {
 /// answer sets the session cookie (`HttpOnly`, `SameSite=Lax`; `Secure` and
 /// `__Host-` when the public URL is https). An unknown name and a wrong
 /// password get the same answer; repeated failures get growing delays (429
-/// with `Retry-After`), then a lockout an admin lifts (423).
+/// with `Retry-After`), then a lockout of the name that lifts by itself
+/// (423 with `Retry-After`; an admin can lift it sooner) and does not hold a
+/// browser that signed in to the account before (its device cookie, set
+/// here). Many sign-ins at once wait for a hashing slot; past a few seconds
+/// they get 429 with `Retry-After: 1`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginInput,
     responses(
         (status = 200, description = "Signed in; the cookie is set", body = SignedIn,
          headers(("Set-Cookie" = String, description = "The session cookie"))),
         (status = 401, description = "Unknown name or wrong password (type …/invalid-credentials), or the TOTP code is needed (…/totp-required)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 423, description = "Locked after repeated failures", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many recent failures: wait `Retry-After` seconds", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 423, description = "The name is locked for a while after repeated failures: `Retry-After` says how long", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many recent failures, or too many sign-ins at once: wait `Retry-After` seconds", body = super::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -145,12 +149,17 @@ pub async fn login(
     {
         SignIn::Ok {
             token,
+            device,
             session,
             account,
         } => Ok(HttpResponse::Ok()
-            .insert_header((
+            .append_header((
                 header::SET_COOKIE,
                 session_cookie(&state.settings, Some(&token)),
+            ))
+            .append_header((
+                header::SET_COOKIE,
+                crate::api::auth::device_cookie(&state.settings, &device),
             ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(SignedIn {
@@ -178,12 +187,17 @@ pub async fn login(
             detail: format!("try again in {secs} seconds"),
             retry_after_secs: Some(secs),
         }),
-        SignIn::Locked => Err(auth_problem(
-            423,
-            "account-locked",
-            "Sign-in locked",
-            "too many failed sign-ins: an admin can unlock the account",
-        )),
+        SignIn::Locked(secs) => Err(ApiError::Auth {
+            status: 423,
+            slug: "account-locked",
+            title: "Sign-in locked",
+            detail: format!(
+                "too many failed sign-ins of this name: it unlocks by itself in {secs} seconds \
+                 (an admin can unlock it sooner); a browser that signed in to the account before \
+                 is not held by the lock"
+            ),
+            retry_after_secs: Some(secs),
+        }),
     }
 }
 
@@ -193,6 +207,13 @@ fn account_error(e: crate::app::accounts::AccountError) -> ApiError {
         E::Store(s) => s.into(),
         E::Invalid(v) => ApiError::Validation(v),
         E::Hash(h) => ApiError::Internal(h),
+        E::Busy => ApiError::Auth {
+            status: 429,
+            slug: "busy",
+            title: "Busy",
+            detail: "many sign-ins at once: try again in a moment".into(),
+            retry_after_secs: Some(1),
+        },
     }
 }
 

@@ -104,6 +104,31 @@ pub fn session_cookie(settings: &crate::config::Settings, token: Option<&str>) -
     }
 }
 
+/// The name of the device cookie: set at each sign-in, it vouches for a
+/// browser that signed in to an account before, which a lockout by
+/// strangers does not hold (ADR 0015).
+pub fn device_cookie_name(settings: &crate::config::Settings) -> &'static str {
+    if settings.public_base_url.starts_with("https://") {
+        "__Host-aduan_device"
+    } else {
+        "aduan_device"
+    }
+}
+
+/// The `Set-Cookie` value for a device cookie.
+pub fn device_cookie(settings: &crate::config::Settings, value: &str) -> String {
+    let secure = if settings.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        device_cookie_name(settings),
+        crate::app::accounts::DEVICE_DAYS * 86_400
+    )
+}
+
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn read_cookie(req: &HttpRequest, name: &str) -> Option<String> {
     req.headers()
@@ -145,11 +170,13 @@ pub fn client_ip(req: &HttpRequest, trusted: &[crate::config::IpNet]) -> Option<
 
 /// Where the request came from: the client address and user agent.
 pub fn origin_of(req: &HttpRequest) -> crate::app::accounts::Origin {
-    let trusted = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(&[][..], |s| s.settings.trusted_proxies.as_slice());
+    let state = req.app_data::<web::Data<AppState>>();
+    let trusted = state.map_or(&[][..], |s| s.settings.trusted_proxies.as_slice());
     crate::app::accounts::Origin {
         address: client_ip(req, trusted).map(|a| a.to_string()),
+        device: state
+            .and_then(|s| read_cookie(req, device_cookie_name(&s.settings)))
+            .filter(|v| v.len() <= 200),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)

@@ -3,11 +3,6 @@
 //! throttling and lockout, the audit log, and what follows when a person
 //! leaves (docs/adr/0014).
 
-use std::sync::OnceLock;
-
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng as HashRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -24,10 +19,15 @@ use crate::store::{
 
 /// How long a set-password link works.
 pub const PASSWORD_LINK_HOURS: i64 = 24;
-/// Failed sign-ins of a name before delays start; of an address (an office
-/// behind one NAT shares it), before its delays start.
-const FREE_FAILURES_LOGIN: i32 = 3;
+/// Failed sign-ins before delays start: of a name from one address (the
+/// person mistyping, or a guesser at one machine); of a name from anywhere
+/// (a guesser rotating addresses — a device that signed in before is spared
+/// these); of an address (an office behind one NAT shares it).
+const FREE_FAILURES_PAIR: i32 = 3;
+const FREE_FAILURES_LOGIN: i32 = 5;
 const FREE_FAILURES_ADDRESS: i32 = 20;
+/// How long a device cookie vouches for a browser that signed in before.
+pub const DEVICE_DAYS: i64 = 180;
 const MAX_DELAY_SECS: u64 = 300;
 const RECOVERY_CODES: usize = 10;
 
@@ -39,6 +39,18 @@ pub enum AccountError {
     Invalid(ValidationErrors),
     #[error("password hashing failed: {0}")]
     Hash(String),
+    /// Every hashing slot stayed busy: come back in a moment (429).
+    #[error("password hashing is busy")]
+    Busy,
+}
+
+impl From<super::passwords::HashError> for AccountError {
+    fn from(e: super::passwords::HashError) -> Self {
+        match e {
+            super::passwords::HashError::Busy => AccountError::Busy,
+            super::passwords::HashError::Failed(m) => AccountError::Hash(m),
+        }
+    }
 }
 
 impl From<ValidationErrors> for AccountError {
@@ -73,42 +85,10 @@ pub fn digest(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-fn hash_password(password: &str) -> Result<String, AccountError> {
-    let salt = SaltString::generate(&mut HashRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| AccountError::Hash(e.to_string()))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A hash nobody's password matches: verified against when the name is
-/// unknown, so that an unknown name costs the same time as a wrong password.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        let (random, _) = new_secret_token();
-        hash_password(&random).unwrap_or_default()
-    })
-}
-
-/// Hashing and verifying take tens of milliseconds of CPU: off the reactor.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AccountError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AccountError::Hash(e.to_string()))
-}
+/// A hash nobody's password matches (of random bytes thrown away): verified
+/// against when the name is unknown, so that an unknown name costs the same
+/// time — and takes the same bounded hashing slot — as a wrong password.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Wk1tYWZpZ3VyZTRzYWx0$3y1cBwzLXjW0hHWmxoWgJ2b7W2Kx0J7o3iYH8n3tE0Q";
 
 /// A recovery code: 16 characters of base32 (80 bits), shown as 4×4.
 fn new_recovery_code() -> String {
@@ -130,6 +110,8 @@ fn normalize_recovery(code: &str) -> String {
 pub struct Origin {
     pub address: Option<String>,
     pub user_agent: Option<String>,
+    /// The device cookie this browser got at an earlier sign-in, if any.
+    pub device: Option<String>,
 }
 
 /// What a sign-in attempt gives.
@@ -138,6 +120,8 @@ pub enum SignIn {
     Ok {
         /// The session token for the cookie (shown once; only its digest is kept).
         token: String,
+        /// The device cookie's new value: this browser signed in.
+        device: String,
         session: Session,
         account: Box<Account>,
     },
@@ -147,8 +131,10 @@ pub enum SignIn {
     TotpRequired,
     /// Too many recent failures: try again after this many seconds.
     Delayed(u64),
-    /// Locked after too many failures; an admin unlocks it.
-    Locked,
+    /// Locked after too many failures from anywhere: lifts by itself after
+    /// this many seconds (or when an admin unlocks it); a device that signed
+    /// in before is not held by it.
+    Locked(u64),
 }
 
 /// What an admin (or the CLI) asks for when creating an account.
@@ -255,7 +241,7 @@ impl App {
             return Err(e.into());
         };
         let hash = match password {
-            Some(p) => Some(blocking(move || hash_password(&p)).await??),
+            Some(p) => Some(self.hasher.hash(p).await?),
             None => None,
         };
         let token = hash.is_none().then(new_secret_token);
@@ -342,7 +328,7 @@ impl App {
         if !e.is_empty() {
             return Err(e.into());
         }
-        let hash = blocking(move || hash_password(&password)).await??;
+        let hash = self.hasher.hash(password).await?;
         let a = audit("password_set", now, None, origin);
         let account = self.store.use_password_token(&d, &hash, now, &a).await?;
         if let Some(acc) = &account {
@@ -370,17 +356,23 @@ impl App {
         let hash = account
             .password_hash
             .clone()
-            .unwrap_or_else(|| dummy_hash().to_string());
-        let cur = current.to_string();
-        if !blocking(move || verify_password(&cur, &hash)).await? {
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        if !self.hasher.verify(current.to_string(), hash).await? {
             return Ok(false);
         }
-        let new_hash = blocking(move || hash_password(&new)).await??;
+        let new_hash = self.hasher.hash(new).await?;
         let a = audit("password_set", now, Some(account), origin);
         self.store
             .set_password(account.id, &new_hash, Some(session), &a)
             .await?;
         Ok(true)
+    }
+
+    /// How long failures are remembered: a scope's count starts again after
+    /// this long without one, and a lock lifts after it.
+    fn throttle_window(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.sign_in_lock_duration)
+            .unwrap_or(chrono::Duration::minutes(15))
     }
 
     fn delay_of(&self, t: &Throttle, free: i32, now: DateTime<Utc>) -> Option<u64> {
@@ -389,8 +381,55 @@ impl App {
         (until > now).then(|| ((until - now).num_milliseconds().max(1) as u64).div_ceil(1000))
     }
 
+    /// The device cookie for an account (ADR 0015, "Lockout"): the account,
+    /// when it was issued, and a keyed tag over both and the password's
+    /// last change — a new password retires every device cookie.
+    pub fn device_cookie(&self, a: &Account, now: DateTime<Utc>) -> String {
+        let issued = now.timestamp();
+        format!("{}.{issued}.{}", a.id.simple(), self.device_tag(a, issued))
+    }
+
+    fn device_tag(&self, a: &Account, issued: i64) -> String {
+        let changed = a.password_changed_at.map_or(0, |t| t.timestamp_micros());
+        self.vault.tag(
+            "sign-in device",
+            format!("{}|{issued}|{changed}", a.id.simple()).as_bytes(),
+        )
+    }
+
+    /// Does this device cookie vouch for `a` (its own, untampered, not older
+    /// than `DEVICE_DAYS`, from before the password's last change)?
+    pub fn device_known(&self, a: &Account, cookie: &str, now: DateTime<Utc>) -> bool {
+        let mut parts = cookie.trim().splitn(3, '.');
+        let (Some(id), Some(issued), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+            return false;
+        };
+        let Ok(issued) = issued.parse::<i64>() else {
+            return false;
+        };
+        let fresh = now.timestamp() - issued <= DEVICE_DAYS * 86_400 && issued <= now.timestamp();
+        let expected = self.device_tag(a, issued);
+        fresh
+            && id == a.id.simple().to_string()
+            && expected.len() == tag.len()
+            && expected
+                .bytes()
+                .zip(tag.bytes())
+                .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+                == 0
+    }
+
     /// One sign-in attempt. The same answer, after the same work, for an
     /// unknown name and a wrong password.
+    ///
+    /// Throttling (ASVS 2.2.1; ADR 0015): failures are counted per name from
+    /// one address, per name from anywhere and per address, each forgotten
+    /// after `sign_in_lock_duration` without a failure. Delays grow after the
+    /// free failures of each scope; a name that reaches
+    /// `sign_in_lockout_failures` from anywhere is locked for
+    /// `sign_in_lock_duration`. A browser that signed in to the account
+    /// before (its device cookie) is held only by its own address's counts,
+    /// so a stranger cannot lock a person out of their own desk.
     pub async fn sign_in(
         &self,
         login: &str,
@@ -402,15 +441,37 @@ impl App {
         let name = Login::parse(login)
             .map(|l| l.as_str().to_string())
             .unwrap_or_else(|_| login.trim().to_lowercase().chars().take(100).collect());
+        let address = origin.address.as_deref().unwrap_or("?");
         let login_scope = format!("login:{name}");
-        let addr_scope = format!("addr:{}", origin.address.as_deref().unwrap_or("?"));
-        let scopes = [login_scope.as_str(), addr_scope.as_str()];
+        let pair_scope = format!("pair:{name}|{address}");
+        let addr_scope = format!("addr:{address}");
+        let scopes = [
+            login_scope.as_str(),
+            pair_scope.as_str(),
+            addr_scope.as_str(),
+        ];
+        let account = self.store.find_account(&name).await?;
+        let known_device = match (&account, origin.device.as_deref()) {
+            (Some(a), Some(cookie)) => self.device_known(a, cookie, now),
+            _ => false,
+        };
+        let window = self.throttle_window();
         for t in self.store.throttles(&scopes).await? {
-            if t.scope == login_scope && t.locked_at.is_some() {
-                return Ok(SignIn::Locked);
+            if t.last_failure_at + window <= now {
+                continue; // forgotten
             }
-            let free = if t.scope == login_scope {
+            let is_login = t.scope == login_scope;
+            if is_login && known_device {
+                continue;
+            }
+            if is_login && let Some(at) = t.locked_at {
+                let left = (at + window - now).num_seconds().max(1);
+                return Ok(SignIn::Locked(left as u64));
+            }
+            let free = if is_login {
                 FREE_FAILURES_LOGIN
+            } else if t.scope == pair_scope {
+                FREE_FAILURES_PAIR
             } else {
                 FREE_FAILURES_ADDRESS
             };
@@ -418,15 +479,13 @@ impl App {
                 return Ok(SignIn::Delayed(wait));
             }
         }
-        let account = self.store.find_account(&name).await?;
         let usable = account
             .as_ref()
             .filter(|a| a.active && a.officer_active && a.password_hash.is_some());
         let hash = usable
             .and_then(|a| a.password_hash.clone())
-            .unwrap_or_else(|| dummy_hash().to_string());
-        let pw = password.to_string();
-        let password_ok = blocking(move || verify_password(&pw, &hash)).await? && usable.is_some();
+            .unwrap_or_else(|| DUMMY_HASH.to_string());
+        let password_ok = self.hasher.verify(password.to_string(), hash).await? && usable.is_some();
         let mut second_factor_ok = true;
         if let (true, Some(a)) = (password_ok, usable)
             && a.totp_enabled
@@ -440,22 +499,30 @@ impl App {
             let lock_after = i32::try_from(self.settings.sign_in_lockout_failures).unwrap_or(10);
             let after = self
                 .store
-                .throttle_failed(&scopes, &login_scope, lock_after, now)
+                .throttle_failed(&scopes, &login_scope, lock_after, now - window, now)
                 .await?;
             let mut a = audit("sign_in_failed", now, account.as_ref(), origin);
             a.login = Some(name.clone());
             a.detail = serde_json::json!({"reason": if password_ok { "second_factor" } else { "password" }}).to_string();
             self.store.audit(&a).await?;
-            // it was not locked before this attempt (checked above)
+            // locked by this very attempt (a lock in force was answered above)
             let locked = after
                 .iter()
-                .any(|t| t.scope == login_scope && t.locked_at.is_some());
+                .any(|t| t.scope == login_scope && t.locked_at == Some(now));
             if locked {
                 let mut a = audit("locked", now, account.as_ref(), origin);
                 a.login = Some(name.clone());
+                a.detail = serde_json::json!({
+                    "failures": lock_after,
+                    "lifts_at": (now + window).to_rfc3339(),
+                })
+                .to_string();
                 self.store.audit(&a).await?;
-                tracing::warn!(account_id = ?account.as_ref().map(|a| a.id), "sign-in locked after repeated failures");
-                return Ok(SignIn::Locked);
+                tracing::warn!(account_id = ?account.as_ref().map(|a| a.id), "sign-in name locked after repeated failures");
+                metrics::counter!("aduan_sign_in_locks_total").increment(1);
+            }
+            if locked && !known_device {
+                return Ok(SignIn::Locked(window.num_seconds().max(1) as u64));
             }
             return Ok(SignIn::Invalid);
         }
@@ -479,12 +546,18 @@ impl App {
                 .map(|u| u.chars().take(200).collect()),
         };
         let a = audit("sign_in", now, Some(&account), origin);
-        self.store
-            .create_session(&session, &d, &[login_scope.as_str()], &a)
-            .await?;
+        // a success forgets this name's failures from here and the address's;
+        // the name's count from elsewhere stays while someone else guesses
+        let clear: Vec<&str> = if known_device {
+            vec![pair_scope.as_str(), addr_scope.as_str()]
+        } else {
+            scopes.to_vec()
+        };
+        self.store.create_session(&session, &d, &clear, &a).await?;
         tracing::info!(account_id = %account.id, session_id = %session.id, "signed in");
         Ok(SignIn::Ok {
             token,
+            device: self.device_cookie(&account, now),
             session,
             account: Box::new(account),
         })
@@ -662,7 +735,8 @@ impl App {
             .is_some_and(|step| a.totp_last_step.is_none_or(|last| step > last))
     }
 
-    /// An admin lifts a lockout (and the delays) of an account's name.
+    /// An admin lifts a lockout (and the delays) of an account's name, from
+    /// anywhere and from each address.
     pub async fn unlock(
         &self,
         a: &Account,
@@ -670,22 +744,28 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let scope = format!("login:{}", a.login);
-        let lifted = self.store.throttle_clear(&[scope.as_str()]).await?;
+        let pairs = format!("pair:{}|", a.login);
+        let lifted = self
+            .store
+            .throttle_clear(&[scope.as_str()], Some(pairs.as_str()))
+            .await?;
         let mut e = audit("unlocked", now, Some(a), &Origin::default());
         e.actor = Some(by.to_string());
         self.store.audit(&e).await?;
         Ok(lifted)
     }
 
-    /// Is the account's name locked now?
-    pub async fn locked(&self, a: &Account) -> Result<bool, StoreError> {
+    /// Is the account's name locked now (from anywhere, for browsers that
+    /// never signed in to it)?
+    pub async fn locked(&self, a: &Account, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let scope = format!("login:{}", a.login);
+        let window = self.throttle_window();
         Ok(self
             .store
             .throttles(&[scope.as_str()])
             .await?
             .iter()
-            .any(|t| t.locked_at.is_some()))
+            .any(|t| t.locked_at.is_some_and(|at| at + window > now)))
     }
 
     /// An admin changes an account's role or (de)activates it; deactivating
@@ -730,11 +810,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn hashes_are_argon2id_with_their_parameters() {
-        let h = hash_password("kuda laut di teluk kupang").unwrap();
-        assert!(h.starts_with("$argon2id$v=19$m="), "{h}");
-        assert!(verify_password("kuda laut di teluk kupang", &h));
-        assert!(!verify_password("kuda laut di teluk kupan", &h));
+    fn the_dummy_hash_costs_a_whole_verification() {
+        // a parse failure would answer an unknown name faster than a wrong password
+        let h = argon2::password_hash::PasswordHash::new(DUMMY_HASH).unwrap();
+        assert_eq!(h.hash.map(|o| o.len()), Some(32));
+        let p = argon2::Params::try_from(&h).unwrap();
+        let d = argon2::Params::default();
+        assert_eq!(
+            (p.m_cost(), p.t_cost(), p.p_cost()),
+            (d.m_cost(), d.t_cost(), d.p_cost())
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod groupcommit;
 pub mod keycache;
 mod ops;
 pub mod org;
+pub mod passwords;
 pub mod policy;
 pub mod privacy;
 pub mod register;
@@ -52,6 +53,8 @@ pub struct App {
     pub keys: keycache::KeyCache,
     /// Registrations written a batch per transaction (`groupcommit.rs`).
     pub intake: groupcommit::GroupCommit,
+    /// Password hashing, a bounded number at a time (`passwords.rs`).
+    pub hasher: passwords::Hasher,
 }
 
 impl App {
@@ -67,6 +70,7 @@ impl App {
             dashboard: Default::default(),
             keys: Default::default(),
             intake: groupcommit::GroupCommit::new(),
+            hasher: passwords::Hasher::per_core(passwords::WAIT),
         })
     }
 

@@ -625,17 +625,26 @@ pub trait AccountStore: Send + Sync {
         audit: &AuthAudit,
     ) -> Result<(), StoreError>;
     async fn throttles(&self, scopes: &[&str]) -> Result<Vec<Throttle>, StoreError>;
-    /// Counts a failure of each scope; locks `lock_scope` once it reaches
-    /// `lock_after` failures. Returns the rows after the change.
+    /// Counts a failure of each scope — starting again from one where the
+    /// last failure was at or before `forget_before` (and lifting its lock);
+    /// locks `lock_scope` at `now` once it reaches `lock_after` failures
+    /// (unless a lock newer than `forget_before` holds). Returns the rows
+    /// after the change.
     async fn throttle_failed(
         &self,
         scopes: &[&str],
         lock_scope: &str,
         lock_after: i32,
+        forget_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Throttle>, StoreError>;
-    /// Forgets the failures of the scopes (after a sign-in, or an admin's unlock).
-    async fn throttle_clear(&self, scopes: &[&str]) -> Result<bool, StoreError>;
+    /// Forgets the failures of the scopes, and of every scope starting with
+    /// `prefix` (after a sign-in, or an admin's unlock).
+    async fn throttle_clear(
+        &self,
+        scopes: &[&str],
+        prefix: Option<&str>,
+    ) -> Result<bool, StoreError>;
     /// A successful sign-in: the session, the scopes cleared, the audit entry.
     async fn create_session(
         &self,

@@ -19,6 +19,9 @@ both_backends!(
     a_session_made_on_one_replica_works_on_another,
     no_password_secret_or_code_is_kept_or_shown_in_the_clear,
     the_link_can_be_sent_to_the_officer_through_the_outbox,
+    one_set_password_link_lives_at_a_time,
+    strangers_cannot_lock_a_person_out_and_counts_fade,
+    a_burst_of_sign_ins_is_answered_in_turn,
 );
 
 pub const PASSWORD: &str = "kuda laut di teluk kupang";
@@ -1034,4 +1037,259 @@ async fn the_link_can_be_sent_to_the_officer_through_the_outbox(backend: Backend
             .status(),
         200
     );
+}
+
+async fn new_link(app: &TestApp, admin: &str, id: &str) -> String {
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/accounts/{id}/password-link")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "new link");
+    let v: Value = r.json().await.unwrap();
+    v["set_password_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn use_link(app: &TestApp, token: &str, password: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/auth/password"))
+        .json(&json!({"token": token, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Security round, finding 1: issuing a link, using one or any password
+/// change revokes every other outstanding link of the account.
+async fn one_set_password_link_lives_at_a_time(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    let login = "agus@dinsos.example.go.id";
+    let id = account(&app, &admin, login, "official", None).await;
+    // two links: the newer revokes the older at once
+    let older = new_link(&app, &admin, &id).await;
+    let newer = new_link(&app, &admin, &id).await;
+    assert_eq!(use_link(&app, &older, "pengambil alih akun 1").await, 404);
+    // a third, then the newer is used: the third dies with it
+    let third = new_link(&app, &admin, &id).await;
+    assert_eq!(use_link(&app, &newer, "sandi baru yang kedua").await, 404);
+    assert_eq!(use_link(&app, &third, "sandi baru yang ketiga").await, 204);
+    // an outstanding link dies when the owner changes the password
+    let outstanding = new_link(&app, &admin, &id).await;
+    let me = browser(&app, login, "sandi baru yang ketiga", None).await;
+    let r = me
+        .send(
+            &app,
+            reqwest::Method::PUT,
+            "/api/v1/auth/me/password",
+            Some(json!({"current_password": "sandi baru yang ketiga",
+                        "new_password": "sandi pilihan pemilik"})),
+            true,
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        use_link(&app, &outstanding, "pengambil alih akun 2").await,
+        404
+    );
+    // the owner's password is the one that works
+    assert_eq!(
+        sign_in(&app, login, "sandi pilihan pemilik", None)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        sign_in(&app, login, "pengambil alih akun 2", None)
+            .await
+            .status(),
+        401
+    );
+}
+
+fn device_cookie(r: &reqwest::Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("aduan_device="))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    address: &str,
+    cookie: Option<&str>,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    let mut r = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("X-Forwarded-For", address)
+        .json(&json!({"login": login, "password": password}));
+    if let Some(c) = cookie {
+        r = r.header("Cookie", c);
+    }
+    r.send().await.unwrap()
+}
+
+/// Security round, finding 3: failures from rotating addresses lock a name
+/// only for a while and never for a browser that signed in to it before;
+/// an address's count fades and a success clears it.
+async fn strangers_cannot_lock_a_person_out_and_counts_fade(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.sign_in_first_delay = Duration::from_millis(400);
+        s.sign_in_lockout_failures = 6;
+        s.sign_in_lock_duration = Duration::from_secs(3);
+        s.trusted_proxies = vec![aduan::config::IpNet::parse("127.0.0.1").unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    let login = "maria@dinsos.example.go.id";
+    account(&app, &admin, login, "official", None).await;
+    // Maria signs in at her desk once: her browser keeps a device cookie
+    let r = sign_in_from(&app, "10.5.0.7", None, login, PASSWORD).await;
+    assert_eq!(r.status(), 200);
+    let device = device_cookie(&r).expect("device cookie");
+    assert!(
+        r.headers().get_all("set-cookie").iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .contains("aduan_device=")
+            && v.to_str().unwrap().contains("HttpOnly")),
+    );
+    // a stranger guesses from six addresses
+    let mut seen = Vec::new();
+    for i in 1..=6 {
+        if i == 6 {
+            // the name's own delay after its fifth failure
+            tokio::time::sleep(Duration::from_millis(450)).await;
+        }
+        let r = sign_in_from(
+            &app,
+            &format!("203.0.113.{i}"),
+            None,
+            login,
+            "tebakan salah",
+        )
+        .await;
+        seen.push(r.status().as_u16());
+    }
+    assert_eq!(seen, [401, 401, 401, 401, 401, 423]);
+    // a new browser is held, even with the right password; the answer says when it lifts
+    let r = sign_in_from(&app, "198.51.100.9", None, login, PASSWORD).await;
+    assert_eq!(r.status(), 423);
+    assert!(r.headers().contains_key("retry-after"));
+    // Maria's own browser is not
+    let r = sign_in_from(&app, "10.5.0.7", Some(&device), login, PASSWORD).await;
+    assert_eq!(r.status(), 200, "a device that signed in before");
+    // a forged or foreign device cookie is not
+    let forged = device.replace("aduan_device=", "aduan_device=0");
+    let r = sign_in_from(&app, "198.51.100.9", Some(&forged), login, PASSWORD).await;
+    assert_eq!(r.status(), 423);
+    // the admin sees it: the audit and the console's accounts page
+    let audit: Value = app
+        .get(&admin, "/api/v1/auth/audit?limit=50")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "locked"),
+        "{audit}"
+    );
+    // the lock lifts by itself
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let r = sign_in_from(&app, "198.51.100.9", None, login, PASSWORD).await;
+    assert_eq!(r.status(), 200, "the lock lifted by itself");
+
+    // one office behind one NAT: 25 failures of many names, then the count fades
+    for i in 0..25 {
+        let r = sign_in_from(
+            &app,
+            "192.0.2.50",
+            None,
+            &format!("orang{i}@dinsos.example.go.id"),
+            "salah",
+        )
+        .await;
+        assert!(matches!(r.status().as_u16(), 401 | 429), "{}", r.status());
+    }
+    let r = sign_in_from(&app, "192.0.2.50", None, login, PASSWORD).await;
+    assert_eq!(r.status(), 429, "the address is slowed down");
+    tokio::time::sleep(Duration::from_millis(3200)).await;
+    let r = sign_in_from(&app, "192.0.2.50", None, login, PASSWORD).await;
+    assert_eq!(r.status(), 200, "the address's count faded");
+    // and the success cleared it: one more failure is not delayed
+    let r = sign_in_from(
+        &app,
+        "192.0.2.50",
+        None,
+        "lain@dinsos.example.go.id",
+        "salah",
+    )
+    .await;
+    assert_eq!(r.status(), 401);
+}
+
+/// The high finding: a burst of sign-ins waits for a bounded number of
+/// hashing slots — every one answered, none with an error.
+async fn a_burst_of_sign_ins_is_answered_in_turn(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.trusted_proxies = vec![aduan::config::IpNet::parse("127.0.0.1").unwrap()];
+    })
+    .await
+    else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "ina@dinsos.example.go.id", "reception", None).await;
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let (login, pw) = if i % 2 == 0 {
+                ("ina@dinsos.example.go.id".to_string(), PASSWORD)
+            } else {
+                (format!("tidak.ada{i}@dinsos.example.go.id"), "apa saja")
+            };
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .header("X-Forwarded-For", format!("10.9.0.{i}"))
+                .json(&json!({"login": login, "password": pw}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let ok = statuses.iter().filter(|s| **s == 200).count();
+    let denied = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!((ok, denied), (20, 20), "{statuses:?}");
 }

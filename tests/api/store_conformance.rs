@@ -1346,7 +1346,13 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
     // throttles count both scopes and lock only the name
     for i in 1..=3 {
         let rows = store
-            .throttle_failed(&["login:dewi", "addr:10.0.0.1"], "login:dewi", 3, now)
+            .throttle_failed(
+                &["login:dewi", "addr:10.0.0.1"],
+                "login:dewi",
+                3,
+                now - chrono::Duration::minutes(15),
+                now,
+            )
             .await
             .unwrap();
         let login = rows.iter().find(|r| r.scope == "login:dewi").unwrap();
@@ -1360,15 +1366,58 @@ async fn accounts_links_sessions_and_throttles(b: Backend) {
                 .is_none()
         );
     }
-    assert!(store.throttle_clear(&["login:dewi"]).await.unwrap());
-    assert_eq!(
+    // a failure after the window starts the count again and lifts the lock
+    let later = now + chrono::Duration::minutes(16);
+    let rows = store
+        .throttle_failed(
+            &["login:dewi", "addr:10.0.0.1"],
+            "login:dewi",
+            3,
+            later - chrono::Duration::minutes(15),
+            later,
+        )
+        .await
+        .unwrap();
+    for r in &rows {
+        assert_eq!((r.failures, r.locked_at), (1, None), "{}", r.scope);
+    }
+    // an admin's unlock forgets the name and its per-address counts, not others'
+    store
+        .throttle_failed(
+            &[
+                "pair:dewi|10.0.0.1",
+                "pair:dewian|10.0.0.1",
+                "pair:dewi|10.0.0.2",
+            ],
+            "login:dewi",
+            3,
+            later - chrono::Duration::minutes(15),
+            later,
+        )
+        .await
+        .unwrap();
+    assert!(
         store
-            .throttles(&["login:dewi", "addr:10.0.0.1"])
+            .throttle_clear(&["login:dewi"], Some("pair:dewi|"))
             .await
             .unwrap()
-            .len(),
-        1
     );
+    let left: Vec<String> = store
+        .throttles(&[
+            "login:dewi",
+            "addr:10.0.0.1",
+            "pair:dewi|10.0.0.1",
+            "pair:dewian|10.0.0.1",
+            "pair:dewi|10.0.0.2",
+        ])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.scope)
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&"addr:10.0.0.1".to_string()));
+    assert!(left.contains(&"pair:dewian|10.0.0.1".to_string()));
     // TOTP steps and recovery codes are accepted once
     store
         .enable_totp(

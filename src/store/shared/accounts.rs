@@ -23,6 +23,20 @@ const ACCOUNT_SELECT: &str = "SELECT a.id, a.login, a.role, a.officer_id, o.name
 const SESSION_COLUMNS: &str = "id, account_id, csrf_token, created_at, last_seen_at, expires_at, \
      ended_at, address, user_agent";
 
+/// One live set-password link per account: issuing a link, using one or
+/// any password change revokes the others (deleted: the audit log keeps
+/// that they were issued).
+async fn revoke_password_tokens(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    account_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM password_tokens WHERE account_id = $1 AND used_at IS NULL")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 impl Backend {
     async fn account_where(
         &self,
@@ -149,6 +163,7 @@ impl AccountStore for Backend {
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
         let mut tx = self.begin_write().await?;
+        revoke_password_tokens(&mut tx, account_id).await?;
         sqlx::query(
             "INSERT INTO password_tokens (digest, account_id, expires_at, created_at) \
              VALUES ($1, $2, $3, $4)",
@@ -197,6 +212,7 @@ impl AccountStore for Backend {
         if live.is_none() {
             return Ok(None);
         }
+        revoke_password_tokens(&mut tx, account_id).await?;
         end_all_sessions(&mut tx, account_id, None, now).await?;
         let mut audit = audit.clone();
         audit.account_id = Some(account_id);
@@ -222,6 +238,7 @@ impl AccountStore for Backend {
         .bind(audit.at)
         .execute(&mut *tx)
         .await?;
+        revoke_password_tokens(&mut tx, account_id).await?;
         end_all_sessions(&mut tx, account_id, keep_session, audit.at).await?;
         insert_audit(&mut tx, audit).await?;
         tx.commit().await?;
@@ -249,6 +266,7 @@ impl AccountStore for Backend {
         scopes: &[&str],
         lock_scope: &str,
         lock_after: i32,
+        forget_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Throttle>, StoreError> {
         let _writer = self.lock_writes().await;
@@ -256,39 +274,62 @@ impl AccountStore for Backend {
         for s in scopes {
             sqlx::query(
                 "INSERT INTO sign_in_throttle (scope, failures, last_failure_at) VALUES ($1, 1, $2) \
-                 ON CONFLICT (scope) DO UPDATE SET failures = sign_in_throttle.failures + 1, \
+                 ON CONFLICT (scope) DO UPDATE SET \
+                 failures = CASE WHEN sign_in_throttle.last_failure_at <= $3 THEN 1 \
+                   ELSE sign_in_throttle.failures + 1 END, \
+                 locked_at = CASE WHEN sign_in_throttle.last_failure_at <= $3 THEN NULL \
+                   ELSE sign_in_throttle.locked_at END, \
                  last_failure_at = $2",
             )
             .bind(*s)
             .bind(now)
+            .bind(forget_before)
             .execute(&mut *tx)
             .await?;
         }
         sqlx::query(
             "UPDATE sign_in_throttle SET locked_at = $2 WHERE scope = $1 AND failures >= $3 \
-             AND locked_at IS NULL",
+             AND (locked_at IS NULL OR locked_at <= $4)",
         )
         .bind(lock_scope)
         .bind(now)
         .bind(lock_after)
+        .bind(forget_before)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         self.throttles(scopes).await
     }
 
-    async fn throttle_clear(&self, scopes: &[&str]) -> Result<bool, StoreError> {
-        if scopes.is_empty() {
+    async fn throttle_clear(
+        &self,
+        scopes: &[&str],
+        prefix: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        if scopes.is_empty() && prefix.is_none() {
             return Ok(false);
         }
         let _writer = self.lock_writes().await;
-        let sql = format!(
+        let n = scopes.len();
+        let mut sql = format!(
             "DELETE FROM sign_in_throttle WHERE scope IN ({})",
-            placeholders(1, scopes.len())
+            if n == 0 {
+                "NULL".to_string()
+            } else {
+                placeholders(1, n)
+            }
         );
+        if prefix.is_some() {
+            sql.push_str(&format!(" OR substr(scope, 1, ${}) = ${}", n + 1, n + 2));
+        }
         let mut q = sqlx::query(&sql);
         for s in scopes {
             q = q.bind(*s);
+        }
+        if let Some(p) = prefix {
+            q = q
+                .bind(i32::try_from(p.chars().count()).unwrap_or(i32::MAX))
+                .bind(p);
         }
         Ok(q.execute(&self.pool).await?.rows_affected() > 0)
     }

@@ -123,10 +123,14 @@ pub async fn submit(
         )
     };
     match result {
-        Ok(SignIn::Ok { token, .. }) => HttpResponse::SeeOther()
-            .insert_header((
+        Ok(SignIn::Ok { token, device, .. }) => HttpResponse::SeeOther()
+            .append_header((
                 header::SET_COOKIE,
                 session_cookie(&state.settings, Some(&token)),
+            ))
+            .append_header((
+                header::SET_COOKIE,
+                crate::api::auth::device_cookie(&state.settings, &device),
             ))
             .insert_header((header::LOCATION, safe_next(&f.next)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -146,10 +150,20 @@ pub async fn submit(
             false,
             &format!("Terlalu banyak percobaan yang gagal. Coba lagi dalam {secs} detik."),
         ),
-        Ok(SignIn::Locked) => again(
+        Ok(SignIn::Locked(secs)) => again(
             StatusCode::LOCKED,
             false,
-            "Akun dikunci setelah terlalu banyak percobaan yang gagal. Mintalah admin membukanya.",
+            &format!(
+                "Nama pengguna ini dikunci sementara karena terlalu banyak percobaan yang gagal. \
+                 Kunci terbuka sendiri dalam {} menit, atau mintalah admin membukanya. \
+                 Dari perangkat yang pernah Anda pakai masuk, Anda tetap bisa masuk.",
+                secs.div_ceil(60)
+            ),
+        ),
+        Err(crate::app::accounts::AccountError::Busy) => again(
+            StatusCode::TOO_MANY_REQUESTS,
+            false,
+            "Banyak yang sedang masuk bersamaan. Coba lagi sebentar lagi.",
         ),
         Err(e) => {
             tracing::error!(error = %e, "console sign-in failed");
