@@ -111,7 +111,10 @@ impl Application {
             Ok(_) => tracing::warn!("ADUAN_SMTP_HOST is not set: emails wait in the outbox"),
             Err(e) => tracing::error!(error = %e, "outbox worker not started"),
         }
-        match crate::webhooks::WebhookCourier::new(store.clone()) {
+        match crate::webhooks::WebhookCourier::new(
+            store.clone(),
+            crate::webhooks::TargetGuard::new(&settings.webhook_allow_hosts),
+        ) {
             Ok(w) => {
                 let w = Arc::new(w);
                 let every = std::time::Duration::from_secs(settings.outbox_interval_secs);

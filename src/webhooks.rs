@@ -76,6 +76,127 @@ pub async fn dispatched_answer(
         }))
 }
 
+/// Where webhooks may go (ADR 0015, "Webhook targets"): https to public
+/// addresses, or any URL on a host an admin allowed
+/// (`ADUAN_WEBHOOK_ALLOW_HOSTS`). Checked when a subscription is made and
+/// again on every delivery, by the resolver the delivery connects through —
+/// so a name that later resolves to an internal address (DNS rebinding) is
+/// refused at the moment of connecting.
+#[derive(Debug, Clone, Default)]
+pub struct TargetGuard {
+    allow: Arc<Vec<String>>,
+}
+
+/// Why a target was refused (the subscriber sees these words).
+pub const REFUSED_INTERNAL: &str =
+    "refused: the target is not a public address (an admin may allow the host)";
+pub const REFUSED_PLAIN: &str = "refused: the target must use https (an admin may allow the host)";
+pub const REFUSED_UNRESOLVED: &str = "refused: the host does not resolve";
+
+impl TargetGuard {
+    pub fn new(allow: &[String]) -> Self {
+        TargetGuard {
+            allow: Arc::new(allow.iter().map(|h| h.to_ascii_lowercase()).collect()),
+        }
+    }
+
+    fn allowed(allow: &[String], host: &str) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        allow.iter().any(|a| a.eq_ignore_ascii_case(host))
+    }
+
+    /// The URL's scheme and literal address, before any connection: `Err`
+    /// with the reason shown to the subscriber.
+    fn check_static(&self, url: &reqwest::Url) -> Result<Option<String>, &'static str> {
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+            return Err(REFUSED_UNRESOLVED);
+        };
+        if Self::allowed(&self.allow, &host) {
+            return Ok(None);
+        }
+        if url.scheme() != "https" {
+            return Err(REFUSED_PLAIN);
+        }
+        let literal = host.trim_start_matches('[').trim_end_matches(']');
+        match literal.parse::<std::net::IpAddr>() {
+            Ok(ip) if webhook::internal_address(ip) => Err(REFUSED_INTERNAL),
+            Ok(_) => Ok(None),
+            Err(_) => Ok(Some(host)),
+        }
+    }
+
+    /// At subscription: the scheme, and every address the host resolves to
+    /// now must be public (unless the host is allowed).
+    pub async fn check(&self, raw: &str) -> Result<(), &'static str> {
+        let url = reqwest::Url::parse(raw).map_err(|_| REFUSED_UNRESOLVED)?;
+        let Some(domain) = self.check_static(&url)? else {
+            return Ok(());
+        };
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs: Vec<std::net::SocketAddr> =
+            match tokio::time::timeout(TIMEOUT, tokio::net::lookup_host((domain.as_str(), port)))
+                .await
+            {
+                Ok(Ok(a)) => a.collect(),
+                _ => return Err(REFUSED_UNRESOLVED),
+            };
+        if addrs.is_empty() {
+            return Err(REFUSED_UNRESOLVED);
+        }
+        if addrs.iter().any(|a| webhook::internal_address(a.ip())) {
+            return Err(REFUSED_INTERNAL);
+        }
+        Ok(())
+    }
+}
+
+/// The delivery client's resolver: only public addresses come out of it
+/// (all of them for an allowed host), so what was checked is what is
+/// connected to.
+#[derive(Debug)]
+struct GuardedResolver {
+    allow: Arc<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Refused(&'static str);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        let allowed = TargetGuard::allowed(&self.allow, &host);
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|_| -> BoxError { Box::new(Refused(REFUSED_UNRESOLVED)) })?
+                .collect();
+            let public: Vec<std::net::SocketAddr> = found
+                .into_iter()
+                .filter(|a| allowed || !webhook::internal_address(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(Box::new(Refused(REFUSED_INTERNAL)) as BoxError);
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The refusal inside a request error, if the guard made it.
+fn refusal(e: &reqwest::Error) -> Option<&'static str> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(r) = s.downcast_ref::<Refused>() {
+            return Some(r.0);
+        }
+        source = s.source();
+    }
+    None
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
     #[error(transparent)]
@@ -95,17 +216,22 @@ pub struct WebhookRound {
 pub struct WebhookCourier {
     store: DynStore,
     http: reqwest::Client,
+    guard: TargetGuard,
 }
 
 impl WebhookCourier {
-    pub fn new(store: DynStore) -> Result<Self, WebhookError> {
+    pub fn new(store: DynStore, guard: TargetGuard) -> Result<Self, WebhookError> {
         let http = reqwest::Client::builder()
             .timeout(TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(Arc::new(GuardedResolver {
+                allow: guard.allow.clone(),
+            }))
             .user_agent(concat!("aduan/", env!("CARGO_PKG_VERSION"), " webhooks"))
             .build()
             .map_err(|e| WebhookError::Client(e.to_string()))?;
-        Ok(WebhookCourier { store, http })
+        Ok(WebhookCourier { store, http, guard })
     }
 
     /// The body a delivery sends (built when sent: a redelivery sends the
@@ -204,6 +330,8 @@ impl WebhookCourier {
         else {
             return Err("subscription deleted".into());
         };
+        let url = reqwest::Url::parse(&hook.url).map_err(|_| REFUSED_UNRESOLVED.to_string())?;
+        self.guard.check_static(&url).map_err(str::to_string)?;
         let Some(payload) = self.payload(d).await.map_err(|e| e.to_string())? else {
             return Err("event or complaint missing".into());
         };
@@ -214,7 +342,7 @@ impl WebhookCourier {
             .ok_or_else(|| "the subscription's secret is unusable".to_string())?;
         let resp = self
             .http
-            .post(&hook.url)
+            .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", id)
             .header("webhook-timestamp", ts.to_string())
@@ -224,7 +352,9 @@ impl WebhookCourier {
             .await
             .map_err(|e| {
                 // no URL in the message: it may hold a receiver's token
-                if e.is_timeout() {
+                if let Some(why) = refusal(&e) {
+                    why.to_string()
+                } else if e.is_timeout() {
                     "timed out".to_string()
                 } else if e.is_connect() {
                     "connection failed".to_string()

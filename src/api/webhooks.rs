@@ -19,7 +19,11 @@ use crate::store::{Webhook, WebhookDelivery};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
-    /// Where to POST: http or https, no credentials, no fragment.
+    /// Where to POST: https to a host whose every address is public (not
+    /// loopback, private, link-local, CGNAT, multicast or a metadata
+    /// service), checked now and again at each delivery; plain http or an
+    /// internal address only on a host the office's admin allowed
+    /// (`ADUAN_WEBHOOK_ALLOW_HOSTS`). No credentials, no fragment.
     #[schema(
         required = true,
         nullable = false,
@@ -146,7 +150,7 @@ async fn owned(state: &AppState, caller: &Caller, id: Uuid) -> Result<Webhook, A
         (status = 201, body = WebhookCreated),
         (status = 401, description = "No or bad API key", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a key that files complaints", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields; `url` also when it is not https or its host is not public, or does not resolve", body = super::error::Problem, content_type = "application/problem+json"),
     ), security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,

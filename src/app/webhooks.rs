@@ -32,6 +32,10 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Webhook, WebhookRefusal> {
         let sub = parse_subscription(url, events).map_err(WebhookRefusal::Invalid)?;
+        crate::webhooks::TargetGuard::new(&self.settings.webhook_allow_hosts)
+            .check(&sub.url)
+            .await
+            .map_err(|why| WebhookRefusal::Invalid(ValidationErrors::single("url", why)))?;
         if self.store.webhooks(Some(key_id)).await?.len() >= MAX_PER_KEY {
             return Err(WebhookRefusal::Invalid(ValidationErrors::single(
                 "url",

@@ -131,6 +131,54 @@ pub fn parse_subscription(
     })
 }
 
+/// Is `ip` an address a webhook must never reach (ADR 0015, "Webhook
+/// targets")? Loopback, unspecified, private (RFC 1918, ULA), link-local
+/// (the cloud metadata services at 169.254.169.254 and fd00:ec2::254
+/// included), shared/CGNAT (100.64.0.0/10, Alibaba's metadata at
+/// 100.100.100.200), multicast, broadcast, reserved and documentation
+/// ranges, and IPv6 forms that carry such an IPv4 address (mapped,
+/// NAT64, 6to4).
+pub fn internal_address(ip: std::net::IpAddr) -> bool {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    fn v4(a: Ipv4Addr) -> bool {
+        let o = a.octets();
+        a.is_loopback()
+            || a.is_private()
+            || a.is_link_local()
+            || a.is_multicast()
+            || a.is_broadcast()
+            || a.is_unspecified()
+            || a.is_documentation()
+            || o[0] == 0 // "this network"
+            || (o[0] == 100 && (o[1] & 0xc0) == 64) // shared address space (CGNAT)
+            || (o[0] == 192 && o[1] == 0 && o[2] == 0) // IETF protocol assignments
+            || (o[0] == 198 && (o[1] & 0xfe) == 18) // benchmarking
+            || o[0] >= 240 // reserved
+    }
+    fn v6(a: Ipv6Addr) -> bool {
+        let s = a.segments();
+        if let Some(m) = a.to_ipv4_mapped() {
+            return v4(m);
+        }
+        let embedded =
+            |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+        a.is_loopback()
+            || a.is_unspecified()
+            || a.is_multicast()
+            || (s[0] & 0xfe00) == 0xfc00 // unique local (fc00::/7)
+            || (s[0] & 0xffc0) == 0xfe80 // link-local
+            || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+            || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+            || (s[0] == 0x0064 && s[1] == 0xff9b && v4(embedded(s[6], s[7]))) // NAT64
+            || (s[0] == 0x2002 && v4(embedded(s[1], s[2]))) // 6to4
+            || (s[0..6] == [0, 0, 0, 0, 0, 0] && v4(embedded(s[6], s[7]))) // IPv4-compatible
+    }
+    match ip {
+        IpAddr::V4(a) => v4(a),
+        IpAddr::V6(a) => v6(a),
+    }
+}
+
 fn valid_url(url: &str) -> bool {
     if url.chars().count() > 2000
         || url
@@ -158,6 +206,52 @@ fn valid_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn internal_addresses_are_recognised_in_every_spelling() {
+        for a in [
+            "127.0.0.1",
+            "127.8.9.10",
+            "0.0.0.0",
+            "10.0.0.5",
+            "172.16.3.4",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "100.100.100.200",
+            "224.0.0.1",
+            "255.255.255.255",
+            "240.0.0.1",
+            "192.0.2.10",
+            "::1",
+            "::",
+            "fd00:ec2::254",
+            "fc00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+            "2002:a00:1::",
+            "::7f00:1",
+            "2001:db8::1",
+        ] {
+            let ip: std::net::IpAddr = a.parse().unwrap();
+            assert!(super::internal_address(ip), "{a} is internal");
+        }
+        for a in [
+            "8.8.8.8",
+            "103.10.20.30",
+            "172.32.0.1",
+            "100.128.0.1",
+            "2404:6800:4003::200e",
+            "64:ff9b::808:808",
+        ] {
+            let ip: std::net::IpAddr = a.parse().unwrap();
+            assert!(!super::internal_address(ip), "{a} is public");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -20,6 +20,7 @@ use crate::workflow::{dispose, office, ok};
 both_backends!(
     an_agency_files_by_its_own_case_id_and_learns_the_answer_by_webhook_and_by_get,
     webhook_subscriptions_are_checked_and_belong_to_their_key,
+    webhooks_never_reach_inside_the_network,
 );
 
 /// One request the receiver saw.
@@ -150,7 +151,11 @@ fn filed(agency_ref: &str) -> Value {
 async fn an_agency_files_by_its_own_case_id_and_learns_the_answer_by_webhook_and_by_get(
     b: Backend,
 ) {
-    let quiet = |s: &mut aduan::config::Settings| s.outbox_interval_secs = 3600;
+    // the receiver listens on loopback over plain http: an admin allowed it
+    let quiet = |s: &mut aduan::config::Settings| {
+        s.outbox_interval_secs = 3600;
+        s.webhook_allow_hosts = vec!["127.0.0.1".into()];
+    };
     let Some(app) = spawn_app_with(b, quiet).await else {
         return;
     };
@@ -253,8 +258,8 @@ async fn an_agency_files_by_its_own_case_id_and_learns_the_answer_by_webhook_and
 
     // two replicas deliver at once, each round an hour later (past backoff)
     let couriers = [
-        WebhookCourier::new(app.store.clone()).unwrap(),
-        WebhookCourier::new(replica.store.clone()).unwrap(),
+        WebhookCourier::new(app.store.clone(), allow_loopback()).unwrap(),
+        WebhookCourier::new(replica.store.clone(), allow_loopback()).unwrap(),
     ];
     let mut now = Utc::now();
     for _ in 0..40 {
@@ -423,7 +428,7 @@ async fn webhook_subscriptions_are_checked_and_belong_to_their_key(b: Backend) {
         &app,
         &agency,
         "/api/v1/webhooks",
-        json!({"url": "https://sipd.example.go.id/h", "events": ["complaint.answered"]}),
+        json!({"url": "https://8.8.8.8/sipd/h", "events": ["complaint.answered"]}),
     )
     .await;
     assert_eq!(r.status(), 201);
@@ -477,4 +482,104 @@ async fn webhook_subscriptions_are_checked_and_belong_to_their_key(b: Backend) {
     )
     .await;
     assert_eq!(problem_fields(&p), ["limit", "state"]);
+}
+
+fn allow_loopback() -> aduan::webhooks::TargetGuard {
+    aduan::webhooks::TargetGuard::new(&["127.0.0.1".to_string()])
+}
+
+/// Security round, finding 2: no subscription to an internal address (in
+/// any spelling, or a name resolving to one), https only, the check made
+/// again when delivering (through the resolver the connection uses), and a
+/// generic reason in the subscriber's delivery log.
+async fn webhooks_never_reach_inside_the_network(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| {
+        s.outbox_interval_secs = 3600;
+        s.webhook_allow_hosts = vec!["localhost".into()];
+    })
+    .await
+    else {
+        return;
+    };
+    let agency = app.key(Role::Integration).await;
+    // an internal service the attacker would like to reach
+    let internal = Receiver::start(0).await;
+    let port = internal
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    for url in [
+        internal.url.clone(),
+        format!("https://127.0.0.1:{port}/hook"),
+        "https://10.1.2.3/".into(),
+        "https://172.20.0.5/".into(),
+        "https://192.168.0.1/".into(),
+        "https://169.254.169.254/latest/meta-data/".into(),
+        "https://100.100.100.200/".into(),
+        "https://[::1]/".into(),
+        "https://[::ffff:127.0.0.1]/".into(),
+        "https://[fd00:ec2::254]/".into(),
+        "https://[fe80::1]/".into(),
+        "https://0.0.0.0/".into(),
+        "https://2130706433/".into(), // 127.0.0.1 as one number
+        "https://ip6-localhost/".into(),
+        "http://8.8.8.8/plain".into(),
+    ] {
+        let r = post(&app, &agency, "/api/v1/webhooks", json!({"url": url})).await;
+        let p = assert_problem(r, 422).await;
+        assert_eq!(problem_fields(&p), ["url"], "{url}: {p}");
+    }
+    // a public address over https is fine
+    let r = post(
+        &app,
+        &agency,
+        "/api/v1/webhooks",
+        json!({"url": "https://8.8.8.8/h"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    // a host the admin allowed (it resolves to loopback) is accepted ...
+    let r = post(
+        &app,
+        &agency,
+        "/api/v1/webhooks",
+        json!({"url": format!("https://localhost:{port}/hook")}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let hook: Value = r.json().await.unwrap();
+    let hid = hook["id"].as_str().unwrap().to_string();
+    let r = app.post_complaint(&agency, &filed("SIPD/2026/0099")).await;
+    assert_eq!(r.status(), 201);
+    // ... but when delivering, the guard in force decides (the allowance was
+    // withdrawn, or the name now resolves inside): nothing reaches the host
+    let courier =
+        WebhookCourier::new(app.store.clone(), aduan::webhooks::TargetGuard::new(&[])).unwrap();
+    let round = courier.deliver_due(Utc::now(), 10).await.unwrap();
+    assert_eq!(round.delivered, 0);
+    assert!(
+        internal.seen().is_empty(),
+        "no request reached the internal host"
+    );
+    let log: Value = app
+        .get(&agency, &format!("/api/v1/webhooks/{hid}/deliveries"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let items = log["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "{log}");
+    for d in items {
+        assert_eq!(d["last_status"], Value::Null, "{d}");
+        assert_eq!(
+            d["last_error"],
+            aduan::webhooks::REFUSED_INTERNAL,
+            "a generic reason: {d}"
+        );
+    }
 }
