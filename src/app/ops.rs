@@ -49,7 +49,7 @@ impl App {
         let op = ClockOp::Resume {
             reason: resume_reason.to_string(),
         };
-        match self.adjust_clock(c.id, None, &op, actor, now).await? {
+        match self.resume_for_reply(c.id, &op, actor, now).await? {
             ClockOutcome::Done(after) => Ok(Some(*after)),
             // resumed meanwhile by someone else: the reply is recorded all the same
             _ => Ok(Some(c)),

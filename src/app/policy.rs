@@ -83,7 +83,8 @@ impl App {
         Ok(())
     }
 
-    /// Pauses, resumes or extends a complaint's clock, with its event.
+    /// Pauses, resumes or extends a complaint's clock, with its event — if
+    /// the actor may (`domain::workflow::may_manage_clock`).
     pub async fn adjust_clock(
         &self,
         id: uuid::Uuid,
@@ -92,8 +93,45 @@ impl App {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<ClockOutcome, StoreError> {
+        let Some((_, case)) = self.store.case_state(id).await? else {
+            return Ok(ClockOutcome::NotFound);
+        };
+        let who = super::workflow::authority(self, actor.role, actor, now).await?;
+        let extend = matches!(op, ClockOp::Extend { .. });
+        if let Err(e) = crate::domain::workflow::may_manage_clock(&case, &who, extend) {
+            return Ok(ClockOutcome::Forbidden(e.to_string()));
+        }
         self.store
             .adjust_clock(id, expected_version, op, actor, now, self.tz())
+            .await
+    }
+
+    /// May the actor stop/restart this complaint's clock, and extend it?
+    pub async fn clock_rights(
+        &self,
+        id: uuid::Uuid,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(bool, bool), StoreError> {
+        let Some((_, case)) = self.store.case_state(id).await? else {
+            return Ok((false, false));
+        };
+        let who = super::workflow::authority(self, actor.role, actor, now).await?;
+        let may = |extend| crate::domain::workflow::may_manage_clock(&case, &who, extend).is_ok();
+        Ok((may(false), may(true)))
+    }
+
+    /// The clock runs again because the complainant answered (the system
+    /// acts, not a person: no permission to check).
+    pub(crate) async fn resume_for_reply(
+        &self,
+        id: uuid::Uuid,
+        op: &ClockOp,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<ClockOutcome, StoreError> {
+        self.store
+            .adjust_clock(id, None, op, actor, now, self.tz())
             .await
     }
 }

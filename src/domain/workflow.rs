@@ -457,6 +457,39 @@ fn forbidden(m: impl Into<String>) -> WorkflowError {
     WorkflowError::Forbidden(m.into())
 }
 
+/// Who may stop and restart a complaint's clock (ADR 0015, "Clock"): the
+/// head of office; whoever holds the complaint's position now (own, Plh or
+/// Plt); reception and the liaison officer while it waits on the front
+/// office (registered and not yet forwarded, or approved and waiting to go
+/// out). Managers, the privacy officer, admins and officials elsewhere read
+/// only: a paused complaint drops out of the overdue lists and reminders.
+/// Extending the deadline is the head's alone.
+pub fn may_manage_clock(
+    case: &CaseState,
+    who: &Authority,
+    extend: bool,
+) -> Result<(), WorkflowError> {
+    if who.role == Role::Head {
+        return Ok(());
+    }
+    if extend {
+        return Err(forbidden("only the head of office approves an extension"));
+    }
+    let works_cases = matches!(who.role, Role::Official | Role::Reception | Role::Liaison);
+    if works_cases && case.holder.is_some_and(|h| who.holds(h).is_some()) {
+        return Ok(());
+    }
+    let waits_on_front_office =
+        case.holder.is_none() || matches!(case.status, Status::Registered | Status::Approved);
+    if front_office(who.role) && waits_on_front_office {
+        return Ok(());
+    }
+    Err(forbidden(
+        "the clock is stopped and restarted by whoever holds the complaint (or acts for them), \
+         by the front office while it waits on them, or by the head of office",
+    ))
+}
+
 fn front_office(role: Role) -> bool {
     matches!(role, Role::Reception | Role::Liaison)
 }

@@ -507,6 +507,8 @@ pub enum ClockOutcome {
     VersionMismatch(i64),
     /// Not possible in the complaint's current state (why).
     Conflict(&'static str),
+    /// This actor may not manage this complaint's clock (why).
+    Forbidden(String),
 }
 
 /// Outbox kinds written by the workflow (delivered by the email dispatcher

@@ -21,6 +21,7 @@ pub mod lapor;
 mod lapor_faults;
 mod layout;
 mod mailbox;
+mod matrix;
 mod open311;
 mod ops;
 mod outage;

@@ -753,16 +753,20 @@ pub async fn detail_page(
     let tz = state.settings.office_timezone;
     let version = c.version;
     let channel = c.channel;
-    // the clock: any staff role stops and restarts it, the head extends it
-    // (the store refuses what the state does not allow)
+    // the clock: forms only for whoever may use them (the app decides; the
+    // store refuses what the state does not allow)
+    let (may_clock, may_extend) = match state.app.clock_rights(id, who.caller.actor(), now).await {
+        Ok(x) => x,
+        Err(_) => return super::unavailable(state),
+    };
     let mut clock = Vec::new();
-    if c.status.is_open() {
+    if c.status.is_open() && may_clock {
         clock.push(if c.paused_at.is_some() {
             "resume"
         } else {
             "pause"
         });
-        if who.caller.role() == crate::domain::Role::Head {
+        if may_extend {
             clock.push("extend");
         }
     }
@@ -1294,6 +1298,12 @@ pub async fn clock(
         Ok(ClockOutcome::Conflict(_)) => back(
             "Tidak dapat dilakukan pada keadaan pengaduan sekarang.",
             StatusCode::CONFLICT,
+        ),
+        Ok(ClockOutcome::Forbidden(_)) => back(
+            "Waktu penyelesaian hanya dapat dihentikan atau dijalankan lagi oleh pemegang \
+             pengaduan (atau Plh/Plt-nya), oleh petugas depan selama pengaduan menunggu mereka, \
+             atau oleh Kepala Dinas.",
+            StatusCode::FORBIDDEN,
         ),
         Err(_) => return super::unavailable(&state),
     };
