@@ -211,6 +211,9 @@ async fn keys(store: &dyn store::Store, action: KeysAction) -> anyhow::Result<()
                 n == 0,
                 "key {kid} still seals {n} stored values: run `aduan keys reseal` first (replay codes expire within ADUAN_REPLAY_CODE_MINUTES)"
             );
+            // the database forgets it first: a crash between the two leaves a
+            // key the next start records again, never a record of a missing key
+            store.forget_keyring_check(kid).await?;
             vault.remove_master_key(kid)?;
             println!("key {kid} removed from the keyring");
         }
@@ -380,14 +383,9 @@ async fn main() -> anyhow::Result<()> {
             }
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-            let store = store::connect(
-                &settings.database_url,
-                4,
-                std::time::Duration::from_secs(10),
-                aduan::startup::load_vault(&settings)?,
-            )
-            .await?;
-            store::prepare(store.as_ref()).await?;
+            let store =
+                aduan::startup::open_store(&settings, 4, std::time::Duration::from_secs(10))
+                    .await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,

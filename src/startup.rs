@@ -38,10 +38,11 @@ pub enum StartupError {
 }
 
 /// Reads the keyring (`ADUAN_SECRET_KEY_FILE`), creating it on the first
-/// start — loudly, because without that file the data cannot be read.
+/// start — loudly, because without that file the data cannot be read. The
+/// boolean is true when it was created now.
 pub fn load_vault(
     settings: &crate::config::Settings,
-) -> Result<Arc<crate::vault::Vault>, crate::vault::KeyError> {
+) -> Result<(Arc<crate::vault::Vault>, bool), crate::vault::KeyError> {
     let (vault, created) = crate::vault::Vault::load_or_create(&settings.secret_key_file)?;
     if created {
         tracing::warn!(path = %settings.secret_key_file.display(),
@@ -49,7 +50,30 @@ pub fn load_vault(
              attachments; back it up apart from the database (without it the data cannot be \
              read) and give every replica the same file");
     }
-    Ok(Arc::new(vault))
+    Ok((Arc::new(vault), created))
+}
+
+/// Opens, migrates and checks the store the settings name (the service and
+/// every CLI command). A keyring that is not the database's stops here; one
+/// this process generated a moment ago is removed again, so no stray keyring
+/// is left beside a database that already has one.
+pub async fn open_store(
+    settings: &crate::config::Settings,
+    pool: u32,
+    acquire_timeout: std::time::Duration,
+) -> Result<DynStore, StartupError> {
+    let (vault, created) = load_vault(settings)?;
+    let store = store::connect(&settings.database_url, pool, acquire_timeout, vault).await?;
+    match store::prepare(store.as_ref()).await {
+        Ok(()) => Ok(store),
+        Err(e @ StoreError::KeyringMismatch(_)) => {
+            if created {
+                let _ = std::fs::remove_file(&settings.secret_key_file);
+            }
+            Err(e.into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub struct Application {
@@ -68,14 +92,12 @@ impl Application {
         })?;
         // personal data lives here: the service's user only
         crate::store::restrict(&settings.data_dir);
-        let store = store::connect(
-            &settings.database_url,
+        let store = open_store(
+            &settings,
             settings.db_max_connections,
             settings.db_acquire_timeout,
-            load_vault(&settings)?,
         )
         .await?;
-        store::prepare(store.as_ref()).await?;
         Self::with_store(settings, store)
     }
 

@@ -414,6 +414,24 @@ impl Vault {
     }
 }
 
+/// What the database records of the keyring that wrote it (issue 31,
+/// finding 12): a keyed check value per master key, and kid 0 for the
+/// blind-index key. Nothing about a key can be learned from its check value.
+impl Vault {
+    pub fn check_values(&self) -> Vec<(u32, String)> {
+        let ring = self.ring();
+        let check = |key: &Key32| {
+            let mut mac =
+                <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+            mac.update(b"aduan keyring check v1");
+            hex::encode(&mac.finalize().into_bytes()[..16])
+        };
+        std::iter::once((0, check(&ring.index)))
+            .chain(ring.masters.iter().map(|(kid, k)| (*kid, check(k))))
+            .collect()
+    }
+}
+
 /// Keyring file operations for `aduan keys` (the CLI).
 impl Vault {
     /// Adds a new master key, which becomes the primary, and rewrites the

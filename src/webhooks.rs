@@ -332,7 +332,13 @@ impl WebhookCourier {
         };
         let url = reqwest::Url::parse(&hook.url).map_err(|_| REFUSED_UNRESOLVED.to_string())?;
         self.guard.check_static(&url).map_err(str::to_string)?;
-        let Some(payload) = self.payload(d).await.map_err(|e| e.to_string())? else {
+        let Some(payload) = self.payload(d).await.map_err(|e| {
+            // the subscriber sees a generic reason; the detail goes to the log
+            tracing::error!(subscription_id = %d.subscription_id, event_id = %d.event_id,
+                error = %e, "webhook payload could not be built");
+            "the event could not be prepared".to_string()
+        })?
+        else {
             return Err("event or complaint missing".into());
         };
         let body = serde_json::to_vec(&payload).map_err(|e| e.to_string())?;

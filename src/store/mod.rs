@@ -33,6 +33,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("unsupported DATABASE_URL scheme (expected sqlite: or postgres:)")]
     UnsupportedUrl,
+    /// The keyring does not match the one that wrote the database.
+    #[error("{0}")]
+    KeyringMismatch(String),
 }
 
 /// Why a batch written in one transaction failed.
@@ -742,6 +745,19 @@ pub trait VaultStore: Send + Sync {
     /// How many stored values master key `kid` still seals; `short_lived`
     /// also counts the replay codes (purged after minutes, not re-sealed).
     async fn count_sealed_by(&self, kid: u32, short_lived: bool) -> Result<i64, StoreError>;
+    /// The keyring's check values the database recorded (`kid`, value).
+    async fn keyring_checks(&self) -> Result<Vec<(u32, String)>, StoreError>;
+    /// Records check values not recorded yet (a key recorded before keeps its row).
+    async fn record_keyring_checks(
+        &self,
+        checks: &[(u32, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Forgets a retired master key's check value.
+    async fn forget_keyring_check(&self, kid: u32) -> Result<(), StoreError>;
+    /// A few sealed values from the first sealed column that holds any
+    /// (to tell whether a keyring opens what the database holds).
+    async fn sample_sealed(&self, limit: u32) -> Result<Vec<String>, StoreError>;
 }
 
 /// The satisfaction survey (SKM): responses and their sums.
@@ -995,11 +1011,64 @@ pub async fn load_policy(
     Ok((calendar, policies))
 }
 
-/// Prepares a store for use: migrations, then the shipped decreed days.
+/// Prepares a store for use: migrations, the keyring check, then the
+/// shipped decreed days.
 pub async fn prepare(store: &dyn Store) -> Result<(), StoreError> {
     store.migrate().await?;
+    verify_keyring(store).await?;
     let days = crate::domain::calendar::parse_decreed(crate::domain::calendar::DECREED_CSV)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     store.seed_calendar(&days, Utc::now()).await?;
     Ok(())
+}
+
+/// Refuses a keyring that is not the one that wrote the database (issue 31,
+/// finding 12; ADR 0016 amendment): every key the database recorded must be
+/// in the keyring with the same check value; a database recorded nothing of
+/// yet (older versions) must have its sealed values open with this keyring.
+/// Keys new to the database (`aduan keys add`) are recorded.
+pub async fn verify_keyring(store: &dyn Store) -> Result<(), StoreError> {
+    let vault = store.vault().clone();
+    let ours = vault.check_values();
+    let file = vault
+        .path()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(in memory)".into());
+    let advice = "give this process the keyring file every other replica uses \
+                  (ADUAN_SECRET_KEY_FILE; restore it from the backup if it is lost) — \
+                  nothing was read or written";
+    let recorded = store.keyring_checks().await?;
+    if recorded.is_empty() {
+        let sample = store.sample_sealed(3).await?;
+        if !sample.is_empty() && sample.iter().all(|v| vault.open(v).is_err()) {
+            return Err(StoreError::KeyringMismatch(format!(
+                "the keyring {file} does not open the data in this database (it was written \
+                 with another keyring): {advice}"
+            )));
+        }
+    } else {
+        for (kid, value) in &recorded {
+            let what = if *kid == 0 {
+                "its index key".to_string()
+            } else {
+                format!("its key {kid}")
+            };
+            match ours.iter().find(|(k, _)| k == kid) {
+                None => {
+                    return Err(StoreError::KeyringMismatch(format!(
+                        "the keyring {file} lacks key {kid}, which this database was written \
+                         with: {advice}"
+                    )));
+                }
+                Some((_, v)) if v != value => {
+                    return Err(StoreError::KeyringMismatch(format!(
+                        "the keyring {file} is not the one this database was written with \
+                         ({what} differs): {advice}"
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    store.record_keyring_checks(&ours, Utc::now()).await
 }

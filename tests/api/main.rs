@@ -17,6 +17,7 @@ mod email;
 mod errors;
 mod groupcommit;
 mod jobs;
+mod keyring;
 pub mod lapor;
 mod lapor_faults;
 mod layout;

@@ -37,7 +37,26 @@ impl OutboxStore for Backend {
             q = q.bind(*k);
         }
         let candidates: Vec<crate::store::OutboxItem> = q.fetch_all(&self.pool).await?;
-        let candidates = opened(&self.vault, candidates)?;
+        let (candidates, unreadable) = open_each(&self.vault, candidates);
+        // a row this keyring cannot open would fail every run: it is parked
+        // with its reason (the admin's outbox page, /metrics) and the courier
+        // goes on with the rest (issue 31, finding 13)
+        for (id, why) in unreadable {
+            let parked = sqlx::query(
+                "UPDATE outbox SET status = 'parked', last_error = $2, locked_until = NULL \
+                 WHERE id = $1 AND status = 'pending'",
+            )
+            .bind(id)
+            .bind(&why)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+            if parked == 1 {
+                metrics::counter!("aduan_outbox_parked_total", "reason" => "unreadable")
+                    .increment(1);
+                tracing::error!(outbox_id = %id, error = %why, "outbox row cannot be opened: parked");
+            }
+        }
         let mut claimed = Vec::with_capacity(candidates.len());
         for item in candidates {
             // Only one worker (of any replica) wins each entry.
@@ -271,7 +290,7 @@ impl OutboxStore for Backend {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        opened(&self.vault, items)
+        Ok(readable_or_marked(&self.vault, items))
     }
 
     async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -364,7 +383,7 @@ impl OutboxStore for Backend {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(opened(&self.vault, item.into_iter().collect())?.pop())
+        Ok(readable_or_marked(&self.vault, item.into_iter().collect()).pop())
     }
 
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
@@ -446,17 +465,48 @@ const SECRET_PAYLOAD_KEYS: &[&str] = &[
 ];
 
 /// Opens the sealed payloads of outbox rows.
-fn opened(
+/// The reason a parked unreadable row shows (no payload detail: it is sealed).
+const UNREADABLE: &str = "the stored message cannot be opened with this keyring";
+
+/// Opens each item's payload: the items that open, and the ids of those
+/// that do not with the reason.
+fn open_each(
     vault: &crate::vault::Vault,
     items: Vec<crate::store::OutboxItem>,
-) -> Result<Vec<crate::store::OutboxItem>, StoreError> {
+) -> (Vec<crate::store::OutboxItem>, Vec<(Uuid, String)>) {
+    let mut ok = Vec::with_capacity(items.len());
+    let mut bad = Vec::new();
+    for mut i in items {
+        match vault.open_or_plain(&i.payload) {
+            Ok(p) => {
+                i.payload = p;
+                ok.push(i);
+            }
+            Err(e) => bad.push((i.id, format!("{UNREADABLE} ({e})"))),
+        }
+    }
+    (ok, bad)
+}
+
+/// For the admin's lists: an unreadable payload shows as empty, the row
+/// stays listed (a listing never fails on one bad row).
+fn readable_or_marked(
+    vault: &crate::vault::Vault,
+    items: Vec<crate::store::OutboxItem>,
+) -> Vec<crate::store::OutboxItem> {
     items
         .into_iter()
         .map(|mut i| {
-            i.payload = vault
-                .open_or_plain(&i.payload)
-                .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", i.id)))?;
-            Ok(i)
+            match vault.open_or_plain(&i.payload) {
+                Ok(p) => i.payload = p,
+                Err(_) => {
+                    i.payload = "{}".into();
+                    if i.last_error.is_none() {
+                        i.last_error = Some(UNREADABLE.into());
+                    }
+                }
+            }
+            i
         })
         .collect()
 }

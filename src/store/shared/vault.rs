@@ -2,6 +2,7 @@
 //! re-sealing under a new master key (rotation), counting what each key seals.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Backend;
@@ -204,5 +205,65 @@ impl VaultStore for Backend {
 
     fn sealed_columns(&self) -> Vec<&'static str> {
         SEALED_COLUMNS.iter().map(|(t, _)| *t).collect()
+    }
+
+    async fn keyring_checks(&self) -> Result<Vec<(u32, String)>, StoreError> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT kid, check_value FROM keyring_checks ORDER BY kid")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(k, v)| {
+                u32::try_from(k)
+                    .map(|k| (k, v))
+                    .map_err(|_| StoreError::Corrupt(format!("keyring check for key {k}")))
+            })
+            .collect()
+    }
+
+    async fn record_keyring_checks(
+        &self,
+        checks: &[(u32, String)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        for (kid, value) in checks {
+            sqlx::query(
+                "INSERT INTO keyring_checks (kid, check_value, recorded_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (kid) DO NOTHING",
+            )
+            .bind(i64::from(*kid))
+            .bind(value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn forget_keyring_check(&self, kid: u32) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        sqlx::query("DELETE FROM keyring_checks WHERE kid = $1 AND kid > 0")
+            .bind(i64::from(kid))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn sample_sealed(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        for (table, column) in SEALED_COLUMNS {
+            let rows: Vec<(String,)> = sqlx::query_as(&format!(
+                "SELECT {column} FROM {table} WHERE {column} LIKE 'x%:%' LIMIT $1"
+            ))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+            if !rows.is_empty() {
+                return Ok(rows.into_iter().map(|r| r.0).collect());
+            }
+        }
+        Ok(Vec::new())
     }
 }
