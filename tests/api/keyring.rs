@@ -122,7 +122,7 @@ async fn an_unreadable_outbox_row_is_parked_and_the_rest_are_delivered(b: Backen
     let foreign = aduan::vault::Vault::ephemeral().seal(b"{\"to\":\"x@example.id\"}");
     exec_sql(
         &app,
-        "UPDATE outbox SET payload = $1 WHERE id = (SELECT MIN(id) FROM outbox)",
+        "UPDATE outbox SET payload = $1 WHERE id = (SELECT id FROM outbox ORDER BY id LIMIT 1)",
         Some(&foreign),
     )
     .await;

@@ -208,7 +208,7 @@ impl VaultStore for Backend {
     }
 
     async fn keyring_checks(&self) -> Result<Vec<(u32, String)>, StoreError> {
-        let rows: Vec<(i64, String)> =
+        let rows: Vec<(i32, String)> =
             sqlx::query_as("SELECT kid, check_value FROM keyring_checks ORDER BY kid")
                 .fetch_all(&self.pool)
                 .await?;
@@ -233,7 +233,7 @@ impl VaultStore for Backend {
                 "INSERT INTO keyring_checks (kid, check_value, recorded_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (kid) DO NOTHING",
             )
-            .bind(i64::from(*kid))
+            .bind(i32::try_from(*kid).unwrap_or(i32::MAX))
             .bind(value)
             .bind(now)
             .execute(&mut *tx)
@@ -246,7 +246,7 @@ impl VaultStore for Backend {
     async fn forget_keyring_check(&self, kid: u32) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
         sqlx::query("DELETE FROM keyring_checks WHERE kid = $1 AND kid > 0")
-            .bind(i64::from(kid))
+            .bind(i32::try_from(kid).unwrap_or(i32::MAX))
             .execute(&self.pool)
             .await?;
         Ok(())
