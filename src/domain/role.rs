@@ -74,6 +74,16 @@ impl Role {
         matches!(self, Role::Admin | Role::Privacy)
     }
 
+    /// May find a person's complaints by NIK, phone or email at the desk
+    /// ("how is my complaint?"): the front office, the privacy officer and
+    /// admins. Each search is written to the privacy audit with its reason.
+    pub fn may_search_people(self) -> bool {
+        matches!(
+            self,
+            Role::Reception | Role::Liaison | Role::Privacy | Role::Admin
+        )
+    }
+
     /// May look a person up by NIK, phone or email, export and erase their
     /// data, and keep the breach register.
     pub fn handles_personal_data_requests(self) -> bool {

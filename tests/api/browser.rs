@@ -529,6 +529,9 @@ async fn the_console_signs_in_and_shows_the_inbox_list_and_complaint(b: Backend)
     browser.check_page("list").await;
     // by the reporter's phone, written another way (through the blind index)
     browser.fill("#identifier", "+62 812-3700-1234").await;
+    browser
+        .fill("#purpose", "Pelapor menanyakan perkembangan lewat telepon")
+        .await;
     browser.click("form.person button").await;
     assert_eq!(browser.path().await, "/console/complaints/person");
     assert!(browser.text().await.contains(&number));

@@ -39,6 +39,11 @@ pub struct Filters {
     /// The identifier searched for (a POST, never in the URL).
     pub identifier: String,
     pub identifier_error: Option<String>,
+    /// Why the person is looked up (written to the privacy audit).
+    pub purpose: String,
+    pub purpose_error: Option<String>,
+    /// The search by person is offered (reception, liaison, privacy, admin).
+    pub person_search: bool,
 }
 
 pub struct Row {
@@ -213,6 +218,9 @@ pub async fn list(
         error,
         identifier: String::new(),
         identifier_error: None,
+        purpose: String::new(),
+        purpose_error: None,
+        person_search: who.caller.role().may_search_people(),
     };
     let title = match p.due.as_str() {
         "overdue" => "Pengaduan terlambat",
@@ -1313,7 +1321,9 @@ pub async fn clock(
 /// Complaints by the reporter's NIK, phone or email (exact, through the
 /// blind index; POST so the identifier never reaches a URL or a log).
 /// Anonymous complaints are found only by roles that see their reporters:
-/// otherwise the search itself would tell who wrote them.
+/// otherwise the search itself would tell who wrote them. For the roles that
+/// answer people at the desk (`Role::may_search_people`), with a purpose;
+/// each search is written to the privacy audit (ADR 0016).
 pub async fn person(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -1339,7 +1349,17 @@ pub async fn person(
     ) {
         return super::refused(&state);
     }
+    if !who.caller.role().may_search_people() {
+        return super::message(
+            &state,
+            StatusCode::FORBIDDEN,
+            "Bukan untuk peran ini",
+            "Pencarian menurut identitas pelapor hanya untuk petugas penerima, pejabat \
+             penghubung, petugas pelindungan data, dan admin. Setiap pencarian dicatat.",
+        );
+    }
     let raw = one("identifier");
+    let purpose: String = one("purpose").chars().take(500).collect();
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     let kinds: Vec<(IdentityKind, String)> = if raw.contains('@') {
         vec![(IdentityKind::Email, raw.clone())]
@@ -1355,10 +1375,18 @@ pub async fn person(
     } else {
         Vec::new()
     };
-    let found = if kinds.is_empty() {
+    let purpose_error = purpose
+        .trim()
+        .is_empty()
+        .then(|| "Tuliskan keperluannya, misalnya \"pelapor menanyakan perkembangan lewat telepon\". Setiap pencarian dicatat.".to_string());
+    let found = if kinds.is_empty() || purpose_error.is_some() {
         Vec::new()
     } else {
-        match state.store.find_by_identity(&kinds, 200).await {
+        match state
+            .app
+            .find_person(&kinds, purpose.trim(), who.caller.actor(), chrono::Utc::now())
+            .await
+        {
             Ok(f) => f,
             Err(_) => return super::unavailable(&state),
         }
@@ -1391,9 +1419,17 @@ pub async fn person(
             .is_empty()
             .then(|| "Isi NIK, nomor telepon, atau alamat surel.".to_string()),
         identifier: raw,
+        purpose,
+        purpose_error,
+        person_search: true,
+    };
+    let status = if f.identifier_error.is_some() || f.purpose_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
     };
     render(
-        StatusCode::OK,
+        status,
         &ListPage {
             layout: Layout::for_staff(
                 &state,
