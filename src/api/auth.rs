@@ -206,20 +206,8 @@ fn check_csrf(req: &HttpRequest, s: &SessionCtx, public_base_url: &str) -> Resul
         detail: detail.to_string(),
         retry_after_secs: None,
     };
-    if let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    {
-        let ours = public_base_url.trim_end_matches('/');
-        let host = req.connection_info().host().to_string();
-        let same_host = origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            == Some(host.as_str());
-        if origin != ours && !same_host {
-            return Err(forbidden("the request comes from another site (Origin)"));
-        }
+    if !same_origin(req, public_base_url) {
+        return Err(forbidden("the request comes from another site (Origin)"));
     }
     let sent = req
         .headers()
@@ -245,12 +233,35 @@ pub(crate) fn same_origin(req: &HttpRequest, public_base_url: &str) -> bool {
         return true;
     };
     let ours = public_base_url.trim_end_matches('/');
-    let host = req.connection_info().host().to_string();
+    let host = request_host(req);
     origin == ours
-        || origin
-            .strip_prefix("http://")
-            .or_else(|| origin.strip_prefix("https://"))
-            == Some(host.as_str())
+        || host.is_some_and(|host| {
+            origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                == Some(host.as_str())
+        })
+}
+
+/// The host the request was sent to: the `Host` header — or, only when the
+/// connection comes from a trusted proxy (`ADUAN_TRUSTED_PROXIES`), what it
+/// forwards (`Forwarded: host=`, `X-Forwarded-Host`). A client's own
+/// forwarding headers are never believed (ADR 0015).
+fn request_host(req: &HttpRequest) -> Option<String> {
+    let trusted = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(&[][..], |s| s.settings.trusted_proxies.as_slice());
+    let from_proxy = req
+        .peer_addr()
+        .is_some_and(|p| trusted.iter().any(|n| n.contains(p.ip())));
+    if from_proxy {
+        return Some(req.connection_info().host().to_string());
+    }
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
 }
 
 /// For the console's forms: the session's CSRF token sent as a form field

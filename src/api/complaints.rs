@@ -806,14 +806,16 @@ pub async fn download_attachment(
             }),
         ],
     };
-    let content_type = a
-        .content_type
-        .parse::<mime::Mime>()
-        .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    // untrusted content: a neutral type unless it cannot run, and a
+    // sandbox whatever it is (ADR 0015)
     Ok(HttpResponse::Ok()
-        .content_type(content_type)
+        .content_type(crate::domain::attachment::served_type(&a.content_type))
         .insert_header(disposition)
         .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            crate::domain::attachment::DOWNLOAD_CSP,
+        ))
         .insert_header((
             "Digest",
             format!(

@@ -63,13 +63,68 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
 }
 
 /// Prometheus metrics: HTTP requests by route and status, latency, complaints by status.
+/// With `ADUAN_METRICS_TOKEN` set, the scraper sends it as a bearer token;
+/// without it, only a client on the same machine (loopback, not through a
+/// proxy) is answered.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "`ADUAN_METRICS_TOKEN` is set and the bearer token is missing or wrong", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No token is set and the client is not on this machine", body = super::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    metrics_allowed(&state, &req)?;
     refresh_status_gauge(&state).await;
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(state.metrics.render())
+        .body(state.metrics.render()))
+}
+
+/// Who may read `/metrics` (ADR 0015): the token's holder when one is set;
+/// otherwise only a local client — a request a proxy forwarded is not local
+/// even when the proxy is.
+fn metrics_allowed(state: &AppState, req: &actix_web::HttpRequest) -> Result<(), ApiError> {
+    use actix_web::http::header;
+    if let Some(token) = &state.settings.metrics_token {
+        let sent = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let same = sent.len() == token.len()
+            && sent
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        return if same {
+            Ok(())
+        } else {
+            Err(ApiError::Auth {
+                status: 401,
+                slug: "unauthenticated",
+                title: "Metrics need the token",
+                detail: "send ADUAN_METRICS_TOKEN as a bearer token".into(),
+                retry_after_secs: None,
+            })
+        };
+    }
+    let proxied = req.headers().contains_key("x-forwarded-for")
+        || req.headers().contains_key(header::FORWARDED);
+    let local = !proxied
+        && crate::api::auth::client_ip(req, &state.settings.trusted_proxies)
+            .is_some_and(|ip| ip.is_loopback());
+    if local {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "metrics are served to this machine only unless ADUAN_METRICS_TOKEN is set",
+        ))
+    }
 }
 
 async fn refresh_status_gauge(state: &AppState) {

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod account;
+pub mod attachment;
 pub mod calendar;
 pub mod complaint;
 pub mod deadline;

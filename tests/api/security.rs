@@ -7,7 +7,12 @@ use serde_json::{Value, json};
 use crate::accounts::{PASSWORD, account, browser};
 use crate::helpers::*;
 
-both_backends!(a_person_search_is_for_the_desk_and_written_to_the_audit);
+both_backends!(
+    a_person_search_is_for_the_desk_and_written_to_the_audit,
+    attachments_that_could_run_are_served_inert,
+    a_client_cannot_vouch_for_its_own_origin,
+    metrics_need_the_token_or_a_local_client,
+);
 
 /// Posts a console form with the browser's session and CSRF token.
 async fn console_form(
@@ -47,7 +52,14 @@ async fn a_person_search_is_for_the_desk_and_written_to_the_audit(b: Backend) {
         .to_string();
     account(&app, &admin, "ina@dinsos.example.go.id", "reception", None).await;
     account(&app, &admin, "kabid@dinsos.example.go.id", "official", None).await;
-    account(&app, &admin, "pengawas@dinsos.example.go.id", "manager", None).await;
+    account(
+        &app,
+        &admin,
+        "pengawas@dinsos.example.go.id",
+        "manager",
+        None,
+    )
+    .await;
     let desk = browser(&app, "ina@dinsos.example.go.id", PASSWORD, None).await;
     let official = browser(&app, "kabid@dinsos.example.go.id", PASSWORD, None).await;
     let manager = browser(&app, "pengawas@dinsos.example.go.id", PASSWORD, None).await;
@@ -63,7 +75,12 @@ async fn a_person_search_is_for_the_desk_and_written_to_the_audit(b: Backend) {
         )
         .await;
         assert_eq!(r.status(), 403);
-        let list = who.get(&app, "/console/complaints").await.text().await.unwrap();
+        let list = who
+            .get(&app, "/console/complaints")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(!list.contains("Cari menurut pelapor"), "not offered");
     }
     // the desk must say why
@@ -103,10 +120,171 @@ async fn a_person_search_is_for_the_desk_and_written_to_the_audit(b: Backend) {
     assert_eq!(items.len(), 1, "{audit}");
     assert_eq!(items[0]["action"], "search");
     assert_eq!(items[0]["reason"], purpose);
-    assert_eq!(items[0]["complaint_ids"].as_array().map(Vec::len), Some(1), "{audit}");
+    assert_eq!(
+        items[0]["complaint_ids"].as_array().map(Vec::len),
+        Some(1),
+        "{audit}"
+    );
     let text = audit.to_string();
     assert!(
         !text.contains("3700") && !text.contains("1234"),
         "no identifier in the audit: {text}"
     );
+}
+
+/// Finding 8: an HTML or SVG attachment is served as a neutral type in a
+/// sandbox; a PDF or an image keeps its type, also in a sandbox.
+async fn attachments_that_could_run_are_served_inert(b: Backend) {
+    use reqwest::multipart::{Form, Part};
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let c: Value = app
+        .post_complaint(&key, &valid_complaint("letter"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = c["id"].as_str().unwrap();
+    for (name, mime, body, served) in [
+        (
+            "bukti.html",
+            "text/html",
+            &b"<script>fetch('/api/v1/complaints')</script>"[..],
+            "application/octet-stream",
+        ),
+        (
+            "foto.svg",
+            "image/svg+xml",
+            &b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"[..],
+            "application/octet-stream",
+        ),
+        (
+            "foto.png",
+            "image/png",
+            &b"\x89PNG\r\n\x1a\n"[..],
+            "image/png",
+        ),
+    ] {
+        let form = Form::new().part(
+            "file",
+            Part::bytes(body.to_vec())
+                .file_name(name.to_string())
+                .mime_str(mime)
+                .unwrap(),
+        );
+        let r = app
+            .client
+            .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+            .bearer_auth(&key)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{name}");
+        let a: Value = r.json().await.unwrap();
+        let d = app.get(&key, a["download_url"].as_str().unwrap()).await;
+        assert_eq!(d.status(), 200);
+        assert_eq!(d.headers()["content-type"], served, "{name}");
+        let csp = d.headers()["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("sandbox"),
+            "{name}: {csp}"
+        );
+        assert_eq!(d.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(d.bytes().await.unwrap().as_ref(), body, "{name} intact");
+    }
+}
+
+/// Finding 9: the Origin check of a signed-in change believes forwarded host
+/// headers only from a trusted proxy, never from the client itself.
+async fn a_client_cannot_vouch_for_its_own_origin(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "ina@dinsos.example.go.id", "reception", None).await;
+    let me = browser(&app, "ina@dinsos.example.go.id", PASSWORD, None).await;
+    let logout = |origin: &str, extra: (&'static str, &'static str)| {
+        app.client
+            .post(app.url("/api/v1/auth/logout"))
+            .header("Cookie", &me.cookie)
+            .header("X-CSRF-Token", &me.csrf)
+            .header("Origin", origin)
+            .header(extra.0, extra.1)
+            .send()
+    };
+    for forged in [
+        ("X-Forwarded-Host", "evil.example"),
+        ("Forwarded", "host=evil.example;proto=http"),
+    ] {
+        let r = logout("http://evil.example", forged).await.unwrap();
+        assert_eq!(r.status(), 403, "{forged:?}");
+    }
+    // the console's forms too
+    let r = app
+        .client
+        .post(app.url("/console/logout"))
+        .header("Cookie", &me.cookie)
+        .header("Origin", "http://evil.example")
+        .header("X-Forwarded-Host", "evil.example")
+        .form(&[("csrf", me.csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let still = me.get(&app, "/api/v1/auth/me").await;
+    assert_eq!(
+        still.status(),
+        200,
+        "the forged sign-out did nothing ({})",
+        r.status()
+    );
+    // from our own page it works
+    let r = logout(&app.address, ("X-Nothing", "1")).await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+}
+
+/// Finding 11: `/metrics` asks for `ADUAN_METRICS_TOKEN` when it is set, and
+/// without one answers only a client on the machine itself.
+async fn metrics_need_the_token_or_a_local_client(b: Backend) {
+    let Some(open) = spawn_app(b).await else {
+        return;
+    };
+    let get = |app: &TestApp, auth: Option<&str>, forwarded: bool| {
+        let mut r = app.client.get(app.url("/metrics"));
+        if let Some(a) = auth {
+            r = r.header("Authorization", a);
+        }
+        if forwarded {
+            r = r.header("X-Forwarded-For", "203.0.113.7");
+        }
+        r.send()
+    };
+    assert_eq!(get(&open, None, false).await.unwrap().status(), 200);
+    assert_eq!(
+        get(&open, None, true).await.unwrap().status(),
+        403,
+        "through a proxy is not local"
+    );
+    let Some(locked) = spawn_app_with(b, |s| {
+        s.metrics_token = Some("token-metrik-rahasia-123".into());
+    })
+    .await
+    else {
+        return;
+    };
+    assert_eq!(get(&locked, None, false).await.unwrap().status(), 401);
+    assert_eq!(
+        get(&locked, Some("Bearer token-metrik-rahasia-124"), false)
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let r = get(&locked, Some("Bearer token-metrik-rahasia-123"), true)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("aduan_"));
 }

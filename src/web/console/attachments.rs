@@ -273,11 +273,18 @@ pub async fn preview(
         Ok(b) => b,
         Err(_) => return super::unavailable(&state),
     };
+    // images in a sandbox; a PDF keeps the browser's own viewer (which a
+    // sandbox would block) but may load nothing (ADR 0015)
+    let csp = if a.content_type == "application/pdf" {
+        "default-src 'none'; object-src 'self'; frame-ancestors 'self'"
+    } else {
+        "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'self'"
+    };
     HttpResponse::Ok()
-        .content_type(a.content_type.as_str())
+        .content_type(crate::domain::attachment::served_type(&a.content_type))
         .insert_header((header::CONTENT_DISPOSITION, "inline"))
         .insert_header((header::X_FRAME_OPTIONS, "SAMEORIGIN"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'self'"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes)
 }

@@ -1384,7 +1384,12 @@ pub async fn person(
     } else {
         match state
             .app
-            .find_person(&kinds, purpose.trim(), who.caller.actor(), chrono::Utc::now())
+            .find_person(
+                &kinds,
+                purpose.trim(),
+                who.caller.actor(),
+                chrono::Utc::now(),
+            )
             .await
         {
             Ok(f) => f,
