@@ -23,6 +23,16 @@ struct Cli {
     command: Option<Command>,
 }
 
+#[derive(Subcommand, Debug)]
+enum PrivacyAction {
+    /// After erasures: rewrite the tables they touched so no byte of the
+    /// erased rows stays in the database files or its write-ahead log (locks
+    /// those tables while it runs: a quiet hour). PostgreSQL also needs
+    /// `wal_recycle = off`; standbys and backups keep their own copies until
+    /// they are replaced (docs/adr/0016).
+    Scrub,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (the default).
@@ -45,6 +55,11 @@ enum Command {
     Apikey {
         #[command(subcommand)]
         action: ApikeyAction,
+    },
+    /// Personal data at rest (docs/adr/0016).
+    Privacy {
+        #[command(subcommand)]
+        action: PrivacyAction,
     },
     /// The due date of something received at an instant, N working days later
     /// (printed alone on the last line), on the office calendar in the database.
@@ -390,6 +405,16 @@ async fn main() -> anyhow::Result<()> {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
                 Command::Keys { action } => keys(store.as_ref(), action).await?,
+                Command::Privacy {
+                    action: PrivacyAction::Scrub,
+                } => {
+                    store.scrub_full().await?;
+                    println!(
+                        "scrubbed: the tables erasures touch were rewritten and the write-ahead \
+                         log emptied ({})",
+                        store.backend()
+                    );
+                }
                 Command::User { action } => {
                     user(store.clone(), std::sync::Arc::new(settings.clone()), action).await?
                 }

@@ -147,6 +147,21 @@ impl App {
         Ok(true)
     }
 
+    /// No copy of erased text left where the database can reach it (ADR
+    /// 0016): a failure is logged, the erasure itself stands.
+    async fn scrub_after_erasure(&self) {
+        match self.store.scrub_erased().await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                "after an erasure the write-ahead log could not be emptied (a long reader): \
+                 run `aduan privacy scrub` when the office is quiet"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "after an erasure the database could not be scrubbed")
+            }
+        }
+    }
+
     /// Erases the person's data from their complaints (and from the listed
     /// complaints), with a reason; returns the complaints erased (audited).
     pub async fn erase_person(
@@ -181,6 +196,9 @@ impl App {
             if self.anonymise_one(id, &detail, actor, now).await? {
                 erased.push((id, number));
             }
+        }
+        if !erased.is_empty() {
+            self.scrub_after_erasure().await;
         }
         Ok(erased)
     }
@@ -244,6 +262,7 @@ impl App {
             .purge_expired_records(now - self.settings.purge_after)
             .await?;
         if report.anonymised > 0 || report.purged != (0, 0) {
+            self.scrub_after_erasure().await;
             tracing::info!(
                 anonymised = report.anonymised,
                 idempotency = report.purged.0,

@@ -99,6 +99,74 @@ pub fn redact(text: &str, needles: &[String]) -> String {
             out = out.replace(n, REDACTED);
         }
     }
+    redact_digit_runs(&out, needles)
+}
+
+/// Numbers written with separators ("0813-5555-7777", "+62 813 5555 7777",
+/// "5371 0141 0190 0001"): every run of digits joined by spaces, dashes,
+/// dots, slashes or brackets whose digits hold one of the needles' digits
+/// (a needle with at least 8 digits, in its canonical phone form too) is
+/// replaced whole.
+fn redact_digit_runs(text: &str, needles: &[String]) -> String {
+    let mut targets: Vec<String> = Vec::new();
+    for n in needles {
+        let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+        // only needles that are numbers (not an address with a house number)
+        let mostly_digits = digits.len() * 2 > n.chars().filter(|c| !c.is_whitespace()).count();
+        if digits.len() < 8 || !mostly_digits {
+            continue;
+        }
+        if let Some(p) = normalize(IdentityKind::Phone, &digits) {
+            targets.push(p.trim_start_matches('0').to_string());
+        }
+        targets.push(digits);
+    }
+    targets.retain(|t| t.len() >= 8);
+    if targets.is_empty() {
+        return text.to_string();
+    }
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let is_sep = |c: char| matches!(c, ' ' | '-' | '.' | '/' | '(' | ')' | '\u{a0}');
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0; // byte offset copied so far
+    let mut i = 0;
+    while i < chars.len() {
+        let (start, c) = chars[i];
+        let plus = c == '+' && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit());
+        if !(c.is_ascii_digit() || plus) {
+            i += 1;
+            continue;
+        }
+        // extend over digits, and separators followed (soon) by a digit
+        let mut j = i + usize::from(plus);
+        let mut last_digit = j;
+        while j < chars.len() {
+            let (_, d) = chars[j];
+            if d.is_ascii_digit() {
+                last_digit = j;
+                j += 1;
+            } else if is_sep(d)
+                && j + 1 < chars.len()
+                && (chars[j + 1].1.is_ascii_digit()
+                    || is_sep(chars[j + 1].1)
+                        && chars.get(j + 2).is_some_and(|x| x.1.is_ascii_digit()))
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let end = chars.get(last_digit + 1).map_or(text.len(), |(b, _)| *b);
+        let run = &text[start..end];
+        let digits: String = run.chars().filter(char::is_ascii_digit).collect();
+        if targets.iter().any(|t| digits.contains(t.as_str())) {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        i = last_digit + 1;
+    }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -154,6 +222,30 @@ mod tests {
             "Salam, [dihapus] (0812 dan [dihapus]). [dihapus]."
         );
         assert_eq!(redact("Ibu Ana", &["Ana".into()]), "Ibu Ana");
+    }
+
+    #[test]
+    fn numbers_are_redacted_in_every_spelling() {
+        let r = crate::domain::Reporter {
+            name: Some("Maria Goreti".into()),
+            phone: Some("081355557777".into()),
+            id_number: Some("5371014101900001".into()),
+            address: Some("Jl. Timor Raya 12, RT 003/RW 004".into()),
+            ..Default::default()
+        };
+        let text = "HP 0813-5555-7777, +62 813 5555 7777, (0813) 5555.7777 atau \
+                    6281355557777; NIK 5371 0141 0190 0001 / 5371-0141-0190-0001. \
+                    Bantuan Rp 600.000 sejak 2024, rumah no. 12.";
+        let out = redact(text, &needles(&r));
+        for gone in ["5555", "7777", "0141", "0190"] {
+            assert!(!out.contains(gone), "{gone} left in: {out}");
+        }
+        // other numbers stay
+        assert!(
+            out.contains("600.000") && out.contains("2024") && out.contains("12."),
+            "{out}"
+        );
+        assert_eq!(out.matches(REDACTED).count(), 6, "{out}");
     }
 
     #[test]

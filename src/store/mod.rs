@@ -848,6 +848,17 @@ pub trait PrivacyStore: Send + Sync {
     /// identity attachments' rows deleted (their ids returned, for the
     /// files), pending messages to the person cancelled, an event written.
     /// `None` when there is no such complaint or it was anonymised before.
+    /// After erasures: leaves no copy of the erased text where the backend
+    /// can reach it (SQLite: checkpoint and truncate the WAL, freed pages are
+    /// zeroed; PostgreSQL: VACUUM the tables touched). `false` when a reader
+    /// kept the WAL from being emptied (it is tried again next time).
+    async fn scrub_erased(&self) -> Result<bool, StoreError>;
+    /// The operator's step (`aduan privacy scrub`): rewrites what erasures
+    /// touched so no byte of the old rows stays in the database's files
+    /// (SQLite: VACUUM and an empty WAL; PostgreSQL: VACUUM FULL of those
+    /// tables, a checkpoint and a WAL switch — see ADR 0016). Locks them
+    /// while it runs.
+    async fn scrub_full(&self) -> Result<(), StoreError>;
     async fn anonymise(
         &self,
         id: Uuid,
@@ -1021,6 +1032,17 @@ pub async fn prepare(store: &dyn Store) -> Result<(), StoreError> {
     store.seed_calendar(&days, Utc::now()).await?;
     Ok(())
 }
+
+/// The tables an erasure rewrites (complaint text, timeline details, answer
+/// drafts, disposition notes; attachments and messages lose rows).
+pub const ERASED_TABLES: &[&str] = &[
+    "complaints",
+    "complaint_events",
+    "answer_drafts",
+    "dispositions",
+    "attachments",
+    "outbox",
+];
 
 /// Refuses a keyring that is not the one that wrote the database (issue 31,
 /// finding 12; ADR 0016 amendment): every key the database recorded must be

@@ -36,6 +36,41 @@ impl PgStore {
         None
     }
 
+    /// After an erasure: VACUUM the tables it rewrote, so the old row
+    /// versions are pruned and their index entries removed at once (not at
+    /// autovacuum's leisure). The bytes of pruned rows may stay in the data
+    /// files' free space and in WAL until overwritten: `aduan privacy scrub`
+    /// (docs/adr/0016) is the DBA's step that removes those too.
+    async fn scrub_erased(&self) -> Result<bool, crate::store::StoreError> {
+        sqlx::raw_sql(&format!(
+            "VACUUM {}",
+            crate::store::ERASED_TABLES.join(", ")
+        ))
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// The DBA's step after erasures: the tables an erasure rewrites are
+    /// rewritten whole (VACUUM FULL: new files, the old ones truncated), then
+    /// a checkpoint and a WAL switch, so that with `wal_recycle = off` the
+    /// segments holding the old rows are removed at the next checkpoint.
+    /// Takes an exclusive lock on each table while it is rewritten.
+    pub async fn scrub_full(&self) -> Result<(), crate::store::StoreError> {
+        sqlx::raw_sql(&format!(
+            "VACUUM (FULL) {}",
+            crate::store::ERASED_TABLES.join(", ")
+        ))
+        .execute(&self.pool)
+        .await?;
+        sqlx::raw_sql("CHECKPOINT").execute(&self.pool).await?;
+        sqlx::raw_sql("SELECT pg_switch_wal()")
+            .execute(&self.pool)
+            .await?;
+        sqlx::raw_sql("CHECKPOINT").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// A write transaction (PostgreSQL takes row locks as it goes).
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
         self.pool.begin().await

@@ -12,6 +12,7 @@ both_backends!(
     attachments_that_could_run_are_served_inert,
     a_client_cannot_vouch_for_its_own_origin,
     metrics_need_the_token_or_a_local_client,
+    an_erasure_leaves_no_byte_of_the_person_behind,
 );
 
 /// Posts a console form with the browser's session and CSRF token.
@@ -287,4 +288,183 @@ async fn metrics_need_the_token_or_a_local_client(b: Backend) {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("aduan_"));
+}
+
+/// Every file under `dir` (recursively) with the needles found in it.
+fn byte_search(dir: &std::path::Path, needles: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&p) else {
+                continue;
+            };
+            // one pass: only positions whose byte starts some needle are compared
+            let mut first = [false; 256];
+            for n in needles {
+                first[usize::from(n.as_bytes()[0])] = true;
+            }
+            let mut hit = vec![false; needles.len()];
+            for (i, byte) in bytes.iter().enumerate() {
+                if !first[usize::from(*byte)] {
+                    continue;
+                }
+                for (k, n) in needles.iter().enumerate() {
+                    if !hit[k] && bytes[i..].starts_with(n.as_bytes()) {
+                        hit[k] = true;
+                        found.push(format!("{} in {}", n, p.display()));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Finding 5: after an erasure no byte of the person — in any spelling — nor
+/// the complaint's text as it was is left in the SQLite file, its WAL or the
+/// attachments; on PostgreSQL, after the documented step (`aduan privacy
+/// scrub` with `wal_recycle = off`), in the cluster's data directory.
+async fn an_erasure_leaves_no_byte_of_the_person_behind(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let reception = app.key(Role::Reception).await;
+    let privacy = app.key(Role::Privacy).await;
+    // identifiers no other test (sharing the PostgreSQL cluster) writes
+    let n = uuid::Uuid::now_v7().as_u128() % 90_000_000 + 10_000_000;
+    let name = format!("Ursula Nggadas Wunu{n}");
+    let phone = format!("0813{n}");
+    let nik = format!("53710141{n}");
+    let email = format!("ursula{n}@contoh.id");
+    let spaced = |s: &str, sep: &str| {
+        s.as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let phone_dashed = spaced(&phone, "-");
+    let phone_intl = format!("+62 {}", spaced(&phone[1..], " "));
+    let nik_spaced = spaced(&nik, " ");
+    let text = format!(
+        "Saya {name} (NIK {nik_spaced}), HP {phone_dashed} atau {phone_intl}, surel {email}. \
+         Bantuan PKH untuk keluarga kami belum diterima sejak Agustus."
+    );
+    let mut body = valid_complaint("letter");
+    body["reporter"] = json!({"name": name, "phone": phone, "id_number": nik, "email": email});
+    body["body"] = json!(text);
+    let r = app.post_complaint(&reception, &body).await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let part = reqwest::multipart::Part::bytes(format!("KTP {nik} {name}").into_bytes())
+        .file_name("ktp.jpg");
+    let r = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/complaints/{id}/attachments?identity=true"
+        )))
+        .bearer_auth(&reception)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .client
+        .post(app.url("/api/v1/privacy/erase"))
+        .bearer_auth(&privacy)
+        .json(&json!({"identifiers": {"phone": phone_intl}, "reason": "Permintaan penghapusan No. 7/PDP/2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let c: Value = app
+        .get(&privacy, &format!("/api/v1/complaints/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let now_text = c["body"].as_str().unwrap();
+    assert!(
+        now_text.starts_with(
+            "Saya [dihapus] (NIK [dihapus]), HP [dihapus] atau [dihapus], surel [dihapus]."
+        ),
+        "every spelling redacted: {now_text}"
+    );
+    let needles: Vec<String> = vec![
+        name.clone(),
+        format!("Wunu{n}"),
+        phone.clone(),
+        phone_dashed.clone(),
+        phone_intl.clone(),
+        phone[1..].to_string(),
+        nik.clone(),
+        nik_spaced.clone(),
+        email.clone(),
+        format!("Saya {name}"),
+    ];
+    let dir = match b {
+        Backend::Sqlite => app.data_dir.clone(),
+        Backend::Postgres => {
+            // the documented step: WAL segments removed, not recycled, then
+            // `aduan privacy scrub`
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&app.database_url)
+                .await
+                .unwrap();
+            sqlx::raw_sql("ALTER SYSTEM SET wal_recycle = off")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            sqlx::raw_sql("SELECT pg_reload_conf()")
+                .execute(&mut c)
+                .await
+                .unwrap();
+            let (data,): (String,) = sqlx::query_as("SHOW data_directory")
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+            let (oid,): (i64,) = sqlx::query_as(
+                "SELECT oid::bigint FROM pg_database WHERE datname = current_database()",
+            )
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+            app.store.scrub_full().await.unwrap();
+            let data = std::path::PathBuf::from(data);
+            // this database's files, the shared catalogs and the WAL (the
+            // other tests' databases hold none of these random identifiers)
+            for dir in [
+                data.join("base").join(oid.to_string()),
+                data.join("global"),
+                data.join("pg_wal"),
+            ] {
+                if std::fs::read_dir(&dir).is_err() {
+                    assert!(
+                        std::env::var("CI").map_or(true, |v| v != "true"),
+                        "CI must be able to read the PostgreSQL data directory"
+                    );
+                    eprintln!("cannot read {}: byte search skipped", dir.display());
+                    return;
+                }
+                let found = byte_search(&dir, &needles);
+                assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
+            }
+            return;
+        }
+    };
+    let found = byte_search(&dir, &needles);
+    assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
 }

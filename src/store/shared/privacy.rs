@@ -87,6 +87,14 @@ impl PrivacyStore for Backend {
         Ok(b.build_query_as().fetch_all(&self.pool).await?)
     }
 
+    async fn scrub_erased(&self) -> Result<bool, StoreError> {
+        Backend::scrub_erased(self).await
+    }
+
+    async fn scrub_full(&self) -> Result<(), StoreError> {
+        Backend::scrub_full(self).await
+    }
+
     async fn anonymise(
         &self,
         id: Uuid,
