@@ -120,12 +120,15 @@ impl App {
         source: Source<'_>,
     ) -> Result<(CreateOutcome, String, Arc<Policy>), StoreError> {
         let policy = self.policy().await?;
-        let (registration, shown) = self.prepare(&policy, complaint, actor, now, source);
+        let (mut registration, shown) = self.prepare(&policy, complaint, actor, now, source);
         // a key seen before answers at once, without a write
         if let (Some((key, hash)), Some(key_id)) = (&registration.idempotency, actor.key_id)
             && let Some(done) = self.store.idempotent_outcome(key_id, key, hash).await?
         {
             return Ok((done, shown, policy));
+        }
+        if registration.outbox.is_some() && !self.may_acknowledge(complaint, now).await? {
+            registration.outbox = None;
         }
         let outcome = self
             .intake
@@ -135,6 +138,43 @@ impl App {
             registered(c);
         }
         Ok((outcome, shown, policy))
+    }
+
+    /// Whether the acknowledgement of a complaint that came from a stranger's
+    /// keyboard (web form, API, email) may go out: at most
+    /// `ADUAN_ACK_PER_ADDRESS_PER_DAY` to one address per office day, so the
+    /// office's mail cannot be aimed at someone's inbox (ADR 0015). The
+    /// complaint is registered either way; its receipt still shows the
+    /// number and the access code.
+    async fn may_acknowledge(
+        &self,
+        complaint: &NewComplaint,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        use crate::domain::Channel;
+        if !matches!(
+            complaint.channel,
+            Channel::Web | Channel::Api | Channel::Email
+        ) {
+            return Ok(true);
+        }
+        let Some(to) = complaint.reporter.email.as_deref().and_then(|e| {
+            crate::domain::identity::normalize(crate::domain::identity::IdentityKind::Email, e)
+        }) else {
+            return Ok(true);
+        };
+        let tag = self.vault.tag("acknowledgement recipient", to.as_bytes());
+        let day = now.with_timezone(&self.tz()).date_naive();
+        let sent = self.store.count_acknowledgement(&tag, day).await?;
+        if sent > i64::from(self.settings.ack_per_address_per_day) {
+            metrics::counter!("aduan_acknowledgements_withheld_total").increment(1);
+            tracing::warn!(
+                channel = %complaint.channel,
+                "acknowledgement withheld: this address had its day's acknowledgements"
+            );
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// Everything a registration writes, computed before the write: the

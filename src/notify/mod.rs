@@ -320,12 +320,20 @@ impl Dispatcher {
                     "{}/lacak/{}#kode={}",
                     s.public_base_url, c.tracking_number, code
                 );
+                // anyone may type any address into the web form or the API:
+                // the office's message then quotes none of their words
+                // (name, subject) — it cannot be turned into a letter from
+                // the office to a stranger (ADR 0015)
+                let stranger = matches!(
+                    c.channel,
+                    crate::domain::Channel::Web | crate::domain::Channel::Api
+                );
                 let rendered = templates::acknowledgement(&templates::Acknowledgement {
                     office_name: &s.office_name,
-                    reporter_name: c.reporter.name.as_deref(),
+                    reporter_name: c.reporter.name.as_deref().filter(|_| !stranger),
                     tracking_number: &c.tracking_number,
                     access_code: &code,
-                    subject: &c.subject,
+                    subject: Some(c.subject.as_str()).filter(|_| !stranger),
                     received_at: c.received_at,
                     registered_at: c.registered_at,
                     due_at: c.due_at,

@@ -59,7 +59,9 @@ pub struct Acknowledgement<'a> {
     pub reporter_name: Option<&'a str>,
     pub tracking_number: &'a str,
     pub access_code: &'a str,
-    pub subject: &'a str,
+    /// The complaint's subject; `None` when a stranger could have typed it
+    /// (web form, API): the office's message then quotes none of their text.
+    pub subject: Option<&'a str>,
     pub received_at: DateTime<Utc>,
     /// When it was registered: a deadline already past then is not named
     /// as if it were still to come.
@@ -187,7 +189,7 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
          Terima kasih. Pengaduan Anda telah kami terima dan dicatat oleh {office}.\n\n\
          Nomor pengaduan     : {tn}\n\
          Kode akses          : {code}\n\
-         Perihal             : {subject}\n\
+         {subject}\
          Diterima            : {received}\n\
          {due}\n\
          Status pengaduan dapat Anda pantau dengan nomor pengaduan dan kode akses di:\n\
@@ -198,7 +200,10 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
         office = a.office_name,
         tn = a.tracking_number,
         code = a.access_code,
-        subject = a.subject,
+        subject = a
+            .subject
+            .map(|s| format!("Perihal             : {s}\n"))
+            .unwrap_or_default(),
         received = tanggal_jam(a.received_at, a.timezone),
         url = a.status_url,
     );
@@ -217,7 +222,7 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
          <table cellpadding=\"4\">\
          <tr><td>Nomor pengaduan</td><td><b>{tn}</b></td></tr>\
          <tr><td>Kode akses</td><td><b>{code}</b></td></tr>\
-         <tr><td>Perihal</td><td>{subject}</td></tr>\
+         {subject}\
          <tr><td>Diterima</td><td>{received}</td></tr>{due_html}</table>\
          <p>Status pengaduan dapat Anda pantau di <a href=\"{url}\">{url}</a>.</p>\
          <p>Simpan nomor pengaduan dan kode akses ini, dan jangan berikan kode akses kepada orang lain.</p>\
@@ -226,7 +231,10 @@ pub fn acknowledgement(a: &Acknowledgement<'_>) -> Rendered {
         office = html_escape(a.office_name),
         tn = html_escape(a.tracking_number),
         code = html_escape(a.access_code),
-        subject = html_escape(a.subject),
+        subject = a
+            .subject
+            .map(|s| format!("<tr><td>Perihal</td><td>{}</td></tr>", html_escape(s)))
+            .unwrap_or_default(),
         received = html_escape(&tanggal_jam(a.received_at, a.timezone)),
         url = html_escape(a.status_url),
     );
@@ -879,7 +887,7 @@ mod tests {
             reporter_name: Some("Dewi <script>"),
             tracking_number: "ADU-2025-000001",
             access_code: "ABCD-EFGH-JKMN-PQRS",
-            subject: "Bantuan & PKH",
+            subject: Some("Bantuan & PKH"),
             received_at: t,
             registered_at: t - chrono::Duration::hours(1),
             due_at: Some(t),
@@ -926,7 +934,7 @@ mod tests {
             reporter_name: Some("Ibu Dewi"),
             tracking_number: "ADU-2025-000001",
             access_code: "ABCD-EFGH-JKMN-PQRS",
-            subject: "Bantuan",
+            subject: Some("Bantuan"),
             received_at: t - chrono::Duration::days(30),
             registered_at: t,
             due_at: Some(t - chrono::Duration::days(10)),

@@ -331,6 +331,9 @@ pub trait OutboxStore: Send + Sync {
     async fn get_outbox(&self, id: Uuid) -> Result<Option<OutboxItem>, StoreError>;
     /// Outbox entries of these kinds by status.
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Counts one acknowledgement to the recipient `tag` on office day
+    /// `day` and returns the day's count with it (older days are forgotten).
+    async fn count_acknowledgement(&self, tag: &str, day: NaiveDate) -> Result<i64, StoreError>;
     /// Forgets the access codes kept for replays of idempotency keys first
     /// used before `before`. Returns how many were purged.
     async fn purge_replay_codes(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;

@@ -13,6 +13,7 @@ both_backends!(
     a_client_cannot_vouch_for_its_own_origin,
     metrics_need_the_token_or_a_local_client,
     an_erasure_leaves_no_byte_of_the_person_behind,
+    acknowledgements_cannot_be_aimed_at_an_inbox,
 );
 
 /// Posts a console form with the browser's session and CSRF token.
@@ -467,4 +468,70 @@ async fn an_erasure_leaves_no_byte_of_the_person_behind(b: Backend) {
     };
     let found = byte_search(&dir, &needles);
     assert!(found.is_empty(), "left behind:\n{}", found.join("\n"));
+}
+
+/// Finding 10: anyone may give any address; the office sends at most
+/// `ADUAN_ACK_PER_ADDRESS_PER_DAY` acknowledgements to it a day, and none of
+/// them quotes the sender's words (name, subject).
+async fn acknowledgements_cannot_be_aimed_at_an_inbox(b: Backend) {
+    let Some((app, sink)) = crate::outbox::app_with_sink_and(b, 8, |s| {
+        s.ack_per_address_per_day = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    let dispatcher =
+        aduan::notify::Dispatcher::new(app.store.clone(), std::sync::Arc::clone(&app.settings))
+            .unwrap();
+    let agency = app.key(Role::Integration).await;
+    for (i, to) in [
+        "korban@contoh.id",
+        "Korban@Contoh.ID ",
+        "korban@contoh.id",
+        "lain@contoh.id",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut c = valid_complaint("api");
+        c["reporter"] = json!({"name": "Pemenang Undian Berhadiah", "email": to});
+        c["subject"] = json!(format!("SELAMAT Anda menang, klik http://tipu.example/{i}"));
+        let r = app.post_complaint(&agency, &c).await;
+        assert_eq!(r.status(), 201, "registered either way");
+    }
+    let report = dispatcher
+        .run_once(chrono::Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.sent, 3,
+        "two to the aimed-at address, one to the other"
+    );
+    let mails = sink.messages();
+    let to_victim = mails
+        .iter()
+        .filter(|m| {
+            m.rcpt
+                .iter()
+                .any(|r| r.to_lowercase().contains("korban@contoh.id"))
+        })
+        .count();
+    assert_eq!(to_victim, 2);
+    for m in &mails {
+        let parsed = mail_parser::MessageParser::default()
+            .parse(m.data.as_bytes())
+            .unwrap();
+        let text = format!(
+            "{} {} {}",
+            parsed.subject().unwrap_or(""),
+            parsed.body_text(0).unwrap_or_default(),
+            parsed.body_html(0).unwrap_or_default()
+        );
+        assert!(text.contains("DINSOS-"), "decoded: {text}");
+        assert!(
+            !text.contains("tipu.example") && !text.contains("SELAMAT") && !text.contains("Undian"),
+            "no stranger's words in the office's message: {text}"
+        );
+    }
 }

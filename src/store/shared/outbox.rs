@@ -386,6 +386,30 @@ impl OutboxStore for Backend {
         Ok(readable_or_marked(&self.vault, item.into_iter().collect()).pop())
     }
 
+    async fn count_acknowledgement(
+        &self,
+        tag: &str,
+        day: chrono::NaiveDate,
+    ) -> Result<i64, StoreError> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM acknowledgement_limits WHERE day < $1")
+            .bind(day - chrono::Duration::days(7))
+            .execute(&mut *tx)
+            .await?;
+        let (n,): (i64,) = sqlx::query_as(
+            "INSERT INTO acknowledgement_limits (recipient_tag, day, sent) VALUES ($1, $2, 1) \
+             ON CONFLICT (recipient_tag, day) DO UPDATE \
+             SET sent = acknowledgement_limits.sent + 1 RETURNING CAST(sent AS BIGINT)",
+        )
+        .bind(tag)
+        .bind(day)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError> {
         if kinds.is_empty() {
             return Ok(Vec::new());
