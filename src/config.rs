@@ -143,6 +143,8 @@ pub struct Settings {
     pub metrics_token: Option<String>,
     /// Acknowledgements sent to one recipient address per day.
     pub ack_per_address_per_day: u32,
+    /// The receiving mail servers whose `Authentication-Results` are believed.
+    pub email_trusted_authserv: Vec<String>,
     pub secret_key_file: PathBuf,
     /// Years after a final state before personal data is anonymised.
     pub retention: crate::domain::retention::RetentionSchedule,
@@ -306,6 +308,7 @@ declare_settings! {
     imap_folder = "ADUAN_IMAP_FOLDER", "`INBOX`", "folder to read";
     imap_done_folder = "ADUAN_IMAP_DONE_FOLDER", "unset: flagged `\\Seen` and left", "folder processed mail is moved to (must exist)";
     imap_poll_seconds = "ADUAN_IMAP_POLL_SECONDS", "`60`", "how often the mailbox is read (5–86400)";
+    email_trusted_authserv = "ADUAN_EMAIL_TRUSTED_AUTHSERV", "none", "comma-separated authserv-ids of the office's receiving mail servers (the first word of their `Authentication-Results` header, e.g. `mx.dinsos.example.go.id`); a reply whose DKIM, SPF or DMARC passed there for the sender's domain joins its complaint by the tracking number in its subject; without a verdict it must answer one of our messages or quote its access code. The server must remove such headers that arrive from outside (RFC 8601)";
     email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
     letterhead = "ADUAN_LETTERHEAD", "`PEMERINTAH DAERAH;<office name>`", "`;`-separated lines of the answer letter's letterhead (government, office, address and telephone)";
@@ -715,6 +718,14 @@ impl Settings {
             ));
         }
         let ack_per_address_per_day = number(Key::ack_per_address_per_day, 5, 1, 1000)? as u32;
+        let email_trusted_authserv = get(Key::email_trusted_authserv)
+            .map(|v| {
+                v.split(',')
+                    .map(|h| h.trim().to_ascii_lowercase())
+                    .filter(|h| !h.is_empty() && h != "none")
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
         let secret_key_file = get(Key::secret_key_file)
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("secret.key"));
@@ -986,6 +997,7 @@ impl Settings {
             webhook_allow_hosts,
             metrics_token,
             ack_per_address_per_day,
+            email_trusted_authserv,
             secret_key_file,
             warnings,
             db_acquire_timeout,
@@ -1207,6 +1219,7 @@ mod tests {
         assert_eq!(s.webhook_allow_hosts, ["hooks.dinsos.local", "10.1.2.3"]);
         assert_eq!(s.metrics_token.as_deref(), Some("token-metrik-rahasia-123"));
         assert_eq!(s.ack_per_address_per_day, 3);
+        assert_eq!(s.email_trusted_authserv, ["mx.dinsos.example.go.id"]);
         assert_eq!(
             s.secret_key_file,
             PathBuf::from("/tmp/aduan-every-setting/kunci.key")

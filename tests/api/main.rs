@@ -13,7 +13,7 @@ mod clock;
 mod complaints;
 mod contract;
 mod deploy;
-mod email;
+pub mod email;
 mod errors;
 mod groupcommit;
 mod jobs;

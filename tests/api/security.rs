@@ -14,6 +14,7 @@ both_backends!(
     metrics_need_the_token_or_a_local_client,
     an_erasure_leaves_no_byte_of_the_person_behind,
     acknowledgements_cannot_be_aimed_at_an_inbox,
+    a_forged_sender_neither_joins_nor_reopens,
 );
 
 /// Posts a console form with the browser's session and CSRF token.
@@ -534,4 +535,127 @@ async fn acknowledgements_cannot_be_aimed_at_an_inbox(b: Backend) {
             "no stranger's words in the office's message: {text}"
         );
     }
+}
+
+fn mail(from: &str, subject: &str, id: &str, headers: &str, text: &str) -> Vec<u8> {
+    format!(
+        "{headers}From: {from}\r\nTo: pengaduan@dinsos.example.go.id\r\nSubject: {subject}\r\n\
+         Message-ID: <{id}>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{text}\r\n"
+    )
+    .into_bytes()
+}
+
+/// Finding 7: a `From:` quoting a tracking number is only a claim. Without
+/// the receiving server's verdict a message joins its complaint only when it
+/// answers one of our messages or quotes the access code; a trusted failed
+/// verdict (or an untrusted server's pass) joins nothing; and no reply
+/// reopens a confidential complaint by itself.
+async fn a_forged_sender_neither_joins_nor_reopens(b: Backend) {
+    use crate::email::pipe;
+    let Some(app) = spawn_app_with(b, |s| {
+        s.email_trusted_authserv = vec!["mx.dinsos.example.go.id".into()];
+    })
+    .await
+    else {
+        return;
+    };
+    let key = app.key(Role::Reception).await;
+    let mut c = valid_complaint("email");
+    c["reporter"] = json!({"name": "Siti Aminah", "email": "siti.aminah@example.id"});
+    c["confidential"] = json!(true);
+    let r = app.post_complaint(&key, &c).await;
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    let (id, tn) = (
+        v["id"].as_str().unwrap().to_string(),
+        v["tracking_number"].as_str().unwrap().to_string(),
+    );
+    let code = v["access_code"].as_str().unwrap().to_string();
+    let from = "Siti Aminah <siti.aminah@example.id>";
+    let subject = format!("Re: [{tn}] Pengaduan");
+    let pass = "Authentication-Results: mx.dinsos.example.go.id; dkim=pass header.d=example.id; \
+                spf=pass smtp.mailfrom=siti.aminah@example.id; dmarc=pass header.from=example.id\r\n";
+    let fail = "Authentication-Results: mx.dinsos.example.go.id; dkim=none; \
+                spf=fail smtp.mailfrom=siti.aminah@example.id; dmarc=fail header.from=example.id\r\n";
+    let elsewhere =
+        "Authentication-Results: mx.penipu.example; dmarc=pass header.from=example.id\r\n";
+    // no verdict, no thread of ours, no code: a new complaint, not a join
+    for (n, headers) in [("s1", ""), ("s2", fail), ("s3", elsewhere)] {
+        let (status, v) = pipe(
+            &app,
+            &key,
+            &mail(
+                from,
+                &subject,
+                &format!("{n}@penipu.example"),
+                headers,
+                "Tolong buka lagi.",
+            ),
+        )
+        .await;
+        assert_eq!(status, 201, "{n}: not joined: {v}");
+        assert_ne!(v["id"].as_str(), Some(id.as_str()));
+    }
+    // the access code quoted, or a trusted pass: joined
+    let (status, v) = pipe(
+        &app,
+        &key,
+        &mail(
+            from,
+            &subject,
+            "c1@example.id",
+            "",
+            &format!("Kode akses saya {code}. Ada kabar?"),
+        ),
+    )
+    .await;
+    assert_eq!((status, v["id"].as_str()), (200, Some(id.as_str())), "{v}");
+    // closed, then a reply that is believed: recorded, but not reopened
+    let uid = uuid::Uuid::parse_str(&id).unwrap();
+    assert!(
+        app.store
+            .change_from_outside(
+                uid,
+                &aduan::store::OutsideChange::Close,
+                "closed",
+                "{}",
+                &aduan::store::Actor::cli(),
+                chrono::Utc::now()
+            )
+            .await
+            .unwrap()
+    );
+    let (status, v) = pipe(
+        &app,
+        &key,
+        &mail(
+            from,
+            &subject,
+            "c2@example.id",
+            pass,
+            "Masalah belum selesai.",
+        ),
+    )
+    .await;
+    assert_eq!((status, v["id"].as_str()), (200, Some(id.as_str())), "{v}");
+    let now: Value = app
+        .get(&key, &format!("/api/v1/complaints/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["status"], "closed", "held for staff, not reopened");
+    let t: Value = app
+        .get(&key, &format!("/api/v1/complaints/{id}/timeline"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let replies = t["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "reporter_replied")
+        .count();
+    assert_eq!(replies, 2, "both believed replies are on the timeline");
 }

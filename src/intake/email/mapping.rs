@@ -64,6 +64,93 @@ pub struct ParsedEmail {
     pub attachments: Vec<EmailAttachment>,
     /// Attachments left out for their size.
     pub skipped_attachments: Vec<String>,
+    /// The `Authentication-Results` headers, as they came.
+    pub auth_results: Vec<String>,
+}
+
+/// What the receiving server found of the sender (RFC 8601), believing only
+/// the servers named in `ADUAN_EMAIL_TRUSTED_AUTHSERV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SenderVerdict {
+    /// DMARC passed, or DKIM or SPF passed for the From address's domain.
+    Pass,
+    /// A trusted server checked and nothing passed.
+    Fail,
+    /// No trusted server's result: the From address is only a claim.
+    Unknown,
+}
+
+/// The verdict of the trusted servers' `Authentication-Results` on a
+/// message from `from_address`.
+pub fn sender_verdict(results: &[String], trusted: &[String], from_address: &str) -> SenderVerdict {
+    let from_domain = from_address
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let aligned = |d: &str| {
+        let d = d.trim().trim_matches(['<', '>', '"']).to_ascii_lowercase();
+        let d = d
+            .rsplit_once('@')
+            .map_or(d.as_str(), |(_, x)| x)
+            .to_string();
+        !d.is_empty() && (from_domain == d || from_domain.ends_with(&format!(".{d}")))
+    };
+    let mut checked = false;
+    for header in results {
+        // comments in parentheses carry nothing we rely on
+        let mut plain = String::with_capacity(header.len());
+        let mut depth = 0u32;
+        for c in header.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                c if depth == 0 => plain.push(c),
+                _ => {}
+            }
+        }
+        let mut parts = plain.split(';');
+        let authserv = parts
+            .next()
+            .and_then(|p| p.split_whitespace().next())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if !trusted.iter().any(|t| *t == authserv) {
+            continue;
+        }
+        for part in parts {
+            let mut words = part.split_whitespace();
+            let Some((method, result)) = words.next().and_then(|w| w.split_once('=')) else {
+                continue;
+            };
+            let (method, result) = (method.to_ascii_lowercase(), result.to_ascii_lowercase());
+            if method == "none" {
+                continue;
+            }
+            checked = true;
+            if result != "pass" {
+                continue;
+            }
+            let props: Vec<(String, String)> = words
+                .filter_map(|w| w.split_once('='))
+                .map(|(k, v)| (k.to_ascii_lowercase(), v.to_string()))
+                .collect();
+            let prop = |k: &str| props.iter().find(|(p, _)| p == k).map(|(_, v)| v.as_str());
+            let pass = match method.as_str() {
+                "dmarc" => prop("header.from").is_none_or(aligned),
+                "dkim" => prop("header.d").or(prop("header.i")).is_some_and(aligned),
+                "spf" => prop("smtp.mailfrom").is_some_and(aligned),
+                _ => false,
+            };
+            if pass {
+                return SenderVerdict::Pass;
+            }
+        }
+    }
+    if checked {
+        SenderVerdict::Fail
+    } else {
+        SenderVerdict::Unknown
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,6 +319,12 @@ pub fn classify(
         text,
         attachments,
         skipped_attachments: skipped,
+        auth_results: m
+            .headers()
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
+            .filter_map(|h| h.value().as_text().map(str::to_string))
+            .collect(),
     }))
 }
 
@@ -283,6 +376,41 @@ pub fn to_complaint(p: &ParsedEmail, now: DateTime<Utc>) -> Result<NewComplaint,
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_trusted_servers_pass_for_the_senders_domain_counts() {
+        let trusted = vec!["mx.dinsos.example.go.id".to_string()];
+        let v = |h: &str| sender_verdict(&[h.to_string()], &trusted, "siti@example.id");
+        assert_eq!(
+            v("mx.dinsos.example.go.id; dkim=pass (good) header.d=example.id"),
+            SenderVerdict::Pass
+        );
+        assert_eq!(
+            v("MX.dinsos.example.go.id 1; dmarc=pass header.from=example.id"),
+            SenderVerdict::Pass
+        );
+        assert_eq!(
+            v("mx.dinsos.example.go.id; spf=pass smtp.mailfrom=x@mail.example.id"),
+            SenderVerdict::Fail
+        );
+        assert_eq!(
+            v("mx.dinsos.example.go.id; dkim=pass header.d=penipu.example"),
+            SenderVerdict::Fail
+        );
+        assert_eq!(
+            v("mx.dinsos.example.go.id; dkim=fail header.d=example.id"),
+            SenderVerdict::Fail
+        );
+        assert_eq!(v("mx.dinsos.example.go.id; none"), SenderVerdict::Unknown);
+        assert_eq!(
+            v("mx.penipu.example; dmarc=pass header.from=example.id"),
+            SenderVerdict::Unknown
+        );
+        assert_eq!(
+            sender_verdict(&[], &trusted, "siti@example.id"),
+            SenderVerdict::Unknown
+        );
+    }
+
     use super::*;
 
     const MB: usize = 1 << 20;

@@ -87,7 +87,10 @@ impl EmailIntake {
             return Ok(Ok(Outcome::Ignored("duplicate")));
         }
         if let Some(c) = self.thread_of(&parsed, actor).await? {
-            return self.join(&parsed, &key, c, actor).await.map(Ok);
+            // a reply never reopens a confidential complaint by itself: it is
+            // recorded for staff to read and decide (ADR 0015)
+            let reopen = !c.confidential;
+            return self.join(&parsed, &key, c.id, actor, reopen).await.map(Ok);
         }
         let nc = match mapping::to_complaint(&parsed, now) {
             Ok(nc) => nc,
@@ -131,18 +134,26 @@ impl EmailIntake {
     ///   may act on it), or
     /// - the sender is the complainant's own address, and — for an anonymous
     ///   complaint — the message answers one we sent to that address (whose
-    ///   Message-ID nobody else has seen).
+    ///   Message-ID nobody else has seen); and the sender is believed: the
+    ///   office's receiving server found DKIM, SPF or DMARC passing for it
+    ///   (`ADUAN_EMAIL_TRUSTED_AUTHSERV`), or — with no verdict — the message
+    ///   answers one of ours or one we received in the thread, or quotes the
+    ///   complaint's access code. A failed verdict joins nothing.
     ///
     /// Anything else becomes a new complaint, so no answer tells the caller
     /// whether an address belongs to a complainant (an integration never
     /// joins a complaint it cannot read; staff can read the address of a
     /// complaint that is not anonymous anyway).
-    async fn thread_of(&self, p: &ParsedEmail, actor: &Actor) -> Result<Option<Uuid>, StoreError> {
-        // (complaint, threaded by a Message-ID we sent)
-        let mut candidates: Vec<(Uuid, bool)> = Vec::new();
+    async fn thread_of(
+        &self,
+        p: &ParsedEmail,
+        actor: &Actor,
+    ) -> Result<Option<Complaint>, StoreError> {
+        // (complaint, how the message is threaded to it)
+        let mut candidates: Vec<(Uuid, Thread)> = Vec::new();
         for r in &p.references {
             if let Some(id) = self.store.find_inbound(&format!("email:{r}")).await? {
-                candidates.push((id, false));
+                candidates.push((id, Thread::Received));
             }
             if let Some(ours) = r
                 .strip_suffix("@aduan")
@@ -150,20 +161,33 @@ impl EmailIntake {
                 && let Some(item) = self.store.get_outbox(ours).await?
                 && let Some(id) = item.complaint_id
             {
-                candidates.push((id, true));
+                candidates.push((id, Thread::Sent));
             }
         }
         for tn in mapping::tracking_numbers(&p.subject) {
             if let Some((c, _)) = self.store.find_by_tracking_number(tn.as_str()).await? {
-                candidates.push((c.id, false));
+                candidates.push((c.id, Thread::Number));
             }
         }
-        for (id, ours) in candidates {
+        let verdict = mapping::sender_verdict(
+            &p.auth_results,
+            &self.settings.email_trusted_authserv,
+            &p.from_address,
+        );
+        for (id, thread) in candidates {
             let Some(c) = self.store.get_complaint(id).await? else {
                 continue;
             };
-            if may_join(&c, p, actor, ours) {
-                return Ok(Some(c.id));
+            let code = match self
+                .store
+                .find_by_tracking_number(&c.tracking_number)
+                .await?
+            {
+                Some((_, digest)) => quotes_access_code(p, &digest),
+                None => false,
+            };
+            if may_join(&c, p, actor, thread, verdict, code) {
+                return Ok(Some(c));
             }
         }
         Ok(None)
@@ -175,6 +199,7 @@ impl EmailIntake {
         key: &str,
         complaint_id: Uuid,
         actor: &Actor,
+        reopen: bool,
     ) -> Result<Outcome, StoreError> {
         let detail = serde_json::json!({"source": "email", "subject": p.subject,
             "text": p.text.chars().take(20_000).collect::<String>(),
@@ -190,7 +215,7 @@ impl EmailIntake {
                     detail: &detail,
                     actor,
                     now: Utc::now(),
-                    reopen: true,
+                    reopen,
                 },
                 "Balasan pelapor diterima melalui email",
             )
@@ -317,10 +342,36 @@ impl EmailIntake {
     }
 }
 
-/// Who files what arrives by email: the timeline names the mailbox.
+/// How a message points at a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Thread {
+    /// It answers a message we sent about it (`<outbox id@aduan>`).
+    Sent,
+    /// It refers to a message we received for it.
+    Received,
+    /// Only its tracking number in the subject (public on letters and pages).
+    Number,
+}
+
+/// Does the message quote the complaint's access code (any spelling)?
+fn quotes_access_code(p: &ParsedEmail, digest: &str) -> bool {
+    format!("{} {}", p.subject, p.text)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .filter(|t| (16..=19).contains(&t.len()))
+        .filter_map(crate::domain::AccessCode::parse)
+        .any(|code| code.digest() == digest)
+}
+
 /// May a message from `p.from_address`, handed in by `actor`, join `c`?
-/// `ours`: it answers a message we sent about `c`.
-fn may_join(c: &Complaint, p: &ParsedEmail, actor: &Actor, ours: bool) -> bool {
+fn may_join(
+    c: &Complaint,
+    p: &ParsedEmail,
+    actor: &Actor,
+    thread: Thread,
+    verdict: mapping::SenderVerdict,
+    quotes_code: bool,
+) -> bool {
+    use mapping::SenderVerdict;
     if actor.role == crate::domain::Role::Integration {
         return actor.key_id.is_some() && c.created_by == actor.key_id;
     }
@@ -329,8 +380,20 @@ fn may_join(c: &Complaint, p: &ParsedEmail, actor: &Actor, ours: bool) -> bool {
         .email
         .as_deref()
         .is_some_and(|e| e.eq_ignore_ascii_case(&p.from_address));
-    from_complainant && (ours || !c.anonymous)
+    if !from_complainant {
+        return false;
+    }
+    if c.anonymous {
+        return thread == Thread::Sent && verdict != SenderVerdict::Fail;
+    }
+    match verdict {
+        SenderVerdict::Pass => true,
+        SenderVerdict::Fail => false,
+        SenderVerdict::Unknown => thread != Thread::Number || quotes_code,
+    }
 }
+
+/// Who files what arrives by email: the timeline names the mailbox.
 
 pub fn mailbox_actor() -> Actor {
     Actor {
