@@ -114,7 +114,7 @@ pub fn sender_verdict(results: &[String], trusted: &[String], from_address: &str
             .and_then(|p| p.split_whitespace().next())
             .unwrap_or("")
             .to_ascii_lowercase();
-        if !trusted.iter().any(|t| *t == authserv) {
+        if !trusted.contains(&authserv) {
             continue;
         }
         for part in parts {
@@ -156,7 +156,7 @@ pub fn sender_verdict(results: &[String], trusted: &[String], from_address: &str
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Classified {
     Noise(Noise),
-    Mail(ParsedEmail),
+    Mail(Box<ParsedEmail>),
 }
 
 fn ids(v: &HeaderValue<'_>) -> Vec<String> {
@@ -307,7 +307,7 @@ pub fn classify(
             bytes: bytes.to_vec(),
         });
     }
-    Ok(Classified::Mail(ParsedEmail {
+    Ok(Classified::Mail(Box::new(ParsedEmail {
         message_id: m
             .message_id()
             .map(|s| s.trim().trim_matches(['<', '>']).to_string())
@@ -325,7 +325,7 @@ pub fn classify(
             .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
             .filter_map(|h| h.value().as_text().map(str::to_string))
             .collect(),
-    }))
+    })))
 }
 
 /// Tracking numbers written in a subject ("Re: [ADU-2026-000123] …").
@@ -417,7 +417,7 @@ mod tests {
 
     fn mail(raw: &str) -> ParsedEmail {
         match classify(raw.replace('\n', "\r\n").as_bytes(), 10 * MB, MB).unwrap() {
-            Classified::Mail(p) => p,
+            Classified::Mail(p) => *p,
             other => panic!("{other:?}"),
         }
     }

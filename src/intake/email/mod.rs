@@ -69,7 +69,7 @@ impl EmailIntake {
                 tracing::info!(source, kind = n.as_str(), "email ignored");
                 return Ok(Ok(Outcome::Ignored(n.as_str())));
             }
-            Ok(Classified::Mail(p)) => p,
+            Ok(Classified::Mail(p)) => *p,
             Err(u) => {
                 self.reject(raw, raw.len(), None, &u, source, now).await?;
                 return Ok(Err(u));
@@ -394,7 +394,6 @@ fn may_join(
 }
 
 /// Who files what arrives by email: the timeline names the mailbox.
-
 pub fn mailbox_actor() -> Actor {
     Actor {
         key_id: None,
