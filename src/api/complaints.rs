@@ -317,6 +317,7 @@ pub async fn list(
     } else {
         None
     };
+    let rows = state.app.readable(caller.actor(), rows, Utc::now()).await?;
     let ctx = view_context(&state, &caller).await?;
     Ok(HttpResponse::Ok().json(ComplaintPage {
         items: rows
@@ -356,6 +357,7 @@ async fn export_list(
             received_at: c.received_at,
             id: c.id,
         });
+        let page = state.app.readable(caller.actor(), page, Utc::now()).await?;
         for c in page {
             let holder = c.holder_position_id.map(|h| org.title(h).to_string());
             let v = ComplaintView::new(c, &ctx);
@@ -509,6 +511,7 @@ async fn deadline_list(
     } else {
         None
     };
+    let rows = state.app.readable(caller.actor(), rows, now).await?;
     Ok(HttpResponse::Ok().json(ComplaintPage {
         items: rows
             .into_iter()

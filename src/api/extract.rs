@@ -68,7 +68,12 @@ pub(crate) async fn load_visible(
     id: Uuid,
 ) -> Result<Complaint, ApiError> {
     match state.store.get_complaint(id).await? {
-        Some(c) if visible(caller, &c) => Ok(c),
+        Some(c)
+            if visible(caller, &c)
+                && state.app.may_read(caller.actor(), &c, Utc::now()).await? =>
+        {
+            Ok(c)
+        }
         _ => Err(ApiError::NotFound("No complaint with this id.")),
     }
 }

@@ -189,3 +189,48 @@ impl App {
         )))
     }
 }
+
+impl App {
+    /// May `actor` read this complaint? Officials read a confidential one
+    /// only where they are involved (`domain::workflow::official_reads_confidential`);
+    /// every other staff role reads all (integration keys are limited to
+    /// their own by the doors, before this).
+    pub async fn may_read(
+        &self,
+        actor: &Actor,
+        c: &crate::store::Complaint,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if actor.role != Role::Official || !c.confidential {
+            return Ok(true);
+        }
+        let Some((_, case)) = self.store.case_state(c.id).await? else {
+            return Ok(false);
+        };
+        let who = authority(self, actor.role, actor, now).await?;
+        let org = self.org_chart().await?;
+        Ok(crate::domain::workflow::official_reads_confidential(
+            &case, &org, &who,
+        ))
+    }
+
+    /// `rows` without the complaints `actor` may not read (a list's page
+    /// may then hold fewer items than asked; its cursor still moves on).
+    pub async fn readable(
+        &self,
+        actor: &Actor,
+        rows: Vec<crate::store::Complaint>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::store::Complaint>, StoreError> {
+        if actor.role != Role::Official {
+            return Ok(rows);
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for c in rows {
+            if self.may_read(actor, &c, now).await? {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -457,6 +457,28 @@ fn forbidden(m: impl Into<String>) -> WorkflowError {
     WorkflowError::Forbidden(m.into())
 }
 
+/// May an official read a *confidential* complaint (ADR 0015, "What an
+/// official reads")? Only when a position they hold today (own, Plh, Plt)
+/// is involved in it — it holds it now, sent or received a disposition of
+/// it (primary or copy), wrote its latest draft — or is above such a
+/// position in the hierarchy (the Kabid over the Kasi who has it). Every
+/// other complaint an official reads in full; other staff roles read all.
+pub fn official_reads_confidential(case: &CaseState, org: &OrgChart, who: &Authority) -> bool {
+    let involved: Vec<Uuid> = case
+        .holder
+        .into_iter()
+        .chain(case.dispositions.iter().flat_map(|d| {
+            std::iter::once(d.from_position).chain(d.recipients.iter().map(|r| r.position))
+        }))
+        .chain(case.latest_draft.iter().map(|d| d.author_position))
+        .collect();
+    who.positions.iter().any(|h| {
+        involved
+            .iter()
+            .any(|i| *i == h.position || org.is_below(*i, h.position))
+    })
+}
+
 /// Who may stop and restart a complaint's clock (ADR 0015, "Clock"): the
 /// head of office; whoever holds the complaint's position now (own, Plh or
 /// Plt); reception and the liaison officer while it waits on the front

@@ -15,7 +15,8 @@ use crate::workflow::{Office, complaint, dispose, office, ok};
 
 both_backends!(
     every_action_is_refused_to_those_who_only_read,
-    the_clock_matrix
+    the_clock_matrix,
+    officials_read_a_confidential_complaint_only_where_they_are_involved,
 );
 
 async fn register(app: &TestApp, key: &str) -> String {
@@ -298,4 +299,80 @@ async fn the_clock_matrix(b: Backend) {
     let t = crate::workflow::timeline(&app, &o.liaison, &with_kabid).await;
     let pauses = t.iter().filter(|e| e["kind"] == "clock_paused").count();
     assert_eq!(pauses, 3, "kabid, head and the Plh paused; nobody else");
+}
+
+/// Finding 6 (the official's part): a confidential complaint is read by the
+/// officials involved in it (holder, dispositions, drafts) and those above
+/// them; to other officials it does not exist — in lists or by id.
+async fn officials_read_a_confidential_complaint_only_where_they_are_involved(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = office(&app).await;
+    let mut c = valid_complaint("letter");
+    c["confidential"] = json!(true);
+    let r = app.post_complaint(&o.reception, &c).await;
+    assert_eq!(r.status(), 201);
+    let secret = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let open = register(&app, &o.reception).await;
+    ok(&app, &o.reception, &secret, "forward", json!({})).await;
+    ok(&app, &o.k_head, &secret, "dispositions", dispose(&o.kabid)).await;
+    let reads = |key: String, path: String| {
+        let app = &app;
+        async move { app.get(&key, &path).await.status().as_u16() }
+    };
+    let listed = |key: String| {
+        let app = &app;
+        async move {
+            app.list_all(&key, "", 100)
+                .await
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    for path in [
+        format!("/api/v1/complaints/{secret}"),
+        format!("/api/v1/complaints/{secret}/timeline"),
+    ] {
+        assert_eq!(
+            reads(o.k_kabid.clone(), path.clone()).await,
+            200,
+            "the holder"
+        );
+        assert_eq!(reads(o.k_head.clone(), path.clone()).await, 200, "the head");
+        assert_eq!(
+            reads(o.reception.clone(), path.clone()).await,
+            200,
+            "the desk"
+        );
+        for (who, key) in [
+            ("another Kabid", o.k_kabid2.clone()),
+            ("the Sekretaris", o.k_sekretaris.clone()),
+            ("a Kasi not yet disposed to", o.k_kasi.clone()),
+        ] {
+            assert_eq!(reads(key, path.clone()).await, 404, "{who}: {path}");
+        }
+    }
+    assert!(listed(o.k_kabid.clone()).await.contains(&secret));
+    let theirs = listed(o.k_kabid2.clone()).await;
+    assert!(!theirs.contains(&secret), "not in another official's list");
+    assert!(theirs.contains(&open), "an ordinary complaint is");
+    // disposed further down: the Kasi now reads it, the Kabid still does
+    ok(&app, &o.k_kabid, &secret, "dispositions", dispose(&o.kasi)).await;
+    assert_eq!(
+        reads(o.k_kasi.clone(), format!("/api/v1/complaints/{secret}")).await,
+        200
+    );
+    assert_eq!(
+        reads(o.k_kabid.clone(), format!("/api/v1/complaints/{secret}")).await,
+        200
+    );
+    assert_eq!(
+        reads(o.k_kabid2.clone(), format!("/api/v1/complaints/{secret}")).await,
+        404
+    );
 }

@@ -188,6 +188,15 @@ pub async fn list(
         Ok(c) => c,
         Err(_) => return super::unavailable(&state),
     };
+    // the cursor is taken before: rows an official may not read only shorten the page
+    let rows = match state
+        .app
+        .readable(who.caller.actor(), rows, chrono::Utc::now())
+        .await
+    {
+        Ok(r) => r,
+        Err(_) => return super::unavailable(&state),
+    };
     let rows = rows
         .into_iter()
         .map(|c| row(ComplaintView::new(c, &ctx), tz))
@@ -482,6 +491,14 @@ pub async fn csv(
             received_at: order_key(&p, by_deadline, c),
             id: c.id,
         });
+        let rows = match state
+            .app
+            .readable(who.caller.actor(), rows, chrono::Utc::now())
+            .await
+        {
+            Ok(r) => r,
+            Err(_) => return super::unavailable(&state),
+        };
         for c in rows {
             let holder = c.holder_position_id.map(|h| org.title(h).to_string());
             let v = ComplaintView::new(c, &ctx);
@@ -741,6 +758,11 @@ pub async fn detail_page(
         Ok(None) => return not_found(),
         Err(_) => return super::unavailable(state),
     };
+    match state.app.may_read(who.caller.actor(), &c, now).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
+        Err(_) => return super::unavailable(state),
+    }
     let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
         async { state.store.list_attachments(id).await.map_err(|_| ()) },
@@ -1157,6 +1179,15 @@ pub async fn sheet(
         }
         Err(()) => return super::unavailable(&state),
     };
+    match state
+        .app
+        .may_read(who.caller.actor(), &c, chrono::Utc::now())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return super::not_found(&state),
+        Err(_) => return super::unavailable(&state),
+    }
     let tz = state.settings.office_timezone;
     let v = ComplaintView::new(c, &ctx);
     let from = if v.reporter_hidden {

@@ -70,6 +70,15 @@ pub async fn page(
         Ok((None, ..)) => return super::not_found(&state),
         Err(()) => return super::unavailable(&state),
     };
+    match state
+        .app
+        .may_read(who.caller.actor(), &c, chrono::Utc::now())
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return super::not_found(&state),
+        Err(_) => return super::unavailable(&state),
+    }
     let tz = state.settings.office_timezone;
     let Some(draft) = drafts.last() else {
         return super::message(
