@@ -1063,6 +1063,7 @@ pub async fn verify_keyring(store: &dyn Store) -> Result<(), StoreError> {
                   (ADUAN_SECRET_KEY_FILE; restore it from the backup if it is lost) — \
                   nothing was read or written";
     let recorded = store.keyring_checks().await?;
+    let fresh = recorded.is_empty();
     if recorded.is_empty() {
         let sample = store.sample_sealed(3).await?;
         if !sample.is_empty() && sample.iter().all(|v| vault.open(v).is_err()) {
@@ -1095,5 +1096,18 @@ pub async fn verify_keyring(store: &dyn Store) -> Result<(), StoreError> {
             }
         }
     }
-    store.record_keyring_checks(&ours, Utc::now()).await
+    store.record_keyring_checks(&ours, Utc::now()).await?;
+    if fresh {
+        // two processes with different keyrings starting together on a new
+        // database: the first to record wins, the other finds out here
+        for (kid, value) in store.keyring_checks().await? {
+            if ours.iter().any(|(k, v)| *k == kid && *v != value) {
+                return Err(StoreError::KeyringMismatch(format!(
+                    "the keyring {file} is not the one another process recorded for this \
+                     database a moment ago: {advice}"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
