@@ -188,14 +188,9 @@ pub async fn list(
         Ok(c) => c,
         Err(_) => return super::unavailable(&state),
     };
-    // the cursor is taken before: rows an official may not read only shorten the page
-    let rows = match state
-        .app
-        .readable(who.caller.actor(), rows, chrono::Utc::now())
-        .await
-    {
+    let rows = match super::readable_rows(&state, &who, rows).await {
         Ok(r) => r,
-        Err(_) => return super::unavailable(&state),
+        Err(r) => return r,
     };
     let rows = rows
         .into_iter()
@@ -491,13 +486,9 @@ pub async fn csv(
             received_at: order_key(&p, by_deadline, c),
             id: c.id,
         });
-        let rows = match state
-            .app
-            .readable(who.caller.actor(), rows, chrono::Utc::now())
-            .await
-        {
+        let rows = match super::readable_rows(&state, &who, rows).await {
             Ok(r) => r,
-            Err(_) => return super::unavailable(&state),
+            Err(r) => return r,
         };
         for c in rows {
             let holder = c.holder_position_id.map(|h| org.title(h).to_string());
@@ -758,10 +749,8 @@ pub async fn detail_page(
         Ok(None) => return not_found(),
         Err(_) => return super::unavailable(state),
     };
-    match state.app.may_read(who.caller.actor(), &c, now).await {
-        Ok(true) => {}
-        Ok(false) => return not_found(),
-        Err(_) => return super::unavailable(state),
+    if let Err(r) = super::readable_one(state, who, &c).await {
+        return r;
     }
     let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
@@ -1179,14 +1168,8 @@ pub async fn sheet(
         }
         Err(()) => return super::unavailable(&state),
     };
-    match state
-        .app
-        .may_read(who.caller.actor(), &c, chrono::Utc::now())
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return super::not_found(&state),
-        Err(_) => return super::unavailable(&state),
+    if let Err(r) = super::readable_one(&state, &who, &c).await {
+        return r;
     }
     let tz = state.settings.office_timezone;
     let v = ComplaintView::new(c, &ctx);

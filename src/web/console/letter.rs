@@ -70,14 +70,8 @@ pub async fn page(
         Ok((None, ..)) => return super::not_found(&state),
         Err(()) => return super::unavailable(&state),
     };
-    match state
-        .app
-        .may_read(who.caller.actor(), &c, chrono::Utc::now())
-        .await
-    {
-        Ok(true) => {}
-        Ok(false) => return super::not_found(&state),
-        Err(_) => return super::unavailable(&state),
+    if let Err(r) = super::readable_one(&state, &who, &c).await {
+        return r;
     }
     let tz = state.settings.office_timezone;
     let Some(draft) = drafts.last() else {

@@ -311,6 +311,38 @@ fn message(state: &AppState, status: StatusCode, title: &str, text: &str) -> Htt
     )
 }
 
+/// The console's page for a complaint `who` may not read (ADR 0015: an
+/// official and a confidential complaint elsewhere) is the not-found page.
+async fn readable_one(
+    state: &AppState,
+    who: &Staff,
+    c: &crate::store::Complaint,
+) -> Result<(), HttpResponse> {
+    match state
+        .app
+        .may_read(who.caller.actor(), c, chrono::Utc::now())
+        .await
+    {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(not_found(state)),
+        Err(_) => Err(unavailable(state)),
+    }
+}
+
+/// A list's rows without those `who` may not read (taken after the cursor:
+/// they only shorten the page).
+async fn readable_rows(
+    state: &AppState,
+    who: &Staff,
+    rows: Vec<crate::store::Complaint>,
+) -> Result<Vec<crate::store::Complaint>, HttpResponse> {
+    state
+        .app
+        .readable(who.caller.actor(), rows, chrono::Utc::now())
+        .await
+        .map_err(|_| unavailable(state))
+}
+
 fn not_found(state: &AppState) -> HttpResponse {
     message(
         state,
