@@ -1433,7 +1433,12 @@ pub async fn person(
         csv: "/console/complaints.csv".into(),
         error: None,
         active: false,
-        example: String::new(),
+        example: crate::domain::TrackingNumber::new(
+            &state.settings.tracking_prefix,
+            chrono::Utc::now().with_timezone(&tz).year(),
+            12,
+        )
+        .to_string(),
         identifier_error: kinds
             .is_empty()
             .then(|| "Isi NIK, nomor telepon, atau alamat surel.".to_string()),
