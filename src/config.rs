@@ -695,19 +695,23 @@ impl Settings {
         )?);
         let sign_in_lock_duration =
             std::time::Duration::from_secs(60 * number(Key::sign_in_lock_minutes, 15, 1, 1440)?);
-        let webhook_allow_hosts = get(Key::webhook_allow_hosts)
-            .map(|v| {
-                v.split(',')
-                    .map(|h| {
-                        h.trim()
-                            .trim_start_matches('[')
-                            .trim_end_matches(']')
-                            .to_ascii_lowercase()
-                    })
-                    .filter(|h| !h.is_empty() && h != "none")
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
+        // comma-separated host names, lower case (`none` or empty: none)
+        let host_list = |key: Key| -> Vec<String> {
+            get(key)
+                .map(|v| {
+                    v.split(',')
+                        .map(|h| {
+                            h.trim()
+                                .trim_start_matches('[')
+                                .trim_end_matches(']')
+                                .to_ascii_lowercase()
+                        })
+                        .filter(|h| !h.is_empty() && h != "none")
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let webhook_allow_hosts = host_list(Key::webhook_allow_hosts);
         let metrics_token = get(Key::metrics_token);
         if metrics_token.as_ref().is_some_and(|t| {
             t.chars().count() < 16 || t.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -718,14 +722,7 @@ impl Settings {
             ));
         }
         let ack_per_address_per_day = number(Key::ack_per_address_per_day, 5, 1, 1000)? as u32;
-        let email_trusted_authserv = get(Key::email_trusted_authserv)
-            .map(|v| {
-                v.split(',')
-                    .map(|h| h.trim().to_ascii_lowercase())
-                    .filter(|h| !h.is_empty() && h != "none")
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default();
+        let email_trusted_authserv = host_list(Key::email_trusted_authserv);
         let secret_key_file = get(Key::secret_key_file)
             .map(PathBuf::from)
             .unwrap_or_else(|| data_dir.join("secret.key"));

@@ -1,6 +1,6 @@
 -- Acknowledgements emailed per recipient address per office day (issue 31,
 -- finding 10): the address as a keyed tag (never in the clear), the day, the
--- count. Rows older than a week are deleted as new ones are counted.
+-- count. The retention job deletes old days with the other expired records.
 CREATE TABLE acknowledgement_limits (
     recipient_tag TEXT NOT NULL,
     day DATE NOT NULL,

@@ -2,6 +2,7 @@
 //! tokens, only their SHA-256 digest stored, docs/adr/0003) or a signed-in
 //! person (the session cookie, with CSRF checks on changes; docs/adr/0014).
 
+use crate::domain::access::same_secret;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -185,10 +186,6 @@ pub fn origin_of(req: &HttpRequest) -> crate::app::accounts::Origin {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The header a session-authenticated state change must carry.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
@@ -214,7 +211,7 @@ fn check_csrf(req: &HttpRequest, s: &SessionCtx, public_base_url: &str) -> Resul
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !constant_time_eq(sent.as_bytes(), s.session.csrf_token.as_bytes()) {
+    if !same_secret(sent.as_bytes(), s.session.csrf_token.as_bytes()) {
         return Err(forbidden(
             "a change made with a session needs its csrf_token in the X-CSRF-Token header",
         ));
@@ -269,7 +266,7 @@ fn request_host(req: &HttpRequest) -> Option<String> {
 pub(crate) fn form_csrf_ok(req: &HttpRequest, caller: &Caller, sent: &str, base: &str) -> bool {
     caller
         .session()
-        .is_some_and(|s| constant_time_eq(sent.as_bytes(), s.session.csrf_token.as_bytes()))
+        .is_some_and(|s| same_secret(sent.as_bytes(), s.session.csrf_token.as_bytes()))
         && same_origin(req, base)
 }
 

@@ -95,13 +95,7 @@ fn metrics_allowed(state: &AppState, req: &actix_web::HttpRequest) -> Result<(),
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        let same = sent.len() == token.len()
-            && sent
-                .bytes()
-                .zip(token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        return if same {
+        return if crate::domain::access::same_secret(sent.as_bytes(), token.as_bytes()) {
             Ok(())
         } else {
             Err(ApiError::Auth {

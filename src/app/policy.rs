@@ -106,21 +106,6 @@ impl App {
             .await
     }
 
-    /// May the actor stop/restart this complaint's clock, and extend it?
-    pub async fn clock_rights(
-        &self,
-        id: uuid::Uuid,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<(bool, bool), StoreError> {
-        let Some((_, case)) = self.store.case_state(id).await? else {
-            return Ok((false, false));
-        };
-        let who = super::workflow::authority(self, actor.role, actor, now).await?;
-        let may = |extend| crate::domain::workflow::may_manage_clock(&case, &who, extend).is_ok();
-        Ok((may(false), may(true)))
-    }
-
     /// The clock runs again because the complainant answered (the system
     /// acts, not a person: no permission to check).
     pub(crate) async fn resume_for_reply(

@@ -13,14 +13,6 @@ use crate::store::{Complaint, StoreError, SurveyQuery, SurveyRecord};
 /// Compared against when the number is unknown (matches no code's digest).
 const NO_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-fn same_digest(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Where a complaint's survey stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SurveyState {
@@ -58,7 +50,10 @@ impl App {
             None => None,
         };
         let (id, digest) = found.unwrap_or_else(|| (Uuid::nil(), NO_DIGEST.to_string()));
-        let ok = same_digest(&digest, given.as_deref().unwrap_or(NO_DIGEST));
+        let ok = crate::domain::access::same_secret(
+            digest.as_bytes(),
+            given.as_deref().unwrap_or(NO_DIGEST).as_bytes(),
+        );
         if !ok || id.is_nil() || given.is_none() {
             return Ok(None);
         }

@@ -168,29 +168,48 @@ impl App {
     }
 }
 
+/// What an actor may do with one complaint now, all from one reading of
+/// it (the console's page for a complaint).
+#[derive(Debug, Clone)]
+pub struct Rights {
+    /// The workflow actions open to them (`domain::workflow::available`).
+    pub offers: Vec<crate::domain::workflow::Offer>,
+    /// They may stop and restart the clock, and extend it.
+    pub clock: bool,
+    pub extend: bool,
+    /// They may read it at all (`App::may_read`).
+    pub readable: bool,
+}
+
+/// A complaint only some officials may read (ADR 0015).
+fn restricted(actor: &Actor, c: &crate::store::Complaint) -> bool {
+    actor.role == Role::Official && c.confidential
+}
+
 impl App {
-    /// The complaint and what the actor may do with it now (asked of
-    /// `domain::workflow::available`, the same rules `act` applies).
-    pub async fn offers(
+    /// The complaint and what the actor may do with it now (asked of the
+    /// same rules `act`, `adjust_clock` and `may_read` apply).
+    pub async fn rights(
         &self,
         id: Uuid,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<Option<(crate::store::Complaint, Vec<crate::domain::workflow::Offer>)>, StoreError>
-    {
+    ) -> Result<Option<(crate::store::Complaint, Rights)>, StoreError> {
+        use crate::domain::workflow::{available, may_manage_clock, official_reads_confidential};
         let Some((c, case)) = self.store.case_state(id).await? else {
             return Ok(None);
         };
         let who = authority(self, actor.role, actor, now).await?;
         let org = self.org_chart().await?;
-        Ok(Some((
-            c,
-            crate::domain::workflow::available(&case, &org, &who, now),
-        )))
+        let rights = Rights {
+            offers: available(&case, &org, &who, now),
+            clock: may_manage_clock(&case, &who, false).is_ok(),
+            extend: may_manage_clock(&case, &who, true).is_ok(),
+            readable: !restricted(actor, &c) || official_reads_confidential(&case, &org, &who),
+        };
+        Ok(Some((c, rights)))
     }
-}
 
-impl App {
     /// May `actor` read this complaint? Officials read a confidential one
     /// only where they are involved (`domain::workflow::official_reads_confidential`);
     /// every other staff role reads all (integration keys are limited to
@@ -201,36 +220,48 @@ impl App {
         c: &crate::store::Complaint,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        if actor.role != Role::Official || !c.confidential {
+        if !restricted(actor, c) {
             return Ok(true);
         }
-        let Some((_, case)) = self.store.case_state(c.id).await? else {
-            return Ok(false);
-        };
         let who = authority(self, actor.role, actor, now).await?;
         let org = self.org_chart().await?;
-        Ok(crate::domain::workflow::official_reads_confidential(
-            &case, &org, &who,
-        ))
+        self.involved(&who, &org, c.id).await
     }
 
     /// `rows` without the complaints `actor` may not read (a list's page
     /// may then hold fewer items than asked; its cursor still moves on).
+    /// Who the actor is and the organisation are read once for the page.
     pub async fn readable(
         &self,
         actor: &Actor,
         rows: Vec<crate::store::Complaint>,
         now: DateTime<Utc>,
     ) -> Result<Vec<crate::store::Complaint>, StoreError> {
-        if actor.role != Role::Official {
+        if !rows.iter().any(|c| restricted(actor, c)) {
             return Ok(rows);
         }
+        let who = authority(self, actor.role, actor, now).await?;
+        let org = self.org_chart().await?;
         let mut out = Vec::with_capacity(rows.len());
         for c in rows {
-            if self.may_read(actor, &c, now).await? {
+            if !restricted(actor, &c) || self.involved(&who, &org, c.id).await? {
                 out.push(c);
             }
         }
         Ok(out)
+    }
+
+    async fn involved(
+        &self,
+        who: &Authority,
+        org: &crate::domain::workflow::OrgChart,
+        id: Uuid,
+    ) -> Result<bool, StoreError> {
+        Ok(match self.store.case_state(id).await? {
+            Some((_, case)) => {
+                crate::domain::workflow::official_reads_confidential(&case, org, who)
+            }
+            None => false,
+        })
     }
 }

@@ -7,6 +7,12 @@
 use rand::Rng;
 use sha2::{Digest, Sha256};
 
+/// Compares two secrets (tokens, tags, digests) in time that does not
+/// depend on where they differ; different lengths are unequal.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const LEN: usize = 16;
 

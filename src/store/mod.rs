@@ -332,7 +332,8 @@ pub trait OutboxStore: Send + Sync {
     /// Outbox entries of these kinds by status.
     async fn outbox_counts(&self, kinds: &[&str]) -> Result<Vec<(String, i64)>, StoreError>;
     /// Counts one acknowledgement to the recipient `tag` on office day
-    /// `day` and returns the day's count with it (older days are forgotten).
+    /// `day` and returns the day's count with it (earlier days are deleted
+    /// by `purge_expired_records`).
     async fn count_acknowledgement(&self, tag: &str, day: NaiveDate) -> Result<i64, StoreError>;
     /// Forgets the access codes kept for replays of idempotency keys first
     /// used before `before`. Returns how many were purged.
@@ -1096,7 +1097,15 @@ pub async fn verify_keyring(store: &dyn Store) -> Result<(), StoreError> {
             }
         }
     }
-    store.record_keyring_checks(&ours, Utc::now()).await?;
+    // only what is new to the database: a start writes nothing otherwise
+    let new: Vec<(u32, String)> = ours
+        .iter()
+        .filter(|(k, _)| !recorded.iter().any(|(r, _)| r == k))
+        .cloned()
+        .collect();
+    if !new.is_empty() {
+        store.record_keyring_checks(&new, Utc::now()).await?;
+    }
     if fresh {
         // two processes with different keyrings starting together on a new
         // database: the first to record wins, the other finds out here

@@ -249,22 +249,11 @@ async fn adding_a_day_off_moves_open_deadlines_only(b: Backend) {
         .json()
         .await
         .unwrap();
-    {
-        use sqlx::Connection;
-        let sql = "UPDATE complaints SET status = 'closed' WHERE tracking_number = $1";
-        let tn = closed["tracking_number"].as_str().unwrap();
-        if app.database_url.starts_with("sqlite") {
-            let mut c = sqlx::SqliteConnection::connect(&app.database_url)
-                .await
-                .unwrap();
-            sqlx::query(sql).bind(tn).execute(&mut c).await.unwrap();
-        } else {
-            let mut c = sqlx::PgConnection::connect(&app.database_url)
-                .await
-                .unwrap();
-            sqlx::query(sql).bind(tn).execute(&mut c).await.unwrap();
-        }
-    }
+    app.exec_sql(
+        "UPDATE complaints SET status = 'closed' WHERE tracking_number = $1",
+        closed["tracking_number"].as_str(),
+    )
+    .await;
     let today = chrono::Utc::now()
         .with_timezone(&chrono_tz::Asia::Makassar)
         .date_naive();

@@ -188,6 +188,30 @@ pub async fn create_key(store: &DynStore, role: Role, name: &str) -> (String, Uu
 }
 
 impl TestApp {
+    /// Runs one statement with one text parameter on the app's database.
+    pub async fn exec_sql(&self, sql: &str, param: Option<&str>) {
+        use sqlx::Connection;
+        if self.database_url.starts_with("sqlite") {
+            let mut c = sqlx::SqliteConnection::connect(&self.database_url)
+                .await
+                .unwrap();
+            let mut q = sqlx::query(sql);
+            if let Some(p) = param {
+                q = q.bind(p);
+            }
+            q.execute(&mut c).await.unwrap();
+        } else {
+            let mut c = sqlx::PgConnection::connect(&self.database_url)
+                .await
+                .unwrap();
+            let mut q = sqlx::query(sql);
+            if let Some(p) = param {
+                q = q.bind(p);
+            }
+            q.execute(&mut c).await.unwrap();
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

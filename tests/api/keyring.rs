@@ -18,30 +18,6 @@ both_backends!(
     an_unreadable_outbox_row_is_parked_and_the_rest_are_delivered,
 );
 
-/// Runs one statement with one text parameter on the app's database.
-pub async fn exec_sql(app: &TestApp, sql: &str, param: Option<&str>) {
-    use sqlx::Connection;
-    if app.database_url.starts_with("sqlite") {
-        let mut c = sqlx::SqliteConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        let mut q = sqlx::query(sql);
-        if let Some(p) = param {
-            q = q.bind(p);
-        }
-        q.execute(&mut c).await.unwrap();
-    } else {
-        let mut c = sqlx::PgConnection::connect(&app.database_url)
-            .await
-            .unwrap();
-        let mut q = sqlx::query(sql);
-        if let Some(p) = param {
-            q = q.bind(p);
-        }
-        q.execute(&mut c).await.unwrap();
-    }
-}
-
 /// Starts the service on `app`'s database with the keyring at `key`: the
 /// error's text, or `None` if it started (and was stopped again).
 async fn start_with_keyring(app: &TestApp, key: std::path::PathBuf) -> Option<String> {
@@ -77,7 +53,7 @@ async fn a_replica_with_another_keyring_refuses_to_start(b: Backend) {
     );
     // a database from before the check (no record of its keyring): the
     // sealed data itself tells that this keyring is not its own
-    exec_sql(&app, "DELETE FROM keyring_checks", None).await;
+    app.exec_sql("DELETE FROM keyring_checks", None).await;
     let why = start_with_keyring(&app, fresh.clone()).await;
     assert!(
         why.as_deref()
@@ -120,8 +96,7 @@ async fn an_unreadable_outbox_row_is_parked_and_the_rest_are_delivered(b: Backen
     }
     // one row sealed by a keyring this process does not have
     let foreign = aduan::vault::Vault::ephemeral().seal(b"{\"to\":\"x@example.id\"}");
-    exec_sql(
-        &app,
+    app.exec_sql(
         "UPDATE outbox SET payload = $1 WHERE id = (SELECT id FROM outbox ORDER BY id LIMIT 1)",
         Some(&foreign),
     )

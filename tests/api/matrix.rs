@@ -41,6 +41,25 @@ async fn disposed(app: &TestApp, o: &Office) -> (String, String) {
     (id, d)
 }
 
+/// A complaint disposed to the Kabid and taken through its answer up to and
+/// including `last` (`submit`, `approve` or `dispatch`).
+async fn answered_up_to(app: &TestApp, o: &Office, last: &str) -> String {
+    let (id, _) = disposed(app, o).await;
+    let body = json!({"body": "Jawaban: bantuan telah disalurkan."});
+    ok(app, &o.k_kabid, &id, "answer/drafts", body).await;
+    ok(app, &o.k_kabid, &id, "answer/submit", json!({})).await;
+    if last == "submit" {
+        return id;
+    }
+    ok(app, &o.k_head, &id, "answer/approve", json!({})).await;
+    if last == "approve" {
+        return id;
+    }
+    let letter = json!({"letter_number": "460/1/DINSOS/2026", "letter_date": "2026-03-10"});
+    ok(app, &o.reception, &id, "dispatch", letter).await;
+    id
+}
+
 /// Tries `path` with `key` and the complaint's current version; returns the status.
 async fn try_action(app: &TestApp, key: &str, id: &str, path: &str, body: &Value) -> u16 {
     let v = complaint(app, &app.key(Role::Admin).await, id).await["version"]
@@ -80,46 +99,9 @@ async fn every_action_is_refused_to_those_who_only_read(b: Backend) {
     // the states, each with the actions possible there
     let registered = register(&app, &o.reception).await;
     let (with_kabid, disposition) = disposed(&app, &o).await;
-    let (in_review, _) = disposed(&app, &o).await;
-    ok(
-        &app,
-        &o.k_kabid,
-        &in_review,
-        "answer/drafts",
-        json!({"body": "Jawaban: bantuan telah disalurkan."}),
-    )
-    .await;
-    ok(&app, &o.k_kabid, &in_review, "answer/submit", json!({})).await;
-    let (approved, _) = disposed(&app, &o).await;
-    ok(
-        &app,
-        &o.k_kabid,
-        &approved,
-        "answer/drafts",
-        json!({"body": "Jawaban: bantuan telah disalurkan."}),
-    )
-    .await;
-    ok(&app, &o.k_kabid, &approved, "answer/submit", json!({})).await;
-    ok(&app, &o.k_head, &approved, "answer/approve", json!({})).await;
-    let (answered, _) = disposed(&app, &o).await;
-    ok(
-        &app,
-        &o.k_kabid,
-        &answered,
-        "answer/drafts",
-        json!({"body": "Jawaban: bantuan telah disalurkan."}),
-    )
-    .await;
-    ok(&app, &o.k_kabid, &answered, "answer/submit", json!({})).await;
-    ok(&app, &o.k_head, &answered, "answer/approve", json!({})).await;
-    ok(
-        &app,
-        &o.reception,
-        &answered,
-        "dispatch",
-        json!({"letter_number": "460/1/DINSOS/2026", "letter_date": "2026-03-10"}),
-    )
-    .await;
+    let in_review = answered_up_to(&app, &o, "submit").await;
+    let approved = answered_up_to(&app, &o, "approve").await;
+    let answered = answered_up_to(&app, &o, "dispatch").await;
 
     let reason = json!({"reason": "alasan uji"});
     let decide = [

@@ -392,11 +392,6 @@ impl OutboxStore for Backend {
         day: chrono::NaiveDate,
     ) -> Result<i64, StoreError> {
         let _writer = self.lock_writes().await;
-        let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM acknowledgement_limits WHERE day < $1")
-            .bind(day - chrono::Duration::days(7))
-            .execute(&mut *tx)
-            .await?;
         let (n,): (i64,) = sqlx::query_as(
             "INSERT INTO acknowledgement_limits (recipient_tag, day, sent) VALUES ($1, $2, 1) \
              ON CONFLICT (recipient_tag, day) DO UPDATE \
@@ -404,9 +399,8 @@ impl OutboxStore for Backend {
         )
         .bind(tag)
         .bind(day)
-        .fetch_one(&mut *tx)
+        .fetch_one(&self.pool)
         .await?;
-        tx.commit().await?;
         Ok(n)
     }
 

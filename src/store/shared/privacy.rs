@@ -359,6 +359,11 @@ impl PrivacyStore for Backend {
         .bind(before)
         .execute(&self.pool)
         .await?;
+        // acknowledgement counts matter for their own day only
+        sqlx::query("DELETE FROM acknowledgement_limits WHERE day < $1")
+            .bind(before.date_naive())
+            .execute(&self.pool)
+            .await?;
         Ok((idem, sent))
     }
 }

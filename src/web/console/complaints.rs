@@ -744,14 +744,12 @@ pub async fn detail_page(
         return not_found();
     };
     let now = chrono::Utc::now();
-    let (c, offers) = match state.app.offers(id, who.caller.actor(), now).await {
-        Ok(Some(x)) => x,
-        Ok(None) => return not_found(),
+    let (c, rights) = match state.app.rights(id, who.caller.actor(), now).await {
+        Ok(Some((c, r))) if r.readable => (c, r),
+        Ok(_) => return not_found(),
         Err(_) => return super::unavailable(state),
     };
-    if let Err(r) = super::readable_one(state, who, &c).await {
-        return r;
-    }
+    let offers = rights.offers;
     let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
         async { state.store.list_attachments(id).await.map_err(|_| ()) },
@@ -774,18 +772,14 @@ pub async fn detail_page(
     let channel = c.channel;
     // the clock: forms only for whoever may use them (the app decides; the
     // store refuses what the state does not allow)
-    let (may_clock, may_extend) = match state.app.clock_rights(id, who.caller.actor(), now).await {
-        Ok(x) => x,
-        Err(_) => return super::unavailable(state),
-    };
     let mut clock = Vec::new();
-    if c.status.is_open() && may_clock {
+    if c.status.is_open() && rights.clock {
         clock.push(if c.paused_at.is_some() {
             "resume"
         } else {
             "pause"
         });
-        if may_extend {
+        if rights.extend {
             clock.push("extend");
         }
     }
