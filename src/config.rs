@@ -48,6 +48,35 @@ impl std::fmt::Debug for SmtpSettings {
     }
 }
 
+/// The WhatsApp channel (on when `ADUAN_WHATSAPP_PHONE_NUMBER_ID` is set).
+#[derive(Clone)]
+pub struct WhatsappSettings {
+    /// The Graph API's base with its version (`https://graph.facebook.com/v21.0`).
+    pub api_url: String,
+    pub phone_number_id: String,
+    /// The bearer token (a system user's access token).
+    pub token: String,
+    /// The app secret that signs webhook deliveries (`X-Hub-Signature-256`).
+    pub app_secret: String,
+    /// The token Meta's subscription handshake must quote.
+    pub verify_token: String,
+    /// The approved template for complainants outside the 24-hour window:
+    /// body `{{1}}` the tracking number, `{{2}}` the link.
+    pub template: String,
+    /// The approved template for staff alerts: `{{1}}` what waits, `{{2}}` the link.
+    pub staff_template: String,
+    pub template_language: String,
+}
+
+impl std::fmt::Debug for WhatsappSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsappSettings")
+            .field("api_url", &self.api_url)
+            .field("template", &self.template)
+            .finish_non_exhaustive()
+    }
+}
+
 /// SP4N-LAPOR! integration (on when `ADUAN_LAPOR_URL` is set).
 #[derive(Clone)]
 pub struct LaporSettings {
@@ -189,6 +218,8 @@ pub struct Settings {
     pub lapor: Option<LaporSettings>,
     /// `None` when ADUAN_IMAP_HOST is not set.
     pub imap: Option<ImapSettings>,
+    /// `None` when ADUAN_WHATSAPP_PHONE_NUMBER_ID is not set.
+    pub whatsapp: Option<WhatsappSettings>,
     /// Largest email accepted (pipe and IMAP).
     pub max_email_bytes: u64,
 }
@@ -299,6 +330,14 @@ declare_settings! {
     lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
     lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
     lapor_timeout_seconds = "ADUAN_LAPOR_TIMEOUT_SECONDS", "`20`", "timeout of each request to LAPOR! (1–600)";
+    whatsapp_api_url = "ADUAN_WHATSAPP_API_URL", "`https://graph.facebook.com/v21.0`", "the WhatsApp Business Cloud API (Meta's Graph API with its version, or a Business Solution Provider's copy of it, or `wa-sim`)";
+    whatsapp_phone_number_id = "ADUAN_WHATSAPP_PHONE_NUMBER_ID", "unset: the WhatsApp channel is off", "the office's WhatsApp number's id in the Cloud API";
+    whatsapp_token = "ADUAN_WHATSAPP_TOKEN", "required with a number id", "the Cloud API's bearer token (a system user's access token; never logged)";
+    whatsapp_app_secret = "ADUAN_WHATSAPP_APP_SECRET", "required with a number id", "the Meta app's secret: webhook deliveries must carry `X-Hub-Signature-256` made with it (never logged)";
+    whatsapp_verify_token = "ADUAN_WHATSAPP_VERIFY_TOKEN", "required with a number id", "the verify token given to Meta when subscribing `/webhooks/whatsapp` (the handshake must quote it)";
+    whatsapp_template = "ADUAN_WHATSAPP_TEMPLATE", "`aduan_pembaruan`", "the approved message template (category utility) sent to a complainant outside WhatsApp's 24-hour window; its body takes `{{1}}` the tracking number and `{{2}}` the link to the complaint's page";
+    whatsapp_staff_template = "ADUAN_WHATSAPP_STAFF_TEMPLATE", "`aduan_pengingat`", "the approved template of staff alerts on WhatsApp: `{{1}}` what waits for them, `{{2}}` the console's link";
+    whatsapp_template_language = "ADUAN_WHATSAPP_TEMPLATE_LANGUAGE", "`id`", "the language code the templates were approved in";
     lapor_timezone = "ADUAN_LAPOR_TIMEZONE", "`Asia/Jakarta`", "IANA zone LAPOR! timestamps without a zone (`2026-03-02 08:00:00`) are read in";
     imap_host = "ADUAN_IMAP_HOST", "unset: no mailbox is read", "IMAP server of the complaints mailbox";
     imap_port = "ADUAN_IMAP_PORT", "993 (implicit) / 143", "IMAP port";
@@ -895,6 +934,79 @@ impl Settings {
                 })
             }
         };
+        let whatsapp = match get(Key::whatsapp_phone_number_id).filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(id) => {
+                let api_url = get(Key::whatsapp_api_url)
+                    .unwrap_or_else(|| "https://graph.facebook.com/v21.0".into())
+                    .trim_end_matches('/')
+                    .to_string();
+                if !(api_url.starts_with("http://") || api_url.starts_with("https://")) {
+                    return Err(invalid(
+                        "ADUAN_WHATSAPP_API_URL",
+                        format!("`{api_url}` must start with https:// (or http:// for wa-sim)"),
+                    ));
+                }
+                if !id.trim().chars().all(|c| c.is_ascii_alphanumeric()) {
+                    return Err(invalid(
+                        "ADUAN_WHATSAPP_PHONE_NUMBER_ID",
+                        "must be the number's id (letters and digits)",
+                    ));
+                }
+                let required = |k: Key, name: &'static str| {
+                    get(k)
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                        .ok_or_else(|| {
+                            invalid(
+                                name,
+                                "is required when ADUAN_WHATSAPP_PHONE_NUMBER_ID is set",
+                            )
+                        })
+                };
+                let template_name = |k: Key, name: &'static str, default: &str| {
+                    let v = get(k).unwrap_or_else(|| default.to_string());
+                    let v = v.trim().to_string();
+                    if v.is_empty()
+                        || !v
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    {
+                        return Err(invalid(
+                            name,
+                            format!(
+                                "`{v}` must be a template name: lower-case letters, digits and _"
+                            ),
+                        ));
+                    }
+                    Ok(v)
+                };
+                Some(WhatsappSettings {
+                    api_url,
+                    phone_number_id: id.trim().to_string(),
+                    token: required(Key::whatsapp_token, "ADUAN_WHATSAPP_TOKEN")?,
+                    app_secret: required(Key::whatsapp_app_secret, "ADUAN_WHATSAPP_APP_SECRET")?,
+                    verify_token: required(
+                        Key::whatsapp_verify_token,
+                        "ADUAN_WHATSAPP_VERIFY_TOKEN",
+                    )?,
+                    template: template_name(
+                        Key::whatsapp_template,
+                        "ADUAN_WHATSAPP_TEMPLATE",
+                        "aduan_pembaruan",
+                    )?,
+                    staff_template: template_name(
+                        Key::whatsapp_staff_template,
+                        "ADUAN_WHATSAPP_STAFF_TEMPLATE",
+                        "aduan_pengingat",
+                    )?,
+                    template_language: get(Key::whatsapp_template_language)
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                        .unwrap_or_else(|| "id".into()),
+                })
+            }
+        };
         let max_email_bytes = number(Key::email_max_bytes, 25 * 1024 * 1024, 64 * 1024, 1 << 30)?;
         let imap = match get(Key::imap_host) {
             None => None,
@@ -1013,6 +1125,7 @@ impl Settings {
             office_city,
             lapor,
             imap,
+            whatsapp,
             max_email_bytes,
             smtp,
             public_base_url,
@@ -1170,6 +1283,24 @@ mod tests {
         assert_eq!(lapor.url, "http://127.0.0.1:9");
         assert_eq!(lapor.token, "token-lapor");
         assert_eq!(lapor.poll_secs, 120);
+        let wa = s.whatsapp.as_ref().unwrap();
+        assert_eq!(wa.api_url, "http://127.0.0.1:9/v21.0");
+        assert_eq!(
+            (
+                wa.phone_number_id.as_str(),
+                wa.token.as_str(),
+                wa.app_secret.as_str()
+            ),
+            ("106540352242922", "token-wa", "rahasia-aplikasi")
+        );
+        assert_eq!(
+            (
+                wa.verify_token.as_str(),
+                wa.template.as_str(),
+                wa.staff_template.as_str()
+            ),
+            ("jabat-tangan", "status_pengaduan", "pengingat_petugas")
+        );
         assert_eq!(lapor.timeout, std::time::Duration::from_secs(7));
         let imap = s.imap.as_ref().unwrap();
         assert_eq!(

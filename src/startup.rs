@@ -144,6 +144,16 @@ impl Application {
             }
             Err(e) => tracing::error!(error = %e, "webhook worker not started"),
         }
+        match crate::intake::whatsapp::outbound::WhatsappCourier::new(core.clone()) {
+            None => tracing::info!(
+                "ADUAN_WHATSAPP_PHONE_NUMBER_ID is not set: the WhatsApp channel is off"
+            ),
+            Some(Ok(c)) => {
+                let c = Arc::new(c);
+                workers.spawn("whatsapp_courier", move |t| c.clone().run(t));
+            }
+            Some(Err(e)) => tracing::error!(error = %e, "WhatsApp courier not started"),
+        }
         let jobs = Arc::new(crate::jobs::Jobs::new(store.clone(), settings.clone()));
         workers.spawn("scheduler", move |t| jobs.clone().run(t));
         let figures = core.clone();

@@ -22,6 +22,7 @@ pub mod ratelimit;
 pub mod reports;
 pub mod state;
 pub mod webhooks;
+pub mod whatsapp;
 pub mod workflow;
 
 use actix_web::web;
@@ -230,6 +231,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/healthz").get(ops::healthz))
         .service(web::resource("/readyz").get(ops::readyz))
         .service(web::resource("/metrics").get(ops::metrics))
+        .service(
+            web::resource("/webhooks/whatsapp")
+                .get(whatsapp::handshake)
+                .post(whatsapp::deliver),
+        )
         .service(web::resource("/api/v1/outbox").get(ops::outbox))
         .service(web::resource("/api/v1/outbox/{id}/retry").post(ops::retry_outbox))
         .service(

@@ -13,6 +13,7 @@
 //! and the outbox/quarantine retries (`ops.rs`).
 
 pub mod accounts;
+pub mod chat;
 pub mod dashboard;
 pub mod groupcommit;
 pub mod keycache;
@@ -55,6 +56,8 @@ pub struct App {
     pub intake: groupcommit::GroupCommit,
     /// Password hashing, a bounded number at a time (`passwords.rs`).
     pub hasher: passwords::Hasher,
+    /// Wakes the message-channel courier when this process queued something.
+    pub chat_wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -71,6 +74,7 @@ impl App {
             keys: Default::default(),
             intake: groupcommit::GroupCommit::new(),
             hasher: passwords::Hasher::per_core(passwords::WAIT),
+            chat_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

@@ -78,6 +78,7 @@ impl App {
                 actor,
                 now,
                 reopen: false,
+                location: None,
             })
             .await?
             .is_some())

@@ -51,6 +51,23 @@ enum Source<'a> {
         source_key: &'a str,
         intake: Option<serde_json::Value>,
     },
+    /// A message channel: the id claimed for the sender's conversation, the
+    /// message's key (`whatsapp:<wamid>`) and its platform id.
+    Chat {
+        id: Uuid,
+        source_key: &'a str,
+        message_id: &'a str,
+    },
+}
+
+/// A registration from a message channel (WhatsApp): the complaint's id
+/// (claimed for the sender's conversation before), the message's key and
+/// the message the acknowledgement answers.
+#[derive(Debug)]
+pub enum ChatRegistration {
+    Created(Box<Complaint>),
+    /// The message made a complaint before (this one).
+    Duplicate(Uuid),
 }
 
 /// A registration from the console's form.
@@ -242,6 +259,26 @@ impl App {
                         .map(|to| crate::notify::acknowledgement(id, to, &sealed, None)),
                 )
             }
+            Source::Chat {
+                id: chosen,
+                source_key,
+                message_id,
+            } => {
+                id = chosen;
+                (
+                    None,
+                    Some(source_key),
+                    Some(crate::store::NewOutbox {
+                        id: Uuid::now_v7(),
+                        kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+                        dedup_key: format!("ack:{id}"),
+                        complaint_id: Some(id),
+                        payload: serde_json::json!({"purpose": "ack",
+                            "access_code_sealed": sealed, "reply_to": message_id})
+                        .to_string(),
+                    }),
+                )
+            }
         };
         let registration = Registration {
             id,
@@ -405,6 +442,38 @@ impl App {
             | CreateOutcome::DuplicateAgencyRef(_) => {
                 return Err(StoreError::Corrupt(
                     "an email registration has no idempotency key or LAPOR! id".into(),
+                ));
+            }
+        })
+    }
+
+    /// Registers a complaint from a message channel under the id its
+    /// conversation claimed; a unique violation means the id was written by
+    /// another message meanwhile (the caller joins it instead).
+    pub async fn register_chat(
+        &self,
+        complaint: &NewComplaint,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        id: Uuid,
+        source_key: &str,
+        message_id: &str,
+    ) -> Result<ChatRegistration, StoreError> {
+        let source = Source::Chat {
+            id,
+            source_key,
+            message_id,
+        };
+        let (outcome, _, _) = self.register(complaint, actor, now, source).await?;
+        Ok(match outcome {
+            CreateOutcome::Created(c) => ChatRegistration::Created(Box::new(c)),
+            CreateOutcome::DuplicateSource(id) => ChatRegistration::Duplicate(id),
+            CreateOutcome::Replayed(c, ..)
+            | CreateOutcome::DuplicateLapor(c)
+            | CreateOutcome::DuplicateAgencyRef(c) => ChatRegistration::Duplicate(c.id),
+            CreateOutcome::KeyReused => {
+                return Err(StoreError::Corrupt(
+                    "a message registration has no idempotency key".into(),
                 ));
             }
         })

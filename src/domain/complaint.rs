@@ -58,6 +58,8 @@ str_enum!(
         Api = "api",
         /// The office's own web form (`/adukan`).
         Web = "web",
+        /// A WhatsApp conversation (the WhatsApp Business Cloud API).
+        Whatsapp = "whatsapp",
         Other = "other",
     }
 );
@@ -678,6 +680,14 @@ fn identity_rule(e: &mut ValidationErrors, channel: Channel, anonymous: bool, r:
                     );
                 }
             }
+        }
+        Channel::Whatsapp => {
+            need(
+                e,
+                r.phone.is_some(),
+                "reporter.phone",
+                "is required for WhatsApp complaints (the sender's number)",
+            );
         }
         Channel::Api | Channel::Other => {}
     }

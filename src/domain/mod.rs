@@ -6,6 +6,7 @@ pub mod account;
 pub mod attachment;
 pub mod calendar;
 pub mod complaint;
+pub mod conversation;
 pub mod deadline;
 pub mod identity;
 pub mod report;

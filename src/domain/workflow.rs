@@ -62,6 +62,9 @@ str_enum!(
         /// Returned to the system of the agency that filed it over the API
         /// (its webhooks and `GET …/progress` carry the answer).
         Agency = "agency",
+        /// Sent to the complainant's WhatsApp (through the outbox): a text
+        /// inside the customer-service window, the approved template outside it.
+        Whatsapp = "whatsapp",
     }
 );
 
@@ -250,6 +253,8 @@ pub struct CaseState {
     pub holder: Option<Uuid>,
     pub due_at: Option<DateTime<Utc>>,
     pub has_reporter_email: bool,
+    /// The complainant's number is known (WhatsApp answers go to it).
+    pub has_reporter_phone: bool,
     pub has_lapor_id: bool,
     /// Oldest first.
     pub dispositions: Vec<DispositionState>,
@@ -934,6 +939,7 @@ pub fn plan(
                 Channel::Web if case.has_reporter_email => DispatchMethod::Email,
                 Channel::FaceToFace => DispatchMethod::InPerson,
                 Channel::Api => DispatchMethod::Agency,
+                Channel::Whatsapp if case.has_reporter_phone => DispatchMethod::Whatsapp,
                 _ => DispatchMethod::Letter,
             });
             check_dispatch(case, method, input, now)?;
@@ -1146,6 +1152,14 @@ fn check_dispatch(
                 return Err(invalid("method", "the complainant gave no email address"));
             }
         }
+        DispatchMethod::Whatsapp => {
+            if case.channel != Channel::Whatsapp || !case.has_reporter_phone {
+                return Err(invalid(
+                    "method",
+                    "only a complaint that came by WhatsApp is answered on WhatsApp",
+                ));
+            }
+        }
         DispatchMethod::Letter => {
             if input
                 .letter_number
@@ -1249,6 +1263,7 @@ mod tests {
             holder: holder.map(id),
             due_at: None,
             has_reporter_email: false,
+            has_reporter_phone: false,
             has_lapor_id: false,
             dispositions: vec![],
             latest_draft: None,

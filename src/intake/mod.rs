@@ -2,3 +2,4 @@
 
 pub mod email;
 pub mod lapor;
+pub mod whatsapp;

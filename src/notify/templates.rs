@@ -583,6 +583,7 @@ fn channel_label(c: &str) -> &str {
         "lapor" => "SP4N-LAPOR!",
         "api" => "sistem instansi lain",
         "web" => "formulir web",
+        "whatsapp" => "WhatsApp",
         _ => "lainnya",
     }
 }
@@ -1052,5 +1053,65 @@ mod tests {
         assert_eq!(r.text.matches("- ADU-X ").count(), 10, "{}", r.text);
         assert!(r.text.contains("… dan 30 lainnya: https://x/list"));
         assert!(r.text.contains("Kasi Bansos: 40"));
+    }
+}
+
+/// WhatsApp messages to complainants (plain text: WhatsApp shows `*bold*`).
+pub mod chat {
+    use chrono::{DateTime, Utc};
+    use chrono_tz::Tz;
+
+    /// The acknowledgement, seconds after the first message.
+    pub fn acknowledgement(
+        office: &str,
+        tracking_number: &str,
+        due_at: Option<DateTime<Utc>>,
+        status_url: &str,
+        tz: Tz,
+    ) -> String {
+        let due = due_at
+            .map(|d| format!("\nBatas waktu jawaban: {}", super::tanggal(d, tz)))
+            .unwrap_or_default();
+        format!(
+            "Terima kasih, pengaduan Anda sudah diterima dan dicatat oleh {office}.\n\n\
+             Nomor pengaduan: *{tracking_number}*{due}\n\n\
+             Ikuti perkembangannya di {status_url}\n\
+             (simpan pesan ini: tautan itu memuat kode akses Anda)\n\n\
+             Foto, dokumen atau keterangan tambahan cukup dikirim di percakapan ini."
+        )
+    }
+
+    /// The short guide for a greeting (at most once a day).
+    pub fn guide(office: &str) -> String {
+        format!(
+            "Halo, ini layanan pengaduan {office}.\n\n\
+             Silakan tuliskan pengaduan Anda dalam satu pesan: apa yang terjadi, di mana, \
+             kapan, dan siapa yang terlibat. Foto atau dokumen pendukung boleh dikirim \
+             sesudahnya. Kami akan membalas dengan nomor pengaduan Anda.\n\n\
+             Pesan ini dibalas otomatis; petugas kami bekerja pada hari dan jam kerja."
+        )
+    }
+
+    /// A message staff wrote on the complaint's page.
+    pub fn staff(office: &str, tracking_number: &str, text: &str) -> String {
+        format!(
+            "{}\n\n— {office} (pengaduan {tracking_number})",
+            text.trim()
+        )
+    }
+
+    /// The approved answer.
+    pub fn answer(
+        office: &str,
+        tracking_number: &str,
+        subject: &str,
+        body: &str,
+        status_url: &str,
+    ) -> String {
+        format!(
+            "*Jawaban atas pengaduan {tracking_number}*\n{subject}\n\n{}\n\n— {office}\n\n\
+             Jawaban ini juga dapat dibaca di {status_url}",
+            body.trim()
+        )
     }
 }

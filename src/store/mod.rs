@@ -939,6 +939,56 @@ pub trait WebhookStore: Send + Sync {
 }
 
 /// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
+/// Message channels: conversations, messages sent and their delivery
+/// statuses (docs/adr/0028).
+#[async_trait]
+pub trait ChatStore: Send + Sync {
+    /// The sender's newest complaint and when they last wrote.
+    async fn chat_state(&self, channel: &str, sender_tag: &str) -> Result<ChatState, StoreError>;
+    /// Claims conversation number `seq` of the sender for `complaint_id`
+    /// (written right after); `false` when another message claimed it first.
+    async fn chat_claim(
+        &self,
+        channel: &str,
+        sender_tag: &str,
+        seq: i32,
+        complaint_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The sender wrote at `at` (kept when it is newer than what is known).
+    async fn chat_touch(
+        &self,
+        channel: &str,
+        sender_tag: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Records a message the platform accepted (once per message id).
+    async fn chat_record_sent(&self, sent: &ChatSent) -> Result<(), StoreError>;
+    /// The parts of an outbox entry already sent: `(part, message id)`.
+    async fn chat_sent_parts(&self, outbox_id: Uuid) -> Result<Vec<(i32, String)>, StoreError>;
+    /// A delivery status from the platform. Statuses only move forward
+    /// (sent < delivered < read; failed after any). When it moves, an
+    /// answer's status (delivered, read, failed) and a failed staff message
+    /// are written on the complaint's timeline in the same transaction.
+    /// Returns the message and whether its status moved; `None` for a
+    /// message we did not send.
+    async fn chat_status(
+        &self,
+        message_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<Option<(ChatSent, bool)>, StoreError>;
+    /// The messages sent about a complaint, oldest first.
+    async fn chat_sent_of(&self, complaint_id: Uuid) -> Result<Vec<ChatSent>, StoreError>;
+    /// The newest message received for a complaint whose key starts with `prefix`.
+    async fn latest_inbound_key(
+        &self,
+        complaint_id: Uuid,
+        prefix: &str,
+    ) -> Result<Option<String>, StoreError>;
+}
+
 pub trait Store:
     StoreBase
     + ComplaintStore
@@ -948,6 +998,7 @@ pub trait Store:
     + WorkflowStore
     + LaporStore
     + InboundStore
+    + ChatStore
     + KeyStore
     + AccountStore
     + VaultStore
@@ -967,6 +1018,7 @@ impl<T> Store for T where
         + WorkflowStore
         + LaporStore
         + InboundStore
+        + ChatStore
         + KeyStore
         + AccountStore
         + VaultStore

@@ -516,6 +516,13 @@ pub enum ClockOutcome {
 pub const OUTBOX_ANSWER_EMAIL: &str = "answer_email";
 pub const OUTBOX_LAPOR_FOLLOWUP: &str = "lapor_followup";
 pub const OUTBOX_LAPOR_REROUTE: &str = "lapor_reroute";
+/// A message to send on WhatsApp (acknowledgement, guide, staff message,
+/// answer, survey invitation, staff alert): `intake::whatsapp::outbound`.
+pub const OUTBOX_WHATSAPP_MESSAGE: &str = "whatsapp_message";
+/// A photo, document, voice note or video to fetch from WhatsApp.
+pub const OUTBOX_WHATSAPP_MEDIA: &str = "whatsapp_media";
+/// "Read" (the blue ticks) for a message staff opened.
+pub const OUTBOX_WHATSAPP_READ: &str = "whatsapp_read";
 
 /// A unit of the office (Sekretariat, Bidang …).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -817,6 +824,9 @@ pub struct InboundMessage<'a> {
     pub now: DateTime<Utc>,
     /// Reopen an answered or closed complaint.
     pub reopen: bool,
+    /// A place the complainant shared (a WhatsApp location): becomes the
+    /// complaint's location when it has none.
+    pub location: Option<&'a str>,
 }
 
 /// Mail that could not be used, kept for inspection.
@@ -1085,4 +1095,50 @@ pub struct WebhookAttempt {
     pub error: Option<String>,
     /// When to try again; `None` and not `ok`: parked.
     pub next: Option<DateTime<Utc>>,
+}
+
+/// A sender's conversation on a message channel (docs/adr/0028).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatState {
+    /// When they last wrote (the platform's customer-service window starts there).
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// Their newest complaint.
+    pub thread: Option<ChatThread>,
+}
+
+/// The newest complaint a sender opened (`seq` counts them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatThread {
+    pub seq: i32,
+    pub complaint_id: Uuid,
+    pub opened_at: DateTime<Utc>,
+    /// `None` while the claim's complaint is still being written (or was
+    /// never written: a crash between claim and registration).
+    pub complaint: Option<ChatComplaint>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatComplaint {
+    pub status: crate::domain::Status,
+    pub confidential: bool,
+    /// The newest answer's dispatch.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// A message sent through a message channel, by the platform's id.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChatSent {
+    pub message_id: String,
+    pub channel: String,
+    pub outbox_id: Uuid,
+    pub part: i32,
+    pub complaint_id: Option<Uuid>,
+    /// ack, guide, staff, answer, survey, alert
+    pub purpose: String,
+    pub template: bool,
+    pub sent_at: DateTime<Utc>,
+    /// sent, delivered, read or failed
+    pub status: String,
+    pub status_at: DateTime<Utc>,
+    pub error: Option<String>,
 }

@@ -412,6 +412,7 @@ pub async fn reply(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
                 actor: &actor,
                 now: Utc::now(),
                 reopen: true,
+                location: None,
             },
             "Tanggapan pelapor diterima melalui halaman lacak",
         )

@@ -216,6 +216,7 @@ impl EmailIntake {
                     actor,
                     now: Utc::now(),
                     reopen,
+                    location: None,
                 },
                 "Balasan pelapor diterima melalui email",
             )

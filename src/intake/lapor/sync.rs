@@ -852,6 +852,7 @@ impl LaporSync {
                         actor: &actor,
                         now,
                         reopen: true,
+                        location: None,
                     },
                     "Tanggapan pelapor diterima melalui LAPOR!",
                 )

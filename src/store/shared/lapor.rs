@@ -112,18 +112,23 @@ impl Backend {
             return Err(crate::store::StoreError::Database(sqlx::Error::RowNotFound));
         };
         let (mut c, _) = row.into_complaint(&self.vault)?;
+        if c.location.is_none() {
+            c.location = m.location.map(str::to_string);
+        }
         if m.reopen && matches!(c.status, Status::Answered | Status::Closed) {
             c.status = Status::Reopened;
             c.holder_position_id = None;
         }
         sqlx::query(
             "UPDATE complaints SET status = $2, holder_position_id = $3, \
-             version = version + 1, updated_at = $4 WHERE id = $1",
+             version = version + 1, updated_at = $4, location = COALESCE(location, $5) \
+             WHERE id = $1",
         )
         .bind(c.id)
         .bind(c.status.as_str())
         .bind(c.holder_position_id)
         .bind(now)
+        .bind(m.location)
         .execute(&mut *tx)
         .await?;
         insert_event(&mut tx, c.id, now, m.event, m.actor, c.status, m.detail).await?;

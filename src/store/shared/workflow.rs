@@ -82,6 +82,7 @@ impl Backend {
             holder: c.holder_position_id,
             due_at: c.due_at,
             has_reporter_email: c.reporter.email.is_some(),
+            has_reporter_phone: c.reporter.phone.is_some(),
             has_lapor_id: c.external_ref.lapor_tracking_id.is_some(),
             dispositions: ds
                 .iter()
@@ -329,6 +330,15 @@ impl Backend {
                             complaint_id: Some(c.id),
                             payload: serde_json::json!({
                                 "to": c.reporter.email, "draft_id": draft})
+                            .to_string(),
+                        }),
+                        DispatchMethod::Whatsapp => Some(crate::store::NewOutbox {
+                            id: uuid::Uuid::now_v7(),
+                            kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+                            dedup_key: format!("whatsapp_answer:{draft}"),
+                            complaint_id: Some(c.id),
+                            payload: serde_json::json!({
+                                "purpose": "answer", "draft_id": draft, "dispatch_id": id})
                             .to_string(),
                         }),
                         DispatchMethod::Letter

@@ -51,6 +51,7 @@ pub fn channel(c: Channel) -> &'static str {
         Channel::Lapor => "SP4N-LAPOR!",
         Channel::Api => "Sistem lain",
         Channel::Web => "Formulir web",
+        Channel::Whatsapp => "WhatsApp",
         Channel::Other => "Lainnya",
     }
 }

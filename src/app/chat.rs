@@ -1,0 +1,511 @@
+//! Message channels (WhatsApp; Telegram and SMS follow): a citizen's message
+//! becomes a complaint, more of the one just opened, a reply, or the guide —
+//! by the pure rule `domain::conversation::decide` (docs/adr/0028). Replies
+//! and media fetches go out through the outbox.
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::App;
+use super::register::ChatRegistration;
+use crate::domain::conversation::{self, Current, Decision, Shape};
+use crate::domain::{Channel, ComplaintInput, NewComplaint, ReporterInput};
+use crate::store::{Actor, Complaint, InboundMessage, NewOutbox, StoreError};
+
+/// A message from a citizen, as the channel adapter read it.
+#[derive(Debug, Clone)]
+pub struct IncomingChat {
+    pub channel: Channel,
+    /// The platform's message id (`wamid.…`).
+    pub message_id: String,
+    /// The sender's number as the platform gives it (`wa_id`: digits with
+    /// the country code).
+    pub from: String,
+    /// The name on the sender's profile.
+    pub profile_name: Option<String>,
+    pub at: DateTime<Utc>,
+    pub content: ChatContent,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatContent {
+    Text(String),
+    /// A photo, document, voice note, audio or video kept by the platform
+    /// until fetched (`kind`: image, document, audio, video, sticker).
+    Media {
+        kind: String,
+        media_id: String,
+        mime_type: Option<String>,
+        sha256: Option<String>,
+        file_name: Option<String>,
+        caption: Option<String>,
+        voice: bool,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+        name: Option<String>,
+        address: Option<String>,
+    },
+    /// Contact cards, written out (names and numbers).
+    Contacts(String),
+    /// Anything else (a reaction, a button, an unsupported type): kept as a note.
+    Other {
+        kind: String,
+        text: Option<String>,
+    },
+}
+
+impl ChatContent {
+    fn shape(&self) -> Shape {
+        match self {
+            ChatContent::Text(t) => conversation::shape_of_text(t),
+            ChatContent::Media { kind, .. } if kind == "sticker" => Shape::Other,
+            ChatContent::Media { .. } => Shape::Media,
+            _ => Shape::Other,
+        }
+    }
+
+    /// The words a person wrote, if any.
+    fn words(&self) -> Option<&str> {
+        match self {
+            ChatContent::Text(t) => Some(t.as_str()),
+            ChatContent::Media { caption, .. } => caption.as_deref(),
+            ChatContent::Other { text, .. } => text.as_deref(),
+            _ => None,
+        }
+        .filter(|t| !t.trim().is_empty())
+    }
+
+    fn kind(&self) -> &str {
+        match self {
+            ChatContent::Text(_) => "text",
+            ChatContent::Media { kind, .. } => kind,
+            ChatContent::Location { .. } => "location",
+            ChatContent::Contacts(_) => "contacts",
+            ChatContent::Other { kind, .. } => kind,
+        }
+    }
+
+    /// A place written out: "nama, alamat (lat, long)".
+    fn place(&self) -> Option<String> {
+        let ChatContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } = self
+        else {
+            return None;
+        };
+        let words: Vec<&str> = [name.as_deref(), address.as_deref()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.trim().is_empty())
+            .collect();
+        let coords = format!("{latitude:.6}, {longitude:.6}");
+        Some(if words.is_empty() {
+            coords
+        } else {
+            format!("{} ({coords})", words.join(", "))
+        })
+    }
+
+    /// How the message reads on the timeline and in a complaint's body.
+    fn describe(&self) -> String {
+        let label = match self {
+            ChatContent::Media { kind, voice, .. } => match kind.as_str() {
+                "image" => "[Foto]",
+                "document" => "[Dokumen]",
+                "audio" if *voice => "[Pesan suara]",
+                "audio" => "[Audio]",
+                "video" => "[Video]",
+                _ => "[Stiker]",
+            },
+            ChatContent::Location { .. } => "[Lokasi]",
+            ChatContent::Contacts(_) => "[Kontak]",
+            ChatContent::Other { .. } => "[Pesan]",
+            ChatContent::Text(_) => "",
+        };
+        let rest = match self {
+            ChatContent::Location { .. } => self.place(),
+            ChatContent::Contacts(c) => Some(c.clone()),
+            ChatContent::Media { file_name, .. } => self
+                .words()
+                .map(str::to_string)
+                .or_else(|| file_name.clone()),
+            _ => self.words().map(str::to_string),
+        };
+        match (label, rest) {
+            ("", Some(r)) => r,
+            (l, Some(r)) => format!("{l} {r}"),
+            (l, None) => l.to_string(),
+        }
+    }
+}
+
+/// What became of a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChatOutcome {
+    Created(Box<Complaint>),
+    /// On this complaint's timeline (more of it, or a reply).
+    Joined(Uuid),
+    /// Not a complaint: the guide was queued (at most once a day).
+    Guided,
+    /// Seen before.
+    Duplicate,
+}
+
+/// Who files what arrives on a message channel: the timeline names it.
+pub fn chat_actor(channel: Channel) -> Actor {
+    let name = match channel {
+        Channel::Whatsapp => "Layanan pengaduan WhatsApp",
+        _ => "Layanan pengaduan pesan",
+    };
+    Actor {
+        key_id: None,
+        name: name.into(),
+        role: crate::domain::Role::Reception,
+        officer: None,
+    }
+}
+
+/// How long a conversation's claim may wait for its complaint to be written
+/// before the next message writes it instead (the claimant crashed).
+const CLAIM_GRACE: Duration = Duration::seconds(10);
+
+impl App {
+    /// The sender's keyed tag on a channel (the blind index of the number).
+    pub fn chat_sender_tag(&self, channel: Channel, from: &str) -> String {
+        let digits: String = from.chars().filter(char::is_ascii_digit).collect();
+        self.vault.tag(
+            "chat sender",
+            format!("{}:{digits}", channel.as_str()).as_bytes(),
+        )
+    }
+
+    /// Takes one message (docs/adr/0028). Safe to call again with the same
+    /// message, and from several replicas at once.
+    pub async fn receive_chat(&self, m: &IncomingChat) -> Result<ChatOutcome, StoreError> {
+        let channel = m.channel;
+        let key = format!("{}:{}", channel.as_str(), m.message_id);
+        let actor = chat_actor(channel);
+        if let Some(id) = self.store.find_inbound(&key).await? {
+            // the first delivery may have stopped before its media were queued
+            self.queue_media(m, id).await?;
+            return Ok(ChatOutcome::Duplicate);
+        }
+        let tag = self.chat_sender_tag(channel, &m.from);
+        let shape = m.content.shape();
+        let now = Utc::now();
+        let mut outcome = None;
+        for attempt in 0..200u32 {
+            let state = self.store.chat_state(channel.as_str(), &tag).await?;
+            let current = match &state.thread {
+                None => None,
+                Some(t) => match t.complaint {
+                    Some(c) => Some((
+                        t,
+                        Current {
+                            status: c.status,
+                            answered_at: c.answered_at,
+                            last_inbound_at: state.last_inbound_at,
+                            opened_at: t.opened_at,
+                            confidential: c.confidential,
+                        },
+                    )),
+                    None if Utc::now() - t.opened_at > CLAIM_GRACE => {
+                        // a claim whose complaint never came: this message writes it
+                        match self.open_chat(m, &key, t.complaint_id, &actor).await {
+                            Ok(o) => {
+                                outcome = Some(o);
+                                break;
+                            }
+                            Err(e) if e.is_unique_violation() => continue,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    None => {
+                        // another message is writing the complaint right now
+                        tokio::time::sleep(std::time::Duration::from_millis(
+                            10 + u64::from(attempt.min(10)) * 5,
+                        ))
+                        .await;
+                        continue;
+                    }
+                },
+            };
+            let decision = conversation::decide(current.as_ref().map(|(_, c)| c), shape, now);
+            match (decision, current) {
+                (Decision::Open, current) => {
+                    let seq = current.map_or(1, |(t, _)| t.seq + 1);
+                    let id = Uuid::now_v7();
+                    if !self
+                        .store
+                        .chat_claim(channel.as_str(), &tag, seq, id, now)
+                        .await?
+                    {
+                        continue; // another message opened one first: look again
+                    }
+                    outcome = Some(self.open_chat(m, &key, id, &actor).await?);
+                    break;
+                }
+                (Decision::Gather | Decision::Reply { .. }, Some((t, _))) => {
+                    let (event, reopen) = match decision {
+                        Decision::Reply { reopen } => ("reporter_replied", reopen),
+                        _ => ("message_received", false),
+                    };
+                    outcome = Some(
+                        self.join_chat(m, &key, t.complaint_id, event, reopen, &actor)
+                            .await?,
+                    );
+                    break;
+                }
+                _ => {
+                    self.guide(m, &tag, now).await?;
+                    outcome = Some(ChatOutcome::Guided);
+                    break;
+                }
+            }
+        }
+        let outcome = outcome.ok_or_else(|| {
+            StoreError::Corrupt("a conversation kept changing under one message".into())
+        })?;
+        self.store
+            .chat_touch(channel.as_str(), &tag, m.at.min(now))
+            .await?;
+        match &outcome {
+            ChatOutcome::Created(c) => self.queue_media(m, c.id).await?,
+            ChatOutcome::Joined(id) => self.queue_media(m, *id).await?,
+            _ => {}
+        }
+        metrics::counter!("aduan_chat_messages_total", "channel" => channel.as_str(),
+        "outcome" => match &outcome {
+            ChatOutcome::Created(_) => "created",
+            ChatOutcome::Joined(_) => "joined",
+            ChatOutcome::Guided => "guided",
+            ChatOutcome::Duplicate => "duplicate",
+        })
+        .increment(1);
+        Ok(outcome)
+    }
+
+    async fn open_chat(
+        &self,
+        m: &IncomingChat,
+        key: &str,
+        id: Uuid,
+        actor: &Actor,
+    ) -> Result<ChatOutcome, StoreError> {
+        let nc = chat_complaint(m)?;
+        match self
+            .register_chat(&nc, actor, m.at.min(Utc::now()), id, key, &m.message_id)
+            .await?
+        {
+            ChatRegistration::Created(c) => Ok(ChatOutcome::Created(c)),
+            ChatRegistration::Duplicate(_) => Ok(ChatOutcome::Duplicate),
+        }
+    }
+
+    async fn join_chat(
+        &self,
+        m: &IncomingChat,
+        key: &str,
+        complaint_id: Uuid,
+        event: &str,
+        reopen: bool,
+        actor: &Actor,
+    ) -> Result<ChatOutcome, StoreError> {
+        let detail = serde_json::json!({"source": m.channel.as_str(),
+            "message_id": m.message_id, "type": m.content.kind(),
+            "text": m.content.describe().chars().take(20_000).collect::<String>()})
+        .to_string();
+        let place = m.content.place();
+        let recorded = self
+            .record_reply(
+                InboundMessage {
+                    source_key: key,
+                    complaint_id,
+                    event,
+                    detail: &detail,
+                    actor,
+                    now: Utc::now(),
+                    reopen,
+                    location: place.as_deref(),
+                },
+                "Balasan pelapor diterima melalui WhatsApp",
+            )
+            .await?;
+        Ok(match recorded {
+            Some(_) => ChatOutcome::Joined(complaint_id),
+            None => ChatOutcome::Duplicate,
+        })
+    }
+
+    /// The guide, at most once per sender per office day.
+    async fn guide(
+        &self,
+        m: &IncomingChat,
+        tag: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let day = now.with_timezone(&self.tz()).date_naive();
+        let item = NewOutbox {
+            id: Uuid::now_v7(),
+            kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+            dedup_key: format!("guide:{}:{tag}:{day}", m.channel.as_str()),
+            complaint_id: None,
+            payload: serde_json::json!({"purpose": "guide", "to": m.from,
+                "reply_to": m.message_id})
+            .to_string(),
+        };
+        self.store.enqueue_outbox(&[item], None, now).await?;
+        self.wake_chat();
+        Ok(())
+    }
+
+    /// Queues the fetch of a message's photo, document, voice note or video.
+    async fn queue_media(&self, m: &IncomingChat, complaint_id: Uuid) -> Result<(), StoreError> {
+        let ChatContent::Media {
+            kind,
+            media_id,
+            mime_type,
+            sha256,
+            file_name,
+            ..
+        } = &m.content
+        else {
+            return Ok(());
+        };
+        let item = NewOutbox {
+            id: Uuid::now_v7(),
+            kind: crate::store::OUTBOX_WHATSAPP_MEDIA.into(),
+            dedup_key: format!("media:{}:{}", m.channel.as_str(), m.message_id),
+            complaint_id: Some(complaint_id),
+            payload: serde_json::json!({"media_id": media_id, "kind": kind,
+                "mime_type": mime_type, "sha256": sha256, "file_name": file_name,
+                "message_id": m.message_id})
+            .to_string(),
+        };
+        self.store.enqueue_outbox(&[item], None, Utc::now()).await?;
+        self.wake_chat();
+        Ok(())
+    }
+
+    /// A message staff write to the complainant from the complaint's page;
+    /// `false` when the complaint did not come by WhatsApp or has no number.
+    pub async fn message_complainant(
+        &self,
+        complaint: &Complaint,
+        text: &str,
+        actor: &Actor,
+    ) -> Result<bool, StoreError> {
+        if complaint.channel != Channel::Whatsapp || complaint.reporter.phone.is_none() {
+            return Ok(false);
+        }
+        let id = Uuid::now_v7();
+        let item = NewOutbox {
+            id,
+            kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+            dedup_key: format!("staff:{id}"),
+            complaint_id: Some(complaint.id),
+            payload: serde_json::json!({"purpose": "staff", "text": text}).to_string(),
+        };
+        let detail =
+            serde_json::json!({"source": "whatsapp", "outbox_id": id, "text": text}).to_string();
+        self.store
+            .enqueue_outbox(
+                &[item],
+                Some((complaint.id, "message_sent", detail.as_str(), actor)),
+                Utc::now(),
+            )
+            .await?;
+        self.wake_chat();
+        Ok(true)
+    }
+
+    /// Staff opened a WhatsApp complaint: its newest message is marked read
+    /// for the complainant (once).
+    pub async fn chat_opened(&self, complaint: &Complaint) -> Result<(), StoreError> {
+        if complaint.channel != Channel::Whatsapp || self.settings.whatsapp.is_none() {
+            return Ok(());
+        }
+        let Some(key) = self
+            .store
+            .latest_inbound_key(complaint.id, "whatsapp:")
+            .await?
+        else {
+            return Ok(());
+        };
+        let Some(message_id) = key.strip_prefix("whatsapp:") else {
+            return Ok(());
+        };
+        let item = NewOutbox {
+            id: Uuid::now_v7(),
+            kind: crate::store::OUTBOX_WHATSAPP_READ.into(),
+            dedup_key: format!("read:{key}"),
+            complaint_id: Some(complaint.id),
+            payload: serde_json::json!({"message_id": message_id}).to_string(),
+        };
+        if self.store.enqueue_outbox(&[item], None, Utc::now()).await? > 0 {
+            self.wake_chat();
+        }
+        Ok(())
+    }
+
+    /// Wakes this process's message-channel courier (something was queued).
+    pub fn wake_chat(&self) {
+        self.chat_wake.notify_one();
+    }
+}
+
+/// Text without control characters (line breaks and tabs kept).
+fn clean(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+        .collect()
+}
+
+/// The complaint a first message makes.
+fn chat_complaint(m: &IncomingChat) -> Result<NewComplaint, StoreError> {
+    let words = clean(m.content.words().map(str::trim).unwrap_or(""));
+    let body = clean(&m.content.describe());
+    let subject = conversation::subject_from(&words).unwrap_or_else(|| match &m.content {
+        ChatContent::Media { kind, .. } if kind == "image" => {
+            "Pengaduan melalui WhatsApp (foto)".into()
+        }
+        ChatContent::Media { .. } => "Pengaduan melalui WhatsApp (lampiran)".into(),
+        _ => "Pengaduan melalui WhatsApp".into(),
+    });
+    let name = m
+        .profile_name
+        .as_deref()
+        .map(|n| {
+            clean(n)
+                .replace(['\n', '\r', '\t'], " ")
+                .chars()
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|n| !n.trim().is_empty());
+    let input = ComplaintInput {
+        channel: Some(Channel::Whatsapp.as_str().into()),
+        subject: Some(subject.chars().take(200).collect()),
+        body: Some(body.chars().take(20_000).collect()),
+        reporter: Some(ReporterInput {
+            name,
+            phone: conversation::phone_from_wa_id(&m.from),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    NewComplaint::parse(input, m.at.min(Utc::now())).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "a WhatsApp message did not make a valid complaint: {}",
+            e.0.iter()
+                .map(|f| f.field.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}

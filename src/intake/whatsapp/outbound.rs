@@ -1,0 +1,569 @@
+//! The WhatsApp courier: delivers the outbox's WhatsApp kinds — messages
+//! (acknowledgement, guide, staff messages, the answer, the survey
+//! invitation, staff alerts), media fetches and read marks.
+//!
+//! Inside Meta's 24-hour customer-service window (since the person last
+//! wrote) a message goes as free text, split at Meta's limit; outside it as
+//! the approved template. Meta's clock decides: a text refused with the
+//! re-engagement error (131047, in the answer or later as a `failed`
+//! status) is queued again as its template, once (docs/adr/0028).
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::client::{Client, Outgoing, SendError};
+use crate::app::App;
+use crate::config::WhatsappSettings;
+use crate::domain::Channel;
+use crate::domain::conversation::{WHATSAPP_TEXT_LIMIT, split_text, wa_id_from_phone};
+use crate::notify::{Courier, DeliveryError, templates};
+use crate::store::{
+    Attachment, ChatSent, Complaint, DeliveryProof, NewOutbox, OUTBOX_WHATSAPP_MEDIA,
+    OUTBOX_WHATSAPP_MESSAGE, OUTBOX_WHATSAPP_READ, OutboxItem,
+};
+
+pub const KINDS: &[&str] = &[
+    OUTBOX_WHATSAPP_MESSAGE,
+    OUTBOX_WHATSAPP_MEDIA,
+    OUTBOX_WHATSAPP_READ,
+];
+
+/// A little less than Meta's 24 hours: a text sent at the edge would be refused.
+pub const WINDOW: Duration = Duration::minutes(24 * 60 - 10);
+
+/// The payload of a `whatsapp_message` entry.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MessagePayload {
+    /// ack, guide, staff, answer, survey, alert
+    pub purpose: String,
+    /// The recipient's `wa_id`; `None`: the complainant's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft_id: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch_id: Option<Uuid>,
+    /// The acknowledgement's access code, sealed with the server key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_code_sealed: Option<String>,
+    /// The message this one answers (shown quoted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// A staff alert's console link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// Send as the template whatever the window (a text was refused).
+    #[serde(default)]
+    pub force_template: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct MediaPayload {
+    media_id: String,
+    kind: String,
+    #[serde(default)]
+    mime_type: Option<String>,
+    #[serde(default)]
+    sha256: Option<String>,
+    #[serde(default)]
+    file_name: Option<String>,
+    message_id: String,
+}
+
+pub struct WhatsappCourier {
+    app: Arc<App>,
+    settings: WhatsappSettings,
+    client: Client,
+}
+
+fn remote(e: SendError) -> DeliveryError {
+    match e {
+        SendError::Refused { .. } => DeliveryError::Refused(e.to_string()),
+        SendError::Window | SendError::Unavailable(_) => DeliveryError::Remote(e.to_string()),
+    }
+}
+
+fn malformed(what: &str) -> DeliveryError {
+    DeliveryError::Malformed(what.to_string())
+}
+
+impl WhatsappCourier {
+    pub fn new(app: Arc<App>) -> Option<Result<Self, reqwest::Error>> {
+        let settings = app.settings.whatsapp.clone()?;
+        Some(Client::new(&settings).map(|client| WhatsappCourier {
+            app,
+            settings,
+            client,
+        }))
+    }
+
+    /// Delivers until cancelled: every second, and at once when this
+    /// process queued something (`App::wake_chat`).
+    pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
+        let store = self.app.store.clone();
+        let max = self.app.settings.outbox_max_attempts;
+        let wake = self.app.chat_wake.clone();
+        let every = std::time::Duration::from_secs(1);
+        loop {
+            if let Err(e) =
+                crate::notify::deliver_due(store.as_ref(), self.as_ref(), max, Utc::now()).await
+            {
+                tracing::warn!(courier = "whatsapp", error = %e, "outbox run failed");
+            }
+            tokio::select! {
+                () = token.cancelled() => return,
+                () = wake.notified() => {}
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+
+    async fn complaint(&self, item: &OutboxItem) -> Result<Option<Complaint>, DeliveryError> {
+        match item.complaint_id {
+            None => Ok(None),
+            Some(id) => Ok(Some(
+                self.app
+                    .store
+                    .get_complaint(id)
+                    .await?
+                    .ok_or_else(|| malformed("complaint not found"))?,
+            )),
+        }
+    }
+
+    /// Is the person inside the customer-service window (they wrote in the last 24 hours)?
+    async fn window_open(&self, wa_id: &str) -> Result<bool, DeliveryError> {
+        let tag = self.app.chat_sender_tag(Channel::Whatsapp, wa_id);
+        let state = self.app.store.chat_state("whatsapp", &tag).await?;
+        Ok(state
+            .last_inbound_at
+            .is_some_and(|t| Utc::now() - t < WINDOW))
+    }
+
+    fn status_url(&self, c: &Complaint) -> String {
+        format!(
+            "{}/lacak/{}",
+            self.app.settings.public_base_url, c.tracking_number
+        )
+    }
+
+    async fn send_message(
+        &self,
+        item: &OutboxItem,
+    ) -> Result<Option<DeliveryProof>, DeliveryError> {
+        let p: MessagePayload = serde_json::from_str(&item.payload)
+            .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+        let complaint = self.complaint(item).await?;
+        let to = match (&p.to, &complaint) {
+            (Some(to), _) => to.clone(),
+            (None, Some(c)) => c
+                .reporter
+                .phone
+                .as_deref()
+                .and_then(wa_id_from_phone)
+                .ok_or_else(|| malformed("the complainant's number is not known"))?,
+            (None, None) => return Err(malformed("no recipient")),
+        };
+        let s = &self.app.settings;
+        let office = s.office_name.as_str();
+        let template_only = matches!(p.purpose.as_str(), "survey" | "alert");
+        let as_template = p.force_template || template_only || !self.window_open(&to).await?;
+        if as_template {
+            let (name, params) = match (p.purpose.as_str(), &complaint) {
+                ("alert", _) => (
+                    self.settings.staff_template.as_str(),
+                    vec![
+                        p.text.clone().unwrap_or_default(),
+                        p.link
+                            .clone()
+                            .unwrap_or_else(|| format!("{}/console", s.public_base_url)),
+                    ],
+                ),
+                ("guide", _) | (_, None) => {
+                    // a guide outside the window would be refused: nothing to send
+                    tracing::info!(outbox_id = %item.id, "WhatsApp guide not sent: outside the window");
+                    return Ok(None);
+                }
+                (_, Some(c)) => (
+                    self.settings.template.as_str(),
+                    vec![c.tracking_number.clone(), self.status_url(c)],
+                ),
+            };
+            let what = Outgoing::Template {
+                name,
+                language: &self.settings.template_language,
+                params: &params,
+            };
+            let ids = self
+                .send_parts(item, &p, &to, &[what], true)
+                .await
+                .map_err(|e| match e {
+                    SendError::Window => DeliveryError::Refused(
+                        "the template was refused as outside the window".into(),
+                    ),
+                    e => remote(e),
+                })?;
+            return self
+                .after_sent(item, &p, complaint.as_ref(), &ids, true)
+                .await;
+        }
+        let text = match (p.purpose.as_str(), &complaint) {
+            ("guide", _) => templates::chat::guide(office),
+            ("ack", Some(c)) => {
+                let code = p
+                    .access_code_sealed
+                    .as_deref()
+                    .and_then(|sealed| self.app.vault.open_str(sealed).ok())
+                    .ok_or_else(|| {
+                        malformed("the access code does not open with this server key")
+                    })?;
+                let url = format!("{}#kode={code}", self.status_url(c));
+                templates::chat::acknowledgement(
+                    office,
+                    &c.tracking_number,
+                    c.due_at,
+                    &url,
+                    s.office_timezone,
+                )
+            }
+            ("staff", Some(c)) => templates::chat::staff(
+                office,
+                &c.tracking_number,
+                p.text.as_deref().unwrap_or_default(),
+            ),
+            ("answer", Some(c)) => {
+                let draft_id = p.draft_id.ok_or_else(|| malformed("no draft"))?;
+                let draft = self
+                    .app
+                    .store
+                    .get_draft(draft_id)
+                    .await?
+                    .ok_or_else(|| malformed("draft not found"))?;
+                templates::chat::answer(
+                    office,
+                    &c.tracking_number,
+                    &c.subject,
+                    &draft.body,
+                    &self.status_url(c),
+                )
+            }
+            _ => return Err(malformed("unknown purpose")),
+        };
+        let parts = split_text(&text, WHATSAPP_TEXT_LIMIT);
+        let outgoing: Vec<Outgoing<'_>> = parts
+            .iter()
+            .enumerate()
+            .map(|(i, body)| Outgoing::Text {
+                body,
+                reply_to: if i == 0 { p.reply_to.as_deref() } else { None },
+            })
+            .collect();
+        match self.send_parts(item, &p, &to, &outgoing, false).await {
+            Ok(ids) => {
+                self.after_sent(item, &p, complaint.as_ref(), &ids, false)
+                    .await
+            }
+            Err(SendError::Window) => {
+                self.again_as_template(item, &p).await?;
+                Ok(None)
+            }
+            Err(e) => Err(remote(e)),
+        }
+    }
+
+    /// Sends the parts not sent by an earlier attempt; every message id.
+    async fn send_parts(
+        &self,
+        item: &OutboxItem,
+        p: &MessagePayload,
+        to: &str,
+        parts: &[Outgoing<'_>],
+        template: bool,
+    ) -> Result<Vec<String>, SendError> {
+        let done = self
+            .app
+            .store
+            .chat_sent_parts(item.id)
+            .await
+            .map_err(|e| SendError::Unavailable(e.to_string()))?;
+        let mut ids = Vec::new();
+        for (i, what) in parts.iter().enumerate() {
+            let part = i32::try_from(i).unwrap_or(i32::MAX);
+            if let Some((_, id)) = done.iter().find(|(n, _)| *n == part) {
+                ids.push(id.clone());
+                continue;
+            }
+            let id = self.client.send(to, what).await?;
+            let now = Utc::now();
+            self.app
+                .store
+                .chat_record_sent(&ChatSent {
+                    message_id: id.clone(),
+                    channel: "whatsapp".into(),
+                    outbox_id: item.id,
+                    part,
+                    complaint_id: item.complaint_id,
+                    purpose: p.purpose.clone(),
+                    template,
+                    sent_at: now,
+                    status: "accepted".into(),
+                    status_at: now,
+                    error: None,
+                })
+                .await
+                .map_err(|e| SendError::Unavailable(e.to_string()))?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn after_sent(
+        &self,
+        item: &OutboxItem,
+        p: &MessagePayload,
+        complaint: Option<&Complaint>,
+        ids: &[String],
+        template: bool,
+    ) -> Result<Option<DeliveryProof>, DeliveryError> {
+        let Some(c) = complaint else {
+            return Ok(None);
+        };
+        if p.purpose != "answer" {
+            return Ok(None);
+        }
+        // the survey invitation follows the answer, as a template
+        let survey = NewOutbox {
+            id: Uuid::now_v7(),
+            kind: OUTBOX_WHATSAPP_MESSAGE.into(),
+            dedup_key: format!("survey:whatsapp:{}", c.id),
+            complaint_id: Some(c.id),
+            payload: serde_json::to_string(&MessagePayload {
+                purpose: "survey".into(),
+                ..Default::default()
+            })
+            .unwrap_or_default(),
+        };
+        self.app
+            .store
+            .enqueue_outbox(&[survey], None, Utc::now())
+            .await?;
+        Ok(Some(DeliveryProof {
+            dispatch_id: p.dispatch_id,
+            external_id: ids.first().cloned().unwrap_or_default(),
+            complaint_id: c.id,
+            event: "answer_sent_whatsapp".into(),
+            detail: serde_json::json!({"message_ids": ids, "template": template,
+                "outbox_id": item.id})
+            .to_string(),
+        }))
+    }
+
+    /// Queues the same message again as its template (once: the key).
+    async fn again_as_template(
+        &self,
+        item: &OutboxItem,
+        p: &MessagePayload,
+    ) -> Result<(), DeliveryError> {
+        if p.force_template {
+            return Err(DeliveryError::Refused(
+                "the template was refused as outside the window".into(),
+            ));
+        }
+        let again = NewOutbox {
+            id: Uuid::now_v7(),
+            kind: OUTBOX_WHATSAPP_MESSAGE.into(),
+            dedup_key: format!("template:{}", item.id),
+            complaint_id: item.complaint_id,
+            payload: serde_json::to_string(&MessagePayload {
+                force_template: true,
+                ..p.clone()
+            })
+            .unwrap_or_default(),
+        };
+        let n = self
+            .app
+            .store
+            .enqueue_outbox(&[again], None, Utc::now())
+            .await?;
+        if n > 0 {
+            tracing::info!(outbox_id = %item.id, "outside WhatsApp's window: queued again as the template");
+            self.app.wake_chat();
+        }
+        Ok(())
+    }
+
+    async fn fetch_media(&self, item: &OutboxItem) -> Result<Option<DeliveryProof>, DeliveryError> {
+        let p: MediaPayload = serde_json::from_str(&item.payload)
+            .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
+        let complaint_id = item.complaint_id.ok_or_else(|| malformed("no complaint"))?;
+        let result = self.fetch_and_store(&p, complaint_id).await;
+        if let Err(e) = &result {
+            let last = u32::try_from(item.attempts).unwrap_or(0) + 1
+                >= self.app.settings.outbox_max_attempts;
+            if last || e.is_permanent() {
+                // Meta keeps media for a limited time: say on the timeline
+                // that this one could not be fetched
+                let detail = serde_json::json!({"source": "whatsapp", "message_id": p.message_id,
+                    "type": p.kind, "reason": e.to_string()})
+                .to_string();
+                self.app
+                    .record_lapor_note(
+                        &format!("whatsapp-media-failed:{}", p.message_id),
+                        complaint_id,
+                        "chat_media_failed",
+                        &detail,
+                        &crate::app::chat::chat_actor(Channel::Whatsapp),
+                        Utc::now(),
+                    )
+                    .await?;
+            }
+        }
+        result.map(|()| None)
+    }
+
+    async fn fetch_and_store(
+        &self,
+        p: &MediaPayload,
+        complaint_id: Uuid,
+    ) -> Result<(), DeliveryError> {
+        let limit = self.app.settings.max_attachment_bytes;
+        let info = self.client.media_info(&p.media_id).await.map_err(remote)?;
+        if info.size().is_some_and(|n| n > limit) {
+            return Err(DeliveryError::Refused(format!("larger than {limit} bytes")));
+        }
+        let bytes = self
+            .client
+            .download(&info.url, limit)
+            .await
+            .map_err(remote)?;
+        let digest = Sha256::digest(&bytes).to_vec();
+        for declared in [p.sha256.as_deref(), info.sha256.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            if super::wire::digest_bytes(declared).is_some_and(|d| d != digest) {
+                return Err(DeliveryError::Remote(
+                    "the media's bytes do not match its SHA-256".into(),
+                ));
+            }
+        }
+        if info.size().is_some_and(|n| n != bytes.len() as u64) {
+            return Err(DeliveryError::Remote("the media arrived cut short".into()));
+        }
+        // the same id on every attempt: a retry never stores a second copy
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&Sha256::digest(format!("whatsapp-media:{}", p.message_id))[..16]);
+        let id = uuid::Builder::from_custom_bytes(b).into_uuid();
+        let mut f = self
+            .app
+            .files
+            .begin(complaint_id, id, limit)
+            .await
+            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+        f.write(&bytes)
+            .await
+            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+        let file = f
+            .finish()
+            .await
+            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+        let content_type = p
+            .mime_type
+            .clone()
+            .or(info.mime_type.clone())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let file_name = p
+            .file_name
+            .as_deref()
+            .map(|n| {
+                n.chars()
+                    .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+                    .take(200)
+                    .collect::<String>()
+            })
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| default_name(&p.kind, &content_type));
+        let recorded = self
+            .app
+            .record_attachment(
+                &Attachment {
+                    id,
+                    complaint_id,
+                    identity: crate::domain::identity::looks_like_identity_document(&file_name),
+                    file_name,
+                    content_type: content_type.chars().take(100).collect(),
+                    size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+                    sha256: file.sha256,
+                    created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
+                    created_by: None,
+                    file_key: Some(file.file_key),
+                },
+                &crate::app::chat::chat_actor(Channel::Whatsapp),
+            )
+            .await;
+        match recorded {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_unique_violation() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A file name for media sent without one: `foto-whatsapp.jpg`.
+fn default_name(kind: &str, content_type: &str) -> String {
+    let stem = match kind {
+        "image" => "foto-whatsapp",
+        "audio" => "pesan-suara-whatsapp",
+        "video" => "video-whatsapp",
+        "sticker" => "stiker-whatsapp",
+        _ => "dokumen-whatsapp",
+    };
+    let base = content_type.split(';').next().unwrap_or("").trim();
+    let ext = match base {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "audio/ogg" => "ogg",
+        "audio/mpeg" => "mp3",
+        "audio/aac" => "aac",
+        "audio/mp4" => "m4a",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    };
+    format!("{stem}.{ext}")
+}
+
+#[async_trait::async_trait]
+impl Courier for WhatsappCourier {
+    fn name(&self) -> &'static str {
+        "whatsapp"
+    }
+
+    fn kinds(&self) -> &'static [&'static str] {
+        KINDS
+    }
+
+    async fn deliver(&self, item: &OutboxItem) -> Result<Option<DeliveryProof>, DeliveryError> {
+        match item.kind.as_str() {
+            OUTBOX_WHATSAPP_MESSAGE => self.send_message(item).await,
+            OUTBOX_WHATSAPP_MEDIA => self.fetch_media(item).await,
+            OUTBOX_WHATSAPP_READ => {
+                let id = serde_json::from_str::<serde_json::Value>(&item.payload)
+                    .ok()
+                    .and_then(|v| v.get("message_id")?.as_str().map(str::to_string))
+                    .ok_or_else(|| malformed("no message id"))?;
+                self.client.mark_read(&id).await.map_err(remote)?;
+                Ok(None)
+            }
+            other => Err(DeliveryError::Malformed(format!("unknown kind `{other}`"))),
+        }
+    }
+}
