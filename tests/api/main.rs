@@ -35,4 +35,5 @@ mod security;
 mod smtp;
 mod store_conformance;
 mod webhooks;
-mod workflow;
+mod whatsapp;
+pub mod workflow;

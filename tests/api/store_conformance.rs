@@ -1224,6 +1224,7 @@ async fn a_message_makes_one_complaint_and_each_reply_is_recorded_once(b: Backen
                     actor: &cli,
                     now: Utc::now(),
                     reopen: true,
+                    location: None,
                 })
                 .await
                 .unwrap()

@@ -501,7 +501,7 @@ async fn a_letter_walks_the_whole_chain_with_a_return(b: Backend) {
 }
 
 /// Head → Kasubag Umum (under the Sekretaris): the draft climbs Sekretaris → head.
-async fn walk_through_secretary(app: &TestApp, o: &Office, id: &str) {
+pub async fn walk_through_secretary(app: &TestApp, o: &Office, id: &str) {
     ok(app, &o.liaison, id, "forward", json!({})).await;
     ok(app, &o.k_head, id, "dispositions", dispose(&o.kasubag)).await;
     ok(
