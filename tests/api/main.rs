@@ -3,7 +3,7 @@
 
 mod helpers;
 
-mod accounts;
+pub mod accounts;
 mod attachments;
 mod auth;
 mod binary;

@@ -337,6 +337,61 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
     );
     assert_eq!(whatsapp_complaints(&app, &o.admin).await.len(), 1);
 
+    // reception opens the complaint: Maria sees her newest message read;
+    // then writes to her from the page
+    crate::accounts::account(&app, &o.admin, "resepsionis", "reception", None).await;
+    let desk = crate::accounts::browser(&app, "resepsionis", crate::accounts::PASSWORD, None).await;
+    let r = desk.get(&app, &format!("/console/complaints/{id}")).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("WhatsApp pelapor") && page.contains("Tanda terima"),
+        "the conversation box"
+    );
+    for _ in 0..100 {
+        if !sim.reads().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        sim.reads().await.len(),
+        1,
+        "the newest message marked read once"
+    );
+    let r = app
+        .client
+        .post(app.url(&format!("/console/complaints/{id}/whatsapp")))
+        .header("Cookie", &desk.cookie)
+        .header("Origin", app.address.clone())
+        .form(&[
+            ("csrf", desk.csrf.as_str()),
+            ("text", "Mohon kirim foto buku tabungan Ibu."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    sim.wait_sent("the staff message", |m| {
+        text_to(m, maria)
+            && m["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("foto buku tabungan")
+    })
+    .await;
+    let r = app
+        .client
+        .post(app.url(&format!("/console/complaints/{id}/whatsapp")))
+        .header("Cookie", &desk.cookie)
+        .header("Origin", app.address.clone())
+        .form(&[("csrf", desk.csrf.as_str()), ("text", "   ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Tuliskan pesannya."));
+
     // the answer, inside the window: a text, and its statuses on the record
     walk_through_secretary(&app, &o, &id).await;
     let c = ok(&app, &o.reception, &id, "dispatch", json!({})).await;

@@ -623,6 +623,18 @@ struct DetailPage {
     actions: Vec<super::actions::ActionForm>,
     /// The action whose form is unfolded (the one that came back).
     open: String,
+    /// The WhatsApp conversation box (WhatsApp complaints only).
+    whatsapp: Option<WhatsappBox>,
+}
+
+/// Messages sent on WhatsApp about the complaint, and the form to write one.
+struct WhatsappBox {
+    /// `(when, what, status)`
+    sent: Vec<(String, String, String)>,
+    /// May write to the complainant now (the channel is on, the number known).
+    can_write: bool,
+    error: Option<String>,
+    kept: String,
 }
 
 /// What a re-rendered page carries besides the complaint.
@@ -639,6 +651,7 @@ pub struct DoneQuery {
     uploaded: Option<String>,
     clock: Option<String>,
     again: Option<String>,
+    sent: Option<String>,
 }
 
 fn size(bytes: i64) -> String {
@@ -663,6 +676,7 @@ fn event_note(detail: &str) -> Option<String> {
         ("agency", "instansi"),
         ("letter_number", "nomor surat"),
         ("file_name", "berkas"),
+        ("text", "pesan"),
     ] {
         if let Some(s) = v
             .get(key)
@@ -722,6 +736,12 @@ pub async fn detail(
             bad: false,
         });
     }
+    if q.sent.is_some() {
+        extra.notices.push(super::Notice {
+            text: "Pesan WhatsApp masuk antrean kirim.".into(),
+            bad: false,
+        });
+    }
     if q.uploaded.is_some() {
         extra.notices.push(super::Notice {
             text: "Lampiran tersimpan.".into(),
@@ -750,6 +770,19 @@ pub async fn detail_page(
         Err(_) => return super::unavailable(state),
     };
     let offers = rights.offers;
+    // the complainant sees the blue ticks once staff opened their messages
+    if let Err(e) = state.app.chat_opened(&c).await {
+        tracing::warn!(error = %e, "WhatsApp read mark not queued");
+    }
+    let whatsapp_sent = if c.channel == crate::domain::Channel::Whatsapp {
+        state.store.chat_sent_of(id).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let whatsapp_writable = c.channel == crate::domain::Channel::Whatsapp
+        && c.reporter.phone.is_some()
+        && state.settings.whatsapp.is_some()
+        && who.caller.role().can_add_attachments();
     let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
         async { state.store.list_attachments(id).await.map_err(|_| ()) },
@@ -867,7 +900,9 @@ pub async fn detail_page(
                 (Some(n), None) => n.clone(),
                 _ => e.actor_name.clone(),
             },
-            note: if e.kind == "reporter_replied" || e.kind == "personal_data_erased" {
+            note: if (e.kind == "reporter_replied" && !e.detail.contains("\"source\":\"whatsapp\""))
+                || e.kind == "personal_data_erased"
+            {
                 None
             } else {
                 event_note(&e.detail)
@@ -1009,9 +1044,118 @@ pub async fn detail_page(
             draft,
             reviews,
             actions,
+            whatsapp: (channel == crate::domain::Channel::Whatsapp).then(|| WhatsappBox {
+                sent: whatsapp_sent
+                    .iter()
+                    .map(|m| {
+                        (
+                            labels::waktu(m.sent_at, tz),
+                            labels::chat_purpose(&m.purpose, m.template).to_string(),
+                            labels::chat_status(&m.status).to_string(),
+                        )
+                    })
+                    .collect(),
+                can_write: whatsapp_writable,
+                error: match &extra.failed {
+                    Some((a, errors)) if a == "whatsapp" => errors.first().map(|(_, m)| m.clone()),
+                    _ => None,
+                },
+                kept: extra
+                    .kept
+                    .get("text")
+                    .and_then(|v| v.first())
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
             open: extra.failed.map(|(a, _)| a).unwrap_or_default(),
         },
     )
+}
+
+/// `POST /console/complaints/{id}/whatsapp`: a message to the complainant.
+pub async fn whatsapp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m, cid) = match super::staff_post_on(&state, &req, &id, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let text = super::actions::first(&m, "text").trim().to_string();
+    let back = |msg: &str, status: StatusCode| {
+        let mut extra = Extra {
+            kept: m.clone(),
+            failed: Some(("whatsapp".into(), vec![("text".into(), msg.to_string())])),
+            ..Default::default()
+        };
+        extra.notices.push(super::Notice {
+            text: msg.to_string(),
+            bad: true,
+        });
+        (extra, status)
+    };
+    let c = match state.store.get_complaint(cid).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return super::not_found(&state),
+        Err(_) => return super::unavailable(&state),
+    };
+    if let Err(r) = super::readable_one(&state, &who, &c).await {
+        return r;
+    }
+    let problem = if !who.caller.role().can_add_attachments() {
+        Some((
+            "Peran Anda tidak dapat mengirim pesan kepada pelapor.",
+            StatusCode::FORBIDDEN,
+        ))
+    } else if state.settings.whatsapp.is_none() {
+        Some((
+            "Saluran WhatsApp belum diaktifkan oleh admin.",
+            StatusCode::CONFLICT,
+        ))
+    } else if text.is_empty() {
+        Some(("Tuliskan pesannya.", StatusCode::UNPROCESSABLE_ENTITY))
+    } else if text.chars().count() > 4000 {
+        Some((
+            "Pesan paling banyak 4.000 karakter.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        Some((
+            "Pesan memuat karakter yang tidak dapat dikirim.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ))
+    } else {
+        None
+    };
+    if let Some((msg, status)) = problem {
+        let (extra, status) = back(msg, status);
+        return detail_page(&state, &who, &cid.to_string(), status, extra).await;
+    }
+    match state
+        .app
+        .message_complainant(&c, &text, who.caller.actor())
+        .await
+    {
+        Ok(true) => HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/console/complaints/{cid}?sent=1"),
+            ))
+            .finish(),
+        Ok(false) => {
+            let (extra, status) = back(
+                "Pengaduan ini tidak datang lewat WhatsApp atau nomor pelapor tidak diketahui.",
+                StatusCode::CONFLICT,
+            );
+            detail_page(&state, &who, &cid.to_string(), status, extra).await
+        }
+        Err(_) => super::unavailable(&state),
+    }
 }
 
 /// A workflow action posted from the complaint's page.

@@ -120,6 +120,33 @@ pub fn due(open: bool, working_days_left: Option<i64>, overdue: bool) -> (&'stat
 }
 
 /// An event kind as the timeline shows it to staff.
+/// What a message sent on WhatsApp was.
+pub fn chat_purpose(purpose: &str, template: bool) -> &'static str {
+    match (purpose, template) {
+        ("ack", _) => "Tanda terima",
+        ("guide", _) => "Panduan",
+        ("staff", false) => "Pesan petugas",
+        ("staff", true) => "Pemberitahuan (templat)",
+        ("answer", false) => "Jawaban",
+        ("answer", true) => "Pemberitahuan jawaban (templat)",
+        ("survey", _) => "Undangan survei kepuasan",
+        ("alert", _) => "Pengingat petugas",
+        _ => "Pesan",
+    }
+}
+
+/// A WhatsApp delivery status in words.
+pub fn chat_status(status: &str) -> &'static str {
+    match status {
+        "accepted" => "dikirim ke WhatsApp",
+        "sent" => "terkirim",
+        "delivered" => "sampai",
+        "read" => "dibaca",
+        "failed" => "gagal",
+        _ => "tidak diketahui",
+    }
+}
+
 pub fn event(kind: &str) -> String {
     let known = match kind {
         "registered" => "Didaftarkan",
@@ -155,6 +182,14 @@ pub fn event(kind: &str) -> String {
         "lapor_comment_edited" => "Tanggapan pelapor diubah di SP4N-LAPOR!",
         "lapor_comment_deleted" => "Tanggapan pelapor dihapus di SP4N-LAPOR!",
         "lapor_attachment_failed" => "Lampiran dari SP4N-LAPOR! bermasalah",
+        "message_received" => "Pesan lanjutan pelapor (WhatsApp)",
+        "message_sent" => "Pesan WhatsApp untuk pelapor",
+        "message_failed" => "Pesan WhatsApp gagal terkirim",
+        "answer_sent_whatsapp" => "Jawaban terkirim lewat WhatsApp",
+        "answer_delivered" => "Jawaban sampai di WhatsApp pelapor",
+        "answer_read" => "Jawaban dibaca pelapor di WhatsApp",
+        "answer_delivery_failed" => "Jawaban gagal terkirim lewat WhatsApp",
+        "chat_media_failed" => "Lampiran WhatsApp tidak dapat diambil",
         _ => "",
     };
     if known.is_empty() {

@@ -39,6 +39,9 @@ struct LaporPage {
     quarantined: i64,
     items: Vec<QuarantineRow>,
     mail: MailView,
+    /// The WhatsApp channel: on, and its messages by outbox status in words.
+    whatsapp_on: bool,
+    whatsapp_counts: Vec<(&'static str, i64)>,
 }
 
 /// The mailbox the email channel reads (IMAP), as the liaison officer sees it.
@@ -133,6 +136,17 @@ pub async fn page(
         ],
         quarantined: email.quarantine.len(),
     };
+    let wa = state
+        .store
+        .outbox_counts(crate::intake::whatsapp::outbound::KINDS)
+        .await
+        .unwrap_or_default();
+    let wa_count = |k: &str| wa.iter().find(|(s, _)| s == k).map_or(0, |(_, n)| *n);
+    let whatsapp_counts = vec![
+        ("menunggu dikirim", wa_count("pending")),
+        ("terkirim", wa_count("sent")),
+        ("gagal, perlu diperiksa", wa_count("parked")),
+    ];
     let mut layout = Layout::for_staff(&state, &who, "SP4N-LAPOR! dan surel", Section::Lapor);
     if let Some(p) = &q.polled {
         let (text, bad) = match p.as_str() {
@@ -202,6 +216,8 @@ pub async fn page(
                 })
                 .collect(),
             mail,
+            whatsapp_on: state.settings.whatsapp.is_some(),
+            whatsapp_counts,
         },
     )
 }

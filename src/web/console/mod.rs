@@ -74,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
         .service(web::resource("/console/complaints/{id}/letter").get(letter::page))
         .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
+        .service(web::resource("/console/complaints/{id}/whatsapp").post(complaints::whatsapp))
         .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload))
         .service(
             web::resource("/console/complaints/{id}/attachments/{attachment_id}/preview")
