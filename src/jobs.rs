@@ -40,6 +40,8 @@ struct Org {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Person {
     email: String,
+    /// The officer's WhatsApp number when they opted in to alerts there.
+    whatsapp: Option<String>,
     name: Option<String>,
     /// "Kepala Dinas", "Plh Kepala Dinas", "Pejabat Penghubung".
     title: String,
@@ -133,6 +135,7 @@ impl Jobs {
             if let (Some(p), Some(e)) = (o.position_id, o.email.as_deref()) {
                 people.entry(p).or_default().push(Person {
                     email: e.to_lowercase(),
+                    whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
                     name: Some(o.name.clone()),
                     title: title_of(p),
                 });
@@ -148,6 +151,7 @@ impl Jobs {
                 let kind = if a.kind == "plt" { "Plt" } else { "Plh" };
                 people.entry(a.position_id).or_default().push(Person {
                     email: e.to_lowercase(),
+                    whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
                     name: Some(o.name.clone()),
                     title: format!("{kind} {}", title_of(a.position_id)),
                 });
@@ -179,6 +183,7 @@ impl Jobs {
             .iter()
             .map(|e| Person {
                 email: e.to_lowercase(),
+                whatsapp: None,
                 name: None,
                 title: "Kepala Dinas".into(),
             })
@@ -188,6 +193,7 @@ impl Jobs {
     fn liaison(&self) -> Option<Person> {
         self.settings.liaison_email.as_ref().map(|e| Person {
             email: e.to_lowercase(),
+            whatsapp: None,
             name: None,
             title: "Pejabat Penghubung".into(),
         })
@@ -449,7 +455,29 @@ impl Jobs {
             keys.sort_unstable();
             let digest = sha2::Sha256::digest(keys.join("\n").as_bytes());
             let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+            // the officer who opted in gets the same alert on WhatsApp: a
+            // template (they seldom wrote to the office in the last 24 hours)
+            let also = match (&person.whatsapp, &s.whatsapp) {
+                (Some(to), Some(_)) => {
+                    let late = entries
+                        .iter()
+                        .filter(|e| e.line.working_days_left < 0 || e.line.due_at <= now)
+                        .count();
+                    let what = templates::chat::alert(entries.len(), late);
+                    vec![crate::store::NewOutbox {
+                        id: Uuid::now_v7(),
+                        kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+                        dedup_key: format!("notices-wa:{to}:{tag}"),
+                        complaint_id: None,
+                        payload: serde_json::json!({"purpose": "alert", "to": to,
+                            "text": what, "link": list})
+                        .to_string(),
+                    }]
+                }
+                _ => Vec::new(),
+            };
             messages.push(crate::store::NoticeMessage {
+                also,
                 outbox: notify::email(format!("notices:{email}:{tag}"), None, &email, &m),
                 recipient: email,
                 facts: facts

@@ -43,6 +43,18 @@ CREATE TABLE chat_sent (
     error         TEXT
 );
 CREATE UNIQUE INDEX chat_sent_outbox ON chat_sent (outbox_id, part);
+
+-- A status that arrived before the send's answer was recorded (the platform
+-- can be that quick): applied when the message is recorded.
+CREATE TABLE chat_status_pending (
+    message_id  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    error       TEXT,
+    window_closed INTEGER NOT NULL,
+    PRIMARY KEY (message_id, status)
+);
+CREATE INDEX chat_status_pending_at ON chat_status_pending (at);
 CREATE INDEX chat_sent_complaint ON chat_sent (complaint_id);
 
 CREATE INDEX inbound_messages_complaint_at ON inbound_messages (complaint_id, at);

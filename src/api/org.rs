@@ -153,6 +153,12 @@ pub struct NewOfficer {
     )]
     pub email: Option<String>,
     pub position_id: Option<Uuid>,
+    /// The officer's WhatsApp number (`+62…`, `62…` or `08…`), for alerts.
+    #[schema(max_length = 20, pattern = r"^$|^\+?[0-9][0-9 -]{5,18}$")]
+    pub whatsapp: Option<String>,
+    /// Send them reminders and escalations on WhatsApp too (they agreed;
+    /// needs `whatsapp`). Email stays the default.
+    pub whatsapp_alerts: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -167,6 +173,11 @@ pub struct OfficerChange {
     pub email: Option<Option<String>>,
     /// `false` when the officer leaves the office: their keys stop acting for any position.
     pub active: Option<bool>,
+    /// `null` clears the number (and the alerts with it).
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, max_length = 20, pattern = r"^$|^\+?[0-9][0-9 -]{5,18}$")]
+    pub whatsapp: Option<Option<String>>,
+    pub whatsapp_alerts: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -178,6 +189,8 @@ pub struct OfficerView {
     pub position_id: Option<Uuid>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    pub whatsapp: Option<String>,
+    pub whatsapp_alerts: bool,
 }
 
 impl From<Officer> for OfficerView {
@@ -190,6 +203,8 @@ impl From<Officer> for OfficerView {
             position_id: o.position_id,
             active: o.active,
             created_at: o.created_at,
+            whatsapp: o.whatsapp,
+            whatsapp_alerts: o.whatsapp_alerts,
         }
     }
 }
@@ -411,6 +426,8 @@ pub async fn create_officer(
                     nip: b.nip.as_deref(),
                     email: b.email.as_deref(),
                     position_id: b.position_id,
+                    whatsapp: b.whatsapp.as_deref(),
+                    whatsapp_alerts: b.whatsapp_alerts.unwrap_or(false),
                 },
                 Utc::now(),
             )
@@ -447,6 +464,8 @@ pub async fn update_officer(
                     position_id: b.position_id,
                     email: b.email.as_ref().map(|v| v.as_deref()),
                     active: b.active,
+                    whatsapp: b.whatsapp.as_ref().map(|v| v.as_deref()),
+                    whatsapp_alerts: b.whatsapp_alerts,
                 },
                 &caller.actor().name,
                 Utc::now(),

@@ -198,9 +198,20 @@ impl App {
         let tag = self.chat_sender_tag(channel, &m.from);
         let shape = m.content.shape();
         let now = Utc::now();
+        // when they wrote before this message; then this message is noted
+        // before anything is queued (the courier reads it for the window)
+        let previous = self
+            .store
+            .chat_state(channel.as_str(), &tag)
+            .await?
+            .last_inbound_at;
+        self.store
+            .chat_touch(channel.as_str(), &tag, m.at.min(now))
+            .await?;
         let mut outcome = None;
         for attempt in 0..200u32 {
-            let state = self.store.chat_state(channel.as_str(), &tag).await?;
+            let mut state = self.store.chat_state(channel.as_str(), &tag).await?;
+            state.last_inbound_at = previous;
             let current = match &state.thread {
                 None => None,
                 Some(t) => match t.complaint {
@@ -271,9 +282,6 @@ impl App {
         let outcome = outcome.ok_or_else(|| {
             StoreError::Corrupt("a conversation kept changing under one message".into())
         })?;
-        self.store
-            .chat_touch(channel.as_str(), &tag, m.at.min(now))
-            .await?;
         match &outcome {
             ChatOutcome::Created(c) => self.queue_media(m, c.id).await?,
             ChatOutcome::Joined(id) => self.queue_media(m, *id).await?,

@@ -39,6 +39,9 @@ pub struct OfficerInput<'a> {
     pub nip: Option<&'a str>,
     pub email: Option<&'a str>,
     pub position_id: Option<Uuid>,
+    /// A WhatsApp number (`+62…`, `62…` or `08…`).
+    pub whatsapp: Option<&'a str>,
+    pub whatsapp_alerts: bool,
 }
 
 /// A change to an officer as a door received it (`None`: leave as is).
@@ -49,6 +52,24 @@ pub struct OfficerChangeInput<'a> {
     /// `Some(None)` clears the address.
     pub email: Option<Option<&'a str>>,
     pub active: Option<bool>,
+    /// `Some(None)` clears the number (and the alerts with it).
+    pub whatsapp: Option<Option<&'a str>>,
+    pub whatsapp_alerts: Option<bool>,
+}
+
+/// A WhatsApp number as given → its `wa_id`, or the field's error.
+fn whatsapp_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
+    let v = v.map(str::trim).filter(|v| !v.is_empty())?;
+    let ok = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'));
+    match crate::domain::conversation::wa_id_from_phone(v).filter(|_| ok) {
+        Some(w) => Some(w),
+        None => {
+            e.push("whatsapp", "must be a phone number (+62…, 62… or 08…)");
+            None
+        }
+    }
 }
 
 /// A Plh/Plt appointment as a door received it.
@@ -181,6 +202,13 @@ impl App {
             e.push("nip", "must be digits (at most 30)");
         }
         let email = email_field(&mut e, i.email);
+        let whatsapp = whatsapp_field(&mut e, i.whatsapp);
+        if i.whatsapp_alerts && whatsapp.is_none() && !e.0.iter().any(|f| f.field == "whatsapp") {
+            e.push(
+                "whatsapp_alerts",
+                "alerts on WhatsApp need the officer's number",
+            );
+        }
         if let Some(p) = i.position_id
             && self.org_chart().await?.get(p).is_none()
         {
@@ -197,6 +225,8 @@ impl App {
             position_id: i.position_id,
             active: true,
             created_at: stamp(now),
+            whatsapp_alerts: i.whatsapp_alerts && whatsapp.is_some(),
+            whatsapp,
         };
         Ok(refused(self.create_officer(&o).await?, o))
     }
@@ -219,6 +249,25 @@ impl App {
         let email = i
             .email
             .map(|v| v.and_then(|v| email_field(&mut e, Some(v))));
+        let whatsapp = i
+            .whatsapp
+            .map(|v| v.and_then(|v| whatsapp_field(&mut e, Some(v))));
+        if i.whatsapp_alerts == Some(true) && e.0.iter().all(|f| f.field != "whatsapp") {
+            let number = match &whatsapp {
+                Some(w) => w.is_some(),
+                None => self
+                    .store
+                    .get_officer(id)
+                    .await?
+                    .is_some_and(|o| o.whatsapp.is_some()),
+            };
+            if !number {
+                e.push(
+                    "whatsapp_alerts",
+                    "alerts on WhatsApp need the officer's number",
+                );
+            }
+        }
         if !e.is_empty() {
             return Ok(Err(OrgRefusal::Invalid(e)));
         }
@@ -226,6 +275,8 @@ impl App {
             position_id: i.position_id,
             email,
             active: i.active,
+            whatsapp,
+            whatsapp_alerts: i.whatsapp_alerts,
         };
         Ok(Ok(self.update_officer(id, &patch, by, stamp(now)).await?))
     }

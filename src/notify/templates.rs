@@ -1092,6 +1092,16 @@ pub mod chat {
         )
     }
 
+    /// A staff alert's `{{1}}` (one line: template parameters take no line breaks).
+    pub fn alert(count: usize, late: usize) -> String {
+        let late = if late > 0 {
+            format!(", {late} di antaranya melewati batas waktu")
+        } else {
+            String::new()
+        };
+        format!("{count} pengaduan perlu tindakan Anda{late}. Rinciannya ada di surel Anda")
+    }
+
     /// A message staff wrote on the complaint's page.
     pub fn staff(office: &str, tracking_number: &str, text: &str) -> String {
         format!(

@@ -979,6 +979,21 @@ pub trait ChatStore: Send + Sync {
         at: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<Option<(ChatSent, bool)>, StoreError>;
+    /// Keeps a status for a message not recorded yet (the platform answered
+    /// the webhook faster than the send's answer was written).
+    async fn chat_status_hold(
+        &self,
+        message_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+        window_closed: bool,
+    ) -> Result<(), StoreError>;
+    /// Takes the statuses held for a message: `(status, at, error, window closed)`.
+    async fn chat_status_take(
+        &self,
+        message_id: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>, Option<String>, bool)>, StoreError>;
     /// The messages sent about a complaint, oldest first.
     async fn chat_sent_of(&self, complaint_id: Uuid) -> Result<Vec<ChatSent>, StoreError>;
     /// The newest message received for a complaint whose key starts with `prefix`.

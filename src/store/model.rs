@@ -447,6 +447,9 @@ pub struct NoticeMessage {
     pub outbox: NewOutbox,
     pub recipient: String,
     pub facts: Vec<NoticeFact>,
+    /// Written with the message when it is (the same alert on WhatsApp for
+    /// an officer who opted in).
+    pub also: Vec<NewOutbox>,
 }
 
 /// A timeline entry written with the notices of a sweep (only for a
@@ -551,6 +554,10 @@ pub struct Officer {
     pub position_id: Option<Uuid>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The officer's WhatsApp number (`wa_id`: digits with the country code).
+    pub whatsapp: Option<String>,
+    /// They agreed to get reminders and escalations on WhatsApp too.
+    pub whatsapp_alerts: bool,
 }
 
 /// Changes to an officer; `None` leaves a field as it is.
@@ -560,6 +567,8 @@ pub struct OfficerPatch {
     pub position_id: Option<Option<Uuid>>,
     pub email: Option<Option<String>>,
     pub active: Option<bool>,
+    pub whatsapp: Option<Option<String>>,
+    pub whatsapp_alerts: Option<bool>,
 }
 
 /// Plh/Plt: `officer_id` acts for `position_id` from `starts_on` to `ends_on` (inclusive).

@@ -875,6 +875,8 @@ mod org_fixture {
             position_id: Some(pos),
             active: true,
             created_at: Utc::now(),
+            whatsapp: None,
+            whatsapp_alerts: false,
         };
         assert_eq!(store.create_officer(&o).await.unwrap(), OrgOutcome::Done);
         o.id

@@ -24,6 +24,8 @@ both_backends!(
     signatures_and_the_handshake,
     outside_the_window_the_answer_goes_as_the_template,
     two_replicas_register_once_and_reply_once,
+    an_officer_who_opted_in_gets_reminders_on_whatsapp,
+    media_that_cannot_be_fetched_is_said_on_the_timeline,
 );
 
 /// The `wa-sim` binary, killed when dropped.
@@ -124,15 +126,34 @@ impl WaSim {
     }
 
     /// Waits until a message the business sent matches.
-    pub async fn wait_sent(&self, what: &str, f: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..150 {
+    pub async fn try_wait_sent(&self, f: impl Fn(&Value) -> bool) -> Option<Value> {
+        for _ in 0..200 {
             if let Some(m) = self.sent().await.into_iter().find(|m| f(m)) {
-                return m;
+                return Some(m);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("wa-sim never received {what}: {:?}", self.sent().await);
+        None
     }
+}
+
+/// Waits until wa-sim received a matching message; else fails with what
+/// both sides hold (the outbox says why a message did not go).
+async fn wait_sent(app: &TestApp, sim: &WaSim, what: &str, f: impl Fn(&Value) -> bool) -> Value {
+    if let Some(m) = sim.try_wait_sent(f).await {
+        return m;
+    }
+    let admin = app.key(Role::Admin).await;
+    let outbox: Value = app
+        .get(&admin, "/api/v1/outbox?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    panic!(
+        "wa-sim never received {what}: {:?}\noutbox: {outbox}",
+        sim.sent().await
+    );
 }
 
 pub fn settings(sim: &WaSim) -> WhatsappSettings {
@@ -216,7 +237,7 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
         .says(json!({"from": maria, "name": "Maria Goreti", "text": "Assalamualaikum"}))
         .await;
     assert_eq!(r["webhook_statuses"], json!([200]));
-    let guide = sim.wait_sent("the guide", |m| text_to(m, maria)).await;
+    let guide = wait_sent(&app, &sim, "the guide", |m| text_to(m, maria)).await;
     assert!(
         guide["text"]
             .as_str()
@@ -246,11 +267,10 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
     );
     assert_eq!(c["reporter"]["phone"], "+6281234567890");
     assert_eq!(c["reporter"]["name"], "Maria Goreti");
-    let ack = sim
-        .wait_sent("the acknowledgement", |m| {
-            text_to(m, maria) && m["text"].as_str().unwrap_or("").contains(&tn)
-        })
-        .await;
+    let ack = wait_sent(&app, &sim, "the acknowledgement", |m| {
+        text_to(m, maria) && m["text"].as_str().unwrap_or("").contains(&tn)
+    })
+    .await;
     let text = ack["text"].as_str().unwrap();
     assert!(text.contains(&format!("/lacak/{tn}#kode=")), "{text}");
     assert_eq!(
@@ -372,7 +392,7 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    sim.wait_sent("the staff message", |m| {
+    wait_sent(&app, &sim, "the staff message", |m| {
         text_to(m, maria)
             && m["text"]
                 .as_str()
@@ -396,15 +416,14 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
     walk_through_secretary(&app, &o, &id).await;
     let c = ok(&app, &o.reception, &id, "dispatch", json!({})).await;
     assert_eq!(c["status"], "answered");
-    let answer = sim
-        .wait_sent("the answer", |m| {
-            text_to(m, maria)
-                && m["text"]
-                    .as_str()
-                    .unwrap_or("")
-                    .contains("Data penerima telah kami perbarui")
-        })
-        .await;
+    let answer = wait_sent(&app, &sim, "the answer", |m| {
+        text_to(m, maria)
+            && m["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains("Data penerima telah kami perbarui")
+    })
+    .await;
     assert!(answer["text"].as_str().unwrap().contains(&tn));
     wait_timeline(&app, &o.admin, &id, "answer_delivered").await;
     sim.post("/sim/status", json!({"id": answer["id"], "status": "read"}))
@@ -417,11 +436,10 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
         .expect("the dispatch's proof");
     assert!(sent.to_string().contains(answer["id"].as_str().unwrap()));
     // the survey invitation follows as the template
-    let survey = sim
-        .wait_sent("the survey invitation", |m| {
-            m["to"] == maria && m["type"] == "template"
-        })
-        .await;
+    let survey = wait_sent(&app, &sim, "the survey invitation", |m| {
+        m["to"] == maria && m["type"] == "template"
+    })
+    .await;
     assert_eq!(survey["template"]["name"], "aduan_pembaruan");
 
     // a message after the answer reopens it (thanks alone would not)
@@ -484,8 +502,7 @@ async fn outside_the_window_the_answer_goes_as_the_template(b: Backend) {
         ),
     ] {
         sim.says(json!({"from": who, "text": text})).await;
-        sim.wait_sent("an acknowledgement", |m| text_to(m, who))
-            .await;
+        wait_sent(&app, &sim, "an acknowledgement", |m| text_to(m, who)).await;
     }
     let list = whatsapp_complaints(&app, &o.admin).await;
     assert_eq!(list.len(), 2);
@@ -509,11 +526,10 @@ async fn outside_the_window_the_answer_goes_as_the_template(b: Backend) {
         .as_str()
         .unwrap()
         .to_string();
-    let m = sim
-        .wait_sent("the answer as the template", |m| {
-            m["to"] == yosef && m["type"] == "template"
-        })
-        .await;
+    let m = wait_sent(&app, &sim, "the answer as the template", |m| {
+        m["to"] == yosef && m["type"] == "template"
+    })
+    .await;
     assert_eq!(m["template"]["name"], "aduan_pembaruan");
     assert_eq!(m["template"]["language"]["code"], "id");
     let params = m["template"]["components"][0]["parameters"].to_string();
@@ -533,11 +549,11 @@ async fn outside_the_window_the_answer_goes_as_the_template(b: Backend) {
     set_last_inbound(&app, chrono::Utc::now()).await;
     walk_through_secretary(&app, &o, &agnes_id).await;
     ok(&app, &o.reception, &agnes_id, "dispatch", json!({})).await;
-    sim.wait_sent("the refused text", |m| {
+    wait_sent(&app, &sim, "the refused text", |m| {
         text_to(m, agnes) && m["text"].as_str().unwrap_or("").contains("Data penerima")
     })
     .await;
-    sim.wait_sent("the answer again as the template", |m| {
+    wait_sent(&app, &sim, "the answer again as the template", |m| {
         m["to"] == agnes && m["type"] == "template"
     })
     .await;
@@ -615,8 +631,7 @@ async fn two_replicas_register_once_and_reply_once(b: Backend) {
     }
     // both couriers run: every acknowledgement sent once
     for from in &senders {
-        sim.wait_sent("an acknowledgement", |m| text_to(m, from))
-            .await;
+        wait_sent(&app, &sim, "an acknowledgement", |m| text_to(m, from)).await;
     }
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let sent = sim.sent().await;
@@ -624,4 +639,140 @@ async fn two_replicas_register_once_and_reply_once(b: Backend) {
         let n = sent.iter().filter(|m| text_to(m, from)).count();
         assert_eq!(n, 1, "{from}: {sent:?}");
     }
+}
+
+async fn an_officer_who_opted_in_gets_reminders_on_whatsapp(b: Backend) {
+    use crate::workflow::{dispose, post};
+    let Some((app, sim)) = setup(b, &[]).await else {
+        return;
+    };
+    let o = office(&app).await;
+    let officers: Value = app
+        .get(&o.admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kasi = officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["position_id"] == o.kasi.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let patch = |body: Value| {
+        let (client, url, key) = (
+            app.client.clone(),
+            app.url(&format!("/api/v1/org/officers/{kasi}")),
+            o.admin.clone(),
+        );
+        async move {
+            client
+                .patch(url)
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // alerts need a number, and a number must be one
+    let r = patch(json!({"whatsapp_alerts": true})).await;
+    let v = crate::helpers::assert_problem(r, 422).await;
+    assert_eq!(crate::helpers::problem_fields(&v), vec!["whatsapp_alerts"]);
+    let r = patch(json!({"whatsapp": "nomor saya", "whatsapp_alerts": true})).await;
+    let v = crate::helpers::assert_problem(r, 422).await;
+    assert!(crate::helpers::problem_fields(&v).contains(&"whatsapp".to_string()));
+    let r = patch(json!({"whatsapp": "0812 7777 1234", "whatsapp_alerts": true})).await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["whatsapp"].as_str(), v["whatsapp_alerts"].as_bool()),
+        (Some("6281277771234"), Some(true))
+    );
+
+    // a letter due Wednesday 2025-04-16, held by the Kasi
+    let mut body = crate::helpers::valid_complaint("letter");
+    body["received_at"] = json!("2025-03-27T09:00:00+08:00");
+    let c: Value = app
+        .post_complaint(&o.reception, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = c["id"].as_str().unwrap();
+    ok(&app, &o.reception, id, "forward", json!({})).await;
+    ok(&app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
+    ok(&app, &o.k_kabid, id, "dispositions", dispose(&o.kasi)).await;
+    let _ = post;
+    let jobs = aduan::jobs::Jobs::new(app.store.clone(), std::sync::Arc::clone(&app.settings));
+    let at = aduan::jobs::at_local(
+        chrono::NaiveDate::from_ymd_opt(2025, 4, 14).unwrap(),
+        chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+        app.settings.office_timezone,
+    )
+    .unwrap();
+    let r = jobs.reminder_sweep(at).await.unwrap();
+    assert!(r.reminders >= 1, "{r:?}");
+    let m = wait_sent(&app, &sim, "the Kasi's alert", |m| {
+        m["to"] == "6281277771234"
+    })
+    .await;
+    assert_eq!(m["type"], "template");
+    assert_eq!(m["template"]["name"], "aduan_pengingat");
+    let params = m["template"]["components"][0]["parameters"].to_string();
+    assert!(
+        params.contains("1 pengaduan perlu tindakan Anda"),
+        "{params}"
+    );
+    assert!(params.contains("/console/complaints"), "{params}");
+    // the same sweep again: nothing new, no second alert
+    jobs.reminder_sweep(at).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let n = sim
+        .sent()
+        .await
+        .iter()
+        .filter(|m| m["to"] == "6281277771234")
+        .count();
+    assert_eq!(n, 1);
+    // nobody else opted in: no other alert
+    assert!(sim.sent().await.iter().all(|m| m["to"] == "6281277771234"));
+}
+
+async fn media_that_cannot_be_fetched_is_said_on_the_timeline(b: Backend) {
+    let Some((app, sim)) = setup(b, &[]).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    let from = "6281355550000";
+    sim.says(json!({"from": from, "text": "Jembatan ke balai desa putus, warga lansia tidak bisa ambil bantuan"}))
+        .await;
+    // Meta no longer has the photo
+    let r = sim
+        .says(
+            json!({"from": from, "type": "image", "mime_type": "image/jpeg",
+            "data_base64": "AAEC", "media_missing": true}),
+        )
+        .await;
+    assert_eq!(r["webhook_statuses"], json!([200]));
+    let list = whatsapp_complaints(&app, &admin).await;
+    assert_eq!(list.len(), 1);
+    let id = list[0]["id"].as_str().unwrap();
+    let t = wait_timeline(&app, &admin, id, "chat_media_failed").await;
+    let e = t.iter().find(|e| e["kind"] == "chat_media_failed").unwrap();
+    assert!(e.to_string().contains("image"), "{e}");
+    let atts: Value = app
+        .get(&admin, &format!("/api/v1/complaints/{id}/attachments"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        atts["items"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "{atts}"
+    );
 }

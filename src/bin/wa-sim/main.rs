@@ -400,6 +400,9 @@ struct Citizen {
     /// right (default), wrong or missing
     #[serde(default)]
     signature: Option<String>,
+    /// The media is announced but gone when fetched (Meta's 404).
+    #[serde(default)]
+    media_missing: bool,
 }
 
 fn text_type() -> String {
@@ -430,9 +433,11 @@ async fn citizen(sim: web::Data<Arc<Sim>>, body: web::Json<Citizen>) -> HttpResp
                 .unwrap_or_else(|| "application/octet-stream".into());
             let media_id = sim.next_id("");
             let digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&bytes));
-            sim.lock()
-                .media
-                .insert(media_id.clone(), (bytes, mime.clone()));
+            if !c.media_missing {
+                sim.lock()
+                    .media
+                    .insert(media_id.clone(), (bytes, mime.clone()));
+            }
             let mut m = json!({"mime_type": mime, "sha256": digest, "id": media_id});
             if let Some(cap) = c.caption {
                 m["caption"] = json!(cap);

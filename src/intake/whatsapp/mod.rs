@@ -56,45 +56,62 @@ pub async fn apply(app: &App, n: &wire::Notification) -> Result<Handled, StoreEr
         }
     }
     for st in &d.statuses {
-        status(app, st).await?;
+        let kind = match st.status.as_str() {
+            s @ ("sent" | "delivered" | "read" | "failed") => s,
+            _ => continue, // "deleted", "warning", …: nothing for us
+        };
+        let at = wire::time_of(st.timestamp.as_deref()).unwrap_or_else(Utc::now);
+        let error = st.errors.first().map(|e| {
+            format!(
+                "{} {}",
+                e.code,
+                e.title.as_deref().or(e.message.as_deref()).unwrap_or("")
+            )
+            .chars()
+            .take(300)
+            .collect::<String>()
+        });
+        let window = st.errors.iter().any(|e| e.code == client::REENGAGEMENT);
+        if !status(app, &st.id, kind, at, error.as_deref(), window).await? {
+            // not recorded yet: the send's answer is still on its way
+            app.store
+                .chat_status_hold(&st.id, kind, at, error.as_deref(), window)
+                .await?;
+        }
         h.statuses += 1;
     }
     Ok(h)
 }
 
+/// Applies the statuses that arrived before the message was recorded.
+pub async fn apply_held(app: &App, message_id: &str) -> Result<(), StoreError> {
+    for (kind, at, error, window) in app.store.chat_status_take(message_id).await? {
+        status(app, message_id, &kind, at, error.as_deref(), window).await?;
+    }
+    Ok(())
+}
+
 /// A delivery status onto the message we sent; a text refused as outside
-/// the window is queued again as its template (once).
-async fn status(app: &App, st: &wire::Status) -> Result<(), StoreError> {
-    let status = match st.status.as_str() {
-        s @ ("sent" | "delivered" | "read" | "failed") => s,
-        _ => return Ok(()), // "deleted", "warning", …: nothing for us
+/// the window is queued again as its template (once). `false`: the message
+/// is not (yet) recorded.
+async fn status(
+    app: &App,
+    message_id: &str,
+    status: &str,
+    at: chrono::DateTime<Utc>,
+    error: Option<&str>,
+    window: bool,
+) -> Result<bool, StoreError> {
+    let Some((sent, moved)) = app.store.chat_status(message_id, status, at, error).await? else {
+        return Ok(false);
     };
-    let at = wire::time_of(st.timestamp.as_deref()).unwrap_or_else(Utc::now);
-    let error = st.errors.first().map(|e| {
-        format!(
-            "{} {}",
-            e.code,
-            e.title.as_deref().or(e.message.as_deref()).unwrap_or("")
-        )
-        .chars()
-        .take(300)
-        .collect::<String>()
-    });
-    let Some((sent, moved)) = app
-        .store
-        .chat_status(&st.id, status, at, error.as_deref())
-        .await?
-    else {
-        return Ok(());
-    };
-    let window = st.errors.iter().any(|e| e.code == client::REENGAGEMENT);
     if moved && status == "failed" && window && !sent.template {
         let Some(item) = app.store.get_outbox(sent.outbox_id).await? else {
-            return Ok(());
+            return Ok(true);
         };
         let mut p: outbound::MessagePayload = match serde_json::from_str(&item.payload) {
             Ok(p) => p,
-            Err(_) => return Ok(()),
+            Err(_) => return Ok(true),
         };
         p.force_template = true;
         let again = NewOutbox {
@@ -109,5 +126,5 @@ async fn status(app: &App, st: &wire::Status) -> Result<(), StoreError> {
             app.wake_chat();
         }
     }
-    Ok(())
+    Ok(true)
 }

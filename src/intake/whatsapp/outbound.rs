@@ -173,7 +173,11 @@ impl WhatsappCourier {
         let s = &self.app.settings;
         let office = s.office_name.as_str();
         let template_only = matches!(p.purpose.as_str(), "survey" | "alert");
-        let as_template = p.force_template || template_only || !self.window_open(&to).await?;
+        // the acknowledgement and the guide answer a message just received:
+        // inside the window by definition (Meta refuses if it closed meanwhile)
+        let answers_now = matches!(p.purpose.as_str(), "ack" | "guide");
+        let as_template =
+            p.force_template || template_only || (!answers_now && !self.window_open(&to).await?);
         if as_template {
             let (name, params) = match (p.purpose.as_str(), &complaint) {
                 ("alert", _) => (
@@ -316,6 +320,10 @@ impl WhatsappCourier {
                     status_at: now,
                     error: None,
                 })
+                .await
+                .map_err(|e| SendError::Unavailable(e.to_string()))?;
+            // statuses the platform sent before we got here
+            super::apply_held(&self.app, &id)
                 .await
                 .map_err(|e| SendError::Unavailable(e.to_string()))?;
             ids.push(id);

@@ -223,6 +223,52 @@ impl ChatStore for Backend {
         Ok(Some((row, true)))
     }
 
+    async fn chat_status_hold(
+        &self,
+        message_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+        window_closed: bool,
+    ) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        sqlx::query(
+            "INSERT INTO chat_status_pending (message_id, status, at, error, window_closed) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(message_id)
+        .bind(status)
+        .bind(at.trunc_subsecs(6))
+        .bind(error)
+        .bind(window_closed)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn chat_status_take(
+        &self,
+        message_id: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>, Option<String>, bool)>, StoreError> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        let rows: Vec<(String, DateTime<Utc>, Option<String>, bool)> = sqlx::query_as(
+            "SELECT status, at, error, window_closed FROM chat_status_pending \
+             WHERE message_id = $1 ORDER BY at",
+        )
+        .bind(message_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if !rows.is_empty() {
+            sqlx::query("DELETE FROM chat_status_pending WHERE message_id = $1")
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(rows)
+    }
+
     async fn chat_sent_of(&self, complaint_id: Uuid) -> Result<Vec<ChatSent>, StoreError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {SENT_COLUMNS} FROM chat_sent WHERE complaint_id = $1 \

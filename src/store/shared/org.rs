@@ -101,8 +101,8 @@ impl OrgStore for Backend {
     ) -> Result<crate::store::OrgOutcome, StoreError> {
         use crate::store::sql::broken_unique;
         let r = sqlx::query(
-            "INSERT INTO officers (id, name, nip, email, position_id, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO officers (id, name, nip, email, position_id, active, created_at, \
+             whatsapp, whatsapp_alerts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(o.id)
         .bind(&o.name)
@@ -111,6 +111,8 @@ impl OrgStore for Backend {
         .bind(o.position_id)
         .bind(o.active)
         .bind(o.created_at)
+        .bind(o.whatsapp.as_deref())
+        .bind(o.whatsapp_alerts)
         .execute(&self.pool)
         .await;
         match r {
@@ -176,13 +178,26 @@ impl OrgStore for Backend {
         if let Some(a) = patch.active {
             o.active = a;
         }
-        sqlx::query("UPDATE officers SET position_id = $2, email = $3, active = $4 WHERE id = $1")
-            .bind(id)
-            .bind(o.position_id)
-            .bind(o.email.as_deref())
-            .bind(o.active)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(w) = &patch.whatsapp {
+            o.whatsapp = w.clone();
+        }
+        if let Some(a) = patch.whatsapp_alerts {
+            o.whatsapp_alerts = a;
+        }
+        // alerts need a number
+        o.whatsapp_alerts &= o.whatsapp.is_some();
+        sqlx::query(
+            "UPDATE officers SET position_id = $2, email = $3, active = $4, whatsapp = $5, \
+             whatsapp_alerts = $6 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(o.position_id)
+        .bind(o.email.as_deref())
+        .bind(o.active)
+        .bind(o.whatsapp.as_deref())
+        .bind(o.whatsapp_alerts)
+        .execute(&mut *tx)
+        .await?;
         if leaving {
             // whoever leaves can do nothing more, from the very next request
             let keys = sqlx::query(

@@ -174,6 +174,9 @@ impl OutboxStore for Backend {
             }
             if new {
                 queued += insert_outbox(&mut tx, &self.vault, &m.outbox, now).await?;
+                for o in &m.also {
+                    insert_outbox(&mut tx, &self.vault, o, now).await?;
+                }
             }
         }
         let events: Vec<&crate::store::NoticeEvent> = events

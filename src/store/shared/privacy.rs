@@ -217,6 +217,12 @@ impl PrivacyStore for Backend {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // a message channel's conversation no longer leads from the
+        // sender's number to this complaint
+        sqlx::query("DELETE FROM chat_threads WHERE complaint_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         insert_event(
             &mut tx,
             id,
@@ -359,6 +365,12 @@ impl PrivacyStore for Backend {
         .bind(before)
         .execute(&self.pool)
         .await?;
+        // statuses of messages never recorded (sent by another system on
+        // the same number)
+        sqlx::query("DELETE FROM chat_status_pending WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
         // acknowledgement counts matter for their own day only
         sqlx::query("DELETE FROM acknowledgement_limits WHERE day < $1")
             .bind(before.date_naive())

@@ -238,6 +238,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     crate::domain::Channel::Email | crate::domain::Channel::Web => "email",
                     crate::domain::Channel::FaceToFace => "in_person",
                     crate::domain::Channel::Api => "agency",
+                    crate::domain::Channel::Whatsapp => "whatsapp",
                     _ => "letter",
                 };
                 method.options = [
@@ -246,6 +247,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     ("email", "Surel"),
                     ("lapor", "SP4N-LAPOR!"),
                     ("agency", "Sistem instansi pengirim"),
+                    ("whatsapp", "WhatsApp"),
                 ]
                 .into_iter()
                 .map(|(v, l)| Opt {

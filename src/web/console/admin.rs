@@ -72,6 +72,9 @@ pub struct OfficerRow {
     /// Errors of this row's change form, when it came back refused.
     pub position_error: Option<String>,
     pub email_error: Option<String>,
+    pub whatsapp: String,
+    pub whatsapp_alerts: bool,
+    pub whatsapp_error: Option<String>,
 }
 
 pub struct ActingRow {
@@ -280,6 +283,14 @@ async fn page(
                         OfficerRow {
                             position_error: err("officer.position_id"),
                             email_error: err("officer.email"),
+                            whatsapp_error: err("officer.whatsapp")
+                                .or_else(|| err("officer.whatsapp_alerts")),
+                            whatsapp: o
+                                .whatsapp
+                                .as_deref()
+                                .map(|w| format!("+{w}"))
+                                .unwrap_or_default(),
+                            whatsapp_alerts: o.whatsapp_alerts,
                             id,
                             name: o.name.clone(),
                             nip: o.nip.clone().unwrap_or_default(),
@@ -842,6 +853,10 @@ fn org_message(field: &str, reason: &str) -> &'static str {
         ("unit_id", _) => "Unit tidak dikenal.",
         ("nip", _) => "NIP hanya berisi angka (paling banyak 30).",
         ("email", _) => "Alamat surel belum benar, mis. nama@dinsos.go.id.",
+        ("whatsapp", _) => {
+            "Nomor WhatsApp belum benar, mis. 0812 3456 7890 atau +62 812 3456 7890."
+        }
+        ("whatsapp_alerts", _) => "Isi nomor WhatsApp-nya untuk pengingat lewat WhatsApp.",
         ("position_id", r) if r.contains("already holds") => {
             "Pegawai ini sudah memegang jabatan tersebut; Plh/Plt untuk jabatan lain."
         }
@@ -989,7 +1004,14 @@ pub async fn add_officer(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let fields = ["name", "nip", "email", "position_id"];
+    let fields = [
+        "name",
+        "nip",
+        "email",
+        "position_id",
+        "whatsapp",
+        "whatsapp_alerts",
+    ];
     let (who, m, p) = match org_posted(&state, &req, &body, "off", &fields).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -999,6 +1021,8 @@ pub async fn add_officer(
         nip: some(first(&m, "nip")),
         email: some(first(&m, "email")),
         position_id: uuid_field(&m, "position_id"),
+        whatsapp: some(first(&m, "whatsapp")),
+        whatsapp_alerts: !first(&m, "whatsapp_alerts").is_empty(),
     };
     let result = state.app.add_officer(input, Utc::now()).await;
     org_answer(&state, &who, p, "off", result, |o| {
@@ -1028,6 +1052,8 @@ pub async fn change_officer(
         position_id: Some(uuid_field(&m, "position_id")),
         email: Some(some(first(&m, "email"))),
         active: Some(!leaving),
+        whatsapp: Some(some(first(&m, "whatsapp"))),
+        whatsapp_alerts: Some(!first(&m, "whatsapp_alerts").is_empty()),
     };
     let by = who.caller.actor().name.clone();
     match state.app.change_officer(id, input, &by, Utc::now()).await {
