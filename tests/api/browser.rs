@@ -25,6 +25,7 @@ both_backends!(
     the_console_works_with_the_keyboard_alone,
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
     the_complainant_follows_the_emailed_link_rates_the_answer_and_replies,
+    a_whatsapp_conversation_is_read_and_answered_in_the_pages,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -1918,4 +1919,135 @@ async fn the_complainant_follows_the_emailed_link_rates_the_answer_and_replies(b
     expect(text.clone(), "83,33");
     expect(text.clone(), "B (Baik)");
     br.check_page("ikm").await;
+}
+
+async fn a_whatsapp_conversation_is_read_and_answered_in_the_pages(b: Backend) {
+    use crate::whatsapp::{WaSim, settings};
+    let sim = WaSim::start(&[]);
+    let wa = settings(&sim);
+    let Some(app) = spawn_app_with(b, move |s| {
+        s.whatsapp = Some(wa);
+        s.require_2fa = Vec::new();
+    })
+    .await
+    else {
+        return;
+    };
+    sim.post(
+        "/sim/webhook",
+        json!({"url": app.url("/webhooks/whatsapp")}),
+    )
+    .await;
+    let o = crate::workflow::office(&app).await;
+    account(&app, &o.admin, "loket.wa", "reception", None).await;
+    account(&app, &o.admin, "admin.wa", "admin", None).await;
+    let maria = "6281234567890";
+    sim.says(json!({"from": maria, "name": "Maria Goreti",
+        "text": "Bantuan PKH ibu saya belum cair sudah tiga bulan"}))
+        .await;
+    sim.says(json!({"from": maria, "text": "Nomor KKS ibu saya 1234 5678"}))
+        .await;
+    let all = app.list_all(&o.admin, "&channel=whatsapp", 10).await;
+    assert_eq!(all.len(), 1);
+    let id = all[0]["id"].as_str().unwrap().to_string();
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    // reception reads the conversation and writes back
+    br.as_user("loket.wa", &format!("/console/complaints/{id}"))
+        .await;
+    let text = br.text().await;
+    for want in [
+        "WhatsApp",
+        "WhatsApp pelapor",
+        "Tanda terima",
+        "Pesan lanjutan pelapor (WhatsApp)",
+        "Nomor KKS ibu saya 1234 5678",
+        "Kirim pesan kepada pelapor",
+    ] {
+        assert!(text.contains(want), "`{want}` not in:\n{text}");
+    }
+    br.check_page("whatsapp-complaint").await;
+    br.fill(
+        "#wa-text",
+        "Mohon kirim foto buku tabungan Ibu, terima kasih.",
+    )
+    .await;
+    br.click("form[action$='/whatsapp'] button[type=submit]")
+        .await;
+    let text = br.text().await;
+    assert!(
+        text.contains("Pesan WhatsApp masuk antrean kirim."),
+        "{text}"
+    );
+    let m = sim
+        .try_wait_sent(|m| {
+            m["to"] == maria && m["text"].as_str().unwrap_or("").contains("buku tabungan")
+        })
+        .await;
+    assert!(
+        m.is_some(),
+        "the message reached WhatsApp: {:?}",
+        sim.sent().await
+    );
+    br.goto(&format!("/console/complaints/{id}")).await;
+    let text = br.text().await;
+    assert!(text.contains("Pesan petugas"), "{text}");
+    br.check_page("whatsapp-complaint-after").await;
+    // the conversation box itself, as the desk sees it on a phone and a desktop
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    for (w, h) in [(360u32, 800u32), (1366, 768)] {
+        br.client.set_window_size(w, h).await.unwrap();
+        br.client
+            .execute(
+                "document.getElementById('percakapan').scrollIntoView();",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let png = br.client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("whatsapp-box-{w}.png")), png).unwrap();
+    }
+
+    // the admin gives the Kasi WhatsApp alerts on the organisation page
+    br.as_user("admin.wa", "/console/admin/org").await;
+    let officers: Value = app
+        .get(&o.admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kasi = officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["position_id"] == o.kasi.as_str())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    br.click_summary("Ubah data Benny Kasi").await;
+    br.fill(&format!("#o-{kasi}-whatsapp"), "0812-7777-1234")
+        .await;
+    br.client
+        .find(Locator::Css(&format!(
+            "form[action='/console/admin/org/officers/{kasi}'] input[name=whatsapp_alerts]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.click(&format!(
+        "form[action='/console/admin/org/officers/{kasi}'] button[type=submit]"
+    ))
+    .await;
+    let text = br.text().await;
+    assert!(text.contains("pengingat juga lewat WhatsApp"), "{text}");
+    br.check_page("admin-org-whatsapp").await;
+    // the channel's state on the LAPOR! page, in words
+    br.goto("/console/lapor").await;
+    let text = br.text().await;
+    assert!(text.contains("WhatsApp pengaduan"), "{text}");
+    assert!(text.contains("Pesan keluar terkirim"), "{text}");
 }

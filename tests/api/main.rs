@@ -35,5 +35,5 @@ mod security;
 mod smtp;
 mod store_conformance;
 mod webhooks;
-mod whatsapp;
+pub mod whatsapp;
 pub mod workflow;

@@ -251,7 +251,7 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
     let r = sim
         .says(
             json!({"from": maria, "name": "Maria Goreti", "deliveries": 3,
-            "text": "Bantuan PKH ibu saya belum cair sudah tiga bulan.\nMohon dibantu."}),
+            "text": "Bantuan PKH ibu saya belum cair sudah tiga bulan.\nMohon dibantu, Bu — terima kasih 🙏"}),
         )
         .await;
     assert_eq!(r["webhook_statuses"], json!([200, 200, 200]));
@@ -267,6 +267,11 @@ async fn a_conversation_from_greeting_to_the_answer(b: Backend) {
     );
     assert_eq!(c["reporter"]["phone"], "+6281234567890");
     assert_eq!(c["reporter"]["name"], "Maria Goreti");
+    // Meta escapes non-ASCII as \uXXXX and signs those bytes
+    assert!(
+        c["body"].as_str().unwrap().contains("Bu — terima kasih 🙏"),
+        "{c}"
+    );
     let ack = wait_sent(&app, &sim, "the acknowledgement", |m| {
         text_to(m, maria) && m["text"].as_str().unwrap_or("").contains(&tn)
     })

@@ -139,7 +139,7 @@ impl Sim {
         let Some(url) = self.lock().webhook.clone() else {
             return 0;
         };
-        let raw = serde_json::to_vec(body).unwrap_or_default();
+        let raw = meta_json(body);
         let mut req = self
             .http
             .post(url)
@@ -181,6 +181,25 @@ impl Sim {
             "metadata": self.metadata(), "statuses": [st]}));
         self.post(&body, Signature::Right).await
     }
+}
+
+/// JSON as Meta sends (and signs) it: every non-ASCII character escaped as
+/// `\uXXXX` with lower-case hex digits (Graph API webhooks, "Validating
+/// payloads"), so the signature is over exactly these bytes.
+fn meta_json(v: &Value) -> Vec<u8> {
+    let plain = serde_json::to_string(v).unwrap_or_default();
+    let mut out = String::with_capacity(plain.len());
+    for c in plain.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        }
+    }
+    out.into_bytes()
 }
 
 #[derive(Clone, Copy)]

@@ -627,14 +627,98 @@ struct DetailPage {
     whatsapp: Option<WhatsappBox>,
 }
 
-/// Messages sent on WhatsApp about the complaint, and the form to write one.
+/// The WhatsApp conversation of the complaint, and the form to write one.
 struct WhatsappBox {
-    /// `(when, what, status)`
-    sent: Vec<(String, String, String)>,
+    lines: Vec<ChatLine>,
     /// May write to the complainant now (the channel is on, the number known).
     can_write: bool,
     error: Option<String>,
     kept: String,
+}
+
+/// One message of the conversation, in order.
+struct ChatLine {
+    at: String,
+    /// The complainant wrote it (else the office sent it).
+    inbound: bool,
+    /// "Pelapor", "Tanda terima", "Pesan petugas (loket.wa)", …
+    who: String,
+    text: Option<String>,
+    /// Delivery status in words (what the office sent).
+    status: Option<String>,
+}
+
+/// The conversation from the timeline (what the complainant wrote, what
+/// staff wrote) and the messages sent (acknowledgement, answer, survey…).
+fn conversation(
+    body: &str,
+    registered_at: chrono::DateTime<chrono::Utc>,
+    events: &[crate::store::Event],
+    sent: &[crate::store::ChatSent],
+    tz: chrono_tz::Tz,
+) -> Vec<ChatLine> {
+    let status_of = |outbox: &str| {
+        sent.iter()
+            .filter(|m| m.outbox_id.to_string() == outbox)
+            .map(|m| labels::chat_status(&m.status))
+            .next_back()
+            .unwrap_or("menunggu dikirim")
+            .to_string()
+    };
+    let mut lines: Vec<(chrono::DateTime<chrono::Utc>, ChatLine)> = vec![(
+        registered_at,
+        ChatLine {
+            at: labels::waktu(registered_at, tz),
+            inbound: true,
+            who: "Pelapor".into(),
+            text: Some(body.to_string()),
+            status: None,
+        },
+    )];
+    for e in events {
+        let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail) else {
+            continue;
+        };
+        if d.get("source").and_then(|s| s.as_str()) != Some("whatsapp") {
+            continue;
+        }
+        let text = d.get("text").and_then(|t| t.as_str()).map(str::to_string);
+        let line = match e.kind.as_str() {
+            "message_received" | "reporter_replied" => ChatLine {
+                at: labels::waktu(e.at, tz),
+                inbound: true,
+                who: "Pelapor".into(),
+                text,
+                status: None,
+            },
+            "message_sent" => ChatLine {
+                at: labels::waktu(e.at, tz),
+                inbound: false,
+                who: format!(
+                    "Pesan petugas ({})",
+                    e.actor_officer_name.as_deref().unwrap_or(&e.actor_name)
+                ),
+                text,
+                status: d.get("outbox_id").and_then(|o| o.as_str()).map(status_of),
+            },
+            _ => continue,
+        };
+        lines.push((e.at, line));
+    }
+    for m in sent.iter().filter(|m| m.purpose != "staff" && m.part == 0) {
+        lines.push((
+            m.sent_at,
+            ChatLine {
+                at: labels::waktu(m.sent_at, tz),
+                inbound: false,
+                who: labels::chat_purpose(&m.purpose, m.template).to_string(),
+                text: None,
+                status: Some(labels::chat_status(&m.status).to_string()),
+            },
+        ));
+    }
+    lines.sort_by_key(|(at, _)| *at);
+    lines.into_iter().map(|(_, l)| l).collect()
 }
 
 /// What a re-rendered page carries besides the complaint.
@@ -890,6 +974,11 @@ pub async fn detail_page(
             }),
         })
         .collect();
+    let chat_lines = if channel == crate::domain::Channel::Whatsapp {
+        conversation(&v.body, v.received_at, &events, &whatsapp_sent, tz)
+    } else {
+        Vec::new()
+    };
     let timeline = events
         .into_iter()
         .map(|e| EventRow {
@@ -1045,16 +1134,7 @@ pub async fn detail_page(
             reviews,
             actions,
             whatsapp: (channel == crate::domain::Channel::Whatsapp).then(|| WhatsappBox {
-                sent: whatsapp_sent
-                    .iter()
-                    .map(|m| {
-                        (
-                            labels::waktu(m.sent_at, tz),
-                            labels::chat_purpose(&m.purpose, m.template).to_string(),
-                            labels::chat_status(&m.status).to_string(),
-                        )
-                    })
-                    .collect(),
+                lines: chat_lines,
                 can_write: whatsapp_writable,
                 error: match &extra.failed {
                     Some((a, errors)) if a == "whatsapp" => errors.first().map(|(_, m)| m.clone()),
