@@ -134,6 +134,37 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
     }
 }
 
+/// To the liaison officer: an answer sent on WhatsApp did not arrive.
+pub fn answer_undelivered(
+    office: &str,
+    tracking_number: &str,
+    reason: &str,
+    link: &str,
+) -> Rendered {
+    let text = format!(
+        "Yth. Pejabat Penghubung,\n\n\
+         Jawaban atas pengaduan {tracking_number} yang dikirim lewat WhatsApp tidak sampai \
+         kepada pelapor ({reason}).\n\n\
+         Mohon sampaikan jawaban dengan cara lain (surat, telepon atau diserahkan langsung) \
+         dan catat penyampaiannya pada halaman pengaduan:\n{link}\n\n{office}\n"
+    );
+    let html = format!(
+        "<p>Yth. Pejabat Penghubung,</p><p>Jawaban atas pengaduan <strong>{t}</strong> yang dikirim lewat \
+         WhatsApp tidak sampai kepada pelapor ({r}).</p><p>Mohon sampaikan jawaban dengan cara lain (surat, \
+         telepon atau diserahkan langsung) dan catat penyampaiannya pada \
+         <a href=\"{l}\">halaman pengaduan</a>.</p><p>{o}</p>",
+        t = html_escape(tracking_number),
+        r = html_escape(reason),
+        l = html_escape(link),
+        o = html_escape(office),
+    );
+    Rendered {
+        subject: format!("[{tracking_number}] Jawaban tidak sampai lewat WhatsApp"),
+        text,
+        html,
+    }
+}
+
 /// The one-time set-password link for a new or forgotten account.
 pub fn account_link(
     office: &str,

@@ -26,6 +26,7 @@ both_backends!(
     two_replicas_register_once_and_reply_once,
     an_officer_who_opted_in_gets_reminders_on_whatsapp,
     media_that_cannot_be_fetched_is_said_on_the_timeline,
+    an_answer_that_does_not_arrive_is_said_to_the_liaison_officer,
 );
 
 /// The `wa-sim` binary, killed when dropped.
@@ -780,4 +781,76 @@ async fn media_that_cannot_be_fetched_is_said_on_the_timeline(b: Backend) {
         0,
         "{atts}"
     );
+}
+
+async fn an_answer_that_does_not_arrive_is_said_to_the_liaison_officer(b: Backend) {
+    let sim = WaSim::start(&[]);
+    let wa = settings(&sim);
+    let Some(app) = spawn_app_with(b, move |s| {
+        s.whatsapp = Some(wa);
+        s.liaison_email = Some("penghubung@dinsos.example.go.id".into());
+    })
+    .await
+    else {
+        return;
+    };
+    sim.post(
+        "/sim/webhook",
+        json!({"url": app.url("/webhooks/whatsapp")}),
+    )
+    .await;
+    let o = office(&app).await;
+    let from = "6281366660000";
+    sim.says(
+        json!({"from": from, "text": "Kartu lansia ayah saya hilang, bagaimana menggantinya?"}),
+    )
+    .await;
+    let id = whatsapp_complaints(&app, &o.admin).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    walk_through_secretary(&app, &o, &id).await;
+    ok(&app, &o.reception, &id, "dispatch", json!({})).await;
+    let answer = wait_sent(&app, &sim, "the answer", |m| {
+        text_to(m, from) && m["text"].as_str().unwrap_or("").contains("Data penerima")
+    })
+    .await;
+    // the number cannot receive it (131026): no retry helps
+    sim.post(
+        "/sim/status",
+        json!({"id": answer["id"], "status": "failed", "code": 131_026}),
+    )
+    .await;
+    let t = wait_timeline(&app, &o.admin, &id, "answer_delivery_failed").await;
+    let e = t
+        .iter()
+        .find(|e| e["kind"] == "answer_delivery_failed")
+        .unwrap();
+    assert!(e.to_string().contains("131026"), "{e}");
+    let outbox: Value = app
+        .get(&o.admin, "/api/v1/outbox?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let emails: Vec<&Value> = outbox["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "email" && i["complaint_id"] == id.as_str())
+        .collect();
+    assert_eq!(
+        emails.len(),
+        1,
+        "one email to the liaison officer: {outbox}"
+    );
+    // no template retry for this refusal: the only template is the survey invitation
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let templates = sim
+        .sent()
+        .await
+        .into_iter()
+        .filter(|m| m["to"] == from && m["type"] == "template")
+        .count();
+    assert_eq!(templates, 1);
 }

@@ -497,6 +497,9 @@ async fn citizen(sim: web::Data<Arc<Sim>>, body: web::Json<Citizen>) -> HttpResp
 struct StatusReq {
     id: String,
     status: String,
+    /// A `failed` status's error code (e.g. 131026: undeliverable).
+    #[serde(default)]
+    code: Option<i64>,
 }
 
 async fn report_status(sim: web::Data<Arc<Sim>>, body: web::Json<StatusReq>) -> HttpResponse {
@@ -509,7 +512,11 @@ async fn report_status(sim: web::Data<Arc<Sim>>, body: web::Json<StatusReq>) -> 
     let Some(to) = to else {
         return HttpResponse::NotFound().finish();
     };
-    let code = sim.status(&body.id, &to, &body.status, None).await;
+    let errors = body.code.map(|c| {
+        json!([{"code": c, "title": "Message undeliverable", "message": "Message undeliverable",
+            "error_data": {"details": "Message Undeliverable."}}])
+    });
+    let code = sim.status(&body.id, &to, &body.status, errors).await;
     HttpResponse::Ok().json(json!({"webhook_status": code}))
 }
 

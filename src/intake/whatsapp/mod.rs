@@ -105,6 +105,30 @@ async fn status(
     let Some((sent, moved)) = app.store.chat_status(message_id, status, at, error).await? else {
         return Ok(false);
     };
+    // an answer that did not arrive, and will not be sent again as the
+    // template: the liaison officer hears of it (the timeline says it too)
+    if moved
+        && status == "failed"
+        && sent.purpose == "answer"
+        && !(window && !sent.template)
+        && let (Some(to), Some(cid)) = (app.settings.liaison_email.as_deref(), sent.complaint_id)
+        && let Some(c) = app.store.get_complaint(cid).await?
+    {
+        let link = format!("{}/console/complaints/{cid}", app.settings.public_base_url);
+        let m = crate::notify::templates::answer_undelivered(
+            &app.settings.office_name,
+            &c.tracking_number,
+            error.unwrap_or("gagal"),
+            &link,
+        );
+        let item = crate::notify::email(
+            format!("answer-undelivered:{message_id}"),
+            Some(cid),
+            to,
+            &m,
+        );
+        app.store.enqueue_outbox(&[item], None, Utc::now()).await?;
+    }
     if moved && status == "failed" && window && !sent.template {
         let Some(item) = app.store.get_outbox(sent.outbox_id).await? else {
             return Ok(true);
