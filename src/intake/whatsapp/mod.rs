@@ -110,7 +110,7 @@ async fn status(
     if moved
         && status == "failed"
         && sent.purpose == "answer"
-        && !(window && !sent.template)
+        && (!window || sent.template)
         && let (Some(to), Some(cid)) = (app.settings.liaison_email.as_deref(), sent.complaint_id)
         && let Some(c) = app.store.get_complaint(cid).await?
     {
