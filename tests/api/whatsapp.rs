@@ -93,30 +93,27 @@ impl WaSim {
         self.post("/sim/messages", body).await
     }
 
-    pub async fn sent(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
+    /// What wa-sim holds: the messages the business sent and the read marks.
+    async fn state(&self) -> Value {
+        self.http
             .get(format!("{}/sim/sent", self.url))
             .send()
             .await
             .unwrap()
             .json()
             .await
-            .unwrap();
-        v["messages"].as_array().cloned().unwrap_or_default()
+            .unwrap()
+    }
+
+    pub async fn sent(&self) -> Vec<Value> {
+        self.state().await["messages"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub async fn reads(&self) -> Vec<String> {
-        let v: Value = self
-            .http
-            .get(format!("{}/sim/sent", self.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["reads"]
+        self.state().await["reads"]
             .as_array()
             .map(|a| {
                 a.iter()

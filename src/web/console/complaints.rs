@@ -721,6 +721,26 @@ fn conversation(
     lines.into_iter().map(|(_, l)| l).collect()
 }
 
+/// A form that came back refused: what was typed, and the message next to
+/// `field` and on top of the page.
+fn came_back(
+    m: &std::collections::HashMap<String, Vec<String>>,
+    form: &str,
+    field: &str,
+    msg: &str,
+) -> Extra {
+    let mut extra = Extra {
+        kept: m.clone(),
+        failed: Some((form.into(), vec![(field.into(), msg.to_string())])),
+        ..Default::default()
+    };
+    extra.notices.push(super::Notice {
+        text: msg.to_string(),
+        bad: true,
+    });
+    extra
+}
+
 /// What a re-rendered page carries besides the complaint.
 #[derive(Default)]
 pub struct Extra {
@@ -1164,18 +1184,7 @@ pub async fn whatsapp(
         Err(r) => return r,
     };
     let text = super::actions::first(&m, "text").trim().to_string();
-    let back = |msg: &str, status: StatusCode| {
-        let mut extra = Extra {
-            kept: m.clone(),
-            failed: Some(("whatsapp".into(), vec![("text".into(), msg.to_string())])),
-            ..Default::default()
-        };
-        extra.notices.push(super::Notice {
-            text: msg.to_string(),
-            bad: true,
-        });
-        (extra, status)
-    };
+    let back = |msg: &str, status: StatusCode| (came_back(&m, "whatsapp", "text", msg), status);
     let c = match state.store.get_complaint(cid).await {
         Ok(Some(c)) => c,
         Ok(None) => return super::not_found(&state),
@@ -1472,18 +1481,7 @@ pub async fn clock(
         Err(r) => return r,
     };
     let one = |k: &str| super::actions::first(&m, k).trim().to_string();
-    let back = |msg: &str, status: StatusCode| {
-        let mut extra = Extra {
-            kept: m.clone(),
-            failed: Some(("clock".into(), vec![("reason".into(), msg.to_string())])),
-            ..Default::default()
-        };
-        extra.notices.push(super::Notice {
-            text: msg.to_string(),
-            bad: true,
-        });
-        (extra, status)
-    };
+    let back = |msg: &str, status: StatusCode| (came_back(&m, "clock", "reason", msg), status);
     let reason = one("reason");
     let op = match one("op").as_str() {
         _ if reason.is_empty() || reason.chars().count() > 1000 => None,
