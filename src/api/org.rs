@@ -401,7 +401,9 @@ pub async fn list_officers(
     }))
 }
 
-/// Add an officer.
+/// Add an officer. `whatsapp_alerts` needs `whatsapp` (422 on
+/// `whatsapp_alerts` otherwise): reminders and escalations then also go to
+/// that number as the staff template.
 #[utoipa::path(post, path = "/api/v1/org/officers", tag = "organisation", request_body = NewOfficer,
     responses(
         (status = 201, body = OfficerView),
@@ -436,8 +438,10 @@ pub async fn create_officer(
     Ok(HttpResponse::Created().json(OfficerView::from(o)))
 }
 
-/// Move an officer to another position, change their email, or mark them
-/// as having left (their keys then hold no position).
+/// Move an officer to another position, change their email or WhatsApp
+/// number, or mark them as having left (their keys then hold no position).
+/// `whatsapp_alerts: true` needs a WhatsApp number, given now or before
+/// (422 on `whatsapp_alerts` otherwise); clearing the number ends the alerts.
 #[utoipa::path(patch, path = "/api/v1/org/officers/{id}", tag = "organisation",
     params(("id" = Uuid, Path, description = "Officer id")), request_body = OfficerChange,
     responses(

@@ -10,7 +10,7 @@ use super::App;
 use super::register::ChatRegistration;
 use crate::domain::conversation::{self, Current, Decision, Shape};
 use crate::domain::{Channel, ComplaintInput, NewComplaint, ReporterInput};
-use crate::store::{Actor, Complaint, InboundMessage, NewOutbox, StoreError};
+use crate::store::{Actor, ChatSent, Complaint, InboundMessage, NewOutbox, StoreError};
 
 /// A message from a citizen, as the channel adapter read it.
 #[derive(Debug, Clone)]
@@ -457,6 +457,98 @@ impl App {
         };
         if self.store.enqueue_outbox(&[item], None, Utc::now()).await? > 0 {
             self.wake_chat();
+        }
+        Ok(())
+    }
+
+    /// Queues messages for a message channel's courier (unless queued
+    /// before under their keys) and wakes it; how many were new.
+    pub async fn queue_chat(&self, items: &[NewOutbox]) -> Result<u64, StoreError> {
+        let n = self.store.enqueue_outbox(items, None, Utc::now()).await?;
+        if n > 0 {
+            self.wake_chat();
+        }
+        Ok(n)
+    }
+
+    /// A message the platform accepted, recorded by its id; the statuses
+    /// that arrived before it (the platform can be that quick) applied now.
+    pub async fn chat_sent(&self, sent: &ChatSent) -> Result<(), StoreError> {
+        self.store.chat_record_sent(sent).await?;
+        for (status, at, error, window) in self.store.chat_status_take(&sent.message_id).await? {
+            self.chat_status(&sent.message_id, &status, at, error.as_deref(), window)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A delivery status from the platform onto the message we sent
+    /// (held until the message is recorded). A text refused as outside the
+    /// customer-service window (`window_closed`) is queued again as its
+    /// template, once; an answer that failed otherwise is told to the
+    /// liaison officer by email (docs/adr/0028).
+    pub async fn chat_status(
+        &self,
+        message_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+        error: Option<&str>,
+        window_closed: bool,
+    ) -> Result<(), StoreError> {
+        let Some((sent, moved)) = self
+            .store
+            .chat_status(message_id, status, at, error)
+            .await?
+        else {
+            return self
+                .store
+                .chat_status_hold(message_id, status, at, error, window_closed)
+                .await;
+        };
+        if !moved || status != "failed" {
+            return Ok(());
+        }
+        if window_closed && !sent.template {
+            let Some(item) = self.store.get_outbox(sent.outbox_id).await? else {
+                return Ok(());
+            };
+            let Ok(mut payload) = serde_json::from_str::<serde_json::Value>(&item.payload) else {
+                return Ok(());
+            };
+            payload["force_template"] = serde_json::Value::Bool(true);
+            let again = NewOutbox {
+                id: Uuid::now_v7(),
+                kind: item.kind.clone(),
+                dedup_key: format!("template:{}", item.id),
+                complaint_id: item.complaint_id,
+                payload: payload.to_string(),
+            };
+            if self.queue_chat(&[again]).await? > 0 {
+                tracing::info!(outbox_id = %item.id, "a text refused outside the window: queued again as the template");
+            }
+            return Ok(());
+        }
+        // an answer that did not arrive and will not be sent again: the
+        // liaison officer hears of it (the timeline says it too)
+        if sent.purpose == "answer"
+            && let (Some(to), Some(cid)) =
+                (self.settings.liaison_email.as_deref(), sent.complaint_id)
+            && let Some(c) = self.store.get_complaint(cid).await?
+        {
+            let link = format!("{}/console/complaints/{cid}", self.settings.public_base_url);
+            let m = crate::notify::templates::answer_undelivered(
+                &self.settings.office_name,
+                &c.tracking_number,
+                error.unwrap_or("gagal"),
+                &link,
+            );
+            let item = crate::notify::email(
+                format!("answer-undelivered:{message_id}"),
+                Some(cid),
+                to,
+                &m,
+            );
+            self.store.enqueue_outbox(&[item], None, Utc::now()).await?;
         }
         Ok(())
     }

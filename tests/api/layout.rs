@@ -92,6 +92,12 @@ fn handlers_change_nothing_except_through_the_app() {
         "enqueue_outbox",
         "change_from_outside",
         "outbox_delivered",
+        "chat_claim",
+        "chat_touch",
+        "chat_record_sent",
+        "chat_status",
+        "chat_status_hold",
+        "chat_status_take",
     ];
     for dir in ["api", "intake", "web"] {
         for (name, text) in files(&src(dir)) {

@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use crate::app::App;
 use crate::app::chat::ChatOutcome;
-use crate::store::{NewOutbox, OUTBOX_WHATSAPP_MESSAGE, StoreError};
+use crate::store::StoreError;
 
 /// What a webhook delivery did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -72,83 +72,9 @@ pub async fn apply(app: &App, n: &wire::Notification) -> Result<Handled, StoreEr
             .collect::<String>()
         });
         let window = st.errors.iter().any(|e| e.code == client::REENGAGEMENT);
-        if !status(app, &st.id, kind, at, error.as_deref(), window).await? {
-            // not recorded yet: the send's answer is still on its way
-            app.store
-                .chat_status_hold(&st.id, kind, at, error.as_deref(), window)
-                .await?;
-        }
+        app.chat_status(&st.id, kind, at, error.as_deref(), window)
+            .await?;
         h.statuses += 1;
     }
     Ok(h)
-}
-
-/// Applies the statuses that arrived before the message was recorded.
-pub async fn apply_held(app: &App, message_id: &str) -> Result<(), StoreError> {
-    for (kind, at, error, window) in app.store.chat_status_take(message_id).await? {
-        status(app, message_id, &kind, at, error.as_deref(), window).await?;
-    }
-    Ok(())
-}
-
-/// A delivery status onto the message we sent; a text refused as outside
-/// the window is queued again as its template (once). `false`: the message
-/// is not (yet) recorded.
-async fn status(
-    app: &App,
-    message_id: &str,
-    status: &str,
-    at: chrono::DateTime<Utc>,
-    error: Option<&str>,
-    window: bool,
-) -> Result<bool, StoreError> {
-    let Some((sent, moved)) = app.store.chat_status(message_id, status, at, error).await? else {
-        return Ok(false);
-    };
-    // an answer that did not arrive, and will not be sent again as the
-    // template: the liaison officer hears of it (the timeline says it too)
-    if moved
-        && status == "failed"
-        && sent.purpose == "answer"
-        && (!window || sent.template)
-        && let (Some(to), Some(cid)) = (app.settings.liaison_email.as_deref(), sent.complaint_id)
-        && let Some(c) = app.store.get_complaint(cid).await?
-    {
-        let link = format!("{}/console/complaints/{cid}", app.settings.public_base_url);
-        let m = crate::notify::templates::answer_undelivered(
-            &app.settings.office_name,
-            &c.tracking_number,
-            error.unwrap_or("gagal"),
-            &link,
-        );
-        let item = crate::notify::email(
-            format!("answer-undelivered:{message_id}"),
-            Some(cid),
-            to,
-            &m,
-        );
-        app.store.enqueue_outbox(&[item], None, Utc::now()).await?;
-    }
-    if moved && status == "failed" && window && !sent.template {
-        let Some(item) = app.store.get_outbox(sent.outbox_id).await? else {
-            return Ok(true);
-        };
-        let mut p: outbound::MessagePayload = match serde_json::from_str(&item.payload) {
-            Ok(p) => p,
-            Err(_) => return Ok(true),
-        };
-        p.force_template = true;
-        let again = NewOutbox {
-            id: uuid::Uuid::now_v7(),
-            kind: OUTBOX_WHATSAPP_MESSAGE.into(),
-            dedup_key: format!("template:{}", item.id),
-            complaint_id: item.complaint_id,
-            payload: serde_json::to_string(&p).unwrap_or_default(),
-        };
-        if app.store.enqueue_outbox(&[again], None, Utc::now()).await? > 0 {
-            tracing::info!(outbox_id = %item.id, "WhatsApp refused a text outside the window: queued again as the template");
-            app.wake_chat();
-        }
-    }
-    Ok(true)
 }

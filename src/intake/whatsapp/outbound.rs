@@ -306,8 +306,7 @@ impl WhatsappCourier {
             let id = self.client.send(to, what).await?;
             let now = Utc::now();
             self.app
-                .store
-                .chat_record_sent(&ChatSent {
+                .chat_sent(&ChatSent {
                     message_id: id.clone(),
                     channel: "whatsapp".into(),
                     outbox_id: item.id,
@@ -320,10 +319,6 @@ impl WhatsappCourier {
                     status_at: now,
                     error: None,
                 })
-                .await
-                .map_err(|e| SendError::Unavailable(e.to_string()))?;
-            // statuses the platform sent before we got here
-            super::apply_held(&self.app, &id)
                 .await
                 .map_err(|e| SendError::Unavailable(e.to_string()))?;
             ids.push(id);
@@ -357,10 +352,7 @@ impl WhatsappCourier {
             })
             .unwrap_or_default(),
         };
-        self.app
-            .store
-            .enqueue_outbox(&[survey], None, Utc::now())
-            .await?;
+        self.app.queue_chat(&[survey]).await?;
         Ok(Some(DeliveryProof {
             dispatch_id: p.dispatch_id,
             external_id: ids.first().cloned().unwrap_or_default(),
@@ -394,14 +386,8 @@ impl WhatsappCourier {
             })
             .unwrap_or_default(),
         };
-        let n = self
-            .app
-            .store
-            .enqueue_outbox(&[again], None, Utc::now())
-            .await?;
-        if n > 0 {
+        if self.app.queue_chat(&[again]).await? > 0 {
             tracing::info!(outbox_id = %item.id, "outside WhatsApp's window: queued again as the template");
-            self.app.wake_chat();
         }
         Ok(())
     }
