@@ -256,6 +256,26 @@ fn text_fields(doc: &mut Value) {
 }
 
 fn enumerations(doc: &mut Value, instructions: &[String]) {
+    // the SKM respondent profile: codes a generated client can type
+    use crate::domain::skm::{AGE_GROUPS, EDUCATIONS, OCCUPATIONS, SEXES};
+    for (field, codes) in [
+        ("sex", &SEXES[..]),
+        ("age_group", &AGE_GROUPS[..]),
+        ("education", &EDUCATIONS[..]),
+        ("occupation", &OCCUPATIONS[..]),
+    ] {
+        if let Some(obj) = doc
+            .pointer_mut(&format!(
+                "/components/schemas/RespondentInput/properties/{field}"
+            ))
+            .and_then(Value::as_object_mut)
+        {
+            obj.remove("pattern");
+            let mut values: Vec<Value> = codes.iter().map(|(c, _)| json!(c)).collect();
+            values.push(Value::Null);
+            obj.insert("enum".into(), Value::Array(values));
+        }
+    }
     if let Some(items) = doc.pointer_mut("/components/schemas/NewWebhook/properties/events") {
         items["items"] = json!({"type": "string", "enum": crate::domain::webhook::EVENTS});
     }
@@ -353,6 +373,17 @@ mod tests {
         assert_eq!(
             s("/components/schemas/NewUnit/properties/name/pattern"),
             json!(name_pattern())
+        );
+        // the SKM respondent codes are enumerations (a generated client types them)
+        assert_eq!(
+            s("/components/schemas/RespondentInput/properties/sex/enum"),
+            json!(["l", "p", null])
+        );
+        assert_eq!(
+            s("/components/schemas/RespondentInput/properties/occupation/enum")
+                .as_array()
+                .map(Vec::len),
+            Some(7)
         );
         assert_eq!(
             s("/components/schemas/ComplaintInput/properties/subject/pattern"),

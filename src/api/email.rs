@@ -209,19 +209,18 @@ pub(crate) async fn email_status(state: &AppState) -> Result<EmailStatus, ApiErr
 /// Read the mailbox now.
 #[utoipa::path(post, operation_id = "email_poll", path = "/api/v1/integrations/email/poll", tag = "email",
     responses((status = 200, body = crate::intake::email::imap::ImapReport),
-        (status = 409, description = "Another replica is reading, or waiting after failures", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The mailbox failed", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "No mailbox configured", body = super::error::Problem, content_type = "application/problem+json")),
+        (status = 409, description = "Another replica is reading, or waiting after failures (`conflict`); or no mailbox is configured on this service (`not-configured`)", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The mailbox failed", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(
         matches!(caller.role(), Role::Admin | Role::Liaison | Role::Reception),
         "reading the mailbox is for staff",
     )?;
-    let imap = state
-        .imap
-        .as_ref()
-        .ok_or_else(|| ApiError::Unavailable("no mailbox: set ADUAN_IMAP_HOST".into()))?;
+    let imap = state.imap.as_ref().ok_or(ApiError::NotConfigured(
+        "the mailbox is not configured on this service (ADUAN_IMAP_HOST is not set); retrying \
+             will not help",
+    ))?;
     match imap.poll_leased(Utc::now()).await {
         Ok(Some(r)) => Ok(HttpResponse::Ok().json(r)),
         Ok(None) => Err(ApiError::Conflict(

@@ -59,6 +59,10 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// 409: the integration asked for is not configured on this service
+    /// (a state of the deployment, not an outage: retrying will not help).
+    #[error("not configured: {0}")]
+    NotConfigured(&'static str),
     #[error("precondition failed: current version {0}")]
     PreconditionFailed(i64),
     #[error("idempotency key reused with a different request")]
@@ -149,6 +153,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not-found",
             ApiError::IdempotencyKeyReused => "idempotency-key-reused",
             ApiError::Conflict(_) => "conflict",
+            ApiError::NotConfigured(_) => "not-configured",
             ApiError::PreconditionFailed(_) => "stale-version",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::RequestTimeout(_) => "request-timeout",
@@ -171,6 +176,7 @@ impl ApiError {
             ),
             ApiError::BadRequest(d) => ("Bad request", Some(d.clone()), vec![]),
             ApiError::Conflict(d) => ("Conflict", Some(d.clone()), vec![]),
+            ApiError::NotConfigured(d) => ("Not configured", Some((*d).to_string()), vec![]),
             ApiError::PreconditionFailed(v) => (
                 "Stale version",
                 Some(format!(
@@ -250,7 +256,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::NotConfigured(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) | ApiError::NotYours(_) => StatusCode::FORBIDDEN,

@@ -28,11 +28,30 @@ fn require_liaison(caller: &Caller) -> Result<(), ApiError> {
 fn lapor(
     state: &AppState,
 ) -> Result<&std::sync::Arc<crate::intake::lapor::sync::LaporSync>, ApiError> {
-    state.lapor.as_ref().ok_or_else(|| {
-        ApiError::Unavailable(
-            "the LAPOR! integration is off: set ADUAN_LAPOR_URL and ADUAN_LAPOR_TOKEN".into(),
-        )
-    })
+    state.lapor.as_ref().ok_or(ApiError::NotConfigured(
+        "the LAPOR! integration is not configured on this service (ADUAN_LAPOR_URL and \
+         ADUAN_LAPOR_TOKEN are not set); retrying will not help",
+    ))
+}
+
+/// The 409 of a poll refused for the lease: who holds it and until when
+/// (the status page says the same), so nobody guesses why polling waits.
+async fn lease_busy(state: &AppState) -> ApiError {
+    let now = Utc::now();
+    match state.store.lease(crate::intake::lapor::sync::LEASE).await {
+        Ok(Some(l)) if l.until > now => ApiError::Conflict(format!(
+            "another replica ({}) is polling LAPOR!{}; its lease runs out at {} unless it \
+             renews it (a replica that stopped does not): try again then",
+            l.holder,
+            l.since
+                .map(|s| format!(" since {}", s.to_rfc3339()))
+                .unwrap_or_default(),
+            l.until.to_rfc3339()
+        )),
+        _ => ApiError::Conflict(
+            "another replica was polling LAPOR! a moment ago; try again in a few seconds".into(),
+        ),
+    }
 }
 
 fn sync_error(e: SyncError) -> ApiError {
@@ -135,9 +154,9 @@ pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiErr
 /// Poll LAPOR! now (instead of waiting for the schedule).
 #[utoipa::path(post, operation_id = "lapor_poll", path = "/api/v1/integrations/lapor/poll", tag = "lapor",
     responses((status = 200, body = PollReport),
-        (status = 409, description = "Another replica is polling", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another replica is polling (`conflict`), or the integration is not configured on this service (`not-configured`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Integration off, or LAPOR! considered down", body = super::error::Problem, content_type = "application/problem+json")),
+        (status = 503, description = "LAPOR! considered down after repeated failures", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(
@@ -147,9 +166,7 @@ pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
     let sync = lapor(&state)?;
     match sync.poll_leased(Utc::now()).await.map_err(sync_error)? {
         Some(report) => Ok(HttpResponse::Ok().json(report)),
-        None => Err(ApiError::Conflict(
-            "another replica is polling LAPOR! right now; try again in a minute".into(),
-        )),
+        None => Err(lease_busy(&state).await),
     }
 }
 
@@ -157,9 +174,9 @@ pub async fn poll(state: web::Data<AppState>, caller: Caller) -> Result<HttpResp
 /// whatever is missing imported (it also runs by itself once a night).
 #[utoipa::path(post, path = "/api/v1/integrations/lapor/reconcile", tag = "lapor",
     responses((status = 200, body = PollReport),
-        (status = 409, description = "Another replica is polling", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another replica is polling (`conflict`), or the integration is not configured on this service (`not-configured`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Integration off, or LAPOR! considered down", body = super::error::Problem, content_type = "application/problem+json")),
+        (status = 503, description = "LAPOR! considered down after repeated failures", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn reconcile(
     state: web::Data<AppState>,
@@ -176,9 +193,7 @@ pub async fn reconcile(
         .map_err(sync_error)?
     {
         Some(report) => Ok(HttpResponse::Ok().json(report)),
-        None => Err(ApiError::Conflict(
-            "another replica is polling LAPOR! right now; try again in a minute".into(),
-        )),
+        None => Err(lease_busy(&state).await),
     }
 }
 
@@ -255,6 +270,7 @@ pub struct RetryOutcome {
     params(("id" = Uuid, Path, description = "Quarantine entry")),
     responses((status = 200, body = RetryOutcome),
         (status = 404, description = "Unknown entry", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The integration is not configured on this service (`not-configured`)", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 502, description = "LAPOR! failed", body = super::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn retry(

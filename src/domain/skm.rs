@@ -183,7 +183,9 @@ impl Survey {
                       field: &str,
                       v: &Option<String>,
                       allowed: &[(&str, &str)]| {
-            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            // exactly one of the codes (the API's schema lists them as an
+            // enumeration; the form sends nothing for an unanswered question)
+            match v.as_deref() {
                 None => None,
                 Some(s) if allowed.iter().any(|(k, _)| *k == s) => Some(s.to_string()),
                 Some(_) => {
@@ -409,5 +411,12 @@ mod tests {
         let e = Survey::parse(&odd).unwrap_err();
         let fields: Vec<&str> = e.0.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["answers.u10", "respondent.sex"]);
+        // one of the codes exactly, as the API's enumeration says
+        let mut blank = input([3; 9]);
+        blank.respondent.education = Some(" sma".into());
+        let e = Survey::parse(&blank).unwrap_err();
+        assert_eq!(e.0[0].field, "respondent.education");
+        blank.respondent.education = Some("sma".into());
+        assert!(Survey::parse(&blank).is_ok());
     }
 }

@@ -6,7 +6,46 @@ use crate::helpers::*;
 both_backends!(
     http_errors_are_problem_json,
     malformed_and_misshapen_bodies_are_refused_and_change_nothing,
+    an_integration_that_is_not_configured_is_a_409_not_an_outage,
 );
+
+/// Monitoring reads a 5xx as an outage and clients retry it for ever: an
+/// integration this service does not have is a 409 saying so (issue 37).
+async fn an_integration_that_is_not_configured_is_a_409_not_an_outage(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let key = app.key(Role::Admin).await;
+    for path in [
+        "/api/v1/integrations/lapor/poll",
+        "/api/v1/integrations/lapor/reconcile",
+        "/api/v1/integrations/lapor/quarantine/01900000-0000-7000-8000-000000000000/retry",
+        "/api/v1/integrations/email/poll",
+    ] {
+        let r = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        let p = assert_problem(r, 409).await;
+        assert!(
+            p["type"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("/not-configured"),
+            "{path}: {p}"
+        );
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap_or("")
+                .contains("not configured"),
+            "{path}: {p}"
+        );
+    }
+}
 
 async fn http_errors_are_problem_json(b: Backend) {
     let Some(app) = spawn_app(b).await else {

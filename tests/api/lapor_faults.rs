@@ -656,6 +656,13 @@ async fn a_crashed_poller_blocks_the_others_for_less_than_two_poll_intervals(b: 
     let crash = Instant::now();
     let (code, p) = poll(&app, &liaison).await;
     assert_eq!(code, 409, "the dead holder's lease is still there: {p}");
+    // the refusal names who holds the lease and until when
+    let detail = p["detail"].as_str().unwrap_or("");
+    assert!(
+        detail.contains(held["lease_holder"].as_str().unwrap_or("?"))
+            && detail.contains("lease runs out at"),
+        "{p}"
+    );
     let mut polled = false;
     while crash.elapsed() < Duration::from_secs(2 * every) {
         tokio::time::sleep(Duration::from_millis(500)).await;
