@@ -27,6 +27,7 @@ both_backends!(
     an_officer_who_opted_in_gets_reminders_on_whatsapp,
     media_that_cannot_be_fetched_is_said_on_the_timeline,
     an_answer_that_does_not_arrive_is_said_to_the_liaison_officer,
+    a_long_answer_goes_in_parts_in_order,
 );
 
 /// The `wa-sim` binary, killed when dropped.
@@ -850,4 +851,87 @@ async fn an_answer_that_does_not_arrive_is_said_to_the_liaison_officer(b: Backen
         .filter(|m| m["to"] == from && m["type"] == "template")
         .count();
     assert_eq!(templates, 1);
+}
+
+async fn a_long_answer_goes_in_parts_in_order(b: Backend) {
+    use crate::workflow::dispose;
+    let Some((app, sim)) = setup(b, &[]).await else {
+        return;
+    };
+    let o = office(&app).await;
+    let from = "6281377770000";
+    sim.says(
+        json!({"from": from, "text": "Mohon penjelasan lengkap syarat bantuan rehabilitasi rumah"}),
+    )
+    .await;
+    let id = whatsapp_complaints(&app, &o.admin).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // an answer of about 6,000 characters in paragraphs
+    let paragraph = |n: usize| {
+        format!(
+            "Syarat nomor {n}: {}",
+            "dokumen pendukung lengkap ".repeat(20)
+        )
+    };
+    let body: String = (1..=11).map(paragraph).collect::<Vec<_>>().join("\n\n");
+    assert!(body.chars().count() > 5_000);
+    ok(&app, &o.liaison, &id, "forward", json!({})).await;
+    ok(&app, &o.k_head, &id, "dispositions", dispose(&o.kasubag)).await;
+    ok(
+        &app,
+        &o.k_kasubag,
+        &id,
+        "answer/drafts",
+        json!({"body": body}),
+    )
+    .await;
+    ok(&app, &o.k_kasubag, &id, "answer/submit", json!({})).await;
+    ok(&app, &o.k_sekretaris, &id, "answer/approve", json!({})).await;
+    ok(&app, &o.k_head, &id, "answer/approve", json!({})).await;
+    ok(&app, &o.reception, &id, "dispatch", json!({})).await;
+    wait_sent(&app, &sim, "the answer's last part", |m| {
+        text_to(m, from) && m["text"].as_str().unwrap_or("").contains("Syarat nomor 11")
+    })
+    .await;
+    let parts: Vec<String> = sim
+        .sent()
+        .await
+        .into_iter()
+        .filter(|m| {
+            text_to(m, from) && !m["text"].as_str().unwrap_or("").contains("Nomor pengaduan")
+        })
+        .map(|m| m["text"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert!(parts.iter().all(|p| p.chars().count() <= 4096));
+    assert!(
+        parts[0].starts_with("*Jawaban atas pengaduan"),
+        "{}",
+        parts[0]
+    );
+    assert!(parts[0].contains("Syarat nomor 1:") && parts[1].contains("Syarat nomor 11"));
+    // cut between paragraphs, nothing lost
+    assert!(parts[1].starts_with("Syarat nomor"), "{}", &parts[1][..40]);
+    for n in 1..=11 {
+        assert_eq!(
+            parts
+                .iter()
+                .filter(|p| p.contains(&format!("Syarat nomor {n}:")))
+                .count(),
+            1
+        );
+    }
+    // the proof names both messages
+    let t = wait_timeline(&app, &o.admin, &id, "answer_sent_whatsapp").await;
+    let proof = t
+        .iter()
+        .find(|e| e["kind"] == "answer_sent_whatsapp")
+        .unwrap();
+    assert_eq!(
+        proof["detail"]["message_ids"].as_array().map(Vec::len),
+        Some(2),
+        "{proof}"
+    );
 }
