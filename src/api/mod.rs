@@ -233,6 +233,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/metrics").get(ops::metrics))
         .service(
             web::resource("/webhooks/whatsapp")
+                // Meta batches deliveries: never a 413 it would retry for days
+                .app_data(web::PayloadConfig::new(whatsapp::MAX_DELIVERY_BYTES))
                 .get(whatsapp::handshake)
                 .post(whatsapp::deliver),
         )

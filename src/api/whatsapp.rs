@@ -11,6 +11,10 @@ use super::error::ApiError;
 use super::state::AppState;
 use crate::intake::whatsapp::{self, signature, wire};
 
+/// The largest delivery taken (Meta's notifications are far smaller; a
+/// batch of many messages and statuses stays well under this).
+pub const MAX_DELIVERY_BYTES: usize = 8 * 1024 * 1024;
+
 #[derive(Debug, Deserialize)]
 pub struct Handshake {
     #[serde(rename = "hub.mode")]
