@@ -555,6 +555,11 @@ fn breach_view(state: &AppState, b: Breach, affected: Vec<Complaint>) -> BreachV
 }
 
 fn long_text(e: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> String {
+    // the length as sent (the schema's maxLength), before trimming
+    if v.is_some_and(|raw| raw.chars().count() > max) {
+        e.push(field, format!("must be at most {max} characters"));
+        return String::new();
+    }
     match v.map(str::trim) {
         None | Some("") => {
             e.push(field, "is required");

@@ -43,12 +43,14 @@ fn version(req: &HttpRequest, body: Option<i64>) -> Result<Option<i64>, ApiError
 
 /// Optional free text, trimmed; `max` characters.
 fn note(e: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> Option<String> {
-    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
+    // the length as sent (the schema's maxLength), before trimming
+    let raw = v?;
+    if raw.chars().count() > max {
         e.push(field, format!("must be at most {max} characters"));
         return None;
     }
-    Some(v.to_string())
+    let v = raw.trim();
+    (!v.is_empty()).then(|| v.to_string())
 }
 
 fn required(e: &mut ValidationErrors, field: &str, v: Option<&str>, max: usize) -> String {

@@ -91,6 +91,11 @@ pub(crate) fn required_text(
     v: Option<&str>,
     max: usize,
 ) -> Option<String> {
+    // the length as sent (the schema's maxLength), before trimming
+    if v.is_some_and(|raw| raw.chars().count() > max) {
+        e.push(field, format!("must be at most {max} characters"));
+        return None;
+    }
     match v.map(str::trim) {
         None | Some("") => {
             e.push(field, "is required");

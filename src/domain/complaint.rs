@@ -247,7 +247,8 @@ fn text(
     if t.is_empty() {
         return None;
     }
-    if t.chars().count() > max {
+    // the length as sent (the API schema's maxLength), not after trimming
+    if v.chars().count() > max {
         errors.push(field, format!("must be at most {max} characters"));
         return None;
     }
