@@ -200,17 +200,18 @@ impl App {
         let now = Utc::now();
         // when they wrote before this message; then this message is noted
         // before anything is queued (the courier reads it for the window)
-        let previous = self
-            .store
-            .chat_state(channel.as_str(), &tag)
-            .await?
-            .last_inbound_at;
+        let mut read = Some(self.store.chat_state(channel.as_str(), &tag).await?);
+        let previous = read.as_ref().and_then(|s| s.last_inbound_at);
         self.store
             .chat_touch(channel.as_str(), &tag, m.at.min(now))
             .await?;
         let mut outcome = None;
         for attempt in 0..200u32 {
-            let mut state = self.store.chat_state(channel.as_str(), &tag).await?;
+            // the first look is the one just taken (the touch changes no thread)
+            let mut state = match read.take() {
+                Some(s) => s,
+                None => self.store.chat_state(channel.as_str(), &tag).await?,
+            };
             state.last_inbound_at = previous;
             let current = match &state.thread {
                 None => None,

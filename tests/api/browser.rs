@@ -2011,21 +2011,7 @@ async fn a_whatsapp_conversation_is_read_and_answered_in_the_pages(b: Backend) {
 
     // the admin gives the Kasi WhatsApp alerts on the organisation page
     br.as_user("admin.wa", "/console/admin/org").await;
-    let officers: Value = app
-        .get(&o.admin, "/api/v1/org/officers")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kasi = officers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["position_id"] == o.kasi.as_str())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kasi = crate::workflow::officer_at(&app, &o.admin, &o.kasi).await;
     br.click_summary("Ubah data Benny Kasi").await;
     br.fill(&format!("#o-{kasi}-whatsapp"), "0812-7777-1234")
         .await;

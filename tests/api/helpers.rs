@@ -327,3 +327,26 @@ pub fn problem_fields(v: &Value) -> Vec<String> {
     f.sort();
     f
 }
+
+/// Starts one of our simulator binaries (`lapor-sim`, `wa-sim`) with `args`
+/// and reads where it listens from its first line (`<name> listening on <url>`).
+pub fn start_simulator(bin: &str, name: &str, args: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {name}: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{name} says where it listens: {e}"));
+    let url = line
+        .trim()
+        .strip_prefix(&format!("{name} listening on "))
+        .unwrap_or_else(|| panic!("unexpected first line of {name}: {line}"))
+        .to_string();
+    (child, url)
+}

@@ -308,19 +308,7 @@ async fn reminders_go_to_the_holder_and_escalations_up_the_chain(b: Backend) {
     ok(&app, &o.k_head, id, "dispositions", dispose(&o.kabid)).await;
     ok(&app, &o.k_kabid, id, "dispositions", dispose(&o.kasi)).await;
     // the Kasubag is Plh Kepala Dinas on the day it climbs to the head
-    let officers: Value = app
-        .get(&o.admin, "/api/v1/org/officers")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kasubag = officers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["position_id"] == o.kasubag.as_str())
-        .unwrap()["id"]
-        .clone();
+    let kasubag = crate::workflow::officer_at(&app, &o.admin, &o.kasubag).await;
     let r = post(
         &app,
         &o.admin,
@@ -441,19 +429,7 @@ async fn three_hundred_complaints_make_one_message_per_person(b: Backend) {
     settings.backlog_summary_over = 10_000; // every complaint listed here
     let o = office(&app).await;
     // the Kasubag is Plh of the Kabid Rehsos on the day of the sweep
-    let officers: Value = app
-        .get(&o.admin, "/api/v1/org/officers")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kasubag = officers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["position_id"] == o.kasubag.as_str())
-        .unwrap()["id"]
-        .clone();
+    let kasubag = crate::workflow::officer_at(&app, &o.admin, &o.kasubag).await;
     let r = post(
         &app,
         &o.admin,

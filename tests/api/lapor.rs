@@ -1,8 +1,7 @@
 //! The SP4N-LAPOR! integration against the real `lapor-sim` binary over HTTP.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use aduan::config::LaporSettings;
@@ -33,22 +32,11 @@ pub struct Sim {
 
 impl Sim {
     pub fn start(args: &[&str]) -> Sim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lapor-sim"))
-            .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start lapor-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("lapor-sim says where it listens");
-        let url = line
-            .trim()
-            .strip_prefix("lapor-sim listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_string();
+        let all: Vec<&str> = ["--listen", "127.0.0.1:0", "--token", TOKEN]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let (child, url) = start_simulator(env!("CARGO_BIN_EXE_lapor-sim"), "lapor-sim", &all);
         Sim {
             child,
             url,

@@ -2,8 +2,7 @@
 //! real HTTP: the conversation rule, media, the answer inside and outside
 //! the 24-hour window, statuses, signatures, two replicas.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use aduan::config::WhatsappSettings;
@@ -46,31 +45,21 @@ impl Drop for WaSim {
 
 impl WaSim {
     pub fn start(args: &[&str]) -> WaSim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_wa-sim"))
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--app-secret",
-                SECRET,
-                "--phone-number-id",
-                NUMBER_ID,
-            ])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start wa-sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("wa-sim says where it listens");
-        let url = line
-            .trim()
-            .strip_prefix("wa-sim listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line}"))
-            .to_string();
+        let all: Vec<&str> = [
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--app-secret",
+            SECRET,
+            "--phone-number-id",
+            NUMBER_ID,
+        ]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+        let (child, url) =
+            crate::helpers::start_simulator(env!("CARGO_BIN_EXE_wa-sim"), "wa-sim", &all);
         WaSim {
             child,
             url,
@@ -651,21 +640,7 @@ async fn an_officer_who_opted_in_gets_reminders_on_whatsapp(b: Backend) {
         return;
     };
     let o = office(&app).await;
-    let officers: Value = app
-        .get(&o.admin, "/api/v1/org/officers")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let kasi = officers["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["position_id"] == o.kasi.as_str())
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kasi = crate::workflow::officer_at(&app, &o.admin, &o.kasi).await;
     let patch = |body: Value| {
         let (client, url, key) = (
             app.client.clone(),

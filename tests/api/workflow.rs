@@ -145,6 +145,24 @@ pub async fn office(app: &TestApp) -> Office {
     }
 }
 
+/// The id of the officer who holds `position`.
+pub async fn officer_at(app: &TestApp, admin: &str, position: &str) -> String {
+    let officers: Value = app
+        .get(admin, "/api/v1/org/officers")
+        .await
+        .json()
+        .await
+        .unwrap();
+    officers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["position_id"] == position)
+        .and_then(|x| x["id"].as_str())
+        .unwrap_or_else(|| panic!("nobody holds {position}: {officers}"))
+        .to_string()
+}
+
 pub async fn complaint(app: &TestApp, key: &str, id: &str) -> Value {
     let r = app.get(key, &format!("/api/v1/complaints/{id}")).await;
     assert_eq!(r.status(), 200);
