@@ -776,6 +776,7 @@ impl Jobs {
         let files =
             crate::store::AttachmentFiles::new(&self.settings.data_dir, self.store.vault().clone());
         crate::app::vault::seal_legacy(self.store.as_ref(), &files).await?;
+        crate::app::search::index_backlog(self.store.as_ref()).await?;
         Ok((codes, payloads))
     }
 

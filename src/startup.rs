@@ -122,6 +122,9 @@ impl Application {
                 {
                     tracing::error!(error = %e, "sealing data stored before encryption failed; housekeeping retries");
                 }
+                if let Err(e) = core.index_search_backlog().await {
+                    tracing::error!(error = %e, "indexing complaints from before the search index failed; housekeeping retries");
+                }
             });
         }
         let mut workers = Workers::new(settings.worker_restart_limit);

@@ -414,6 +414,27 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// The search index's tag of one folded word of a person's name (ADR
+    /// 0029): 64 bits of the blind-index key's HMAC, after an `n` so that
+    /// no database's text parser reads it as a number.
+    pub fn name_tag(&self, folded_word: &str) -> String {
+        let t = self.tag("name-word", folded_word.as_bytes());
+        format!("n{}", &t[..16])
+    }
+
+    /// The tags of every word of a name, space-separated.
+    pub fn name_tags(&self, name: &str) -> String {
+        let mut seen = std::collections::HashSet::new();
+        crate::domain::search::folded_words(name)
+            .into_iter()
+            .filter(|w| seen.insert(w.clone()))
+            .map(|w| self.name_tag(&w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// What the database records of the keyring that wrote it (issue 31,
 /// finding 12): a keyed check value per master key, and kid 0 for the
 /// blind-index key. Nothing about a key can be learned from its check value.

@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod public;
 pub mod ratelimit;
 pub mod reports;
+pub mod search;
 pub mod state;
 pub mod webhooks;
 pub mod whatsapp;
@@ -46,7 +47,7 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         license(name = "Apache-2.0"),
     ),
     paths(
-        complaints::create, complaints::list, complaints::get, complaints::timeline,
+        complaints::create, complaints::list, search::search, complaints::get, complaints::timeline,
         complaints::overdue, complaints::due_soon, clock::pause, clock::resume, clock::extend,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
         public::status, public::survey, reports::ikm, reports::summary, reports::chart, ops::healthz, ops::readyz, ops::metrics,
@@ -245,6 +246,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(complaints::list)
                 .post(complaints::create),
         )
+        .service(web::resource("/api/v1/complaints/search").post(search::search))
         .service(web::resource("/api/v1/complaints/overdue").get(complaints::overdue))
         .service(web::resource("/api/v1/complaints/due-soon").get(complaints::due_soon))
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))

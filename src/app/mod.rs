@@ -24,6 +24,7 @@ pub mod policy;
 pub mod privacy;
 pub mod register;
 pub mod reports;
+pub mod search;
 pub mod survey;
 pub mod vault;
 pub mod webhooks;

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod report;
 pub mod retention;
 pub mod role;
+pub mod search;
 pub mod skm;
 pub mod textdiff;
 pub mod tracking;

@@ -938,8 +938,29 @@ pub trait WebhookStore: Send + Sync {
     async fn event_by_id(&self, id: Uuid) -> Result<Option<Event>, StoreError>;
 }
 
-/// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
-/// Message channels: conversations, messages sent and their delivery
+/// Finding complaints by words and names (docs/adr/0029).
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// The complaints whose indexed words match every term, best first
+    /// (ADR 0029).
+    async fn search(&self, q: &SearchQuery) -> Result<Vec<Complaint>, StoreError>;
+    /// The complaints with exactly this tracking number (as `tracking`),
+    /// LAPOR! tracking id or letter number (as `raw`).
+    async fn find_exact(&self, tracking: &str, raw: &str) -> Result<Vec<Complaint>, StoreError>;
+    /// Indexes up to `limit` complaints after `after` (by id) that have no
+    /// search entry yet (complaints from before the index); the last id
+    /// seen, `None` when there were no more.
+    async fn index_backlog(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Option<Uuid>, StoreError>;
+    /// Where the backlog indexing stands: `Some("done")` once finished.
+    async fn search_backlog_cursor(&self) -> Result<Option<String>, StoreError>;
+    async fn set_search_backlog_cursor(&self, cursor: &str) -> Result<(), StoreError>;
+}
+
+/// The ledger of message-channel conversations, sent messages and their
 /// statuses (docs/adr/0028).
 #[async_trait]
 pub trait ChatStore: Send + Sync {
@@ -1004,6 +1025,7 @@ pub trait ChatStore: Send + Sync {
     ) -> Result<Option<String>, StoreError>;
 }
 
+/// The whole store: every concern, implemented by `SqliteStore` and `PgStore`.
 pub trait Store:
     StoreBase
     + ComplaintStore
@@ -1014,6 +1036,7 @@ pub trait Store:
     + LaporStore
     + InboundStore
     + ChatStore
+    + SearchStore
     + KeyStore
     + AccountStore
     + VaultStore
@@ -1034,6 +1057,7 @@ impl<T> Store for T where
         + LaporStore
         + InboundStore
         + ChatStore
+        + SearchStore
         + KeyStore
         + AccountStore
         + VaultStore

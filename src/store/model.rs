@@ -303,6 +303,24 @@ pub struct ListQuery {
     pub limit: u32,
 }
 
+/// A search of the index (see `SearchStore::search`): every term must
+/// match; a term matches its stems (one word, or a phrase in order) in the
+/// subject or body, or all its name tags among the complainant's name.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub terms: Vec<SearchTerm>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchTerm {
+    /// Any of these, each stemmed words in order (a phrase when more than
+    /// one word).
+    pub stems: Vec<Vec<String>>,
+    /// Keyed tags of name words; empty: names are not searched.
+    pub names: Vec<String>,
+}
+
 /// One row of the office calendar (a day off, or a decreed one an admin removed).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CalendarDay {

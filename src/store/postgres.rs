@@ -168,6 +168,7 @@ impl PgStore {
             nows.push(now);
             let c = req.complaint;
             let sealed = SealedReporter::new(&self.vault, &c.reporter);
+            let search = crate::store::sql::SearchEntry::of(&self.vault, c);
             let (key, hash) = match (req.idempotency, req.actor.key_id) {
                 (Some((k, h)), Some(_)) => (Some(k), Some(h)),
                 _ => (None, None),
@@ -223,6 +224,9 @@ impl PgStore {
                 "outbox_kind": req.outbox.as_ref().map(|o| o.kind.as_str()),
                 "outbox_dedup": req.outbox.as_ref().map(|o| o.dedup_key.as_str()),
                 "outbox_payload": req.outbox.as_ref().map(|o| self.vault.seal_str(&o.payload)),
+                "search_subject": search.subject,
+                "search_body": search.body,
+                "search_names": search.names,
             });
             if let (Some(row), serde_json::Value::Object(more)) = (row.as_object_mut(), more) {
                 row.extend(more);
@@ -243,7 +247,8 @@ impl PgStore {
                      event_id uuid, actor_name text, actor_role text, detail text,
                      officer_id uuid, officer_name text, position_id uuid, position_title text,
                      idem_key text, idem_hash text, replay_code text, source_key text,
-                     outbox_id uuid, outbox_kind text, outbox_dedup text, outbox_payload text)),
+                     outbox_id uuid, outbox_kind text, outbox_dedup text, outbox_payload text,
+                     search_subject text, search_body text, search_names text)),
              e AS (
                  INSERT INTO complaint_events
                      (id, complaint_id, at, kind, actor_key_id, actor_name, actor_role, status, detail,
@@ -280,6 +285,13 @@ impl PgStore {
                         'pending', 0, b.at, b.at
                  FROM b
                  WHERE b.outbox_id IS NOT NULL
+                 RETURNING 1),
+             x AS (
+                 INSERT INTO complaint_search (complaint_id, doc)
+                 SELECT b.id, setweight(to_tsvector('simple', b.search_subject), 'A')
+                     || to_tsvector('simple', b.search_body)
+                     || setweight(to_tsvector('simple', b.search_names), 'B')
+                 FROM b
                  RETURNING 1),
              {WRITTEN_FIRST},
              n AS (
@@ -366,6 +378,11 @@ impl PgStore {
                  SELECT $36, $37, $38, $1, $39, 'pending', 0, $7, $7
                  WHERE $36::uuid IS NOT NULL
                  RETURNING 1),
+             x AS (
+                 INSERT INTO complaint_search (complaint_id, doc)
+                 VALUES ($1, setweight(to_tsvector('simple', $50), 'A')
+                     || to_tsvector('simple', $51) || setweight(to_tsvector('simple', $52), 'B'))
+                 RETURNING 1),
              {WRITTEN_FIRST},
              n AS (
                  INSERT INTO tracking_counters (prefix, year, last_value)
@@ -388,6 +405,7 @@ impl PgStore {
             _ => (None, None),
         };
         let sealed = SealedReporter::new(&self.vault, &req.complaint.reporter);
+        let search = crate::store::sql::SearchEntry::of(&self.vault, req.complaint);
         let payload = req.outbox.as_ref().map(|o| self.vault.seal_str(&o.payload));
         let (seq,): (i64,) =
             bind_new_complaint!(sqlx::query_as(&sql), req, sealed, req.prefix.as_str(), now)
@@ -418,6 +436,9 @@ impl PgStore {
                 .bind(&sealed.phone_bidx)
                 .bind(&sealed.email_bidx)
                 .bind(&req.complaint.external_ref.agency_ref)
+                .bind(&search.subject)
+                .bind(&search.body)
+                .bind(&search.names)
                 .fetch_one(ex)
                 .await?;
         let number = TrackingNumber::new(req.prefix, req.year, seq).to_string();

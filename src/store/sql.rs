@@ -121,6 +121,44 @@ pub(crate) use bind_new_complaint;
 /// The reporter's fields as a complaint row keeps them: encrypted with the
 /// complaint's own data key (`dek`, sealed by a master key), and the blind
 /// index of the NIK, phone and email.
+/// What the search index holds of a complaint (ADR 0029): stemmed words of
+/// the subject and body, tags of the name's words (none when anonymous).
+pub(crate) struct SearchEntry {
+    pub subject: String,
+    pub body: String,
+    pub names: String,
+}
+
+impl SearchEntry {
+    pub fn new(
+        vault: &crate::vault::Vault,
+        subject: &str,
+        body: &str,
+        name: Option<&str>,
+        anonymous: bool,
+    ) -> Self {
+        use crate::domain::search::index_text;
+        SearchEntry {
+            subject: index_text(subject),
+            body: index_text(body),
+            names: match name {
+                Some(n) if !anonymous => vault.name_tags(n),
+                _ => String::new(),
+            },
+        }
+    }
+
+    pub fn of(vault: &crate::vault::Vault, c: &crate::domain::NewComplaint) -> Self {
+        Self::new(
+            vault,
+            &c.subject,
+            &c.body,
+            c.reporter.name.as_deref(),
+            c.anonymous,
+        )
+    }
+}
+
 pub(crate) struct SealedReporter {
     pub dek: String,
     pub name: Option<String>,

@@ -178,6 +178,13 @@ impl SqliteStore {
             .bind(&req.complaint.external_ref.agency_ref)
             .execute(&mut **tx)
             .await?;
+        shared::search::write_entry(
+            tx,
+            req.id,
+            &crate::store::sql::SearchEntry::of(&self.vault, req.complaint),
+            false,
+        )
+        .await?;
         shared::insert_event(
             tx,
             req.id,

@@ -31,6 +31,7 @@ mod privacy;
 pub mod public;
 mod reports;
 mod rights;
+mod search;
 mod security;
 mod smtp;
 mod store_conformance;

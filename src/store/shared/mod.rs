@@ -16,6 +16,7 @@ mod org;
 mod outbox;
 mod privacy;
 mod reports;
+pub(super) mod search;
 mod survey;
 mod vault;
 mod webhooks;

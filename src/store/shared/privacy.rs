@@ -136,6 +136,7 @@ impl PrivacyStore for Backend {
             }
         }
         let subject = redact(&c.subject, &words);
+        let body = redact(&c.body, &words);
         sqlx::query(
             "UPDATE complaints SET reporter_name = NULL, reporter_id_number = NULL, \
              reporter_phone = NULL, reporter_email = NULL, reporter_address = NULL, \
@@ -145,9 +146,17 @@ impl PrivacyStore for Backend {
         .bind(id)
         .bind(&subject)
         .bind(subject.to_lowercase())
-        .bind(redact(&c.body, &words))
+        .bind(&body)
         .bind(now)
         .execute(&mut *tx)
+        .await?;
+        // the search index forgets the name and the erased words
+        super::search::write_entry(
+            &mut tx,
+            id,
+            &crate::store::sql::SearchEntry::new(&self.vault, &subject, &body, None, true),
+            true,
+        )
         .await?;
         let events: Vec<(Uuid, String)> =
             sqlx::query_as("SELECT id, detail FROM complaint_events WHERE complaint_id = $1")

@@ -1,0 +1,299 @@
+//! The search index (ADR 0029): one entry per complaint, written with its
+//! registration and rewritten by an erasure; read by `search`. PostgreSQL
+//! keeps a weighted `tsvector` under a GIN index, SQLite an FTS5 table;
+//! both index the words `domain::search` made, so they find the same rows.
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+use super::{Backend, Db};
+use crate::store::model::ComplaintRow;
+use crate::store::sql::{COMPLAINT_COLUMNS, SearchEntry};
+use crate::store::{Complaint, SearchQuery, SearchStore, StoreError};
+
+const POSTGRES: bool = matches!(Backend::BACKEND.as_bytes(), b"postgres");
+
+/// The `tsvector` of an entry from `$2` (subject, weight A), `$3` (body, D)
+/// and `$4` (name tags, B).
+pub(crate) const PG_DOC: &str = "setweight(to_tsvector('simple', $2), 'A') \
+     || to_tsvector('simple', $3) || setweight(to_tsvector('simple', $4), 'B')";
+
+/// Writes the entry of complaint `id` in `tx`; `replace` rewrites an
+/// existing one (an erasure), otherwise an existing entry is kept (the
+/// backlog must not undo an erasure that came first).
+pub(crate) async fn write_entry(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    id: Uuid,
+    e: &SearchEntry,
+    replace: bool,
+) -> Result<(), sqlx::Error> {
+    if POSTGRES {
+        let conflict = if replace {
+            "DO UPDATE SET doc = EXCLUDED.doc"
+        } else {
+            "DO NOTHING"
+        };
+        sqlx::query(&format!(
+            "INSERT INTO complaint_search (complaint_id, doc) VALUES ($1, {PG_DOC}) \
+             ON CONFLICT (complaint_id) {conflict}"
+        ))
+        .bind(id)
+        .bind(&e.subject)
+        .bind(&e.body)
+        .bind(&e.names)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(());
+    }
+    let conflict = if replace {
+        "DO UPDATE SET complaint_id = excluded.complaint_id"
+    } else {
+        "DO NOTHING"
+    };
+    let n: Option<(i64,)> = sqlx::query_as(&format!(
+        "INSERT INTO complaint_search (complaint_id) VALUES ($1) \
+         ON CONFLICT (complaint_id) {conflict} RETURNING n"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((n,)) = n else { return Ok(()) };
+    if replace {
+        sqlx::query("DELETE FROM complaint_words WHERE rowid = $1")
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO complaint_words (rowid, subject, body, names) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(n)
+    .bind(&e.subject)
+    .bind(&e.body)
+    .bind(&e.names)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A word of the index as a quoted lexeme of PostgreSQL's `tsquery`.
+fn lexeme(w: &str, weights: &str) -> String {
+    format!(
+        "'{}':{weights}",
+        w.replace('\\', "\\\\").replace('\'', "''")
+    )
+}
+
+/// The query as PostgreSQL's `to_tsquery('simple', …)` reads it.
+fn pg_query(q: &SearchQuery) -> String {
+    q.terms
+        .iter()
+        .map(|t| {
+            let words = t
+                .stems
+                .iter()
+                .map(|phrase| {
+                    let p = phrase
+                        .iter()
+                        .map(|s| lexeme(s, "AD"))
+                        .collect::<Vec<_>>()
+                        .join(" <-> ");
+                    format!("({p})")
+                })
+                .collect::<Vec<_>>()
+                .join(" | ");
+            if t.names.is_empty() {
+                format!("({words})")
+            } else {
+                let names = t
+                    .names
+                    .iter()
+                    .map(|n| lexeme(n, "B"))
+                    .collect::<Vec<_>>()
+                    .join(" & ");
+                format!("(({words}) | ({names}))")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+/// The query in SQLite FTS5's syntax.
+fn fts_query(q: &SearchQuery) -> String {
+    let quoted = |w: &str| format!("\"{}\"", w.replace('"', "\"\""));
+    q.terms
+        .iter()
+        .map(|t| {
+            let phrases = t
+                .stems
+                .iter()
+                .map(|p| quoted(&p.join(" ")))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let words = format!("{{subject body}} : ({phrases})");
+            if t.names.is_empty() {
+                format!("({words})")
+            } else {
+                let names = t
+                    .names
+                    .iter()
+                    .map(|n| quoted(n))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
+                format!("({words} OR {{names}} : ({names}))")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+#[async_trait]
+impl SearchStore for Backend {
+    async fn search(&self, q: &SearchQuery) -> Result<Vec<Complaint>, StoreError> {
+        if q.terms.is_empty()
+            || q.terms
+                .iter()
+                .any(|t| t.stems.is_empty() || t.stems.iter().any(Vec::is_empty))
+        {
+            return Ok(Vec::new());
+        }
+        let limit = i64::from(q.limit.clamp(1, 200));
+        let rows: Vec<ComplaintRow> = if POSTGRES {
+            sqlx::query_as(&format!(
+                "SELECT {COMPLAINT_COLUMNS} FROM ( \
+                     SELECT complaint_id, ts_rank(doc, q) AS r \
+                     FROM complaint_search, to_tsquery('simple', $1) q \
+                     WHERE doc @@ q ORDER BY r DESC, complaint_id DESC LIMIT $2) m \
+                 JOIN complaints ON complaints.id = m.complaint_id \
+                 ORDER BY m.r DESC, m.complaint_id DESC"
+            ))
+            .bind(pg_query(q))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        } else {
+            sqlx::query_as(&format!(
+                "WITH m AS ( \
+                     SELECT rowid AS n, bm25(complaint_words, 4.0, 1.0, 2.0) AS r \
+                     FROM complaint_words WHERE complaint_words MATCH $1 \
+                     ORDER BY r, rowid DESC LIMIT $2) \
+                 SELECT {COMPLAINT_COLUMNS} FROM m \
+                 JOIN complaint_search s ON s.n = m.n \
+                 JOIN complaints ON complaints.id = s.complaint_id \
+                 ORDER BY m.r, m.n DESC"
+            ))
+            .bind(fts_query(q))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?
+        };
+        rows.into_iter()
+            .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
+            .collect()
+    }
+
+    async fn find_exact(&self, tracking: &str, raw: &str) -> Result<Vec<Complaint>, StoreError> {
+        let rows: Vec<ComplaintRow> = sqlx::query_as(&format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints \
+             WHERE tracking_number = $1 OR lapor_tracking_id = $2 OR letter_number = $2 \
+             ORDER BY received_at DESC, id DESC LIMIT 20"
+        ))
+        .bind(tracking)
+        .bind(raw)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
+            .collect()
+    }
+
+    async fn index_backlog(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
+        ));
+        if let Some(a) = after {
+            b.push(" AND id > ").push_bind(a);
+        }
+        b.push(" ORDER BY id LIMIT ").push_bind(i64::from(limit));
+        let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
+        let Some(last) = rows.last().map(|r| r.id) else {
+            return Ok(None);
+        };
+        let mut entries = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (c, _) = r.into_complaint(&self.vault)?;
+            let e = SearchEntry::new(
+                &self.vault,
+                &c.subject,
+                &c.body,
+                c.reporter.name.as_deref(),
+                c.anonymous,
+            );
+            entries.push((c.id, e));
+        }
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        for (id, e) in &entries {
+            write_entry(&mut tx, *id, e, false).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(last))
+    }
+
+    async fn search_backlog_cursor(&self) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT cursor FROM integration_state WHERE name = 'search_index'")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(c,)| c))
+    }
+
+    async fn set_search_backlog_cursor(&self, cursor: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO integration_state (name, cursor, imported_total, updated_at) \
+             VALUES ('search_index', $1, 0, $2) \
+             ON CONFLICT (name) DO UPDATE SET cursor = $1, updated_at = $2",
+        )
+        .bind(cursor)
+        .bind(chrono::Utc::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SearchTerm;
+
+    #[test]
+    fn queries_read_the_same_in_both_syntaxes() {
+        let q = SearchQuery {
+            terms: vec![
+                SearchTerm {
+                    stems: vec![vec!["tunggu".into()], vec!["unggu".into()]],
+                    names: vec!["nabc".into()],
+                },
+                SearchTerm {
+                    stems: vec![vec!["tiga".into(), "bulan".into()]],
+                    names: vec![],
+                },
+            ],
+            limit: 10,
+        };
+        assert_eq!(
+            pg_query(&q),
+            "((('tunggu':AD) | ('unggu':AD)) | ('nabc':B)) & (('tiga':AD <-> 'bulan':AD))"
+        );
+        assert_eq!(
+            fts_query(&q),
+            "({subject body} : (\"tunggu\" OR \"unggu\") OR {names} : (\"nabc\")) AND \
+             ({subject body} : (\"tiga bulan\"))"
+        );
+    }
+}
