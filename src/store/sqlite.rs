@@ -178,7 +178,7 @@ impl SqliteStore {
             .bind(&req.complaint.external_ref.agency_ref)
             .execute(&mut **tx)
             .await?;
-        shared::search::write_entry(
+        shared::write_search_entry(
             tx,
             req.id,
             &crate::store::sql::SearchEntry::of(&self.vault, req.complaint),

@@ -16,7 +16,7 @@ mod org;
 mod outbox;
 mod privacy;
 mod reports;
-pub(super) mod search;
+mod search;
 mod survey;
 mod vault;
 mod webhooks;
@@ -34,6 +34,10 @@ use super::{Backend, Db};
 /// The webhook deliveries of an event (`insert_event` calls it; a module
 /// that writes events many rows at a time calls it per event).
 use webhooks::queue_webhooks;
+
+/// The search index's entry of a complaint (written with a registration
+/// or an erasure; see `search.rs`).
+pub(crate) use search::write_entry as write_search_entry;
 
 pub(super) async fn insert_event(
     tx: &mut sqlx::Transaction<'_, Db>,

@@ -151,7 +151,7 @@ impl PrivacyStore for Backend {
         .execute(&mut *tx)
         .await?;
         // the search index forgets the name and the erased words
-        super::search::write_entry(
+        super::write_search_entry(
             &mut tx,
             id,
             &crate::store::sql::SearchEntry::new(&self.vault, &subject, &body, None, true),
