@@ -26,6 +26,7 @@ both_backends!(
     a_lapor_report_is_answered_through_the_pages_and_the_followup_reaches_lapor,
     the_complainant_follows_the_emailed_link_rates_the_answer_and_replies,
     a_whatsapp_conversation_is_read_and_answered_in_the_pages,
+    the_search_box_finds_by_name_word_and_phrase,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -545,7 +546,7 @@ async fn the_console_signs_in_and_shows_the_inbox_list_and_complaint(b: Backend)
         format!("/console/complaints/{}", c["id"].as_str().unwrap())
     );
     // signing out ends the session: the console asks to sign in again
-    browser.click("header form button").await;
+    browser.click("header .who form button").await;
     browser.goto("/console").await;
     assert!(browser.path().await.starts_with("/console/login"));
     // and coming back through a link returns to it
@@ -1947,6 +1948,13 @@ async fn a_whatsapp_conversation_is_read_and_answered_in_the_pages(b: Backend) {
         .await;
     sim.says(json!({"from": maria, "text": "Nomor KKS ibu saya 1234 5678"}))
         .await;
+    // the acknowledgement has gone out (the page shows what was sent)
+    assert!(
+        sim.try_wait_sent(|m| crate::whatsapp::text_to(m, maria))
+            .await
+            .is_some(),
+        "the acknowledgement"
+    );
     let all = app.list_all(&o.admin, "&channel=whatsapp", 10).await;
     assert_eq!(all.len(), 1);
     let id = all[0]["id"].as_str().unwrap().to_string();
@@ -2036,4 +2044,120 @@ async fn a_whatsapp_conversation_is_read_and_answered_in_the_pages(b: Backend) {
     let text = br.text().await;
     assert!(text.contains("WhatsApp pengaduan"), "{text}");
     assert!(text.contains("Pesan keluar terkirim"), "{text}");
+}
+
+/// Issue 33 item 1: the box in the bar finds by one word of the
+/// complainant's name (reception; audited), by a word in another form, by a
+/// phrase; a manager finds by words, never by name.
+async fn the_search_box_finds_by_name_word_and_phrase(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.cari", "reception", None).await;
+    account(&app, &admin, "manajer.cari", "manager", None).await;
+    let key = app.key(Role::Reception).await;
+    let maria = register(
+        &app,
+        &key,
+        json!({"channel": "face_to_face", "kind": "complaint",
+               "subject": "Kartu lansia ibu hilang",
+               "body": "Ibu kami sudah tiga bulan menunggu kartu pengganti.",
+               "reporter": {"name": "Maria Goreti Bría", "id_number": "5371014101900021"}}),
+    )
+    .await;
+    let yohanes = register(
+        &app,
+        &key,
+        json!({"channel": "face_to_face", "kind": "complaint",
+               "subject": "PKH keluarga tidak cair",
+               "body": "Tiga kali kami datang; bulan lalu dijanjikan, belum juga dibantu.",
+               "reporter": {"name": "Yohanes Bria", "id_number": "5371014101900022"}}),
+    )
+    .await;
+    let number = |c: &Value| c["tracking_number"].as_str().unwrap().to_string();
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    let search = |q: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.fill("#cari", q).await;
+            browser.click("form.find button").await;
+            assert_eq!(browser.path().await, "/console/search");
+            browser.text().await
+        }
+    };
+    browser.sign_in("loket.cari").await;
+    // one word of the name, whatever its accents
+    let t = search("bria").await;
+    assert!(
+        t.contains(&number(&maria)) && t.contains(&number(&yohanes)),
+        "{t}"
+    );
+    let t = search("goreti").await;
+    assert!(
+        t.contains(&number(&maria)) && !t.contains(&number(&yohanes)),
+        "{t}"
+    );
+    assert!(t.contains("Pelapor: Maria Goreti Bría"), "{t}");
+    let marked = browser
+        .client
+        .find(Locator::Css("li.item mark"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(marked, "Goreti");
+    browser.check_page("search-name").await;
+    assert_eq!(
+        app.store
+            .list_privacy_audit(10)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.action == "search")
+            .count(),
+        2,
+        "each search by name is in the privacy audit"
+    );
+    // a word in another form: "bantuan" finds "dibantu", marked
+    let t = search("bantuan").await;
+    assert!(
+        t.contains(&number(&yohanes)) && !t.contains(&number(&maria)),
+        "{t}"
+    );
+    let marked = browser
+        .client
+        .find(Locator::Css("p.excerpt mark"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(marked, "dibantu");
+    // a phrase: these words in this order
+    let t = search("\"sudah tiga bulan\"").await;
+    assert!(
+        t.contains(&number(&maria)) && !t.contains(&number(&yohanes)),
+        "{t}"
+    );
+    browser.check_page("search-phrase").await;
+    let t = search("tidak ada kata ini").await;
+    assert!(t.contains("Tidak ada pengaduan yang cocok"), "{t}");
+    // the box repeats the query, which is nowhere in the address
+    assert_eq!(browser.value("#cari").await, "tidak ada kata ini");
+
+    // a manager: by words yes, by name no
+    browser.client.delete_all_cookies().await.unwrap();
+    browser.sign_in("manajer.cari").await;
+    let t = search("goreti").await;
+    assert!(t.contains("Tidak ada pengaduan yang cocok"), "{t}");
+    let t = search("kartu").await;
+    assert!(
+        t.contains(&number(&maria)) && !t.contains("Pelapor:"),
+        "{t}"
+    );
+    browser.check_page("search-manager").await;
 }

@@ -184,7 +184,7 @@ async fn whatsapp_complaints(app: &TestApp, key: &str) -> Vec<Value> {
     app.list_all(key, "channel=whatsapp", 100).await
 }
 
-fn text_to(m: &Value, to: &str) -> bool {
+pub fn text_to(m: &Value, to: &str) -> bool {
     m["to"] == to && m["type"] == "text"
 }
 

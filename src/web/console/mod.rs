@@ -17,6 +17,7 @@ mod lapor;
 mod letter;
 pub(crate) mod register;
 pub mod reports;
+mod search;
 mod signin;
 
 use actix_web::http::{StatusCode, header};
@@ -66,6 +67,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/lapor").get(lapor::page))
         .service(web::resource("/console/lapor/poll").post(lapor::poll))
         .service(web::resource("/console/lapor/quarantine/{id}/retry").post(lapor::retry))
+        .service(
+            web::resource("/console/search")
+                .get(search::form)
+                .post(search::results),
+        )
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints.csv").get(complaints::csv))
         .service(web::resource("/console/complaints/person").post(complaints::person))
@@ -91,6 +97,8 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavItem>,
     pub notices: Vec<Notice>,
+    /// What the search box of the bar holds (the results page repeats it).
+    pub search_q: String,
 }
 
 pub struct NavItem {
@@ -127,6 +135,7 @@ impl Layout {
             csrf: String::new(),
             nav: Vec::new(),
             notices: Vec::new(),
+            search_q: String::new(),
         }
     }
 
