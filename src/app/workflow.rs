@@ -210,6 +210,49 @@ impl App {
         Ok(Some((c, rights)))
     }
 
+    /// Opening a complaint, as its holder: every disposition of it addressed
+    /// to a position the actor holds and not yet read is marked read — the
+    /// same rule and event as the explicit action, as SRIKANDI does (issue
+    /// 33). Then the complaint and what the actor may do, as `rights`; and
+    /// how many dispositions were marked. A mark that cannot be made (a
+    /// concurrent change) is left for the explicit action.
+    pub async fn open_complaint(
+        &self,
+        id: Uuid,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(crate::store::Complaint, Rights, usize)>, StoreError> {
+        use crate::domain::workflow::Action;
+        let Some((c, rights)) = self.rights(id, actor, now).await? else {
+            return Ok(None);
+        };
+        let unread: Vec<Uuid> = rights
+            .offers
+            .iter()
+            .filter(|o| o.action == Action::ReadDisposition)
+            .filter_map(|o| o.disposition)
+            .collect();
+        if unread.is_empty() || !rights.readable {
+            return Ok(Some((c, rights, 0)));
+        }
+        let mut version = c.version;
+        let mut marked = 0;
+        for d in unread {
+            let cmd = Command::ReadDisposition { disposition: d };
+            match self.act(id, version, &cmd, actor, now).await? {
+                ActOutcome::Done(c) => {
+                    version = c.version;
+                    marked += 1;
+                }
+                _ => break,
+            }
+        }
+        Ok(self
+            .rights(id, actor, now)
+            .await?
+            .map(|(c, r)| (c, r, marked)))
+    }
+
     /// May `actor` read this complaint? Officials read a confidential one
     /// only where they are involved (`domain::workflow::official_reads_confidential`);
     /// every other staff role reads all (integration keys are limited to

@@ -861,15 +861,24 @@ pub async fn detail_page(
     who: &super::Staff,
     id: &str,
     status: StatusCode,
-    extra: Extra,
+    mut extra: Extra,
 ) -> HttpResponse {
     let not_found = || super::not_found(state);
     let Ok(id) = id.parse::<Uuid>() else {
         return not_found();
     };
     let now = chrono::Utc::now();
-    let (c, rights) = match state.app.rights(id, who.caller.actor(), now).await {
-        Ok(Some((c, r))) if r.readable => (c, r),
+    // opening it marks the dispositions to me read (issue 33)
+    let (c, rights) = match state.app.open_complaint(id, who.caller.actor(), now).await {
+        Ok(Some((c, r, marked))) if r.readable => {
+            if marked > 0 {
+                extra.notices.push(super::Notice {
+                    text: "Disposisi kepada Anda tercatat sudah dibaca.".into(),
+                    bad: false,
+                });
+            }
+            (c, r)
+        }
         Ok(_) => return not_found(),
         Err(_) => return super::unavailable(state),
     };
