@@ -13,6 +13,7 @@
 //! and the outbox/quarantine retries (`ops.rs`).
 
 pub mod accounts;
+pub mod bulk;
 pub mod chat;
 pub mod dashboard;
 pub mod groupcommit;

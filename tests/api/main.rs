@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod binary;
 mod browser;
+mod bulk;
 mod calendar;
 mod clock;
 mod complaints;
