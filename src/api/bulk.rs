@@ -102,10 +102,10 @@ fn targets(e: &mut ValidationErrors, complaints: Option<Vec<BulkTarget>>) -> Vec
                 id,
                 version: t.version,
             }),
-            None => e.push(&format!("complaints[{i}].id"), "is required"),
+            None => e.push(format!("complaints[{i}].id"), "is required"),
         }
         if t.version.is_some_and(|v| v < 1) {
-            e.push(&format!("complaints[{i}].version"), "must be at least 1");
+            e.push(format!("complaints[{i}].version"), "must be at least 1");
         }
     }
     out
