@@ -274,6 +274,7 @@ fn parse_list(p: ListParams) -> Result<ListQuery, ValidationErrors> {
         holders: Vec::new(),
         after,
         limit,
+        oldest_first: false,
     })
 }
 

@@ -175,6 +175,9 @@ pub trait ComplaintStore: Send + Sync {
         tracking_number: &str,
     ) -> Result<Option<(Uuid, String)>, StoreError>;
     async fn list_complaints(&self, q: &ListQuery) -> Result<Vec<Complaint>, StoreError>;
+    /// How many complaints the filter of `q` selects, counting to `cap` at
+    /// most (its cursor, order and limit are ignored).
+    async fn count_complaints(&self, q: &ListQuery, cap: u32) -> Result<u64, StoreError>;
     async fn timeline(&self, complaint_id: Uuid) -> Result<Vec<Event>, StoreError>;
     /// Open complaints by deadline, soonest first (keyset on `(due_at, id)`).
     async fn list_by_deadline(&self, q: &DeadlineQuery) -> Result<Vec<Complaint>, StoreError>;

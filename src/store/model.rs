@@ -301,6 +301,8 @@ pub struct ListQuery {
     pub holders: Vec<Uuid>,
     pub after: Option<Cursor>,
     pub limit: u32,
+    /// Oldest received first (the cursor then moves forward in time).
+    pub oldest_first: bool,
 }
 
 /// A search of the index (see `SearchStore::search`): every term must

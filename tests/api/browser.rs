@@ -27,6 +27,7 @@ both_backends!(
     the_complainant_follows_the_emailed_link_rates_the_answer_and_replies,
     a_whatsapp_conversation_is_read_and_answered_in_the_pages,
     the_search_box_finds_by_name_word_and_phrase,
+    lapor_reports_are_forwarded_and_disposed_in_bulk,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -274,6 +275,47 @@ impl Browser {
     }
 
     /// The value of a field.
+    /// A screenshot at both sizes with `css` scrolled to the top (to look at
+    /// the part of a long page a person works in).
+    pub async fn screenshot_at(&self, css: &str, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (w, h) in [(360u32, 800u32), (1366, 768)] {
+            self.client.set_window_size(w, h).await.unwrap();
+            self.client
+                .execute(
+                    "document.querySelector(arguments[0]).scrollIntoView();",
+                    vec![json!(css)],
+                )
+                .await
+                .unwrap();
+            let png = self.client.screenshot().await.unwrap();
+            std::fs::write(dir.join(format!("{name}-{w}.png")), png).unwrap();
+        }
+    }
+
+    /// Ticks (or unticks) a checkbox: no page load follows.
+    pub async fn tick(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+    }
+
+    /// Chooses the option with this value of a `<select>`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
+    }
+
     pub async fn value(&self, css: &str) -> String {
         self.client
             .find(Locator::Css(css))
@@ -2163,4 +2205,117 @@ async fn the_search_box_finds_by_name_word_and_phrase(b: Backend) {
         "{t}"
     );
     browser.check_page("search-manager").await;
+}
+
+/// Issue 33 item 3: reception forwards all 25 LAPOR! reports of a filter in
+/// one action; the head disposes ten ticked on the list, one changed since
+/// the page was opened and one not yet forwarded: the two are listed with
+/// their reasons, the other eight done, each with its event.
+async fn lapor_reports_are_forwarded_and_disposed_in_bulk(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    account(&app, &o.admin, "loket.massal", "reception", None).await;
+    account(&app, &o.admin, "kadis.massal", "head", Some(&o.o_head)).await;
+    let mut ids = Vec::new();
+    for i in 0..26 {
+        let mut body = valid_complaint("lapor");
+        body["subject"] = json!(format!("Laporan LAPOR! nomor {i}"));
+        body["external_ref"] = json!({"lapor_tracking_id": format!("{}", 7_700_000 + i)});
+        let c = register(&app, &o.reception, body).await;
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    // the 26th is forwarded on its own first; the 25 still at the desk go
+    // by the filter's "all"
+    let kept = ids[25].clone();
+    crate::workflow::post(
+        &app,
+        &o.reception,
+        &format!("/api/v1/complaints/{kept}/forward"),
+        json!({"version": 1}),
+    )
+    .await;
+    br.as_user(
+        "loket.massal",
+        "/console/complaints?status=registered&channel=lapor",
+    )
+    .await;
+    let t = br.text().await;
+    assert!(t.contains("Semua yang cocok dengan saringan (25)"), "{t}");
+    br.check_page("bulk-list").await;
+    br.screenshot_at("fieldset.bulk", "bulk-list-table").await;
+    br.tick("#bulk-all").await;
+    br.click("fieldset.bulk button[type=submit]").await;
+    let t = br.text().await;
+    assert!(t.contains("25 pengaduan dikerjakan"), "{t}");
+    br.check_page("bulk-result").await;
+    for id in &ids[..25] {
+        let events = crate::workflow::timeline(&app, &o.reception, id).await;
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e["kind"] == "forwarded_to_head")
+                .count(),
+            1
+        );
+    }
+    // the head: a complaint registered after, so one ticked is not forwarded
+    let mut body = valid_complaint("lapor");
+    body["subject"] = json!("Laporan LAPOR! belum diteruskan");
+    body["external_ref"] = json!({"lapor_tracking_id": "7799999"});
+    let fresh = register(&app, &o.reception, body).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    br.as_user("kadis.massal", "/console/complaints?channel=lapor")
+        .await;
+    let mut ticked: Vec<String> = ids[..9].to_vec();
+    ticked.push(fresh.clone());
+    for id in &ticked {
+        br.tick(&format!("#pick-{id}")).await;
+    }
+    // meanwhile the first is disposed elsewhere (another tab, the API)
+    let r = crate::workflow::post(
+        &app,
+        &o.k_head,
+        &format!("/api/v1/complaints/{}/dispositions", ids[0]),
+        json!({"version": 2, "to": o.kabid, "instruction": "siapkan jawaban"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    br.select("#bulk-op", "dispose").await;
+    br.select("#bulk-to", &o.kabid).await;
+    br.select("#bulk-instruction", "siapkan jawaban").await;
+    br.fill("#bulk-note", "Mohon segera").await;
+    br.click("fieldset.bulk button[type=submit]").await;
+    let t = br.text().await;
+    assert!(
+        t.contains("8 pengaduan dikerjakan, 2 tidak dapat dikerjakan"),
+        "{t}"
+    );
+    assert!(t.contains("Sudah berubah sejak daftar dibuka"), "{t}");
+    br.check_page("bulk-refused").await;
+    let refused = br
+        .client
+        .find_all(Locator::Css("ul.refused a.number"))
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 2);
+    let mut disposed = 0;
+    for id in &ids[1..9] {
+        let events = crate::workflow::timeline(&app, &o.reception, id).await;
+        disposed += events.iter().filter(|e| e["kind"] == "disposed").count();
+    }
+    assert_eq!(disposed, 8);
+    let f: Value = app
+        .get(&o.reception, &format!("/api/v1/complaints/{fresh}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(f["status"], "registered", "the refused one is untouched");
 }

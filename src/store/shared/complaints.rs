@@ -163,48 +163,37 @@ impl ComplaintStore for Backend {
         let mut b = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
         ));
-        if let Some(s) = q.status {
-            b.push(" AND status = ").push_bind(s.as_str());
-        }
-        if let Some(c) = q.channel {
-            b.push(" AND channel = ").push_bind(c.as_str());
-        }
-        if let Some(k) = q.kind {
-            b.push(" AND kind = ").push_bind(k.as_str());
-        }
-        if let Some(from) = q.received_from {
-            b.push(" AND received_at >= ").push_bind(from);
-        }
-        if let Some(to) = q.received_to {
-            b.push(" AND received_at < ").push_bind(to);
-        }
-        if let Some(text) = &q.subject_contains {
-            b.push(" AND subject_lower LIKE ")
-                .push_bind(like_contains(text))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(key) = q.created_by {
-            b.push(" AND created_by = ").push_bind(key);
-        }
-        if let Some(r) = &q.agency_ref {
-            b.push(" AND agency_ref = ").push_bind(r.clone());
-        }
-        push_holders(&mut b, &q.holders);
+        push_list_filter(&mut b, q);
+        let (cmp, dir) = if q.oldest_first {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         if let Some(cur) = q.after {
             // A row-value comparison: both databases seek the
             // (received_at, id) index to it (an OR form would scan).
-            b.push(" AND (received_at, id) < (")
+            b.push(format!(" AND (received_at, id) {cmp} ("))
                 .push_bind(cur.received_at)
                 .push(", ")
                 .push_bind(cur.id)
                 .push(")");
         }
-        b.push(" ORDER BY received_at DESC, id DESC LIMIT ")
+        b.push(format!(" ORDER BY received_at {dir}, id {dir} LIMIT "))
             .push_bind(i64::from(q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect()
+    }
+
+    async fn count_complaints(&self, q: &ListQuery, cap: u32) -> Result<u64, StoreError> {
+        let mut b = sqlx::QueryBuilder::<Db>::new(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM complaints WHERE 1 = 1",
+        );
+        push_list_filter(&mut b, q);
+        b.push(" LIMIT ").push_bind(i64::from(cap)).push(") AS x");
+        let (n,): (i64,) = b.build_query_as().fetch_one(&self.pool).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn list_by_deadline(
@@ -595,6 +584,37 @@ fn opened_attachments(
 
 /// `AND holder_position_id IN (…)`; [`Uuid::nil`] among them stands for "not
 /// forwarded yet" (no holder). Nothing for an empty list (any holder).
+/// The WHERE conditions of a list's filter (after `WHERE 1 = 1`).
+fn push_list_filter(b: &mut sqlx::QueryBuilder<'_, Db>, q: &ListQuery) {
+    if let Some(s) = q.status {
+        b.push(" AND status = ").push_bind(s.as_str());
+    }
+    if let Some(c) = q.channel {
+        b.push(" AND channel = ").push_bind(c.as_str());
+    }
+    if let Some(k) = q.kind {
+        b.push(" AND kind = ").push_bind(k.as_str());
+    }
+    if let Some(from) = q.received_from {
+        b.push(" AND received_at >= ").push_bind(from);
+    }
+    if let Some(to) = q.received_to {
+        b.push(" AND received_at < ").push_bind(to);
+    }
+    if let Some(text) = &q.subject_contains {
+        b.push(" AND subject_lower LIKE ")
+            .push_bind(like_contains(text))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(key) = q.created_by {
+        b.push(" AND created_by = ").push_bind(key);
+    }
+    if let Some(r) = &q.agency_ref {
+        b.push(" AND agency_ref = ").push_bind(r.clone());
+    }
+    push_holders(b, &q.holders);
+}
+
 fn push_holders(b: &mut sqlx::QueryBuilder<'_, Db>, holders: &[Uuid]) {
     if holders.is_empty() {
         return;

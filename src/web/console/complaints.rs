@@ -32,8 +32,6 @@ pub struct Filters {
     /// The CSV of the current filter.
     pub csv: String,
     pub error: Option<String>,
-    /// A filter beyond the search box is set (the filters stay unfolded).
-    pub active: bool,
     /// A tracking number of this office, for the hint.
     pub example: String,
     /// The identifier searched for (a POST, never in the URL).
@@ -55,6 +53,10 @@ pub struct Row {
     pub received: String,
     pub due_class: &'static str,
     pub due_text: String,
+    /// `id:version`, the value of the row's checkbox for a bulk action.
+    pub pick: String,
+    /// Who holds it now (a position's title, or the desk).
+    pub holder: String,
 }
 
 #[derive(Template)]
@@ -64,9 +66,15 @@ struct ListPage {
     f: Filters,
     rows: Vec<Row>,
     next: Option<String>,
+    bulk: Option<super::bulk::BulkForm>,
+    /// The sort links of the table's columns.
+    sort_newest: String,
+    sort_oldest: String,
+    sort_due: String,
+    oldest: bool,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 pub struct ListParams {
     #[serde(default)]
     q: String,
@@ -86,15 +94,20 @@ pub struct ListParams {
     /// `p:<position id>` or `u:<unit id>` (every position of the unit).
     #[serde(default)]
     holder: String,
+    /// `oldest` (received first); newest first otherwise.
+    #[serde(default)]
+    sort: String,
     cursor: Option<String>,
 }
 
 const PAGE: u32 = 50;
 
 /// A complaint as one line of a list.
-fn row(v: ComplaintView, tz: chrono_tz::Tz) -> Row {
+fn row(v: ComplaintView, tz: chrono_tz::Tz, holder: String) -> Row {
     let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
     Row {
+        pick: format!("{}:{}", v.id, v.version),
+        holder,
         id: v.id.to_string(),
         number: v.tracking_number,
         subject: v.subject,
@@ -192,10 +205,43 @@ pub async fn list(
         Ok(r) => r,
         Err(r) => return r,
     };
+    let titles: std::collections::HashMap<Uuid, &str> =
+        positions.iter().map(|p| (p.id, p.title.as_str())).collect();
     let rows = rows
         .into_iter()
-        .map(|c| row(ComplaintView::new(c, &ctx), tz))
+        .map(|c| {
+            let holder = holder_title(&titles, c.holder_position_id);
+            row(ComplaintView::new(c, &ctx), tz, holder)
+        })
         .collect();
+    let bulk = if by_deadline || error.is_some() {
+        super::bulk::BulkForm::offer(&state, &who, &positions, None, "/console/complaints").await
+    } else {
+        let count = state
+            .store
+            .count_complaints(
+                &list_query_of(&p, &positions, tz).0,
+                crate::app::bulk::MAX_BULK as u32 + 1,
+            )
+            .await
+            .ok();
+        super::bulk::BulkForm::offer(
+            &state,
+            &who,
+            &positions,
+            count.map(|n| (n, filter_query(&p))),
+            "/console/complaints",
+        )
+        .await
+    };
+    let sorted = |sort: &str, due: &str| {
+        let mut x = p.clone();
+        x.sort = sort.into();
+        x.due = due.into();
+        format!("/console/complaints?{}", filter_query(&x))
+    };
+    let (sort_newest, sort_oldest, sort_due) =
+        (sorted("", ""), sorted("oldest", ""), sorted("", "open"));
     let (statuses, channels, kinds) = options(&p.status, &p.channel, &p.kind);
     let q = p.q.trim().to_string();
     let f = Filters {
@@ -204,12 +250,6 @@ pub async fn list(
         kinds,
         holders: holder_options(&p.holder, &units, &positions),
         csv: format!("/console/complaints.csv?{}", filter_query(&p)),
-        active: !(p.status.is_empty()
-            && p.channel.is_empty()
-            && p.kind.is_empty()
-            && p.holder.is_empty()
-            && p.from.is_empty()
-            && p.to.is_empty()),
         example: crate::domain::TrackingNumber::new(
             &state.settings.tracking_prefix,
             chrono::Utc::now().with_timezone(&tz).year(),
@@ -240,6 +280,11 @@ pub async fn list(
             f,
             rows,
             next,
+            bulk,
+            sort_newest,
+            sort_oldest,
+            sort_due,
+            oldest: p.sort == "oldest",
         },
     )
 }
@@ -254,35 +299,8 @@ async fn query(
     limit: u32,
 ) -> Result<(Vec<crate::store::Complaint>, Option<String>, bool), HttpResponse> {
     let tz = state.settings.office_timezone;
-    let q = p.q.trim().to_string();
-    let mut error = None;
-    let date = |s: &str, end: bool, error: &mut Option<String>| {
-        if s.is_empty() {
-            return None;
-        }
-        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) => {
-                let t = if end {
-                    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
-                } else {
-                    d.and_hms_opt(0, 0, 0)
-                }?;
-                t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
-            }
-            Err(_) => {
-                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
-                None
-            }
-        }
-    };
-    let received_from = date(&p.from, false, &mut error);
-    let received_to = date(&p.to, true, &mut error).map(|t| t - chrono::Duration::microseconds(1));
-    if q.chars().count() > 200 {
-        error = Some("Kata pencarian paling banyak 200 karakter.".into());
-    }
-    let status = Status::parse(&p.status);
-    let channel = Channel::parse(&p.channel);
-    let kind = Kind::parse(&p.kind);
+    let (mut list, error) = list_query_of(p, positions, tz);
+    let channel = list.channel;
     let now = chrono::Utc::now();
     let by_deadline = match p.due.as_str() {
         "overdue" => Some((None, now)),
@@ -320,23 +338,9 @@ async fn query(
             Err(_) => return Err(super::unavailable(state)),
         }
     } else {
-        match state
-            .store
-            .list_complaints(&ListQuery {
-                status,
-                channel,
-                kind,
-                received_from,
-                received_to,
-                subject_contains: Some(q.clone()).filter(|s| !s.is_empty()),
-                created_by: None,
-                agency_ref: None,
-                holders: holders(&p.holder, positions),
-                after,
-                limit,
-            })
-            .await
-        {
+        list.after = after;
+        list.limit = limit;
+        match state.store.list_complaints(&list).await {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "console list failed");
@@ -345,6 +349,84 @@ async fn query(
         }
     };
     Ok((rows, error, by_deadline.is_some()))
+}
+
+/// The filter of a list page as a store query (no cursor, no limit), and
+/// the message for a malformed part of it.
+fn list_query_of(
+    p: &ListParams,
+    positions: &[crate::store::Position],
+    tz: chrono_tz::Tz,
+) -> (ListQuery, Option<String>) {
+    let q = p.q.trim().to_string();
+    let mut error = None;
+    let date = |s: &str, end: bool, error: &mut Option<String>| {
+        if s.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) => {
+                let t = if end {
+                    d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
+                } else {
+                    d.and_hms_opt(0, 0, 0)
+                }?;
+                t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
+            }
+            Err(_) => {
+                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
+                None
+            }
+        }
+    };
+    let received_from = date(&p.from, false, &mut error);
+    let received_to = date(&p.to, true, &mut error).map(|t| t - chrono::Duration::microseconds(1));
+    if q.chars().count() > 200 {
+        error = Some("Kata pencarian paling banyak 200 karakter.".into());
+    }
+    let list = ListQuery {
+        status: Status::parse(&p.status),
+        channel: Channel::parse(&p.channel),
+        kind: Kind::parse(&p.kind),
+        received_from,
+        received_to,
+        subject_contains: Some(q).filter(|s| !s.is_empty()),
+        created_by: None,
+        agency_ref: None,
+        holders: holders(&p.holder, positions),
+        after: None,
+        limit: PAGE,
+        oldest_first: p.sort == "oldest",
+    };
+    (list, error)
+}
+
+/// The filter of a list page's query string, as a store query (the
+/// "all that the filter selects" of a bulk action); `None` when malformed
+/// or a deadline view.
+pub(crate) fn filter_of_query_string(
+    qs: &str,
+    positions: &[crate::store::Position],
+    tz: chrono_tz::Tz,
+) -> Option<ListQuery> {
+    let p = web::Query::<ListParams>::from_query(qs).ok()?.into_inner();
+    if !p.due.is_empty() {
+        return None;
+    }
+    match list_query_of(&p, positions, tz) {
+        (q, None) => Some(q),
+        _ => None,
+    }
+}
+
+/// A holder's title for a list row.
+fn holder_title(titles: &std::collections::HashMap<Uuid, &str>, h: Option<Uuid>) -> String {
+    match h {
+        Some(h) => titles
+            .get(&h)
+            .map_or_else(|| "—".into(), |t| (*t).to_string()),
+        None => "Loket (belum diteruskan)".into(),
+    }
 }
 
 /// The instant a list is ordered by (its keyset cursor holds it with the id).
@@ -425,7 +507,7 @@ fn holder_options(
 /// The query string of a filter (without the cursor).
 fn filter_query(p: &ListParams) -> String {
     format!(
-        "q={}&status={}&channel={}&kind={}&from={}&to={}&due={}&holder={}",
+        "q={}&status={}&channel={}&kind={}&from={}&to={}&due={}&holder={}&sort={}",
         encode_query(p.q.trim()),
         encode_query(&p.status),
         encode_query(&p.channel),
@@ -434,6 +516,7 @@ fn filter_query(p: &ListParams) -> String {
         encode_query(&p.to),
         encode_query(&p.due),
         encode_query(&p.holder),
+        encode_query(&p.sort),
     )
 }
 
@@ -1641,10 +1724,19 @@ pub async fn person(
         Err(_) => return super::unavailable(&state),
     };
     let tz = state.settings.office_timezone;
+    let positions = match state.store.list_positions().await {
+        Ok(p) => p,
+        Err(_) => return super::unavailable(&state),
+    };
+    let titles: std::collections::HashMap<Uuid, &str> =
+        positions.iter().map(|p| (p.id, p.title.as_str())).collect();
     let rows: Vec<Row> = found
         .into_iter()
         .filter(|c| sees_anonymous || !c.anonymous)
-        .map(|c| row(ComplaintView::new(c, &ctx), tz))
+        .map(|c| {
+            let holder = holder_title(&titles, c.holder_position_id);
+            row(ComplaintView::new(c, &ctx), tz, holder)
+        })
         .collect();
     let (statuses, channels, kind_opts) = options("", "", "");
     let f = Filters {
@@ -1657,7 +1749,6 @@ pub async fn person(
         holders: Vec::new(),
         csv: "/console/complaints.csv".into(),
         error: None,
-        active: false,
         example: crate::domain::TrackingNumber::new(
             &state.settings.tracking_prefix,
             chrono::Utc::now().with_timezone(&tz).year(),
@@ -1689,6 +1780,11 @@ pub async fn person(
             f,
             rows,
             next: None,
+            bulk: None,
+            sort_newest: "/console/complaints".into(),
+            sort_oldest: "/console/complaints?sort=oldest".into(),
+            sort_due: "/console/complaints?due=open".into(),
+            oldest: false,
         },
     )
 }

@@ -11,6 +11,8 @@ use crate::api::state::AppState;
 
 pub struct Row {
     pub id: String,
+    /// `id:version`, the row's checkbox value for a bulk action.
+    pub pick: String,
     pub number: String,
     pub subject: String,
     pub waiting: &'static str,
@@ -44,6 +46,7 @@ struct InboxPage {
     rows: Vec<Row>,
     copies: Vec<CopyRow>,
     next: Option<String>,
+    bulk: Option<super::bulk::BulkForm>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -107,6 +110,7 @@ pub async fn page(
             let (due_class, due_text) =
                 labels::due(v.status.is_open(), v.working_days_left, v.overdue);
             Row {
+                pick: format!("{}:{}", v.id, v.version),
                 id: v.id.to_string(),
                 number: v.tracking_number.clone(),
                 subject: v.subject.clone(),
@@ -147,6 +151,16 @@ pub async fn page(
             at: labels::waktu(c.created_at, tz),
         })
         .collect();
+    let bulk = if rows.is_empty() {
+        None
+    } else {
+        match state.store.list_positions().await {
+            Ok(positions) => {
+                super::bulk::BulkForm::offer(&state, &who, &positions, None, "/console").await
+            }
+            Err(_) => return super::unavailable(&state),
+        }
+    };
     let mut layout = Layout::for_staff(&state, &who, "Kotak masuk", Section::Inbox);
     if let Some(n) = layout.nav.first_mut() {
         n.count = Some(counts.total);
@@ -158,6 +172,7 @@ pub async fn page(
             counts,
             rows,
             copies,
+            bulk,
             next: page
                 .next
                 .map(|(at, id)| crate::api::extract::cursor_at(at, id)),

@@ -9,7 +9,8 @@ mod account;
 pub(crate) mod actions;
 mod admin;
 pub(crate) mod attachments;
-mod complaints;
+pub(crate) mod bulk;
+pub(crate) mod complaints;
 mod dashboard;
 mod inbox;
 pub(crate) mod labels;
@@ -72,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(search::form)
                 .post(search::results),
         )
+        .service(web::resource("/console/bulk").post(bulk::run))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints.csv").get(complaints::csv))
         .service(web::resource("/console/complaints/person").post(complaints::person))
