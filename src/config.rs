@@ -200,6 +200,9 @@ pub struct Settings {
     pub reminder_days: Vec<u32>,
     /// Office-local time of the daily digest (working days only).
     pub digest_time: chrono::NaiveTime,
+    /// Office-local closing time: a face-to-face complaint with no agreed
+    /// answer time is due then (`domain::deadline::deadline_for`).
+    pub office_closes: Option<chrono::NaiveTime>,
     pub sweep_interval_minutes: u64,
     /// Overdue complaints climb one level per this many working days late.
     pub escalation_step_days: u32,
@@ -322,6 +325,7 @@ declare_settings! {
     manager_emails = "ADUAN_MANAGER_EMAILS", "none", "comma-separated: the daily digest of overdue and due-soon complaints";
     reminder_days = "ADUAN_REMINDER_DAYS", "`2,1,0`", "remind this many working days before the due day (0 = on the due day)";
     digest_time = "ADUAN_DIGEST_TIME", "`07:30`", "office-local time of the daily digest (06:00–17:59)";
+    office_closes = "ADUAN_OFFICE_CLOSES", "`16:00`", "office-local closing time (HH:MM, 10:00–23:59): a face-to-face complaint with no answer time agreed is due then on the working day it was received (the next working day's closing when it came later or on a day off), never sooner than the face-to-face minutes; `none`: those minutes from receipt alone";
     sweep_interval_minutes = "ADUAN_SWEEP_INTERVAL_MINUTES", "`15`", "how often reminders and escalations are checked (1–1440)";
     escalation_step_days = "ADUAN_ESCALATION_STEP_DAYS", "`2`", "an overdue complaint is escalated to the holder's superior on its first late day and one level higher every this many working days more, up to the head (1–30)";
     backlog_summary_over = "ADUAN_BACKLOG_SUMMARY_OVER", "`25`", "when a sweep would tell one person of more late complaints than this at once (a first import, a backlog), the message summarises them (totals by holder and lateness, the 10 latest-due, a link to the list) instead of listing each (5–10000)";
@@ -899,6 +903,24 @@ impl Settings {
                     format!("`{digest_raw}` must be HH:MM between 06:00 and 17:59 (office hours)"),
                 )
             })?;
+        let closes_raw = get(Key::office_closes).unwrap_or_else(|| "16:00".into());
+        let office_closes = if closes_raw.trim().eq_ignore_ascii_case("none") {
+            None
+        } else {
+            Some(
+                chrono::NaiveTime::parse_from_str(closes_raw.trim(), "%H:%M")
+                    .ok()
+                    .filter(|t| chrono::Timelike::hour(t) >= 10)
+                    .ok_or_else(|| {
+                        invalid(
+                            "ADUAN_OFFICE_CLOSES",
+                            format!(
+                                "`{closes_raw}` must be HH:MM between 10:00 and 23:59, or `none`"
+                            ),
+                        )
+                    })?,
+            )
+        };
         let sweep_interval_minutes = number(Key::sweep_interval_minutes, 15, 1, 1440)?;
         let escalation_step_days = number(Key::escalation_step_days, 2, 1, 30)? as u32;
         let backlog_summary_over = number(Key::backlog_summary_over, 25, 5, 10_000)? as usize;
@@ -1116,6 +1138,7 @@ impl Settings {
             manager_emails,
             reminder_days,
             digest_time,
+            office_closes,
             sweep_interval_minutes,
             escalation_step_days,
             backlog_summary_over,

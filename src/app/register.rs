@@ -207,7 +207,13 @@ impl App {
         source: Source<'_>,
     ) -> (Registration, String) {
         let tz = self.tz();
-        let deadline = deadline_for(complaint, &policy.sla, &policy.calendar, tz);
+        let deadline = deadline_for(
+            complaint,
+            &policy.sla,
+            &policy.calendar,
+            tz,
+            self.settings.office_closes,
+        );
         let code = AccessCode::generate();
         let shown = code.display();
         // never stored in the clear: sealed for the acknowledgement and for replays

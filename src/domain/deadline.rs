@@ -95,11 +95,20 @@ pub struct Deadline {
 }
 
 /// The deadline of a new complaint under `policies` and `calendar` in `tz`.
+///
+/// A face-to-face complaint with no answer time agreed is due when the
+/// office closes (`closes`, office-local) on the working day it was
+/// received — the next working day's closing when it came after closing or
+/// on a day off — and never sooner than its channel's minutes after receipt
+/// (ADR 0029): what a person at the desk is told ("today, before we close"),
+/// not 15 minutes after someone typed it in. Without `closes`, the minutes
+/// alone.
 pub fn deadline_for(
     c: &NewComplaint,
     policies: &SlaPolicies,
     calendar: &WorkingCalendar,
     tz: Tz,
+    closes: Option<chrono::NaiveTime>,
 ) -> Deadline {
     let lapor_followup_due_at = (c.channel == Channel::Lapor).then(|| {
         calendar
@@ -119,12 +128,42 @@ pub fn deadline_for(
             sla_working_days: Some(n),
             lapor_followup_due_at,
         },
-        Sla::Minutes(m) => Deadline {
-            due_at: c.received_at + Duration::minutes(i64::from(m)),
-            sla_working_days: None,
-            lapor_followup_due_at,
-        },
+        Sla::Minutes(m) => {
+            let soonest = c.received_at + Duration::minutes(i64::from(m));
+            let due_at = match closes {
+                Some(t) if c.channel == Channel::FaceToFace => {
+                    soonest.max(closing_after(c.received_at, calendar, tz, t))
+                }
+                _ => soonest,
+            };
+            Deadline {
+                due_at,
+                sla_working_days: None,
+                lapor_followup_due_at,
+            }
+        }
     }
+}
+
+/// The office's closing time on the day of `at` when that is a working day
+/// and `at` is before it; else on the next working day.
+fn closing_after(
+    at: DateTime<Utc>,
+    calendar: &WorkingCalendar,
+    tz: Tz,
+    closes: chrono::NaiveTime,
+) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let local = at.with_timezone(&tz);
+    let day = local.date_naive();
+    let day = if calendar.is_working_day(day) && local.time() < closes {
+        day
+    } else {
+        calendar.add_working_days(day, 1)
+    };
+    tz.from_local_datetime(&day.and_time(closes))
+        .earliest()
+        .map_or(at, |t| t.with_timezone(&Utc))
 }
 
 /// Working days left until `due_at` as seen at `now` (0 on the due day,
@@ -173,6 +212,7 @@ mod tests {
             &p,
             &cal,
             Makassar,
+            None,
         );
         assert_eq!(letter.due_at.to_rfc3339(), "2025-04-16T15:59:59+00:00");
         assert_eq!(letter.sla_working_days, Some(7));
@@ -183,6 +223,7 @@ mod tests {
             &p,
             &cal,
             Makassar,
+            None,
         );
         assert_eq!(lapor.sla_working_days, Some(8));
         assert_eq!(lapor.due_at.to_rfc3339(), "2025-04-17T15:59:59+00:00");
@@ -197,9 +238,46 @@ mod tests {
             &p,
             &cal,
             Makassar,
+            None,
         );
         assert_eq!(desk.due_at.to_rfc3339(), "2025-03-27T01:15:00+00:00");
         assert_eq!(desk.sla_working_days, None);
+    }
+
+    #[test]
+    fn face_to_face_without_an_agreed_time_is_due_when_the_office_closes() {
+        let cal = WorkingCalendar::decreed().unwrap();
+        let p = SlaPolicies::default();
+        let closes = chrono::NaiveTime::from_hms_opt(16, 0, 0);
+        let due = |at: &str| {
+            deadline_for(&new("face_to_face", at), &p, &cal, Makassar, closes)
+                .due_at
+                .to_rfc3339()
+        };
+        // Thursday 27 March 2025, 09:00 WITA: that day at 16:00 WITA
+        assert_eq!(
+            due("2025-03-27T09:00:00+08:00"),
+            "2025-03-27T08:00:00+00:00"
+        );
+        // 15:55: never sooner than the 15 minutes
+        assert_eq!(
+            due("2025-03-27T15:55:00+08:00"),
+            "2025-03-27T08:10:00+00:00"
+        );
+        // 19:29 (typed in the evening): the next working day's closing —
+        // Friday 28 March 2025 is a day off (Nyepi leave), so Monday…
+        let evening = due("2025-03-27T19:29:00+08:00");
+        assert!(evening.ends_with("T08:00:00+00:00"), "{evening}");
+        assert!(evening.as_str() > "2025-03-28", "{evening}");
+        // a letter is untouched by the rule
+        let letter = deadline_for(
+            &new("letter", "2025-03-27T09:00:00+08:00"),
+            &p,
+            &cal,
+            Makassar,
+            closes,
+        );
+        assert_eq!(letter.due_at.to_rfc3339(), "2025-04-16T15:59:59+00:00");
     }
 
     #[test]

@@ -768,6 +768,7 @@ async fn keys_rotate_and_retire_from_the_cli() {
                 &aduan::domain::deadline::SlaPolicies::default(),
                 &aduan::domain::calendar::WorkingCalendar::default(),
                 chrono_tz::Asia::Makassar,
+                None,
             ),
             outbox: None,
             source_key: None,

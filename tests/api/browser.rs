@@ -28,6 +28,8 @@ both_backends!(
     a_whatsapp_conversation_is_read_and_answered_in_the_pages,
     the_search_box_finds_by_name_word_and_phrase,
     lapor_reports_are_forwarded_and_disposed_in_bulk,
+    the_desk_counts_deadlines_from_receipt_and_closing_time,
+    a_draft_is_approved_from_the_inbox_on_a_phone,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2244,12 +2246,13 @@ async fn lapor_reports_are_forwarded_and_disposed_in_bulk(b: Backend) {
         "/console/complaints?status=registered&channel=lapor",
     )
     .await;
+    br.check_page("bulk-list").await;
+    br.click_summary("Kerjakan sekaligus").await;
     let t = br.text().await;
     assert!(t.contains("Semua yang cocok dengan saringan (25)"), "{t}");
-    br.check_page("bulk-list").await;
-    br.screenshot_at("fieldset.bulk", "bulk-list-table").await;
+    br.screenshot_at("details.bulk", "bulk-list-table").await;
     br.tick("#bulk-all").await;
-    br.click("fieldset.bulk button[type=submit]").await;
+    br.click("details.bulk button[type=submit]").await;
     let t = br.text().await;
     assert!(t.contains("25 pengaduan dikerjakan"), "{t}");
     br.check_page("bulk-result").await;
@@ -2287,11 +2290,12 @@ async fn lapor_reports_are_forwarded_and_disposed_in_bulk(b: Backend) {
     )
     .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    br.click_summary("Kerjakan sekaligus").await;
     br.select("#bulk-op", "dispose").await;
     br.select("#bulk-to", &o.kabid).await;
     br.select("#bulk-instruction", "siapkan jawaban").await;
     br.fill("#bulk-note", "Mohon segera").await;
-    br.click("fieldset.bulk button[type=submit]").await;
+    br.click("details.bulk button[type=submit]").await;
     let t = br.text().await;
     assert!(
         t.contains("8 pengaduan dikerjakan, 2 tidak dapat dikerjakan"),
@@ -2318,4 +2322,202 @@ async fn lapor_reports_are_forwarded_and_disposed_in_bulk(b: Backend) {
         .await
         .unwrap();
     assert_eq!(f["status"], "registered", "the refused one is untouched");
+}
+
+/// Issue 33 item 5: a letter received three days before it is typed in
+/// counts its deadline from that day (and says it was registered late); a
+/// face-to-face complaint with no agreed time is due when the office
+/// closes, not 15 minutes after typing.
+async fn the_desk_counts_deadlines_from_receipt_and_closing_time(b: Backend) {
+    use chrono::{Datelike, TimeZone, Timelike};
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.waktu", "reception", None).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    let tz = app.settings.office_timezone;
+    let three_days_ago = (chrono::Utc::now().with_timezone(&tz) - chrono::Duration::days(3))
+        .date_naive()
+        .and_hms_opt(9, 30, 0)
+        .unwrap();
+    br.sign_in("loket.waktu").await;
+    br.goto("/console/register").await;
+    br.select("#channel", "letter").await;
+    br.fill("#subject", "Surat permohonan bantuan rumah").await;
+    br.fill("#body", "Rumah kami rusak karena angin kencang.")
+        .await;
+    br.fill("#reporter-name", "Yohanes Bria").await;
+    br.fill("#reporter-phone", "081239990101").await;
+    br.fill("#external_ref-letter_number", "12/RT-05/XII/2026")
+        .await;
+    // the browser's date-time picker, as a person would leave it
+    br.client
+        .execute(
+            "document.querySelector('#received_at').value = arguments[0];",
+            vec![json!(three_days_ago.format("%Y-%m-%dT%H:%M").to_string())],
+        )
+        .await
+        .unwrap();
+    br.check_page("register-received-on").await;
+    br.click("form.register button[type=submit]").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let all = app.list_all(&admin, "&channel=letter", 10).await;
+    assert_eq!(all.len(), 1);
+    let letter = &all[0];
+    let received = chrono::DateTime::parse_from_rfc3339(letter["received_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&tz);
+    assert_eq!(received.naive_local(), three_days_ago);
+    let (calendar, _) = aduan::store::load_policy(app.store.as_ref()).await.unwrap();
+    let want = calendar.deadline(received.to_utc(), 7, tz).1;
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(letter["due_at"].as_str().unwrap()).unwrap(),
+        want
+    );
+    br.goto(&format!(
+        "/console/complaints/{}",
+        letter["id"].as_str().unwrap()
+    ))
+    .await;
+    let t = br.text().await;
+    assert!(t.contains("3 hari setelah diterima"), "{t}");
+
+    // face to face, nothing agreed: due at closing time, not in 15 minutes
+    br.goto("/console/register").await;
+    br.fill("#subject", "Kursi roda untuk lansia").await;
+    br.fill("#body", "Ibu saya membutuhkan kursi roda.").await;
+    br.fill("#reporter-name", "Maria Goreti").await;
+    br.fill("#reporter-id_number", "5371014101900031").await;
+    br.click("form.register button[type=submit]").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let all = app.list_all(&admin, "&channel=face_to_face", 10).await;
+    let desk = &all[0];
+    let due = chrono::DateTime::parse_from_rfc3339(desk["due_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&tz);
+    let now = chrono::Utc::now().with_timezone(&tz);
+    assert!(
+        due > now + chrono::Duration::minutes(15) || (due.hour(), due.minute()) == (16, 0),
+        "due {due}"
+    );
+    assert_eq!(desk["overdue"], false);
+    let closing = |d: chrono::NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(16, 0, 0).unwrap())
+            .unwrap()
+    };
+    let expected = if calendar.is_working_day(now.date_naive()) && now.hour() < 16 {
+        closing(now.date_naive())
+    } else {
+        closing(calendar.add_working_days(now.date_naive(), 1))
+    };
+    let expected = expected.max(now + chrono::Duration::minutes(15));
+    assert!(
+        (due - expected).num_seconds().abs() <= 60,
+        "due {due}, expected {expected} ({})",
+        now.weekday()
+    );
+}
+
+/// Issue 33 item 6: the Kabid reads the draft waiting for approval in the
+/// inbox on a phone and approves it there; another is returned there.
+async fn a_draft_is_approved_from_the_inbox_on_a_phone(b: Backend) {
+    use crate::workflow::{office, ok, post};
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let o = office(&app).await;
+    account(&app, &o.admin, "kabid.hp", "official", Some(&o.o_kabid)).await;
+    let mut ids = Vec::new();
+    for text in [
+        "Bantuan PKH Bapak akan cair pada tahap III (Oktober).",
+        "Kartu lansia Ibu sudah dicetak dan dapat diambil.",
+    ] {
+        let c = register(&app, &o.reception, valid_complaint("letter")).await;
+        let id = c["id"].as_str().unwrap().to_string();
+        ok(&app, &o.reception, &id, "forward", json!({})).await;
+        ok(
+            &app,
+            &o.k_head,
+            &id,
+            "dispositions",
+            json!({"to": o.kabid, "instruction": "siapkan jawaban"}),
+        )
+        .await;
+        ok(
+            &app,
+            &o.k_kabid,
+            &id,
+            "dispositions",
+            json!({"to": o.kasi, "instruction": "siapkan jawaban"}),
+        )
+        .await;
+        let r = post(
+            &app,
+            &o.k_kasi,
+            "/api/v1/complaints/bulk/read",
+            json!({"complaints": [{"id": id}]}),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        ok(&app, &o.k_kasi, &id, "answer/drafts", json!({"body": text})).await;
+        ok(&app, &o.k_kasi, &id, "answer/submit", json!({})).await;
+        ids.push(id);
+    }
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.client.set_window_size(360, 800).await.unwrap();
+    br.as_user("kabid.hp", "/console").await;
+    let t = br.text().await;
+    assert!(t.contains("menunggu persetujuan Anda"), "{t}");
+    assert!(
+        t.contains("Bantuan PKH Bapak akan cair pada tahap III (Oktober)."),
+        "{t}"
+    );
+    br.check_page("inbox-approve").await;
+    br.client.set_window_size(360, 800).await.unwrap();
+    br.click(&format!("button[form='approve-{}']", ids[0]))
+        .await;
+    assert_eq!(br.path().await, "/console?done=approve");
+    let t = br.text().await;
+    assert!(t.contains("Konsep jawaban sudah disetujui."), "{t}");
+    assert!(
+        !t.contains("tahap III (Oktober)"),
+        "no longer waiting on the Kabid: {t}"
+    );
+    // the other goes back with a note
+    br.client
+        .find(Locator::Css(&format!(
+            "details.return:has(#return-note-{}) > summary",
+            ids[1]
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.fill(
+        &format!("#return-note-{}", ids[1]),
+        "Sebutkan tempat pengambilan kartu",
+    )
+    .await;
+    br.click(&format!("button[form='return-{}']", ids[1])).await;
+    assert!(
+        br.text().await.contains("dikembalikan"),
+        "{}",
+        br.text().await
+    );
+    let kinds = |events: Vec<Value>| -> Vec<String> {
+        events
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = kinds(crate::workflow::timeline(&app, &o.reception, &ids[0]).await);
+    assert!(first.contains(&"draft_approved".to_string()), "{first:?}");
+    let second = kinds(crate::workflow::timeline(&app, &o.reception, &ids[1]).await);
+    assert!(second.contains(&"draft_returned".to_string()), "{second:?}");
 }

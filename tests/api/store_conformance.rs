@@ -88,6 +88,7 @@ fn deadline(c: &NewComplaint) -> Deadline {
         &SlaPolicies::default(),
         &WorkingCalendar::decreed().unwrap(),
         Makassar,
+        None,
     )
 }
 

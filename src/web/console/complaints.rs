@@ -629,6 +629,8 @@ pub struct Detail {
     pub kind: &'static str,
     pub channel: &'static str,
     pub received: String,
+    /// Registered a day or more after it was received: when, how late.
+    pub registered_late: Option<String>,
     pub due: Option<String>,
     pub lapor_due: Option<String>,
     pub paused: Option<String>,
@@ -1049,6 +1051,17 @@ pub async fn detail_page(
         kind: labels::kind(v.kind),
         channel: labels::channel(v.channel),
         received: labels::waktu(v.received_at, tz),
+        registered_late: {
+            let days = (v.registered_at.with_timezone(&tz).date_naive()
+                - v.received_at.with_timezone(&tz).date_naive())
+            .num_days();
+            (days >= 1).then(|| {
+                format!(
+                    "{} — {days} hari setelah diterima; tenggat dihitung dari saat diterima",
+                    labels::waktu(v.registered_at, tz)
+                )
+            })
+        },
         due: v.due_at.map(|t| labels::waktu(t, tz)),
         lapor_due: v.lapor_followup_due_at.map(|t| labels::waktu(t, tz)),
         paused: v
@@ -1401,11 +1414,14 @@ pub async fn act(
         ),
         Ok(cmd) => match state.app.act(cid, version, &cmd, who.caller.actor(), chrono::Utc::now()).await {
             Ok(ActOutcome::Done(_)) => {
+                // decided from the inbox: back to it
+                let to = if one("back") == "/console" {
+                    format!("/console?done={}", action.as_str())
+                } else {
+                    format!("/console/complaints/{cid}?done={}", action.as_str())
+                };
                 return HttpResponse::SeeOther()
-                    .insert_header((
-                        header::LOCATION,
-                        format!("/console/complaints/{cid}?done={}", action.as_str()),
-                    ))
+                    .insert_header((header::LOCATION, to))
                     .finish();
             }
             Ok(ActOutcome::NotFound) => {

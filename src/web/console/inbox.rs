@@ -23,6 +23,15 @@ pub struct Row {
     pub lapor: Option<String>,
     pub due_class: &'static str,
     pub due_text: String,
+    /// A draft waiting for my approval: its text and the version to act on
+    /// (approve or return it right here).
+    pub review: Option<Review>,
+}
+
+pub struct Review {
+    pub draft: String,
+    pub draft_version: i32,
+    pub version: i64,
 }
 
 pub struct CopyRow {
@@ -52,6 +61,8 @@ struct InboxPage {
 #[derive(Debug, Deserialize)]
 pub struct InboxQuery {
     cursor: Option<String>,
+    /// The action just done from the inbox (approve, return).
+    done: Option<String>,
 }
 
 pub async fn page(
@@ -101,15 +112,35 @@ pub async fn page(
                 .collect(),
             Err(_) => return super::unavailable(&state),
         };
+    // drafts waiting for my approval: their text, to decide in place
+    let mut reviews: std::collections::HashMap<uuid::Uuid, (String, i32)> = Default::default();
+    for e in page.entries.iter().filter(|e| e.waiting_for == "review") {
+        match state.store.drafts(e.complaint.id).await {
+            Ok(ds) => {
+                if let Some(d) = ds.into_iter().max_by_key(|d| d.version_no) {
+                    reviews.insert(e.complaint.id, (d.body, d.version_no));
+                }
+            }
+            Err(_) => return super::unavailable(&state),
+        }
+    }
     let rows: Vec<Row> = page
         .entries
         .into_iter()
         .map(|e| {
+            let review = reviews
+                .remove(&e.complaint.id)
+                .map(|(draft, draft_version)| Review {
+                    draft,
+                    draft_version,
+                    version: e.complaint.version,
+                });
             let instruction = instructions.remove(&e.complaint.id);
             let v = ComplaintView::new(e.complaint, &ctx);
             let (due_class, due_text) =
                 labels::due(v.status.is_open(), v.working_days_left, v.overdue);
             Row {
+                review,
                 pick: format!("{}:{}", v.id, v.version),
                 id: v.id.to_string(),
                 number: v.tracking_number.clone(),
@@ -162,6 +193,16 @@ pub async fn page(
         }
     };
     let mut layout = Layout::for_staff(&state, &who, "Kotak masuk", Section::Inbox);
+    if let Some(a) = q
+        .done
+        .as_deref()
+        .and_then(crate::domain::workflow::Action::parse)
+    {
+        layout.notices.push(super::Notice {
+            text: super::actions::done(a).to_string(),
+            bad: false,
+        });
+    }
     if let Some(n) = layout.nav.first_mut() {
         n.count = Some(counts.total);
     }

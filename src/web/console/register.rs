@@ -20,6 +20,8 @@ use uuid::Uuid;
 struct RegisterPage {
     layout: Layout,
     main: Vec<Field>,
+    /// When it was received, and the answer time agreed face to face.
+    times: Vec<Field>,
     reporter: Vec<Field>,
     letter: Vec<Field>,
     suggestion_box: Vec<Field>,
@@ -119,6 +121,16 @@ pub(crate) fn message(field: &str, reason: &str) -> String {
         "reporter.email" => "Alamat surel tidak sah.".into(),
         "reporter.address" if needs => "Untuk kotak saran isi alamat atau nomor telepon.".into(),
         "external_ref.letter_date" => "Tanggal surat tidak boleh di masa depan.".into(),
+        "received_at" if reason.contains("future") => {
+            "Waktu diterima tidak boleh di masa depan.".into()
+        }
+        "received_at" => "Isi tanggal dan jam diterima, atau kosongkan (sekarang).".into(),
+        "agreed_due_at" if reason.contains("face-to-face") => {
+            "Waktu jawaban yang disepakati hanya untuk pengaduan tatap muka.".into()
+        }
+        "agreed_due_at" => {
+            "Waktu jawaban yang disepakati harus sesudah waktu diterima dan paling lama 90 hari sesudahnya.".into()
+        }
         "box.opened_by" => "Isi nama petugas yang membuka kotak saran.".into(),
         "box.witness" => "Isi nama saksi pembukaan kotak saran.".into(),
         _ => "Isian ini belum benar.".into(),
@@ -190,6 +202,20 @@ fn page(
     id_number.hint = Some("Untuk tatap muka: periksa KTP pelapor.");
     let mut letter_number = f.field("text", "external_ref.letter_number", "Nomor surat pelapor");
     letter_number.hint = Some("Nomor pada surat yang diterima.");
+    let mut received_at = f.field("datetime-local", "received_at", "Diterima pada");
+    received_at.hint = Some(
+        "Isi bila pengaduan diterima sebelum didaftarkan (surat yang datang kemarin, lembar \
+         kotak saran, telepon): tenggat dihitung dari saat itu. Kosongkan bila diterima sekarang.",
+    );
+    let mut agreed = f.field(
+        "datetime-local",
+        "agreed_due_at",
+        "Waktu jawaban yang disepakati (tatap muka)",
+    );
+    agreed.hint = Some(
+        "Bila disepakati dengan pelapor. Kosongkan bila tidak ada kesepakatan: tenggatnya jam \
+         tutup layanan hari ini (atau hari kerja berikutnya).",
+    );
     let mut opened_by = f.field("text", "box.opened_by", "Kotak dibuka oleh");
     opened_by.hint = Some("Petugas yang membuka kotak saran.");
     let mut witness = f.field("text", "box.witness", "Disaksikan oleh");
@@ -211,6 +237,7 @@ fn page(
             f.field("text", "category", "Kategori"),
             f.field("text", "location", "Lokasi kejadian"),
         ],
+        times: vec![received_at, agreed],
         reporter: vec![
             f.field("text", "reporter.name", "Nama"),
             id_number,
@@ -233,6 +260,15 @@ fn page(
             .map(|(_, e)| e.clone()),
         form_token: Uuid::new_v4().simple().to_string(),
     }
+}
+
+/// A `datetime-local` value (`2026-12-03T09:30`, office-local) as RFC 3339.
+fn local_instant(v: &str, tz: chrono_tz::Tz) -> Option<String> {
+    use chrono::TimeZone;
+    let t = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
+        .or_else(|_| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    Some(tz.from_local_datetime(&t).earliest()?.to_rfc3339())
 }
 
 fn may_register(who: &super::Staff) -> bool {
@@ -339,8 +375,28 @@ pub async fn submit(
     }
     let opt = |k: &str| Some(value(&m, k)).filter(|s| !s.is_empty());
     let channel = opt("channel").filter(|c| DESK.iter().any(|d| d.as_str() == c));
+    let tz = state.settings.office_timezone;
+    let mut errors: Vec<(String, String)> = Vec::new();
+    let mut local_time = |k: &str| -> Option<String> {
+        let v = opt(k)?;
+        match local_instant(&v, tz) {
+            Some(t) => Some(t),
+            None => {
+                errors.push((
+                    k.into(),
+                    "Tanggal dan jam tidak terbaca: pilih dari kalender, mis. 3 Desember 2026 09.30."
+                        .into(),
+                ));
+                None
+            }
+        }
+    };
+    let received_at = local_time("received_at");
+    let agreed_due_at = local_time("agreed_due_at");
     let input = ComplaintInput {
         channel: channel.clone(),
+        received_at,
+        agreed_due_at,
         external_ref: Some(ExternalRefInput {
             letter_number: opt("external_ref.letter_number"),
             letter_date: opt("external_ref.letter_date"),
@@ -349,7 +405,6 @@ pub async fn submit(
         ..form_input(&m)
     };
     let now = chrono::Utc::now();
-    let mut errors: Vec<(String, String)> = Vec::new();
     let parsed = NewComplaint::parse(input, now);
     if let Err(e) = &parsed {
         for f in &e.0 {
