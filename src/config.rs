@@ -1298,6 +1298,7 @@ mod tests {
             s.digest_time,
             chrono::NaiveTime::from_hms_opt(8, 15, 0).unwrap()
         );
+        assert_eq!(s.office_closes, chrono::NaiveTime::from_hms_opt(15, 30, 0));
         assert_eq!(s.sweep_interval_minutes, 30);
         assert_eq!((s.escalation_step_days, s.backlog_summary_over), (3, 40));
         assert_eq!(s.report_live_max, 5000);
