@@ -2333,7 +2333,8 @@ async fn the_desk_counts_deadlines_from_receipt_and_closing_time(b: Backend) {
     let Some(app) = spawn_app(b).await else {
         return;
     };
-    let admin = app.key(Role::Admin).await;
+    let o = crate::workflow::office(&app).await;
+    let admin = o.admin.clone();
     account(&app, &admin, "loket.waktu", "reception", None).await;
     let Some(br) = Browser::start(&app).await else {
         return;
@@ -2362,11 +2363,13 @@ async fn the_desk_counts_deadlines_from_receipt_and_closing_time(b: Backend) {
         .await
         .unwrap();
     br.check_page("register-received-on").await;
-    br.click("form.register button[type=submit]").await;
+    // "register only": it stays at the desk
+    br.click("form.register button.secondary").await;
     assert!(br.text().await.contains("Tanda terima pengaduan"));
     let all = app.list_all(&admin, "&channel=letter", 10).await;
     assert_eq!(all.len(), 1);
     let letter = &all[0];
+    assert_eq!(letter["status"], "registered");
     let received = chrono::DateTime::parse_from_rfc3339(letter["received_at"].as_str().unwrap())
         .unwrap()
         .with_timezone(&tz);
@@ -2391,10 +2394,17 @@ async fn the_desk_counts_deadlines_from_receipt_and_closing_time(b: Backend) {
     br.fill("#body", "Ibu saya membutuhkan kursi roda.").await;
     br.fill("#reporter-name", "Maria Goreti").await;
     br.fill("#reporter-id_number", "5371014101900031").await;
-    br.click("form.register button[type=submit]").await;
-    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    // the common case: registered and forwarded to the head in one step
+    br.click("form.register button[name=then]").await;
+    let t = br.text().await;
+    assert!(t.contains("Tanda terima pengaduan"), "{t}");
+    assert!(
+        t.contains("terdaftar dan diteruskan ke Kepala Dinas"),
+        "{t}"
+    );
     let all = app.list_all(&admin, "&channel=face_to_face", 10).await;
     let desk = &all[0];
+    assert_eq!(desk["status"], "with_head");
     let due = chrono::DateTime::parse_from_rfc3339(desk["due_at"].as_str().unwrap())
         .unwrap()
         .with_timezone(&tz);

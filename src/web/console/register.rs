@@ -500,12 +500,56 @@ pub async fn submit(
             }
         }
     }
+    // register and forward in one step (the common case at the desk)
+    let mut forwarded = None;
+    if value(&m, "then") == "forward" {
+        let cmd = crate::domain::workflow::Command::ForwardToHead { note: None };
+        forwarded = Some(
+            match state
+                .app
+                .act(
+                    c.id,
+                    c.version,
+                    &cmd,
+                    who.caller.actor(),
+                    chrono::Utc::now(),
+                )
+                .await
+            {
+                Ok(crate::store::ActOutcome::Done(_)) => true,
+                Ok(other) => {
+                    tracing::warn!(complaint_id = %c.id, outcome = ?other,
+                        "registered at the desk but not forwarded");
+                    false
+                }
+                Err(e) => {
+                    tracing::error!(complaint_id = %c.id, error = %e,
+                        "registered at the desk but not forwarded");
+                    false
+                }
+            },
+        );
+    }
     let tz = state.settings.office_timezone;
     let mut layout = Layout::for_staff(&state, &who, "Pengaduan terdaftar", Section::Register);
     layout.notices.push(super::Notice {
-        text: "Pengaduan sudah terdaftar. Cetak atau salin tanda terima ini untuk pelapor.".into(),
+        text: match forwarded {
+            Some(true) => "Pengaduan sudah terdaftar dan diteruskan ke Kepala Dinas. Cetak atau \
+                           salin tanda terima ini untuk pelapor."
+                .into(),
+            _ => {
+                "Pengaduan sudah terdaftar. Cetak atau salin tanda terima ini untuk pelapor.".into()
+            }
+        },
         bad: false,
     });
+    if forwarded == Some(false) {
+        layout.notices.push(super::Notice {
+            text: "Pengaduan belum diteruskan ke Kepala Dinas: teruskan dari halaman pengaduan."
+                .into(),
+            bad: true,
+        });
+    }
     if lost {
         layout.notices.push(super::Notice {
             text: "Lampiran tidak tersimpan; tambahkan dari halaman pengaduan.".into(),
