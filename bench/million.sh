@@ -19,6 +19,9 @@ URL="postgres://postgres@127.0.0.1:$PORT/postgres"
 DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data target/release/aduan migrate >/dev/null
 PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
 
+VOCAB="'bantuan','sudah','tiga','bulan','belum','cair','kartu','lansia','ibu','kami','rumah','rusak','desa','kelurahan','petugas','datang','mohon','segera','ditindaklanjuti','data','dtks','pkh','bpnt','sembako','beras','anak','sekolah','sakit','obat','kursi','roda','disabilitas','pendamping','kantor','camat','lurah','rt','rw','warga','miskin','layak','tidak','terdaftar','hilang','uang','potongan','pungutan','janji','tahap','oktober'"
+# the same words stemmed (domain::search::stem), for SQLite's index
+STEMS="bantu sudah tiga bulan belum cair kartu lansia ibu kami rumah rusak desa lurah tugas datang mohon segera tindaklanjut data dtks pkh bpnt sembako beras anak seko sakit obat kursi roda sabilitas damping kantor camat lurah rt rw warga miskin layak tidak daftar hilang uang potong pungut janji tahap oktober"
 echo "loading $N complaints…"
 start=$(date +%s)
 "${PSQL[@]}" <<SQL
@@ -33,8 +36,19 @@ SELECT gen_random_uuid(), 'ADU-2026-' || lpad(g::text, 7, '0'),
   timestamptz '2024-01-01' + (g * interval '47 seconds'),
   'Pengaduan nomor ' || g || (CASE WHEN g % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END),
   lower('Pengaduan nomor ' || g || (CASE WHEN g % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END)),
-  'isi', false, false, 1, 'x'
-FROM generate_series(1, $N) g;
+  w.body, false, false, 1, 'x'
+FROM generate_series(1, $N) g,
+-- fourteen words of a Dinas Sosial complaint each (a word in 1/4 to all of them)
+LATERAL (SELECT string_agg((ARRAY[$VOCAB])[1 + ((g::bigint * (k * 7919 + 13)) % 50)::int], ' ') AS body
+  FROM generate_series(1, 14) k) w;
+-- the search index as the service writes it (ADR 0029): PostgreSQL's
+-- indonesian stemmer gives the stems ours does; a name tag per complaint
+INSERT INTO complaint_search (complaint_id, doc)
+SELECT id, setweight(to_tsvector('indonesian', subject), 'A') || to_tsvector('indonesian', body)
+  || setweight(to_tsvector('simple', 'n' || substr(md5(id::text), 1, 16)), 'B')
+FROM complaints;
+INSERT INTO integration_state (name, cursor, imported_total, updated_at)
+VALUES ('search_index', 'done', 0, now());
 -- deadlines 10 days after receipt; the newest 2 % still open and due
 UPDATE complaints SET due_at = received_at + interval '10 days',
   lapor_followup_due_at = CASE WHEN channel = 'lapor' THEN received_at + interval '7 days' END;
@@ -69,6 +83,41 @@ explain "dashboard: LAPOR! at risk" "SELECT COUNT(*) FROM complaints WHERE $open
 inbox="SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00Z'), id LIMIT 51"
 explain "inbox: reception (a sixth of all registered)" "$inbox"
 
+# The search (POST /api/v1/complaints/search) at this size: 50 named
+# complaints registered through the API first (their names indexed as the
+# service does it), then each query 200 times in a row (p50 / p99).
+searches() {
+  local key code
+  key=$(target/release/aduan apikey create --name bench-search --role reception | tail -n 1)
+  for n in $(seq 1 50); do
+    curl -s -o /dev/null -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+      -d "{\"channel\":\"letter\",\"kind\":\"complaint\",\"subject\":\"Surat ke-$n\",\"body\":\"Kartu lansia belum diterima\",\"reporter\":{\"name\":\"Maria Goreti Bria $n\",\"phone\":\"0812390$(printf %05d "$n")\"}}" \
+      "$BASE/api/v1/complaints"
+  done
+  search() {
+    local label=$1 body=$2
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" \
+      -H 'Content-Type: application/json' -d "$body" "$BASE/api/v1/complaints/search")
+    for _ in $(seq 1 200); do
+      curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $key" \
+        -H 'Content-Type: application/json' -d "$body" "$BASE/api/v1/complaints/search"
+    done | sort -n | awk -v l="$label" -v c="$code" \
+      '{a[NR] = $1} END {printf "| %s | %s | %.1f ms | %.1f ms |\n", l, c, a[int(NR * 0.5)] * 1000, a[int(NR * 0.99)] * 1000}'
+  }
+  echo
+  echo "| search, $1 ($N complaints) | status | p50 | p99 |"
+  echo "|---|---|---|---|"
+  search "a rare word (0.1 %)" '{"q":"oebobo"}'
+  search "a common word (a quarter)" '{"q":"dtks"}'
+  search "a word of every complaint" '{"q":"pengaduan"}'
+  search "two words" '{"q":"kartu lansia"}'
+  search "a phrase" '{"q":"\"tiga bulan\""}'
+  search "a word of a name (audited)" '{"q":"goreti"}'
+  search "a name and a word" '{"q":"bria kartu"}'
+  search "a tracking number" "{\"q\":\"ADU-2026-0$((N / 3))\"}"
+  search "nothing matches" '{"q":"xyzzy"}'
+}
+
 # The console's pages at this size: the service on this database, one
 # signed-in admin, each page fetched 200 times in a row (p50 / p99 of the
 # whole answer, as the browser waits for it).
@@ -101,6 +150,7 @@ if [ "${PAGES:-1}" = 1 ]; then
     done | sort -n | awk -v l="$label" -v c="$code" \
       '{a[NR] = $1} END {printf "| %s | %s | %.1f ms | %.1f ms |\n", l, c, a[int(NR * 0.5)] * 1000, a[int(NR * 0.99)] * 1000}'
   }
+  searches "PostgreSQL"
   echo
   echo "| console page ($N complaints) | status | p50 | p99 |"
   echo "|---|---|---|---|"
@@ -148,8 +198,21 @@ SELECT randomblob(16), 'ADU-2026-' || printf('%07d', n),
   strftime('%Y-%m-%dT%H:%M:%S+00:00', 1704067200 + n * 47, 'unixepoch'),
   'Pengaduan nomor ' || n || CASE WHEN n % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END,
   lower('Pengaduan nomor ' || n || CASE WHEN n % 1000 = 0 THEN ' jalan rusak Oebobo' ELSE ' bantuan PKH' END),
-  'isi', 0, 0, 1, 'x'
+  (SELECT group_concat(json_extract(json_array($VOCAB), '\$[' || ((n * (k * 7919 + 13)) % 50) || ']'), ' ')
+   FROM (SELECT value AS k FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14]'))),
+  0, 0, 1, 'x'
 FROM g;
+-- the search index as the service writes it: stems, a name tag
+INSERT INTO complaint_search (complaint_id) SELECT id FROM complaints ORDER BY received_at;
+INSERT INTO complaint_words (rowid, subject, body, names)
+SELECT s.n,
+  'adu nomor ' || substr(c.tracking_number, 10) || CASE WHEN c.subject LIKE '%Oebobo' THEN ' jalan rusak oebobo' ELSE ' bantu pkh' END,
+  (SELECT group_concat(json_extract(json_array($(printf "'%s'," $STEMS | sed 's/,$//')), '\$[' || ((CAST(substr(c.tracking_number, 10) AS INTEGER) * (k * 7919 + 13)) % 50) || ']'), ' ')
+   FROM (SELECT value AS k FROM json_each('[1,2,3,4,5,6,7,8,9,10,11,12,13,14]'))),
+  'n' || lower(hex(randomblob(8)))
+FROM complaint_search s JOIN complaints c ON c.id = s.complaint_id;
+INSERT INTO integration_state (name, cursor, imported_total, updated_at)
+VALUES ('search_index', 'done', 0, strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now'));
 ANALYZE;
 SQL
   echo "loaded in $(( $(date +%s) - start )) s"
@@ -173,4 +236,16 @@ SQL
   sq "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
   sq "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
   sq "inbox: reception (a sixth of all registered)" "SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00+00:00'), id LIMIT 51"
+  # the search through the service on this SQLite file
+  WEB_PORT=$(( PORT + 2 ))
+  BASE="http://127.0.0.1:$WEB_PORT"
+  DATABASE_URL=sqlite://$DB ADUAN_DATA_DIR=$WORK/data ADUAN_LISTEN=127.0.0.1:$WEB_PORT \
+    ADUAN_PUBLIC_BASE_URL=$BASE ADUAN_REQUIRE_2FA=none ADUAN_LOG=warn \
+    target/release/aduan > "$WORK/serve-sqlite.log" 2>&1 &
+  SERVE=$!
+  trap 'kill $SERVE 2>/dev/null; $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1; rm -rf "$WORK"' EXIT
+  for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+  export DATABASE_URL=sqlite://$DB
+  searches "SQLite"
+  kill $SERVE 2>/dev/null || true
 fi

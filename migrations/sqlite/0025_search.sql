@@ -9,13 +9,15 @@
 --
 -- FTS5 keys its rows by integer: `complaint_search.n` (an INTEGER PRIMARY
 -- KEY, which VACUUM never renumbers) is the rowid of `complaint_words`.
+-- The FTS5 table keeps its own copy of the words (stems and tags, no
+-- plain name): a contentless table would need `contentless_delete`, which
+-- SQLite shells before 3.43 (Debian 12's) cannot open.
 CREATE TABLE complaint_search (
     n             INTEGER PRIMARY KEY,
     complaint_id  TEXT NOT NULL UNIQUE
 );
 CREATE VIRTUAL TABLE complaint_words USING fts5(
     subject, body, names,
-    content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 0'
 );
 

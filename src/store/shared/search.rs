@@ -147,6 +147,61 @@ fn fts_query(q: &SearchQuery) -> String {
         .join(" AND ")
 }
 
+/// SQLite ranks the newest this-many matches.
+const RANKED: u32 = 1000;
+/// PostgreSQL: a query the planner expects to match more complaints than
+/// this is ranked among the newest `WINDOW` complaints first.
+const BROAD: f64 = 5000.0;
+const WINDOW: u32 = 10_000;
+
+impl Backend {
+    /// PostgreSQL's search (ADR 0029): a query matching few complaints
+    /// (by the planner's estimate) is ranked over all its matches through
+    /// the GIN index; a broad one ("bantuan" in half the complaints) over
+    /// its matches among the newest `WINDOW` complaints — ranking hundreds
+    /// of thousands of matches would take longer than the desk can wait —
+    /// and over all its matches again when those are fewer than asked.
+    async fn pg_search(&self, tsquery: &str, limit: i64) -> Result<Vec<ComplaintRow>, StoreError> {
+        let ranked = |from: &str| {
+            format!(
+                "SELECT {COMPLAINT_COLUMNS} FROM ( \
+                     SELECT complaint_id, ts_rank(doc, q) AS r \
+                     FROM {from}, to_tsquery('simple', $1) q \
+                     WHERE doc @@ q ORDER BY r DESC, complaint_id DESC LIMIT $2) m \
+                 JOIN complaints ON complaints.id = m.complaint_id \
+                 ORDER BY m.r DESC, m.complaint_id DESC"
+            )
+        };
+        let plan: (serde_json::Value,) = sqlx::query_as(
+            "EXPLAIN (FORMAT JSON) SELECT 1 FROM complaint_search \
+             WHERE doc @@ to_tsquery('simple', $1)",
+        )
+        .bind(tsquery)
+        .fetch_one(&self.pool)
+        .await?;
+        let estimate = plan.0[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(0.0);
+        if estimate > BROAD {
+            let recent = format!(
+                "(SELECT complaint_id, doc FROM complaint_search \
+                  ORDER BY complaint_id DESC LIMIT {WINDOW}) w"
+            );
+            let rows: Vec<ComplaintRow> = sqlx::query_as(&ranked(&recent))
+                .bind(tsquery)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+            if rows.len() as i64 >= limit {
+                return Ok(rows);
+            }
+        }
+        Ok(sqlx::query_as(&ranked("complaint_search"))
+            .bind(tsquery)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
 #[async_trait]
 impl SearchStore for Backend {
     async fn search(&self, q: &SearchQuery) -> Result<Vec<Complaint>, StoreError> {
@@ -159,24 +214,16 @@ impl SearchStore for Backend {
         }
         let limit = i64::from(q.limit.clamp(1, 200));
         let rows: Vec<ComplaintRow> = if POSTGRES {
-            sqlx::query_as(&format!(
-                "SELECT {COMPLAINT_COLUMNS} FROM ( \
-                     SELECT complaint_id, ts_rank(doc, q) AS r \
-                     FROM complaint_search, to_tsquery('simple', $1) q \
-                     WHERE doc @@ q ORDER BY r DESC, complaint_id DESC LIMIT $2) m \
-                 JOIN complaints ON complaints.id = m.complaint_id \
-                 ORDER BY m.r DESC, m.complaint_id DESC"
-            ))
-            .bind(pg_query(q))
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?
+            self.pg_search(&pg_query(q), limit).await?
         } else {
+            // FTS5 walks its index newest first and stops: the newest
+            // matches are ranked (bm25), whatever their number (ADR 0029)
             sqlx::query_as(&format!(
-                "WITH m AS ( \
+                "WITH w AS ( \
                      SELECT rowid AS n, bm25(complaint_words, 4.0, 1.0, 2.0) AS r \
                      FROM complaint_words WHERE complaint_words MATCH $1 \
-                     ORDER BY r, rowid DESC LIMIT $2) \
+                     ORDER BY rowid DESC LIMIT {RANKED}), \
+                 m AS (SELECT n, r FROM w ORDER BY r, n DESC LIMIT $2) \
                  SELECT {COMPLAINT_COLUMNS} FROM m \
                  JOIN complaint_search s ON s.n = m.n \
                  JOIN complaints ON complaints.id = s.complaint_id \
