@@ -28,6 +28,7 @@ pub mod reports;
 pub mod search;
 pub mod survey;
 pub mod vault;
+pub mod views;
 pub mod webhooks;
 mod workflow;
 

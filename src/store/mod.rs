@@ -941,6 +941,21 @@ pub trait WebhookStore: Send + Sync {
     async fn event_by_id(&self, id: Uuid) -> Result<Option<Event>, StoreError>;
 }
 
+/// Saved views of the complaint list (issue 33).
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    /// The person's own views and those shared with their role, by name.
+    async fn views_for(&self, account_id: Uuid, role: &str) -> Result<Vec<SavedView>, StoreError>;
+    async fn add_view(&self, v: &SavedView) -> Result<(), StoreError>;
+    /// Deletes a view: the person's own, or (`admin`) a shared one.
+    async fn delete_view(
+        &self,
+        id: Uuid,
+        account_id: Uuid,
+        admin: bool,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Finding complaints by words and names (docs/adr/0029).
 #[async_trait]
 pub trait SearchStore: Send + Sync {
@@ -1040,6 +1055,7 @@ pub trait Store:
     + InboundStore
     + ChatStore
     + SearchStore
+    + ViewStore
     + KeyStore
     + AccountStore
     + VaultStore
@@ -1061,6 +1077,7 @@ impl<T> Store for T where
         + InboundStore
         + ChatStore
         + SearchStore
+        + ViewStore
         + KeyStore
         + AccountStore
         + VaultStore

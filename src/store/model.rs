@@ -305,6 +305,20 @@ pub struct ListQuery {
     pub oldest_first: bool,
 }
 
+/// A saved view of the complaint list (issue 33): a person's own, or
+/// shared by an admin with a role.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SavedView {
+    pub id: Uuid,
+    pub account_id: Option<Uuid>,
+    pub role: Option<String>,
+    pub name: String,
+    /// The list's query string (`status=…&channel=…`).
+    pub query: String,
+    pub pinned: bool,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A search of the index (see `SearchStore::search`): every term must
 /// match; a term matches its stems (one word, or a phrase in order) in the
 /// subject or body, or all its name tags among the complainant's name.

@@ -30,6 +30,7 @@ both_backends!(
     lapor_reports_are_forwarded_and_disposed_in_bulk,
     the_desk_counts_deadlines_from_receipt_and_closing_time,
     a_draft_is_approved_from_the_inbox_on_a_phone,
+    a_saved_view_is_pinned_to_the_menu_with_its_count,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2530,4 +2531,96 @@ async fn a_draft_is_approved_from_the_inbox_on_a_phone(b: Backend) {
     assert!(first.contains(&"draft_approved".to_string()), "{first:?}");
     let second = kinds(crate::workflow::timeline(&app, &o.reception, &ids[1]).await);
     assert!(second.contains(&"draft_returned".to_string()), "{second:?}");
+}
+
+/// Issue 33 item 2: a filter saved as a view, pinned to the menu with its
+/// count on every page; an admin shares one with a role; deleting it.
+async fn a_saved_view_is_pinned_to_the_menu_with_its_count(b: Backend) {
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.view", "reception", None).await;
+    account(&app, &admin, "loket.lain", "reception", None).await;
+    account(&app, &admin, "admin.view", "admin", None).await;
+    let key = app.key(Role::Reception).await;
+    for i in 0..3 {
+        let mut body = valid_complaint("lapor");
+        body["external_ref"] = json!({"lapor_tracking_id": format!("{}", 6_600_000 + i)});
+        register(&app, &key, body).await;
+    }
+    register(&app, &key, valid_complaint("letter")).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.as_user(
+        "loket.view",
+        "/console/complaints?channel=lapor&status=registered",
+    )
+    .await;
+    br.click_summary("Tampilan tersimpan").await;
+    br.fill("#view-name", "LAPOR! belum diteruskan").await;
+    br.click("form.save-view button").await;
+    let t = br.text().await;
+    assert!(t.contains("Tampilan tersimpan."), "{t}");
+    // in the menu of every page, with its count
+    br.goto("/console").await;
+    let link = br
+        .client
+        .find(Locator::Css("header.bar nav a.view"))
+        .await
+        .unwrap();
+    assert_eq!(link.text().await.unwrap(), "LAPOR! belum diteruskan 3");
+    br.check_page("saved-view-menu").await;
+    br.click("header.bar nav a.view").await;
+    assert_eq!(
+        br.client
+            .find_all(Locator::Css("table.list tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    // nobody else sees it
+    br.as_user("loket.lain", "/console").await;
+    assert!(
+        br.client
+            .find_all(Locator::Css("header.bar nav a.view"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // an admin shares one with every reception officer
+    br.as_user("admin.view", "/console/complaints?channel=letter")
+        .await;
+    br.click_summary("Tampilan tersimpan").await;
+    br.fill("#view-name", "Surat").await;
+    br.select("#view-role", "reception").await;
+    br.click("form.save-view button").await;
+    br.as_user("loket.lain", "/console").await;
+    let shared = br
+        .client
+        .find(Locator::Css("header.bar nav a.view"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shared, "Surat 1");
+    // the owner deletes hers
+    br.as_user("loket.view", "/console/complaints").await;
+    br.click("form.inline button").await;
+    let names: Vec<String> = {
+        let mut out = Vec::new();
+        for a in br
+            .client
+            .find_all(Locator::Css("header.bar nav a.view"))
+            .await
+            .unwrap()
+        {
+            out.push(a.text().await.unwrap());
+        }
+        out
+    };
+    assert_eq!(names, vec!["Surat 1".to_string()]);
 }

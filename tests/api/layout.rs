@@ -98,6 +98,8 @@ fn handlers_change_nothing_except_through_the_app() {
         "chat_status",
         "chat_status_hold",
         "chat_status_take",
+        "add_view",
+        "delete_view",
     ];
     for dir in ["api", "intake", "web"] {
         for (name, text) in files(&src(dir)) {

@@ -19,6 +19,7 @@ mod reports;
 mod search;
 mod survey;
 mod vault;
+mod views;
 mod webhooks;
 mod workflow;
 

@@ -72,6 +72,11 @@ struct ListPage {
     sort_oldest: String,
     sort_due: String,
     oldest: bool,
+    /// The person's saved views, and the form that saves this filter.
+    views: Vec<super::views::ViewRow>,
+    save_query: String,
+    /// Admins may share a view with a role: `(value, label)`.
+    share_roles: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -98,6 +103,8 @@ pub struct ListParams {
     #[serde(default)]
     sort: String,
     cursor: Option<String>,
+    /// Set after saving a view (a notice, not part of the filter).
+    saved: Option<String>,
 }
 
 const PAGE: u32 = 50;
@@ -242,6 +249,8 @@ pub async fn list(
     };
     let (sort_newest, sort_oldest, sort_due) =
         (sorted("", ""), sorted("oldest", ""), sorted("", "open"));
+    let save_query = filter_query(&p);
+    let saved = p.saved.is_some();
     let (statuses, channels, kinds) = options(&p.status, &p.channel, &p.kind);
     let q = p.q.trim().to_string();
     let f = Filters {
@@ -273,10 +282,30 @@ pub async fn list(
         "lapor" => "Tindak lanjut LAPOR! terancam terlambat",
         _ => "Pengaduan",
     };
+    let views = super::views::rows(&state, &who.caller).await;
+    let share_roles = if who.caller.role() == crate::domain::Role::Admin {
+        crate::domain::Role::ALL
+            .iter()
+            .filter(|r| **r != crate::domain::Role::Integration)
+            .map(|r| (r.as_str(), labels::role(*r)))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut layout = Layout::for_staff(&state, &who, title, Section::Complaints);
+    if saved {
+        layout.notices.push(super::Notice {
+            text: "Tampilan tersimpan.".into(),
+            bad: false,
+        });
+    }
     render(
         StatusCode::OK,
         &ListPage {
-            layout: Layout::for_staff(&state, &who, title, Section::Complaints),
+            layout,
+            views,
+            save_query,
+            share_roles,
             f,
             rows,
             next,
@@ -1801,6 +1830,9 @@ pub async fn person(
             sort_oldest: "/console/complaints?sort=oldest".into(),
             sort_due: "/console/complaints?due=open".into(),
             oldest: false,
+            views: Vec::new(),
+            save_query: String::new(),
+            share_roles: Vec::new(),
         },
     )
 }

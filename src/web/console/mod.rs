@@ -20,6 +20,7 @@ pub(crate) mod register;
 pub mod reports;
 mod search;
 mod signin;
+mod views;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -74,6 +75,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .post(search::results),
         )
         .service(web::resource("/console/bulk").post(bulk::run))
+        .service(web::resource("/console/views").post(views::save))
+        .service(web::resource("/console/views/{id}/delete").post(views::delete))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints.csv").get(complaints::csv))
         .service(web::resource("/console/complaints/person").post(complaints::person))
@@ -101,6 +104,8 @@ pub struct Layout {
     pub notices: Vec<Notice>,
     /// What the search box of the bar holds (the results page repeats it).
     pub search_q: String,
+    /// The person's pinned views of the list, after the menu's entries.
+    pub views: Vec<(String, String, Option<String>)>,
 }
 
 pub struct NavItem {
@@ -138,6 +143,7 @@ impl Layout {
             nav: Vec::new(),
             notices: Vec::new(),
             search_q: String::new(),
+            views: Vec::new(),
         }
     }
 
@@ -149,6 +155,11 @@ impl Layout {
             labels::role(staff.caller.role())
         ));
         l.csrf = staff.csrf.clone();
+        l.views = staff
+            .pinned
+            .iter()
+            .map(|v| (v.href.clone(), v.label.clone(), v.count.clone()))
+            .collect();
         l.nav = vec![
             NavItem {
                 href: "/console",
@@ -222,6 +233,8 @@ impl Layout {
 pub struct Staff {
     pub caller: Caller,
     pub csrf: String,
+    /// The person's pinned views, for the menu.
+    pub pinned: Vec<views::PinnedView>,
 }
 
 /// The signed-in person, or the response that sends them to sign in (and
@@ -260,7 +273,12 @@ async fn staff_with(
                     "Konsol ini untuk petugas kantor.",
                 ));
             }
-            Ok(Staff { caller, csrf })
+            let pinned = views::pinned(state, &caller).await;
+            Ok(Staff {
+                caller,
+                csrf,
+                pinned,
+            })
         }
         Ok(None) => {
             let next = req
