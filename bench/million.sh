@@ -141,6 +141,11 @@ if [ "${PAGES:-1}" = 1 ]; then
     cat "$WORK/serve.log" >&2
     exit 1
   fi
+  # reception's inbox: a sixth of all complaints are registered (to forward)
+  target/release/aduan user create --login bench.loket --role reception --password-stdin < "$WORK/pw" >/dev/null
+  JAR2=$WORK/cookies2
+  curl -s -c "$JAR2" -o /dev/null -H "Origin: $BASE" \
+    --data-urlencode "login=bench.loket" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
   one=$("${PSQL[@]}" -At -c "SELECT id FROM complaints ORDER BY received_at DESC OFFSET $((N / 2)) LIMIT 1")
   page() {
     local label=$1 path=$2 code
@@ -154,7 +159,11 @@ if [ "${PAGES:-1}" = 1 ]; then
   echo
   echo "| console page ($N complaints) | status | p50 | p99 |"
   echo "|---|---|---|---|"
-  page "inbox" "/console"
+  page "inbox (admin: nothing held)" "/console"
+  JAR_SAVED=$JAR; JAR=$JAR2
+  page "inbox: reception (a sixth of all registered)" "/console"
+  page "list as reception (bulk bar, its count)" "/console/complaints?status=registered"
+  JAR=$JAR_SAVED
   page "list, first page" "/console/complaints"
   page "list, status = in progress" "/console/complaints?status=in_progress"
   page "list, channel = LAPOR!" "/console/complaints?channel=lapor"
@@ -247,5 +256,18 @@ SQL
   for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
   export DATABASE_URL=sqlite://$DB
   searches "SQLite"
+  if [ "${PAGES:-1}" = 1 ]; then
+    target/release/aduan user create --login bench.loket --role reception --password-stdin < "$WORK/pw" >/dev/null
+    JAR=$WORK/cookies3
+    curl -s -c "$JAR" -o /dev/null -H "Origin: $BASE" \
+      --data-urlencode "login=bench.loket" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
+    echo
+    echo "| console page, SQLite ($N complaints) | status | p50 | p99 |"
+    echo "|---|---|---|---|"
+    page "inbox: reception (a sixth of all registered)" "/console"
+    page "list as reception (bulk bar, its count)" "/console/complaints?status=registered"
+    page "list, first page" "/console/complaints"
+    page "list, channel = LAPOR!" "/console/complaints?channel=lapor"
+  fi
   kill $SERVE 2>/dev/null || true
 fi

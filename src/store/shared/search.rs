@@ -240,18 +240,25 @@ impl SearchStore for Backend {
     }
 
     async fn find_exact(&self, tracking: &str, raw: &str) -> Result<Vec<Complaint>, StoreError> {
+        // one index look-up each (an OR with an ORDER BY lets SQLite walk
+        // the whole received_at index instead); newest first in Rust
         let rows: Vec<ComplaintRow> = sqlx::query_as(&format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM complaints \
-             WHERE tracking_number = $1 OR lapor_tracking_id = $2 OR letter_number = $2 \
-             ORDER BY received_at DESC, id DESC LIMIT 20"
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE tracking_number = $1 \
+             UNION SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE lapor_tracking_id = $2 \
+             UNION SELECT * FROM (SELECT {COMPLAINT_COLUMNS} FROM complaints \
+                                  WHERE letter_number = $2 LIMIT 20) AS l"
         ))
         .bind(tracking)
         .bind(raw)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
+        let mut found = rows
+            .into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        found.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+        found.truncate(20);
+        Ok(found)
     }
 
     async fn index_backlog(

@@ -461,48 +461,71 @@ impl Backend {
         q: &crate::store::InboxQuery,
     ) -> Result<Vec<crate::store::Complaint>, crate::store::StoreError> {
         use crate::store::model::ComplaintRow;
-        use crate::store::sql::COMPLAINT_COLUMNS;
-        use crate::store::sql::{no_deadline, placeholders};
-        let mut conds = Vec::new();
-        let mut n = 2; // $1 is the stand-in for "no deadline"
-        if !q.positions.is_empty() {
-            conds.push(format!(
-                "holder_position_id IN ({})",
-                placeholders(n, q.positions.len())
-            ));
-            n += q.positions.len();
-        }
-        if !q.statuses.is_empty() {
-            conds.push(format!("status IN ({})", placeholders(n, q.statuses.len())));
-            n += q.statuses.len();
-        }
-        if conds.is_empty() {
+        use crate::store::sql::{COMPLAINT_COLUMNS, no_deadline};
+        if q.positions.is_empty() && q.statuses.is_empty() {
             return Ok(Vec::new());
         }
-        let mut sql = format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE ({})",
-            conds.join(" OR ")
-        );
-        if q.after.is_some() {
-            sql.push_str(&format!(
-                " AND (COALESCE(due_at, $1), id) > (${}, ${})",
-                n,
-                n + 1
-            ));
-            n += 2;
+        // One branch per held position and per desk status, each in deadline
+        // order from its own index and limited, merged and limited again
+        // (an OR of them all would be read whole and sorted); a complaint
+        // without a deadline comes last, as if due at `no_deadline`.
+        let limit = i64::from(q.limit);
+        let far = no_deadline();
+        let (after_due, after_id) = match q.after {
+            Some((due, id)) => (Some(due), Some(id)),
+            None => (None, None),
+        };
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM ("
+        ));
+        let conds: Vec<(&str, usize)> = (0..q.positions.len())
+            .map(|i| ("holder_position_id", i))
+            .chain((0..q.statuses.len()).map(|i| ("status", i)))
+            .collect();
+        for (n, (col, i)) in conds.iter().enumerate() {
+            // with a deadline, then (none in practice) without, each from
+            // the (col, due_at, id) index
+            for undue in [false, true] {
+                if n > 0 || undue {
+                    b.push(" UNION ");
+                }
+                b.push(format!(
+                    "SELECT * FROM (SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE {col} = "
+                ));
+                if *col == "status" {
+                    b.push_bind(q.statuses[*i].as_str());
+                } else {
+                    b.push_bind(q.positions[*i]);
+                }
+                match (undue, after_due, after_id) {
+                    (false, Some(due), Some(id)) => {
+                        b.push(" AND due_at IS NOT NULL AND (due_at, id) > (")
+                            .push_bind(due)
+                            .push(", ")
+                            .push_bind(id)
+                            .push(")");
+                    }
+                    (false, _, _) => {
+                        b.push(" AND due_at IS NOT NULL");
+                    }
+                    (true, Some(due), Some(id)) if due >= far => {
+                        b.push(" AND due_at IS NULL AND id > ").push_bind(id);
+                    }
+                    (true, _, _) => {
+                        b.push(" AND due_at IS NULL");
+                    }
+                }
+                let order = if undue { "id" } else { "due_at, id" };
+                b.push(format!(" ORDER BY {order} LIMIT "))
+                    .push_bind(limit)
+                    .push(format!(") AS b{n}{}", u8::from(undue)));
+            }
         }
-        sql.push_str(&format!(" ORDER BY COALESCE(due_at, $1), id LIMIT ${n}"));
-        let mut query = sqlx::query_as::<_, ComplaintRow>(&sql).bind(no_deadline());
-        for p in &q.positions {
-            query = query.bind(*p);
-        }
-        for s in &q.statuses {
-            query = query.bind(s.as_str());
-        }
-        if let Some((due, id)) = q.after {
-            query = query.bind(due).bind(id);
-        }
-        let rows = query.bind(i64::from(q.limit)).fetch_all(&self.pool).await?;
+        b.push(") AS inbox ORDER BY COALESCE(due_at, ")
+            .push_bind(far)
+            .push("), id LIMIT ")
+            .push_bind(limit);
+        let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect()
