@@ -53,14 +53,17 @@ impl App {
             return Err(SearchError::Empty);
         }
         let limit = limit.clamp(1, 100);
-        let names_searched = actor.role.may_search_people() && !query.terms.is_empty();
         let exact = self
             .store
             .find_exact(&query.exact.to_uppercase(), &query.exact)
             .await?;
+        // a number that names a complaint is the answer: no word or name
+        // search behind it (and nothing to audit)
+        let names_searched =
+            exact.is_empty() && actor.role.may_search_people() && !query.terms.is_empty();
         let mut seen: std::collections::HashSet<Uuid> = exact.iter().map(|c| c.id).collect();
         let mut complaints = exact;
-        if !query.terms.is_empty() {
+        if complaints.is_empty() && !query.terms.is_empty() {
             let terms = query
                 .terms
                 .iter()

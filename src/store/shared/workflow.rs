@@ -475,9 +475,7 @@ impl Backend {
             Some((due, id)) => (Some(due), Some(id)),
             None => (None, None),
         };
-        let mut b = sqlx::QueryBuilder::<Db>::new(format!(
-            "SELECT {COMPLAINT_COLUMNS} FROM ("
-        ));
+        let mut b = sqlx::QueryBuilder::<Db>::new(format!("SELECT {COMPLAINT_COLUMNS} FROM ("));
         let conds: Vec<(&str, usize)> = (0..q.positions.len())
             .map(|i| ("holder_position_id", i))
             .chain((0..q.statuses.len()).map(|i| ("status", i)))
@@ -493,7 +491,9 @@ impl Backend {
                     "SELECT * FROM (SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE {col} = "
                 ));
                 if *col == "status" {
-                    b.push_bind(q.statuses[*i].as_str());
+                    // a literal (an enum's own text): SQLite uses the partial
+                    // index `complaints_desk_due` only for a value it can see
+                    b.push(format!("'{}'", q.statuses[*i].as_str()));
                 } else {
                     b.push_bind(q.positions[*i]);
                 }
