@@ -256,7 +256,7 @@ impl SearchStore for Backend {
             .into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
             .collect::<Result<Vec<_>, _>>()?;
-        found.sort_by(|a, b| (b.received_at, b.id).cmp(&(a.received_at, a.id)));
+        found.sort_by_key(|c| std::cmp::Reverse((c.received_at, c.id)));
         found.truncate(20);
         Ok(found)
     }
