@@ -79,8 +79,10 @@ explain "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GRO
 open="status NOT IN ('answered', 'closed', 'redirected', 'merged', 'rejected')"
 explain "dashboard: overdue by holder" "SELECT holder_position_id, COUNT(*) FROM complaints WHERE $open AND paused_at IS NULL AND due_at < now() GROUP BY holder_position_id"
 explain "dashboard: LAPOR! at risk" "SELECT COUNT(*) FROM complaints WHERE $open AND channel = 'lapor' AND lapor_followup_due_at < now() + interval '2 days'"
-# reception's inbox (app::App::inbox → wf_inbox): to forward and to dispatch, soonest deadline first
-inbox="SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00Z'), id LIMIT 51"
+# reception's inbox (app::App::inbox → wf_inbox): to forward and to dispatch, soonest deadline
+# first — one branch per status from complaints_desk_due, merged (issue 33)
+branch() { echo "SELECT * FROM (SELECT $cols FROM complaints WHERE status = '$1' AND status IN ('registered', 'reopened', 'approved') AND due_at IS NOT NULL ORDER BY due_at, id LIMIT 51) AS b_$1"; }
+inbox="SELECT $cols FROM ($(branch registered) UNION $(branch reopened) UNION $(branch approved)) AS inbox ORDER BY due_at, id LIMIT 51"
 explain "inbox: reception (a sixth of all registered)" "$inbox"
 
 # The search (POST /api/v1/complaints/search) at this size: 50 named
@@ -250,7 +252,7 @@ SQL
   sq "subject search (rare: 0.1 %)" "SELECT $cols FROM complaints WHERE 1 = 1 AND subject_lower LIKE '%oebobo%' ESCAPE '\\' ORDER BY received_at DESC, id DESC LIMIT 51"
   sq "by tracking number" "SELECT $cols FROM complaints WHERE tracking_number = 'ADU-2026-0$((N / 3))'"
   sq "count by status (metrics)" "SELECT status, COUNT(*) FROM complaints GROUP BY status ORDER BY status"
-  sq "inbox: reception (a sixth of all registered)" "SELECT $cols FROM complaints WHERE (status IN ('registered', 'reopened', 'approved')) ORDER BY COALESCE(due_at, '9999-12-31T00:00:00+00:00'), id LIMIT 51"
+  sq "inbox: reception (a sixth of all registered)" "$inbox"
   # the search through the service on this SQLite file
   WEB_PORT=$(( PORT + 2 ))
   BASE="http://127.0.0.1:$WEB_PORT"

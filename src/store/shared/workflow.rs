@@ -8,6 +8,10 @@ use crate::store::{Complaint, StoreError};
 
 use crate::store::WorkflowStore;
 
+/// The statuses `complaints_desk_due` (migration 0027) holds, in its own
+/// condition's words.
+const DESK_STATUSES: [&str; 3] = ["registered", "reopened", "approved"];
+
 impl Backend {
     /// A complaint's dispositions with their recipients, oldest first.
     pub(super) async fn wf_load_dispositions(
@@ -491,9 +495,14 @@ impl Backend {
                     "SELECT * FROM (SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE {col} = "
                 ));
                 if *col == "status" {
-                    // a literal (an enum's own text): SQLite uses the partial
-                    // index `complaints_desk_due` only for a value it can see
-                    b.push(format!("'{}'", q.statuses[*i].as_str()));
+                    // a literal (an enum's own text) and, for the desk's
+                    // statuses, the partial index's own condition: SQLite
+                    // uses `complaints_desk_due` only when the query states it
+                    let st = q.statuses[*i].as_str();
+                    b.push(format!("'{st}'"));
+                    if DESK_STATUSES.contains(&st) {
+                        b.push(" AND status IN ('registered', 'reopened', 'approved')");
+                    }
                 } else {
                     b.push_bind(q.positions[*i]);
                 }
