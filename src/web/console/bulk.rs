@@ -8,7 +8,7 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::actions::Opt;
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, labels, render};
 use crate::api::state::AppState;
 use crate::app::bulk::{BulkAction, BulkItem, MAX_BULK, Refusal};
 use crate::domain::Role;
@@ -97,25 +97,11 @@ fn refused_text(r: &Refusal) -> String {
 
 /// `POST /console/bulk`.
 pub async fn run(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
+    let (who, m) = match super::staff_post(&state, &req, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let m = super::actions::parse_form(&body);
-    let one = |k: &str| {
-        m.get(k)
-            .and_then(|v| v.first())
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
-    if !crate::api::auth::form_csrf_ok(
-        &req,
-        &who.caller,
-        &one("csrf"),
-        &state.settings.public_base_url,
-    ) {
-        return super::refused(&state);
-    }
+    let one = |k: &str| super::actions::first(&m, k).trim().to_string();
     let back = Some(one("back"))
         .filter(|b| b.starts_with("/console") && !b.starts_with("//"))
         .unwrap_or_else(|| "/console/complaints".into());

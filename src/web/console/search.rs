@@ -83,25 +83,11 @@ pub async fn results(
     req: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
+    let (who, m) = match super::staff_post(&state, &req, &body).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let m = super::actions::parse_form(&body);
-    let one = |k: &str| {
-        m.get(k)
-            .and_then(|v| v.first())
-            .cloned()
-            .unwrap_or_default()
-    };
-    if !crate::api::auth::form_csrf_ok(
-        &req,
-        &who.caller,
-        &one("csrf"),
-        &state.settings.public_base_url,
-    ) {
-        return super::refused(&state);
-    }
+    let one = |k: &str| super::actions::first(&m, k).to_string();
     let q = one("q");
     let found = match state
         .app
