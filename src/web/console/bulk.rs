@@ -27,6 +27,13 @@ pub struct BulkForm {
 }
 
 impl BulkForm {
+    /// Whether this role gets a bulk bar at all (the list counts "all that
+    /// the filter selects" only then).
+    pub fn offered_to(role: Role) -> bool {
+        (role.can_create_complaints() && role != Role::Integration)
+            || matches!(role, Role::Head | Role::Official)
+    }
+
     /// The bar for this person, `None` when they have nothing to do in bulk.
     pub async fn offer(
         state: &AppState,
@@ -36,11 +43,11 @@ impl BulkForm {
         back: &str,
     ) -> Option<BulkForm> {
         let role = who.caller.role();
-        let forward = role.can_create_complaints() && role != Role::Integration;
-        let officer = matches!(role, Role::Head | Role::Official);
-        if !forward && !officer {
+        if !Self::offered_to(role) {
             return None;
         }
+        let forward = role.can_create_complaints() && role != Role::Integration;
+        let officer = matches!(role, Role::Head | Role::Official);
         let mut ps: Vec<&crate::store::Position> = positions.iter().collect();
         ps.sort_by(|a, b| a.title.cmp(&b.title));
         Some(BulkForm {

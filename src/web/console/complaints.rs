@@ -221,7 +221,9 @@ pub async fn list(
             row(ComplaintView::new(c, &ctx), tz, holder)
         })
         .collect();
-    let bulk = if by_deadline || error.is_some() {
+    let bulk = if !super::bulk::BulkForm::offered_to(who.caller.role()) {
+        None
+    } else if by_deadline || error.is_some() {
         super::bulk::BulkForm::offer(&state, &who, &positions, None, "/console/complaints").await
     } else {
         let count = state
