@@ -34,6 +34,10 @@ struct Org {
     positions: HashMap<Uuid, (String, Option<Uuid>)>,
     head: Option<Uuid>,
     people: HashMap<Uuid, Vec<Person>>,
+    /// The front office: officers signed in as reception or liaison officer.
+    front: Vec<Person>,
+    /// Each position's unit's name.
+    unit_of: HashMap<Uuid, String>,
 }
 
 /// Someone a message goes to: one address, one message per sweep.
@@ -120,11 +124,54 @@ impl Jobs {
     /// Positions, and who is at each on `day`: active officers with an
     /// address, and the Plh/Plt appointed for that day.
     async fn org(&self, day: chrono::NaiveDate) -> Result<Org, StoreError> {
-        let (list, officers, acting) = tokio::try_join!(
+        let (list, officers, acting, accounts, units) = tokio::try_join!(
             self.store.list_positions(),
             self.store.list_officers(),
             self.store.list_acting(day),
+            self.store.list_accounts(),
+            self.store.list_units(),
         )?;
+        // the front office: whoever signs in as reception or liaison officer
+        let mut front: Vec<Person> = Vec::new();
+        for a in accounts.iter().filter(|a| {
+            a.active
+                && a.officer_active
+                && matches!(
+                    a.role,
+                    crate::domain::Role::Reception | crate::domain::Role::Liaison
+                )
+        }) {
+            let Some(o) = a
+                .officer
+                .as_ref()
+                .and_then(|ao| officers.iter().find(|o| o.id == ao.id && o.active))
+            else {
+                continue;
+            };
+            let Some(e) = o.email.as_deref() else {
+                continue;
+            };
+            if front.iter().any(|p| p.email == e.to_lowercase()) {
+                continue;
+            }
+            front.push(Person {
+                email: e.to_lowercase(),
+                whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
+                name: Some(o.name.clone()),
+                title: if a.role == crate::domain::Role::Liaison {
+                    "Pejabat Penghubung".into()
+                } else {
+                    "Petugas Pelayanan".into()
+                },
+            });
+        }
+        let unit_of: HashMap<Uuid, String> = list
+            .iter()
+            .filter_map(|p| {
+                let u = units.iter().find(|u| Some(u.id) == p.unit_id)?;
+                Some((p.id, u.name.clone()))
+            })
+            .collect();
         let mut people: HashMap<Uuid, Vec<Person>> = HashMap::new();
         let title_of = |p: Uuid| {
             list.iter()
@@ -164,6 +211,8 @@ impl Jobs {
                 .map(|p| (p.id, (p.title, p.superior_id)))
                 .collect(),
             people,
+            front,
+            unit_of,
         })
     }
 
@@ -200,9 +249,14 @@ impl Jobs {
     }
 
     /// The chain a complaint climbs when late: its holder's position, then
-    /// each superior up to the head. A complaint nobody holds yet (at the
-    /// front office) has one level: the head of office.
+    /// each superior up to the head. A complaint nobody holds yet waits on
+    /// the front office (reception and the liaison officer signed in), then
+    /// the head; with nobody reachable at the front office, on the head.
     fn levels(&self, org: &Org, c: &Complaint) -> Vec<Level> {
+        let head = || match org.head {
+            Some(h) => self.at(org, h),
+            None => self.head_fallback(),
+        };
         match c.holder_position_id {
             Some(p) => org
                 .chain(p)
@@ -212,13 +266,20 @@ impl Jobs {
                     people: self.at(org, q),
                 })
                 .collect(),
-            None => vec![Level {
+            None if org.front.is_empty() => vec![Level {
                 key: "front".into(),
-                people: match org.head {
-                    Some(h) => self.at(org, h),
-                    None => self.head_fallback(),
-                },
+                people: head(),
             }],
+            None => vec![
+                Level {
+                    key: "desk".into(),
+                    people: org.front.clone(),
+                },
+                Level {
+                    key: org.head.map_or("head".to_string(), |h| h.to_string()),
+                    people: head(),
+                },
+            ],
         }
     }
 
@@ -275,6 +336,38 @@ impl Jobs {
                 return Ok(out);
             }
         }
+    }
+
+    /// Late work below the head (everything late not held at the head's own
+    /// position), counted per unit: what the head's message says instead
+    /// of listing each.
+    fn late_under(&self, org: &Org, overdue: &[Complaint]) -> Option<templates::LateUnder> {
+        let mut per: HashMap<String, usize> = HashMap::new();
+        for c in overdue {
+            let unit = match c.holder_position_id {
+                Some(p) if Some(p) == org.head => continue,
+                Some(p) => org
+                    .unit_of
+                    .get(&p)
+                    .cloned()
+                    .unwrap_or_else(|| org.title(p).unwrap_or("Tanpa unit").to_string()),
+                None => format!("{FRONT_OFFICE} (belum diteruskan atau dikirim)"),
+            };
+            *per.entry(unit).or_default() += 1;
+        }
+        if per.is_empty() {
+            return None;
+        }
+        let mut per_unit: Vec<(String, usize)> = per.into_iter().collect();
+        per_unit.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Some(templates::LateUnder {
+            total: per_unit.iter().map(|(_, n)| n).sum(),
+            per_unit,
+            link: format!(
+                "{}/console/complaints?due=overdue",
+                self.settings.public_base_url
+            ),
+        })
     }
 
     /// Reminds before the deadline (`ADUAN_REMINDER_DAYS` working days before
@@ -413,11 +506,26 @@ impl Jobs {
                 .push(f);
         }
         let holders: Vec<String> = complaints.iter().map(|c| org.holder_label(c)).collect();
+        // the head hears of late work under him in counts, not one by one
+        let head_people: Vec<String> = match org.head {
+            Some(h) => self.at(&org, h),
+            None => self.head_fallback(),
+        }
+        .into_iter()
+        .map(|p| p.email)
+        .collect();
+        let under = self.late_under(&org, &overdue);
         let mut messages = Vec::new();
         for (email, (person, facts)) in by_person {
+            let is_head = head_people.contains(&email);
             let mut entries: Vec<templates::NoticeEntry<'_>> = Vec::new();
             let mut seen: HashMap<usize, usize> = HashMap::new();
+            let mut escalated_to_head = false;
             for f in &facts {
+                if is_head && matches!(f.why, NoticeWhy::Escalated { .. }) {
+                    escalated_to_head = true;
+                    continue;
+                }
                 let rank = |w: &NoticeWhy| match w {
                     NoticeWhy::Holder => 3,
                     NoticeWhy::Escalated { .. } => 2,
@@ -449,6 +557,7 @@ impl Jobs {
                 tz,
                 s.backlog_summary_over,
                 &list,
+                under.as_ref().filter(|_| escalated_to_head),
             );
             // the same facts make the same message key, whatever runs twice
             let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();
@@ -463,7 +572,11 @@ impl Jobs {
                         .iter()
                         .filter(|e| e.line.working_days_left < 0 || e.line.due_at <= now)
                         .count();
-                    let what = templates::chat::alert(entries.len(), late);
+                    let below = under
+                        .as_ref()
+                        .filter(|_| escalated_to_head)
+                        .map_or(0, |u| u.total);
+                    let what = templates::chat::alert(entries.len() + below, late + below);
                     vec![crate::store::NewOutbox {
                         id: Uuid::now_v7(),
                         kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),

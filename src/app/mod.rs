@@ -17,6 +17,7 @@ pub mod bulk;
 pub mod chat;
 pub mod dashboard;
 pub mod groupcommit;
+pub mod notifications;
 pub mod keycache;
 mod ops;
 pub mod org;

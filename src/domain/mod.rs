@@ -9,6 +9,7 @@ pub mod complaint;
 pub mod conversation;
 pub mod deadline;
 pub mod identity;
+pub mod notification;
 pub mod report;
 pub mod retention;
 pub mod role;

@@ -324,6 +324,19 @@ pub enum NoticeWhy {
     Watch,
 }
 
+/// Late work under the head of office, in counts (issue 33): the head is
+/// told what is late below him in one short summary, not complaint by
+/// complaint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LateUnder {
+    /// Late complaints held below the head, all of them.
+    pub total: usize,
+    /// Per unit (or "Loket" for what the front office has not passed on), most first.
+    pub per_unit: Vec<(String, usize)>,
+    /// The list of late complaints.
+    pub link: String,
+}
+
 /// One complaint in a person's message.
 pub struct NoticeEntry<'a> {
     pub line: ComplaintLine<'a>,
@@ -370,6 +383,7 @@ pub fn notices(
     tz: Tz,
     summary_over: usize,
     list_link: &str,
+    under: Option<&LateUnder>,
 ) -> Rendered {
     const BACKLOG_LISTED: usize = 10;
     let mut overdue: Vec<&NoticeEntry<'_>> = Vec::new();
@@ -402,6 +416,9 @@ pub fn notices(
     }
     for (n, group) in &by_left {
         totals.push(format!("{} {}", group.len(), group_name(*n)));
+    }
+    if let Some(u) = under {
+        totals.push(format!("{} terlambat di bawah Anda", u.total));
     }
     let subject = if totals.is_empty() {
         "Pengingat pengaduan".to_string()
@@ -570,6 +587,25 @@ pub fn notices(
         }
         html.push_str("</ul>");
     }
+    if let Some(u) = under {
+        text.push_str(&format!(
+            "\nTERLAMBAT DI BAWAH ANDA ({}):\n",
+            u.total
+        ));
+        html.push_str(&format!(
+            "<h3>Terlambat di bawah Anda ({})</h3><ul>",
+            u.total
+        ));
+        for (unit, n) in &u.per_unit {
+            text.push_str(&format!("  {unit}: {n}\n"));
+            html.push_str(&format!("<li>{}: {n}</li>", html_escape(unit)));
+        }
+        text.push_str(&format!("  Daftar lengkap: {}\n", u.link));
+        html.push_str(&format!(
+            "</ul><p><a href=\"{}\">Daftar lengkap pengaduan terlambat</a>.</p>",
+            html_escape(&u.link)
+        ));
+    }
     if entries
         .iter()
         .any(|e| e.line.lapor_followup_due_at.is_some())
@@ -585,7 +621,7 @@ pub fn notices(
         "<p>Mohon segera ditindaklanjuti sesuai Standar Pelayanan Pengaduan Masyarakat. Pesan ini dikirim sekali untuk setiap batas: pengaduan yang sama disebut lagi hanya bila batas berikutnya tercapai atau pemegangnya berganti.</p><p>{}</p></body></html>",
         html_escape(office)
     ));
-    let subject = if overdue.is_empty() {
+    let subject = if overdue.is_empty() && under.is_none() {
         format!("[Pengingat] {subject}")
     } else {
         format!("[Terlambat] {subject}")
@@ -1033,6 +1069,7 @@ mod tests {
             Makassar,
             25,
             "https://x/list",
+            None,
         );
         assert_eq!(
             r.subject,
@@ -1079,6 +1116,7 @@ mod tests {
             Makassar,
             25,
             "https://x/list",
+            None,
         );
         assert_eq!(r.subject, "[Terlambat] 40 pengaduan terlambat");
         assert_eq!(r.text.matches("- ADU-X ").count(), 10, "{}", r.text);

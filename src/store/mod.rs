@@ -956,6 +956,34 @@ pub trait ViewStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// The console's notification list (issue 33): the events themselves are
+/// the notifications; the store keeps who has read which.
+#[async_trait]
+pub trait NotificationStore: Send + Sync {
+    /// Events of `kinds` on these complaints since `since`, oldest first.
+    async fn events_of(
+        &self,
+        complaint_ids: &[Uuid],
+        kinds: &[&str],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<Event>, StoreError>;
+    /// Which of these events the account has read.
+    async fn read_notifications(
+        &self,
+        account_id: Uuid,
+        event_ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError>;
+    /// Marks the events read for the account (again is harmless).
+    async fn mark_notifications_read(
+        &self,
+        account_id: Uuid,
+        event_ids: &[Uuid],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Forgets reads older than `before` (their events left the list).
+    async fn prune_notification_reads(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
 /// Finding complaints by words and names (docs/adr/0029).
 #[async_trait]
 pub trait SearchStore: Send + Sync {
@@ -1056,6 +1084,7 @@ pub trait Store:
     + ChatStore
     + SearchStore
     + ViewStore
+    + NotificationStore
     + KeyStore
     + AccountStore
     + VaultStore
@@ -1078,6 +1107,7 @@ impl<T> Store for T where
         + ChatStore
         + SearchStore
         + ViewStore
+        + NotificationStore
         + KeyStore
         + AccountStore
         + VaultStore

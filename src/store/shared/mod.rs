@@ -10,6 +10,7 @@ mod calendar;
 mod chat;
 mod complaints;
 mod inbound;
+mod notifications;
 mod keys;
 mod lapor;
 mod org;

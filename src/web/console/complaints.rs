@@ -1269,6 +1269,22 @@ pub async fn detail_page(
     );
     let mut layout = Layout::for_staff(state, who, &v.tracking_number, Section::Complaints);
     layout.notices = extra.notices;
+    // reading it reads its notifications (issue 33)
+    if who.unread > 0
+        && let Some(account) = who.caller.session().map(|s| s.account.id)
+    {
+        match state
+            .app
+            .read_complaint_notifications(id, account, now)
+            .await
+        {
+            Ok(()) => {
+                layout.unread =
+                    super::notifications::badge(super::notifications::unread(state, &who.caller).await)
+            }
+            Err(e) => tracing::warn!(error = %e, "console: notifications not marked read"),
+        }
+    }
     let clock_error = match &extra.failed {
         Some((a, errors)) if a == "clock" => errors.first().map(|(_, m)| m.clone()),
         _ => None,

@@ -16,6 +16,7 @@ mod inbox;
 pub(crate) mod labels;
 mod lapor;
 mod letter;
+mod notifications;
 pub(crate) mod register;
 pub mod reports;
 mod search;
@@ -76,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/console/bulk").post(bulk::run))
         .service(web::resource("/console/views").post(views::save))
+        .service(web::resource("/console/notifications").get(notifications::list))
+        .service(web::resource("/console/notifications/read").post(notifications::read_all))
         .service(web::resource("/console/views/{id}/delete").post(views::delete))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints.csv").get(complaints::csv))
@@ -106,6 +109,10 @@ pub struct Layout {
     pub search_q: String,
     /// The person's pinned views of the list, after the menu's entries.
     pub views: Vec<(String, String, Option<String>)>,
+    /// Unread notifications ("99+" beyond), for the bell; `None` when none.
+    pub unread: Option<String>,
+    /// The notification page is the current one.
+    pub bell_current: bool,
 }
 
 pub struct NavItem {
@@ -131,6 +138,7 @@ pub enum Section {
     Register,
     Admin,
     Account,
+    Notifications,
 }
 
 impl Layout {
@@ -144,6 +152,8 @@ impl Layout {
             notices: Vec::new(),
             search_q: String::new(),
             views: Vec::new(),
+            unread: None,
+            bell_current: false,
         }
     }
 
@@ -155,6 +165,8 @@ impl Layout {
             labels::role(staff.caller.role())
         ));
         l.csrf = staff.csrf.clone();
+        l.unread = notifications::badge(staff.unread);
+        l.bell_current = section == Section::Notifications;
         l.views = staff
             .pinned
             .iter()
@@ -235,6 +247,8 @@ pub struct Staff {
     pub csrf: String,
     /// The person's pinned views, for the menu.
     pub pinned: Vec<views::PinnedView>,
+    /// Unread notifications (the bell in the bar).
+    pub unread: usize,
 }
 
 /// The signed-in person, or the response that sends them to sign in (and
@@ -273,11 +287,15 @@ async fn staff_with(
                     "Konsol ini untuk petugas kantor.",
                 ));
             }
-            let pinned = views::pinned(state, &caller).await;
+            let (pinned, unread) = tokio::join!(
+                views::pinned(state, &caller),
+                notifications::unread(state, &caller)
+            );
             Ok(Staff {
                 caller,
                 csrf,
                 pinned,
+                unread,
             })
         }
         Ok(None) => {
