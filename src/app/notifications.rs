@@ -102,7 +102,10 @@ impl App {
                     kind,
                     event: c.kind,
                     at: c.at,
-                    by: e.actor_officer_name.clone().unwrap_or_else(|| e.actor_name.clone()),
+                    by: e
+                        .actor_officer_name
+                        .clone()
+                        .unwrap_or_else(|| e.actor_name.clone()),
                     read: read.contains(&c.event_id),
                 })
             })

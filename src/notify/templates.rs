@@ -588,10 +588,7 @@ pub fn notices(
         html.push_str("</ul>");
     }
     if let Some(u) = under {
-        text.push_str(&format!(
-            "\nTERLAMBAT DI BAWAH ANDA ({}):\n",
-            u.total
-        ));
+        text.push_str(&format!("\nTERLAMBAT DI BAWAH ANDA ({}):\n", u.total));
         html.push_str(&format!(
             "<h3>Terlambat di bawah Anda ({})</h3><ul>",
             u.total

@@ -19,6 +19,7 @@ both_backends!(
     three_hundred_complaints_make_one_message_per_person,
     a_late_complaint_disposed_further_reminds_its_new_holder,
     the_monthly_report_goes_once_on_the_first_working_day_with_its_workbook,
+    each_person_is_reminded_of_what_waits_on_them_and_the_head_gets_a_summary,
 );
 
 fn at(date: &str, time: &str) -> chrono::DateTime<chrono::Utc> {
@@ -775,4 +776,200 @@ async fn the_monthly_report_goes_once_on_the_first_working_day_with_its_workbook
     );
     let total = rows.last().unwrap();
     assert_eq!(total[2], Data::Float(3.0));
+}
+
+/// Issue 33: a day with work waiting on reception, the liaison officer, two
+/// Kabid and the head. Each person's message lists exactly what waits on
+/// their positions; the head's lists only what he can act on and sums up
+/// the late work under him; each person's notification list in the console
+/// shows the same complaints, with the count in the bar.
+async fn each_person_is_reminded_of_what_waits_on_them_and_the_head_gets_a_summary(b: Backend) {
+    use crate::accounts::{Browser, PASSWORD, account, browser};
+    use crate::workflow::{dispose, office, officer_at, ok, post};
+    let Some(app) = spawn_app_with(b, |s| {
+        s.outbox_interval_secs = 3600;
+        s.liaison_email = None;
+        s.head_email = None;
+        // two-factor sign-in is tested elsewhere
+        s.require_2fa = Vec::new();
+    })
+    .await
+    else {
+        return;
+    };
+    let o = office(&app).await;
+    // the front office signs in as people with an address
+    let mut front = Vec::new();
+    for (name, role) in [
+        ("Rina Resepsionis", "reception"),
+        ("Dedi Penghubung", "liaison"),
+    ] {
+        let r = post(
+            &app,
+            &o.admin,
+            "/api/v1/org/officers",
+            json!({"name": name, "email": format!("{}@dinsos.example.go.id", name.to_lowercase().replace(' ', "."))}),
+        )
+        .await;
+        assert_eq!(r.status(), 201);
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        account(
+            &app,
+            &o.admin,
+            &name.to_lowercase().replace(' ', "."),
+            role,
+            Some(&id),
+        )
+        .await;
+        front.push(name.to_lowercase().replace(' ', "."));
+    }
+    let kabid2 = officer_at(&app, &o.admin, &o.kabid2).await;
+    for (login, role, officer) in [
+        ("yosef", "head", o.o_head.as_str()),
+        ("agnes", "official", o.o_kabid.as_str()),
+        ("lukas", "official", kabid2.as_str()),
+    ] {
+        account(&app, &o.admin, login, role, Some(officer)).await;
+    }
+    // late = received 24 March 2025 (due before Monday 14 April); soon = 27 March (due 16 April)
+    let late = "2025-03-24T09:00:00+08:00";
+    let soon = "2025-03-27T09:00:00+08:00";
+    let mut made: Vec<(String, String)> = Vec::new();
+    let mut new = |when: &'static str| {
+        let app = &app;
+        let o = &o;
+        async move {
+            let c = letter_received(app, &o.reception, when).await;
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["tracking_number"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+    let a = new(late).await; // at the front office, late
+    let b2 = new(soon).await; // at the front office, due soon
+    let c = new(soon).await; // with the head, due soon
+    ok(&app, &o.reception, &c.0, "forward", json!({})).await;
+    let d = new(soon).await; // Agnes, due soon
+    let e = new(late).await; // Agnes, late
+    let f = new(late).await; // Lukas, late
+    for (x, to) in [(&d, &o.kabid), (&e, &o.kabid), (&f, &o.kabid2)] {
+        ok(&app, &o.reception, &x.0, "forward", json!({})).await;
+        ok(&app, &o.k_head, &x.0, "dispositions", dispose(to)).await;
+    }
+    made.extend([
+        a.clone(),
+        b2.clone(),
+        c.clone(),
+        d.clone(),
+        e.clone(),
+        f.clone(),
+    ]);
+    let monday = at("2025-04-14", "09:00");
+    for (x, is_late) in [
+        (&a, true),
+        (&b2, false),
+        (&e, true),
+        (&f, true),
+        (&d, false),
+    ] {
+        let v: Value = app
+            .get(&o.admin, &format!("/api/v1/complaints/{}", x.0))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let due: chrono::DateTime<chrono::Utc> = v["due_at"].as_str().unwrap().parse().unwrap();
+        assert_eq!(due <= monday, is_late, "{v}");
+    }
+    let jobs = Jobs::new(app.store.clone(), Arc::clone(&app.settings));
+    jobs.reminder_sweep(monday).await.unwrap();
+    let got = pending_emails(&app).await;
+    let numbers = |xs: &[&(String, String)]| -> std::collections::BTreeSet<String> {
+        xs.iter().map(|x| x.1.clone()).collect()
+    };
+    let want: Vec<(&str, std::collections::BTreeSet<String>)> = vec![
+        ("rina.resepsionis@dinsos.example.go.id", numbers(&[&a, &b2])),
+        ("dedi.penghubung@dinsos.example.go.id", numbers(&[&a, &b2])),
+        ("agnes.kabid@dinsos.example.go.id", numbers(&[&d, &e])),
+        ("lukas.kabid@dinsos.example.go.id", numbers(&[&f])),
+        ("yosef.kadis@dinsos.example.go.id", numbers(&[&c])),
+    ];
+    let to: Vec<&str> = got.iter().map(|m| m.0.as_str()).collect();
+    let mut want_to: Vec<&str> = want.iter().map(|w| w.0).collect();
+    want_to.sort();
+    assert_eq!(to, want_to, "one message to each of the five, nobody else");
+    for (who, expected) in &want {
+        let (_, subject, text) = got.iter().find(|m| m.0 == *who).unwrap();
+        assert_eq!(&listed(text), expected, "{who}: {subject}\n{text}");
+        if who.starts_with("yosef") {
+            // his own: the one to dispose; the rest in counts, with a link
+            assert!(text.contains("TERLAMBAT DI BAWAH ANDA (3):"), "{text}");
+            assert!(text.contains("  Kabid Linjamsos: 1\n"), "{text}");
+            assert!(text.contains("  Kabid Rehsos: 1\n"), "{text}");
+            assert!(
+                text.contains(
+                    "Pejabat Penghubung / Resepsionis (belum diteruskan atau dikirim): 1"
+                ),
+                "{text}"
+            );
+            assert!(text.contains("/console/complaints?due=overdue"), "{text}");
+            assert!(text.len() < 2500, "short: {} characters", text.len());
+        }
+    }
+    // the notification list shows each person the same complaints
+    let logins = [
+        (front[0].as_str(), &want[0].1),
+        (front[1].as_str(), &want[1].1),
+        ("agnes", &want[2].1),
+        ("lukas", &want[3].1),
+        ("yosef", &want[4].1),
+    ];
+    for (login, expected) in logins {
+        let br: Browser = browser(&app, login, PASSWORD, None).await;
+        let page = br
+            .get(&app, "/console/notifications")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let shown: std::collections::BTreeSet<String> = made
+            .iter()
+            .filter(|x| page.contains(&format!(">{}</a>", x.1)))
+            .map(|x| x.1.clone())
+            .collect();
+        assert_eq!(&shown, expected, "{login}'s notifications:\n{page}");
+        assert!(page.contains("belum dibaca"), "{page}");
+        // opening one reads its notifications: the bar's count goes down
+        let count = |p: &str| -> usize {
+            p.split("class=\"bell\"")
+                .nth(1)
+                .and_then(|s| s.split("</a>").next())
+                .and_then(|s| s.split("class=\"badge\"").nth(1))
+                .and_then(|s| s.split('>').nth(1))
+                .and_then(|s| s.split('<').next())
+                .and_then(|s| s.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let before = count(&page);
+        assert!(before >= expected.len(), "{login}: {before}\n{page}");
+        let first = made.iter().find(|x| expected.contains(&x.1)).unwrap();
+        let opened = br
+            .get(&app, &format!("/console/complaints/{}", first.0))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(count(&opened) < before, "{login}: opened, still {before}");
+        let page = br
+            .get(&app, "/console/notifications")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("sudah dibaca"), "{page}");
+    }
 }

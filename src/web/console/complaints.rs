@@ -1279,8 +1279,9 @@ pub async fn detail_page(
             .await
         {
             Ok(()) => {
-                layout.unread =
-                    super::notifications::badge(super::notifications::unread(state, &who.caller).await)
+                layout.unread = super::notifications::badge(
+                    super::notifications::unread(state, &who.caller).await,
+                )
             }
             Err(e) => tracing::warn!(error = %e, "console: notifications not marked read"),
         }

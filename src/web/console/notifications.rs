@@ -41,7 +41,9 @@ pub fn badge(n: usize) -> Option<String> {
 pub fn says(kind: NotificationKind, event: &str) -> &'static str {
     match (kind, event) {
         (NotificationKind::NewWork, "disposed") => "Disposisi baru untuk Anda",
-        (NotificationKind::NewWork, "forwarded_to_head") => "Diteruskan kepada Anda untuk didisposisikan",
+        (NotificationKind::NewWork, "forwarded_to_head") => {
+            "Diteruskan kepada Anda untuk didisposisikan"
+        }
         (NotificationKind::NewWork, "reopened") => "Dibuka kembali",
         (NotificationKind::NewWork, "redirected" | "lapor_rerouted") => "Dialihkan ke meja Anda",
         (NotificationKind::NewWork, _) => "Pengaduan baru masuk",
