@@ -555,9 +555,11 @@ impl Jobs {
                 &entries,
                 now,
                 tz,
-                s.backlog_summary_over,
-                &list,
-                under.as_ref().filter(|_| escalated_to_head),
+                &templates::NoticeMore {
+                    summary_over: s.backlog_summary_over,
+                    list_link: &list,
+                    under: under.as_ref().filter(|_| escalated_to_head),
+                },
             );
             // the same facts make the same message key, whatever runs twice
             let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();

@@ -116,7 +116,7 @@ pub fn select(events: &[Candidate]) -> Vec<(Candidate, NotificationKind)> {
             }
         }
     }
-    out.sort_by(|a, b| (b.0.at, b.0.event_id).cmp(&(a.0.at, a.0.event_id)));
+    out.sort_by_key(|b| std::cmp::Reverse((b.0.at, b.0.event_id)));
     out
 }
 

@@ -337,6 +337,15 @@ pub struct LateUnder {
     pub link: String,
 }
 
+/// How a person's message sums up: beyond `summary_over` late complaints
+/// it counts them (and links `list_link`); `under` is the head's summary.
+#[derive(Clone, Copy)]
+pub struct NoticeMore<'a> {
+    pub summary_over: usize,
+    pub list_link: &'a str,
+    pub under: Option<&'a LateUnder>,
+}
+
 /// One complaint in a person's message.
 pub struct NoticeEntry<'a> {
     pub line: ComplaintLine<'a>,
@@ -381,11 +390,14 @@ pub fn notices(
     entries: &[NoticeEntry<'_>],
     now: DateTime<Utc>,
     tz: Tz,
-    summary_over: usize,
-    list_link: &str,
-    under: Option<&LateUnder>,
+    more: &NoticeMore<'_>,
 ) -> Rendered {
     const BACKLOG_LISTED: usize = 10;
+    let NoticeMore {
+        summary_over,
+        list_link,
+        under,
+    } = *more;
     let mut overdue: Vec<&NoticeEntry<'_>> = Vec::new();
     let mut upcoming: Vec<&NoticeEntry<'_>> = Vec::new();
     for e in entries {
@@ -1064,9 +1076,11 @@ mod tests {
             &entries,
             now,
             Makassar,
-            25,
-            "https://x/list",
-            None,
+            &NoticeMore {
+                summary_over: 25,
+                list_link: "https://x/list",
+                under: None,
+            },
         );
         assert_eq!(
             r.subject,
@@ -1111,9 +1125,11 @@ mod tests {
             &many,
             now,
             Makassar,
-            25,
-            "https://x/list",
-            None,
+            &NoticeMore {
+                summary_over: 25,
+                list_link: "https://x/list",
+                under: None,
+            },
         );
         assert_eq!(r.subject, "[Terlambat] 40 pengaduan terlambat");
         assert_eq!(r.text.matches("- ADU-X ").count(), 10, "{}", r.text);
