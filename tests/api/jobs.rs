@@ -838,7 +838,7 @@ async fn each_person_is_reminded_of_what_waits_on_them_and_the_head_gets_a_summa
     let late = "2025-03-24T09:00:00+08:00";
     let soon = "2025-03-27T09:00:00+08:00";
     let mut made: Vec<(String, String)> = Vec::new();
-    let mut new = |when: &'static str| {
+    let new = |when: &'static str| {
         let app = &app;
         let o = &o;
         async move {
