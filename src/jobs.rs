@@ -830,7 +830,7 @@ impl Jobs {
                 Err(e) => tracing::warn!(chart = name, error = %e, "chart not drawn"),
             }
         }
-        let month = crate::web::console::labels::month(&month_key);
+        let month = crate::words::month(&month_key);
         let link = format!(
             "{}/console/reports?from={from}&to={last}&group_by=channel",
             s.public_base_url

@@ -15,4 +15,5 @@ pub mod telemetry;
 pub mod vault;
 pub mod web;
 pub mod webhooks;
+pub mod words;
 pub mod workers;

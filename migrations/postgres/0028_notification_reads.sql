@@ -9,3 +9,6 @@ CREATE TABLE notification_reads (
     PRIMARY KEY (account_id, event_id)
 );
 CREATE INDEX notification_reads_at ON notification_reads (read_at);
+
+-- A person may have their notifications mailed to their officer address too.
+ALTER TABLE accounts ADD COLUMN notify_email BOOLEAN NOT NULL DEFAULT FALSE;

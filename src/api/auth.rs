@@ -287,16 +287,7 @@ pub(crate) async fn session_caller(
 }
 
 fn caller_of(ctx: SessionCtx) -> Caller {
-    let a = &ctx.account;
-    let actor = Actor {
-        key_id: None,
-        name: a
-            .officer
-            .as_ref()
-            .map_or_else(|| a.login.clone(), |o| o.name.clone()),
-        role: a.role,
-        officer: a.officer.clone(),
-    };
+    let actor = ctx.account.actor();
     Caller {
         actor,
         session: Some(Box::new(ctx)),

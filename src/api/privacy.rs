@@ -229,8 +229,8 @@ pub async fn export(
 }
 
 fn export_page(state: &AppState, records: &[SubjectRecord], now: DateTime<Utc>) -> String {
-    use crate::notify::templates::tanggal_jam;
     use crate::web::esc;
+    use crate::words::tanggal_jam;
     let tz = state.settings.office_timezone;
     let mut body = format!(
         "<p>Data pribadi yang tersimpan dalam layanan pengaduan {office}, disusun pada {at} \

@@ -330,7 +330,7 @@ impl App {
     /// does about it — a draft for the office to review and send.
     pub fn breach_notice(&self, b: &Breach) -> String {
         let tz = self.tz();
-        let when = |t: DateTime<Utc>| crate::notify::templates::tanggal_jam(t, tz);
+        let when = |t: DateTime<Utc>| crate::words::tanggal_jam(t, tz);
         format!(
             "Yth. Bapak/Ibu Pelapor,\n\n\
              Dengan hormat, kami memberitahukan bahwa telah terjadi kegagalan pelindungan data \

@@ -242,7 +242,7 @@ impl App {
                     .iter()
                     .filter(|c| present.contains(c.as_str()))
                     .map(|c| Series {
-                        name: crate::web::console::labels::channel(*c).into(),
+                        name: crate::words::channel(*c).into(),
                         values: weeks
                             .iter()
                             .map(|(_, m)| m.get(c.as_str()).copied().unwrap_or(0) as f64)
@@ -304,7 +304,7 @@ impl App {
                 title: format!("Terlambat saat ini ({late}), menurut hari kerja keterlambatan"),
                 description: format!(
                     "Pengaduan terbuka yang melewati batas waktunya per {}, dikelompokkan menurut berapa hari kerja terlambat.",
-                    crate::notify::templates::tanggal_jam(now, tz)
+                    crate::words::tanggal_jam(now, tz)
                 ),
                 categories: report::AGEING_BUCKETS
                     .iter()
@@ -452,7 +452,7 @@ impl App {
 
 /// `2 Nov` (or `2 Nov 2026`).
 fn short_date(d: NaiveDate, year: bool) -> String {
-    let m = crate::notify::templates::MONTHS
+    let m = crate::words::MONTHS
         .get(d.month0() as usize)
         .map_or("", |m| &m[..3.min(m.len())]);
     if year {

@@ -1,41 +1,9 @@
 //! Messages to complainants, in Bahasa Indonesia (plain text and HTML).
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-/// The months in Bahasa Indonesia.
-pub const MONTHS: [&str; 12] = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-];
-
-/// `16 April 2025`.
-pub fn tanggal(t: DateTime<Utc>, tz: Tz) -> String {
-    let d = t.with_timezone(&tz);
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
-    format!("{} {} {}", d.day(), month, d.year())
-}
-
-/// `16 April 2025 pukul 09.15 WITA`.
-pub fn tanggal_jam(t: DateTime<Utc>, tz: Tz) -> String {
-    let d = t.with_timezone(&tz);
-    format!(
-        "{} pukul {} {}",
-        tanggal(t, tz),
-        d.format("%H.%M"),
-        d.format("%Z")
-    )
-}
+pub use crate::words::{MONTHS, tanggal, tanggal_jam};
 
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")

@@ -94,7 +94,7 @@ pub fn summaries_xlsx(sheets: &[(&str, &Summary)]) -> Result<Vec<u8>, rust_xlsxw
 /// The summary as CSV: a header of the JSON's field names, a row per group,
 /// a `total` row. Numbers as JSON writes them (`.` decimals), empty for null.
 pub fn summary_csv(s: &Summary) -> String {
-    let cell = crate::web::csv_cell;
+    let cell = csv_cell;
     let n = |v: &serde_json::Value| match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => cell(s),
@@ -140,7 +140,7 @@ pub struct Table {
 
 /// The table as CSV (UTF-8 with a BOM, `;`, formula-guarded text cells).
 pub fn table_csv(t: &Table) -> String {
-    let cell = crate::web::csv_cell;
+    let cell = csv_cell;
     let mut out = String::from("\u{feff}");
     out.push_str(&t.header.join(";"));
     out.push_str("\r\n");
@@ -196,4 +196,15 @@ pub fn table_xlsx(t: &Table) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     }
     sheet.set_column_width(0, 18)?;
     wb.save_to_buffer()
+}
+
+/// One CSV cell, quoted; a leading `=`, `+`, `-` or `@` (a formula in a
+/// spreadsheet) is neutralised with an apostrophe, line breaks flattened.
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "))
 }

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::domain::Channel;
 use crate::domain::report::GroupBy;
 use crate::store::{OrgUnit, Position};
-use crate::web::console::labels;
+use crate::words;
 
 /// The figures of one group, or of all (`total`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,9 +109,9 @@ pub fn label(by: GroupBy, key: Option<&str>, units: &[OrgUnit], positions: &[Pos
         };
     };
     match by {
-        GroupBy::Channel => Channel::parse(k).map_or(k.to_string(), |c| labels::channel(c).into()),
+        GroupBy::Channel => Channel::parse(k).map_or(k.to_string(), |c| words::channel(c).into()),
         GroupBy::Kind => {
-            crate::domain::Kind::parse(k).map_or(k.to_string(), |c| labels::kind(c).into())
+            crate::domain::Kind::parse(k).map_or(k.to_string(), |c| words::kind(c).into())
         }
         GroupBy::Unit => units
             .iter()
@@ -121,7 +121,7 @@ pub fn label(by: GroupBy, key: Option<&str>, units: &[OrgUnit], positions: &[Pos
             .iter()
             .find(|p| p.id.to_string() == k)
             .map_or(k.to_string(), |p| p.title.clone()),
-        GroupBy::Month => labels::month(k),
+        GroupBy::Month => words::month(k),
         GroupBy::Category => k.to_string(),
     }
 }

@@ -601,6 +601,8 @@ pub trait AccountStore: Send + Sync {
     async fn get_account(&self, id: Uuid) -> Result<Option<Account>, StoreError>;
     async fn find_account(&self, login: &str) -> Result<Option<Account>, StoreError>;
     async fn list_accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Whether the person's notifications are mailed too.
+    async fn set_notify_email(&self, account_id: Uuid, on: bool) -> Result<(), StoreError>;
     /// Changes role or activity; deactivating ends the account's sessions in
     /// the same transaction. `None` if unknown.
     async fn update_account(

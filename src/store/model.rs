@@ -904,6 +904,24 @@ pub struct Account {
     pub totp_last_step: Option<i64>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    /// The person's notifications are mailed to their officer address too.
+    pub notify_email: bool,
+}
+
+impl Account {
+    /// Who acts when this account does: the officer's name (or the login),
+    /// the role, and the officer with their own position.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            key_id: None,
+            name: self
+                .officer
+                .as_ref()
+                .map_or_else(|| self.login.clone(), |o| o.name.clone()),
+            role: self.role,
+            officer: self.officer.clone(),
+        }
+    }
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -923,6 +941,7 @@ pub(crate) struct AccountRow {
     pub totp_last_step: Option<i64>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
+    pub notify_email: bool,
 }
 
 impl AccountRow {
@@ -946,6 +965,7 @@ impl AccountRow {
             totp_last_step: self.totp_last_step,
             active: self.active,
             created_at: self.created_at,
+            notify_email: self.notify_email,
         })
     }
 }

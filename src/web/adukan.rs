@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::api::state::AppState;
 use crate::app::DeskRegistration;
 use crate::domain::{Channel, ComplaintInput, Kind, NewComplaint};
-use crate::web::console::labels;
+use crate::words;
 
 /// A form sent sooner than this after it was served is refused.
 pub const MIN_FILL: Duration = Duration::from_secs(3);
@@ -161,7 +161,7 @@ async fn form_page(
         max_mb: (state.settings.max_attachment_bytes / (1024 * 1024)).max(1),
         kinds: Kind::ALL
             .iter()
-            .map(|k| (k.as_str(), labels::kind(*k), k.as_str() == kind))
+            .map(|k| (k.as_str(), words::kind(*k), k.as_str() == kind))
             .collect(),
         fields: vec![
             f("text", "subject", "Perihal (ringkas)", true, None),
@@ -432,8 +432,8 @@ pub async fn submit(
             receipt: Some(Receipt {
                 number: c.tracking_number.clone(),
                 code,
-                received: labels::waktu(c.received_at, tz),
-                due: c.due_at.map(|d| labels::waktu(d, tz)),
+                received: words::waktu(c.received_at, tz),
+                due: c.due_at.map(|d| words::waktu(d, tz)),
                 emailed: c.reporter.email.is_some(),
                 file_lost,
             }),

@@ -57,17 +57,6 @@ async fn css() -> HttpResponse {
         .body(CSS)
 }
 
-/// One CSV cell, quoted; a leading `=`, `+`, `-` or `@` (a formula in a
-/// spreadsheet) is neutralised with an apostrophe, line breaks flattened.
-pub(crate) fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\"").replace(['\r', '\n'], " "))
-}
-
 /// Escapes text for HTML element content and attribute values.
 pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

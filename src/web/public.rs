@@ -16,7 +16,7 @@ use crate::app::survey::{SurveyOutcome, SurveyState};
 use crate::domain::public_event_description;
 use crate::domain::skm::{self, ELEMENTS, SurveyInput};
 use crate::store::{Actor, Complaint, InboundMessage, SurveyQuery};
-use crate::web::console::labels;
+use crate::words;
 
 const LACAK_JS: &str = include_str!("assets/lacak.js");
 const NO_MATCH: &str = "Nomor pengaduan atau kode akses tidak cocok. Periksa lagi keduanya (huruf besar atau kecil dan tanda hubung tidak berpengaruh).";
@@ -283,17 +283,17 @@ async fn status_page(
             .iter()
             .find(|x| x.id == d.draft_id)
             .map(|x| x.body.clone());
-        (labels::waktu(d.at, tz), text.filter(|_| show))
+        (words::waktu(d.at, tz), text.filter(|_| show))
     });
     let now = Utc::now();
     let due = c.due_at.filter(|_| c.status.is_open()).map(|d| {
         if d < now {
             format!(
                 "{} (sudah lewat; kami mohon maaf atas keterlambatannya)",
-                labels::waktu(d, tz)
+                words::waktu(d, tz)
             )
         } else {
-            labels::waktu(d, tz)
+            words::waktu(d, tz)
         }
     });
     let p = StatusPage {
@@ -303,7 +303,7 @@ async fn status_page(
         number: c.tracking_number.clone(),
         code: code.to_string(),
         status: c.status.public_label(),
-        received: labels::waktu(c.received_at, tz),
+        received: words::waktu(c.received_at, tz),
         due,
         subject: show.then(|| c.subject.clone()),
         body: show.then(|| c.body.clone()),
@@ -311,7 +311,7 @@ async fn status_page(
         answered: !c.status.is_open(),
         timeline: events
             .iter()
-            .filter_map(|e| public_event_description(&e.kind).map(|d| (labels::waktu(e.at, tz), d)))
+            .filter_map(|e| public_event_description(&e.kind).map(|d| (words::waktu(e.at, tz), d)))
             .collect(),
         survey: match survey {
             SurveyState::Open => "open",

@@ -179,3 +179,31 @@ fn the_domain_is_pure() {
         }
     }
 }
+
+/// Nothing below the doors reaches into them: the application core, the
+/// store, jobs, messages, reports and intake use `crate::words` for what
+/// things are called, never the console's or the API's modules (issue 33).
+#[test]
+fn nothing_below_the_doors_imports_a_door() {
+    let mut checked = 0;
+    for dir in ["app", "domain", "store", "notify", "reports", "intake"] {
+        for (name, text) in files(&src(dir)) {
+            let text = code(&text);
+            for door in ["crate::web::", "crate::api::"] {
+                assert!(
+                    !text.contains(door),
+                    "src/{dir}/{name} imports from a door ({door})"
+                );
+            }
+            checked += 1;
+        }
+    }
+    for f in ["jobs.rs", "words.rs", "config.rs", "vault.rs", "webhooks.rs"] {
+        let text = code(&std::fs::read_to_string(src(f)).unwrap());
+        for door in ["crate::web::", "crate::api::"] {
+            assert!(!text.contains(door), "src/{f} imports from a door ({door})");
+        }
+        checked += 1;
+    }
+    assert!(checked > 100, "only {checked} files checked");
+}

@@ -17,7 +17,7 @@ use crate::store::{
 const ACCOUNT_SELECT: &str = "SELECT a.id, a.login, a.role, a.officer_id, o.name AS officer_name, \
      o.active AS officer_active, o.position_id, p.title AS position_title, a.password_hash, \
      a.password_changed_at, a.totp_secret, a.totp_enabled, a.totp_last_step, a.active, \
-     a.created_at FROM accounts a LEFT JOIN officers o ON o.id = a.officer_id \
+     a.created_at, a.notify_email FROM accounts a LEFT JOIN officers o ON o.id = a.officer_id \
      LEFT JOIN positions p ON p.id = o.position_id";
 
 const SESSION_COLUMNS: &str = "id, account_id, csrf_token, created_at, last_seen_at, expires_at, \
@@ -124,6 +124,15 @@ impl AccountStore for Backend {
             .fetch_all(&self.pool)
             .await?;
         rows.into_iter().map(AccountRow::into_account).collect()
+    }
+
+    async fn set_notify_email(&self, account_id: Uuid, on: bool) -> Result<(), StoreError> {
+        sqlx::query("UPDATE accounts SET notify_email = $2 WHERE id = $1")
+            .bind(account_id)
+            .bind(on)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn update_account(

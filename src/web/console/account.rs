@@ -7,9 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, Section, Staff, labels, render, staff_with};
+use super::{Layout, Section, Staff, render, staff_with};
 use crate::api::auth::origin_of;
 use crate::api::state::AppState;
+use crate::words;
 
 pub struct Enrolment {
     pub qr_svg: String,
@@ -75,7 +76,7 @@ async fn show(state: &AppState, who: &Staff, shown: Shown) -> HttpResponse {
         &AccountPage {
             layout,
             login: account.login.clone(),
-            role: labels::role(account.role),
+            role: words::role(account.role),
             officer: account.officer.as_ref().map(|o| match &o.position_title {
                 Some(p) => format!("{}, {p}", o.name),
                 None => o.name.clone(),
@@ -91,8 +92,8 @@ async fn show(state: &AppState, who: &Staff, shown: Shown) -> HttpResponse {
                 .map(|x| SessionRow {
                     current: x.id == s.session.id,
                     id: x.id.to_string(),
-                    created: labels::waktu(x.created_at, tz),
-                    seen: labels::waktu(x.last_seen_at, tz),
+                    created: words::waktu(x.created_at, tz),
+                    seen: words::waktu(x.last_seen_at, tz),
                     address: x.address,
                     agent: x.user_agent.map(|u| u.chars().take(120).collect()),
                 })

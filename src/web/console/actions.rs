@@ -459,7 +459,7 @@ pub fn refusal(e: &WorkflowError) -> (Option<String>, String) {
             None,
             format!(
                 "Tidak dapat dilakukan pada pengaduan berstatus {}.",
-                super::labels::status(*status)
+                crate::words::status(*status)
             ),
         ),
         WorkflowError::Conflict(m) => (None, format!("Tidak dapat dilakukan sekarang: {m}.")),

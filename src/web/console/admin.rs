@@ -14,9 +14,10 @@ use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::actions::first;
-use super::{Layout, Section, Staff, labels, render, staff};
+use super::{Layout, Section, Staff, render, staff};
 use crate::api::state::AppState;
 use crate::domain::Role;
+use crate::words;
 
 pub fn for_role(r: Role) -> bool {
     r == Role::Admin
@@ -378,7 +379,7 @@ async fn page(
                     .into_iter()
                     .map(|a| AccountRow {
                         login: a.login.clone(),
-                        role: labels::role(a.role),
+                        role: words::role(a.role),
                         officer: a
                             .officer
                             .as_ref()
@@ -405,16 +406,16 @@ async fn page(
                     .map(|k| KeyRow {
                         id: k.id.to_string(),
                         name: k.name,
-                        role: labels::role(k.role),
+                        role: words::role(k.role),
                         hint: k.hint,
-                        created: labels::waktu(k.created_at, tz),
-                        revoked: k.revoked_at.map(|t| labels::waktu(t, tz)),
+                        created: words::waktu(k.created_at, tz),
+                        revoked: k.revoked_at.map(|t| words::waktu(t, tz)),
                     })
                     .collect();
                 extra.roles = Role::ALL
                     .iter()
                     .filter(|r| crate::app::accounts::account_role(**r))
-                    .map(|r| (r.as_str(), labels::role(*r)))
+                    .map(|r| (r.as_str(), words::role(*r)))
                     .collect();
                 extra.officers = officers
                     .into_iter()
@@ -447,7 +448,7 @@ async fn page(
                 extra.changes = changes
                     .into_iter()
                     .map(|c| ChangeRow {
-                        at: labels::waktu(c.at, tz),
+                        at: words::waktu(c.at, tz),
                         date: c.date.format("%d-%m-%Y").to_string(),
                         what: if c.action == "added" {
                             format!("{}: {}", day_kind(&c.kind), c.name)
@@ -467,12 +468,12 @@ async fn page(
                             (None, Some(m)) => format!("{m} menit"),
                             _ => "—".into(),
                         };
-                        Some((labels::channel(ch), limit, labels::waktu(p.updated_at, tz)))
+                        Some((words::channel(ch), limit, words::waktu(p.updated_at, tz)))
                     })
                     .collect();
                 extra.channels = crate::domain::Channel::ALL
                     .iter()
-                    .map(|c| (c.as_str(), labels::channel(*c)))
+                    .map(|c| (c.as_str(), words::channel(*c)))
                     .collect();
             }
             _ => {
@@ -488,7 +489,7 @@ async fn page(
                         kind: o.kind,
                         attempts: o.attempts,
                         error: o.last_error.unwrap_or_default(),
-                        created: labels::waktu(o.created_at, tz),
+                        created: words::waktu(o.created_at, tz),
                         complaint: o.complaint_id.map(|c| c.to_string()),
                     })
                     .collect();
@@ -623,7 +624,7 @@ pub async fn create_account(
             p.link = created.link.map(|(url, until)| {
                 format!(
                     "{url} (berlaku sampai {})",
-                    labels::waktu(until, state.settings.office_timezone)
+                    words::waktu(until, state.settings.office_timezone)
                 )
             });
             notice(
@@ -797,9 +798,9 @@ pub async fn add_day(
                     number: m.tracking_number,
                     before: m
                         .previous_due_at
-                        .map(|t| labels::waktu(t, tz))
+                        .map(|t| words::waktu(t, tz))
                         .unwrap_or_default(),
-                    after: labels::waktu(m.due_at, tz),
+                    after: words::waktu(m.due_at, tz),
                 })
                 .collect();
             notice(
@@ -1191,7 +1192,7 @@ pub async fn set_sla(
                 &mut p,
                 format!(
                     "Batas waktu saluran {} diubah. Berlaku untuk pengaduan yang terdaftar mulai sekarang; batas waktu yang sudah ditetapkan tidak berubah.",
-                    labels::channel(channel)
+                    words::channel(channel)
                 ),
                 false,
             );

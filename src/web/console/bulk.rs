@@ -8,10 +8,11 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::actions::Opt;
-use super::{Layout, Section, labels, render};
+use super::{Layout, Section, render};
 use crate::api::state::AppState;
 use crate::app::bulk::{BulkAction, BulkItem, MAX_BULK, Refusal};
 use crate::domain::Role;
+use crate::words;
 
 /// The bulk bar of a list: what the person may do to many at once.
 pub struct BulkForm {
@@ -207,7 +208,7 @@ pub async fn run(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
             Ok(c) => done.push(Line {
                 id: o.id.to_string(),
                 number,
-                text: labels::status(c.status).to_string(),
+                text: words::status(c.status).to_string(),
             }),
             Err(r) => refused.push(Line {
                 id: o.id.to_string(),

@@ -9,11 +9,12 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, Section, encode_query, labels, render, staff};
+use super::{Layout, Section, encode_query, render, staff};
 use crate::api::dto::ComplaintView;
 use crate::api::state::AppState;
 use crate::domain::{Channel, Kind, Status, TrackingNumber};
 use crate::store::ListQuery;
+use crate::words;
 
 pub struct Opt {
     pub value: &'static str,
@@ -111,16 +112,16 @@ const PAGE: u32 = 50;
 
 /// A complaint as one line of a list.
 fn row(v: ComplaintView, tz: chrono_tz::Tz, holder: String) -> Row {
-    let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+    let (due_class, due_text) = words::due(v.status.is_open(), v.working_days_left, v.overdue);
     Row {
         pick: format!("{}:{}", v.id, v.version),
         holder,
         id: v.id.to_string(),
         number: v.tracking_number,
         subject: v.subject,
-        status: labels::status(v.status),
-        channel: labels::channel(v.channel),
-        received: labels::waktu(v.received_at, tz),
+        status: words::status(v.status),
+        channel: words::channel(v.channel),
+        received: words::waktu(v.received_at, tz),
         due_class,
         due_text,
     }
@@ -138,17 +139,17 @@ fn options(status: &str, channel: &str, kind: &str) -> (Vec<Opt>, Vec<Opt>, Vec<
     }
     (
         opts(
-            Status::ALL.iter().map(|s| (s.as_str(), labels::status(*s))),
+            Status::ALL.iter().map(|s| (s.as_str(), words::status(*s))),
             status,
         ),
         opts(
             Channel::ALL
                 .iter()
-                .map(|c| (c.as_str(), labels::channel(*c))),
+                .map(|c| (c.as_str(), words::channel(*c))),
             channel,
         ),
         opts(
-            Kind::ALL.iter().map(|k| (k.as_str(), labels::kind(*k))),
+            Kind::ALL.iter().map(|k| (k.as_str(), words::kind(*k))),
             kind,
         ),
     )
@@ -289,7 +290,7 @@ pub async fn list(
         crate::domain::Role::ALL
             .iter()
             .filter(|r| **r != crate::domain::Role::Integration)
-            .map(|r| (r.as_str(), labels::role(*r)))
+            .map(|r| (r.as_str(), words::role(*r)))
             .collect()
     } else {
         Vec::new()
@@ -583,7 +584,7 @@ pub async fn csv(
     out.push_str(
         "Nomor pengaduan;Diterima;Status;Saluran;Jenis;Perihal;Dipegang;Batas waktu;Sisa hari kerja;Terlambat;Nomor LAPOR!;Nomor surat\r\n",
     );
-    let cell = crate::web::csv_cell;
+    let cell = crate::reports::export::csv_cell;
     let mut after = None;
     let mut count = 0;
     let mut truncated = false;
@@ -613,9 +614,9 @@ pub async fn csv(
                     .with_timezone(&tz)
                     .format("%Y-%m-%d %H:%M")
                     .to_string(),
-                labels::status(v.status).to_string(),
-                labels::channel(v.channel).to_string(),
-                labels::kind(v.kind).to_string(),
+                words::status(v.status).to_string(),
+                words::channel(v.channel).to_string(),
+                words::kind(v.kind).to_string(),
                 v.subject.clone(),
                 holder.unwrap_or_default(),
                 v.due_at
@@ -776,7 +777,7 @@ fn conversation(
     let status_of = |outbox: &str| {
         sent.iter()
             .filter(|m| m.outbox_id.to_string() == outbox)
-            .map(|m| labels::chat_status(&m.status))
+            .map(|m| words::chat_status(&m.status))
             .next_back()
             .unwrap_or("menunggu dikirim")
             .to_string()
@@ -784,7 +785,7 @@ fn conversation(
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, ChatLine)> = vec![(
         registered_at,
         ChatLine {
-            at: labels::waktu(registered_at, tz),
+            at: words::waktu(registered_at, tz),
             inbound: true,
             who: "Pelapor".into(),
             text: Some(body.to_string()),
@@ -801,14 +802,14 @@ fn conversation(
         let text = d.get("text").and_then(|t| t.as_str()).map(str::to_string);
         let line = match e.kind.as_str() {
             "message_received" | "reporter_replied" => ChatLine {
-                at: labels::waktu(e.at, tz),
+                at: words::waktu(e.at, tz),
                 inbound: true,
                 who: "Pelapor".into(),
                 text,
                 status: None,
             },
             "message_sent" => ChatLine {
-                at: labels::waktu(e.at, tz),
+                at: words::waktu(e.at, tz),
                 inbound: false,
                 who: format!(
                     "Pesan petugas ({})",
@@ -825,11 +826,11 @@ fn conversation(
         lines.push((
             m.sent_at,
             ChatLine {
-                at: labels::waktu(m.sent_at, tz),
+                at: words::waktu(m.sent_at, tz),
                 inbound: false,
-                who: labels::chat_purpose(&m.purpose, m.template).to_string(),
+                who: words::chat_purpose(&m.purpose, m.template).to_string(),
                 text: None,
-                status: Some(labels::chat_status(&m.status).to_string()),
+                status: Some(words::chat_status(&m.status).to_string()),
             },
         ));
     }
@@ -1049,7 +1050,7 @@ pub async fn detail_page(
     let holder = c.holder_position_id.map(|p| org.title(p).to_string());
     let dispose_from = crate::domain::workflow::disposer(c.status, c.holder_position_id, &org);
     let v = ComplaintView::new(c, &ctx);
-    let (due_class, due_text) = labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+    let (due_class, due_text) = words::due(v.status.is_open(), v.working_days_left, v.overdue);
     let mut refs = Vec::new();
     if let Some(x) = &v.external_ref.lapor_tracking_id {
         refs.push(("Nomor LAPOR!", x.clone()));
@@ -1078,10 +1079,10 @@ pub async fn detail_page(
         }
     }
     let detail = Detail {
-        status: labels::status(v.status),
-        kind: labels::kind(v.kind),
-        channel: labels::channel(v.channel),
-        received: labels::waktu(v.received_at, tz),
+        status: words::status(v.status),
+        kind: words::kind(v.kind),
+        channel: words::channel(v.channel),
+        received: words::waktu(v.received_at, tz),
         registered_late: {
             let days = (v.registered_at.with_timezone(&tz).date_naive()
                 - v.received_at.with_timezone(&tz).date_naive())
@@ -1089,15 +1090,15 @@ pub async fn detail_page(
             (days >= 1).then(|| {
                 format!(
                     "{} — {days} hari setelah diterima; tenggat dihitung dari saat diterima",
-                    labels::waktu(v.registered_at, tz)
+                    words::waktu(v.registered_at, tz)
                 )
             })
         },
-        due: v.due_at.map(|t| labels::waktu(t, tz)),
-        lapor_due: v.lapor_followup_due_at.map(|t| labels::waktu(t, tz)),
+        due: v.due_at.map(|t| words::waktu(t, tz)),
+        lapor_due: v.lapor_followup_due_at.map(|t| words::waktu(t, tz)),
         paused: v
             .paused_at
-            .map(|t| format!("sejak {}", labels::waktu(t, tz))),
+            .map(|t| format!("sejak {}", words::waktu(t, tz))),
         holder,
         refs,
         category: v.category.clone(),
@@ -1138,8 +1139,8 @@ pub async fn detail_page(
     let timeline = events
         .into_iter()
         .map(|e| EventRow {
-            at: labels::waktu(e.at, tz),
-            what: labels::event(&e.kind),
+            at: words::waktu(e.at, tz),
+            what: words::event(&e.kind),
             who: match (&e.actor_officer_name, &e.actor_position) {
                 (Some(n), Some(p)) => format!("{n}, {p}"),
                 (Some(n), None) => n.clone(),
@@ -1163,9 +1164,7 @@ pub async fn detail_page(
                 to: primary
                     .map(|r| org.title(r.position_id).to_string())
                     .unwrap_or_default(),
-                read: primary
-                    .and_then(|r| r.read_at)
-                    .map(|t| labels::waktu(t, tz)),
+                read: primary.and_then(|r| r.read_at).map(|t| words::waktu(t, tz)),
                 copies: d
                     .recipients
                     .iter()
@@ -1182,8 +1181,8 @@ pub async fn detail_page(
                     .join(", "),
                 instruction: d.instruction,
                 note: d.note,
-                at: labels::waktu(d.created_at, tz),
-                due: d.due_at.map(|t| labels::waktu(t, tz)),
+                at: words::waktu(d.created_at, tz),
+                due: d.due_at.map(|t| words::waktu(t, tz)),
                 withdrawn: d.withdrawn_at.is_some(),
             }
         })
@@ -1195,7 +1194,7 @@ pub async fn detail_page(
             Some(n) => format!("{n}, {}", org.title(d.author_position_id)),
             None => org.title(d.author_position_id).to_string(),
         },
-        at: labels::waktu(d.created_at, tz),
+        at: words::waktu(d.created_at, tz),
         state: if d.submitted {
             "diajukan"
         } else {
@@ -1247,7 +1246,7 @@ pub async fn detail_page(
                 .officer_name
                 .unwrap_or_else(|| org.title(r.position_id).to_string());
             let note = r.note.map(|n| format!(": {n}")).unwrap_or_default();
-            format!("{} — {what} oleh {who}{note}", labels::waktu(r.at, tz))
+            format!("{} — {what} oleh {who}{note}", words::waktu(r.at, tz))
         })
         .collect();
     let failed = extra
@@ -1577,9 +1576,7 @@ pub async fn sheet(
                 to: primary
                     .map(|r| org.title(r.position_id).to_string())
                     .unwrap_or_default(),
-                read: primary
-                    .and_then(|r| r.read_at)
-                    .map(|t| labels::waktu(t, tz)),
+                read: primary.and_then(|r| r.read_at).map(|t| words::waktu(t, tz)),
                 copies: d
                     .recipients
                     .iter()
@@ -1589,8 +1586,8 @@ pub async fn sheet(
                     .join(", "),
                 instruction: d.instruction,
                 note: d.note,
-                at: crate::notify::templates::tanggal(d.created_at, tz),
-                due: d.due_at.map(|t| crate::notify::templates::tanggal(t, tz)),
+                at: crate::words::tanggal(d.created_at, tz),
+                due: d.due_at.map(|t| crate::words::tanggal(t, tz)),
                 withdrawn: false,
             }
         })
@@ -1600,9 +1597,9 @@ pub async fn sheet(
         letterhead: state.settings.letterhead.clone(),
         id: id.to_string(),
         number: v.tracking_number.clone(),
-        received: labels::waktu(v.received_at, tz),
+        received: words::waktu(v.received_at, tz),
         from,
-        channel: labels::channel(v.channel),
+        channel: words::channel(v.channel),
         letter_number: v
             .external_ref
             .letter_number
@@ -1616,10 +1613,10 @@ pub async fn sheet(
         subject: v.subject.clone(),
         due: v
             .due_at
-            .map(|t| labels::waktu(t, tz))
+            .map(|t| words::waktu(t, tz))
             .unwrap_or_else(|| "—".into()),
         rows,
-        place_date: crate::notify::templates::tanggal(chrono::Utc::now(), tz),
+        place_date: crate::words::tanggal(chrono::Utc::now(), tz),
     };
     render(StatusCode::OK, &page)
 }

@@ -11,9 +11,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use uuid::Uuid;
 
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::state::AppState;
 use crate::domain::{Role, Status};
+use crate::words;
 
 /// One line of a grouped table: label, link filter, overdue, due this week.
 struct Line {
@@ -145,15 +146,15 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             answered: count(Status::Answered),
             lapor_at_risk: f.lapor_at_risk,
             lapor_late: f.lapor_late,
-            lapor_before: labels::waktu(snap.lapor_before, tz),
+            lapor_before: words::waktu(snap.lapor_before, tz),
             by_status: Status::ALL
                 .iter()
-                .map(|s| (s.as_str(), labels::status(*s), count(*s)))
+                .map(|s| (s.as_str(), words::status(*s), count(*s)))
                 .filter(|r| r.2 > 0)
                 .collect(),
             by_unit: lines(by_unit),
             by_holder: lines(holders),
-            as_of: snap.is_cached(now).then(|| labels::waktu(snap.at, tz)),
+            as_of: snap.is_cached(now).then(|| words::waktu(snap.at, tz)),
         },
     )
 }

@@ -5,9 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::dto::ComplaintView;
 use crate::api::state::AppState;
+use crate::words;
 
 pub struct Row {
     pub id: String,
@@ -138,16 +139,16 @@ pub async fn page(
             let instruction = instructions.remove(&e.complaint.id);
             let v = ComplaintView::new(e.complaint, &ctx);
             let (due_class, due_text) =
-                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+                words::due(v.status.is_open(), v.working_days_left, v.overdue);
             Row {
                 review,
                 pick: format!("{}:{}", v.id, v.version),
                 id: v.id.to_string(),
                 number: v.tracking_number.clone(),
                 subject: v.subject.clone(),
-                waiting: labels::waiting_for(e.waiting_for),
-                status: labels::status(v.status),
-                channel: labels::channel(v.channel),
+                waiting: words::waiting_for(e.waiting_for),
+                status: words::status(v.status),
+                channel: words::channel(v.channel),
                 position: e.position.map(|p| match e.acting {
                     Some(a) => format!("{p} ({})", a.as_str().to_uppercase()),
                     None => p,
@@ -156,12 +157,7 @@ pub async fn page(
                 lapor: v
                     .lapor_followup_due_at
                     .filter(|_| v.status.is_open())
-                    .map(|t| {
-                        format!(
-                            "Tindak lanjut LAPOR! paling lambat {}",
-                            labels::waktu(t, tz)
-                        )
-                    }),
+                    .map(|t| format!("Tindak lanjut LAPOR! paling lambat {}", words::waktu(t, tz))),
                 due_class,
                 due_text,
             }
@@ -179,7 +175,7 @@ pub async fn page(
             id: c.complaint_id.to_string(),
             number: c.tracking_number,
             instruction: c.instruction,
-            at: labels::waktu(c.created_at, tz),
+            at: words::waktu(c.created_at, tz),
         })
         .collect();
     let bulk = if rows.is_empty() {

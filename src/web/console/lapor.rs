@@ -7,9 +7,10 @@ use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::state::AppState;
 use crate::domain::Role;
+use crate::words;
 
 pub struct QuarantineRow {
     pub id: String,
@@ -111,7 +112,7 @@ pub async fn page(
     };
     let tz = state.settings.office_timezone;
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| labels::waktu(t, tz))
+        t.map(|t| words::waktu(t, tz))
             .unwrap_or_else(|| "belum pernah".into())
     };
     let count = |k: &str| email.counts.get(k).copied().unwrap_or(0);
@@ -196,7 +197,7 @@ pub async fn page(
             },
             imported: st.imported_total,
             lease: match (&st.lease_holder, st.lease_since) {
-                (Some(h), Some(since)) => format!("{h}, sejak {}", labels::waktu(since, tz)),
+                (Some(h), Some(since)) => format!("{h}, sejak {}", words::waktu(since, tz)),
                 (Some(h), None) => h.clone(),
                 _ => "tidak ada (menunggu jadwal berikutnya)".into(),
             },
@@ -212,7 +213,7 @@ pub async fn page(
                     tracking: i.tracking_id,
                     reason: i.reason,
                     times: i.times_seen,
-                    last: labels::waktu(i.last_seen, tz),
+                    last: words::waktu(i.last_seen, tz),
                 })
                 .collect(),
             mail,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{render, staff};
 use crate::api::dto::ComplaintView;
 use crate::api::state::AppState;
-use crate::notify::templates::tanggal;
+use crate::words::tanggal;
 
 #[derive(Template)]
 #[template(path = "console/letter.html")]

@@ -13,7 +13,7 @@ pub(crate) mod bulk;
 pub(crate) mod complaints;
 mod dashboard;
 mod inbox;
-pub(crate) mod labels;
+
 mod lapor;
 mod letter;
 mod notifications;
@@ -30,7 +30,8 @@ use askama::Template;
 use crate::api::auth::Caller;
 use crate::api::state::AppState;
 
-pub use labels::waktu;
+use crate::words;
+pub use crate::words::waktu;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/console").get(inbox::page))
@@ -162,7 +163,7 @@ impl Layout {
         l.who = Some(format!(
             "{} ({})",
             staff.caller.actor().name,
-            labels::role(staff.caller.role())
+            words::role(staff.caller.role())
         ));
         l.csrf = staff.csrf.clone();
         l.unread = notifications::badge(staff.unread);

@@ -5,10 +5,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Layout, Section, labels};
+use super::{Layout, Section};
 use crate::api::state::AppState;
 use crate::app::notifications::Notification;
 use crate::domain::notification::NotificationKind;
+use crate::words;
 
 /// How many notifications the person has not read.
 pub async fn unread(state: &AppState, caller: &crate::api::auth::Caller) -> usize {
@@ -37,25 +38,6 @@ pub fn badge(n: usize) -> Option<String> {
     }
 }
 
-/// What a notification says, in a few words.
-pub fn says(kind: NotificationKind, event: &str) -> &'static str {
-    match (kind, event) {
-        (NotificationKind::NewWork, "disposed") => "Disposisi baru untuk Anda",
-        (NotificationKind::NewWork, "forwarded_to_head") => {
-            "Diteruskan kepada Anda untuk didisposisikan"
-        }
-        (NotificationKind::NewWork, "reopened") => "Dibuka kembali",
-        (NotificationKind::NewWork, "redirected" | "lapor_rerouted") => "Dialihkan ke meja Anda",
-        (NotificationKind::NewWork, _) => "Pengaduan baru masuk",
-        (NotificationKind::ToApprove, _) => "Konsep jawaban menunggu persetujuan Anda",
-        (NotificationKind::Returned, _) => "Konsep jawaban Anda dikembalikan",
-        (NotificationKind::ToSend, _) => "Jawaban disetujui, siap dikirim",
-        (NotificationKind::Reply, _) => "Pelapor menulis lagi",
-        (NotificationKind::DueSoon, _) => "Batas waktu sudah dekat",
-        (NotificationKind::Late, _) => "Terlambat",
-    }
-}
-
 pub struct Row {
     pub href: String,
     pub says: &'static str,
@@ -70,10 +52,10 @@ pub struct Row {
 fn row(n: &Notification, tz: chrono_tz::Tz) -> Row {
     Row {
         href: format!("/console/complaints/{}", n.complaint_id),
-        says: says(n.kind, &n.event),
+        says: words::notification(n.kind, &n.event),
         tracking_number: n.tracking_number.clone(),
         subject: n.subject.clone(),
-        at: labels::waktu(n.at, tz),
+        at: words::waktu(n.at, tz),
         by: n.by.clone(),
         read: n.read,
         urgent: matches!(n.kind, NotificationKind::Late),

@@ -9,10 +9,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::actions::{Field, Opt, parse_form};
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::state::AppState;
 use crate::app::DeskRegistration;
 use crate::domain::{Channel, ComplaintInput, ExternalRefInput, Kind, NewComplaint, ReporterInput};
+use crate::words;
 use uuid::Uuid;
 
 #[derive(Template)]
@@ -180,7 +181,7 @@ fn page(
         .iter()
         .map(|c| Opt {
             value: c.as_str().into(),
-            label: labels::channel(*c).into(),
+            label: words::channel(*c).into(),
             selected: c.as_str() == chosen,
         })
         .collect();
@@ -190,7 +191,7 @@ fn page(
         .iter()
         .map(|k| Opt {
             value: k.as_str().into(),
-            label: labels::kind(*k).into(),
+            label: words::kind(*k).into(),
             selected: k.as_str() == chosen,
         })
         .collect();
@@ -563,8 +564,8 @@ pub async fn submit(
             id: c.id.to_string(),
             number: c.tracking_number.clone(),
             code: access_code.clone(),
-            received: labels::waktu(c.received_at, tz),
-            due: c.due_at.map(|t| labels::waktu(t, tz)),
+            received: words::waktu(c.received_at, tz),
+            due: c.due_at.map(|t| words::waktu(t, tz)),
             subject: c.subject.clone(),
             letter: c.channel == Channel::Letter,
             attached,

@@ -11,11 +11,12 @@ use askama::Template;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::state::AppState;
 use crate::domain::Role;
 use crate::domain::report::GroupBy;
 use crate::reports::{Summary, SummaryFigures};
+use crate::words;
 
 pub fn for_role(r: Role) -> bool {
     matches!(r, Role::Head | Role::Manager | Role::Admin | Role::Liaison)
@@ -131,7 +132,7 @@ fn cells(f: &SummaryFigures) -> Vec<String> {
 
 /// `2 November 2026`.
 fn long_date(d: NaiveDate) -> String {
-    let m = crate::notify::templates::MONTHS
+    let m = crate::words::MONTHS
         .get(d.month0() as usize)
         .copied()
         .unwrap_or("");
@@ -221,7 +222,7 @@ fn build(summary: &Summary, charts: Vec<(&'static str, String)>, tz: chrono_tz::
             .iter()
             .find(|g| g.0 == by)
             .map_or("Saluran", |g| g.1),
-        as_of: labels::waktu(summary.as_of, tz),
+        as_of: words::waktu(summary.as_of, tz),
         stale: summary.counted != "live",
         rows,
         lapor,

@@ -5,11 +5,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::{Layout, Section, labels, render, staff};
+use super::{Layout, Section, render, staff};
 use crate::api::dto::ComplaintView;
 use crate::api::state::AppState;
 use crate::app::search::SearchError;
 use crate::domain::search::{Piece, excerpt, highlight};
+use crate::words;
 
 /// How many results one search shows.
 const SHOWN: u32 = 50;
@@ -132,7 +133,7 @@ pub async fn results(
                 .unwrap_or_else(|| "Loket (belum diteruskan)".into());
             let v = ComplaintView::new(c, &ctx);
             let (due_class, due_text) =
-                labels::due(v.status.is_open(), v.working_days_left, v.overdue);
+                words::due(v.status.is_open(), v.working_days_left, v.overdue);
             let name = if found.names_searched {
                 v.reporter
                     .as_ref()
@@ -147,9 +148,9 @@ pub async fn results(
                 subject: highlight(&v.subject, &stems, true),
                 excerpt: excerpt(&highlight(&v.body, &stems, true), 160),
                 name,
-                status: labels::status(v.status),
-                channel: labels::channel(v.channel),
-                received: labels::waktu(v.received_at, tz),
+                status: words::status(v.status),
+                channel: words::channel(v.channel),
+                received: words::waktu(v.received_at, tz),
                 holder,
                 due_class,
                 due_text,

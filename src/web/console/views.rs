@@ -90,7 +90,7 @@ pub async fn rows(state: &AppState, caller: &crate::api::auth::Caller) -> Vec<Vi
                 .role
                 .as_deref()
                 .and_then(|r| r.parse::<Role>().ok())
-                .map(super::labels::role),
+                .map(crate::words::role),
             deletable: v.account_id == Some(account) || (admin && v.role.is_some()),
             pinned: v.pinned,
             name: v.name,

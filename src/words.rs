@@ -1,5 +1,8 @@
-//! What the console calls things, in Bahasa Indonesia, and office-local
-//! times as people write them ("Senin, 7 Desember 2026 15.30 WITA").
+//! The product's words in Bahasa Indonesia, for every layer: what a
+//! status, channel, role or event is called, dates and times as people
+//! write them ("Senin, 7 Desember 2026 15.30 WITA"), months. Pages, emails,
+//! reports and jobs all read them here (issue 33: no layer reaches into a
+//! door for its words).
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
@@ -17,11 +20,7 @@ pub fn waktu(t: DateTime<Utc>, tz: Tz) -> String {
         .get(d.weekday().num_days_from_monday() as usize)
         .copied()
         .unwrap_or("");
-    format!(
-        "{day}, {} {}",
-        crate::notify::templates::tanggal(t, tz),
-        d.format("%H.%M %Z")
-    )
+    format!("{day}, {} {}", tanggal(t, tz), d.format("%H.%M %Z"))
 }
 
 pub fn status(s: Status) -> &'static str {
@@ -58,7 +57,6 @@ pub fn channel(c: Channel) -> &'static str {
 
 /// `2026-03` as "Maret 2026".
 pub fn month(key: &str) -> String {
-    use crate::notify::templates::MONTHS;
     match key.split_once('-') {
         Some((y, m)) => match m.parse::<usize>() {
             Ok(m @ 1..=12) => format!("{} {y}", MONTHS[m - 1]),
@@ -147,6 +145,27 @@ pub fn chat_status(status: &str) -> &'static str {
     }
 }
 
+/// What a notification says, in a few words.
+pub fn notification(
+    kind: crate::domain::notification::NotificationKind,
+    event: &str,
+) -> &'static str {
+    use crate::domain::notification::NotificationKind as K;
+    match (kind, event) {
+        (K::NewWork, "disposed") => "Disposisi baru untuk Anda",
+        (K::NewWork, "forwarded_to_head") => "Diteruskan kepada Anda untuk didisposisikan",
+        (K::NewWork, "reopened") => "Dibuka kembali",
+        (K::NewWork, "redirected" | "lapor_rerouted") => "Dialihkan ke meja Anda",
+        (K::NewWork, _) => "Pengaduan baru masuk",
+        (K::ToApprove, _) => "Konsep jawaban menunggu persetujuan Anda",
+        (K::Returned, _) => "Konsep jawaban Anda dikembalikan",
+        (K::ToSend, _) => "Jawaban disetujui, siap dikirim",
+        (K::Reply, _) => "Pelapor menulis lagi",
+        (K::DueSoon, _) => "Batas waktu sudah dekat",
+        (K::Late, _) => "Terlambat",
+    }
+}
+
 pub fn event(kind: &str) -> String {
     let known = match kind {
         "registered" => "Didaftarkan",
@@ -197,6 +216,40 @@ pub fn event(kind: &str) -> String {
     } else {
         known.to_string()
     }
+}
+
+/// The months in Bahasa Indonesia.
+pub const MONTHS: [&str; 12] = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+];
+
+/// `16 April 2025`.
+pub fn tanggal(t: DateTime<Utc>, tz: Tz) -> String {
+    let d = t.with_timezone(&tz);
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
+    format!("{} {} {}", d.day(), month, d.year())
+}
+
+/// `16 April 2025 pukul 09.15 WITA`.
+pub fn tanggal_jam(t: DateTime<Utc>, tz: Tz) -> String {
+    let d = t.with_timezone(&tz);
+    format!(
+        "{} pukul {} {}",
+        tanggal(t, tz),
+        d.format("%H.%M"),
+        d.format("%Z")
+    )
 }
 
 #[cfg(test)]
