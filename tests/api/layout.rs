@@ -205,5 +205,5 @@ fn nothing_below_the_doors_imports_a_door() {
         }
         checked += 1;
     }
-    assert!(checked > 100, "only {checked} files checked");
+    assert!(checked > 80, "only {checked} files checked");
 }
