@@ -108,11 +108,22 @@ struct Level {
 pub struct Jobs {
     store: DynStore,
     settings: Arc<Settings>,
+    /// The application core, for the jobs that are its use cases.
+    app: Arc<crate::app::App>,
 }
 
 impl Jobs {
     pub fn new(store: DynStore, settings: Arc<Settings>) -> Self {
-        Jobs { store, settings }
+        Jobs {
+            app: crate::app::App::new(store.clone(), settings.clone()),
+            store,
+            settings,
+        }
+    }
+
+    /// Mails their notifications to the people who asked (`App::mail_notifications`).
+    pub async fn notification_mail(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.app.mail_notifications(now).await
     }
 
     fn in_office_hours(&self, calendar: &WorkingCalendar, now: DateTime<Utc>) -> bool {
@@ -892,6 +903,12 @@ impl Jobs {
             crate::store::AttachmentFiles::new(&self.settings.data_dir, self.store.vault().clone());
         crate::app::vault::seal_legacy(self.store.as_ref(), &files).await?;
         crate::app::search::index_backlog(self.store.as_ref()).await?;
+        // reads of notifications that have left the list (issue 33)
+        self.store
+            .prune_notification_reads(
+                now - Duration::days(crate::app::notifications::WINDOW_DAYS + 1),
+            )
+            .await?;
         Ok((codes, payloads))
     }
 
@@ -935,6 +952,7 @@ impl Jobs {
             ("retention", std::time::Duration::from_secs(6 * 3600)),
             ("monthly_report", std::time::Duration::from_secs(300)),
             ("reports", std::time::Duration::from_secs(300)),
+            ("notification_mail", std::time::Duration::from_secs(120)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -959,6 +977,7 @@ impl Jobs {
                             "retention" => me.retention(now, false).await.map(|_| ()),
                             "monthly_report" => me.monthly_report(now).await.map(|_| ()),
                             "reports" => me.refresh_reports(now).await.map(|_| ()),
+                            "notification_mail" => me.notification_mail(now).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

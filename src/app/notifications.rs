@@ -137,6 +137,15 @@ impl App {
         Ok(ids.len())
     }
 
+    /// Whether the person's notifications are mailed too (`Akun saya`).
+    pub async fn set_notification_email(
+        &self,
+        account_id: Uuid,
+        on: bool,
+    ) -> Result<(), StoreError> {
+        self.store.set_notify_email(account_id, on).await
+    }
+
     /// Reading a complaint reads its notifications (the console's page).
     pub async fn read_complaint_notifications(
         &self,
@@ -156,5 +165,115 @@ impl App {
         self.store
             .mark_notifications_read(account_id, &ids, now)
             .await
+    }
+}
+
+impl App {
+    /// Mails each person who asked for it (`Akun saya`) their unread
+    /// notifications not mailed before: one message per person per run,
+    /// each notification once (recorded with the message), in office hours
+    /// on working days. Returns the messages queued.
+    pub async fn mail_notifications(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        use chrono::Timelike;
+        let s = &self.settings;
+        let tz = s.office_timezone;
+        let (calendar, _) = crate::store::load_policy(self.store.as_ref()).await?;
+        let local = now.with_timezone(&tz);
+        if !calendar.is_working_day(local.date_naive()) || !(6..18).contains(&local.hour()) {
+            return Ok(0);
+        }
+        let accounts = self.store.list_accounts().await?;
+        let wanted: Vec<_> = accounts
+            .into_iter()
+            .filter(|a| a.active && a.notify_email && a.officer_active && a.officer.is_some())
+            .collect();
+        if wanted.is_empty() {
+            return Ok(0);
+        }
+        let officers = self.store.list_officers().await?;
+        let mut messages = Vec::new();
+        for a in wanted {
+            let Some(officer) = a
+                .officer
+                .as_ref()
+                .and_then(|ao| officers.iter().find(|o| o.id == ao.id))
+            else {
+                continue;
+            };
+            let Some(email) = officer.email.as_deref().map(str::to_lowercase) else {
+                continue;
+            };
+            let listed = self.notifications(&a.actor(), a.id, now).await?;
+            let unread: Vec<&Notification> = listed.items.iter().filter(|n| !n.read).collect();
+            if unread.is_empty() {
+                continue;
+            }
+            let keys: Vec<String> = unread
+                .iter()
+                .map(|n| format!("notif:{}:{email}", n.event_id))
+                .collect();
+            let known: std::collections::HashSet<String> =
+                self.store.known_notices(&keys).await?.into_iter().collect();
+            let fresh: Vec<(&Notification, String)> = unread
+                .into_iter()
+                .zip(keys)
+                .filter(|(_, k)| !known.contains(k))
+                .collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            let lines: Vec<crate::notify::templates::NotificationLine<'_>> = fresh
+                .iter()
+                .map(|(n, _)| crate::notify::templates::NotificationLine {
+                    says: crate::words::notification(n.kind, &n.event),
+                    tracking_number: &n.tracking_number,
+                    subject: &n.subject,
+                    at: n.at,
+                    link: format!(
+                        "{}/console/complaints/{}",
+                        s.public_base_url, n.complaint_id
+                    ),
+                })
+                .collect();
+            let salutation = crate::notify::templates::salutation(
+                Some(&officer.name),
+                &crate::words::role(a.role).to_string(),
+            );
+            let m = crate::notify::templates::notifications(
+                &s.office_name,
+                &salutation,
+                &lines,
+                tz,
+                &format!("{}/console/notifications", s.public_base_url),
+            );
+            let first = fresh
+                .first()
+                .map_or(String::new(), |(n, _)| n.event_id.to_string());
+            messages.push(crate::store::NoticeMessage {
+                outbox: crate::notify::email(
+                    format!("notifications:{email}:{first}:{}", fresh.len()),
+                    None,
+                    &email,
+                    &m,
+                ),
+                recipient: email.clone(),
+                facts: fresh
+                    .iter()
+                    .map(|(n, k)| crate::store::NoticeFact {
+                        key: k.clone(),
+                        complaint_id: n.complaint_id,
+                    })
+                    .collect(),
+                also: Vec::new(),
+            });
+        }
+        if messages.is_empty() {
+            return Ok(0);
+        }
+        let (queued, _) = self
+            .store
+            .record_notices(&messages, &[], &Actor::system(), now)
+            .await?;
+        Ok(queued)
     }
 }

@@ -610,6 +610,66 @@ pub fn notices(
     }
 }
 
+/// One line of a person's notification email.
+pub struct NotificationLine<'a> {
+    pub says: &'a str,
+    pub tracking_number: &'a str,
+    pub subject: &'a str,
+    pub at: DateTime<Utc>,
+    pub link: String,
+}
+
+/// The console's notifications by email, for a person who asked for them.
+pub fn notifications(
+    office: &str,
+    salutation: &str,
+    lines: &[NotificationLine<'_>],
+    tz: Tz,
+    list_link: &str,
+) -> Rendered {
+    let subject = format!(
+        "[Pemberitahuan] {} hal baru pada pengaduan yang menunggu Anda",
+        lines.len()
+    );
+    let mut text = format!("{salutation},\n\nAda yang baru pada pengaduan yang menunggu Anda:\n\n");
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"id\"><body style=\"font-family:sans-serif\"><p>{},</p>\
+         <p>Ada yang baru pada pengaduan yang menunggu Anda:</p><ul>",
+        html_escape(salutation)
+    );
+    for l in lines {
+        text.push_str(&format!(
+            "- {} — {}: {} ({})\n  {}\n",
+            l.tracking_number,
+            l.says,
+            l.subject,
+            tanggal_jam(l.at, tz),
+            l.link
+        ));
+        html.push_str(&format!(
+            "<li><a href=\"{}\">{}</a> — <b>{}</b>: {} ({})</li>",
+            html_escape(&l.link),
+            html_escape(l.tracking_number),
+            html_escape(l.says),
+            html_escape(l.subject),
+            html_escape(&tanggal_jam(l.at, tz))
+        ));
+    }
+    text.push_str(&format!(
+        "\nSemua pemberitahuan Anda: {list_link}\nAnda menerima email ini karena memintanya di halaman Akun saya; matikan di sana bila tidak perlu lagi.\n\n{office}\n"
+    ));
+    html.push_str(&format!(
+        "</ul><p><a href=\"{}\">Semua pemberitahuan Anda</a>. Anda menerima email ini karena memintanya di halaman Akun saya; matikan di sana bila tidak perlu lagi.</p><p>{}</p></body></html>",
+        html_escape(list_link),
+        html_escape(office)
+    ));
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
 fn sisa(left: i64) -> String {
     match left {
         0 => "jatuh tempo hari ini".to_string(),

@@ -971,5 +971,35 @@ async fn each_person_is_reminded_of_what_waits_on_them_and_the_head_gets_a_summa
             .await
             .unwrap();
         assert!(page.contains("sudah dibaca"), "{page}");
+        if login != "agnes" {
+            continue;
+        }
+        // Agnes asks for her notifications by email too: the unread ones
+        // come once, the one she opened does not
+        let r = app
+            .client
+            .post(app.url("/console/account/notifications"))
+            .header("Cookie", &br.cookie)
+            .header("Origin", app.url(""))
+            .form(&[("csrf", br.csrf.as_str()), ("email", "1")])
+            .send()
+            .await
+            .unwrap();
+        let page = r.text().await.unwrap();
+        assert!(page.contains("juga akan dikirim ke email Anda"), "{page}");
+        let later = at("2025-04-14", "10:00");
+        assert_eq!(jobs.notification_mail(later).await.unwrap(), 1);
+        assert_eq!(jobs.notification_mail(later).await.unwrap(), 0, "once");
+        let mails = pending_emails(&app).await;
+        assert_eq!(mails.len(), 1);
+        let (to, subject, text) = &mails[0];
+        assert_eq!(to, "agnes.kabid@dinsos.example.go.id");
+        assert!(subject.starts_with("[Pemberitahuan] "), "{subject}");
+        let other = made
+            .iter()
+            .find(|x| expected.contains(&x.1) && x.1 != first.1)
+            .unwrap();
+        assert!(text.contains(&other.1), "{text}");
+        assert!(!text.contains(&first.1), "opened, so read: {text}");
     }
 }

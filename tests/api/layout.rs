@@ -198,7 +198,13 @@ fn nothing_below_the_doors_imports_a_door() {
             checked += 1;
         }
     }
-    for f in ["jobs.rs", "words.rs", "config.rs", "vault.rs", "webhooks.rs"] {
+    for f in [
+        "jobs.rs",
+        "words.rs",
+        "config.rs",
+        "vault.rs",
+        "webhooks.rs",
+    ] {
         let text = code(&std::fs::read_to_string(src(f)).unwrap());
         for door in ["crate::web::", "crate::api::"] {
             assert!(!text.contains(door), "src/{f} imports from a door ({door})");

@@ -39,6 +39,9 @@ struct AccountPage {
     recovery: Option<Vec<String>>,
     error: Option<String>,
     sessions: Vec<SessionRow>,
+    /// The officer's address, where notifications may be mailed.
+    notify_address: Option<String>,
+    notify_email: bool,
 }
 
 #[derive(Default)]
@@ -63,6 +66,13 @@ async fn show(state: &AppState, who: &Staff, shown: Shown) -> HttpResponse {
         Ok(v) => v,
         Err(_) => return super::unavailable(state),
     };
+    let notify_address = match &account.officer {
+        Some(o) => match state.store.get_officer(o.id).await {
+            Ok(x) => x.and_then(|x| x.email),
+            Err(_) => return super::unavailable(state),
+        },
+        None => None,
+    };
     let tz = state.settings.office_timezone;
     let mut layout = Layout::for_staff(state, who, "Akun saya", Section::Account);
     if let Some(n) = shown.notice {
@@ -81,6 +91,8 @@ async fn show(state: &AppState, who: &Staff, shown: Shown) -> HttpResponse {
                 Some(p) => format!("{}, {p}", o.name),
                 None => o.name.clone(),
             }),
+            notify_address,
+            notify_email: account.notify_email,
             totp_enabled: account.totp_enabled && shown.recovery.is_none(),
             required: state.app.must_enrol_totp(&account),
             enrolment: shown.enrolment,
@@ -207,4 +219,38 @@ pub async fn end_session(
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/account"))
         .finish()
+}
+
+/// `POST /console/account/notifications`: notifications by email, on or off.
+pub async fn notify_email(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match super::staff_post(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let Some(s) = who.caller.session() else {
+        return super::unavailable(&state);
+    };
+    let on = !super::actions::first(&m, "email").is_empty();
+    if let Err(e) = state.app.set_notification_email(s.account.id, on).await {
+        tracing::error!(error = %e, "console: notification preference not saved");
+        return super::unavailable(&state);
+    }
+    let notice = if on {
+        "Pemberitahuan juga akan dikirim ke email Anda."
+    } else {
+        "Pemberitahuan tidak lagi dikirim ke email Anda."
+    };
+    show(
+        &state,
+        &who,
+        Shown {
+            notice: Some(notice.into()),
+            ..Shown::default()
+        },
+    )
+    .await
 }

@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/logout").post(signin::logout))
         .service(web::resource("/console/account").get(account::page))
         .service(web::resource("/console/account/totp").post(account::start_totp))
+        .service(web::resource("/console/account/notifications").post(account::notify_email))
         .service(web::resource("/console/account/totp/confirm").post(account::confirm_totp))
         .service(web::resource("/console/account/sessions/{id}/end").post(account::end_session))
         .service(
