@@ -237,7 +237,7 @@ impl App {
                 .collect();
             let salutation = crate::notify::templates::salutation(
                 Some(&officer.name),
-                &crate::words::role(a.role).to_string(),
+                crate::words::role(a.role),
             );
             let m = crate::notify::templates::notifications(
                 &s.office_name,
