@@ -31,6 +31,7 @@ both_backends!(
     the_desk_counts_deadlines_from_receipt_and_closing_time,
     a_draft_is_approved_from_the_inbox_on_a_phone,
     a_saved_view_is_pinned_to_the_menu_with_its_count,
+    the_bell_counts_what_is_new_and_opening_reads_it,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2623,4 +2624,65 @@ async fn a_saved_view_is_pinned_to_the_menu_with_its_count(b: Backend) {
         out
     };
     assert_eq!(names, vec!["Surat 1".to_string()]);
+}
+
+/// Issue 33: the bell in the bar counts what is new on the work waiting on
+/// the person; the list names it; opening a complaint reads its
+/// notifications; "mark all read" empties the count.
+async fn the_bell_counts_what_is_new_and_opening_reads_it(b: Backend) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "loket.lonceng", "reception", None).await;
+    let key = app.key(Role::Reception).await;
+    let mut made = Vec::new();
+    for subject in [
+        "Bantuan sembako belum diterima",
+        "Kartu lansia belum jadi",
+        "Pendamping PKH tidak datang",
+    ] {
+        let mut body = valid_complaint("letter");
+        body["subject"] = json!(subject);
+        made.push(register(&app, &key, body).await);
+    }
+    let Some(browser) = Browser::start(&app).await else {
+        return;
+    };
+    browser.sign_in("loket.lonceng").await;
+    assert_eq!(bell_badge(&browser).await, "3");
+    browser.click("a.bell").await;
+    assert_eq!(browser.path().await, "/console/notifications");
+    let t = browser.text().await;
+    assert!(t.contains("3 belum dibaca dari 3"), "{t}");
+    for c in &made {
+        assert!(t.contains(c["tracking_number"].as_str().unwrap()), "{t}");
+    }
+    assert!(t.contains("Pengaduan baru masuk"), "{t}");
+    browser.check_page("notifications").await;
+    // opening one reads it
+    browser.click("ul.notes li a.number").await;
+    assert!(browser.path().await.starts_with("/console/complaints/"));
+    assert_eq!(bell_badge(&browser).await, "2");
+    browser.goto("/console/notifications").await;
+    assert!(browser.text().await.contains("2 belum dibaca dari 3"));
+    browser
+        .click("form[action='/console/notifications/read'] button")
+        .await;
+    let t = browser.text().await;
+    assert!(
+        t.contains("Semua pemberitahuan ditandai sudah dibaca"),
+        "{t}"
+    );
+    assert!(t.contains("Semua sudah dibaca."), "{t}");
+    assert_eq!(bell_badge(&browser).await, "", "no count left");
+    browser.check_page("notifications-read").await;
+}
+
+/// The count beside the bell, or "" when there is none.
+async fn bell_badge(browser: &Browser) -> String {
+    match browser.client.find(Locator::Css("a.bell .badge")).await {
+        Ok(e) => e.text().await.unwrap(),
+        Err(_) => String::new(),
+    }
 }
