@@ -60,6 +60,16 @@ pub struct BulkReadInput {
     pub complaints: Option<Vec<BulkTarget>>,
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkCategoryInput {
+    #[schema(required = true, nullable = false, min_items = 1, max_items = 500)]
+    pub complaints: Option<Vec<BulkTarget>>,
+    /// One of GET /api/v1/categories (any case); `null` removes it.
+    #[schema(required = true, nullable = true, max_length = 80)]
+    pub category: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BulkDone {
     pub id: Uuid,
@@ -243,4 +253,30 @@ pub async fn read(
     let items = targets(&mut e, b.complaints);
     e.into_result(())?;
     run(&state, &caller, items, BulkAction::Read).await
+}
+
+/// Set the category of many complaints at once (from the office's list).
+#[utoipa::path(post, path = "/api/v1/complaints/bulk/category", tag = "workflow", operation_id = "bulk_category",
+    request_body = BulkCategoryInput,
+    responses((status = 200, description = "What was done and what was refused, per complaint", body = BulkResult)),
+    security(("bearer" = [])))]
+pub async fn category(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let b: BulkCategoryInput = json_body(&req, &body)?;
+    let mut e = ValidationErrors::default();
+    let items = targets(&mut e, b.complaints);
+    // the category is checked once, before any complaint changes
+    let category = match state.app.check_category(b.category.as_deref()).await? {
+        Ok(c) => c,
+        Err(m) => {
+            e.push("category", m);
+            None
+        }
+    };
+    e.into_result(())?;
+    run(&state, &caller, items, BulkAction::SetCategory { category }).await
 }

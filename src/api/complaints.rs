@@ -68,7 +68,13 @@ pub async fn create(
 
     // Microseconds: what both databases keep, so a read equals what was returned here.
     let now = Utc::now().trunc_subsecs(6);
-    let complaint = NewComplaint::parse(input, now)?;
+    let mut complaint = NewComplaint::parse(input, now)?;
+    // a category from the office's list, as the list spells it (issue 33)
+    complaint.category = state
+        .app
+        .check_category(complaint.category.as_deref())
+        .await?
+        .map_err(|m| ApiError::Validation(ValidationErrors::single("category", m)))?;
     let idempotency = idem.as_deref().map(|k| (k, request_hash.as_str()));
     let outcome = state
         .app

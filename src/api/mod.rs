@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod bulk;
+pub mod categories;
 pub mod calendar;
 pub mod clock;
 pub mod complaints;
@@ -48,7 +49,8 @@ pub const MAX_JSON_BYTES: usize = 256 * 1024;
         license(name = "Apache-2.0"),
     ),
     paths(
-        complaints::create, complaints::list, search::search, bulk::forward, bulk::dispose, bulk::read, complaints::get, complaints::timeline,
+        complaints::create, complaints::list, search::search, bulk::forward, bulk::dispose, bulk::read, bulk::category, complaints::get,
+        categories::list, categories::create, categories::update, categories::set, complaints::timeline,
         complaints::overdue, complaints::due_soon, clock::pause, clock::resume, clock::extend,
         complaints::upload_attachment, complaints::list_attachments, complaints::download_attachment,
         public::status, public::survey, reports::ikm, reports::summary, reports::chart, ops::healthz, ops::readyz, ops::metrics,
@@ -251,6 +253,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/api/v1/complaints/bulk/forward").post(bulk::forward))
         .service(web::resource("/api/v1/complaints/bulk/dispose").post(bulk::dispose))
         .service(web::resource("/api/v1/complaints/bulk/read").post(bulk::read))
+        .service(web::resource("/api/v1/complaints/bulk/category").post(bulk::category))
+        .service(
+            web::resource("/api/v1/categories")
+                .get(categories::list)
+                .post(categories::create),
+        )
+        .service(web::resource("/api/v1/categories/{key}").patch(categories::update))
+        .service(web::resource("/api/v1/complaints/{id}/category").put(categories::set))
         .service(web::resource("/api/v1/complaints/overdue").get(complaints::overdue))
         .service(web::resource("/api/v1/complaints/due-soon").get(complaints::due_soon))
         .service(web::resource("/api/v1/complaints/{id}").get(complaints::get))

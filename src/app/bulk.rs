@@ -27,6 +27,8 @@ pub enum BulkAction {
     },
     /// Mark the dispositions to the actor's positions read.
     Read,
+    /// Set the category (one of the office's list; `None`: none).
+    SetCategory { category: Option<String> },
 }
 
 /// One selected complaint: its id and, when the selection was made from a
@@ -99,6 +101,40 @@ impl App {
         {
             return Ok(refused(number, Refusal::Stale(c.version)));
         }
+        if let BulkAction::SetCategory { category } = action {
+            use crate::app::categories::SetCategoryError as E;
+            use crate::domain::workflow::WorkflowError as W;
+            let expected = Some(item.version.unwrap_or(c.version));
+            return Ok(
+                match self
+                    .set_category(item.id, expected, category.as_deref(), actor, now)
+                    .await
+                {
+                    Ok(crate::store::CategoryOutcome::Done(c)) => BulkOutcome {
+                        id: item.id,
+                        tracking_number: number,
+                        result: Ok(*c),
+                    },
+                    Ok(crate::store::CategoryOutcome::NotFound) => {
+                        refused(None, Refusal::NotFound)
+                    }
+                    Ok(crate::store::CategoryOutcome::Stale(v)) => {
+                        refused(number, Refusal::Stale(v))
+                    }
+                    Err(e @ E::Forbidden) => {
+                        refused(number, Refusal::Rule(W::Forbidden(e.to_string())))
+                    }
+                    Err(e @ E::NotInList(_)) => refused(
+                        number,
+                        Refusal::Rule(W::Invalid {
+                            field: "category",
+                            message: e.to_string(),
+                        }),
+                    ),
+                    Err(E::Store(e)) => return Err(e),
+                },
+            );
+        }
         let commands: Vec<Command> = match action {
             BulkAction::Forward { note } => vec![Command::ForwardToHead { note: note.clone() }],
             BulkAction::Dispose {
@@ -119,6 +155,7 @@ impl App {
                 .filter_map(|o| o.disposition)
                 .map(|d| Command::ReadDisposition { disposition: d })
                 .collect(),
+            BulkAction::SetCategory { .. } => Vec::new(),
         };
         if commands.is_empty() {
             return Ok(refused(number, Refusal::NothingUnread));

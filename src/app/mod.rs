@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod bulk;
+pub mod categories;
 pub mod chat;
 pub mod dashboard;
 pub mod groupcommit;
@@ -62,6 +63,8 @@ pub struct App {
     pub hasher: passwords::Hasher,
     /// Wakes the message-channel courier when this process queued something.
     pub chat_wake: Arc<tokio::sync::Notify>,
+    /// The office's categories as last read (`categories.rs`).
+    pub categories: categories::CategoryCache,
 }
 
 impl App {
@@ -79,6 +82,7 @@ impl App {
             intake: groupcommit::GroupCommit::new(),
             hasher: passwords::Hasher::per_core(passwords::WAIT),
             chat_wake: Arc::new(tokio::sync::Notify::new()),
+            categories: Default::default(),
         })
     }
 

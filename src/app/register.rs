@@ -138,6 +138,7 @@ impl App {
     ) -> Result<(CreateOutcome, String, Arc<Policy>), StoreError> {
         let policy = self.policy().await?;
         let (mut registration, shown) = self.prepare(&policy, complaint, actor, now, source);
+        self.categorise(&mut registration).await?;
         // a key seen before answers at once, without a write
         if let (Some((key, hash)), Some(key_id)) = (&registration.idempotency, actor.key_id)
             && let Some(done) = self.store.idempotent_outcome(key_id, key, hash).await?
@@ -522,7 +523,7 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<Vec<Complaint>, BatchError> {
         let policy = self.policy().await.map_err(BatchError::RolledBack)?;
-        let prepared: Vec<Registration> = reports
+        let mut prepared: Vec<Registration> = reports
             .iter()
             .map(|r| {
                 self.prepare(
@@ -535,6 +536,9 @@ impl App {
                 .0
             })
             .collect();
+        for r in &mut prepared {
+            self.categorise(r).await.map_err(BatchError::RolledBack)?;
+        }
         let prefix = &self.settings.tracking_prefix;
         let items: Vec<LaporImport<'_>> = reports
             .iter()

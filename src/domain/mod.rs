@@ -5,6 +5,7 @@ pub mod access;
 pub mod account;
 pub mod attachment;
 pub mod calendar;
+pub mod category;
 pub mod complaint;
 pub mod conversation;
 pub mod deadline;

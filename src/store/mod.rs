@@ -958,6 +958,38 @@ pub trait ViewStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// What setting a complaint's category came to.
+#[derive(Debug, Clone)]
+pub enum CategoryOutcome {
+    Done(Box<Complaint>),
+    NotFound,
+    /// The complaint is at this version now, not the one expected.
+    Stale(i64),
+}
+
+/// The office's categories, a managed list (issue 33; `domain::category`).
+#[async_trait]
+pub trait CategoryStore: Send + Sync {
+    /// Every category, active or not, by name.
+    async fn list_categories(&self) -> Result<Vec<crate::domain::category::Category>, StoreError>;
+    /// Adds a category; `false` when one with its key exists (unchanged).
+    async fn add_category(&self, c: &crate::domain::category::Category) -> Result<bool, StoreError>;
+    /// Offers a category again, or no more; `false` when there is none with `key`.
+    async fn set_category_active(&self, key: &str, active: bool) -> Result<bool, StoreError>;
+    /// Sets a complaint's category (`None`: none), with a `category_set`
+    /// event in the same transaction; `expected_version` checked when given.
+    async fn set_complaint_category(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        category: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<CategoryOutcome, StoreError>;
+    /// The category as first written, when the list's migration respelled it.
+    async fn category_original(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError>;
+}
+
 /// The console's notification list (issue 33): the events themselves are
 /// the notifications; the store keeps who has read which.
 #[async_trait]
@@ -1087,6 +1119,7 @@ pub trait Store:
     + SearchStore
     + ViewStore
     + NotificationStore
+    + CategoryStore
     + KeyStore
     + AccountStore
     + VaultStore
@@ -1110,6 +1143,7 @@ impl<T> Store for T where
         + SearchStore
         + ViewStore
         + NotificationStore
+        + CategoryStore
         + KeyStore
         + AccountStore
         + VaultStore

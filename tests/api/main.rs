@@ -10,6 +10,7 @@ mod binary;
 mod browser;
 mod bulk;
 mod calendar;
+mod categories;
 mod clock;
 mod complaints;
 mod contract;

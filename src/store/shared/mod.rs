@@ -7,6 +7,7 @@
 
 mod accounts;
 mod calendar;
+mod categories;
 mod chat;
 mod complaints;
 mod inbound;

@@ -19,6 +19,9 @@ pub struct BulkForm {
     pub forward: bool,
     pub dispose: bool,
     pub read: bool,
+    /// Set the category (the front office and the head).
+    pub categorise: bool,
+    pub categories: Vec<String>,
     pub positions: Vec<Opt>,
     pub instructions: Vec<String>,
     /// All that the filter selects: how many (in words) and the filter.
@@ -49,12 +52,28 @@ impl BulkForm {
         }
         let forward = role.can_create_complaints() && role != Role::Integration;
         let officer = matches!(role, Role::Head | Role::Official);
+        let categorise = matches!(
+            role,
+            Role::Admin | Role::Reception | Role::Liaison | Role::Head
+        );
+        let categories: Vec<String> = if categorise {
+            state
+                .app
+                .categories()
+                .await
+                .map(|l| l.iter().filter(|c| c.active).map(|c| c.name.clone()).collect())
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
         let mut ps: Vec<&crate::store::Position> = positions.iter().collect();
         ps.sort_by(|a, b| a.title.cmp(&b.title));
         Some(BulkForm {
             forward,
             dispose: officer,
             read: officer,
+            categorise: categorise && !categories.is_empty(),
+            categories,
             positions: ps
                 .into_iter()
                 .map(|p| Opt {
@@ -128,6 +147,15 @@ pub async fn run(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
     let action = match one("op").as_str() {
         "forward" => BulkAction::Forward { note },
         "read" => BulkAction::Read,
+        "category" => match one("category").as_str() {
+            "" => {
+                return problem("Pilih kategorinya. Tidak ada yang diubah.");
+            }
+            "-" => BulkAction::SetCategory { category: None },
+            c => BulkAction::SetCategory {
+                category: Some(c.to_string()),
+            },
+        },
         "dispose" => {
             let to = one("to").parse::<Uuid>().ok();
             let instruction = one("instruction");
@@ -221,6 +249,7 @@ pub async fn run(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         BulkAction::Forward { .. } => "Hasil: diteruskan ke Kepala Dinas",
         BulkAction::Dispose { .. } => "Hasil: disposisi",
         BulkAction::Read => "Hasil: ditandai sudah dibaca",
+        BulkAction::SetCategory { .. } => "Hasil: kategori ditetapkan",
     };
     render(
         StatusCode::OK,

@@ -168,8 +168,26 @@ fn page(
     who: &super::Staff,
     m: &HashMap<String, Vec<String>>,
     errors: &[(String, String)],
+    categories: &[crate::domain::category::Category],
 ) -> RegisterPage {
     let f = Form { m, errors };
+    // categories from the office's list (issue 33)
+    let mut category = f.field("select", "category", "Kategori");
+    let chosen = crate::domain::category::key(&category.value);
+    category.options = std::iter::once(Opt {
+        value: String::new(),
+        label: "— belum dikategorikan —".into(),
+        selected: chosen.is_empty(),
+    })
+    .chain(categories.iter().filter(|c| c.active).map(|c| Opt {
+        value: c.name.clone(),
+        label: c.name.clone(),
+        selected: c.key == chosen,
+    }))
+    .collect();
+    if categories.iter().all(|c| !c.active) {
+        category.hint = Some("Daftar kategori masih kosong: admin mengisinya di Administrasi.");
+    }
     let mut channel = f.field("select", "channel", "Saluran");
     channel.required = true;
     let chosen = if channel.value.is_empty() {
@@ -235,7 +253,7 @@ fn page(
             kind,
             subject,
             body,
-            f.field("text", "category", "Kategori"),
+            category,
             f.field("text", "location", "Lokasi kejadian"),
         ],
         times: vec![received_at, agreed],
@@ -289,7 +307,11 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             "Pendaftaran pengaduan dilakukan petugas loket dan pejabat penghubung.",
         );
     }
-    render(StatusCode::OK, &page(&state, &who, &HashMap::new(), &[]))
+    let categories = state.app.categories().await.unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &page(&state, &who, &HashMap::new(), &[], &categories),
+    )
 }
 
 fn refused_role(state: &AppState) -> HttpResponse {
@@ -332,7 +354,8 @@ pub async fn next_slip(
         "channel".into(),
         vec![Channel::SuggestionBox.as_str().into()],
     );
-    let mut p = page(&state, &who, &m, &[]);
+    let categories = state.app.categories().await.unwrap_or_default();
+    let mut p = page(&state, &who, &m, &[], &categories);
     p.layout.notices.push(super::Notice {
         text: format!(
             "Lembar berikutnya dari kotak saran yang sama ({} lembar sudah terdaftar).",
@@ -433,13 +456,28 @@ pub async fn submit(
             "Berkas belum disimpan: pilih berkasnya lagi setelah memperbaiki isian.".into(),
         ));
     }
+    let categories = state.app.categories().await.unwrap_or_default();
+    let category = match state.app.check_category(opt("category").as_deref()).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(_)) => {
+            errors.push((
+                "category".into(),
+                "Pilih kategori dari daftar kantor.".into(),
+            ));
+            None
+        }
+        Err(_) => return super::unavailable(&state),
+    };
     let complaint = match parsed {
-        Ok(c) if errors.is_empty() => c,
+        Ok(mut c) if errors.is_empty() => {
+            c.category = category;
+            c
+        }
         _ => {
             drop_file().await;
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &who, &m, &errors),
+                &page(&state, &who, &m, &errors, &categories),
             );
         }
     };
