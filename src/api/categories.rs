@@ -34,7 +34,13 @@ pub struct CategoryList {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCategory {
-    #[schema(required = true, nullable = false, min_length = 1, max_length = 80, pattern = r"\S")]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 80,
+        pattern = r"\S"
+    )]
     pub name: Option<String>,
 }
 
@@ -66,7 +72,9 @@ fn category_error(e: CategoryError) -> ApiError {
         CategoryError::Name(m) => ApiError::Validation(ValidationErrors::single("name", m)),
         CategoryError::Exists => ApiError::Conflict("a category with this name exists".into()),
         CategoryError::Unknown => ApiError::NotFound("No category with this key."),
-        CategoryError::NotAdmin => ApiError::Forbidden("only an admin edits the list of categories"),
+        CategoryError::NotAdmin => {
+            ApiError::Forbidden("only an admin edits the list of categories")
+        }
         CategoryError::Store(e) => e.into(),
     }
 }
@@ -95,7 +103,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let b: NewCategory = json_body(&req, &body)?;
     let Some(name) = b.name else {
-        return Err(ApiError::Validation(ValidationErrors::single("name", "is required")));
+        return Err(ApiError::Validation(ValidationErrors::single(
+            "name",
+            "is required",
+        )));
     };
     let c = state
         .app
@@ -120,7 +131,10 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     let b: CategoryPatch = json_body(&req, &body)?;
     let Some(active) = b.active else {
-        return Err(ApiError::Validation(ValidationErrors::single("active", "is required")));
+        return Err(ApiError::Validation(ValidationErrors::single(
+            "active",
+            "is required",
+        )));
     };
     state
         .app
@@ -149,7 +163,13 @@ pub async fn set(
     load_visible(&state, &caller, id).await?;
     let outcome = state
         .app
-        .set_category(id, expected, b.category.as_deref(), caller.actor(), Utc::now())
+        .set_category(
+            id,
+            expected,
+            b.category.as_deref(),
+            caller.actor(),
+            Utc::now(),
+        )
         .await
         .map_err(|e| match e {
             SetCategoryError::NotInList(_) => {

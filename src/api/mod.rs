@@ -3,8 +3,8 @@
 pub mod accounts;
 pub mod auth;
 pub mod bulk;
-pub mod categories;
 pub mod calendar;
+pub mod categories;
 pub mod clock;
 pub mod complaints;
 pub mod contract;

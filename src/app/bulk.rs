@@ -28,7 +28,9 @@ pub enum BulkAction {
     /// Mark the dispositions to the actor's positions read.
     Read,
     /// Set the category (one of the office's list; `None`: none).
-    SetCategory { category: Option<String> },
+    SetCategory {
+        category: Option<String>,
+    },
 }
 
 /// One selected complaint: its id and, when the selection was made from a
@@ -115,9 +117,7 @@ impl App {
                         tracking_number: number,
                         result: Ok(*c),
                     },
-                    Ok(crate::store::CategoryOutcome::NotFound) => {
-                        refused(None, Refusal::NotFound)
-                    }
+                    Ok(crate::store::CategoryOutcome::NotFound) => refused(None, Refusal::NotFound),
                     Ok(crate::store::CategoryOutcome::Stale(v)) => {
                         refused(number, Refusal::Stale(v))
                     }

@@ -44,7 +44,9 @@ pub enum CategoryError {
 pub enum SetCategoryError {
     #[error("`{0}` is not one of the office's categories")]
     NotInList(String),
-    #[error("setting the category is for reception, the liaison officer, the head, an admin or whoever holds the complaint")]
+    #[error(
+        "setting the category is for reception, the liaison officer, the head, an admin or whoever holds the complaint"
+    )]
     Forbidden,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -157,7 +159,11 @@ impl App {
         if actor.role != Role::Admin {
             return Err(CategoryError::NotAdmin);
         }
-        if !self.store.set_category_active(&category::key(key), active).await? {
+        if !self
+            .store
+            .set_category_active(&category::key(key), active)
+            .await?
+        {
             return Err(CategoryError::Unknown);
         }
         self.forget_categories();

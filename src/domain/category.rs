@@ -78,7 +78,10 @@ mod tests {
     #[test]
     fn any_case_or_spacing_names_the_same_category() {
         let l = list();
-        assert_eq!(resolve(&l, "  bantuan   SOSIAL ").map(|c| c.name.as_str()), Some("Bantuan Sosial"));
+        assert_eq!(
+            resolve(&l, "  bantuan   SOSIAL ").map(|c| c.name.as_str()),
+            Some("Bantuan Sosial")
+        );
         assert_eq!(resolve(&l, "bantuan"), None, "no prefix match");
         assert_eq!(resolve(&l, "lama"), None, "inactive: offered no more");
     }
@@ -86,13 +89,19 @@ mod tests {
     #[test]
     fn a_lapor_topic_maps_by_its_path_or_its_last_part() {
         let l = list();
-        assert_eq!(resolve_lapor(&l, "Sosial / PKH").map(|c| c.name.as_str()), Some("PKH"));
+        assert_eq!(
+            resolve_lapor(&l, "Sosial / PKH").map(|c| c.name.as_str()),
+            Some("PKH")
+        );
         assert_eq!(resolve_lapor(&l, "Kesehatan / BPJS"), None);
     }
 
     #[test]
     fn names_are_tidied_and_bounded() {
-        assert_eq!(clean_name("  Kartu   Lansia "), Ok("Kartu Lansia".to_string()));
+        assert_eq!(
+            clean_name("  Kartu   Lansia "),
+            Ok("Kartu Lansia".to_string())
+        );
         assert!(clean_name("   ").is_err());
         assert!(clean_name(&"x".repeat(81)).is_err());
     }

@@ -973,7 +973,8 @@ pub trait CategoryStore: Send + Sync {
     /// Every category, active or not, by name.
     async fn list_categories(&self) -> Result<Vec<crate::domain::category::Category>, StoreError>;
     /// Adds a category; `false` when one with its key exists (unchanged).
-    async fn add_category(&self, c: &crate::domain::category::Category) -> Result<bool, StoreError>;
+    async fn add_category(&self, c: &crate::domain::category::Category)
+    -> Result<bool, StoreError>;
     /// Offers a category again, or no more; `false` when there is none with `key`.
     async fn set_category_active(&self, key: &str, active: bool) -> Result<bool, StoreError>;
     /// Sets a complaint's category (`None`: none), with a `category_set`

@@ -32,6 +32,7 @@ both_backends!(
     a_draft_is_approved_from_the_inbox_on_a_phone,
     a_saved_view_is_pinned_to_the_menu_with_its_count,
     the_bell_counts_what_is_new_and_opening_reads_it,
+    categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2685,4 +2686,85 @@ async fn bell_badge(browser: &Browser) -> String {
         Ok(e) => e.text().await.unwrap(),
         Err(_) => String::new(),
     }
+}
+
+/// Issue 33: the admin adds a category; the liaison officer sets it on two
+/// complaints at once from the list, then changes one on its page.
+async fn categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page(b: Backend) {
+    // two-factor sign-in has its own test
+    let Some(app) = spawn_app_with(b, |s| s.require_2fa = Vec::new()).await else {
+        return;
+    };
+    let admin = app.key(Role::Admin).await;
+    account(&app, &admin, "admin.kategori", "admin", None).await;
+    account(&app, &admin, "penghubung.kategori", "liaison", None).await;
+    let key = app.key(Role::Reception).await;
+    let mut ids = Vec::new();
+    for subject in [
+        "Kartu lansia hilang",
+        "Kartu lansia belum dicetak",
+        "Sembako terlambat",
+    ] {
+        let mut body = valid_complaint("letter");
+        body["subject"] = json!(subject);
+        body["category"] = Value::Null;
+        ids.push(
+            register(&app, &key, body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.as_user("admin.kategori", "/console/admin/categories")
+        .await;
+    br.fill("#cat-name", "Kartu  Lansia").await;
+    br.click("form[action='/console/admin/categories/new'] button[type=submit]")
+        .await;
+    let t = br.text().await;
+    assert!(t.contains("Kategori Kartu Lansia ditambahkan."), "{t}");
+    // the same again, in another case: refused next to the field
+    br.fill("#cat-name", "kartu lansia").await;
+    br.click("form[action='/console/admin/categories/new'] button[type=submit]")
+        .await;
+    let t = br.text().await;
+    assert!(t.contains("sudah ada"), "{t}");
+    br.check_page("admin-categories").await;
+
+    br.as_user("penghubung.kategori", "/console/complaints")
+        .await;
+    for id in &ids[..2] {
+        br.tick(&format!("input[name=c][value^='{id}']")).await;
+    }
+    br.click_summary("Kerjakan sekaligus").await;
+    br.select("#bulk-op", "category").await;
+    br.select("#bulk-category", "Kartu Lansia").await;
+    br.click("details.bulk button[type=submit]").await;
+    let t = br.text().await;
+    assert!(t.contains("Hasil: kategori ditetapkan"), "{t}");
+    assert!(t.contains("2 pengaduan dikerjakan"), "{t}");
+    for (i, id) in ids.iter().enumerate() {
+        let c: Value = app
+            .get(&key, &format!("/api/v1/complaints/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let want = if i < 2 {
+            json!("Kartu Lansia")
+        } else {
+            Value::Null
+        };
+        assert_eq!(c["category"], want, "{c}");
+    }
+    // on the page: the third gets one
+    br.goto(&format!("/console/complaints/{}", ids[2])).await;
+    br.select("#kategori", "Bantuan Sosial").await;
+    br.click("form.categorise button[type=submit]").await;
+    let t = br.text().await;
+    assert!(t.contains("Kategori tersimpan."), "{t}");
+    assert!(t.contains("Bantuan Sosial"), "{t}");
+    br.check_page("complaint-category").await;
 }

@@ -42,7 +42,10 @@ async fn a_category_comes_from_the_list_and_free_text_is_refused(b: Backend) {
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
     assert_eq!(p["errors"][0]["field"], "category", "{p}");
-    assert!(app.list_all(&key, "", 10).await.is_empty(), "nothing registered");
+    assert!(
+        app.list_all(&key, "", 10).await.is_empty(),
+        "nothing registered"
+    );
     // any case and spacing: written as the list spells it
     body["category"] = json!("  BANTUAN   sosial ");
     let r = app.post_complaint(&key, &body).await;
@@ -52,7 +55,12 @@ async fn a_category_comes_from_the_list_and_free_text_is_refused(b: Backend) {
     // no category is fine
     body["category"] = Value::Null;
     assert_eq!(app.post_complaint(&key, &body).await.status(), 201);
-    let list: Value = app.get(&key, "/api/v1/categories").await.json().await.unwrap();
+    let list: Value = app
+        .get(&key, "/api/v1/categories")
+        .await
+        .json()
+        .await
+        .unwrap();
     let names: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -85,8 +93,15 @@ async fn the_admin_keeps_the_list_and_an_inactive_category_is_offered_no_more(b:
     let r = add(&admin, "  Kartu   Lansia ").await;
     assert_eq!(r.status(), 201);
     let c: Value = r.json().await.unwrap();
-    assert_eq!((c["name"].as_str(), c["key"].as_str()), (Some("Kartu Lansia"), Some("kartu lansia")));
-    assert_eq!(add(&admin, "kartu lansia").await.status(), 409, "one spelling per category");
+    assert_eq!(
+        (c["name"].as_str(), c["key"].as_str()),
+        (Some("Kartu Lansia"), Some("kartu lansia"))
+    );
+    assert_eq!(
+        add(&admin, "kartu lansia").await.status(),
+        409,
+        "one spelling per category"
+    );
     let r = add(&admin, "   ").await;
     assert_eq!(r.status(), 422);
     let p: Value = r.json().await.unwrap();
@@ -94,7 +109,12 @@ async fn the_admin_keeps_the_list_and_an_inactive_category_is_offered_no_more(b:
     // used, then retired: the old complaint keeps it, a new one may not take it
     let mut body = valid_complaint("letter");
     body["category"] = json!("kartu lansia");
-    let old: Value = app.post_complaint(&reception, &body).await.json().await.unwrap();
+    let old: Value = app
+        .post_complaint(&reception, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(old["category"], "Kartu Lansia");
     let r = send(
         &app,
@@ -107,7 +127,10 @@ async fn the_admin_keeps_the_list_and_an_inactive_category_is_offered_no_more(b:
     assert_eq!(r.status(), 204);
     assert_eq!(app.post_complaint(&reception, &body).await.status(), 422);
     let again: Value = app
-        .get(&reception, &format!("/api/v1/complaints/{}", old["id"].as_str().unwrap()))
+        .get(
+            &reception,
+            &format!("/api/v1/complaints/{}", old["id"].as_str().unwrap()),
+        )
         .await
         .json()
         .await
@@ -134,7 +157,12 @@ async fn the_category_is_set_one_by_one_or_in_bulk_with_its_event(b: Backend) {
     for _ in 0..4 {
         let mut body = valid_complaint("letter");
         body["category"] = Value::Null;
-        let c: Value = app.post_complaint(&o.reception, &body).await.json().await.unwrap();
+        let c: Value = app
+            .post_complaint(&o.reception, &body)
+            .await
+            .json()
+            .await
+            .unwrap();
         ids.push(c["id"].as_str().unwrap().to_string());
     }
     let put = |key: &str, id: &str, body: Value, version: Option<i64>| {
@@ -152,7 +180,13 @@ async fn the_category_is_set_one_by_one_or_in_bulk_with_its_event(b: Backend) {
         }
     };
     // one: the liaison officer, in any case; the event on the timeline
-    let r = put(&o.liaison, &ids[0], json!({"category": "program keluarga harapan (pkh)"}), Some(1)).await;
+    let r = put(
+        &o.liaison,
+        &ids[0],
+        json!({"category": "program keluarga harapan (pkh)"}),
+        Some(1),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     let c: Value = r.json().await.unwrap();
     assert_eq!(c["category"], "Program Keluarga Harapan (PKH)");
@@ -160,21 +194,69 @@ async fn the_category_is_set_one_by_one_or_in_bulk_with_its_event(b: Backend) {
     let t = timeline(&app, &o.reception, &ids[0]).await;
     assert!(t.iter().any(|e| e["kind"] == "category_set"), "{t:?}");
     // a stale version, free text, a manager: refused, nothing changed
-    assert_eq!(put(&o.liaison, &ids[0], json!({"category": "Bantuan Sosial"}), Some(1)).await.status(), 412);
-    assert_eq!(put(&o.liaison, &ids[0], json!({"category": "apa saja"}), None).await.status(), 422);
-    assert_eq!(put(&manager, &ids[0], json!({"category": "Bantuan Sosial"}), None).await.status(), 403);
+    assert_eq!(
+        put(
+            &o.liaison,
+            &ids[0],
+            json!({"category": "Bantuan Sosial"}),
+            Some(1)
+        )
+        .await
+        .status(),
+        412
+    );
+    assert_eq!(
+        put(&o.liaison, &ids[0], json!({"category": "apa saja"}), None)
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        put(
+            &manager,
+            &ids[0],
+            json!({"category": "Bantuan Sosial"}),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
     // an official on a complaint their position does not hold: refused; on one it holds: done
     ok(&app, &o.reception, &ids[1], "forward", json!({})).await;
     ok(&app, &o.k_head, &ids[1], "dispositions", dispose(&o.kabid)).await;
-    assert_eq!(put(&o.k_kasi, &ids[1], json!({"category": "Bantuan Sosial"}), None).await.status(), 403);
-    assert_eq!(put(&o.k_kabid, &ids[1], json!({"category": "Bantuan Sosial"}), None).await.status(), 200);
+    assert_eq!(
+        put(
+            &o.k_kasi,
+            &ids[1],
+            json!({"category": "Bantuan Sosial"}),
+            None
+        )
+        .await
+        .status(),
+        403
+    );
+    assert_eq!(
+        put(
+            &o.k_kabid,
+            &ids[1],
+            json!({"category": "Bantuan Sosial"}),
+            None
+        )
+        .await
+        .status(),
+        200
+    );
     let c: Value = app
         .get(&o.reception, &format!("/api/v1/complaints/{}", ids[0]))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(c["category"], "Program Keluarga Harapan (PKH)", "unchanged by the refusals");
+    assert_eq!(
+        c["category"], "Program Keluarga Harapan (PKH)",
+        "unchanged by the refusals"
+    );
     // many: two done, one stale
     let r = post(
         &app,

@@ -126,9 +126,11 @@ struct AdminPage {
     /// Field errors of the form that came back.
     errors: HashMap<String, String>,
     kept: HashMap<String, String>,
+    /// The office's categories (the list reports group by).
+    categories: Vec<crate::domain::category::Category>,
 }
 
-const TABS: [(&str, &str, &str); 4] = [
+const TABS: [(&str, &str, &str); 5] = [
     ("org", "/console/admin/org", "Organisasi"),
     ("accounts", "/console/admin/accounts", "Akun dan kunci"),
     (
@@ -137,6 +139,11 @@ const TABS: [(&str, &str, &str); 4] = [
         "Kalender dan batas waktu",
     ),
     ("outbox", "/console/admin/outbox", "Kotak keluar"),
+    (
+        "categories",
+        "/console/admin/categories",
+        "Kategori pengaduan",
+    ),
 ];
 
 fn forbidden(state: &AppState) -> HttpResponse {
@@ -476,6 +483,15 @@ async fn page(
                     .map(|c| (c.as_str(), words::channel(*c)))
                     .collect();
             }
+            "categories" => {
+                extra.categories = state
+                    .app
+                    .categories()
+                    .await
+                    .map_err(|_| ())?
+                    .as_ref()
+                    .clone();
+            }
             _ => {
                 let items = state
                     .store
@@ -534,6 +550,7 @@ fn empty(state: &AppState) -> AdminPage {
         moved_more: 0,
         errors: HashMap::new(),
         kept: HashMap::new(),
+        categories: Vec::new(),
     }
 }
 
@@ -1199,5 +1216,77 @@ pub async fn set_sla(
             page(&state, &who, "calendar", StatusCode::OK, p).await
         }
         Err(_) => super::unavailable(&state),
+    }
+}
+
+/// `POST /console/admin/categories`: adds a category to the list.
+pub async fn add_category(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match posted(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let name = first(&m, "name").to_string();
+    let mut p = empty(&state);
+    use crate::app::categories::CategoryError as E;
+    match state.app.add_category(who.caller.actor(), &name).await {
+        Ok(c) => {
+            notice(&mut p, format!("Kategori {} ditambahkan.", c.name), false);
+            page(&state, &who, "categories", StatusCode::CREATED, p).await
+        }
+        Err(e) => {
+            let text = match e {
+                E::Exists => {
+                    "Kategori dengan nama ini sudah ada (huruf besar-kecil tidak dibedakan)."
+                }
+                E::Name(_) => "Isi nama kategori, paling banyak 80 karakter.",
+                E::NotAdmin | E::Unknown => "Kategori tidak dapat ditambahkan.",
+                E::Store(_) => return super::unavailable(&state),
+            };
+            p.kept.insert("cat.name".into(), name);
+            p.errors.insert("cat.name".into(), text.into());
+            page(
+                &state,
+                &who,
+                "categories",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                p,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST /console/admin/categories/active`: offers a category again, or no more.
+pub async fn category_active(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m) = match posted(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let active = first(&m, "active") == "1";
+    let mut p = empty(&state);
+    match state
+        .app
+        .set_category_active(who.caller.actor(), first(&m, "key"), active)
+        .await
+    {
+        Ok(()) => {
+            let text = if active {
+                "Kategori ditawarkan lagi."
+            } else {
+                "Kategori tidak ditawarkan lagi; pengaduan lama tetap memakainya."
+            };
+            notice(&mut p, text.into(), false);
+            page(&state, &who, "categories", StatusCode::OK, p).await
+        }
+        Err(crate::app::categories::CategoryError::Store(_)) => super::unavailable(&state),
+        Err(_) => super::not_found(&state),
     }
 }

@@ -61,7 +61,12 @@ impl BulkForm {
                 .app
                 .categories()
                 .await
-                .map(|l| l.iter().filter(|c| c.active).map(|c| c.name.clone()).collect())
+                .map(|l| {
+                    l.iter()
+                        .filter(|c| c.active)
+                        .map(|c| c.name.clone())
+                        .collect()
+                })
                 .unwrap_or_default()
         } else {
             Vec::new()

@@ -742,6 +742,11 @@ struct DetailPage {
     open: String,
     /// The WhatsApp conversation box (WhatsApp complaints only).
     whatsapp: Option<WhatsappBox>,
+    /// The category as first written, when the list spells it otherwise
+    /// or does not know it (an SP4N-LAPOR! topic).
+    category_original: Option<String>,
+    /// The form to set the category, for whoever may (the office's list).
+    categories: Option<Vec<super::actions::Opt>>,
 }
 
 /// The WhatsApp conversation of the complaint, and the form to write one.
@@ -870,6 +875,7 @@ pub struct Extra {
 pub struct DoneQuery {
     done: Option<String>,
     uploaded: Option<String>,
+    categorised: Option<String>,
     clock: Option<String>,
     again: Option<String>,
     sent: Option<String>,
@@ -963,6 +969,12 @@ pub async fn detail(
             bad: false,
         });
     }
+    if q.categorised.is_some() {
+        extra.notices.push(super::Notice {
+            text: "Kategori tersimpan.".into(),
+            bad: false,
+        });
+    }
     if q.uploaded.is_some() {
         extra.notices.push(super::Notice {
             text: "Lampiran tersimpan.".into(),
@@ -1030,6 +1042,16 @@ pub async fn detail_page(
         Ok(x) => x,
         Err(()) => return super::unavailable(state),
     };
+    // a category the list did not know when it was registered (LAPOR!'s topic)
+    let intake_category = events
+        .iter()
+        .find(|e| e.kind == "registered")
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+        .and_then(|d| {
+            d.pointer("/intake/category_original")
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+        });
     let tz = state.settings.office_timezone;
     let version = c.version;
     let channel = c.channel;
@@ -1289,9 +1311,36 @@ pub async fn detail_page(
         Some((a, errors)) if a == "clock" => errors.first().map(|(_, m)| m.clone()),
         _ => None,
     };
+    // the category: as first written, and the form for whoever may set it
+    let category_original = match state.store.category_original(id).await {
+        Ok(Some(o)) => Some(o),
+        _ => intake_category,
+    };
+    let categories = match who.caller.role() {
+        crate::domain::Role::Admin
+        | crate::domain::Role::Reception
+        | crate::domain::Role::Liaison
+        | crate::domain::Role::Head => {
+            let current = detail.category.as_deref().map(crate::domain::category::key);
+            let list = state.app.categories().await.unwrap_or_default();
+            let opts: Vec<super::actions::Opt> = list
+                .iter()
+                .filter(|c| c.active || current.as_deref() == Some(c.key.as_str()))
+                .map(|c| super::actions::Opt {
+                    value: c.name.clone(),
+                    label: c.name.clone(),
+                    selected: current.as_deref() == Some(c.key.as_str()),
+                })
+                .collect();
+            (!opts.is_empty()).then_some(opts)
+        }
+        _ => None,
+    };
     render(
         status,
         &DetailPage {
+            category_original,
+            categories,
             layout,
             clock,
             clock_error,
@@ -1851,4 +1900,60 @@ pub async fn person(
             share_roles: Vec::new(),
         },
     )
+}
+
+/// `POST /console/complaints/{id}/category`: sets the category from the
+/// office's list (issue 33); a complaint changed since the page was opened
+/// is not changed.
+pub async fn set_category(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (who, m, id) = match super::staff_post_on(&state, &req, &id, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let one = |k: &str| super::actions::first(&m, k).trim().to_string();
+    let version = one("version").parse::<i64>().ok();
+    let category = Some(one("category")).filter(|c| !c.is_empty());
+    let problem = |text: &str| {
+        super::message(
+            &state,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Kategori belum disimpan",
+            text,
+        )
+    };
+    match state
+        .app
+        .set_category(
+            id,
+            version,
+            category.as_deref(),
+            who.caller.actor(),
+            chrono::Utc::now(),
+        )
+        .await
+    {
+        Ok(crate::store::CategoryOutcome::Done(_)) => HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("/console/complaints/{id}?categorised=1"),
+            ))
+            .finish(),
+        Ok(crate::store::CategoryOutcome::NotFound) => super::not_found(&state),
+        Ok(crate::store::CategoryOutcome::Stale(_)) => problem(
+            "Pengaduan ini sudah berubah sejak halamannya dibuka. Buka lagi dan pilih kategorinya. Tidak ada yang diubah.",
+        ),
+        Err(crate::app::categories::SetCategoryError::NotInList(_)) => {
+            problem("Pilih kategori dari daftar kantor. Tidak ada yang diubah.")
+        }
+        Err(crate::app::categories::SetCategoryError::Forbidden) => super::refused(&state),
+        Err(crate::app::categories::SetCategoryError::Store(e)) => {
+            tracing::error!(error = %e, "console: category not set");
+            super::unavailable(&state)
+        }
+    }
 }

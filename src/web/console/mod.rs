@@ -68,6 +68,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/admin/org/acting").post(admin::appoint_acting))
         .service(web::resource("/console/admin/org/acting/{id}/end").post(admin::end_acting))
         .service(web::resource("/console/admin/sla").post(admin::set_sla))
+        .service(web::resource("/console/admin/categories/new").post(admin::add_category))
+        .service(web::resource("/console/admin/categories/active").post(admin::category_active))
         .service(web::resource("/console/admin/{tab}").get(admin::tab))
         .service(web::resource("/console/lapor").get(lapor::page))
         .service(web::resource("/console/lapor/poll").post(lapor::poll))
@@ -92,6 +94,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
         .service(web::resource("/console/complaints/{id}/whatsapp").post(complaints::whatsapp))
         .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload))
+        .service(web::resource("/console/complaints/{id}/category").post(complaints::set_category))
         .service(
             web::resource("/console/complaints/{id}/attachments/{attachment_id}/preview")
                 .get(attachments::preview),
