@@ -24,9 +24,14 @@ run_backend() {
   export DATABASE_URL=$url ADUAN_DATA_DIR=$WORK/data-$name ADUAN_LISTEN=127.0.0.1:$port ADUAN_DB_MAX_CONNECTIONS=${DB_CONNS:-10}
   export ADUAN_KEY
   ADUAN_KEY=$("$BIN" apikey create --name bench --role reception | tail -n 1)
+  local admin
+  admin=$("$BIN" apikey create --name bench-admin --role admin | tail -n 1)
   "$BIN" serve > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   wait_ready "$port"
+  # post.lua's category, from the office's list (ADR 0030)
+  curl -fs -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"Bantuan Sosial"}' "http://127.0.0.1:$port/api/v1/categories" -o /dev/null
   # warm up, then measure
   wrk -t2 -c"$CONNS" -d3s -s bench/post.lua "http://127.0.0.1:$port/api/v1/complaints" >/dev/null
   local post get id

@@ -41,11 +41,16 @@ intake() { # name url → "req/s p50 p99 non-2xx"
   local name=$1 url=$2 port
   export ADUAN_KEY
   ADUAN_KEY=$(DATABASE_URL=$url ADUAN_DATA_DIR=$WORK/data-$name "$BIN" apikey create --name bench --role reception 2>/dev/null | tail -n 1)
+  local admin
+  admin=$(DATABASE_URL=$url ADUAN_DATA_DIR=$WORK/data-$name "$BIN" apikey create --name bench-admin --role admin 2>/dev/null | tail -n 1)
   port=$(free_port)
   DATABASE_URL=$url ADUAN_DATA_DIR=$WORK/data-$name ADUAN_LISTEN=127.0.0.1:$port \
     ADUAN_DB_MAX_CONNECTIONS=10 ADUAN_LOG=warn "$BIN" serve > "$WORK/$name.log" 2>&1 &
   PIDS+=($!)
   wait_ready "$port"
+  # post.lua's category, from the office's list (ADR 0030)
+  curl -fs -X POST -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+    -d '{"name":"Bantuan Sosial"}' "http://127.0.0.1:$port/api/v1/categories" -o /dev/null
   wrk -t2 -c$CONNS -d3s -s bench/post.lua "http://127.0.0.1:$port/api/v1/complaints" >/dev/null
   wrk -t2 -c$CONNS -d"$DURATION" --latency -s bench/post.lua "http://127.0.0.1:$port/api/v1/complaints" | summarise > "$WORK/$name.wrk"
   kill "${PIDS[-1]}"; wait "${PIDS[-1]}" 2>/dev/null || true

@@ -26,6 +26,7 @@ pub mod passwords;
 pub mod policy;
 pub mod privacy;
 pub mod register;
+pub mod reminders;
 pub mod reports;
 pub mod search;
 pub mod survey;
