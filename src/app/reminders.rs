@@ -17,6 +17,7 @@ use crate::domain::calendar::{WorkingCalendar, end_of_day};
 use crate::domain::deadline::working_days_left;
 use crate::notify::{self, templates};
 use crate::store::{Actor, Complaint, DeadlineQuery, StoreError, load_policy};
+use templates::NoticeWhy;
 
 /// Messages to officials go out in office hours only (local time).
 pub(crate) const OFFICE_HOURS: (u32, u32) = (6, 18);
@@ -372,238 +373,309 @@ impl App {
     /// Does nothing outside office hours on working days. Its cost grows
     /// with the complaints due, not with the complaints open.
     pub async fn reminder_sweep(&self, now: DateTime<Utc>) -> Result<SweepReport, StoreError> {
-        use templates::NoticeWhy;
-        let mut report = SweepReport::default();
-        let (calendar, _) = load_policy(self.store.as_ref()).await?;
-        if !self.in_office_hours(&calendar, now) {
-            return Ok(report);
-        }
-        let s = &self.settings;
-        let tz = s.office_timezone;
-        let today = now.with_timezone(&tz).date_naive();
-        let max_days = s.reminder_days.iter().copied().max().unwrap_or(0);
-        let horizon =
-            end_of_day(calendar.add_working_days(today, max_days), tz) + Duration::seconds(1);
-        let org = self.org(today).await?;
-        let liaison = self.liaison();
-
-        // every fact of this sweep: (key, complaint, person, why)
-        struct Fact {
-            key: String,
-            complaint: usize,
-            person: Person,
-            why: NoticeWhy,
-        }
-        let mut facts: Vec<Fact> = Vec::new();
-        let mut events: Vec<crate::store::NoticeEvent> = Vec::new();
-        let upcoming = self.by_deadline(Some(now), horizon, usize::MAX).await?;
+        let Some(scope) = self.sweep_scope(now).await? else {
+            return Ok(SweepReport::default());
+        };
+        let upcoming = self
+            .by_deadline(Some(now), scope.horizon, usize::MAX)
+            .await?;
         let overdue = self.by_deadline(None, now, usize::MAX).await?;
         let complaints: Vec<&Complaint> = upcoming.iter().chain(overdue.iter()).collect();
+        let mut facts = Vec::new();
+        let mut events = Vec::new();
         for (i, c) in complaints.iter().enumerate() {
             let Some(due) = c.due_at else { continue };
-            let left = working_days_left(&calendar, due, now, tz);
-            let levels = self.levels(&org, c);
-            let holder = c
-                .holder_position_id
-                .map_or("front".to_string(), |p| p.to_string());
             if due > now {
-                let Some(threshold) = s
-                    .reminder_days
-                    .iter()
-                    .copied()
-                    .filter(|t| left <= i64::from(*t))
-                    .min()
-                else {
-                    continue;
-                };
-                let mut told = 0;
-                for p in levels
-                    .first()
-                    .map(|l| l.people.clone())
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| (p, NoticeWhy::Holder))
-                    .chain(liaison.clone().map(|p| (p, NoticeWhy::Watch)))
-                {
-                    facts.push(Fact {
-                        key: format!("reminder:{}:{holder}:{threshold}:{}", c.id, p.0.email),
-                        complaint: i,
-                        person: p.0,
-                        why: p.1,
-                    });
-                    told += 1;
-                }
-                events.push(crate::store::NoticeEvent {
-                    complaint_id: c.id,
-                    kind: "reminder_queued",
-                    detail: serde_json::json!({"threshold_working_days": threshold, "working_days_left": left, "recipients": told}).to_string(),
-                });
+                self.reminder_facts(&scope, i, c, now, &mut facts, &mut events);
             } else {
-                // late: the holder's level, and one level up per step
-                let late = (-left).max(1) as usize;
-                let step = s.escalation_step_days.max(1) as usize;
-                let reach = (1 + (late - 1) / step).min(levels.len().saturating_sub(1));
-                let mut reached = Vec::new();
-                for (n, level) in levels.iter().enumerate().take(reach + 1) {
-                    let why = if n == 0 {
-                        NoticeWhy::Holder
-                    } else {
-                        NoticeWhy::Escalated { levels: n }
-                    };
-                    for p in &level.people {
-                        facts.push(Fact {
-                            key: format!("late:{}:{holder}:{}:{}", c.id, level.key, p.email),
-                            complaint: i,
-                            person: p.clone(),
-                            why: why.clone(),
-                        });
-                    }
-                    if n > 0 && !level.people.is_empty() {
-                        reached.push(level.people[0].title.clone());
-                    }
-                }
-                if let Some(p) = &liaison {
-                    facts.push(Fact {
-                        key: format!("late:{}:{holder}:watch:{}", c.id, p.email),
-                        complaint: i,
-                        person: p.clone(),
-                        why: NoticeWhy::Watch,
-                    });
-                }
-                events.push(crate::store::NoticeEvent {
-                    complaint_id: c.id,
-                    kind: "escalated",
-                    detail: serde_json::json!({"working_days_late": late, "levels": reach, "to": reached}).to_string(),
-                });
+                self.late_facts(&scope, i, c, now, &mut facts, &mut events);
             }
         }
         if facts.is_empty() {
-            return Ok(report);
+            return Ok(SweepReport::default());
         }
-        // what was reported before stays unreported
-        let keys: Vec<String> = facts.iter().map(|f| f.key.clone()).collect();
-        let known: std::collections::HashSet<String> =
-            self.store.known_notices(&keys).await?.into_iter().collect();
-        facts.retain(|f| !known.contains(&f.key));
-        // one message per person: each complaint once, for its strongest reason
-        let mut by_person: std::collections::BTreeMap<String, (Person, Vec<Fact>)> =
-            Default::default();
-        for f in facts {
-            by_person
-                .entry(f.person.email.clone())
-                .or_insert_with(|| (f.person.clone(), Vec::new()))
-                .1
-                .push(f);
+        let facts = self.unreported(facts).await?;
+        let under = self.late_under(&scope.org, &overdue);
+        let messages: Vec<crate::store::NoticeMessage> = by_person(facts)
+            .into_iter()
+            .map(|(person, facts)| {
+                self.message_for(&scope, &person, &facts, &complaints, under.as_ref(), now)
+            })
+            .collect();
+        self.record_sweep(&messages, &events, now).await
+    }
+
+    /// What a sweep at `now` works with, or `None` outside office hours on
+    /// working days (officials are told in office hours only).
+    async fn sweep_scope(&self, now: DateTime<Utc>) -> Result<Option<SweepScope>, StoreError> {
+        let (calendar, _) = load_policy(self.store.as_ref()).await?;
+        if !self.in_office_hours(&calendar, now) {
+            return Ok(None);
         }
-        let holders: Vec<String> = complaints.iter().map(|c| org.holder_label(c)).collect();
-        // the head hears of late work under him in counts, not one by one
-        let head_people: Vec<String> = match org.head {
+        let tz = self.settings.office_timezone;
+        let today = now.with_timezone(&tz).date_naive();
+        let max_days = self
+            .settings
+            .reminder_days
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(0);
+        let horizon =
+            end_of_day(calendar.add_working_days(today, max_days), tz) + Duration::seconds(1);
+        let org = self.org(today).await?;
+        let head_people = match org.head {
             Some(h) => self.at(&org, h),
             None => self.head_fallback(),
         }
         .into_iter()
         .map(|p| p.email)
         .collect();
-        let under = self.late_under(&org, &overdue);
-        let mut messages = Vec::new();
-        for (email, (person, facts)) in by_person {
-            let is_head = head_people.contains(&email);
-            let mut entries: Vec<templates::NoticeEntry<'_>> = Vec::new();
-            let mut seen: HashMap<usize, usize> = HashMap::new();
-            let mut escalated_to_head = false;
-            for f in &facts {
-                if is_head && matches!(f.why, NoticeWhy::Escalated { .. }) {
-                    escalated_to_head = true;
-                    continue;
-                }
-                let rank = |w: &NoticeWhy| match w {
-                    NoticeWhy::Holder => 3,
-                    NoticeWhy::Escalated { .. } => 2,
-                    NoticeWhy::Watch => 1,
-                };
-                if let Some(&at) = seen.get(&f.complaint) {
-                    if rank(&f.why) > rank(&entries[at].why) {
-                        entries[at].why = f.why.clone();
-                    }
-                    continue;
-                }
-                let c = complaints[f.complaint];
-                let Some(line) = self.line(&calendar, c, now, &holders[f.complaint]) else {
-                    continue;
-                };
-                seen.insert(f.complaint, entries.len());
-                entries.push(templates::NoticeEntry {
-                    line,
-                    why: f.why.clone(),
+        Ok(Some(SweepScope {
+            liaison: self.liaison(),
+            calendar,
+            horizon,
+            org,
+            head_people,
+        }))
+    }
+
+    /// A complaint not yet due: its holders (and the watching liaison
+    /// address) are reminded once per threshold of `ADUAN_REMINDER_DAYS`.
+    fn reminder_facts(
+        &self,
+        scope: &SweepScope,
+        i: usize,
+        c: &Complaint,
+        now: DateTime<Utc>,
+        facts: &mut Vec<Fact>,
+        events: &mut Vec<crate::store::NoticeEvent>,
+    ) {
+        let Some(due) = c.due_at else { return };
+        let tz = self.settings.office_timezone;
+        let left = working_days_left(&scope.calendar, due, now, tz);
+        let Some(threshold) = self
+            .settings
+            .reminder_days
+            .iter()
+            .copied()
+            .filter(|t| left <= i64::from(*t))
+            .min()
+        else {
+            return;
+        };
+        let holder = holder_key(c);
+        let levels = self.levels(&scope.org, c);
+        let mut told = 0;
+        for (person, why) in levels
+            .first()
+            .map(|l| l.people.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p, NoticeWhy::Holder))
+            .chain(scope.liaison.clone().map(|p| (p, NoticeWhy::Watch)))
+        {
+            facts.push(Fact {
+                key: format!("reminder:{}:{holder}:{threshold}:{}", c.id, person.email),
+                complaint: i,
+                person,
+                why,
+            });
+            told += 1;
+        }
+        events.push(crate::store::NoticeEvent {
+            complaint_id: c.id,
+            kind: "reminder_queued",
+            detail: serde_json::json!({"threshold_working_days": threshold,
+                "working_days_left": left, "recipients": told})
+            .to_string(),
+        });
+    }
+
+    /// A late complaint: its holders, and one level further up the chain
+    /// every `ADUAN_ESCALATION_STEP_DAYS` working days late (and the
+    /// watching liaison address).
+    fn late_facts(
+        &self,
+        scope: &SweepScope,
+        i: usize,
+        c: &Complaint,
+        now: DateTime<Utc>,
+        facts: &mut Vec<Fact>,
+        events: &mut Vec<crate::store::NoticeEvent>,
+    ) {
+        let Some(due) = c.due_at else { return };
+        let tz = self.settings.office_timezone;
+        let left = working_days_left(&scope.calendar, due, now, tz);
+        let holder = holder_key(c);
+        let levels = self.levels(&scope.org, c);
+        let late = (-left).max(1) as usize;
+        let step = self.settings.escalation_step_days.max(1) as usize;
+        let reach = (1 + (late - 1) / step).min(levels.len().saturating_sub(1));
+        let mut reached = Vec::new();
+        for (n, level) in levels.iter().enumerate().take(reach + 1) {
+            let why = if n == 0 {
+                NoticeWhy::Holder
+            } else {
+                NoticeWhy::Escalated { levels: n }
+            };
+            for p in &level.people {
+                facts.push(Fact {
+                    key: format!("late:{}:{holder}:{}:{}", c.id, level.key, p.email),
+                    complaint: i,
+                    person: p.clone(),
+                    why: why.clone(),
                 });
             }
-            let salutation = templates::salutation(person.name.as_deref(), &person.title);
-            let list = format!("{}/console/complaints?due=overdue", s.public_base_url);
-            let m = templates::notices(
-                &s.office_name,
-                &salutation,
-                &entries,
-                now,
-                tz,
-                &templates::NoticeMore {
-                    summary_over: s.backlog_summary_over,
-                    list_link: &list,
-                    under: under.as_ref().filter(|_| escalated_to_head),
-                },
-            );
-            // the same facts make the same message key, whatever runs twice
-            let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();
-            keys.sort_unstable();
-            let digest = sha2::Sha256::digest(keys.join("\n").as_bytes());
-            let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-            // the officer who opted in gets the same alert on WhatsApp: a
-            // template (they seldom wrote to the office in the last 24 hours)
-            let also = match (&person.whatsapp, &s.whatsapp) {
-                (Some(to), Some(_)) => {
-                    let late = entries
-                        .iter()
-                        .filter(|e| e.line.working_days_left < 0 || e.line.due_at <= now)
-                        .count();
-                    let below = under
-                        .as_ref()
-                        .filter(|_| escalated_to_head)
-                        .map_or(0, |u| u.total);
-                    let what = templates::chat::alert(entries.len() + below, late + below);
-                    vec![crate::store::NewOutbox {
-                        id: Uuid::now_v7(),
-                        kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
-                        dedup_key: format!("notices-wa:{to}:{tag}"),
-                        complaint_id: None,
-                        payload: serde_json::json!({"purpose": "alert", "to": to,
-                            "text": what, "link": list})
-                        .to_string(),
-                    }]
-                }
-                _ => Vec::new(),
-            };
-            messages.push(crate::store::NoticeMessage {
-                also,
-                outbox: notify::email(format!("notices:{email}:{tag}"), None, &email, &m),
-                recipient: email,
-                facts: facts
-                    .iter()
-                    .map(|f| crate::store::NoticeFact {
-                        key: f.key.clone(),
-                        complaint_id: complaints[f.complaint].id,
-                    })
-                    .collect(),
+            if n > 0 && !level.people.is_empty() {
+                reached.push(level.people[0].title.clone());
+            }
+        }
+        if let Some(p) = &scope.liaison {
+            facts.push(Fact {
+                key: format!("late:{}:{holder}:watch:{}", c.id, p.email),
+                complaint: i,
+                person: p.clone(),
+                why: NoticeWhy::Watch,
             });
         }
+        events.push(crate::store::NoticeEvent {
+            complaint_id: c.id,
+            kind: "escalated",
+            detail: serde_json::json!({"working_days_late": late, "levels": reach, "to": reached})
+                .to_string(),
+        });
+    }
+
+    /// The facts not reported before (each is told once).
+    async fn unreported(&self, mut facts: Vec<Fact>) -> Result<Vec<Fact>, StoreError> {
+        let keys: Vec<String> = facts.iter().map(|f| f.key.clone()).collect();
+        let known: std::collections::HashSet<String> =
+            self.store.known_notices(&keys).await?.into_iter().collect();
+        facts.retain(|f| !known.contains(&f.key));
+        Ok(facts)
+    }
+
+    /// One person's message: each complaint once, for its strongest reason;
+    /// the head's escalations as the count of late work below him; the
+    /// same alert on WhatsApp for an officer who opted in.
+    fn message_for(
+        &self,
+        scope: &SweepScope,
+        person: &Person,
+        facts: &[Fact],
+        complaints: &[&Complaint],
+        under: Option<&templates::LateUnder>,
+        now: DateTime<Utc>,
+    ) -> crate::store::NoticeMessage {
+        let s = &self.settings;
+        let is_head = scope.head_people.contains(&person.email);
+        let holders: Vec<String> = facts
+            .iter()
+            .map(|f| scope.org.holder_label(complaints[f.complaint]))
+            .collect();
+        let mut entries: Vec<templates::NoticeEntry<'_>> = Vec::new();
+        let mut seen: HashMap<usize, usize> = HashMap::new();
+        let mut escalated_to_head = false;
+        for (n, f) in facts.iter().enumerate() {
+            if is_head && matches!(f.why, NoticeWhy::Escalated { .. }) {
+                escalated_to_head = true;
+                continue;
+            }
+            if let Some(&at) = seen.get(&f.complaint) {
+                if rank(&f.why) > rank(&entries[at].why) {
+                    entries[at].why = f.why.clone();
+                }
+                continue;
+            }
+            let Some(line) = self.line(&scope.calendar, complaints[f.complaint], now, &holders[n])
+            else {
+                continue;
+            };
+            seen.insert(f.complaint, entries.len());
+            entries.push(templates::NoticeEntry {
+                line,
+                why: f.why.clone(),
+            });
+        }
+        let under = under.filter(|_| escalated_to_head);
+        let salutation = templates::salutation(person.name.as_deref(), &person.title);
+        let list = format!("{}/console/complaints?due=overdue", s.public_base_url);
+        let m = templates::notices(
+            &s.office_name,
+            &salutation,
+            &entries,
+            now,
+            s.office_timezone,
+            &templates::NoticeMore {
+                summary_over: s.backlog_summary_over,
+                list_link: &list,
+                under,
+            },
+        );
+        // the same facts make the same message key, whatever runs twice
+        let mut keys: Vec<&str> = facts.iter().map(|f| f.key.as_str()).collect();
+        keys.sort_unstable();
+        let digest = sha2::Sha256::digest(keys.join("\n").as_bytes());
+        let tag: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
+        let also = match (&person.whatsapp, &s.whatsapp) {
+            (Some(to), Some(_)) => {
+                let late = entries
+                    .iter()
+                    .filter(|e| e.line.working_days_left < 0 || e.line.due_at <= now)
+                    .count();
+                let below = under.map_or(0, |u| u.total);
+                let what = templates::chat::alert(entries.len() + below, late + below);
+                vec![crate::store::NewOutbox {
+                    id: Uuid::now_v7(),
+                    kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+                    dedup_key: format!("notices-wa:{to}:{tag}"),
+                    complaint_id: None,
+                    payload: serde_json::json!({"purpose": "alert", "to": to,
+                        "text": what, "link": list})
+                    .to_string(),
+                }]
+            }
+            _ => Vec::new(),
+        };
+        crate::store::NoticeMessage {
+            also,
+            outbox: notify::email(
+                format!("notices:{}:{tag}", person.email),
+                None,
+                &person.email,
+                &m,
+            ),
+            recipient: person.email.clone(),
+            facts: facts
+                .iter()
+                .map(|f| crate::store::NoticeFact {
+                    key: f.key.clone(),
+                    complaint_id: complaints[f.complaint].id,
+                })
+                .collect(),
+        }
+    }
+
+    /// Writes the messages with their facts and the timeline events, once.
+    async fn record_sweep(
+        &self,
+        messages: &[crate::store::NoticeMessage],
+        events: &[crate::store::NoticeEvent],
+        now: DateTime<Utc>,
+    ) -> Result<SweepReport, StoreError> {
         let (queued, recorded) = self
             .store
-            .record_notices(&messages, &events, &Actor::system(), now)
+            .record_notices(messages, events, &Actor::system(), now)
             .await?;
-        report.messages = queued;
-        report.reminders = recorded
-            .iter()
-            .filter(|k| k.starts_with("reminder:"))
-            .count() as u64;
-        report.escalations = recorded.iter().filter(|k| k.starts_with("late:")).count() as u64;
+        let report = SweepReport {
+            messages: queued,
+            reminders: recorded
+                .iter()
+                .filter(|k| k.starts_with("reminder:"))
+                .count() as u64,
+            escalations: recorded.iter().filter(|k| k.starts_with("late:")).count() as u64,
+        };
         if report.messages > 0 {
             tracing::info!(
                 messages = report.messages,
@@ -614,4 +686,52 @@ impl App {
         }
         Ok(report)
     }
+}
+
+/// What one sweep works with.
+struct SweepScope {
+    calendar: WorkingCalendar,
+    /// Complaints due before this are reminded (the largest threshold).
+    horizon: DateTime<Utc>,
+    org: Org,
+    /// The settings' watching liaison address.
+    liaison: Option<Person>,
+    /// Who is at the head's position today (addresses).
+    head_people: Vec<String>,
+}
+
+/// One fact of a sweep: this complaint, told to this person, for this reason.
+struct Fact {
+    key: String,
+    /// Index into the sweep's complaints.
+    complaint: usize,
+    person: Person,
+    why: NoticeWhy,
+}
+
+/// The key of who holds a complaint (a new holder is told again).
+fn holder_key(c: &Complaint) -> String {
+    c.holder_position_id
+        .map_or("front".to_string(), |p| p.to_string())
+}
+
+/// The strongest reason first: holding it, then climbed to one, then watching.
+fn rank(w: &NoticeWhy) -> u8 {
+    match w {
+        NoticeWhy::Holder => 3,
+        NoticeWhy::Escalated { .. } => 2,
+        NoticeWhy::Watch => 1,
+    }
+}
+
+/// The facts per person (by address), in address order.
+fn by_person(facts: Vec<Fact>) -> Vec<(Person, Vec<Fact>)> {
+    let mut out: std::collections::BTreeMap<String, (Person, Vec<Fact>)> = Default::default();
+    for f in facts {
+        out.entry(f.person.email.clone())
+            .or_insert_with(|| (f.person.clone(), Vec::new()))
+            .1
+            .push(f);
+    }
+    out.into_values().collect()
 }
