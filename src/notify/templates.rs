@@ -360,7 +360,6 @@ pub fn notices(
     tz: Tz,
     more: &NoticeMore<'_>,
 ) -> Rendered {
-    const BACKLOG_LISTED: usize = 10;
     let NoticeMore {
         summary_over,
         list_link,
@@ -418,135 +417,8 @@ pub fn notices(
         html_escape(&tanggal_jam(now, tz)),
         html_escape(&subject)
     );
-    let item = |e: &NoticeEntry<'_>, when: String| -> (String, String) {
-        let c = &e.line;
-        let why = match e.why {
-            NoticeWhy::Holder | NoticeWhy::Watch => format!("dipegang {}", c.holder),
-            NoticeWhy::Escalated { levels } if levels > 1 => format!(
-                "dipegang {}; disampaikan kepada Anda sebagai atasan {levels} tingkat di atasnya",
-                c.holder
-            ),
-            NoticeWhy::Escalated { .. } => {
-                format!(
-                    "dipegang {}; disampaikan kepada Anda sebagai atasan langsungnya",
-                    c.holder
-                )
-            }
-        };
-        let lapor = c.lapor_followup_due_at.map(|t| {
-            if t <= now {
-                format!(
-                    "Batas tindak lanjut di SP4N-LAPOR! (5 hari kerja) sudah lewat pada {}: kirim tindak lanjut segera.",
-                    tanggal_jam(t, tz)
-                )
-            } else {
-                format!(
-                    "Tindak lanjut di SP4N-LAPOR! paling lambat {} (5 hari kerja).",
-                    tanggal_jam(t, tz)
-                )
-            }
-        });
-        let when = capitalised(&when);
-        let text = format!(
-            "- {} — {} (saluran {})\n  {}; batas waktu {}; {}.\n{}  {}\n",
-            c.tracking_number,
-            c.subject,
-            channel_label(c.channel),
-            when,
-            tanggal_jam(c.due_at, tz),
-            why,
-            lapor
-                .as_ref()
-                .map(|l| format!("  {l}\n"))
-                .unwrap_or_default(),
-            c.link
-        );
-        let html = format!(
-            "<li><a href=\"{}\">{}</a> — {} (saluran {})<br><b>{}</b>; batas waktu {}; {}.{}</li>",
-            html_escape(&c.link),
-            html_escape(c.tracking_number),
-            html_escape(c.subject),
-            channel_label(c.channel),
-            html_escape(&when),
-            html_escape(&tanggal_jam(c.due_at, tz)),
-            html_escape(&why),
-            lapor
-                .map(|l| format!("<br>{}", html_escape(&l)))
-                .unwrap_or_default()
-        );
-        (text, html)
-    };
     if !overdue.is_empty() {
-        text.push_str(&format!("\nTERLAMBAT ({}):\n", overdue.len()));
-        html.push_str(&format!("<h3>Terlambat ({})</h3>", overdue.len()));
-        if summary {
-            // by holder and by lateness, then the latest-due few
-            let mut by_holder: std::collections::BTreeMap<&str, usize> = Default::default();
-            let mut buckets = [0usize; 4];
-            for e in &overdue {
-                *by_holder.entry(e.line.holder).or_default() += 1;
-                let d = (-e.line.working_days_left).max(0);
-                buckets[match d {
-                    0..=2 => 0,
-                    3..=5 => 1,
-                    6..=10 => 2,
-                    _ => 3,
-                }] += 1;
-            }
-            let ages = [
-                "1–2 hari kerja",
-                "3–5 hari kerja",
-                "6–10 hari kerja",
-                "lebih dari 10 hari kerja",
-            ];
-            text.push_str("  Menurut pemegang:\n");
-            html.push_str("<p>Menurut pemegang:</p><ul>");
-            for (h, n) in &by_holder {
-                text.push_str(&format!("    {h}: {n}\n"));
-                html.push_str(&format!("<li>{}: {n}</li>", html_escape(h)));
-            }
-            text.push_str("  Menurut keterlambatan:\n");
-            html.push_str("</ul><p>Menurut keterlambatan:</p><ul>");
-            for (label, n) in ages.iter().zip(buckets) {
-                if n > 0 {
-                    text.push_str(&format!("    {label}: {n}\n"));
-                    html.push_str(&format!("<li>{label}: {n}</li>"));
-                }
-            }
-            html.push_str("</ul>");
-            text.push_str(&format!(
-                "  {} yang paling lama terlambat:\n",
-                BACKLOG_LISTED.min(overdue.len())
-            ));
-            html.push_str(&format!(
-                "<p>{} yang paling lama terlambat:</p><ul>",
-                BACKLOG_LISTED.min(overdue.len())
-            ));
-        } else {
-            html.push_str("<ul>");
-        }
-        let shown = if summary {
-            BACKLOG_LISTED
-        } else {
-            overdue.len()
-        };
-        for e in overdue.iter().take(shown) {
-            let (t, h) = item(e, late(e.line.working_days_left));
-            text.push_str(&t);
-            html.push_str(&h);
-        }
-        html.push_str("</ul>");
-        if summary {
-            text.push_str(&format!(
-                "  … dan {} lainnya: {list_link}\n",
-                overdue.len() - shown.min(overdue.len())
-            ));
-            html.push_str(&format!(
-                "<p>… dan {} lainnya: <a href=\"{}\">daftar lengkap</a>.</p>",
-                overdue.len() - shown.min(overdue.len()),
-                html_escape(list_link)
-            ));
-        }
+        late_section(&mut text, &mut html, &overdue, summary, list_link, now, tz);
     }
     for (n, group) in &by_left {
         let name = group_name(*n);
@@ -561,7 +433,7 @@ pub fn notices(
             group.len()
         ));
         for e in group {
-            let (t, h) = item(e, due_in(*n));
+            let (t, h) = notice_item(e, due_in(*n), now, tz);
             text.push_str(&t);
             html.push_str(&h);
         }
@@ -667,6 +539,150 @@ pub fn notifications(
         subject,
         text,
         html,
+    }
+}
+
+/// One complaint of a person's message, as text and as HTML.
+fn notice_item(e: &NoticeEntry<'_>, when: String, now: DateTime<Utc>, tz: Tz) -> (String, String) {
+    let c = &e.line;
+    let why = match e.why {
+        NoticeWhy::Holder | NoticeWhy::Watch => format!("dipegang {}", c.holder),
+        NoticeWhy::Escalated { levels } if levels > 1 => format!(
+            "dipegang {}; disampaikan kepada Anda sebagai atasan {levels} tingkat di atasnya",
+            c.holder
+        ),
+        NoticeWhy::Escalated { .. } => {
+            format!(
+                "dipegang {}; disampaikan kepada Anda sebagai atasan langsungnya",
+                c.holder
+            )
+        }
+    };
+    let lapor = c.lapor_followup_due_at.map(|t| {
+        if t <= now {
+            format!(
+                "Batas tindak lanjut di SP4N-LAPOR! (5 hari kerja) sudah lewat pada {}: kirim tindak lanjut segera.",
+                tanggal_jam(t, tz)
+            )
+        } else {
+            format!(
+                "Tindak lanjut di SP4N-LAPOR! paling lambat {} (5 hari kerja).",
+                tanggal_jam(t, tz)
+            )
+        }
+    });
+    let when = capitalised(&when);
+    let text = format!(
+        "- {} — {} (saluran {})\n  {}; batas waktu {}; {}.\n{}  {}\n",
+        c.tracking_number,
+        c.subject,
+        channel_label(c.channel),
+        when,
+        tanggal_jam(c.due_at, tz),
+        why,
+        lapor
+            .as_ref()
+            .map(|l| format!("  {l}\n"))
+            .unwrap_or_default(),
+        c.link
+    );
+    let html = format!(
+        "<li><a href=\"{}\">{}</a> — {} (saluran {})<br><b>{}</b>; batas waktu {}; {}.{}</li>",
+        html_escape(&c.link),
+        html_escape(c.tracking_number),
+        html_escape(c.subject),
+        channel_label(c.channel),
+        html_escape(&when),
+        html_escape(&tanggal_jam(c.due_at, tz)),
+        html_escape(&why),
+        lapor
+            .map(|l| format!("<br>{}", html_escape(&l)))
+            .unwrap_or_default()
+    );
+    (text, html)
+}
+
+/// The late complaints of a message: all of them, or (`summary`) counted
+/// by holder and by lateness with the longest late listed.
+fn late_section(
+    text: &mut String,
+    html: &mut String,
+    overdue: &[&NoticeEntry<'_>],
+    summary: bool,
+    list_link: &str,
+    now: DateTime<Utc>,
+    tz: Tz,
+) {
+    const BACKLOG_LISTED: usize = 10;
+    text.push_str(&format!("\nTERLAMBAT ({}):\n", overdue.len()));
+    html.push_str(&format!("<h3>Terlambat ({})</h3>", overdue.len()));
+    if summary {
+        // by holder and by lateness, then the latest-due few
+        let mut by_holder: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut buckets = [0usize; 4];
+        for e in overdue {
+            *by_holder.entry(e.line.holder).or_default() += 1;
+            let d = (-e.line.working_days_left).max(0);
+            buckets[match d {
+                0..=2 => 0,
+                3..=5 => 1,
+                6..=10 => 2,
+                _ => 3,
+            }] += 1;
+        }
+        let ages = [
+            "1–2 hari kerja",
+            "3–5 hari kerja",
+            "6–10 hari kerja",
+            "lebih dari 10 hari kerja",
+        ];
+        text.push_str("  Menurut pemegang:\n");
+        html.push_str("<p>Menurut pemegang:</p><ul>");
+        for (h, n) in &by_holder {
+            text.push_str(&format!("    {h}: {n}\n"));
+            html.push_str(&format!("<li>{}: {n}</li>", html_escape(h)));
+        }
+        text.push_str("  Menurut keterlambatan:\n");
+        html.push_str("</ul><p>Menurut keterlambatan:</p><ul>");
+        for (label, n) in ages.iter().zip(buckets) {
+            if n > 0 {
+                text.push_str(&format!("    {label}: {n}\n"));
+                html.push_str(&format!("<li>{label}: {n}</li>"));
+            }
+        }
+        html.push_str("</ul>");
+        text.push_str(&format!(
+            "  {} yang paling lama terlambat:\n",
+            BACKLOG_LISTED.min(overdue.len())
+        ));
+        html.push_str(&format!(
+            "<p>{} yang paling lama terlambat:</p><ul>",
+            BACKLOG_LISTED.min(overdue.len())
+        ));
+    } else {
+        html.push_str("<ul>");
+    }
+    let shown = if summary {
+        BACKLOG_LISTED
+    } else {
+        overdue.len()
+    };
+    for e in overdue.iter().take(shown) {
+        let (t, h) = notice_item(e, late(e.line.working_days_left), now, tz);
+        text.push_str(&t);
+        html.push_str(&h);
+    }
+    html.push_str("</ul>");
+    if summary {
+        text.push_str(&format!(
+            "  … dan {} lainnya: {list_link}\n",
+            overdue.len() - shown.min(overdue.len())
+        ));
+        html.push_str(&format!(
+            "<p>… dan {} lainnya: <a href=\"{}\">daftar lengkap</a>.</p>",
+            overdue.len() - shown.min(overdue.len()),
+            html_escape(list_link)
+        ));
     }
 }
 
