@@ -66,8 +66,9 @@ pub struct BulkCategoryInput {
     #[schema(required = true, nullable = false, min_items = 1, max_items = 500)]
     pub complaints: Option<Vec<BulkTarget>>,
     /// One of GET /api/v1/categories (any case); `null` removes it.
-    #[schema(required = true, nullable = true, max_length = 80)]
-    pub category: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::present")]
+    #[schema(value_type = Option<String>, required = true, nullable = true, max_length = 80)]
+    pub category: Option<Option<String>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -270,12 +271,18 @@ pub async fn category(
     let mut e = ValidationErrors::default();
     let items = targets(&mut e, b.complaints);
     // the category is checked once, before any complaint changes
-    let category = match state.app.check_category(b.category.as_deref()).await? {
-        Ok(c) => c,
-        Err(m) => {
-            e.push("category", m);
+    let category = match b.category {
+        None => {
+            e.push("category", "is required (null removes the category)");
             None
         }
+        Some(given) => match state.app.check_category(given.as_deref()).await? {
+            Ok(c) => c,
+            Err(m) => {
+                e.push("category", m);
+                None
+            }
+        },
     };
     e.into_result(())?;
     run(&state, &caller, items, BulkAction::SetCategory { category }).await

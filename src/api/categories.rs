@@ -55,8 +55,9 @@ pub struct CategoryPatch {
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
     /// One of GET /api/v1/categories (any case); `null` removes it.
-    #[schema(required = true, nullable = true, max_length = 80)]
-    pub category: Option<String>,
+    #[serde(default, deserialize_with = "crate::api::extract::present")]
+    #[schema(value_type = Option<String>, required = true, nullable = true, max_length = 80)]
+    pub category: Option<Option<String>>,
 }
 
 fn view(c: &crate::domain::category::Category) -> CategoryView {
@@ -93,7 +94,10 @@ pub async fn list(state: web::Data<AppState>, _caller: Caller) -> Result<HttpRes
 /// Adds a category (admins).
 #[utoipa::path(post, path = "/api/v1/categories", tag = "complaints", operation_id = "create_category",
     request_body = NewCategory,
-    responses((status = 201, description = "Added", body = CategoryView)),
+    responses(
+        (status = 201, description = "Added", body = CategoryView),
+        (status = 409, description = "A category with this name (any case) exists", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = [])))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -148,7 +152,10 @@ pub async fn update(
 #[utoipa::path(put, path = "/api/v1/complaints/{id}/category", tag = "complaints", operation_id = "set_category",
     params(("id" = Uuid, Path, description = "Complaint id")),
     request_body = CategoryInput,
-    responses((status = 200, description = "The complaint", body = ComplaintView)),
+    responses(
+        (status = 200, description = "The complaint", body = ComplaintView),
+        (status = 412, description = "`If-Match` is not the complaint's version", body = super::error::Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = [])))]
 pub async fn set(
     state: web::Data<AppState>,
@@ -158,6 +165,12 @@ pub async fn set(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let b: CategoryInput = json_body(&req, &body)?;
+    let Some(category) = b.category else {
+        return Err(ApiError::Validation(ValidationErrors::single(
+            "category",
+            "is required (null removes the category)",
+        )));
+    };
     let id = id.into_inner();
     let expected = if_match(&req)?;
     load_visible(&state, &caller, id).await?;
@@ -166,7 +179,7 @@ pub async fn set(
         .set_category(
             id,
             expected,
-            b.category.as_deref(),
+            category.as_deref(),
             caller.actor(),
             Utc::now(),
         )

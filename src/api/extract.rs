@@ -395,3 +395,13 @@ mod tests {
         assert!(v(r#"{"v": "3"}"#).is_err());
     }
 }
+
+/// A field that must be present but may be `null`: absent → `None`,
+/// `null` → `Some(None)` (`#[serde(default, deserialize_with = "present")]`).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
