@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod domain;
+pub mod http;
 pub mod intake;
 pub mod jobs;
 pub mod notify;

@@ -344,9 +344,10 @@ async fn export_list(
 ) -> Result<HttpResponse, ApiError> {
     use crate::reports::export::{Cell, Table, table_csv, table_xlsx};
     let tz = state.settings.office_timezone;
-    let (ctx, org) = tokio::try_join!(async { view_context(state, caller).await }, async {
-        state.app.org_chart().await.map_err(ApiError::from)
-    },)?;
+    let (ctx, org) = tokio::try_join!(
+        async { view_context(state, caller).await.map_err(ApiError::from) },
+        async { state.app.org_chart().await.map_err(ApiError::from) },
+    )?;
     let text = |s: &str| {
         if s.is_empty() {
             Cell::Empty

@@ -3,7 +3,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,7 +13,8 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::Role;
-use crate::intake::email::{COUNTER_PREFIX, Outcome};
+pub use crate::http::status::{EmailStatus, MailboxStatus, QuarantinedEmail, email_status};
+use crate::intake::email::Outcome;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmailCreated {
@@ -114,38 +115,6 @@ pub async fn intake(
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MailboxStatus {
-    pub enabled: bool,
-    pub host: Option<String>,
-    pub folder: Option<String>,
-    pub last_poll_at: Option<DateTime<Utc>>,
-    pub last_success_at: Option<DateTime<Utc>>,
-    /// The last poll's error; `null` when it succeeded.
-    pub last_error: Option<String>,
-    /// `v<UIDVALIDITY>:<last UID handled>`.
-    pub cursor: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuarantinedEmail {
-    pub id: Uuid,
-    pub source: String,
-    pub message_id: Option<String>,
-    pub reason: String,
-    pub size_bytes: i64,
-    pub received_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EmailStatus {
-    pub mailbox: MailboxStatus,
-    /// Since the start: `created`, `joined`, `auto_reply`, `bounce`, `bulk`, `duplicate`, `rejected`.
-    pub counts: std::collections::BTreeMap<String, i64>,
-    /// Mail kept for inspection, newest first.
-    pub quarantine: Vec<QuarantinedEmail>,
-}
-
 /// What the email channel did: the mailbox reader's state, counts of
 /// complaints, replies and noise, and the mail kept for inspection.
 #[utoipa::path(get, operation_id = "email_status", path = "/api/v1/integrations/email", tag = "email",
@@ -161,49 +130,6 @@ pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpRe
         "the email channel's status is for staff",
     )?;
     Ok(HttpResponse::Ok().json(email_status(&state).await?))
-}
-
-/// The email channel's state (also shown on the console's LAPOR! and mail page).
-pub(crate) async fn email_status(state: &AppState) -> Result<EmailStatus, ApiError> {
-    let st = state
-        .store
-        .integration_state(crate::intake::email::imap::NAME)
-        .await?;
-    let imap = state.settings.imap.as_ref();
-    let counts = state
-        .store
-        .counters(COUNTER_PREFIX)
-        .await?
-        .into_iter()
-        .map(|(k, v)| (k.trim_start_matches(COUNTER_PREFIX).to_string(), v))
-        .collect();
-    let quarantine = state
-        .store
-        .list_email_quarantine(100)
-        .await?
-        .into_iter()
-        .map(|q| QuarantinedEmail {
-            id: q.id,
-            source: q.source,
-            message_id: q.message_id,
-            reason: q.reason,
-            size_bytes: q.size_bytes,
-            received_at: q.received_at,
-        })
-        .collect();
-    Ok(EmailStatus {
-        mailbox: MailboxStatus {
-            enabled: imap.is_some(),
-            host: imap.map(|i| i.host.clone()),
-            folder: imap.map(|i| i.folder.clone()),
-            last_poll_at: st.as_ref().and_then(|s| s.last_poll_at),
-            last_success_at: st.as_ref().and_then(|s| s.last_success_at),
-            last_error: st.as_ref().and_then(|s| s.last_error.clone()),
-            cursor: st.as_ref().and_then(|s| s.cursor.clone()),
-        },
-        counts,
-        quarantine,
-    })
 }
 
 /// Read the mailbox now.

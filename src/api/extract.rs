@@ -5,12 +5,11 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use base64::Engine;
-use chrono::{DateTime, Utc};
+
 use uuid::Uuid;
 
 use super::auth::Caller;
-use super::dto::ViewContext;
+
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::ValidationErrors;
@@ -57,87 +56,23 @@ pub(crate) fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiEr
 
 /// May `caller` see this complaint at all? Integrations see only their own;
 /// for everyone else the answer is yes. Unknown and invisible look the same.
-pub(crate) fn visible(caller: &Caller, c: &Complaint) -> bool {
-    caller.role().can_read_all_complaints()
-        || (c.created_by.is_some() && c.created_by == caller.actor().key_id)
-}
+pub use crate::http::view::{
+    CURSOR_PATTERN, attachment_visible, cursor_at, decode_cursor, view_context, visible,
+};
 
+/// The complaint if the caller may read it, else 404.
 pub(crate) async fn load_visible(
     state: &AppState,
     caller: &Caller,
     id: Uuid,
 ) -> Result<Complaint, ApiError> {
-    match state.store.get_complaint(id).await? {
-        Some(c)
-            if visible(caller, &c)
-                && state.app.may_read(caller.actor(), &c, Utc::now()).await? =>
-        {
-            Ok(c)
-        }
-        _ => Err(ApiError::NotFound("No complaint with this id.")),
-    }
-}
-
-/// An identity document of an anonymous complaint is seen only by the
-/// roles that see its reporter.
-pub(crate) fn attachment_visible(
-    caller: &Caller,
-    c: &Complaint,
-    a: &crate::store::Attachment,
-) -> bool {
-    !(a.identity && c.anonymous && !caller.role().sees_anonymous_identity())
-}
-
-pub(crate) async fn view_context(
-    state: &AppState,
-    caller: &Caller,
-) -> Result<ViewContext, ApiError> {
-    Ok(ViewContext {
-        viewer: caller.role(),
-        now: Utc::now(),
-        timezone: state.settings.office_timezone,
-        policy: state.app.policy().await?,
-    })
+    crate::http::view::visible_complaint(state, caller, id)
+        .await?
+        .ok_or(ApiError::NotFound("No complaint with this id."))
 }
 
 pub(crate) fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))
-}
-
-/// A cursor is the position `(instant, id)` of the last item of a page.
-/// A page cursor: the instant in microseconds and the id of the last row,
-/// `1764000000000000_0192…` (any string of this shape is a valid cursor, as
-/// the OpenAPI document's pattern `CURSOR_PATTERN` says).
-pub(crate) fn cursor_at(at: DateTime<Utc>, id: Uuid) -> String {
-    format!("{}_{id}", at.timestamp_micros().max(0))
-}
-
-pub const CURSOR_PATTERN: &str =
-    "^[0-9]{1,16}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$";
-
-pub(crate) fn decode_cursor(s: &str) -> Option<Cursor> {
-    let (t, id) = match s.split_once('_') {
-        Some(parts) => parts,
-        // the earlier form (base64 of "micros|id"), still read
-        None => {
-            let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(s)
-                .ok()?;
-            let raw = String::from_utf8(raw).ok()?;
-            let (t, id) = raw.split_once('|')?;
-            return Some(Cursor {
-                received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
-                id: id.parse().ok()?,
-            });
-        }
-    };
-    if t.len() > 16 || !t.chars().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    Some(Cursor {
-        received_at: DateTime::from_timestamp_micros(t.parse().ok()?)?,
-        id: Uuid::try_parse(id).ok()?,
-    })
 }
 
 /// `limit` (1–200, default 50) and `cursor` of a paged list.
@@ -307,9 +242,21 @@ pub(crate) fn opt_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i
     }
 }
 
+/// A field that must be present but may be `null`: absent → `None`,
+/// `null` → `Some(None)` (`#[serde(default, deserialize_with = "present")]`).
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
+    use chrono::DateTime;
 
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
@@ -394,14 +341,4 @@ mod tests {
         assert!(v(r#"{"v": 3.5}"#).is_err());
         assert!(v(r#"{"v": "3"}"#).is_err());
     }
-}
-
-/// A field that must be present but may be `null`: absent → `None`,
-/// `null` → `Some(None)` (`#[serde(default, deserialize_with = "present")]`).
-pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }

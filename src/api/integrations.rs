@@ -11,9 +11,10 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::state::AppState;
 use crate::domain::Role;
-use crate::intake::lapor::client::{Circuit, LaporError};
-use crate::intake::lapor::outbound::KINDS;
-use crate::intake::lapor::sync::{NAME, PollReport, SyncError};
+pub use crate::http::status::{LaporStatus, lapor_status};
+use crate::intake::lapor::client::LaporError;
+
+use crate::intake::lapor::sync::{PollReport, SyncError};
 
 fn require_liaison(caller: &Caller) -> Result<(), ApiError> {
     caller.require(
@@ -63,41 +64,6 @@ fn sync_error(e: SyncError) -> ApiError {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LaporStatus {
-    pub enabled: bool,
-    /// The LAPOR! base URL (never the token).
-    pub url: Option<String>,
-    pub poll_every_seconds: Option<u64>,
-    pub last_poll_at: Option<DateTime<Utc>>,
-    pub last_success_at: Option<DateTime<Utc>>,
-    /// The last poll's error; `null` when it succeeded.
-    pub last_error: Option<String>,
-    /// Where the next poll starts.
-    pub cursor: Option<String>,
-    /// Complaints imported from LAPOR! (counted in the database).
-    pub imported_total: i64,
-    /// Which replica holds the poll lease now (`host/pid/id`); `null` when none does.
-    pub lease_holder: Option<String>,
-    /// Since when it has held it.
-    pub lease_since: Option<DateTime<Utc>>,
-    /// When the lease runs out unless renewed (a crashed holder loses it then).
-    pub lease_until: Option<DateTime<Utc>>,
-    /// The last nightly reconciliation sweep over the whole listing.
-    pub last_reconciled_at: Option<DateTime<Utc>>,
-    /// Items waiting in quarantine.
-    pub quarantined: i64,
-    /// Follow-ups and re-routing requests waiting to be delivered.
-    pub pending_followups: i64,
-    /// Delivered.
-    pub sent_followups: i64,
-    /// Given up on after repeated failures or a refusal (see /api/v1/outbox?status=parked).
-    pub failed_followups: i64,
-    /// `closed` (working) or `open` (LAPOR! failed repeatedly; calls wait).
-    pub circuit: String,
-    pub circuit_retry_in_seconds: Option<u64>,
-}
-
 /// Where the LAPOR! integration stands.
 #[utoipa::path(get, operation_id = "lapor_status", path = "/api/v1/integrations/lapor", tag = "lapor",
     responses((status = 200, body = LaporStatus),
@@ -106,49 +72,6 @@ pub struct LaporStatus {
 pub async fn status(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     require_liaison(&caller)?;
     Ok(HttpResponse::Ok().json(lapor_status(&state).await?))
-}
-
-/// Where the LAPOR! integration stands (the API and the console show it).
-pub(crate) async fn lapor_status(state: &AppState) -> Result<LaporStatus, ApiError> {
-    let st = state.store.integration_state(NAME).await?;
-    let counts = state.store.outbox_counts(KINDS).await?;
-    let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
-    let quarantined = state.store.count_quarantine().await?;
-    let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
-    let imported_total = state.store.count_lapor_complaints().await?;
-    let now = Utc::now();
-    let lease = state
-        .store
-        .lease(crate::intake::lapor::sync::LEASE)
-        .await?
-        .filter(|l| l.until > now);
-    Ok(LaporStatus {
-        enabled: state.lapor.is_some(),
-        url: state.settings.lapor.as_ref().map(|l| l.url.clone()),
-        poll_every_seconds: state.settings.lapor.as_ref().map(|l| l.poll_secs),
-        last_poll_at: st.as_ref().and_then(|s| s.last_poll_at),
-        last_success_at: st.as_ref().and_then(|s| s.last_success_at),
-        last_error: st.as_ref().and_then(|s| s.last_error.clone()),
-        cursor: st.as_ref().and_then(|s| s.cursor.clone()),
-        imported_total,
-        lease_holder: lease.as_ref().map(|l| l.holder.clone()),
-        lease_since: lease.as_ref().and_then(|l| l.since),
-        lease_until: lease.as_ref().map(|l| l.until),
-        last_reconciled_at: st.as_ref().and_then(|s| s.last_reconciled_at),
-        quarantined,
-        pending_followups: count("pending"),
-        sent_followups: count("sent"),
-        failed_followups: count("parked"),
-        circuit: match circuit {
-            Some(Circuit::Open { .. }) => "open",
-            _ => "closed",
-        }
-        .into(),
-        circuit_retry_in_seconds: match circuit {
-            Some(Circuit::Open { seconds_left }) => Some(seconds_left),
-            _ => None,
-        },
-    })
 }
 
 /// Poll LAPOR! now (instead of waiting for the schedule).

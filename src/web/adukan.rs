@@ -16,9 +16,9 @@ use askama::Template;
 use chrono::Utc;
 use uuid::Uuid;
 
-use crate::api::state::AppState;
 use crate::app::DeskRegistration;
 use crate::domain::{Channel, ComplaintInput, Kind, NewComplaint};
+use crate::http::AppState;
 use crate::words;
 
 /// A form sent sooner than this after it was served is refused.
@@ -232,7 +232,7 @@ pub async fn form(state: web::Data<AppState>) -> HttpResponse {
 }
 
 fn client(state: &AppState, req: &HttpRequest) -> std::net::IpAddr {
-    crate::api::auth::client_ip(req, &state.settings.trusted_proxies)
+    crate::http::session::client_ip(req, &state.settings.trusted_proxies)
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }
 

@@ -8,8 +8,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{esc, html, page};
-use crate::api::state::AppState;
 use crate::domain::account::password_problem;
+use crate::http::AppState;
 
 const TITLE: &str = "Atur kata sandi";
 
@@ -82,7 +82,7 @@ pub async fn submit(
             ),
         );
     }
-    let origin = crate::api::auth::origin_of(&req);
+    let origin = crate::http::session::origin_of(&req);
     let now = chrono::Utc::now();
     match state
         .app

@@ -11,10 +11,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, NaiveDate, Utc};
 
-use crate::api::state::AppState;
 use crate::app::survey::{SurveyOutcome, SurveyState};
 use crate::domain::public_event_description;
 use crate::domain::skm::{self, ELEMENTS, SurveyInput};
+use crate::http::AppState;
 use crate::store::{Actor, Complaint, InboundMessage, SurveyQuery};
 use crate::words;
 
@@ -175,7 +175,7 @@ async fn opened(
     req: &HttpRequest,
     m: &HashMap<String, Vec<String>>,
 ) -> Result<Complaint, HttpResponse> {
-    let client = crate::api::auth::client_ip(req, &state.settings.trusted_proxies)
+    let client = crate::http::session::client_ip(req, &state.settings.trusted_proxies)
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     let number = first(m, "number").trim().to_uppercase();
     if let Err(wait) = state.public_limiter.check(client) {

@@ -213,3 +213,30 @@ fn nothing_below_the_doors_imports_a_door() {
     }
     assert!(checked > 80, "only {checked} files checked");
 }
+
+/// The two doors share `crate::http` (request state, session plumbing, how
+/// a complaint is shown); the pages never reach into the JSON door, and
+/// what both share reaches into neither (issue 33).
+#[test]
+fn the_pages_never_import_the_json_door() {
+    let mut checked = 0;
+    for (name, text) in files(&src("web")) {
+        let text = code(&text);
+        assert!(
+            !text.contains("crate::api::"),
+            "src/web/{name} imports from the JSON door (crate::api): shared plumbing belongs in src/http/"
+        );
+        checked += 1;
+    }
+    for (name, text) in files(&src("http")) {
+        let text = code(&text);
+        for door in ["crate::api::", "crate::web::"] {
+            assert!(
+                !text.contains(door),
+                "src/http/{name} imports a door ({door})"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} files checked");
+}

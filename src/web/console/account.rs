@@ -8,8 +8,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Layout, Section, Staff, render, staff_with};
-use crate::api::auth::origin_of;
-use crate::api::state::AppState;
+use crate::http::AppState;
+use crate::http::session::origin_of;
 use crate::words;
 
 pub struct Enrolment {

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::actions::first;
 use super::{Layout, Section, Staff, render, staff};
-use crate::api::state::AppState;
 use crate::domain::Role;
+use crate::http::AppState;
 use crate::words;
 
 pub fn for_role(r: Role) -> bool {

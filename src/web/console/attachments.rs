@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::complaints::{Extra, detail_page};
 use super::staff;
-use crate::api::state::AppState;
+use crate::http::AppState;
 use crate::store::Attachment;
 
 fn clean_name(raw: Option<&str>) -> String {
@@ -66,7 +66,8 @@ pub async fn upload(
     let csrf = super::actions::first(&posted.fields, "csrf");
     let identity = !super::actions::first(&posted.fields, "identity").is_empty();
     let (stored, problem) = (posted.file, posted.problem);
-    if !crate::api::auth::form_csrf_ok(&req, &who.caller, csrf, &state.settings.public_base_url) {
+    if !crate::http::session::form_csrf_ok(&req, &who.caller, csrf, &state.settings.public_base_url)
+    {
         state.app.files.remove(cid, attachment_id).await;
         return super::refused(&state);
     }
@@ -251,13 +252,13 @@ pub async fn preview(
     let (Ok(cid), Ok(aid)) = (path.0.parse::<Uuid>(), path.1.parse::<Uuid>()) else {
         return super::not_found(&state);
     };
-    let c = match crate::api::extract::load_visible(&state, &who.caller, cid).await {
-        Ok(c) => c,
-        Err(crate::api::error::ApiError::NotFound(_)) => return super::not_found(&state),
+    let c = match crate::http::view::visible_complaint(&state, &who.caller, cid).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return super::not_found(&state),
         Err(_) => return super::unavailable(&state),
     };
     let a = match state.store.get_attachment(cid, aid).await {
-        Ok(Some(a)) if crate::api::extract::attachment_visible(&who.caller, &c, &a) => a,
+        Ok(Some(a)) if crate::http::view::attachment_visible(&who.caller, &c, &a) => a,
         Ok(_) => return super::not_found(&state),
         Err(_) => return super::unavailable(&state),
     };

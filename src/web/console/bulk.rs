@@ -9,9 +9,9 @@ use uuid::Uuid;
 
 use super::actions::Opt;
 use super::{Layout, Section, render};
-use crate::api::state::AppState;
 use crate::app::bulk::{BulkAction, BulkItem, MAX_BULK, Refusal};
 use crate::domain::Role;
+use crate::http::AppState;
 use crate::words;
 
 /// The bulk bar of a list: what the person may do to many at once.

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Layout, Section, encode_query, render, staff};
-use crate::api::dto::ComplaintView;
-use crate::api::state::AppState;
 use crate::domain::{Channel, Kind, Status, TrackingNumber};
+use crate::http::AppState;
+use crate::http::dto::ComplaintView;
 use crate::store::ListQuery;
 use crate::words;
 
@@ -189,7 +189,7 @@ pub async fn list(
     let after = p
         .cursor
         .as_deref()
-        .and_then(crate::api::extract::decode_cursor);
+        .and_then(crate::http::view::decode_cursor);
     let (rows, error, by_deadline) = match query(&state, &p, &positions, after, PAGE).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -202,10 +202,10 @@ pub async fn list(
             format!(
                 "/console/complaints?{}&cursor={}",
                 filter_query(&p),
-                crate::api::extract::cursor_at(at, c.id)
+                crate::http::view::cursor_at(at, c.id)
             )
         });
-    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+    let ctx = match crate::http::view::view_context(&state, &who.caller).await {
         Ok(c) => c,
         Err(_) => return super::unavailable(&state),
     };
@@ -572,7 +572,7 @@ pub async fn csv(
         async { state.app.org_chart().await.map_err(|_| ()) },
         async { state.store.list_positions().await.map_err(|_| ()) },
         async {
-            crate::api::extract::view_context(&state, &who.caller)
+            crate::http::view::view_context(&state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
@@ -1030,7 +1030,7 @@ pub async fn detail_page(
         async { state.store.list_attachments(id).await.map_err(|_| ()) },
         async { state.app.org_chart().await.map_err(|_| ()) },
         async {
-            crate::api::extract::view_context(state, &who.caller)
+            crate::http::view::view_context(state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
@@ -1588,7 +1588,7 @@ pub async fn sheet(
         async { state.app.org_chart().await.map_err(|_| ()) },
         async { state.store.dispositions(id).await.map_err(|_| ()) },
         async {
-            crate::api::extract::view_context(&state, &who.caller)
+            crate::http::view::view_context(&state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
@@ -1773,7 +1773,7 @@ pub async fn person(
             .map(|s| s.trim().to_string())
             .unwrap_or_default()
     };
-    if !crate::api::auth::form_csrf_ok(
+    if !crate::http::session::form_csrf_ok(
         &req,
         &who.caller,
         &one("csrf"),
@@ -1829,7 +1829,7 @@ pub async fn person(
         }
     };
     let sees_anonymous = who.caller.role().sees_anonymous_identity();
-    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+    let ctx = match crate::http::view::view_context(&state, &who.caller).await {
         Ok(c) => c,
         Err(_) => return super::unavailable(&state),
     };

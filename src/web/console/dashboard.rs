@@ -12,8 +12,8 @@ use askama::Template;
 use uuid::Uuid;
 
 use super::{Layout, Section, render, staff};
-use crate::api::state::AppState;
 use crate::domain::{Role, Status};
+use crate::http::AppState;
 use crate::words;
 
 /// One line of a grouped table: label, link filter, overdue, due this week.

@@ -6,8 +6,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, Section, render, staff};
-use crate::api::dto::ComplaintView;
-use crate::api::state::AppState;
+use crate::http::AppState;
+use crate::http::dto::ComplaintView;
 use crate::words;
 
 pub struct Row {
@@ -78,7 +78,7 @@ pub async fn page(
     let after = q
         .cursor
         .as_deref()
-        .and_then(crate::api::extract::decode_cursor)
+        .and_then(crate::http::view::decode_cursor)
         .map(|c| (c.received_at, c.id));
     let now = chrono::Utc::now();
     let page = match state.app.inbox(who.caller.actor(), after, 50, now).await {
@@ -88,7 +88,7 @@ pub async fn page(
             return super::unavailable(&state);
         }
     };
-    let ctx = match crate::api::extract::view_context(&state, &who.caller).await {
+    let ctx = match crate::http::view::view_context(&state, &who.caller).await {
         Ok(c) => c,
         Err(_) => return super::unavailable(&state),
     };
@@ -212,7 +212,7 @@ pub async fn page(
             bulk,
             next: page
                 .next
-                .map(|(at, id)| crate::api::extract::cursor_at(at, id)),
+                .map(|(at, id)| crate::http::view::cursor_at(at, id)),
         },
     )
 }

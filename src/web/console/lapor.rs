@@ -8,8 +8,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{Layout, Section, render, staff};
-use crate::api::state::AppState;
 use crate::domain::Role;
+use crate::http::AppState;
 use crate::words;
 
 pub struct QuarantineRow {
@@ -90,7 +90,7 @@ pub async fn page(
     }
     let (st, items, email) = match tokio::try_join!(
         async {
-            crate::api::integrations::lapor_status(&state)
+            crate::http::status::lapor_status(&state)
                 .await
                 .map_err(|_| ())
         },
@@ -102,7 +102,7 @@ pub async fn page(
                 .map_err(|_| ())
         },
         async {
-            crate::api::email::email_status(&state)
+            crate::http::status::email_status(&state)
                 .await
                 .map_err(|_| ())
         },

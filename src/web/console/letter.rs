@@ -11,8 +11,8 @@ use chrono::{NaiveDate, TimeZone};
 use uuid::Uuid;
 
 use super::{render, staff};
-use crate::api::dto::ComplaintView;
-use crate::api::state::AppState;
+use crate::http::AppState;
+use crate::http::dto::ComplaintView;
 use crate::words::tanggal;
 
 #[derive(Template)]
@@ -61,7 +61,7 @@ pub async fn page(
         async { state.store.draft_reviews(id).await.map_err(|_| ()) },
         async { state.store.dispatches(id).await.map_err(|_| ()) },
         async {
-            crate::api::extract::view_context(&state, &who.caller)
+            crate::http::view::view_context(&state, &who.caller)
                 .await
                 .map_err(|_| ())
         },

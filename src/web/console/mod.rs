@@ -27,8 +27,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::api::auth::Caller;
-use crate::api::state::AppState;
+use crate::http::AppState;
+use crate::http::session::Caller;
 
 use crate::words;
 pub use crate::words::waktu;
@@ -269,7 +269,7 @@ async fn staff_with(
     req: &HttpRequest,
     enrolling: bool,
 ) -> Result<Staff, HttpResponse> {
-    match crate::api::auth::session_caller(state, req).await {
+    match crate::http::session::session_caller(state, req).await {
         Ok(Some(caller)) => {
             let csrf = caller
                 .session()
@@ -424,7 +424,7 @@ async fn staff_form(
     enrolling: bool,
 ) -> Result<Staff, HttpResponse> {
     let who = staff_with(state, req, enrolling).await?;
-    if crate::api::auth::form_csrf_ok(req, &who.caller, csrf, &state.settings.public_base_url) {
+    if crate::http::session::form_csrf_ok(req, &who.caller, csrf, &state.settings.public_base_url) {
         Ok(who)
     } else {
         Err(refused(state))

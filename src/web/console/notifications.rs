@@ -6,13 +6,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{Layout, Section};
-use crate::api::state::AppState;
 use crate::app::notifications::Notification;
 use crate::domain::notification::NotificationKind;
+use crate::http::AppState;
 use crate::words;
 
 /// How many notifications the person has not read.
-pub async fn unread(state: &AppState, caller: &crate::api::auth::Caller) -> usize {
+pub async fn unread(state: &AppState, caller: &crate::http::session::Caller) -> usize {
     let Some(account) = caller.session().map(|s| s.account.id) else {
         return 0;
     };

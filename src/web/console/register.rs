@@ -10,9 +10,9 @@ use askama::Template;
 
 use super::actions::{Field, Opt, parse_form};
 use super::{Layout, Section, render, staff};
-use crate::api::state::AppState;
 use crate::app::DeskRegistration;
 use crate::domain::{Channel, ComplaintInput, ExternalRefInput, Kind, NewComplaint, ReporterInput};
+use crate::http::AppState;
 use crate::words;
 use uuid::Uuid;
 
@@ -335,7 +335,7 @@ pub async fn next_slip(
         Err(r) => return r,
     };
     let posted = parse_form(&body);
-    if !crate::api::auth::form_csrf_ok(
+    if !crate::http::session::form_csrf_ok(
         &req,
         &who.caller,
         &value(&posted, "csrf"),
@@ -388,7 +388,7 @@ pub async fn submit(
     };
     let m = posted.fields;
     let drop_file = || state.app.files.remove(id, attachment_id);
-    if !crate::api::auth::form_csrf_ok(
+    if !crate::http::session::form_csrf_ok(
         &req,
         &who.caller,
         &value(&m, "csrf"),

@@ -12,9 +12,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::{Layout, Section, render, staff};
-use crate::api::state::AppState;
 use crate::domain::Role;
 use crate::domain::report::GroupBy;
+use crate::http::AppState;
 use crate::reports::{Summary, SummaryFigures};
 use crate::words;
 

@@ -6,10 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{Layout, Section, render, staff};
-use crate::api::dto::ComplaintView;
-use crate::api::state::AppState;
 use crate::app::search::SearchError;
 use crate::domain::search::{Piece, excerpt, highlight};
+use crate::http::AppState;
+use crate::http::dto::ComplaintView;
 use crate::words;
 
 /// How many results one search shows.
@@ -111,7 +111,7 @@ pub async fn results(
     };
     let (ctx, org) = match tokio::try_join!(
         async {
-            crate::api::extract::view_context(&state, &who.caller)
+            crate::http::view::view_context(&state, &who.caller)
                 .await
                 .map_err(|_| ())
         },

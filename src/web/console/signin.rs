@@ -6,9 +6,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{Layout, render, safe_next};
-use crate::api::auth::{origin_of, session_cookie};
-use crate::api::state::AppState;
 use crate::app::accounts::SignIn;
+use crate::http::AppState;
+use crate::http::session::{origin_of, session_cookie};
 
 #[derive(Template)]
 #[template(path = "console/login.html")]
@@ -46,7 +46,7 @@ pub async fn form(
     req: HttpRequest,
     q: web::Query<NextQuery>,
 ) -> HttpResponse {
-    if let Ok(Some(_)) = crate::api::auth::session_caller(&state, &req).await {
+    if let Ok(Some(_)) = crate::http::session::session_caller(&state, &req).await {
         return HttpResponse::SeeOther()
             .insert_header((header::LOCATION, safe_next(q.next.as_deref().unwrap_or(""))))
             .finish();
@@ -82,7 +82,7 @@ pub async fn submit(
 ) -> HttpResponse {
     let f = form.into_inner();
     let login = f.login.trim();
-    if !crate::api::auth::same_origin(&req, &state.settings.public_base_url) {
+    if !crate::http::session::same_origin(&req, &state.settings.public_base_url) {
         return render(
             StatusCode::FORBIDDEN,
             &page(
@@ -130,7 +130,7 @@ pub async fn submit(
             ))
             .append_header((
                 header::SET_COOKIE,
-                crate::api::auth::device_cookie(&state.settings, &device),
+                crate::http::session::device_cookie(&state.settings, &device),
             ))
             .insert_header((header::LOCATION, safe_next(&f.next)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -183,8 +183,8 @@ pub async fn logout(
     req: HttpRequest,
     form: web::Form<LogoutForm>,
 ) -> HttpResponse {
-    if let Ok(Some(caller)) = crate::api::auth::session_caller(&state, &req).await
-        && crate::api::auth::form_csrf_ok(
+    if let Ok(Some(caller)) = crate::http::session::session_caller(&state, &req).await
+        && crate::http::session::form_csrf_ok(
             &req,
             &caller,
             &form.csrf,

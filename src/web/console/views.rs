@@ -4,9 +4,9 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::api::state::AppState;
 use crate::app::views::{NewView, ViewError};
 use crate::domain::Role;
+use crate::http::AppState;
 
 /// A pinned view in the menu.
 pub struct PinnedView {
@@ -31,7 +31,7 @@ pub struct ViewRow {
 const COUNT_CAP: u32 = 100;
 
 /// The pinned views of the person, with their counts (on every page).
-pub async fn pinned(state: &AppState, caller: &crate::api::auth::Caller) -> Vec<PinnedView> {
+pub async fn pinned(state: &AppState, caller: &crate::http::session::Caller) -> Vec<PinnedView> {
     let Some(account) = caller.session().map(|s| s.account.id) else {
         return Vec::new();
     };
@@ -72,7 +72,7 @@ pub async fn pinned(state: &AppState, caller: &crate::api::auth::Caller) -> Vec<
 }
 
 /// The list page's rows of the person's views.
-pub async fn rows(state: &AppState, caller: &crate::api::auth::Caller) -> Vec<ViewRow> {
+pub async fn rows(state: &AppState, caller: &crate::http::session::Caller) -> Vec<ViewRow> {
     let Some(account) = caller.session().map(|s| s.account.id) else {
         return Vec::new();
     };
