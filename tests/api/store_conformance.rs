@@ -38,6 +38,8 @@ both_backends!(
     expired_records_are_purged_but_not_what_open_complaints_need,
     the_dashboard_counts_what_its_lists_list,
     survey_responses_are_one_per_key_and_summed_by_day_channel_and_unit,
+    categories_are_one_per_key_and_setting_one_is_versioned_with_its_event,
+    notification_reads_are_kept_per_account_and_pruned,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -1961,4 +1963,137 @@ async fn survey_responses_are_one_per_key_and_summed_by_day_channel_and_unit(b: 
         store.survey_sums(&by(Some("lapor"), None)).await.unwrap(),
         (0, [0; 9])
     );
+}
+
+async fn categories_are_one_per_key_and_setting_one_is_versioned_with_its_event(b: Backend) {
+    use aduan::domain::category::{Category, key};
+    use aduan::store::CategoryOutcome;
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cat = |name: &str| Category {
+        key: key(name),
+        name: name.into(),
+        active: true,
+    };
+    assert!(store.add_category(&cat("Kartu Lansia")).await.unwrap());
+    assert!(
+        !store.add_category(&cat("kartu   LANSIA")).await.unwrap(),
+        "one per key"
+    );
+    assert!(store.add_category(&cat("Bantuan Sosial")).await.unwrap());
+    assert!(
+        store
+            .set_category_active("kartu lansia", false)
+            .await
+            .unwrap()
+    );
+    assert!(!store.set_category_active("tidak ada", true).await.unwrap());
+    let list = store.list_categories().await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|c| (c.name.as_str(), c.active))
+            .collect::<Vec<_>>(),
+        [("Bantuan Sosial", true), ("Kartu Lansia", false)]
+    );
+    let cli = Actor::cli();
+    let c = created(create(&store, &complaint("a", Utc::now()), "ADU", 2026, &cli, None).await);
+    let now = Utc::now();
+    match store
+        .set_complaint_category(c.id, Some(1), Some("Bantuan Sosial"), &cli, now)
+        .await
+        .unwrap()
+    {
+        CategoryOutcome::Done(d) => {
+            assert_eq!(
+                (d.category.as_deref(), d.version),
+                (Some("Bantuan Sosial"), 2)
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        store
+            .set_complaint_category(c.id, Some(1), None, &cli, now)
+            .await
+            .unwrap(),
+        CategoryOutcome::Stale(2)
+    ));
+    assert!(matches!(
+        store
+            .set_complaint_category(Uuid::now_v7(), None, None, &cli, now)
+            .await
+            .unwrap(),
+        CategoryOutcome::NotFound
+    ));
+    let kinds: Vec<String> = store
+        .timeline(c.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["registered", "category_set"],
+        "one event, none for the refusals"
+    );
+    assert_eq!(store.category_original(c.id).await.unwrap(), None);
+}
+
+async fn notification_reads_are_kept_per_account_and_pruned(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = created(create(&store, &complaint("a", Utc::now()), "ADU", 2026, &cli, None).await);
+    let events = store
+        .events_of(
+            &[c.id],
+            &["registered", "disposed"],
+            Utc::now() - Duration::days(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        store
+            .events_of(&[c.id], &["disposed"], Utc::now() - Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .events_of(&[c.id], &["registered"], Utc::now() + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty(),
+        "only since"
+    );
+    let (me, other) = (Uuid::now_v7(), Uuid::now_v7());
+    let e = events[0].id;
+    let old = Utc::now() - Duration::days(40);
+    store.mark_notifications_read(me, &[e], old).await.unwrap();
+    store
+        .mark_notifications_read(me, &[e], Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(store.read_notifications(me, &[e]).await.unwrap(), vec![e]);
+    assert!(
+        store
+            .read_notifications(other, &[e])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .prune_notification_reads(Utc::now() - Duration::days(31))
+            .await
+            .unwrap(),
+        1,
+        "the first read is kept (again is harmless), then pruned"
+    );
+    assert!(store.read_notifications(me, &[e]).await.unwrap().is_empty());
 }
