@@ -47,6 +47,18 @@ pub(crate) struct Person {
     pub(crate) title: String,
 }
 
+impl Person {
+    /// An officer with an address, under `title`; `None` without one.
+    fn of(o: &crate::store::Officer, title: String) -> Option<Person> {
+        Some(Person {
+            email: o.email.as_deref()?.to_lowercase(),
+            whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
+            name: Some(o.name.clone()),
+            title,
+        })
+    }
+}
+
 impl Org {
     pub(crate) fn title(&self, p: Uuid) -> Option<&str> {
         self.positions.get(&p).map(|(t, _)| t.as_str())
@@ -135,22 +147,16 @@ impl App {
             else {
                 continue;
             };
-            let Some(e) = o.email.as_deref() else {
-                continue;
+            let title = if a.role == crate::domain::Role::Liaison {
+                "Pejabat Penghubung"
+            } else {
+                "Petugas Pelayanan"
             };
-            if front.iter().any(|p| p.email == e.to_lowercase()) {
-                continue;
+            if let Some(p) = Person::of(o, title.into())
+                && !front.iter().any(|f| f.email == p.email)
+            {
+                front.push(p);
             }
-            front.push(Person {
-                email: e.to_lowercase(),
-                whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
-                name: Some(o.name.clone()),
-                title: if a.role == crate::domain::Role::Liaison {
-                    "Pejabat Penghubung".into()
-                } else {
-                    "Petugas Pelayanan".into()
-                },
-            });
         }
         let unit_of: HashMap<Uuid, String> = list
             .iter()
@@ -166,29 +172,21 @@ impl App {
                 .map_or("Pejabat".to_string(), |x| x.title.clone())
         };
         for o in officers.iter().filter(|o| o.active) {
-            if let (Some(p), Some(e)) = (o.position_id, o.email.as_deref()) {
-                people.entry(p).or_default().push(Person {
-                    email: e.to_lowercase(),
-                    whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
-                    name: Some(o.name.clone()),
-                    title: title_of(p),
-                });
+            if let Some(pos) = o.position_id
+                && let Some(p) = Person::of(o, title_of(pos))
+            {
+                people.entry(pos).or_default().push(p);
             }
         }
         for a in acting
             .iter()
             .filter(|a| a.revoked_at.is_none() && a.starts_on <= day && day <= a.ends_on)
         {
+            let kind = if a.kind == "plt" { "Plt" } else { "Plh" };
             if let Some(o) = officers.iter().find(|o| o.id == a.officer_id && o.active)
-                && let Some(e) = o.email.as_deref()
+                && let Some(p) = Person::of(o, format!("{kind} {}", title_of(a.position_id)))
             {
-                let kind = if a.kind == "plt" { "Plt" } else { "Plh" };
-                people.entry(a.position_id).or_default().push(Person {
-                    email: e.to_lowercase(),
-                    whatsapp: o.whatsapp.clone().filter(|_| o.whatsapp_alerts),
-                    name: Some(o.name.clone()),
-                    title: format!("{kind} {}", title_of(a.position_id)),
-                });
+                people.entry(a.position_id).or_default().push(p);
             }
         }
         Ok(Org {
@@ -385,10 +383,11 @@ impl App {
         let mut events = Vec::new();
         for (i, c) in complaints.iter().enumerate() {
             let Some(due) = c.due_at else { continue };
+            let left = working_days_left(&scope.calendar, due, now, self.settings.office_timezone);
             if due > now {
-                self.reminder_facts(&scope, i, c, now, &mut facts, &mut events);
+                self.reminder_facts(&scope, i, c, left, &mut facts, &mut events);
             } else {
-                self.late_facts(&scope, i, c, now, &mut facts, &mut events);
+                self.late_facts(&scope, i, c, left, &mut facts, &mut events);
             }
         }
         if facts.is_empty() {
@@ -447,13 +446,10 @@ impl App {
         scope: &SweepScope,
         i: usize,
         c: &Complaint,
-        now: DateTime<Utc>,
+        left: i64,
         facts: &mut Vec<Fact>,
         events: &mut Vec<crate::store::NoticeEvent>,
     ) {
-        let Some(due) = c.due_at else { return };
-        let tz = self.settings.office_timezone;
-        let left = working_days_left(&scope.calendar, due, now, tz);
         let Some(threshold) = self
             .settings
             .reminder_days
@@ -500,13 +496,10 @@ impl App {
         scope: &SweepScope,
         i: usize,
         c: &Complaint,
-        now: DateTime<Utc>,
+        left: i64,
         facts: &mut Vec<Fact>,
         events: &mut Vec<crate::store::NoticeEvent>,
     ) {
-        let Some(due) = c.due_at else { return };
-        let tz = self.settings.office_timezone;
-        let left = working_days_left(&scope.calendar, due, now, tz);
         let holder = holder_key(c);
         let levels = self.levels(&scope.org, c);
         let late = (-left).max(1) as usize;
