@@ -51,6 +51,10 @@ pub fn channel(c: Channel) -> &'static str {
         Channel::Api => "Sistem lain",
         Channel::Web => "Formulir web",
         Channel::Whatsapp => "WhatsApp",
+        Channel::Telegram => "Telegram",
+        Channel::Sms => "SMS",
+        Channel::Phone => "Telepon",
+        Channel::SocialMedia => "Media sosial",
         Channel::Other => "Lainnya",
     }
 }

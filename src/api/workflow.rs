@@ -201,8 +201,12 @@ pub struct DispatchBody {
     #[serde(default, deserialize_with = "crate::api::extract::opt_int")]
     #[schema(minimum = 1)]
     pub version: Option<i64>,
-    /// `lapor`, `email`, `letter`, `in_person` or `agency`; defaults to the channel's own way back.
-    #[schema(pattern = "^(lapor|email|letter|in_person|agency)$")]
+    /// `lapor`, `email`, `letter`, `in_person`, `agency`, `whatsapp`,
+    /// `telegram`, `sms`, `phone` or `social_media`; defaults to the
+    /// channel's own way back.
+    #[schema(
+        pattern = "^(lapor|email|letter|in_person|agency|whatsapp|telegram|sms|phone|social_media)$"
+    )]
     pub method: Option<String>,
     /// Outgoing letter: its number …
     #[schema(max_length = 100)]
@@ -210,11 +214,15 @@ pub struct DispatchBody {
     /// … and date (YYYY-MM-DD).
     #[schema(value_type = Option<String>, format = Date)]
     pub letter_date: Option<NaiveDate>,
-    /// In person: who gave the answer …
+    /// In person, by phone or on social media: who gave the answer (made
+    /// the call, posted the reply) …
     #[schema(max_length = 200)]
     pub given_by: Option<String>,
     /// … and when (defaults to now).
     pub given_at: Option<DateTime<Utc>>,
+    /// Social media: the address of the reply posted on the platform.
+    #[schema(max_length = 2000)]
+    pub reply_url: Option<String>,
     #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
@@ -402,6 +410,7 @@ mod parse {
             .transpose()?;
         let letter_number = note(&mut e, "letter_number", b.letter_number.as_deref(), 100);
         let given_by = note(&mut e, "given_by", b.given_by.as_deref(), 200);
+        let reply_url = note(&mut e, "reply_url", b.reply_url.as_deref(), 2000);
         let note = note(&mut e, "note", b.note.as_deref(), 2000);
         e.into_result((
             b.version,
@@ -411,6 +420,7 @@ mod parse {
                 letter_date: b.letter_date,
                 given_by,
                 given_at: b.given_at,
+                reply_url,
                 note,
             }),
         ))
@@ -695,7 +705,9 @@ pub struct DispatchView {
     pub letter_date: Option<NaiveDate>,
     pub given_by: Option<String>,
     pub given_at: Option<DateTime<Utc>>,
-    /// The outbox entry delivering it (LAPOR!, email).
+    /// Social media: the reply's address on the platform.
+    pub reply_url: Option<String>,
+    /// The outbox entry delivering it (LAPOR!, email, WhatsApp, Telegram, SMS).
     pub outbox_id: Option<Uuid>,
     /// Proof from the other side once delivered, e.g. the LAPOR! follow-up id.
     pub external_id: Option<String>,
@@ -801,6 +813,7 @@ pub async fn answer(
                 letter_date: d.letter_date,
                 given_by: d.given_by,
                 given_at: d.given_at,
+                reply_url: d.reply_url,
                 outbox_id: d.outbox_id,
                 external_id: d.external_id,
                 dispatched_by: d.actor_name,

@@ -1,4 +1,4 @@
-//! Message channels (WhatsApp; Telegram and SMS follow): a citizen's message
+//! Message channels (WhatsApp, Telegram, SMS): a citizen's message
 //! becomes a complaint, more of the one just opened, a reply, or the guide —
 //! by the pure rule `domain::conversation::decide` (docs/adr/0028). Replies
 //! and media fetches go out through the outbox.
@@ -16,11 +16,17 @@ use crate::store::{Actor, ChatSent, Complaint, InboundMessage, NewOutbox, StoreE
 #[derive(Debug, Clone)]
 pub struct IncomingChat {
     pub channel: Channel,
-    /// The platform's message id (`wamid.…`).
+    /// The platform's message id (`wamid.…`, a Telegram update id, an SMS
+    /// gateway's or Gammu's message id): a message is taken once.
     pub message_id: String,
-    /// The sender's number as the platform gives it (`wa_id`: digits with
-    /// the country code).
+    /// Who wrote, as the platform names them: WhatsApp's `wa_id`, a
+    /// Telegram chat id, an SMS sender's number. The conversation's key.
     pub from: String,
+    /// The sender's phone number when known (WhatsApp and SMS: `from`;
+    /// Telegram: a contact they shared for themselves).
+    pub phone: Option<String>,
+    /// Where messages go back to when it is not the number (a Telegram chat id).
+    pub address: Option<String>,
     /// The name on the sender's profile.
     pub profile_name: Option<String>,
     pub at: DateTime<Utc>,
@@ -160,6 +166,8 @@ pub enum ChatOutcome {
 pub fn chat_actor(channel: Channel) -> Actor {
     let name = match channel {
         Channel::Whatsapp => "Layanan pengaduan WhatsApp",
+        Channel::Telegram => "Layanan pengaduan Telegram",
+        Channel::Sms => "Layanan pengaduan SMS",
         _ => "Layanan pengaduan pesan",
     };
     Actor {
@@ -205,6 +213,32 @@ impl App {
         self.store
             .chat_touch(channel.as_str(), &tag, m.at.min(now))
             .await?;
+        // a number shared for themselves (Telegram's contact button) is kept
+        // for the complaints they open; said back unless a complaint is open
+        let shared = matches!(m.content, ChatContent::Contacts(_))
+            .then_some(m.phone.as_deref())
+            .flatten();
+        let mut known_phone = read.as_ref().and_then(|s| s.phone.clone());
+        if let Some(phone) = shared {
+            self.store
+                .chat_set_phone(channel.as_str(), &tag, phone)
+                .await?;
+            known_phone = Some(phone.to_string());
+            let open = read
+                .as_ref()
+                .and_then(|s| s.thread.as_ref())
+                .and_then(|t| t.complaint.as_ref())
+                .is_some_and(|c| c.status.is_open());
+            if !open {
+                self.say(m, "contact", &format!("contact:{}", m.message_id), now)
+                    .await?;
+                return Ok(ChatOutcome::Guided);
+            }
+        }
+        let m = &IncomingChat {
+            phone: m.phone.clone().or(known_phone),
+            ..m.clone()
+        };
         let mut outcome = None;
         for attempt in 0..200u32 {
             // the first look is the one just taken (the touch changes no thread)
@@ -254,7 +288,7 @@ impl App {
                     let id = Uuid::now_v7();
                     if !self
                         .store
-                        .chat_claim(channel.as_str(), &tag, seq, id, now)
+                        .chat_claim(channel.as_str(), &tag, seq, id, now, m.address.as_deref())
                         .await?
                     {
                         continue; // another message opened one first: look again
@@ -342,7 +376,10 @@ impl App {
                     reopen,
                     location: place.as_deref(),
                 },
-                "Balasan pelapor diterima melalui WhatsApp",
+                &format!(
+                    "Balasan pelapor diterima melalui {}",
+                    crate::words::channel(m.channel)
+                ),
             )
             .await?;
         Ok(match recorded {
@@ -359,12 +396,34 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let day = now.with_timezone(&self.tz()).date_naive();
+        self.say(
+            m,
+            "guide",
+            &format!("guide:{}:{tag}:{day}", m.channel.as_str()),
+            now,
+        )
+        .await
+    }
+
+    /// A message that answers the sender directly (no complaint): the
+    /// guide, the Telegram welcome, "your number is noted".
+    async fn say(
+        &self,
+        m: &IncomingChat,
+        purpose: &str,
+        dedup_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(kind) = crate::store::chat_message_kind(m.channel) else {
+            return Ok(());
+        };
+        let to = m.address.as_deref().unwrap_or(&m.from);
         let item = NewOutbox {
             id: Uuid::now_v7(),
-            kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
-            dedup_key: format!("guide:{}:{tag}:{day}", m.channel.as_str()),
+            kind: kind.into(),
+            dedup_key: dedup_key.to_string(),
             complaint_id: None,
-            payload: serde_json::json!({"purpose": "guide", "to": m.from,
+            payload: serde_json::json!({"purpose": purpose, "to": to,
                 "reply_to": m.message_id})
             .to_string(),
         };
@@ -386,9 +445,13 @@ impl App {
         else {
             return Ok(());
         };
+        let outbox_kind = match m.channel {
+            Channel::Telegram => crate::store::OUTBOX_TELEGRAM_MEDIA,
+            _ => crate::store::OUTBOX_WHATSAPP_MEDIA,
+        };
         let item = NewOutbox {
             id: Uuid::now_v7(),
-            kind: crate::store::OUTBOX_WHATSAPP_MEDIA.into(),
+            kind: outbox_kind.into(),
             dedup_key: format!("media:{}:{}", m.channel.as_str(), m.message_id),
             complaint_id: Some(complaint_id),
             payload: serde_json::json!({"media_id": media_id, "kind": kind,
@@ -402,26 +465,31 @@ impl App {
     }
 
     /// A message staff write to the complainant from the complaint's page;
-    /// `false` when the complaint did not come by WhatsApp or has no number.
+    /// `false` when the complaint did not come by a message channel (or,
+    /// WhatsApp and SMS, has no number).
     pub async fn message_complainant(
         &self,
         complaint: &Complaint,
         text: &str,
         actor: &Actor,
     ) -> Result<bool, StoreError> {
-        if complaint.channel != Channel::Whatsapp || complaint.reporter.phone.is_none() {
+        let Some(kind) = crate::store::chat_message_kind(complaint.channel) else {
+            return Ok(false);
+        };
+        if complaint.channel != Channel::Telegram && complaint.reporter.phone.is_none() {
             return Ok(false);
         }
         let id = Uuid::now_v7();
         let item = NewOutbox {
             id,
-            kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
+            kind: kind.into(),
             dedup_key: format!("staff:{id}"),
             complaint_id: Some(complaint.id),
             payload: serde_json::json!({"purpose": "staff", "text": text}).to_string(),
         };
         let detail =
-            serde_json::json!({"source": "whatsapp", "outbox_id": id, "text": text}).to_string();
+            serde_json::json!({"source": complaint.channel.as_str(), "outbox_id": id, "text": text})
+                .to_string();
         self.store
             .enqueue_outbox(
                 &[item],
@@ -571,12 +639,13 @@ fn clean(s: &str) -> String {
 fn chat_complaint(m: &IncomingChat) -> Result<NewComplaint, StoreError> {
     let words = clean(m.content.words().map(str::trim).unwrap_or(""));
     let body = clean(&m.content.describe());
+    let via = crate::words::channel(m.channel);
     let subject = conversation::subject_from(&words).unwrap_or_else(|| match &m.content {
         ChatContent::Media { kind, .. } if kind == "image" => {
-            "Pengaduan melalui WhatsApp (foto)".into()
+            format!("Pengaduan melalui {via} (foto)")
         }
-        ChatContent::Media { .. } => "Pengaduan melalui WhatsApp (lampiran)".into(),
-        _ => "Pengaduan melalui WhatsApp".into(),
+        ChatContent::Media { .. } => format!("Pengaduan melalui {via} (lampiran)"),
+        _ => format!("Pengaduan melalui {via}"),
     });
     let name = m
         .profile_name
@@ -590,19 +659,20 @@ fn chat_complaint(m: &IncomingChat) -> Result<NewComplaint, StoreError> {
         })
         .filter(|n| !n.trim().is_empty());
     let input = ComplaintInput {
-        channel: Some(Channel::Whatsapp.as_str().into()),
+        channel: Some(m.channel.as_str().into()),
         subject: Some(subject.chars().take(200).collect()),
         body: Some(body.chars().take(20_000).collect()),
         reporter: Some(ReporterInput {
             name,
-            phone: conversation::phone_from_wa_id(&m.from),
+            phone: m.phone.as_deref().and_then(conversation::phone_from_wa_id),
             ..Default::default()
         }),
         ..Default::default()
     };
     NewComplaint::parse(input, m.at.min(Utc::now())).map_err(|e| {
         StoreError::Corrupt(format!(
-            "a WhatsApp message did not make a valid complaint: {}",
+            "a {} message did not make a valid complaint: {}",
+            m.channel.as_str(),
             e.0.iter()
                 .map(|f| f.field.as_str())
                 .collect::<Vec<_>>()

@@ -275,14 +275,16 @@ impl App {
                 (
                     None,
                     Some(source_key),
-                    Some(crate::store::NewOutbox {
-                        id: Uuid::now_v7(),
-                        kind: crate::store::OUTBOX_WHATSAPP_MESSAGE.into(),
-                        dedup_key: format!("ack:{id}"),
-                        complaint_id: Some(id),
-                        payload: serde_json::json!({"purpose": "ack",
+                    crate::store::chat_message_kind(complaint.channel).map(|kind| {
+                        crate::store::NewOutbox {
+                            id: Uuid::now_v7(),
+                            kind: kind.into(),
+                            dedup_key: format!("ack:{id}"),
+                            complaint_id: Some(id),
+                            payload: serde_json::json!({"purpose": "ack",
                             "access_code_sealed": sealed, "reply_to": message_id})
-                        .to_string(),
+                            .to_string(),
+                        }
                     }),
                 )
             }

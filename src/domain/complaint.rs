@@ -60,6 +60,15 @@ str_enum!(
         Web = "web",
         /// A WhatsApp conversation (the WhatsApp Business Cloud API).
         Whatsapp = "whatsapp",
+        /// A Telegram chat with the office's bot (the Bot API).
+        Telegram = "telegram",
+        /// A text message: a GSM modem (Gammu SMSD) or an HTTP SMS gateway.
+        Sms = "sms",
+        /// A telephone call, logged at the desk.
+        Phone = "phone",
+        /// A post, comment or direct message on Facebook, Instagram or X,
+        /// registered by staff.
+        SocialMedia = "social_media",
         Other = "other",
     }
 );
@@ -690,7 +699,32 @@ fn identity_rule(e: &mut ValidationErrors, channel: Channel, anonymous: bool, r:
                 "is required for WhatsApp complaints (the sender's number)",
             );
         }
-        Channel::Api | Channel::Other => {}
+        Channel::Sms => {
+            need(
+                e,
+                r.phone.is_some(),
+                "reporter.phone",
+                "is required for SMS complaints (the sender's number)",
+            );
+        }
+        Channel::Phone => {
+            need(
+                e,
+                r.phone.is_some(),
+                "reporter.phone",
+                "is required for telephone complaints (the caller's number: the answer goes back to it)",
+            );
+        }
+        Channel::SocialMedia => {
+            need(
+                e,
+                r.name.is_some(),
+                "reporter.name",
+                "is required for social-media complaints (the account's name)",
+            );
+        }
+        // the chat itself is the way back; a number is optional (shared contact)
+        Channel::Telegram | Channel::Api | Channel::Other => {}
     }
 }
 

@@ -65,6 +65,14 @@ str_enum!(
         /// Sent to the complainant's WhatsApp (through the outbox): a text
         /// inside the customer-service window, the approved template outside it.
         Whatsapp = "whatsapp",
+        /// Sent to the complainant's Telegram chat (through the outbox).
+        Telegram = "telegram",
+        /// Sent as SMS to the complainant's number (through the outbox).
+        Sms = "sms",
+        /// Told on the telephone: who called, and when.
+        Phone = "phone",
+        /// Answered on the platform by staff: the reply's address.
+        SocialMedia = "social_media",
     }
 );
 
@@ -272,6 +280,8 @@ pub struct DispatchInput {
     pub letter_date: Option<NaiveDate>,
     pub given_by: Option<String>,
     pub given_at: Option<DateTime<Utc>>,
+    /// Social media: the address of the reply staff posted on the platform.
+    pub reply_url: Option<String>,
     pub note: Option<String>,
 }
 
@@ -408,6 +418,7 @@ pub enum Effect {
         letter_date: Option<NaiveDate>,
         given_by: Option<String>,
         given_at: Option<DateTime<Utc>>,
+        reply_url: Option<String>,
     },
     /// A LAPOR! report is sent back to LAPOR! for re-routing (through the outbox).
     LaporReroute {
@@ -578,6 +589,7 @@ pub fn available(
                 letter_date: None,
                 given_by: None,
                 given_at: None,
+                reply_url: None,
                 note: None,
             }),
             None,
@@ -940,14 +952,23 @@ pub fn plan(
                 Channel::FaceToFace => DispatchMethod::InPerson,
                 Channel::Api => DispatchMethod::Agency,
                 Channel::Whatsapp if case.has_reporter_phone => DispatchMethod::Whatsapp,
+                Channel::Telegram => DispatchMethod::Telegram,
+                Channel::Sms if case.has_reporter_phone => DispatchMethod::Sms,
+                Channel::Phone => DispatchMethod::Phone,
+                Channel::SocialMedia => DispatchMethod::SocialMedia,
                 _ => DispatchMethod::Letter,
             });
             check_dispatch(case, method, input, now)?;
             let id = Uuid::now_v7();
             let given_at = match method {
-                DispatchMethod::InPerson => Some(input.given_at.unwrap_or(now)),
+                DispatchMethod::InPerson | DispatchMethod::Phone | DispatchMethod::SocialMedia => {
+                    Some(input.given_at.unwrap_or(now))
+                }
                 _ => None,
             };
+            let reply_url = (method == DispatchMethod::SocialMedia)
+                .then(|| input.reply_url.clone())
+                .flatten();
             effects.push(Effect::Dispatch {
                 id,
                 draft: draft.id,
@@ -956,6 +977,7 @@ pub fn plan(
                 letter_date: input.letter_date,
                 given_by: input.given_by.clone(),
                 given_at,
+                reply_url: reply_url.clone(),
             });
             (
                 Status::Answered,
@@ -963,7 +985,8 @@ pub fn plan(
                 "answered",
                 json!({"dispatch_id": id, "draft_id": draft.id, "method": method,
                     "letter_number": input.letter_number, "letter_date": input.letter_date,
-                    "given_at": given_at, "note": input.note}),
+                    "given_by": input.given_by.as_ref().filter(|_| given_at.is_some()),
+                    "given_at": given_at, "reply_url": reply_url, "note": input.note}),
             )
         }
         Command::Close { note } => {
@@ -1132,6 +1155,34 @@ fn reviewing<'a>(
     Ok((draft, level, held))
 }
 
+/// Who gave the answer (required) and when (not in the future).
+fn given(input: &DispatchInput, now: DateTime<Utc>, who: &str) -> Result<(), WorkflowError> {
+    if input
+        .given_by
+        .as_deref()
+        .is_none_or(|n| n.trim().is_empty())
+    {
+        return Err(invalid("given_by", who));
+    }
+    if input.given_at.is_some_and(|t| t > now) {
+        return Err(invalid("given_at", "must not be in the future"));
+    }
+    Ok(())
+}
+
+/// An `http(s)://host/…` address without spaces (a post or reply on a platform).
+pub fn web_address(u: &str) -> bool {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        host.contains('.')
+            && u.len() <= 2000
+            && !u.chars().any(|c| c.is_whitespace() || c.is_control())
+    })
+}
+
 fn check_dispatch(
     case: &CaseState,
     method: DispatchMethod,
@@ -1157,6 +1208,40 @@ fn check_dispatch(
                 return Err(invalid(
                     "method",
                     "only a complaint that came by WhatsApp is answered on WhatsApp",
+                ));
+            }
+        }
+        DispatchMethod::Telegram => {
+            if case.channel != Channel::Telegram {
+                return Err(invalid(
+                    "method",
+                    "only a complaint that came by Telegram is answered on Telegram",
+                ));
+            }
+        }
+        DispatchMethod::Sms => {
+            if !case.has_reporter_phone {
+                return Err(invalid("method", "the complainant gave no phone number"));
+            }
+        }
+        DispatchMethod::Phone => {
+            if !case.has_reporter_phone {
+                return Err(invalid("method", "the complainant gave no phone number"));
+            }
+            given(input, now, "who made the call is required")?;
+        }
+        DispatchMethod::SocialMedia => {
+            if case.channel != Channel::SocialMedia {
+                return Err(invalid(
+                    "method",
+                    "only a complaint registered from social media is answered there",
+                ));
+            }
+            given(input, now, "who posted the reply is required")?;
+            if !input.reply_url.as_deref().is_some_and(web_address) {
+                return Err(invalid(
+                    "reply_url",
+                    "the address (https://…) of the reply on the platform is required",
                 ));
             }
         }
@@ -1186,18 +1271,7 @@ fn check_dispatch(
                 ));
             }
         }
-        DispatchMethod::InPerson => {
-            if input
-                .given_by
-                .as_deref()
-                .is_none_or(|n| n.trim().is_empty())
-            {
-                return Err(invalid("given_by", "who gave the answer is required"));
-            }
-            if input.given_at.is_some_and(|t| t > now) {
-                return Err(invalid("given_at", "must not be in the future"));
-            }
-        }
+        DispatchMethod::InPerson => given(input, now, "who gave the answer is required")?,
     }
     // LAPOR! reports are answered on LAPOR! (the reporter reads it there)
     if case.channel == Channel::Lapor && method != DispatchMethod::Lapor {
@@ -1531,6 +1605,7 @@ mod tests {
             letter_date: NaiveDate::from_ymd_opt(2026, 3, 2),
             given_by: None,
             given_at: None,
+            reply_url: None,
             note: None,
         };
         let p = run(&mut c, &reception, Command::Dispatch(letter));
@@ -1726,6 +1801,7 @@ mod tests {
             letter_date: None,
             given_by: None,
             given_at: None,
+            reply_url: None,
             note: None,
         };
         let liaison = front(Role::Liaison);

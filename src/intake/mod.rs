@@ -2,4 +2,5 @@
 
 pub mod email;
 pub mod lapor;
+pub mod messages;
 pub mod whatsapp;

@@ -704,6 +704,10 @@ fn channel_label(c: &str) -> &str {
         "api" => "sistem instansi lain",
         "web" => "formulir web",
         "whatsapp" => "WhatsApp",
+        "telegram" => "Telegram",
+        "sms" => "SMS",
+        "phone" => "telepon",
+        "social_media" => "media sosial",
         _ => "lainnya",
     }
 }
@@ -1182,10 +1186,31 @@ mod tests {
     }
 }
 
-/// WhatsApp messages to complainants (plain text: WhatsApp shows `*bold*`).
+/// Messages to complainants on the message channels (plain text; WhatsApp
+/// shows `*bold*`, Telegram and SMS show the text as written).
 pub mod chat {
     use chrono::{DateTime, Utc};
     use chrono_tz::Tz;
+
+    /// How a channel shows text.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Style {
+        /// `*bold*`.
+        Whatsapp,
+        /// Plain text, no markup.
+        Plain,
+        /// Plain and short: every 160 characters is a message paid for.
+        Sms,
+    }
+
+    impl Style {
+        fn bold(self, s: &str) -> String {
+            match self {
+                Style::Whatsapp => format!("*{s}*"),
+                Style::Plain | Style::Sms => s.to_string(),
+            }
+        }
+    }
 
     /// The acknowledgement, seconds after the first message.
     pub fn acknowledgement(
@@ -1194,13 +1219,25 @@ pub mod chat {
         due_at: Option<DateTime<Utc>>,
         status_url: &str,
         tz: Tz,
+        style: Style,
     ) -> String {
+        if style == Style::Sms {
+            let due = due_at
+                .map(|d| format!(" Batas jawaban: {}.", super::tanggal(d, tz)))
+                .unwrap_or_default();
+            return format!(
+                "Pengaduan Anda diterima {office}. Nomor: {tracking_number}.{due} \
+                 Pantau di {status_url} (simpan SMS ini). Keterangan tambahan cukup \
+                 dibalas ke nomor ini."
+            );
+        }
         let due = due_at
             .map(|d| format!("\nBatas waktu jawaban: {}", super::tanggal(d, tz)))
             .unwrap_or_default();
+        let number = style.bold(tracking_number);
         format!(
             "Terima kasih, pengaduan Anda sudah diterima dan dicatat oleh {office}.\n\n\
-             Nomor pengaduan: *{tracking_number}*{due}\n\n\
+             Nomor pengaduan: {number}{due}\n\n\
              Ikuti perkembangannya di {status_url}\n\
              (simpan pesan ini: tautan itu memuat kode akses Anda)\n\n\
              Foto, dokumen atau keterangan tambahan cukup dikirim di percakapan ini."
@@ -1208,13 +1245,45 @@ pub mod chat {
     }
 
     /// The short guide for a greeting (at most once a day).
-    pub fn guide(office: &str) -> String {
+    pub fn guide(office: &str, style: Style) -> String {
+        if style == Style::Sms {
+            return format!(
+                "Layanan pengaduan {office}: tuliskan pengaduan Anda dalam satu SMS (apa, di \
+                 mana, kapan). Kami membalas dengan nomor pengaduan."
+            );
+        }
         format!(
             "Halo, ini layanan pengaduan {office}.\n\n\
              Silakan tuliskan pengaduan Anda dalam satu pesan: apa yang terjadi, di mana, \
              kapan, dan siapa yang terlibat. Foto atau dokumen pendukung boleh dikirim \
              sesudahnya. Kami akan membalas dengan nomor pengaduan Anda.\n\n\
              Pesan ini dibalas otomatis; petugas kami bekerja pada hari dan jam kerja."
+        )
+    }
+
+    /// Telegram's `/start`: the guide and the optional contact button.
+    pub fn welcome(office: &str) -> String {
+        format!(
+            "{}\n\nBila bersedia, tekan tombol \"Bagikan nomor telepon saya\" di bawah: \
+             petugas dapat menghubungi Anda bila perlu. Tanpa nomor pun pengaduan tetap \
+             diterima dan dijawab di percakapan ini.",
+            guide(office, Style::Plain)
+        )
+    }
+
+    /// After a person shared their own number (Telegram's contact button).
+    pub fn contact_noted(office: &str) -> String {
+        format!(
+            "Terima kasih, nomor telepon Anda dicatat oleh {office} untuk pengaduan Anda. \
+             Silakan tuliskan pengaduan Anda."
+        )
+    }
+
+    /// The survey invitation after the answer (channels without templates).
+    pub fn survey(office: &str, tracking_number: &str, status_url: &str) -> String {
+        format!(
+            "Bagaimana pelayanan {office} atas pengaduan {tracking_number}? Mohon isi survei \
+             kepuasan singkat (1 menit) di {status_url}. Terima kasih."
         )
     }
 
@@ -1243,10 +1312,12 @@ pub mod chat {
         subject: &str,
         body: &str,
         status_url: &str,
+        style: Style,
     ) -> String {
         format!(
-            "*Jawaban atas pengaduan {tracking_number}*\n{subject}\n\n{}\n\n— {office}\n\n\
+            "{}\n{subject}\n\n{}\n\n— {office}\n\n\
              Jawaban ini juga dapat dibaca di {status_url}",
+            style.bold(&format!("Jawaban atas pengaduan {tracking_number}")),
             body.trim()
         )
     }

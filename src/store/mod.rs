@@ -1049,6 +1049,8 @@ pub trait ChatStore: Send + Sync {
     async fn chat_state(&self, channel: &str, sender_tag: &str) -> Result<ChatState, StoreError>;
     /// Claims conversation number `seq` of the sender for `complaint_id`
     /// (written right after); `false` when another message claimed it first.
+    /// `address`: where its messages go back to when it is not the
+    /// complaint's number (a Telegram chat id), kept sealed.
     async fn chat_claim(
         &self,
         channel: &str,
@@ -1056,7 +1058,18 @@ pub trait ChatStore: Send + Sync {
         seq: i32,
         complaint_id: Uuid,
         now: DateTime<Utc>,
+        address: Option<&str>,
     ) -> Result<bool, StoreError>;
+    /// Where a complaint's conversation goes back to (its claim's address).
+    async fn chat_address(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError>;
+    /// The number a sender shared for themselves (a Telegram contact), kept
+    /// sealed for the complaints they open.
+    async fn chat_set_phone(
+        &self,
+        channel: &str,
+        sender_tag: &str,
+        phone: &str,
+    ) -> Result<(), StoreError>;
     /// The sender wrote at `at` (kept when it is newer than what is known).
     async fn chat_touch(
         &self,

@@ -560,6 +560,25 @@ pub const OUTBOX_WHATSAPP_MESSAGE: &str = "whatsapp_message";
 pub const OUTBOX_WHATSAPP_MEDIA: &str = "whatsapp_media";
 /// "Read" (the blue ticks) for a message staff opened.
 pub const OUTBOX_WHATSAPP_READ: &str = "whatsapp_read";
+/// A message to send to a Telegram chat (the same payloads as WhatsApp's):
+/// `intake::telegram::outbound`.
+pub const OUTBOX_TELEGRAM_MESSAGE: &str = "telegram_message";
+/// A photo or document to fetch from Telegram (`getFile`).
+pub const OUTBOX_TELEGRAM_MEDIA: &str = "telegram_media";
+/// A text message to send by SMS (the send command or the HTTP gateway):
+/// `intake::sms::outbound`.
+pub const OUTBOX_SMS_MESSAGE: &str = "sms_message";
+
+/// The outbox kind that carries messages to a person on a message channel.
+pub fn chat_message_kind(channel: crate::domain::Channel) -> Option<&'static str> {
+    use crate::domain::Channel;
+    match channel {
+        Channel::Whatsapp => Some(OUTBOX_WHATSAPP_MESSAGE),
+        Channel::Telegram => Some(OUTBOX_TELEGRAM_MESSAGE),
+        Channel::Sms => Some(OUTBOX_SMS_MESSAGE),
+        _ => None,
+    }
+}
 
 /// A unit of the office (Sekretariat, Bidang …).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -703,6 +722,8 @@ pub struct AnswerDispatch {
     pub letter_date: Option<NaiveDate>,
     pub given_by: Option<String>,
     pub given_at: Option<DateTime<Utc>>,
+    /// Social media: the reply's address on the platform.
+    pub reply_url: Option<String>,
     pub outbox_id: Option<Uuid>,
     pub external_id: Option<String>,
     pub actor_name: String,
@@ -1165,6 +1186,8 @@ pub struct WebhookAttempt {
 pub struct ChatState {
     /// When they last wrote (the platform's customer-service window starts there).
     pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The number they shared for themselves (Telegram's contact button).
+    pub phone: Option<String>,
     /// Their newest complaint.
     pub thread: Option<ChatThread>,
 }

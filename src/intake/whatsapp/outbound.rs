@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::app::App;
 use crate::config::WhatsappSettings;
 use crate::domain::Channel;
 use crate::domain::conversation::{WHATSAPP_TEXT_LIMIT, split_text, wa_id_from_phone};
-use crate::notify::{Courier, DeliveryError, templates};
+use crate::notify::{Courier, DeliveryError};
 use crate::store::{
     Attachment, ChatSent, Complaint, DeliveryProof, NewOutbox, OUTBOX_WHATSAPP_MEDIA,
     OUTBOX_WHATSAPP_MESSAGE, OUTBOX_WHATSAPP_READ, OutboxItem,
@@ -35,33 +35,8 @@ pub const KINDS: &[&str] = &[
 /// A little less than Meta's 24 hours: a text sent at the edge would be refused.
 pub const WINDOW: Duration = Duration::minutes(24 * 60 - 10);
 
-/// The payload of a `whatsapp_message` entry.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct MessagePayload {
-    /// ack, guide, staff, answer, survey, alert
-    pub purpose: String,
-    /// The recipient's `wa_id`; `None`: the complainant's number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub draft_id: Option<Uuid>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dispatch_id: Option<Uuid>,
-    /// The acknowledgement's access code, sealed with the server key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_code_sealed: Option<String>,
-    /// The message this one answers (shown quoted).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<String>,
-    /// A staff alert's console link.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub link: Option<String>,
-    /// Send as the template whatever the window (a text was refused).
-    #[serde(default)]
-    pub force_template: bool,
-}
+pub use crate::intake::messages::MessagePayload;
+use crate::intake::messages::{self, Style, compose};
 
 #[derive(Debug, Clone, Deserialize)]
 struct MediaPayload {
@@ -89,9 +64,7 @@ fn remote(e: SendError) -> DeliveryError {
     }
 }
 
-fn malformed(what: &str) -> DeliveryError {
-    DeliveryError::Malformed(what.to_string())
-}
+use crate::intake::messages::malformed;
 
 impl WhatsappCourier {
     pub fn new(app: Arc<App>) -> Option<Result<Self, reqwest::Error>> {
@@ -124,19 +97,6 @@ impl WhatsappCourier {
         }
     }
 
-    async fn complaint(&self, item: &OutboxItem) -> Result<Option<Complaint>, DeliveryError> {
-        match item.complaint_id {
-            None => Ok(None),
-            Some(id) => Ok(Some(
-                self.app
-                    .store
-                    .get_complaint(id)
-                    .await?
-                    .ok_or_else(|| malformed("complaint not found"))?,
-            )),
-        }
-    }
-
     /// Is the person inside the customer-service window (they wrote in the last 24 hours)?
     async fn window_open(&self, wa_id: &str) -> Result<bool, DeliveryError> {
         let tag = self.app.chat_sender_tag(Channel::Whatsapp, wa_id);
@@ -146,20 +106,12 @@ impl WhatsappCourier {
             .is_some_and(|t| Utc::now() - t < WINDOW))
     }
 
-    fn status_url(&self, c: &Complaint) -> String {
-        format!(
-            "{}/lacak/{}",
-            self.app.settings.public_base_url, c.tracking_number
-        )
-    }
-
     async fn send_message(
         &self,
         item: &OutboxItem,
     ) -> Result<Option<DeliveryProof>, DeliveryError> {
-        let p: MessagePayload = serde_json::from_str(&item.payload)
-            .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
-        let complaint = self.complaint(item).await?;
+        let p = MessagePayload::read(item)?;
+        let complaint = messages::complaint_of(&self.app, item).await?;
         let to = match (&p.to, &complaint) {
             (Some(to), _) => to.clone(),
             (None, Some(c)) => c
@@ -171,7 +123,6 @@ impl WhatsappCourier {
             (None, None) => return Err(malformed("no recipient")),
         };
         let s = &self.app.settings;
-        let office = s.office_name.as_str();
         let template_only = matches!(p.purpose.as_str(), "survey" | "alert");
         // the acknowledgement and the guide answer a message just received:
         // inside the window by definition (Meta refuses if it closed meanwhile)
@@ -196,7 +147,10 @@ impl WhatsappCourier {
                 }
                 (_, Some(c)) => (
                     self.settings.template.as_str(),
-                    vec![c.tracking_number.clone(), self.status_url(c)],
+                    vec![
+                        c.tracking_number.clone(),
+                        messages::status_url(&self.app, c),
+                    ],
                 ),
             };
             let what = Outgoing::Template {
@@ -217,48 +171,7 @@ impl WhatsappCourier {
                 .after_sent(item, &p, complaint.as_ref(), &ids, true)
                 .await;
         }
-        let text = match (p.purpose.as_str(), &complaint) {
-            ("guide", _) => templates::chat::guide(office),
-            ("ack", Some(c)) => {
-                let code = p
-                    .access_code_sealed
-                    .as_deref()
-                    .and_then(|sealed| self.app.vault.open_str(sealed).ok())
-                    .ok_or_else(|| {
-                        malformed("the access code does not open with this server key")
-                    })?;
-                let url = format!("{}#kode={code}", self.status_url(c));
-                templates::chat::acknowledgement(
-                    office,
-                    &c.tracking_number,
-                    c.due_at,
-                    &url,
-                    s.office_timezone,
-                )
-            }
-            ("staff", Some(c)) => templates::chat::staff(
-                office,
-                &c.tracking_number,
-                p.text.as_deref().unwrap_or_default(),
-            ),
-            ("answer", Some(c)) => {
-                let draft_id = p.draft_id.ok_or_else(|| malformed("no draft"))?;
-                let draft = self
-                    .app
-                    .store
-                    .get_draft(draft_id)
-                    .await?
-                    .ok_or_else(|| malformed("draft not found"))?;
-                templates::chat::answer(
-                    office,
-                    &c.tracking_number,
-                    &c.subject,
-                    &draft.body,
-                    &self.status_url(c),
-                )
-            }
-            _ => return Err(malformed("unknown purpose")),
-        };
+        let text = compose(&self.app, &p, complaint.as_ref(), Style::Whatsapp).await?;
         let parts = split_text(&text, WHATSAPP_TEXT_LIMIT);
         let outgoing: Vec<Outgoing<'_>> = parts
             .iter()
@@ -334,34 +247,16 @@ impl WhatsappCourier {
         ids: &[String],
         template: bool,
     ) -> Result<Option<DeliveryProof>, DeliveryError> {
-        let Some(c) = complaint else {
-            return Ok(None);
-        };
-        if p.purpose != "answer" {
-            return Ok(None);
-        }
-        // the survey invitation follows the answer, as a template
-        let survey = NewOutbox {
-            id: Uuid::now_v7(),
-            kind: OUTBOX_WHATSAPP_MESSAGE.into(),
-            dedup_key: format!("survey:whatsapp:{}", c.id),
-            complaint_id: Some(c.id),
-            payload: serde_json::to_string(&MessagePayload {
-                purpose: "survey".into(),
-                ..Default::default()
-            })
-            .unwrap_or_default(),
-        };
-        self.app.queue_chat(&[survey]).await?;
-        Ok(Some(DeliveryProof {
-            dispatch_id: p.dispatch_id,
-            external_id: ids.first().cloned().unwrap_or_default(),
-            complaint_id: c.id,
-            event: "answer_sent_whatsapp".into(),
-            detail: serde_json::json!({"message_ids": ids, "template": template,
-                "outbox_id": item.id})
-            .to_string(),
-        }))
+        messages::after_sent(
+            &self.app,
+            item,
+            p,
+            complaint,
+            ids,
+            "whatsapp",
+            serde_json::json!({"template": template}),
+        )
+        .await
     }
 
     /// Queues the same message again as its template (once: the key).

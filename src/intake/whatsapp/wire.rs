@@ -360,6 +360,8 @@ pub fn to_incoming(m: &Message, contacts: &[Contact], now: DateTime<Utc>) -> Opt
         channel: Channel::Whatsapp,
         message_id: m.id.trim().to_string(),
         from: from.to_string(),
+        phone: crate::domain::conversation::phone_from_wa_id(from),
+        address: None,
         profile_name,
         at: time_of(m.timestamp.as_deref())
             .filter(|t| *t <= now)

@@ -37,8 +37,9 @@ fn event_of(purpose: &str, status: &str) -> Option<&'static str> {
 #[async_trait]
 impl ChatStore for Backend {
     async fn chat_state(&self, channel: &str, sender_tag: &str) -> Result<ChatState, StoreError> {
-        let last: Option<(DateTime<Utc>,)> = sqlx::query_as(
-            "SELECT last_inbound_at FROM chat_contacts WHERE channel = $1 AND sender_tag = $2",
+        let last: Option<(DateTime<Utc>, Option<String>)> = sqlx::query_as(
+            "SELECT last_inbound_at, phone FROM chat_contacts \
+             WHERE channel = $1 AND sender_tag = $2",
         )
         .bind(channel)
         .bind(sender_tag)
@@ -88,8 +89,19 @@ impl ChatStore for Backend {
                 })
             }
         };
+        let (last_inbound_at, phone) = match last {
+            None => (None, None),
+            Some((at, phone)) => (
+                Some(at),
+                phone
+                    .map(|p| self.vault.open_str(&p))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            ),
+        };
         Ok(ChatState {
-            last_inbound_at: last.map(|(a,)| a),
+            last_inbound_at,
+            phone,
             thread,
         })
     }
@@ -101,17 +113,19 @@ impl ChatStore for Backend {
         seq: i32,
         complaint_id: Uuid,
         now: DateTime<Utc>,
+        address: Option<&str>,
     ) -> Result<bool, StoreError> {
         let _writer = self.lock_writes().await;
         let done = sqlx::query(
-            "INSERT INTO chat_threads (channel, sender_tag, seq, complaint_id, opened_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO chat_threads (channel, sender_tag, seq, complaint_id, opened_at, address) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(channel)
         .bind(sender_tag)
         .bind(seq)
         .bind(complaint_id)
         .bind(now.trunc_subsecs(6))
+        .bind(address.map(|a| self.vault.seal_str(a)))
         .execute(&self.pool)
         .await;
         match done {
@@ -119,6 +133,34 @@ impl ChatStore for Backend {
             Err(e) if is_unique_violation(&e) => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn chat_address(&self, complaint_id: Uuid) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT address FROM chat_threads WHERE complaint_id = $1 LIMIT 1")
+                .bind(complaint_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.and_then(|(a,)| a)
+            .map(|a| self.vault.open_str(&a))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    async fn chat_set_phone(
+        &self,
+        channel: &str,
+        sender_tag: &str,
+        phone: &str,
+    ) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        sqlx::query("UPDATE chat_contacts SET phone = $3 WHERE channel = $1 AND sender_tag = $2")
+            .bind(channel)
+            .bind(sender_tag)
+            .bind(self.vault.seal_str(phone))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn chat_touch(

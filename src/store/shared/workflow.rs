@@ -314,6 +314,7 @@ impl Backend {
                     letter_date,
                     given_by,
                     given_at,
+                    reply_url,
                 } => {
                     let outbox = match method {
                         DispatchMethod::Lapor => Some(crate::store::NewOutbox {
@@ -345,9 +346,27 @@ impl Backend {
                                 "purpose": "answer", "draft_id": draft, "dispatch_id": id})
                             .to_string(),
                         }),
+                        DispatchMethod::Telegram | DispatchMethod::Sms => {
+                            let kind = if *method == DispatchMethod::Telegram {
+                                crate::store::OUTBOX_TELEGRAM_MESSAGE
+                            } else {
+                                crate::store::OUTBOX_SMS_MESSAGE
+                            };
+                            Some(crate::store::NewOutbox {
+                                id: uuid::Uuid::now_v7(),
+                                kind: kind.into(),
+                                dedup_key: format!("{}_answer:{draft}", method.as_str()),
+                                complaint_id: Some(c.id),
+                                payload: serde_json::json!({
+                                    "purpose": "answer", "draft_id": draft, "dispatch_id": id})
+                                .to_string(),
+                            })
+                        }
                         DispatchMethod::Letter
                         | DispatchMethod::InPerson
-                        | DispatchMethod::Agency => None,
+                        | DispatchMethod::Agency
+                        | DispatchMethod::Phone
+                        | DispatchMethod::SocialMedia => None,
                     };
                     if let Some(o) = &outbox {
                         insert_outbox(&mut tx, &self.vault, o, now).await?;
@@ -355,7 +374,8 @@ impl Backend {
                     sqlx::query(
                         "INSERT INTO answer_dispatches (id, complaint_id, draft_id, method, \
                          letter_number, letter_date, given_by, given_at, outbox_id, \
-                         actor_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                         actor_name, at, reply_url) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                     )
                     .bind(*id)
                     .bind(c.id)
@@ -368,6 +388,7 @@ impl Backend {
                     .bind(outbox.as_ref().map(|o| o.id))
                     .bind(officer_name.as_deref().unwrap_or(actor.name.as_str()))
                     .bind(now)
+                    .bind(reply_url.as_deref())
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -710,7 +731,7 @@ impl WorkflowStore for Backend {
     ) -> Result<Vec<crate::store::AnswerDispatch>, StoreError> {
         Ok(sqlx::query_as(
             "SELECT id, complaint_id, draft_id, method, letter_number, letter_date, given_by, \
-             given_at, outbox_id, external_id, actor_name, at FROM answer_dispatches \
+             given_at, reply_url, outbox_id, external_id, actor_name, at FROM answer_dispatches \
              WHERE complaint_id = $1 ORDER BY id",
         )
         .bind(complaint_id)

@@ -239,6 +239,10 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     crate::domain::Channel::FaceToFace => "in_person",
                     crate::domain::Channel::Api => "agency",
                     crate::domain::Channel::Whatsapp => "whatsapp",
+                    crate::domain::Channel::Telegram => "telegram",
+                    crate::domain::Channel::Sms => "sms",
+                    crate::domain::Channel::Phone => "phone",
+                    crate::domain::Channel::SocialMedia => "social_media",
                     _ => "letter",
                 };
                 method.options = [
@@ -248,6 +252,10 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                     ("lapor", "SP4N-LAPOR!"),
                     ("agency", "Sistem instansi pengirim"),
                     ("whatsapp", "WhatsApp"),
+                    ("telegram", "Telegram"),
+                    ("sms", "SMS"),
+                    ("phone", "Telepon"),
+                    ("social_media", "Balasan di media sosial"),
                 ]
                 .into_iter()
                 .map(|(v, l)| Opt {
@@ -259,12 +267,23 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                 let mut number = ctx.field(a, "text", "letter_number", "Nomor surat jawaban", false);
                 number.hint = Some("Untuk jawaban berupa surat.");
                 let date = ctx.field(a, "date", "letter_date", "Tanggal surat", false);
-                let mut given = ctx.field(a, "text", "given_by", "Diserahkan oleh", false);
-                given.hint = Some("Untuk jawaban yang diserahkan langsung.");
+                let mut given = ctx.field(
+                    a,
+                    "text",
+                    "given_by",
+                    "Diserahkan, ditelepon, atau dibalas oleh",
+                    false,
+                );
+                given.hint = Some(
+                    "Untuk jawaban yang diserahkan langsung, disampaikan lewat telepon, atau \
+                     dibalas di media sosial: nama petugasnya.",
+                );
+                let mut reply = ctx.field(a, "url", "reply_url", "Alamat balasan di media sosial", false);
+                reply.hint = Some("Tautan balasan yang diunggah di platform, mis. https://www.facebook.com/…");
                 form(
                     "Kirim jawaban kepada pelapor",
                     "Catat pengiriman",
-                    vec![method, number, date, given, note("Catatan (tidak wajib)")],
+                    vec![method, number, date, given, reply, note("Catatan (tidak wajib)")],
                     false,
                 )
             }
@@ -410,7 +429,16 @@ pub fn command(
                 letter_number: opt(m, "letter_number"),
                 letter_date,
                 given_by: opt(m, "given_by"),
-                given_at: (method == Some(DispatchMethod::InPerson)).then(Utc::now),
+                given_at: matches!(
+                    method,
+                    Some(
+                        DispatchMethod::InPerson
+                            | DispatchMethod::Phone
+                            | DispatchMethod::SocialMedia
+                    )
+                )
+                .then(Utc::now),
+                reply_url: opt(m, "reply_url"),
                 note: opt(m, "note"),
             })
         }
