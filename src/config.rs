@@ -77,6 +77,64 @@ impl std::fmt::Debug for WhatsappSettings {
     }
 }
 
+/// The Telegram bot (on when `ADUAN_TELEGRAM_BOT_TOKEN` is set).
+#[derive(Clone)]
+pub struct TelegramSettings {
+    /// The Bot API's base (`https://api.telegram.org`, a local Bot API
+    /// server, or `tg-sim`).
+    pub api_url: String,
+    pub token: String,
+    /// Set: updates arrive at `/webhooks/telegram` carrying this secret;
+    /// unset: aduan fetches them (`getUpdates`, long polling).
+    pub webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for TelegramSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TelegramSettings")
+            .field("api_url", &self.api_url)
+            .field("webhook", &self.webhook_secret.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The SMS channel: sending through a command (Gammu) or an HTTP gateway,
+/// receiving through `aduan intake sms` or `/webhooks/sms`.
+#[derive(Clone, Default)]
+pub struct SmsSettings {
+    /// The send command split into arguments, `{to}` and `{text}` among them.
+    pub send_command: Option<Vec<String>>,
+    /// The longest text one send carries (longer texts are split).
+    pub send_limit: usize,
+    /// SMS Gateway for Android's API base (`http://<phone>:8080` or
+    /// `https://api.sms-gate.app/3rdparty/v1`).
+    pub gateway_url: Option<String>,
+    pub gateway_username: Option<String>,
+    pub gateway_password: Option<String>,
+    /// The gateway's webhook signing key (`X-Signature`).
+    pub webhook_secret: Option<String>,
+}
+
+impl SmsSettings {
+    /// Can SMS be sent?
+    pub fn can_send(&self) -> bool {
+        self.send_command.is_some() || self.gateway_url.is_some()
+    }
+}
+
+impl std::fmt::Debug for SmsSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsSettings")
+            .field(
+                "send_command",
+                &self.send_command.as_ref().and_then(|c| c.first()),
+            )
+            .field("send_limit", &self.send_limit)
+            .field("gateway_url", &self.gateway_url)
+            .finish_non_exhaustive()
+    }
+}
+
 /// SP4N-LAPOR! integration (on when `ADUAN_LAPOR_URL` is set).
 #[derive(Clone)]
 pub struct LaporSettings {
@@ -223,6 +281,9 @@ pub struct Settings {
     pub imap: Option<ImapSettings>,
     /// `None` when ADUAN_WHATSAPP_PHONE_NUMBER_ID is not set.
     pub whatsapp: Option<WhatsappSettings>,
+    /// `None` when ADUAN_TELEGRAM_BOT_TOKEN is not set.
+    pub telegram: Option<TelegramSettings>,
+    pub sms: SmsSettings,
     /// Largest email accepted (pipe and IMAP).
     pub max_email_bytes: u64,
 }
@@ -342,6 +403,15 @@ declare_settings! {
     whatsapp_template = "ADUAN_WHATSAPP_TEMPLATE", "`aduan_pembaruan`", "the approved message template (category utility) sent to a complainant outside WhatsApp's 24-hour window; its body takes `{{1}}` the tracking number and `{{2}}` the link to the complaint's page";
     whatsapp_staff_template = "ADUAN_WHATSAPP_STAFF_TEMPLATE", "`aduan_pengingat`", "the approved template of staff alerts on WhatsApp: `{{1}}` what waits for them, `{{2}}` the console's link";
     whatsapp_template_language = "ADUAN_WHATSAPP_TEMPLATE_LANGUAGE", "`id`", "the language code the templates were approved in";
+    telegram_bot_token = "ADUAN_TELEGRAM_BOT_TOKEN", "unset: the Telegram channel is off", "the bot's token from @BotFather (never logged)";
+    telegram_api_url = "ADUAN_TELEGRAM_API_URL", "`https://api.telegram.org`", "the Bot API (Telegram's, a local Bot API server, or `tg-sim`)";
+    telegram_webhook_secret = "ADUAN_TELEGRAM_WEBHOOK_SECRET", "unset: aduan fetches updates itself (long polling, works behind NAT)", "set: updates arrive at `/webhooks/telegram` (register it with `setWebhook` and this `secret_token`; 1–256 of `A-Z a-z 0-9 _ -`); a request without it is refused (never logged)";
+    sms_send_command = "ADUAN_SMS_SEND_COMMAND", "unset", "the program that sends one SMS, e.g. `gammu-smsd-inject TEXT {to} -len {len} -text {text}`: split at spaces, `{to}` (the number, `+62…`), `{text}` and `{len}` each replaced inside one argument; run without a shell; exit 0 = queued";
+    sms_send_limit = "ADUAN_SMS_SEND_LIMIT", "`160`", "the longest text one send carries (70–1530): longer texts are split at words into several sends";
+    sms_gateway_url = "ADUAN_SMS_GATEWAY_URL", "unset", "SMS Gateway for Android's API (`http://<phone>:8080` on the office network, or `https://api.sms-gate.app/3rdparty/v1`): SMS are sent with `POST …/message` (used when no send command is set)";
+    sms_gateway_username = "ADUAN_SMS_GATEWAY_USERNAME", "required with a gateway URL", "the gateway's API user (Basic authentication)";
+    sms_gateway_password = "ADUAN_SMS_GATEWAY_PASSWORD", "required with a gateway URL", "the gateway's API password (never logged)";
+    sms_webhook_secret = "ADUAN_SMS_WEBHOOK_SECRET", "unset: `/webhooks/sms` is off", "the gateway's webhook signing key: a `sms:received` delivery to `/webhooks/sms` must carry `X-Signature` = HMAC-SHA256 of the body and `X-Timestamp` (within 5 minutes); else 401 (never logged)";
     lapor_timezone = "ADUAN_LAPOR_TIMEZONE", "`Asia/Jakarta`", "IANA zone LAPOR! timestamps without a zone (`2026-03-02 08:00:00`) are read in";
     imap_host = "ADUAN_IMAP_HOST", "unset: no mailbox is read", "IMAP server of the complaints mailbox";
     imap_port = "ADUAN_IMAP_PORT", "993 (implicit) / 143", "IMAP port";
@@ -1029,6 +1099,98 @@ impl Settings {
                 })
             }
         };
+        let telegram = match get(Key::telegram_bot_token)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+        {
+            None => None,
+            Some(token) => {
+                if !token.contains(':') || token.chars().any(|c| c.is_whitespace() || c == '/') {
+                    return Err(invalid(
+                        "ADUAN_TELEGRAM_BOT_TOKEN",
+                        "must be the token @BotFather gave (`123456:ABC…`)",
+                    ));
+                }
+                let api_url = get(Key::telegram_api_url)
+                    .unwrap_or_else(|| "https://api.telegram.org".into())
+                    .trim()
+                    .trim_end_matches('/')
+                    .to_string();
+                if !(api_url.starts_with("http://") || api_url.starts_with("https://")) {
+                    return Err(invalid(
+                        "ADUAN_TELEGRAM_API_URL",
+                        format!("`{api_url}` must start with https:// (or http:// for tg-sim)"),
+                    ));
+                }
+                let webhook_secret = get(Key::telegram_webhook_secret)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty());
+                if let Some(s) = &webhook_secret
+                    && (s.len() > 256
+                        || !s
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                {
+                    return Err(invalid(
+                        "ADUAN_TELEGRAM_WEBHOOK_SECRET",
+                        "1–256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+                    ));
+                }
+                Some(TelegramSettings {
+                    api_url,
+                    token,
+                    webhook_secret,
+                })
+            }
+        };
+        let sms = {
+            let text = |k: Key| {
+                get(k)
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            let send_command = match text(Key::sms_send_command) {
+                None => None,
+                Some(c) => {
+                    let args: Vec<String> = c.split_whitespace().map(str::to_string).collect();
+                    if !args.iter().any(|a| a.contains("{to}"))
+                        || !args.iter().any(|a| a.contains("{text}"))
+                    {
+                        return Err(invalid(
+                            "ADUAN_SMS_SEND_COMMAND",
+                            "must name the number and the text: `{to}` and `{text}`",
+                        ));
+                    }
+                    Some(args)
+                }
+            };
+            let gateway_url =
+                text(Key::sms_gateway_url).map(|u| u.trim_end_matches('/').to_string());
+            if let Some(u) = &gateway_url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(invalid(
+                    "ADUAN_SMS_GATEWAY_URL",
+                    format!("`{u}` must start with https:// or http://"),
+                ));
+            }
+            let gateway_username = text(Key::sms_gateway_username);
+            let gateway_password = text(Key::sms_gateway_password);
+            if gateway_url.is_some() && (gateway_username.is_none() || gateway_password.is_none()) {
+                return Err(invalid(
+                    "ADUAN_SMS_GATEWAY_USERNAME",
+                    "the gateway's user and password are required with ADUAN_SMS_GATEWAY_URL",
+                ));
+            }
+            SmsSettings {
+                send_command,
+                send_limit: number(Key::sms_send_limit, 160, 70, 1530)? as usize,
+                gateway_url,
+                gateway_username,
+                gateway_password,
+                webhook_secret: text(Key::sms_webhook_secret),
+            }
+        };
         let max_email_bytes = number(Key::email_max_bytes, 25 * 1024 * 1024, 64 * 1024, 1 << 30)?;
         let imap = match get(Key::imap_host) {
             None => None,
@@ -1149,6 +1311,8 @@ impl Settings {
             lapor,
             imap,
             whatsapp,
+            telegram,
+            sms,
             max_email_bytes,
             smtp,
             public_base_url,

@@ -84,6 +84,11 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Take a message that arrived outside the HTTP service.
+    Intake {
+        #[command(subcommand)]
+        channel: IntakeChannel,
+    },
     /// Working days after FROM up to and including TO (printed alone on the last line).
     WorkingDays {
         /// YYYY-MM-DD
@@ -92,6 +97,18 @@ enum Command {
         /// YYYY-MM-DD
         #[arg(long)]
         to: chrono::NaiveDate,
+    },
+}
+
+#[derive(Subcommand)]
+enum IntakeChannel {
+    /// Gammu SMSD's `RunOnReceive` program: reads the received SMS from
+    /// Gammu's environment (SMS_MESSAGES, SMS_1_NUMBER, SMS_1_TEXT, …,
+    /// DECODED_PARTS, DECODED_1_TEXT) and registers it with the service's
+    /// settings; exits 0 only once it is stored (Gammu keeps it otherwise).
+    Sms {
+        /// The received messages' ids Gammu appends (its backend's ids).
+        ids: Vec<String>,
     },
 }
 
@@ -403,6 +420,40 @@ async fn main() -> anyhow::Result<()> {
                     .await?;
             match other {
                 Command::Migrate => println!("migrations applied ({})", store.backend()),
+                Command::Intake {
+                    channel: IntakeChannel::Sms { ids },
+                } => {
+                    let env = |k: &str| std::env::var(k).ok();
+                    match aduan::intake::sms::from_gammu(&env, &ids, Utc::now()) {
+                        Err(e) => {
+                            // nothing for us: Gammu may forget it
+                            eprintln!("SMS not taken: {e}");
+                        }
+                        Ok(m) => {
+                            let app = aduan::app::App::new(
+                                store.clone(),
+                                std::sync::Arc::new(settings.clone()),
+                            );
+                            let outcome = app
+                                .receive_chat(&m)
+                                .await
+                                .context("the SMS was not stored: Gammu keeps it")?;
+                            println!(
+                                "{}",
+                                match outcome {
+                                    aduan::app::chat::ChatOutcome::Created(c) =>
+                                        format!("registered {}", c.tracking_number),
+                                    aduan::app::chat::ChatOutcome::Joined(_) =>
+                                        "added to the sender's complaint".into(),
+                                    aduan::app::chat::ChatOutcome::Guided =>
+                                        "not a complaint: the guide was queued".into(),
+                                    aduan::app::chat::ChatOutcome::Duplicate =>
+                                        "taken before".into(),
+                                }
+                            );
+                        }
+                    }
+                }
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
                 Command::Keys { action } => keys(store.as_ref(), action).await?,
                 Command::Privacy {

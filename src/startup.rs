@@ -157,6 +157,32 @@ impl Application {
             }
             Some(Err(e)) => tracing::error!(error = %e, "WhatsApp courier not started"),
         }
+        match crate::intake::telegram::outbound::TelegramCourier::new(core.clone()) {
+            None => {
+                tracing::info!("ADUAN_TELEGRAM_BOT_TOKEN is not set: the Telegram channel is off")
+            }
+            Some(Ok(c)) => {
+                let c = Arc::new(c);
+                workers.spawn("telegram_courier", move |t| c.clone().run(t));
+            }
+            Some(Err(e)) => tracing::error!(error = %e, "Telegram courier not started"),
+        }
+        match crate::intake::telegram::poll::Poller::new(core.clone()) {
+            None => {}
+            Some(Ok(p)) => {
+                let p = Arc::new(p);
+                workers.spawn("telegram_poller", move |t| p.clone().run(t));
+            }
+            Some(Err(e)) => tracing::error!(error = %e, "Telegram poller not started"),
+        }
+        match crate::intake::sms::outbound::SmsCourier::new(core.clone()) {
+            None => {}
+            Some(Ok(c)) => {
+                let c = Arc::new(c);
+                workers.spawn("sms_courier", move |t| c.clone().run(t));
+            }
+            Some(Err(e)) => tracing::error!(error = %e, "SMS courier not started"),
+        }
         let jobs = Arc::new(crate::jobs::Jobs::new(store.clone(), settings.clone()));
         workers.spawn("scheduler", move |t| jobs.clone().run(t));
         let figures = core.clone();

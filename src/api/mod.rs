@@ -24,6 +24,7 @@ pub use crate::http::ratelimit;
 pub mod reports;
 pub mod search;
 pub use crate::http::state;
+pub mod channels;
 pub mod webhooks;
 pub mod whatsapp;
 pub mod workflow;
@@ -241,6 +242,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .app_data(web::PayloadConfig::new(whatsapp::MAX_DELIVERY_BYTES))
                 .get(whatsapp::handshake)
                 .post(whatsapp::deliver),
+        )
+        .service(
+            web::resource("/webhooks/telegram")
+                .app_data(web::PayloadConfig::new(channels::MAX_DELIVERY_BYTES))
+                .post(channels::telegram),
+        )
+        .service(
+            web::resource("/webhooks/sms")
+                .app_data(web::PayloadConfig::new(channels::MAX_DELIVERY_BYTES))
+                .post(channels::sms),
         )
         .service(web::resource("/api/v1/outbox").get(ops::outbox))
         .service(web::resource("/api/v1/outbox/{id}/retry").post(ops::retry_outbox))

@@ -13,7 +13,7 @@ use crate::domain::{Channel, ComplaintInput, NewComplaint, ReporterInput};
 use crate::store::{Actor, ChatSent, Complaint, InboundMessage, NewOutbox, StoreError};
 
 /// A message from a citizen, as the channel adapter read it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IncomingChat {
     pub channel: Channel,
     /// The platform's message id (`wamid.…`, a Telegram update id, an SMS
@@ -600,23 +600,33 @@ impl App {
         // an answer that did not arrive and will not be sent again: the
         // liaison officer hears of it (the timeline says it too)
         if sent.purpose == "answer"
-            && let (Some(to), Some(cid)) =
-                (self.settings.liaison_email.as_deref(), sent.complaint_id)
+            && let Some(cid) = sent.complaint_id
+        {
+            self.answer_undelivered(message_id, cid, error.unwrap_or("gagal"))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// An answer sent on a message channel that will not arrive: the liaison
+    /// officer is told by email (once per `key`), to send it another way.
+    pub async fn answer_undelivered(
+        &self,
+        key: &str,
+        cid: Uuid,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        if let Some(to) = self.settings.liaison_email.as_deref()
             && let Some(c) = self.store.get_complaint(cid).await?
         {
             let link = format!("{}/console/complaints/{cid}", self.settings.public_base_url);
             let m = crate::notify::templates::answer_undelivered(
                 &self.settings.office_name,
                 &c.tracking_number,
-                error.unwrap_or("gagal"),
+                error,
                 &link,
             );
-            let item = crate::notify::email(
-                format!("answer-undelivered:{message_id}"),
-                Some(cid),
-                to,
-                &m,
-            );
+            let item = crate::notify::email(format!("answer-undelivered:{key}"), Some(cid), to, &m);
             self.store.enqueue_outbox(&[item], None, Utc::now()).await?;
         }
         Ok(())
@@ -624,6 +634,9 @@ impl App {
 
     /// Wakes this process's message-channel courier (something was queued).
     pub fn wake_chat(&self) {
+        // every channel's courier waits on it: wake all that wait, and
+        // leave a permit for one that is busy right now
+        self.chat_wake.notify_waiters();
         self.chat_wake.notify_one();
     }
 }

@@ -173,3 +173,182 @@ pub async fn after_sent(
         detail: detail.to_string(),
     }))
 }
+
+/// Sends the parts of an entry not sent by an earlier attempt, recording
+/// each by its id before the next goes (a retry sends only what is
+/// missing); every part's id. `send(part, text)` sends one and names it.
+pub async fn send_parts<F, Fut>(
+    app: &App,
+    item: &OutboxItem,
+    p: &MessagePayload,
+    channel: &str,
+    parts: &[String],
+    send: F,
+) -> Result<Vec<String>, DeliveryError>
+where
+    F: Fn(usize, String) -> Fut,
+    Fut: std::future::Future<Output = Result<String, DeliveryError>>,
+{
+    let done = app.store.chat_sent_parts(item.id).await?;
+    let mut ids = Vec::new();
+    for (i, text) in parts.iter().enumerate() {
+        let part = i32::try_from(i).unwrap_or(i32::MAX);
+        if let Some((_, id)) = done.iter().find(|(n, _)| *n == part) {
+            ids.push(id.clone());
+            continue;
+        }
+        let id = send(i, text.clone()).await?;
+        let now = chrono::Utc::now();
+        app.chat_sent(&crate::store::ChatSent {
+            message_id: id.clone(),
+            channel: channel.into(),
+            outbox_id: item.id,
+            part,
+            complaint_id: item.complaint_id,
+            purpose: p.purpose.clone(),
+            template: false,
+            sent_at: now,
+            status: "sent".into(),
+            status_at: now,
+            error: None,
+        })
+        .await?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// A refusal for good: an answer that will not arrive is told to the
+/// liaison officer; the entry is parked with the reason.
+pub async fn refused(
+    app: &App,
+    item: &OutboxItem,
+    p: &MessagePayload,
+    reason: String,
+) -> DeliveryError {
+    if p.purpose == "answer"
+        && let Some(cid) = item.complaint_id
+        && let Err(e) = app
+            .answer_undelivered(&item.id.to_string(), cid, &reason)
+            .await
+    {
+        return e.into();
+    }
+    DeliveryError::Refused(reason)
+}
+
+/// Keeps a photo, document, voice note or video a person sent as the
+/// complaint's attachment, encrypted like every attachment, under an id
+/// derived from the message (a retry never stores a second copy).
+#[allow(clippy::too_many_arguments)]
+pub async fn store_media(
+    app: &App,
+    channel: crate::domain::Channel,
+    complaint_id: Uuid,
+    message_id: &str,
+    bytes: &[u8],
+    content_type: Option<String>,
+    file_name: Option<&str>,
+    kind: &str,
+) -> Result<(), DeliveryError> {
+    use sha2::{Digest, Sha256};
+    let limit = app.settings.max_attachment_bytes;
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&Sha256::digest(format!("{}-media:{message_id}", channel.as_str()))[..16]);
+    let id = uuid::Builder::from_custom_bytes(b).into_uuid();
+    let mut f = app
+        .files
+        .begin(complaint_id, id, limit)
+        .await
+        .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+    f.write(bytes)
+        .await
+        .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+    let file = f
+        .finish()
+        .await
+        .map_err(|e| DeliveryError::Remote(e.to_string()))?;
+    let content_type = content_type.unwrap_or_else(|| "application/octet-stream".into());
+    let file_name = file_name
+        .map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| default_name(channel, kind, &content_type));
+    let recorded = app
+        .record_attachment(
+            &crate::store::Attachment {
+                id,
+                complaint_id,
+                identity: crate::domain::identity::looks_like_identity_document(&file_name),
+                file_name,
+                content_type: content_type.chars().take(100).collect(),
+                size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
+                sha256: file.sha256,
+                created_at: chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6),
+                created_by: None,
+                file_key: Some(file.file_key),
+            },
+            &crate::app::chat::chat_actor(channel),
+        )
+        .await;
+    match recorded {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_unique_violation() => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A file name for media sent without one: `foto-whatsapp.jpg`.
+pub fn default_name(channel: crate::domain::Channel, kind: &str, content_type: &str) -> String {
+    let stem = match kind {
+        "image" => "foto",
+        "audio" => "pesan-suara",
+        "video" => "video",
+        "sticker" => "stiker",
+        _ => "dokumen",
+    };
+    let base = content_type.split(';').next().unwrap_or("").trim();
+    let ext = match base {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "audio/ogg" => "ogg",
+        "audio/mpeg" => "mp3",
+        "audio/aac" => "aac",
+        "audio/mp4" => "m4a",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    };
+    format!("{stem}-{}.{ext}", channel.as_str())
+}
+
+/// Says on the timeline that a photo or document could not be fetched
+/// (the platform keeps media for a limited time), once per message.
+pub async fn media_failed(
+    app: &App,
+    channel: crate::domain::Channel,
+    complaint_id: Uuid,
+    message_id: &str,
+    kind: &str,
+    reason: &str,
+) -> Result<(), DeliveryError> {
+    let detail = serde_json::json!({"source": channel.as_str(), "message_id": message_id,
+        "type": kind, "reason": reason})
+    .to_string();
+    app.record_lapor_note(
+        &format!("{}-media-failed:{message_id}", channel.as_str()),
+        complaint_id,
+        "chat_media_failed",
+        &detail,
+        &crate::app::chat::chat_actor(channel),
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(())
+}

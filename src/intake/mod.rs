@@ -3,4 +3,6 @@
 pub mod email;
 pub mod lapor;
 pub mod messages;
+pub mod sms;
+pub mod telegram;
 pub mod whatsapp;

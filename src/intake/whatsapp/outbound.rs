@@ -22,8 +22,8 @@ use crate::domain::Channel;
 use crate::domain::conversation::{WHATSAPP_TEXT_LIMIT, split_text, wa_id_from_phone};
 use crate::notify::{Courier, DeliveryError};
 use crate::store::{
-    Attachment, ChatSent, Complaint, DeliveryProof, NewOutbox, OUTBOX_WHATSAPP_MEDIA,
-    OUTBOX_WHATSAPP_MESSAGE, OUTBOX_WHATSAPP_READ, OutboxItem,
+    ChatSent, Complaint, DeliveryProof, NewOutbox, OUTBOX_WHATSAPP_MEDIA, OUTBOX_WHATSAPP_MESSAGE,
+    OUTBOX_WHATSAPP_READ, OutboxItem,
 };
 
 pub const KINDS: &[&str] = &[
@@ -298,19 +298,15 @@ impl WhatsappCourier {
             if last || e.is_permanent() {
                 // Meta keeps media for a limited time: say on the timeline
                 // that this one could not be fetched
-                let detail = serde_json::json!({"source": "whatsapp", "message_id": p.message_id,
-                    "type": p.kind, "reason": e.to_string()})
-                .to_string();
-                self.app
-                    .record_lapor_note(
-                        &format!("whatsapp-media-failed:{}", p.message_id),
-                        complaint_id,
-                        "chat_media_failed",
-                        &detail,
-                        &crate::app::chat::chat_actor(Channel::Whatsapp),
-                        Utc::now(),
-                    )
-                    .await?;
+                messages::media_failed(
+                    &self.app,
+                    Channel::Whatsapp,
+                    complaint_id,
+                    &p.message_id,
+                    &p.kind,
+                    &e.to_string(),
+                )
+                .await?;
             }
         }
         result.map(|()| None)
@@ -345,89 +341,18 @@ impl WhatsappCourier {
         if info.size().is_some_and(|n| n != bytes.len() as u64) {
             return Err(DeliveryError::Remote("the media arrived cut short".into()));
         }
-        // the same id on every attempt: a retry never stores a second copy
-        let mut b = [0u8; 16];
-        b.copy_from_slice(&Sha256::digest(format!("whatsapp-media:{}", p.message_id))[..16]);
-        let id = uuid::Builder::from_custom_bytes(b).into_uuid();
-        let mut f = self
-            .app
-            .files
-            .begin(complaint_id, id, limit)
-            .await
-            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
-        f.write(&bytes)
-            .await
-            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
-        let file = f
-            .finish()
-            .await
-            .map_err(|e| DeliveryError::Remote(e.to_string()))?;
-        let content_type = p
-            .mime_type
-            .clone()
-            .or(info.mime_type.clone())
-            .unwrap_or_else(|| "application/octet-stream".into());
-        let file_name = p
-            .file_name
-            .as_deref()
-            .map(|n| {
-                n.chars()
-                    .filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"'))
-                    .take(200)
-                    .collect::<String>()
-            })
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| default_name(&p.kind, &content_type));
-        let recorded = self
-            .app
-            .record_attachment(
-                &Attachment {
-                    id,
-                    complaint_id,
-                    identity: crate::domain::identity::looks_like_identity_document(&file_name),
-                    file_name,
-                    content_type: content_type.chars().take(100).collect(),
-                    size_bytes: i64::try_from(file.size_bytes).unwrap_or(i64::MAX),
-                    sha256: file.sha256,
-                    created_at: chrono::SubsecRound::trunc_subsecs(Utc::now(), 6),
-                    created_by: None,
-                    file_key: Some(file.file_key),
-                },
-                &crate::app::chat::chat_actor(Channel::Whatsapp),
-            )
-            .await;
-        match recorded {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_unique_violation() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        messages::store_media(
+            &self.app,
+            Channel::Whatsapp,
+            complaint_id,
+            &p.message_id,
+            &bytes,
+            p.mime_type.clone().or(info.mime_type.clone()),
+            p.file_name.as_deref(),
+            &p.kind,
+        )
+        .await
     }
-}
-
-/// A file name for media sent without one: `foto-whatsapp.jpg`.
-fn default_name(kind: &str, content_type: &str) -> String {
-    let stem = match kind {
-        "image" => "foto-whatsapp",
-        "audio" => "pesan-suara-whatsapp",
-        "video" => "video-whatsapp",
-        "sticker" => "stiker-whatsapp",
-        _ => "dokumen-whatsapp",
-    };
-    let base = content_type.split(';').next().unwrap_or("").trim();
-    let ext = match base {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/webp" => "webp",
-        "audio/ogg" => "ogg",
-        "audio/mpeg" => "mp3",
-        "audio/aac" => "aac",
-        "audio/mp4" => "m4a",
-        "video/mp4" => "mp4",
-        "video/3gpp" => "3gp",
-        "application/pdf" => "pdf",
-        _ => "bin",
-    };
-    format!("{stem}.{ext}")
 }
 
 #[async_trait::async_trait]

@@ -1,0 +1,59 @@
+//! The Telegram channel (the Bot API): `wire.rs` (Telegram's objects),
+//! `client.rs` (getUpdates, sendMessage, getFile), `outbound.rs` (the
+//! courier), `poll.rs` (long polling by one replica, the offset kept in
+//! the database). The webhook is `api/channels.rs`; what a message becomes
+//! is `app/chat.rs` (docs/adr/0028, docs/adr/0031).
+
+pub mod client;
+pub mod outbound;
+pub mod poll;
+pub mod wire;
+
+use chrono::Utc;
+
+use crate::app::App;
+use crate::app::chat::ChatOutcome;
+use crate::store::{NewOutbox, OUTBOX_TELEGRAM_MESSAGE, StoreError};
+
+/// What an update became.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Created,
+    Joined,
+    Guided,
+    Duplicate,
+    Ignored,
+}
+
+/// Applies one update (webhook or polling): safe to call again with the
+/// same update (its id is the message's key).
+pub async fn apply(app: &App, u: &wire::Update) -> Result<Applied, StoreError> {
+    match wire::read(u, Utc::now()) {
+        wire::Read::Ignored => Ok(Applied::Ignored),
+        wire::Read::Start {
+            chat_id,
+            message_id,
+        } => {
+            let item = NewOutbox {
+                id: uuid::Uuid::now_v7(),
+                kind: OUTBOX_TELEGRAM_MESSAGE.into(),
+                dedup_key: format!("welcome:telegram:{message_id}"),
+                complaint_id: None,
+                payload: serde_json::json!({"purpose": "welcome", "to": chat_id.to_string(),
+                    "reply_to": message_id})
+                .to_string(),
+            };
+            app.queue_chat(&[item]).await?;
+            Ok(Applied::Guided)
+        }
+        wire::Read::Chat(m) => Ok(match app.receive_chat(&m).await? {
+            ChatOutcome::Created(c) => {
+                tracing::info!(complaint_id = %c.id, "Telegram complaint registered");
+                Applied::Created
+            }
+            ChatOutcome::Joined(_) => Applied::Joined,
+            ChatOutcome::Guided => Applied::Guided,
+            ChatOutcome::Duplicate => Applied::Duplicate,
+        }),
+    }
+}
