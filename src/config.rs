@@ -1490,6 +1490,38 @@ mod tests {
             ("jabat-tangan", "status_pengaduan", "pengingat_petugas")
         );
         assert_eq!(lapor.timeout, std::time::Duration::from_secs(7));
+        let tg = s.telegram.as_ref().unwrap();
+        assert_eq!(
+            (
+                tg.api_url.as_str(),
+                tg.token.as_str(),
+                tg.webhook_secret.as_deref()
+            ),
+            (
+                "http://127.0.0.1:9",
+                "123456:token-tg",
+                Some("rahasia_tg-1")
+            )
+        );
+        assert_eq!(
+            s.sms.send_command.as_deref().map(|c| c.join(" ")),
+            Some("gammu-smsd-inject TEXT {to} -len {len} -text {text}".into())
+        );
+        assert_eq!(s.sms.send_limit, 459);
+        assert_eq!(
+            (
+                s.sms.gateway_url.as_deref(),
+                s.sms.gateway_username.as_deref(),
+                s.sms.gateway_password.as_deref(),
+                s.sms.webhook_secret.as_deref()
+            ),
+            (
+                Some("http://127.0.0.1:9/3rdparty/v1"),
+                Some("sms"),
+                Some("rahasia-sms"),
+                Some("kunci-sms")
+            )
+        );
         let imap = s.imap.as_ref().unwrap();
         assert_eq!(
             (imap.host.as_str(), imap.port, imap.tls),

@@ -413,6 +413,21 @@ async fn main() -> anyhow::Result<()> {
             for w in &settings.warnings {
                 tracing::warn!("{w}");
             }
+            if matches!(other, Command::Intake { .. })
+                && settings.database_url.starts_with("sqlite:")
+            {
+                // a mistyped DATABASE_URL would make a new, empty database
+                // and Gammu would forget a complaint stored where nobody looks
+                let opts = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(
+                    &settings.database_url,
+                )
+                .context("DATABASE_URL")?;
+                anyhow::ensure!(
+                    opts.get_filename().is_file(),
+                    "the service's database {} does not exist: is DATABASE_URL the service's?",
+                    opts.get_filename().display()
+                );
+            }
             std::fs::create_dir_all(&settings.data_dir)
                 .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
             let store =

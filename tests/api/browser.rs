@@ -2019,7 +2019,7 @@ async fn a_whatsapp_conversation_is_read_and_answered_in_the_pages(b: Backend) {
         "WhatsApp",
         "WhatsApp pelapor",
         "Tanda terima",
-        "Pesan lanjutan pelapor (WhatsApp)",
+        "Pesan lanjutan pelapor",
         "Nomor KKS ibu saya 1234 5678",
         "Kirim pesan kepada pelapor",
     ] {

@@ -11,6 +11,7 @@ mod browser;
 mod bulk;
 mod calendar;
 mod categories;
+mod channels;
 mod clock;
 mod complaints;
 mod contract;

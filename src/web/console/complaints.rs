@@ -751,6 +751,10 @@ struct DetailPage {
 
 /// The WhatsApp conversation of the complaint, and the form to write one.
 struct WhatsappBox {
+    /// "WhatsApp pelapor", "Telegram pelapor", "SMS pelapor".
+    title: String,
+    /// WhatsApp: what its 24-hour window means for a message.
+    window: bool,
     lines: Vec<ChatLine>,
     /// May write to the complainant now (the channel is on, the number known).
     can_write: bool,
@@ -773,6 +777,7 @@ struct ChatLine {
 /// The conversation from the timeline (what the complainant wrote, what
 /// staff wrote) and the messages sent (acknowledgement, answer, survey…).
 fn conversation(
+    channel: &str,
     body: &str,
     registered_at: chrono::DateTime<chrono::Utc>,
     events: &[crate::store::Event],
@@ -801,7 +806,7 @@ fn conversation(
         let Ok(d) = serde_json::from_str::<serde_json::Value>(&e.detail) else {
             continue;
         };
-        if d.get("source").and_then(|s| s.as_str()) != Some("whatsapp") {
+        if d.get("source").and_then(|s| s.as_str()) != Some(channel) {
             continue;
         }
         let text = d.get("text").and_then(|t| t.as_str()).map(str::to_string);
@@ -841,6 +846,17 @@ fn conversation(
     }
     lines.sort_by_key(|(at, _)| *at);
     lines.into_iter().map(|(_, l)| l).collect()
+}
+
+/// Can this message channel send now (its settings are there)?
+fn channel_on(state: &AppState, channel: crate::domain::Channel) -> bool {
+    use crate::domain::Channel;
+    match channel {
+        Channel::Whatsapp => state.settings.whatsapp.is_some(),
+        Channel::Telegram => state.settings.telegram.is_some(),
+        Channel::Sms => state.settings.sms.can_send(),
+        _ => false,
+    }
 }
 
 /// A form that came back refused: what was typed, and the message next to
@@ -920,6 +936,34 @@ fn event_note(detail: &str) -> Option<String> {
             name("opened_by"),
             name("witness")
         ));
+    }
+    if let Some(by) = v.pointer("/intake/call/taken_by").and_then(|x| x.as_str()) {
+        parts.push(format!("telepon diterima oleh {by}"));
+    }
+    if let Some(s) = v.pointer("/intake/social_media") {
+        let platform = s.get("platform").and_then(|x| x.as_str()).unwrap_or("");
+        let label = super::register::PLATFORMS
+            .iter()
+            .find(|(p, _)| *p == platform)
+            .map_or(platform, |(_, l)| *l);
+        parts.push(format!(
+            "{label}: {}",
+            s.get("post_url").and_then(|x| x.as_str()).unwrap_or("?")
+        ));
+    }
+    if let Some(u) = v.get("reply_url").and_then(|x| x.as_str()) {
+        parts.push(format!("balasan: {u}"));
+    }
+    if let (Some(by), Some(m)) = (
+        v.get("given_by").and_then(|x| x.as_str()),
+        v.get("method").and_then(|x| x.as_str()),
+    ) {
+        let what = match m {
+            "phone" => "ditelepon oleh",
+            "social_media" => "dibalas oleh",
+            _ => "diserahkan oleh",
+        };
+        parts.push(format!("{what} {by}"));
     }
     if let Some(notes) = v.pointer("/intake/import_notes").and_then(|x| x.as_array()) {
         let notes: Vec<&str> = notes.iter().filter_map(|n| n.as_str()).collect();
@@ -1016,14 +1060,15 @@ pub async fn detail_page(
     if let Err(e) = state.app.chat_opened(&c).await {
         tracing::warn!(error = %e, "WhatsApp read mark not queued");
     }
-    let whatsapp_sent = if c.channel == crate::domain::Channel::Whatsapp {
+    let message_channel = crate::store::chat_message_kind(c.channel).is_some();
+    let whatsapp_sent = if message_channel {
         state.store.chat_sent_of(id).await.unwrap_or_default()
     } else {
         Vec::new()
     };
-    let whatsapp_writable = c.channel == crate::domain::Channel::Whatsapp
-        && c.reporter.phone.is_some()
-        && state.settings.whatsapp.is_some()
+    let whatsapp_writable = message_channel
+        && (c.reporter.phone.is_some() || c.channel == crate::domain::Channel::Telegram)
+        && channel_on(state, c.channel)
         && who.caller.role().can_add_attachments();
     let (events, attachments, org, ctx, dispositions, drafts, reviews, positions) = match tokio::try_join!(
         async { state.store.timeline(id).await.map_err(|_| ()) },
@@ -1153,8 +1198,15 @@ pub async fn detail_page(
             }),
         })
         .collect();
-    let chat_lines = if channel == crate::domain::Channel::Whatsapp {
-        conversation(&v.body, v.received_at, &events, &whatsapp_sent, tz)
+    let chat_lines = if message_channel {
+        conversation(
+            channel.as_str(),
+            &v.body,
+            v.received_at,
+            &events,
+            &whatsapp_sent,
+            tz,
+        )
     } else {
         Vec::new()
     };
@@ -1168,7 +1220,10 @@ pub async fn detail_page(
                 (Some(n), None) => n.clone(),
                 _ => e.actor_name.clone(),
             },
-            note: if (e.kind == "reporter_replied" && !e.detail.contains("\"source\":\"whatsapp\""))
+            note: if (e.kind == "reporter_replied"
+                && !["whatsapp", "telegram", "sms"]
+                    .iter()
+                    .any(|s| e.detail.contains(&format!("\"source\":\"{s}\""))))
                 || e.kind == "personal_data_erased"
             {
                 None
@@ -1354,7 +1409,9 @@ pub async fn detail_page(
             draft,
             reviews,
             actions,
-            whatsapp: (channel == crate::domain::Channel::Whatsapp).then(|| WhatsappBox {
+            whatsapp: message_channel.then(|| WhatsappBox {
+                title: format!("{} pelapor", words::channel(channel)),
+                window: channel == crate::domain::Channel::Whatsapp,
                 lines: chat_lines,
                 can_write: whatsapp_writable,
                 error: match &extra.failed {
@@ -1399,9 +1456,9 @@ pub async fn whatsapp(
             "Peran Anda tidak dapat mengirim pesan kepada pelapor.",
             StatusCode::FORBIDDEN,
         ))
-    } else if state.settings.whatsapp.is_none() {
+    } else if !channel_on(&state, c.channel) {
         Some((
-            "Saluran WhatsApp belum diaktifkan oleh admin.",
+            "Saluran pesan ini belum diaktifkan oleh admin.",
             StatusCode::CONFLICT,
         ))
     } else if text.is_empty() {
@@ -1439,7 +1496,7 @@ pub async fn whatsapp(
             .finish(),
         Ok(false) => {
             let (extra, status) = back(
-                "Pengaduan ini tidak datang lewat WhatsApp atau nomor pelapor tidak diketahui.",
+                "Pengaduan ini tidak datang lewat WhatsApp, Telegram, atau SMS, atau nomor pelapor tidak diketahui.",
                 StatusCode::CONFLICT,
             );
             detail_page(&state, &who, &cid.to_string(), status, extra).await

@@ -26,6 +26,10 @@ struct RegisterPage {
     reporter: Vec<Field>,
     letter: Vec<Field>,
     suggestion_box: Vec<Field>,
+    /// A telephone call: who took it.
+    call: Vec<Field>,
+    /// A post, comment or direct message on social media.
+    social: Vec<Field>,
     /// Slips entered from the same opened box so far.
     box_count: u32,
     anonymous: bool,
@@ -62,12 +66,25 @@ struct NextSlip {
     count: u32,
 }
 
-/// The channels registered at the desk (LAPOR!, email and API arrive by themselves).
-const DESK: [Channel; 4] = [
+/// The channels registered at the desk (LAPOR!, email, WhatsApp, Telegram,
+/// SMS and the API arrive by themselves).
+const DESK: [Channel; 6] = [
     Channel::FaceToFace,
+    Channel::Phone,
     Channel::Letter,
     Channel::SuggestionBox,
+    Channel::SocialMedia,
     Channel::Other,
+];
+
+/// The platforms a social-media complaint comes from.
+pub(crate) const PLATFORMS: [(&str, &str); 6] = [
+    ("facebook", "Facebook"),
+    ("instagram", "Instagram"),
+    ("x", "X (Twitter)"),
+    ("tiktok", "TikTok"),
+    ("youtube", "YouTube"),
+    ("lainnya", "Lainnya"),
 ];
 
 /// A posted form's fields as the complaint's input (what the desk form
@@ -107,12 +124,18 @@ pub(crate) fn message(field: &str, reason: &str) -> String {
         "subject" => "Isi perihal pengaduan (paling banyak 200 karakter).".into(),
         "body" => "Isi uraian pengaduan.".into(),
         "channel" => "Pilih saluran.".into(),
+        "reporter.name" if reason.contains("social") => {
+            "Isi nama akun media sosial pengirim (atau namanya bila diketahui).".into()
+        }
         "reporter.name" if needs => "Untuk saluran ini nama pelapor wajib diisi.".into(),
         "reporter.id_number" if needs => {
             "Untuk saluran ini nomor identitas (NIK) wajib diisi dan diperiksa.".into()
         }
         "reporter.id_number" => {
             "NIK terdiri dari 16 angka (atau nomor dokumen identitas lain).".into()
+        }
+        "reporter.phone" if reason.contains("telephone") => {
+            "Isi nomor yang menelepon: jawaban disampaikan kembali ke nomor itu.".into()
         }
         "reporter.phone" if needs => {
             "Isi nomor telepon (atau, untuk surat, nomor identitas; untuk kotak saran, alamat)."
@@ -131,6 +154,12 @@ pub(crate) fn message(field: &str, reason: &str) -> String {
         }
         "agreed_due_at" => {
             "Waktu jawaban yang disepakati harus sesudah waktu diterima dan paling lama 90 hari sesudahnya.".into()
+        }
+        "call.taken_by" => "Isi nama petugas yang menerima telepon.".into(),
+        "social.platform" => "Pilih platform media sosialnya.".into(),
+        "social.url" => {
+            "Isi alamat unggahan, komentar, atau pesannya (https://…), agar dapat dibalas di sana."
+                .into()
         }
         "box.opened_by" => "Isi nama petugas yang membuka kotak saran.".into(),
         "box.witness" => "Isi nama saksi pembukaan kotak saran.".into(),
@@ -235,6 +264,30 @@ fn page(
         "Bila disepakati dengan pelapor. Kosongkan bila tidak ada kesepakatan: tenggatnya jam \
          tutup layanan hari ini (atau hari kerja berikutnya).",
     );
+    let mut taken_by = f.field("text", "call.taken_by", "Telepon diterima oleh");
+    if taken_by.value.is_empty() {
+        taken_by.value = who.caller.actor().name.clone();
+    }
+    taken_by.hint = Some("Petugas yang menerima telepon. Isi waktu telepon di \"Diterima pada\".");
+    let mut platform = f.field("select", "social.platform", "Platform");
+    let chosen_platform = platform.value.clone();
+    platform.options = std::iter::once(Opt {
+        value: String::new(),
+        label: "— pilih —".into(),
+        selected: chosen_platform.is_empty(),
+    })
+    .chain(PLATFORMS.iter().map(|(v, l)| Opt {
+        value: (*v).into(),
+        label: (*l).into(),
+        selected: *v == chosen_platform,
+    }))
+    .collect();
+    let mut post_url = f.field("url", "social.url", "Alamat unggahan atau pesan");
+    post_url.hint = Some(
+        "Tautan unggahan, komentar, atau pesan langsungnya, mis. https://www.instagram.com/p/…",
+    );
+    let mut account = f.field("text", "social.account", "Nama akun pengirim");
+    account.hint = Some("Mis. @warga_kupang. Dicatat sebagai nama pelapor bila nama tidak diisi.");
     let mut opened_by = f.field("text", "box.opened_by", "Kotak dibuka oleh");
     opened_by.hint = Some("Petugas yang membuka kotak saran.");
     let mut witness = f.field("text", "box.witness", "Disaksikan oleh");
@@ -269,6 +322,8 @@ fn page(
             f.field("date", "external_ref.letter_date", "Tanggal surat"),
         ],
         suggestion_box: vec![opened_by, witness],
+        call: vec![taken_by],
+        social: vec![platform, account, post_url],
         box_count: value(m, "box.count").parse().unwrap_or(0),
         anonymous: !value(m, "anonymous").is_empty(),
         confidential: !value(m, "confidential").is_empty(),
@@ -417,6 +472,16 @@ pub async fn submit(
     };
     let received_at = local_time("received_at");
     let agreed_due_at = local_time("agreed_due_at");
+    let is = |c: Channel| channel.as_deref() == Some(c.as_str());
+    let (by_phone, by_social) = (is(Channel::Phone), is(Channel::SocialMedia));
+    let mut form = form_input(&m);
+    if by_social
+        && let Some(r) = form.reporter.as_mut()
+        && r.name.is_none()
+    {
+        // the account's name is who wrote, when no name is known
+        r.name = opt("social.account").map(|a| a.chars().take(200).collect());
+    }
     let input = ComplaintInput {
         channel: channel.clone(),
         received_at,
@@ -426,7 +491,7 @@ pub async fn submit(
             letter_date: opt("external_ref.letter_date"),
             ..Default::default()
         }),
-        ..form_input(&m)
+        ..form
     };
     let now = chrono::Utc::now();
     let parsed = NewComplaint::parse(input, now);
@@ -446,6 +511,20 @@ pub async fn submit(
             if opt(k).is_none_or(|v| v.chars().count() > 200) {
                 errors.push((k.into(), message(k, "")));
             }
+        }
+    }
+    if by_phone && opt("call.taken_by").is_none_or(|v| v.chars().count() > 200) {
+        errors.push(("call.taken_by".into(), message("call.taken_by", "")));
+    }
+    if by_social {
+        if !PLATFORMS
+            .iter()
+            .any(|(p, _)| Some(*p) == opt("social.platform").as_deref())
+        {
+            errors.push(("social.platform".into(), message("social.platform", "")));
+        }
+        if !opt("social.url").is_some_and(|u| crate::domain::workflow::web_address(&u)) {
+            errors.push(("social.url".into(), message("social.url", "")));
         }
     }
     if let Some(p) = &posted.problem {
@@ -481,14 +560,23 @@ pub async fn submit(
             );
         }
     };
-    let intake = from_box.then(|| {
-        serde_json::json!({
+    let intake = if from_box {
+        Some(serde_json::json!({
             "suggestion_box": {
                 "opened_by": value(&m, "box.opened_by"),
                 "witness": value(&m, "box.witness"),
             }
-        })
-    });
+        }))
+    } else if by_phone {
+        Some(serde_json::json!({"call": {"taken_by": value(&m, "call.taken_by")}}))
+    } else if by_social {
+        Some(serde_json::json!({"social_media": {
+            "platform": value(&m, "social.platform"),
+            "post_url": value(&m, "social.url"),
+        }}))
+    } else {
+        None
+    };
     let token = opt("form_token")
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| Uuid::new_v4().simple().to_string());
