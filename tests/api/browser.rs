@@ -33,6 +33,7 @@ both_backends!(
     a_saved_view_is_pinned_to_the_menu_with_its_count,
     the_bell_counts_what_is_new_and_opening_reads_it,
     categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page,
+    a_phone_call_and_a_social_media_post_are_registered_and_answered_there,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2767,4 +2768,234 @@ async fn categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page(b: Back
     assert!(t.contains("Kategori tersimpan."), "{t}");
     assert!(t.contains("Bantuan Sosial"), "{t}");
     br.check_page("complaint-category").await;
+}
+
+/// Issue 34 items 3 and 4: reception logs a call (its time, who took it)
+/// and a post on Instagram; each is due 7 working days after it came; the
+/// answers go back by phone and as a reply on the platform, on the record.
+async fn a_phone_call_and_a_social_media_post_are_registered_and_answered_there(b: Backend) {
+    use chrono::Timelike;
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let admin = o.admin.clone();
+    account(&app, &admin, "loket.telp", "reception", None).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    let tz = app.settings.office_timezone;
+    let call_at = (chrono::Utc::now().with_timezone(&tz) - chrono::Duration::hours(2))
+        .naive_local()
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap();
+    br.sign_in("loket.telp").await;
+    br.goto("/console/register").await;
+    br.select("#channel", "phone").await;
+    br.fill("#subject", "Bantuan lansia tidak diterima").await;
+    br.fill(
+        "#body",
+        "Penelepon menyampaikan bantuan lansia untuk ayahnya tidak diterima bulan ini.",
+    )
+    .await;
+    br.fill("#reporter-name", "Yakobus Nenobais").await;
+    br.client
+        .execute(
+            "document.querySelector('#received_at').value = arguments[0];",
+            vec![json!(call_at.format("%Y-%m-%dT%H:%M").to_string())],
+        )
+        .await
+        .unwrap();
+    // who took the call is the officer signed in, unless changed
+    let taken = br
+        .client
+        .find(Locator::Css("#call-taken_by"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(!taken.is_empty(), "who took the call is filled in");
+    br.fill("#call-taken_by", "Agnes Loket").await;
+    // without the caller's number: refused next to the field, nothing registered
+    br.click("form.register button.secondary").await;
+    let t = br.text().await;
+    assert!(t.contains("Isi nomor yang menelepon"), "{t}");
+    assert!(app.list_all(&admin, "&channel=phone", 10).await.is_empty());
+    br.check_page("register-phone-refused").await;
+    br.fill("#reporter-phone", "0813 3900 1122").await;
+    br.client
+        .execute(
+            "document.querySelector('#received_at').value = arguments[0];",
+            vec![json!(call_at.format("%Y-%m-%dT%H:%M").to_string())],
+        )
+        .await
+        .unwrap();
+    br.click("form.register button.secondary").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let calls = app.list_all(&admin, "&channel=phone", 10).await;
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    let received = chrono::DateTime::parse_from_rfc3339(call["received_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&tz);
+    assert_eq!(
+        received.naive_local(),
+        call_at,
+        "the deadline counts from the call"
+    );
+    let (calendar, _) = aduan::store::load_policy(app.store.as_ref()).await.unwrap();
+    let want = calendar.deadline(received.to_utc(), 7, tz).1;
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(call["due_at"].as_str().unwrap()).unwrap(),
+        want
+    );
+
+    // a comment on the office's Instagram post
+    br.goto("/console/register").await;
+    br.select("#channel", "social_media").await;
+    br.fill("#subject", "Antrean bantuan di kantor kelurahan")
+        .await;
+    br.fill(
+        "#body",
+        "Komentar: antrean pembagian bantuan di kelurahan Oebobo sampai sore, lansia menunggu di luar.",
+    )
+    .await;
+    br.select("#social-platform", "instagram").await;
+    br.fill("#social-account", "@warga_oebobo").await;
+    br.fill("#social-url", "https://www.instagram.com/p/C0ffee123/")
+        .await;
+    br.check_page("register-social-media").await;
+    br.click("form.register button.secondary").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let posts = app.list_all(&admin, "&channel=social_media", 10).await;
+    assert_eq!(posts.len(), 1);
+    let post = &posts[0];
+    let c = crate::workflow::complaint(&app, &admin, post["id"].as_str().unwrap()).await;
+    assert_eq!(
+        c["reporter"]["name"], "@warga_oebobo",
+        "the account is who wrote"
+    );
+    let received = chrono::DateTime::parse_from_rfc3339(post["received_at"].as_str().unwrap())
+        .unwrap()
+        .to_utc();
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(post["due_at"].as_str().unwrap()).unwrap(),
+        calendar.deadline(received, 7, tz).1
+    );
+
+    // both approved; the answers are given on the telephone and on Instagram
+    let call_id = call["id"].as_str().unwrap().to_string();
+    let post_id = post["id"].as_str().unwrap().to_string();
+    for id in [&call_id, &post_id] {
+        crate::workflow::walk_through_secretary(&app, &o, id).await;
+    }
+    br.goto(&format!("/console/complaints/{call_id}")).await;
+    let t = br.text().await;
+    assert!(t.contains("telepon diterima oleh Agnes Loket"), "{t}");
+    let method = br
+        .client
+        .find(Locator::Css(
+            "details:has(input[name=action][value=dispatch]) select[name=method]",
+        ))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(
+        method.as_deref(),
+        Some("phone"),
+        "a call is answered by phone"
+    );
+    br.act("dispatch", &[("method", "phone")]).await;
+    let t = br.text().await;
+    assert!(
+        t.contains("isi nama petugas yang menyerahkan, menelepon"),
+        "{t}"
+    );
+    br.act(
+        "dispatch",
+        &[("method", "phone"), ("given_by", "Agnes Loket")],
+    )
+    .await;
+    let t = br.text().await;
+    assert!(t.contains("Pengiriman jawaban sudah dicatat."), "{t}");
+    assert!(t.contains("ditelepon oleh Agnes Loket"), "{t}");
+
+    br.goto(&format!("/console/complaints/{post_id}")).await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Instagram: https://www.instagram.com/p/C0ffee123/"),
+        "{t}"
+    );
+    // the post is a link in the summary: staff open it to answer there
+    assert!(t.contains("Unggahan Instagram"), "{t}");
+    br.client
+        .find(Locator::Css(
+            "a[href='https://www.instagram.com/p/C0ffee123/']",
+        ))
+        .await
+        .expect("a link to the post");
+    br.act(
+        "dispatch",
+        &[("method", "social_media"), ("given_by", "Agnes Loket")],
+    )
+    .await;
+    let t = br.text().await;
+    assert!(t.contains("alamat balasan di media sosial"), "{t}");
+    br.act(
+        "dispatch",
+        &[
+            ("method", "social_media"),
+            ("given_by", "Agnes Loket"),
+            (
+                "reply_url",
+                "https://www.instagram.com/p/C0ffee123/c/17990001/",
+            ),
+        ],
+    )
+    .await;
+    let t = br.text().await;
+    assert!(t.contains("Pengiriman jawaban sudah dicatat."), "{t}");
+    assert!(
+        t.contains("balasan: https://www.instagram.com/p/C0ffee123/c/17990001/"),
+        "{t}"
+    );
+    br.check_page("social-media-answered").await;
+    let answer: Value = app
+        .get(&admin, &format!("/api/v1/complaints/{post_id}/answer"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let d = &answer["dispatches"][0];
+    assert_eq!(d["method"], "social_media");
+    assert_eq!(
+        d["reply_url"],
+        "https://www.instagram.com/p/C0ffee123/c/17990001/"
+    );
+    assert_eq!(d["given_by"], "Agnes Loket");
+    // the reports group the new channels by their Indonesian names
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let r: Value = app
+        .get(
+            &admin,
+            &format!(
+                "/api/v1/reports/summary?group_by=channel&from={}&to={today}",
+                today - chrono::Duration::days(30)
+            ),
+        )
+        .await
+        .json()
+        .await
+        .unwrap_or(Value::Null);
+    let text = r.to_string();
+    assert!(
+        text.contains("Telepon") && text.contains("Media sosial"),
+        "{text}"
+    );
 }

@@ -472,6 +472,22 @@ pub fn command(
     if e.is_empty() { Ok(cmd) } else { Err(e) }
 }
 
+/// The domain's reason (in English) as staff read it, for the fields of
+/// the dispatch form.
+fn in_indonesian(field: &str, message: &str) -> Option<&'static str> {
+    Some(match field {
+        "given_by" => "isi nama petugas yang menyerahkan, menelepon, atau membalas",
+        "given_at" => "waktunya tidak boleh di masa depan",
+        "reply_url" => "isi alamat balasan di media sosial (https://…)",
+        "letter_number" => "isi nomor surat jawaban",
+        "letter_date" => "isi tanggal surat jawaban",
+        "method" if message.contains("phone number") => "pelapor tidak memberikan nomor telepon",
+        "method" if message.contains("email") => "pelapor tidak memberikan alamat surel",
+        "method" => "cara penyampaian ini tidak sesuai dengan saluran pengaduannya",
+        _ => return None,
+    })
+}
+
 /// A refusal of the domain as the person reads it, and the field it is about.
 pub fn refusal(e: &WorkflowError) -> (Option<String>, String) {
     match e {
@@ -480,7 +496,10 @@ pub fn refusal(e: &WorkflowError) -> (Option<String>, String) {
                 "due_at" => "due_date".to_string(),
                 f => f.to_string(),
             }),
-            format!("Belum dapat diterima: {message}."),
+            format!(
+                "Belum dapat diterima: {}.",
+                in_indonesian(field, message).unwrap_or(message)
+            ),
         ),
         WorkflowError::Forbidden(m) => (None, format!("Bukan wewenang Anda: {m}.")),
         WorkflowError::WrongState { status, .. } => (

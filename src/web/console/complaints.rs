@@ -724,6 +724,8 @@ pub struct DraftView {
 #[template(path = "console/complaint.html")]
 struct DetailPage {
     layout: Layout,
+    /// A social-media complaint: the platform and the post's address (a link).
+    post: Option<(String, String)>,
     /// Clock forms: `pause`, `resume`, `extend` as they may be asked now.
     clock: Vec<&'static str>,
     clock_error: Option<String>,
@@ -1087,6 +1089,21 @@ pub async fn detail_page(
         Ok(x) => x,
         Err(()) => return super::unavailable(state),
     };
+    // a social-media complaint: where to answer it
+    let post = events
+        .iter()
+        .find(|e| e.kind == "registered")
+        .and_then(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+        .and_then(|d| {
+            let s = d.pointer("/intake/social_media")?;
+            let url = s.get("post_url")?.as_str()?.to_string();
+            let platform = s.get("platform").and_then(|p| p.as_str()).unwrap_or("");
+            let label = super::register::PLATFORMS
+                .iter()
+                .find(|(p, _)| *p == platform)
+                .map_or("Media sosial", |(_, l)| *l);
+            crate::domain::workflow::web_address(&url).then(|| (label.to_string(), url))
+        });
     // a category the list did not know when it was registered (LAPOR!'s topic)
     let intake_category = events
         .iter()
@@ -1394,6 +1411,7 @@ pub async fn detail_page(
     render(
         status,
         &DetailPage {
+            post,
             category_original,
             categories,
             layout,

@@ -266,7 +266,12 @@ fn page(
     );
     let mut taken_by = f.field("text", "call.taken_by", "Telepon diterima oleh");
     if taken_by.value.is_empty() {
-        taken_by.value = who.caller.actor().name.clone();
+        // the officer signed in (their name, not the login)
+        let a = who.caller.actor();
+        taken_by.value = a
+            .officer
+            .as_ref()
+            .map_or_else(|| a.name.clone(), |o| o.name.clone());
     }
     taken_by.hint = Some("Petugas yang menerima telepon. Isi waktu telepon di \"Diterima pada\".");
     let mut platform = f.field("select", "social.platform", "Platform");
