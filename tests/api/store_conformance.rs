@@ -40,6 +40,7 @@ both_backends!(
     survey_responses_are_one_per_key_and_summed_by_day_channel_and_unit,
     categories_are_one_per_key_and_setting_one_is_versioned_with_its_event,
     notification_reads_are_kept_per_account_and_pruned,
+    a_conversation_keeps_its_address_and_shared_number_sealed_until_erased,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -2096,4 +2097,73 @@ async fn notification_reads_are_kept_per_account_and_pruned(b: Backend) {
         "the first read is kept (again is harmless), then pruned"
     );
     assert!(store.read_notifications(me, &[e]).await.unwrap().is_empty());
+}
+
+/// Telegram: the chat a complaint's messages go back to is the claim's
+/// address, and the number a sender shared is kept for their complaints;
+/// both are sealed at rest, and an erasure takes both.
+async fn a_conversation_keeps_its_address_and_shared_number_sealed_until_erased(b: Backend) {
+    let Some((store, url, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let c = created(
+        create(
+            &store,
+            &complaint("lewat Telegram", Utc::now()),
+            "ADU",
+            2026,
+            &cli,
+            None,
+        )
+        .await,
+    );
+    let (channel, tag) = ("telegram", "tag-5550001");
+    store.chat_touch(channel, tag, Utc::now()).await.unwrap();
+    store
+        .chat_set_phone(channel, tag, "+6281234567890")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .chat_claim(channel, tag, 1, c.id, Utc::now(), Some("5550001"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .chat_claim(channel, tag, 1, Uuid::now_v7(), Utc::now(), Some("5550001"))
+            .await
+            .unwrap(),
+        "one claim per conversation number"
+    );
+    assert_eq!(
+        store.chat_address(c.id).await.unwrap().as_deref(),
+        Some("5550001")
+    );
+    assert_eq!(store.chat_address(Uuid::now_v7()).await.unwrap(), None);
+    let state = store.chat_state(channel, tag).await.unwrap();
+    assert_eq!(state.phone.as_deref(), Some("+6281234567890"));
+    assert_eq!(state.thread.map(|t| t.complaint_id), Some(c.id));
+    // sealed at rest: neither the chat id nor the number is in the rows
+    let raw: (Option<String>, Option<String>) = {
+        const SQL: &str = "SELECT t.address, k.phone FROM chat_threads t JOIN chat_contacts k \
+             ON k.channel = t.channel AND k.sender_tag = t.sender_tag";
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+        }
+    };
+    let (address, phone) = (raw.0.unwrap(), raw.1.unwrap());
+    assert!(
+        !address.contains("5550001") && !phone.contains("81234567890"),
+        "{address} {phone}"
+    );
+    // erased: no way back to the chat, no number kept
+    store.anonymise(c.id, "{}", &cli, Utc::now()).await.unwrap();
+    assert_eq!(store.chat_address(c.id).await.unwrap(), None);
+    assert_eq!(store.chat_state(channel, tag).await.unwrap().phone, None);
 }

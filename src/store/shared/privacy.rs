@@ -226,8 +226,17 @@ impl PrivacyStore for Backend {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // the number a sender shared for themselves (Telegram) goes too
+        sqlx::query(
+            "UPDATE chat_contacts SET phone = NULL WHERE EXISTS (SELECT 1 FROM chat_threads t \
+             WHERE t.complaint_id = $1 AND t.channel = chat_contacts.channel \
+             AND t.sender_tag = chat_contacts.sender_tag)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         // a message channel's conversation no longer leads from the
-        // sender's number to this complaint
+        // sender's number to this complaint (nor to its chat: the address goes)
         sqlx::query("DELETE FROM chat_threads WHERE complaint_id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -40,9 +40,21 @@ struct LaporPage {
     quarantined: i64,
     items: Vec<QuarantineRow>,
     mail: MailView,
-    /// The WhatsApp channel: on, and its messages by outbox status in words.
-    whatsapp_on: bool,
-    whatsapp_counts: Vec<(&'static str, i64)>,
+    /// The message channels (WhatsApp, Telegram, SMS): on or not, and their
+    /// messages by outbox status in words.
+    channels: Vec<ChannelCard>,
+}
+
+struct ChannelCard {
+    id: &'static str,
+    title: &'static str,
+    on: bool,
+    /// What is on, or what the admin must do.
+    says: String,
+    counts: Vec<(&'static str, i64)>,
+    /// Telegram polling: when it last fetched, and its last error.
+    last_poll: Option<String>,
+    last_error: Option<String>,
 }
 
 /// The mailbox the email channel reads (IMAP), as the liaison officer sees it.
@@ -137,16 +149,90 @@ pub async fn page(
         ],
         quarantined: email.quarantine.len(),
     };
-    let wa = state
+    let counts_of = |kinds: &'static [&'static str]| {
+        let store = state.store.clone();
+        async move {
+            let c = store.outbox_counts(kinds).await.unwrap_or_default();
+            let n = |k: &str| c.iter().find(|(s, _)| s == k).map_or(0, |(_, n)| *n);
+            vec![
+                ("menunggu dikirim", n("pending")),
+                ("terkirim", n("sent")),
+                ("gagal, perlu diperiksa", n("parked")),
+            ]
+        }
+    };
+    let s = &state.settings;
+    let tg_state = state
         .store
-        .outbox_counts(crate::intake::whatsapp::outbound::KINDS)
+        .integration_state(crate::intake::telegram::poll::NAME)
         .await
         .unwrap_or_default();
-    let wa_count = |k: &str| wa.iter().find(|(s, _)| s == k).map_or(0, |(_, n)| *n);
-    let whatsapp_counts = vec![
-        ("menunggu dikirim", wa_count("pending")),
-        ("terkirim", wa_count("sent")),
-        ("gagal, perlu diperiksa", wa_count("parked")),
+    let channels = vec![
+        ChannelCard {
+            id: "whatsapp",
+            title: "WhatsApp pengaduan",
+            on: s.whatsapp.is_some(),
+            says: if s.whatsapp.is_some() {
+                "Aktif: pesan warga ke nomor WhatsApp kantor menjadi pengaduan, dan tanda terima, \
+                 pesan petugas serta jawaban dikirim lewat WhatsApp."
+                    .into()
+            } else {
+                "Saluran WhatsApp belum diaktifkan: pesan ke nomor WhatsApp kantor belum masuk ke \
+                 aduan. Admin server perlu menghubungkan nomor WhatsApp Business kantor (lihat \
+                 README, bagian WhatsApp)."
+                    .into()
+            },
+            counts: counts_of(crate::intake::whatsapp::outbound::KINDS).await,
+            last_poll: None,
+            last_error: None,
+        },
+        ChannelCard {
+            id: "telegram",
+            title: "Telegram pengaduan",
+            on: s.telegram.is_some(),
+            says: match &s.telegram {
+                None => "Saluran Telegram belum diaktifkan: admin server perlu memasang token bot \
+                         kantor (lihat README, bagian Telegram)."
+                    .into(),
+                Some(t) if t.webhook_secret.is_some() => {
+                    "Aktif (webhook): pesan warga kepada bot kantor menjadi pengaduan.".into()
+                }
+                Some(_) => "Aktif (aduan mengambil pesan sendiri dari Telegram): pesan warga \
+                            kepada bot kantor menjadi pengaduan."
+                    .into(),
+            },
+            counts: counts_of(crate::intake::telegram::outbound::KINDS).await,
+            last_poll: s
+                .telegram
+                .as_ref()
+                .filter(|t| t.webhook_secret.is_none())
+                .map(|_| when(tg_state.as_ref().and_then(|t| t.last_poll_at))),
+            last_error: tg_state.and_then(|t| t.last_error),
+        },
+        ChannelCard {
+            id: "sms",
+            title: "SMS pengaduan",
+            on: s.sms.can_send() || s.sms.webhook_secret.is_some(),
+            says: if s.sms.can_send() || s.sms.webhook_secret.is_some() {
+                format!(
+                    "Aktif: SMS warga ke nomor kantor menjadi pengaduan; balasan dikirim lewat {}.",
+                    if s.sms.send_command.is_some() {
+                        "modem (perintah kirim)"
+                    } else if s.sms.gateway_url.is_some() {
+                        "gateway SMS"
+                    } else {
+                        "— belum diatur: SMS keluar tidak terkirim"
+                    }
+                )
+            } else {
+                "Saluran SMS belum diaktifkan: admin server perlu menghubungkan modem (Gammu) \
+                 atau gateway SMS (lihat README, bagian SMS)."
+                    .into()
+            },
+            counts: counts_of(crate::intake::sms::outbound::KINDS).await,
+            last_poll: None,
+            last_error: None,
+        },
     ];
     let mut layout = Layout::for_staff(&state, &who, "SP4N-LAPOR! dan surel", Section::Lapor);
     if let Some(p) = &q.polled {
@@ -217,8 +303,7 @@ pub async fn page(
                 })
                 .collect(),
             mail,
-            whatsapp_on: state.settings.whatsapp.is_some(),
-            whatsapp_counts,
+            channels,
         },
     )
 }
