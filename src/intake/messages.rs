@@ -328,18 +328,26 @@ pub fn default_name(channel: crate::domain::Channel, kind: &str, content_type: &
     format!("{stem}-{}.{ext}", channel.as_str())
 }
 
-/// Says on the timeline that a photo or document could not be fetched
-/// (the platform keeps media for a limited time), once per message.
-pub async fn media_failed(
+/// A media fetch's outcome: when it failed for good (refused, or its last
+/// attempt), the timeline says that the photo or document could not be
+/// fetched (platforms keep media for a limited time), once per message.
+pub async fn media_outcome(
     app: &App,
+    item: &OutboxItem,
     channel: crate::domain::Channel,
-    complaint_id: Uuid,
     message_id: &str,
     kind: &str,
-    reason: &str,
-) -> Result<(), DeliveryError> {
+    result: Result<(), DeliveryError>,
+) -> Result<Option<DeliveryProof>, DeliveryError> {
+    let Err(e) = &result else {
+        return Ok(None);
+    };
+    let last = u32::try_from(item.attempts).unwrap_or(0) + 1 >= app.settings.outbox_max_attempts;
+    let Some(complaint_id) = item.complaint_id.filter(|_| last || e.is_permanent()) else {
+        return result.map(|()| None);
+    };
     let detail = serde_json::json!({"source": channel.as_str(), "message_id": message_id,
-        "type": kind, "reason": reason})
+        "type": kind, "reason": e.to_string()})
     .to_string();
     app.record_lapor_note(
         &format!("{}-media-failed:{message_id}", channel.as_str()),
@@ -350,5 +358,29 @@ pub async fn media_failed(
         chrono::Utc::now(),
     )
     .await?;
-    Ok(())
+    result.map(|()| None)
+}
+
+/// A message channel's courier delivers until cancelled: every second, and
+/// at once when this process queued something (`App::wake_chat`).
+pub async fn run_courier<C: crate::notify::Courier>(
+    app: &App,
+    courier: &C,
+    token: tokio_util::sync::CancellationToken,
+) {
+    let store = app.store.clone();
+    let max = app.settings.outbox_max_attempts;
+    let wake = app.chat_wake.clone();
+    loop {
+        if let Err(e) =
+            crate::notify::deliver_due(store.as_ref(), courier, max, chrono::Utc::now()).await
+        {
+            tracing::warn!(courier = courier.name(), error = %e, "outbox run failed");
+        }
+        tokio::select! {
+            () = token.cancelled() => return,
+            () = wake.notified() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+        }
+    }
 }

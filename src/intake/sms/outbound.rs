@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use serde_json::json;
 
 use crate::app::App;
@@ -67,21 +66,8 @@ impl SmsCourier {
     }
 
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
-        let store = self.app.store.clone();
-        let max = self.app.settings.outbox_max_attempts;
-        let wake = self.app.chat_wake.clone();
-        loop {
-            if let Err(e) =
-                crate::notify::deliver_due(store.as_ref(), self.as_ref(), max, Utc::now()).await
-            {
-                tracing::warn!(courier = "sms", error = %e, "outbox run failed");
-            }
-            tokio::select! {
-                () = token.cancelled() => return,
-                () = wake.notified() => {}
-                () = tokio::time::sleep(Duration::from_secs(1)) => {}
-            }
-        }
+        let app = self.app.clone();
+        crate::intake::messages::run_courier(&app, self.as_ref(), token).await;
     }
 
     async fn run_command(

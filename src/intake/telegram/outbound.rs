@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::client::{Client, TEXT_LIMIT, TelegramError};
@@ -54,21 +53,8 @@ impl TelegramCourier {
     /// Delivers until cancelled: every second, and at once when this
     /// process queued something.
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
-        let store = self.app.store.clone();
-        let max = self.app.settings.outbox_max_attempts;
-        let wake = self.app.chat_wake.clone();
-        loop {
-            if let Err(e) =
-                crate::notify::deliver_due(store.as_ref(), self.as_ref(), max, Utc::now()).await
-            {
-                tracing::warn!(courier = "telegram", error = %e, "outbox run failed");
-            }
-            tokio::select! {
-                () = token.cancelled() => return,
-                () = wake.notified() => {}
-                () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-            }
-        }
+        let app = self.app.clone();
+        crate::intake::messages::run_courier(&app, self.as_ref(), token).await;
     }
 
     async fn send_message(
@@ -139,22 +125,15 @@ impl TelegramCourier {
             .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
         let complaint_id = item.complaint_id.ok_or_else(|| malformed("no complaint"))?;
         let result = self.fetch_and_store(&p, complaint_id).await;
-        if let Err(e) = &result {
-            let last = u32::try_from(item.attempts).unwrap_or(0) + 1
-                >= self.app.settings.outbox_max_attempts;
-            if last || e.is_permanent() {
-                messages::media_failed(
-                    &self.app,
-                    Channel::Telegram,
-                    complaint_id,
-                    &p.message_id,
-                    &p.kind,
-                    &e.to_string(),
-                )
-                .await?;
-            }
-        }
-        result.map(|()| None)
+        messages::media_outcome(
+            &self.app,
+            item,
+            Channel::Telegram,
+            &p.message_id,
+            &p.kind,
+            result,
+        )
+        .await
     }
 
     async fn fetch_and_store(

@@ -79,22 +79,8 @@ impl WhatsappCourier {
     /// Delivers until cancelled: every second, and at once when this
     /// process queued something (`App::wake_chat`).
     pub async fn run(self: Arc<Self>, token: tokio_util::sync::CancellationToken) {
-        let store = self.app.store.clone();
-        let max = self.app.settings.outbox_max_attempts;
-        let wake = self.app.chat_wake.clone();
-        let every = std::time::Duration::from_secs(1);
-        loop {
-            if let Err(e) =
-                crate::notify::deliver_due(store.as_ref(), self.as_ref(), max, Utc::now()).await
-            {
-                tracing::warn!(courier = "whatsapp", error = %e, "outbox run failed");
-            }
-            tokio::select! {
-                () = token.cancelled() => return,
-                () = wake.notified() => {}
-                () = tokio::time::sleep(every) => {}
-            }
-        }
+        let app = self.app.clone();
+        crate::intake::messages::run_courier(&app, self.as_ref(), token).await;
     }
 
     /// Is the person inside the customer-service window (they wrote in the last 24 hours)?
@@ -291,25 +277,17 @@ impl WhatsappCourier {
         let p: MediaPayload = serde_json::from_str(&item.payload)
             .map_err(|e| DeliveryError::Malformed(e.to_string()))?;
         let complaint_id = item.complaint_id.ok_or_else(|| malformed("no complaint"))?;
+        // Meta keeps media for a limited time: a fetch that fails for good is said
         let result = self.fetch_and_store(&p, complaint_id).await;
-        if let Err(e) = &result {
-            let last = u32::try_from(item.attempts).unwrap_or(0) + 1
-                >= self.app.settings.outbox_max_attempts;
-            if last || e.is_permanent() {
-                // Meta keeps media for a limited time: say on the timeline
-                // that this one could not be fetched
-                messages::media_failed(
-                    &self.app,
-                    Channel::Whatsapp,
-                    complaint_id,
-                    &p.message_id,
-                    &p.kind,
-                    &e.to_string(),
-                )
-                .await?;
-            }
-        }
-        result.map(|()| None)
+        messages::media_outcome(
+            &self.app,
+            item,
+            Channel::Whatsapp,
+            &p.message_id,
+            &p.kind,
+            result,
+        )
+        .await
     }
 
     async fn fetch_and_store(
