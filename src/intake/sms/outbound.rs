@@ -244,7 +244,7 @@ mod tests {
                 "TEXT",
                 "+6281234567890",
                 "-len",
-                "28",
+                "27",
                 "-text",
                 "Nomor: ADU-1; rm -rf / {to}"
             ]
