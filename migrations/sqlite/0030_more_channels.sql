@@ -17,3 +17,5 @@ ALTER TABLE answer_dispatches ADD COLUMN reply_url TEXT;
 
 -- The number a sender shared for themselves (Telegram's contact button), sealed.
 ALTER TABLE chat_contacts ADD COLUMN phone TEXT;
+-- orders the sealed numbers when master keys rotate (set with the number)
+ALTER TABLE chat_contacts ADD COLUMN id BLOB;

@@ -41,6 +41,7 @@ both_backends!(
     categories_are_one_per_key_and_setting_one_is_versioned_with_its_event,
     notification_reads_are_kept_per_account_and_pruned,
     a_conversation_keeps_its_address_and_shared_number_sealed_until_erased,
+    a_conversations_sealed_values_follow_a_key_rotation,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -2166,4 +2167,68 @@ async fn a_conversation_keeps_its_address_and_shared_number_sealed_until_erased(
     store.anonymise(c.id, "{}", &cli, Utc::now()).await.unwrap();
     assert_eq!(store.chat_address(c.id).await.unwrap(), None);
     assert_eq!(store.chat_state(channel, tag).await.unwrap().phone, None);
+}
+
+/// Rotating the master key re-seals a conversation's address and shared
+/// number too: the old key can be retired and both still open.
+async fn a_conversations_sealed_values_follow_a_key_rotation(b: Backend) {
+    let Some((url, dir)) = fresh_database(b).await else {
+        return;
+    };
+    let (vault, _) = aduan::vault::Vault::load_or_create(&dir.0.join("secret.key")).unwrap();
+    let vault = std::sync::Arc::new(vault);
+    let store = aduan::store::connect(&url, 4, std::time::Duration::from_secs(5), vault.clone())
+        .await
+        .unwrap();
+    aduan::store::prepare(store.as_ref()).await.unwrap();
+    let cli = Actor::cli();
+    let c = created(
+        create(
+            &store,
+            &complaint("lewat Telegram", Utc::now()),
+            "ADU",
+            2026,
+            &cli,
+            None,
+        )
+        .await,
+    );
+    let (channel, tag) = ("telegram", "tag-5550009");
+    store.chat_touch(channel, tag, Utc::now()).await.unwrap();
+    store
+        .chat_set_phone(channel, tag, "+6281234567899")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .chat_claim(channel, tag, 1, c.id, Utc::now(), Some("5550009"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(vault.add_master_key().unwrap(), 2);
+    tokio::time::sleep(2 * aduan::vault::CHECK_EVERY).await;
+    let r = aduan::app::vault::reseal_all(store.as_ref(), &mut |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(r.failed, 0, "{r:?}");
+    assert_eq!(
+        store.count_sealed_by(1, true).await.unwrap(),
+        0,
+        "nothing left under key 1"
+    );
+    vault.remove_master_key(1).unwrap();
+    tokio::time::sleep(2 * aduan::vault::CHECK_EVERY).await;
+    assert_eq!(
+        store.chat_address(c.id).await.unwrap().as_deref(),
+        Some("5550009")
+    );
+    assert_eq!(
+        store
+            .chat_state(channel, tag)
+            .await
+            .unwrap()
+            .phone
+            .as_deref(),
+        Some("+6281234567899")
+    );
 }

@@ -154,12 +154,17 @@ impl ChatStore for Backend {
         phone: &str,
     ) -> Result<(), StoreError> {
         let _writer = self.lock_writes().await;
-        sqlx::query("UPDATE chat_contacts SET phone = $3 WHERE channel = $1 AND sender_tag = $2")
-            .bind(channel)
-            .bind(sender_tag)
-            .bind(self.vault.seal_str(phone))
-            .execute(&self.pool)
-            .await?;
+        // the id orders the row when master keys rotate (SEALED_COLUMNS)
+        sqlx::query(
+            "UPDATE chat_contacts SET phone = $3, id = COALESCE(id, $4) \
+             WHERE channel = $1 AND sender_tag = $2",
+        )
+        .bind(channel)
+        .bind(sender_tag)
+        .bind(self.vault.seal_str(phone))
+        .bind(Uuid::now_v7())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

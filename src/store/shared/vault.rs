@@ -10,12 +10,15 @@ use crate::store::sql::SealedReporter;
 use crate::store::{StoreError, VaultStore};
 
 /// Columns holding values sealed by a master key, by table and uuid key.
-const SEALED_COLUMNS: &[(&str, &str)] = &[
-    ("complaints", "dek"),
-    ("attachments", "dek"),
-    ("accounts", "totp_secret"),
-    ("outbox", "payload"),
-    ("lapor_quarantine", "raw"),
+const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
+    // (table, sealed column, the UUID column a page is ordered and updated by)
+    ("complaints", "dek", "id"),
+    ("attachments", "dek", "id"),
+    ("accounts", "totp_secret", "id"),
+    ("outbox", "payload", "id"),
+    ("lapor_quarantine", "raw", "id"),
+    ("chat_threads", "address", "complaint_id"),
+    ("chat_contacts", "phone", "id"),
 ];
 
 #[derive(sqlx::FromRow)]
@@ -113,7 +116,7 @@ impl VaultStore for Backend {
 
     async fn sealed_rows(&self) -> Result<Vec<(String, i64)>, StoreError> {
         let mut out = Vec::new();
-        for (table, column) in SEALED_COLUMNS {
+        for (table, column, _) in SEALED_COLUMNS {
             let (n,): (i64,) = sqlx::query_as(&format!(
                 "SELECT COUNT(*) FROM {table} WHERE {column} IS NOT NULL"
             ))
@@ -131,12 +134,12 @@ impl VaultStore for Backend {
         limit: u32,
         primary: u32,
     ) -> Result<crate::store::ResealPage, StoreError> {
-        let Some((table, col)) = SEALED_COLUMNS.get(column) else {
+        let Some((table, col, key)) = SEALED_COLUMNS.get(column) else {
             return Ok(crate::store::ResealPage::default());
         };
         let rows: Vec<(Uuid, String)> = sqlx::query_as(&format!(
-            "SELECT id, {col} FROM {table} WHERE {col} IS NOT NULL AND ($1 IS NULL OR id > $1) \
-             ORDER BY id LIMIT $2"
+            "SELECT {key}, {col} FROM {table} WHERE {col} IS NOT NULL \
+             AND ($1 IS NULL OR {key} > $1) ORDER BY {key} LIMIT $2"
         ))
         .bind(after)
         .bind(i64::from(limit))
@@ -169,7 +172,7 @@ impl VaultStore for Backend {
             for (id, old, new) in updates {
                 // compare-and-set: a row changed meanwhile is left to the next pass
                 page.resealed += sqlx::query(&format!(
-                    "UPDATE {table} SET {col} = $2 WHERE id = $1 AND {col} = $3"
+                    "UPDATE {table} SET {col} = $2 WHERE {key} = $1 AND {col} = $3"
                 ))
                 .bind(id)
                 .bind(new)
@@ -191,7 +194,11 @@ impl VaultStore for Backend {
         } else {
             &[]
         };
-        for (table, column) in SEALED_COLUMNS.iter().chain(extra) {
+        for (table, column) in SEALED_COLUMNS
+            .iter()
+            .map(|(t, c, _)| (t, c))
+            .chain(extra.iter().map(|(t, c)| (t, c)))
+        {
             let (n,): (i64,) = sqlx::query_as(&format!(
                 "SELECT COUNT(*) FROM {table} WHERE {column} LIKE $1"
             ))
@@ -204,7 +211,7 @@ impl VaultStore for Backend {
     }
 
     fn sealed_columns(&self) -> Vec<&'static str> {
-        SEALED_COLUMNS.iter().map(|(t, _)| *t).collect()
+        SEALED_COLUMNS.iter().map(|(t, _, _)| *t).collect()
     }
 
     async fn keyring_checks(&self) -> Result<Vec<(u32, String)>, StoreError> {
@@ -253,7 +260,7 @@ impl VaultStore for Backend {
     }
 
     async fn sample_sealed(&self, limit: u32) -> Result<Vec<String>, StoreError> {
-        for (table, column) in SEALED_COLUMNS {
+        for (table, column, _) in SEALED_COLUMNS {
             let rows: Vec<(String,)> = sqlx::query_as(&format!(
                 "SELECT {column} FROM {table} WHERE {column} LIKE 'x%:%' LIMIT $1"
             ))
