@@ -300,6 +300,16 @@ fn id_number(errors: &mut ValidationErrors, value: Option<String>) -> Option<Str
 }
 
 fn phone(errors: &mut ValidationErrors, value: Option<String>) -> Option<String> {
+    phone_in(errors, "reporter.phone", value)
+}
+
+/// A phone number as written (digits, spaces, dashes, a leading `+`), or the
+/// reason on `field`.
+pub(crate) fn phone_in(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<String>,
+) -> Option<String> {
     let v = value?;
     let t = v.trim();
     if t.is_empty() {
@@ -314,7 +324,7 @@ fn phone(errors: &mut ValidationErrors, value: Option<String>) -> Option<String>
             ' ' | '-' | '(' | ')' | '.' => {}
             _ => {
                 errors.push(
-                    "reporter.phone",
+                    field,
                     "may contain only digits, spaces, dashes and a leading +",
                 );
                 return None;
@@ -322,13 +332,17 @@ fn phone(errors: &mut ValidationErrors, value: Option<String>) -> Option<String>
         }
     }
     if !(6..=15).contains(&digits.len()) {
-        errors.push("reporter.phone", "must have 6 to 15 digits");
+        errors.push(field, "must have 6 to 15 digits");
         return None;
     }
     Some(if plus { format!("+{digits}") } else { digits })
 }
 
-fn email(errors: &mut ValidationErrors, field: &str, value: Option<String>) -> Option<String> {
+pub(crate) fn email(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: Option<String>,
+) -> Option<String> {
     let v = value?;
     let t = v.trim();
     if t.is_empty() {

@@ -19,6 +19,7 @@ pub mod skm;
 pub mod textdiff;
 pub mod tracking;
 pub mod validation;
+pub mod visit;
 pub mod webhook;
 pub mod workflow;
 
