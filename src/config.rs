@@ -206,6 +206,12 @@ pub struct Settings {
     pub public_rate_limit_per_minute: u32,
     /// Web complaint forms per client address per hour.
     pub web_form_per_hour: u32,
+    /// Minutes before an unanswered visit goes to the front office.
+    pub visit_escalate_minutes: u32,
+    /// Visits one address may register per hour at `/tamu`.
+    pub visit_form_per_hour: u32,
+    /// Days a visit is kept.
+    pub visit_retention_days: u32,
     pub db_max_connections: u32,
     /// How long a request waits for a database connection (then 503).
     pub db_acquire_timeout: std::time::Duration,
@@ -369,6 +375,9 @@ declare_settings! {
     data_dir = "ADUAN_DATA_DIR", "`./data`", "the SQLite file and attachments";
     max_attachment_bytes = "ADUAN_MAX_ATTACHMENT_BYTES", "`10485760`", "largest attachment accepted (413 above; 1024 to 1073741824)";
     public_rate_limit = "ADUAN_PUBLIC_RATE_LIMIT", "`30`", "public status look-ups per client address per minute (429 above)";
+    visit_escalate_minutes = "ADUAN_VISIT_ESCALATE_MINUTES", "`5`", "a visitor nobody came for in this many minutes is told to the front office (reception and the liaison officer) (1–240)";
+    visit_form_per_hour = "ADUAN_VISIT_FORM_PER_HOUR", "`60`", "visits one address may register at the guest book (`/tamu`) per hour: a tablet at the door registers every visitor (1–10000)";
+    visit_retention_days = "ADUAN_VISIT_RETENTION_DAYS", "`365`", "visits are kept this many days, then deleted by housekeeping (30–3650; complaints made from a visit keep their own retention)";
     web_form_per_hour = "ADUAN_WEB_FORM_PER_HOUR", "`5`", "complaints one client address may send through the web form (`/adukan`) per hour (1–1000)";
     db_max_connections = "ADUAN_DB_MAX_CONNECTIONS", "`10`", "database pool size per replica (on a 2-core box 8–10 beat 32: see docs/BENCHMARKS.md)";
     db_acquire_timeout_ms = "ADUAN_DB_ACQUIRE_TIMEOUT_MS", "`800`", "how long a request waits for a database connection before it answers 503 with `Retry-After` (100–30000)";
@@ -753,6 +762,9 @@ impl Settings {
             number(Key::max_attachment_bytes, 10 * 1024 * 1024, 1024, 1 << 30)?;
         let public_rate_limit_per_minute = number(Key::public_rate_limit, 30, 1, 100_000)? as u32;
         let web_form_per_hour = number(Key::web_form_per_hour, 5, 1, 1000)? as u32;
+        let visit_escalate_minutes = number(Key::visit_escalate_minutes, 5, 1, 240)? as u32;
+        let visit_form_per_hour = number(Key::visit_form_per_hour, 60, 1, 10_000)? as u32;
+        let visit_retention_days = number(Key::visit_retention_days, 365, 30, 3650)? as u32;
         let db_max_connections = number(Key::db_max_connections, 10, 1, 1000)? as u32;
 
         let db_acquire_timeout =
@@ -1330,6 +1342,9 @@ impl Settings {
             max_attachment_bytes,
             public_rate_limit_per_minute,
             web_form_per_hour,
+            visit_escalate_minutes,
+            visit_form_per_hour,
+            visit_retention_days,
             db_max_connections,
         })
     }
@@ -1436,6 +1451,14 @@ mod tests {
         assert_eq!(s.max_attachment_bytes, 2048);
         assert_eq!(s.public_rate_limit_per_minute, 7);
         assert_eq!(s.web_form_per_hour, 12);
+        assert_eq!(
+            (
+                s.visit_escalate_minutes,
+                s.visit_form_per_hour,
+                s.visit_retention_days
+            ),
+            (7, 120, 400)
+        );
         assert_eq!(s.db_max_connections, 3);
         assert_eq!(s.db_acquire_timeout, std::time::Duration::from_millis(1500));
         assert_eq!(s.public_base_url, "http://127.0.0.1:18081");

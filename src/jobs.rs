@@ -45,6 +45,11 @@ impl Jobs {
         self.app.reminder_sweep(now).await
     }
 
+    /// Visitors nobody came for go to the front office (`App::escalate_visits`).
+    pub async fn visit_escalation(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.app.escalate_visits(now).await
+    }
+
     /// Mails their notifications to the people who asked (`App::mail_notifications`).
     pub async fn notification_mail(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.app.mail_notifications(now).await
@@ -326,6 +331,14 @@ impl Jobs {
                 now - Duration::days(crate::app::notifications::WINDOW_DAYS + 1),
             )
             .await?;
+        // the guest book keeps visits for its own, shorter time (issue 35)
+        let visits = self
+            .store
+            .purge_visits(now - Duration::days(i64::from(self.settings.visit_retention_days)))
+            .await?;
+        if visits > 0 {
+            tracing::info!(visits, "visits past their retention deleted");
+        }
         Ok((codes, payloads))
     }
 
@@ -370,6 +383,7 @@ impl Jobs {
             ("monthly_report", std::time::Duration::from_secs(300)),
             ("reports", std::time::Duration::from_secs(300)),
             ("notification_mail", std::time::Duration::from_secs(120)),
+            ("visit_escalation", std::time::Duration::from_secs(30)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -395,6 +409,7 @@ impl Jobs {
                             "monthly_report" => me.monthly_report(now).await.map(|_| ()),
                             "reports" => me.refresh_reports(now).await.map(|_| ()),
                             "notification_mail" => me.notification_mail(now).await.map(|_| ()),
+                            "visit_escalation" => me.visit_escalation(now).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

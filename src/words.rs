@@ -247,6 +247,21 @@ pub fn tanggal(t: DateTime<Utc>, tz: Tz) -> String {
     format!("{} {} {}", d.day(), month, d.year())
 }
 
+/// `09.15` in the office's zone.
+pub fn jam(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H.%M").to_string()
+}
+
+/// `Senin, 7 Desember 2026` (an office day).
+pub fn tanggal_hari(d: chrono::NaiveDate) -> String {
+    let day = DAYS
+        .get(d.weekday().num_days_from_monday() as usize)
+        .copied()
+        .unwrap_or("");
+    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or("");
+    format!("{day}, {} {month} {}", d.day(), d.year())
+}
+
 /// `16 April 2025 pukul 09.15 WITA`.
 pub fn tanggal_jam(t: DateTime<Utc>, tz: Tz) -> String {
     let d = t.with_timezone(&tz);

@@ -623,6 +623,7 @@ impl App {
             let m = crate::notify::templates::answer_undelivered(
                 &self.settings.office_name,
                 &c.tracking_number,
+                crate::words::channel(c.channel),
                 error,
                 &link,
             );

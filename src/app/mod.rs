@@ -32,6 +32,7 @@ pub mod search;
 pub mod survey;
 pub mod vault;
 pub mod views;
+pub mod visits;
 pub mod webhooks;
 mod workflow;
 

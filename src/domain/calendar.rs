@@ -171,6 +171,15 @@ impl WorkingCalendar {
     }
 }
 
+/// 00:00 of `date` in `tz`, as an instant.
+pub fn start_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let t = date.and_time(NaiveTime::MIN);
+    tz.from_local_datetime(&t)
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&t))
+}
+
 /// 23:59:59 of `date` in `tz`, as an instant. Indonesian zones have no DST,
 /// so the local time always exists; elsewhere the earliest mapping is taken.
 pub fn end_of_day(date: NaiveDate, tz: Tz) -> DateTime<Utc> {

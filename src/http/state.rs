@@ -20,6 +20,7 @@ pub struct AppState {
     pub public_limiter: RateLimiter,
     /// Web complaint forms per client address (`ADUAN_WEB_FORM_PER_HOUR`).
     pub web_form_limiter: RateLimiter,
+    pub visit_form_limiter: RateLimiter,
     pub metrics: PrometheusHandle,
     /// When the complaints-by-status gauge was last refreshed.
     pub status_gauge_at: Mutex<Option<Instant>>,
@@ -40,6 +41,7 @@ impl AppState {
             imap: None,
             public_limiter: RateLimiter::per_minute(app.settings.public_rate_limit_per_minute),
             web_form_limiter: RateLimiter::per_hour(app.settings.web_form_per_hour),
+            visit_form_limiter: RateLimiter::per_hour(app.settings.visit_form_per_hour),
             store: app.store.clone(),
             settings: app.settings.clone(),
             app,

@@ -106,28 +106,30 @@ pub fn answer(a: &Answer<'_>) -> Rendered {
 pub fn answer_undelivered(
     office: &str,
     tracking_number: &str,
+    via: &str,
     reason: &str,
     link: &str,
 ) -> Rendered {
     let text = format!(
         "Yth. Pejabat Penghubung,\n\n\
-         Jawaban atas pengaduan {tracking_number} yang dikirim lewat WhatsApp tidak sampai \
+         Jawaban atas pengaduan {tracking_number} yang dikirim lewat {via} tidak sampai \
          kepada pelapor ({reason}).\n\n\
          Mohon sampaikan jawaban dengan cara lain (surat, telepon atau diserahkan langsung) \
          dan catat penyampaiannya pada halaman pengaduan:\n{link}\n\n{office}\n"
     );
     let html = format!(
         "<p>Yth. Pejabat Penghubung,</p><p>Jawaban atas pengaduan <strong>{t}</strong> yang dikirim lewat \
-         WhatsApp tidak sampai kepada pelapor ({r}).</p><p>Mohon sampaikan jawaban dengan cara lain (surat, \
+         {v} tidak sampai kepada pelapor ({r}).</p><p>Mohon sampaikan jawaban dengan cara lain (surat, \
          telepon atau diserahkan langsung) dan catat penyampaiannya pada \
          <a href=\"{l}\">halaman pengaduan</a>.</p><p>{o}</p>",
         t = html_escape(tracking_number),
+        v = html_escape(via),
         r = html_escape(reason),
         l = html_escape(link),
         o = html_escape(office),
     );
     Rendered {
-        subject: format!("[{tracking_number}] Jawaban tidak sampai lewat WhatsApp"),
+        subject: format!("[{tracking_number}] Jawaban tidak sampai lewat {via}"),
         text,
         html,
     }
@@ -1320,5 +1322,87 @@ pub mod chat {
             style.bold(&format!("Jawaban atas pengaduan {tracking_number}")),
             body.trim()
         )
+    }
+}
+
+/// A visitor asks for an officer (the guest book, issue 35): who, why,
+/// whether they are served first, where to go.
+pub struct VisitAlert<'a> {
+    pub office: &'a str,
+    pub number: &'a str,
+    pub name: &'a str,
+    pub purpose: &'a str,
+    /// "Penyandang disabilitas — kursi roda", when priority.
+    pub priority: Option<String>,
+    pub origin: Option<&'a str>,
+    /// Whom they came to see ("Kepala Bidang Linjamsos", "Petugas pelayanan").
+    pub whom: &'a str,
+    /// Unanswered: it comes to reception after the officer did not come.
+    pub escalated: bool,
+    pub arrived: String,
+    pub link: &'a str,
+}
+
+pub fn visit_alert(a: &VisitAlert<'_>) -> Rendered {
+    let first = if a.priority.is_some() {
+        "TAMU PRIORITAS — layani tanpa antre. "
+    } else {
+        ""
+    };
+    let why = if a.escalated {
+        format!(
+            "Tamu untuk {} belum dilayani: mohon bantu layani atau hubungi pejabatnya. ",
+            a.whom
+        )
+    } else {
+        format!("Tamu ingin bertemu {}. ", a.whom)
+    };
+    let mut lines = vec![
+        format!("Nomor kunjungan: {}", a.number),
+        format!("Nama: {}", a.name),
+        format!("Keperluan: {}", a.purpose),
+        format!("Datang: {}", a.arrived),
+    ];
+    if let Some(o) = a.origin {
+        lines.insert(2, format!("Asal: {o}"));
+    }
+    if let Some(p) = &a.priority {
+        lines.push(format!("Layanan prioritas: {p}"));
+    }
+    let text = format!(
+        "{first}{why}\n\n{}\n\nTamu menunggu di ruang tunggu (tamu prioritas di ruang layanan \
+         prioritas). Tandai \"Mulai layani\" saat menemui tamu:\n{}\n\n{}\n",
+        lines.join("\n"),
+        a.link,
+        a.office
+    );
+    let html = format!(
+        "<p><strong>{}</strong>{}</p><ul>{}</ul><p>Tamu menunggu di ruang tunggu (tamu prioritas \
+         di ruang layanan prioritas). Tandai <a href=\"{}\">Mulai layani</a> saat menemui \
+         tamu.</p><p>{}</p>",
+        html_escape(first),
+        html_escape(&why),
+        lines
+            .iter()
+            .map(|l| format!("<li>{}</li>", html_escape(l)))
+            .collect::<String>(),
+        html_escape(a.link),
+        html_escape(a.office)
+    );
+    let subject = format!(
+        "{}Tamu {} menunggu: {} ({})",
+        if a.priority.is_some() {
+            "[PRIORITAS] "
+        } else {
+            ""
+        },
+        a.number,
+        a.name,
+        a.purpose
+    );
+    Rendered {
+        subject,
+        text,
+        html,
     }
 }

@@ -1141,6 +1141,7 @@ pub trait Store:
     + SurveyStore
     + ReportStore
     + WebhookStore
+    + VisitStore
 {
 }
 
@@ -1165,7 +1166,38 @@ impl<T> Store for T where
         + SurveyStore
         + ReportStore
         + WebhookStore
+        + VisitStore
 {
+}
+
+/// The guest book (issue 35).
+#[async_trait]
+pub trait VisitStore: Send + Sync {
+    /// Records a visit under its office day's next number (a race for a
+    /// number is settled by the key: the loser takes the next one).
+    async fn insert_visit(&self, v: &NewVisitRow<'_>) -> Result<Visit, StoreError>;
+    async fn get_visit(&self, id: Uuid) -> Result<Option<Visit>, StoreError>;
+    /// The visits of an office day: priority first, then by arrival.
+    async fn visits_on(&self, day: chrono::NaiveDate) -> Result<Vec<Visit>, StoreError>;
+    /// Visits still waiting that arrived after `since`, oldest first.
+    async fn waiting_visits(&self, since: DateTime<Utc>) -> Result<Vec<Visit>, StoreError>;
+    /// Moves a visit to `state` if it is still at `version`; `None` when it
+    /// moved meanwhile (or does not exist). Starting records who serves and
+    /// when; finishing and cancelling record when.
+    async fn set_visit_state(
+        &self,
+        id: Uuid,
+        version: i64,
+        state: crate::domain::visit::VisitState,
+        served_by: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Visit>, StoreError>;
+    /// The unanswered alert went to reception (once: `false` if it had).
+    async fn mark_visit_escalated(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// The complaint a visit became (once: `false` if it had one).
+    async fn link_visit_complaint(&self, id: Uuid, complaint_id: Uuid) -> Result<bool, StoreError>;
+    /// Forgets visits that arrived before `before` (retention).
+    async fn purge_visits(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

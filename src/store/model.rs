@@ -1228,3 +1228,47 @@ pub struct ChatSent {
     pub status_at: DateTime<Utc>,
     pub error: Option<String>,
 }
+
+/// A visit of the guest book, its personal data opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visit {
+    pub id: Uuid,
+    pub day: NaiveDate,
+    pub seq: i32,
+    pub arrived_at: DateTime<Utc>,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub origin: Option<String>,
+    pub purpose: crate::domain::visit::Purpose,
+    pub position_id: Option<Uuid>,
+    pub priority: Option<crate::domain::visit::Priority>,
+    pub assistance: Option<String>,
+    pub note: Option<String>,
+    pub state: crate::domain::visit::VisitState,
+    pub served_by: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub complaint_id: Option<Uuid>,
+    pub created_by: String,
+    pub version: i64,
+}
+
+impl Visit {
+    /// `T-1207-007`.
+    pub fn number(&self) -> String {
+        crate::domain::visit::visit_number(self.day, i64::from(self.seq))
+    }
+}
+
+/// A visit to record.
+pub struct NewVisitRow<'a> {
+    pub id: Uuid,
+    pub day: NaiveDate,
+    pub arrived_at: DateTime<Utc>,
+    pub visit: &'a crate::domain::visit::NewVisit,
+    pub created_by: &'a str,
+    /// The form's one-time token: the same token finds the visit it made.
+    pub form_key: Option<&'a str>,
+}

@@ -79,7 +79,7 @@ fn value(m: &HashMap<String, Vec<String>>, k: &str) -> String {
 }
 
 /// A signed token: `<issued unix seconds>.<nonce>.<tag>`.
-fn new_token(state: &AppState) -> String {
+pub(crate) fn new_token(state: &AppState) -> String {
     let issued = Utc::now().timestamp();
     let nonce = Uuid::new_v4().simple().to_string();
     let tag = state
@@ -89,14 +89,14 @@ fn new_token(state: &AppState) -> String {
     format!("{issued}.{nonce}.{tag}")
 }
 
-enum TokenCheck {
+pub(crate) enum TokenCheck {
     Ok(String),
     TooFast,
     Expired,
     Bad,
 }
 
-fn check_token(state: &AppState, token: &str) -> TokenCheck {
+pub(crate) fn check_token(state: &AppState, token: &str) -> TokenCheck {
     let mut parts = token.split('.');
     let (Some(issued), Some(nonce), Some(tag), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -231,7 +231,7 @@ pub async fn form(state: web::Data<AppState>) -> HttpResponse {
     )
 }
 
-fn client(state: &AppState, req: &HttpRequest) -> std::net::IpAddr {
+pub(crate) fn client(state: &AppState, req: &HttpRequest) -> std::net::IpAddr {
     crate::http::session::client_ip(req, &state.settings.trusted_proxies)
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
 }

@@ -9,6 +9,7 @@ mod adukan;
 pub mod console;
 mod password;
 pub mod public;
+mod tamu;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(adukan::form)
                 .post(adukan::submit),
         )
+        .service(web::resource("/tamu").get(tamu::form).post(tamu::submit))
         .configure(console::routes)
         .service(
             web::resource("/akun/sandi/{token}")

@@ -34,6 +34,7 @@ both_backends!(
     the_bell_counts_what_is_new_and_opening_reads_it,
     categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page,
     a_phone_call_and_a_social_media_post_are_registered_and_answered_there,
+    a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_becomes_a_complaint,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -2998,4 +2999,241 @@ async fn a_phone_call_and_a_social_media_post_are_registered_and_answered_there(
         text.contains("Telepon") && text.contains("Media sosial"),
         "{text}"
     );
+}
+
+/// Issue 35: a visitor in a wheelchair signs the guest book on the tablet at
+/// the door asking for the Kabid; the Kabid is called (banner, email); the
+/// front office sees the visit first, marked priority; the Kabid serves it;
+/// reception makes it a face-to-face complaint; the day's book exports.
+async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_becomes_a_complaint(
+    b: Backend,
+) {
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    let admin = o.admin.clone();
+    account(&app, &admin, "kabid.tamu", "official", Some(&o.o_kabid)).await;
+    let front_pos =
+        crate::workflow::position(&app, &admin, "Pengadministrasi Umum", Some(&o.kasubag)).await;
+    let (rina, _) =
+        crate::workflow::officer(&app, &admin, "Rina Loket", &front_pos, "reception").await;
+    account(&app, &admin, "loket.tamu", "reception", Some(&rina)).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    // someone came earlier without priority, registered by reception
+    br.sign_in("loket.tamu").await;
+    br.goto("/console/tamu").await;
+    br.click_summary("Catat tamu").await;
+    br.fill("#v-name", "Yohanes Bria").await;
+    br.select("#v-purpose", "consultation").await;
+    br.click("form[action='/console/tamu/new'] button[type=submit]")
+        .await;
+    assert!(
+        br.text().await.contains("Tamu dicatat"),
+        "{}",
+        br.text().await
+    );
+
+    // the tablet at the door
+    br.client.delete_all_cookies().await.unwrap();
+    br.client.set_window_size(800, 1280).await.unwrap();
+    br.goto("/tamu").await;
+    br.fill("#name", "Maria Goreti").await;
+    br.fill("#phone", "0813 3900 1122").await;
+    br.fill("#origin", "Kelurahan Oebobo").await;
+    br.client
+        .find(Locator::Css("input[name=purpose][value=meet_official]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.select("#position_id", &o.kabid).await;
+    br.client
+        .find(Locator::Css("input[name=priority][value=disability]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.fill("#assistance", "kursi roda").await;
+    br.client
+        .find(Locator::Css("input[name=consent]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("tamu-tablet-800.png"),
+        br.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    br.check_page("tamu").await;
+    // a person reads and types: the form is not sent the instant it is served
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    br.click("form.tamu button[type=submit]").await;
+    let t = br.text().await;
+    assert!(t.contains("Nomor kunjungan"), "{t}");
+    assert!(t.contains("ruang layanan prioritas"), "{t}");
+    assert!(t.contains("Kabid Linjamsos"), "{t}");
+    br.client.set_window_size(800, 1280).await.unwrap();
+    std::fs::write(
+        dir.join("tamu-done-800.png"),
+        br.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    br.check_page("tamu-done").await;
+
+    // the Kabid, signed in, sees the banner at once; the email is queued to her
+    let called = std::time::Instant::now();
+    br.as_user("kabid.tamu", "/console").await;
+    let t = br.text().await;
+    assert!(t.contains("Tamu prioritas menunggu"), "{t}");
+    assert!(called.elapsed() < std::time::Duration::from_secs(5));
+    let outbox = app.store.list_outbox(None, 200).await.unwrap();
+    let mail = outbox
+        .iter()
+        .find(|m| {
+            m.dedup_key.starts_with("visit-alert:")
+                && m.dedup_key.ends_with("agnes.kabid@dinsos.example.go.id")
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no alert to the Kabid: {:?}",
+                outbox.iter().map(|m| &m.dedup_key).collect::<Vec<_>>()
+            )
+        });
+    assert!(
+        mail.payload.contains("PRIORITAS") && mail.payload.contains("kursi roda"),
+        "{}",
+        mail.payload
+    );
+
+    // the front office's list: the priority visit first, marked
+    br.as_user("loket.tamu", "/console/tamu").await;
+    let first = br
+        .client
+        .find(Locator::Css("table.visits tbody tr:first-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Maria Goreti")
+            && first.contains("Prioritas: Penyandang disabilitas — kursi roda"),
+        "{first}"
+    );
+    br.check_page("tamu-reception").await;
+
+    // the Kabid serves her and finishes
+    br.as_user("kabid.tamu", "/console/tamu").await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Maria Goreti") && !t.contains("Yohanes Bria"),
+        "an official sees the visits for her: {t}"
+    );
+    br.click("table.visits button[aria-label^='Mulai layani']")
+        .await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Kunjungan mulai dilayani.") && t.contains("Sedang dilayani"),
+        "{t}"
+    );
+    br.click("table.visits button[aria-label^='Selesai']").await;
+    assert!(br.text().await.contains("Kunjungan selesai."));
+    assert!(
+        !br.text().await.contains("Tamu prioritas menunggu"),
+        "the banner is gone"
+    );
+
+    // reception makes the visit a face-to-face complaint
+    br.as_user("loket.tamu", "/console/tamu").await;
+    br.click("table.visits tbody tr:first-child a[href^='/console/register?visit=']")
+        .await;
+    let t = br.text().await;
+    assert!(t.contains("Dari buku tamu"), "{t}");
+    let name = br
+        .client
+        .find(Locator::Css("#reporter-name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Maria Goreti"));
+    br.fill("#reporter-id_number", "5371014101900031").await;
+    br.fill("#subject", "Bantuan PKH ibu belum cair").await;
+    br.fill(
+        "#body",
+        "Disampaikan langsung di kantor: bantuan PKH belum cair tiga bulan.",
+    )
+    .await;
+    br.click("form.register button.secondary").await;
+    assert!(br.text().await.contains("Tanda terima pengaduan"));
+    let list = app.list_all(&admin, "&channel=face_to_face", 10).await;
+    assert_eq!(list.len(), 1);
+    let c = crate::workflow::complaint(&app, &admin, list[0]["id"].as_str().unwrap()).await;
+    assert_eq!(c["reporter"]["name"], "Maria Goreti");
+    assert_eq!(
+        c["reporter"]["phone"],
+        "0813 3900 1122".replace(' ', ""),
+        "{c}"
+    );
+    br.goto("/console/tamu").await;
+    let first = br
+        .client
+        .find(Locator::Css("table.visits tbody tr:first-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Pengaduannya"),
+        "the visit links its complaint: {first}"
+    );
+    br.goto(&format!(
+        "/console/complaints/{}",
+        c["id"].as_str().unwrap()
+    ))
+    .await;
+    assert!(
+        br.text().await.contains("dari kunjungan T-"),
+        "the complaint names its visit"
+    );
+
+    // the day's book: CSV and the page to print
+    let cookie = br.client.get_named_cookie("aduan_session").await;
+    let day = chrono::Utc::now()
+        .with_timezone(&app.settings.office_timezone)
+        .date_naive();
+    br.goto(&format!("/console/tamu/cetak?day={day}")).await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Buku Tamu") && t.contains("Maria Goreti") && t.contains("Yohanes Bria"),
+        "{t}"
+    );
+    br.check_page("tamu-cetak").await;
+    if let Ok(c) = cookie {
+        let csv = app
+            .client
+            .get(app.url(&format!("/console/tamu/csv?day={day}")))
+            .header("Cookie", format!("{}={}", c.name(), c.value()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        let body = csv.text().await.unwrap();
+        assert!(
+            body.starts_with('\u{feff}') && body.contains("\"Maria Goreti\""),
+            "{body}"
+        );
+        assert_eq!(body.lines().count(), 3, "a header and two visits");
+    }
 }

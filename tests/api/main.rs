@@ -38,6 +38,7 @@ mod search;
 mod security;
 mod smtp;
 mod store_conformance;
+mod visits;
 mod webhooks;
 pub mod whatsapp;
 pub mod workflow;

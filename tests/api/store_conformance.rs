@@ -42,6 +42,7 @@ both_backends!(
     notification_reads_are_kept_per_account_and_pruned,
     a_conversation_keeps_its_address_and_shared_number_sealed_until_erased,
     a_conversations_sealed_values_follow_a_key_rotation,
+    visits_are_numbered_per_day_move_forward_once_and_are_sealed,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -2230,5 +2231,191 @@ async fn a_conversations_sealed_values_follow_a_key_rotation(b: Backend) {
             .phone
             .as_deref(),
         Some("+6281234567899")
+    );
+}
+
+/// The guest book: numbers per office day, one visit per form token, a
+/// visit moves forward only and from the version seen, priority first,
+/// who came sealed at rest, escalated and linked once, purged by date.
+async fn visits_are_numbered_per_day_move_forward_once_and_are_sealed(b: Backend) {
+    use aduan::domain::visit::{NewVisit, Priority, Purpose, VisitState};
+    use aduan::store::NewVisitRow;
+    let Some((store, url, _dir)) = store_and_raw(b).await else {
+        return;
+    };
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let visit = |name: &str, priority: Option<Priority>| NewVisit {
+        name: name.into(),
+        phone: Some("081339001122".into()),
+        email: None,
+        origin: Some("Kelurahan Oebobo".into()),
+        purpose: Purpose::MeetOfficial,
+        position_id: None,
+        priority,
+        assistance: priority.map(|_| "kursi roda".to_string()),
+        note: None,
+    };
+    let at = |m: i64| Utc::now() - Duration::minutes(60 - m);
+    let plain = visit("Yohanes Bria", None);
+    let first = store
+        .insert_visit(&NewVisitRow {
+            id: Uuid::now_v7(),
+            day,
+            arrived_at: at(0),
+            visit: &plain,
+            created_by: "loket",
+            form_key: None,
+        })
+        .await
+        .unwrap();
+    let prio = visit("Maria Goreti", Some(Priority::Disability));
+    let row = NewVisitRow {
+        id: Uuid::now_v7(),
+        day,
+        arrived_at: at(5),
+        visit: &prio,
+        created_by: "tamu",
+        form_key: Some("tamu:abc"),
+    };
+    let second = store.insert_visit(&row).await.unwrap();
+    let again = store
+        .insert_visit(&NewVisitRow {
+            id: Uuid::now_v7(),
+            ..row
+        })
+        .await
+        .unwrap();
+    assert_eq!(again.id, second.id, "the same form records once");
+    assert_eq!((first.seq, second.seq), (1, 2));
+    assert_eq!(second.number(), "T-1207-002");
+    let next_day = store
+        .insert_visit(&NewVisitRow {
+            id: Uuid::now_v7(),
+            day: day.succ_opt().unwrap(),
+            arrived_at: Utc::now(),
+            visit: &plain,
+            created_by: "loket",
+            form_key: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(next_day.seq, 1, "numbers start again each day");
+    let list = store.visits_on(day).await.unwrap();
+    assert_eq!(
+        list.iter().map(|v| v.name.as_str()).collect::<Vec<_>>(),
+        ["Maria Goreti", "Yohanes Bria"],
+        "priority first"
+    );
+    assert_eq!(list[0].assistance.as_deref(), Some("kursi roda"));
+    // forward only, from the version seen
+    let now = Utc::now();
+    assert!(
+        store
+            .set_visit_state(second.id, second.version, VisitState::Done, None, now)
+            .await
+            .unwrap()
+            .is_none(),
+        "served before done"
+    );
+    let serving = store
+        .set_visit_state(
+            second.id,
+            second.version,
+            VisitState::Serving,
+            Some("Agnes Kabid"),
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (serving.state, serving.served_by.as_deref()),
+        (VisitState::Serving, Some("Agnes Kabid"))
+    );
+    assert!(serving.started_at.is_some());
+    assert!(
+        store
+            .set_visit_state(second.id, second.version, VisitState::Cancelled, None, now)
+            .await
+            .unwrap()
+            .is_none(),
+        "a stale version changes nothing"
+    );
+    let done = store
+        .set_visit_state(second.id, serving.version, VisitState::Done, None, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.state, VisitState::Done);
+    assert_eq!(done.served_by.as_deref(), Some("Agnes Kabid"));
+    // escalated and linked once
+    assert!(store.mark_visit_escalated(first.id, now).await.unwrap());
+    assert!(!store.mark_visit_escalated(first.id, now).await.unwrap());
+    assert!(
+        !store.mark_visit_escalated(second.id, now).await.unwrap(),
+        "not waiting"
+    );
+    let c = created(
+        create(
+            &store,
+            &complaint("dari tamu", Utc::now()),
+            "ADU",
+            2026,
+            &Actor::cli(),
+            None,
+        )
+        .await,
+    );
+    assert!(store.link_visit_complaint(second.id, c.id).await.unwrap());
+    assert!(!store.link_visit_complaint(second.id, c.id).await.unwrap());
+    assert_eq!(
+        store
+            .get_visit(second.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .complaint_id,
+        Some(c.id)
+    );
+    assert_eq!(
+        store
+            .waiting_visits(Utc::now() - Duration::days(1))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    // sealed at rest
+    let raw: Vec<(String, Option<String>)> = {
+        const SQL: &str = "SELECT name, assistance FROM visits";
+        if url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query_as(SQL).fetch_all(&pool).await.unwrap()
+        } else {
+            let pool = sqlx::PgPool::connect(&url).await.unwrap();
+            sqlx::query_as(SQL).fetch_all(&pool).await.unwrap()
+        }
+    };
+    assert!(
+        raw.iter().all(|(n, a)| !n.contains("Maria")
+            && !n.contains("Yohanes")
+            && a.as_deref().is_none_or(|a| !a.contains("kursi"))),
+        "{raw:?}"
+    );
+    // retention
+    assert_eq!(
+        store
+            .purge_visits(Utc::now() - Duration::minutes(30))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(store.visits_on(day).await.unwrap().len(), 0);
+    assert_eq!(
+        store
+            .purge_visits(Utc::now() - Duration::minutes(30))
+            .await
+            .unwrap(),
+        0
     );
 }

@@ -64,7 +64,7 @@ async fn created(app: &TestApp, key: &str, path: &str, body: Value) -> Value {
     r.json().await.unwrap()
 }
 
-async fn position(app: &TestApp, admin: &str, title: &str, sup: Option<&str>) -> String {
+pub async fn position(app: &TestApp, admin: &str, title: &str, sup: Option<&str>) -> String {
     let body = match sup {
         None => json!({"title": title, "is_head": true}),
         Some(s) => json!({"title": title, "superior_id": s}),

@@ -22,6 +22,7 @@ mod search;
 mod survey;
 mod vault;
 mod views;
+mod visits;
 mod webhooks;
 mod workflow;
 

@@ -19,6 +19,12 @@ const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
     ("lapor_quarantine", "raw", "id"),
     ("chat_threads", "address", "complaint_id"),
     ("chat_contacts", "phone", "id"),
+    ("visits", "name", "id"),
+    ("visits", "phone", "id"),
+    ("visits", "email", "id"),
+    ("visits", "origin", "id"),
+    ("visits", "assistance", "id"),
+    ("visits", "note", "id"),
 ];
 
 #[derive(sqlx::FromRow)]

@@ -939,6 +939,9 @@ fn event_note(detail: &str) -> Option<String> {
             name("witness")
         ));
     }
+    if let Some(n) = v.pointer("/intake/visit/number").and_then(|x| x.as_str()) {
+        parts.push(format!("dari kunjungan {n} (buku tamu)"));
+    }
     if let Some(by) = v.pointer("/intake/call/taken_by").and_then(|x| x.as_str()) {
         parts.push(format!("telepon diterima oleh {by}"));
     }

@@ -21,6 +21,7 @@ pub(crate) mod register;
 pub mod reports;
 mod search;
 mod signin;
+mod tamu;
 mod views;
 
 use actix_web::http::{StatusCode, header};
@@ -83,6 +84,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/views").post(views::save))
         .service(web::resource("/console/notifications").get(notifications::list))
         .service(web::resource("/console/notifications/read").post(notifications::read_all))
+        .service(web::resource("/console/tamu").get(tamu::list))
+        .service(web::resource("/console/tamu/new").post(tamu::add))
+        .service(web::resource("/console/tamu/csv").get(tamu::csv))
+        .service(web::resource("/console/tamu/cetak").get(tamu::print))
+        .service(web::resource("/console/tamu/{id}").post(tamu::act))
         .service(web::resource("/console/views/{id}/delete").post(views::delete))
         .service(web::resource("/console/complaints").get(complaints::list))
         .service(web::resource("/console/complaints.csv").get(complaints::csv))
@@ -116,6 +122,8 @@ pub struct Layout {
     pub views: Vec<(String, String, Option<String>)>,
     /// Unread notifications ("99+" beyond), for the bell; `None` when none.
     pub unread: Option<String>,
+    /// Visitors waiting for this person now: (all, priority), for the banner.
+    pub visitors: (usize, usize),
     /// The notification page is the current one.
     pub bell_current: bool,
 }
@@ -144,6 +152,7 @@ pub enum Section {
     Admin,
     Account,
     Notifications,
+    Visits,
 }
 
 impl Layout {
@@ -158,6 +167,7 @@ impl Layout {
             search_q: String::new(),
             views: Vec::new(),
             unread: None,
+            visitors: (0, 0),
             bell_current: false,
         }
     }
@@ -171,6 +181,7 @@ impl Layout {
         ));
         l.csrf = staff.csrf.clone();
         l.unread = notifications::badge(staff.unread);
+        l.visitors = staff.visitors;
         l.bell_current = section == Section::Notifications;
         l.views = staff
             .pinned
@@ -207,6 +218,12 @@ impl Layout {
                 label: "LAPOR!",
                 current: section == Section::Lapor,
                 count: None,
+            },
+            NavItem {
+                href: "/console/tamu",
+                label: "Tamu",
+                current: section == Section::Visits,
+                count: (staff.visitors.0 > 0).then_some(staff.visitors.0),
             },
             NavItem {
                 href: "/console/register",
@@ -246,6 +263,24 @@ impl Layout {
     }
 }
 
+/// Visitors waiting for this person now (all, priority): the banner.
+async fn waiting_visitors(
+    state: &AppState,
+    caller: &crate::http::session::Caller,
+) -> (usize, usize) {
+    match state
+        .app
+        .visits_waiting_for(caller.actor(), chrono::Utc::now())
+        .await
+    {
+        Ok(v) => (v.len(), v.iter().filter(|x| x.priority.is_some()).count()),
+        Err(e) => {
+            tracing::warn!(error = %e, "waiting visitors not read");
+            (0, 0)
+        }
+    }
+}
+
 /// A signed-in person on a console page.
 pub struct Staff {
     pub caller: Caller,
@@ -254,6 +289,8 @@ pub struct Staff {
     pub pinned: Vec<views::PinnedView>,
     /// Unread notifications (the bell in the bar).
     pub unread: usize,
+    /// Visitors waiting for this person: (all, priority).
+    pub visitors: (usize, usize),
 }
 
 /// The signed-in person, or the response that sends them to sign in (and
@@ -292,15 +329,17 @@ async fn staff_with(
                     "Konsol ini untuk petugas kantor.",
                 ));
             }
-            let (pinned, unread) = tokio::join!(
+            let (pinned, unread, visitors) = tokio::join!(
                 views::pinned(state, &caller),
-                notifications::unread(state, &caller)
+                notifications::unread(state, &caller),
+                waiting_visitors(state, &caller)
             );
             Ok(Staff {
                 caller,
                 csrf,
                 pinned,
                 unread,
+                visitors,
             })
         }
         Ok(None) => {

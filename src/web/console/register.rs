@@ -38,6 +38,8 @@ struct RegisterPage {
     file_error: Option<String>,
     /// One-time token of this form: a second submit registers nothing.
     form_token: String,
+    /// The visit of the guest book this complaint comes from.
+    visit_id: String,
 }
 
 #[derive(Template)]
@@ -338,6 +340,7 @@ fn page(
             .find(|(f, _)| f == "file")
             .map(|(_, e)| e.clone()),
         form_token: Uuid::new_v4().simple().to_string(),
+        visit_id: value(m, "visit_id"),
     }
 }
 
@@ -354,7 +357,35 @@ fn may_register(who: &super::Staff) -> bool {
     who.caller.role().can_create_complaints()
 }
 
-pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+#[derive(Debug, serde::Deserialize)]
+pub struct FormQuery {
+    /// A visit of the guest book to make the complaint from.
+    visit: Option<Uuid>,
+}
+
+/// A visit's details as the desk form's fields (face to face).
+fn from_visit(v: &crate::store::Visit) -> HashMap<String, Vec<String>> {
+    let mut m: HashMap<String, Vec<String>> = HashMap::new();
+    let mut put = |k: &str, x: Option<String>| {
+        if let Some(x) = x {
+            m.insert(k.to_string(), vec![x]);
+        }
+    };
+    put("channel", Some(Channel::FaceToFace.as_str().into()));
+    put("reporter.name", Some(v.name.clone()));
+    put("reporter.phone", v.phone.clone());
+    put("reporter.email", v.email.clone());
+    put("reporter.address", v.origin.clone());
+    put("body", v.note.clone());
+    put("visit_id", Some(v.id.to_string()));
+    m
+}
+
+pub async fn form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<FormQuery>,
+) -> HttpResponse {
     let who = match staff(&state, &req).await {
         Ok(s) => s,
         Err(r) => return r,
@@ -368,10 +399,23 @@ pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         );
     }
     let categories = state.app.categories().await.unwrap_or_default();
-    render(
-        StatusCode::OK,
-        &page(&state, &who, &HashMap::new(), &[], &categories),
-    )
+    let m = match q.visit {
+        None => HashMap::new(),
+        Some(id) => match state.store.get_visit(id).await {
+            Ok(Some(v)) => from_visit(&v),
+            Ok(None) => HashMap::new(),
+            Err(_) => return super::unavailable(&state),
+        },
+    };
+    let mut p = page(&state, &who, &m, &[], &categories);
+    if !p.visit_id.is_empty() {
+        p.layout.notices.push(super::Notice {
+            text: "Dari buku tamu: periksa KTP pengunjung dan isi NIK, perihal dan uraiannya."
+                .into(),
+            bad: false,
+        });
+    }
+    render(StatusCode::OK, &p)
 }
 
 fn refused_role(state: &AppState) -> HttpResponse {
@@ -582,6 +626,19 @@ pub async fn submit(
     } else {
         None
     };
+    // made from a visit of the guest book: the complaint names it
+    let visit = match value(&m, "visit_id").parse::<Uuid>() {
+        Ok(id) => state.store.get_visit(id).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let intake = match (&visit, intake) {
+        (Some(v), None) => Some(serde_json::json!({"visit": {"id": v.id, "number": v.number()}})),
+        (Some(v), Some(mut i)) => {
+            i["visit"] = serde_json::json!({"id": v.id, "number": v.number()});
+            Some(i)
+        }
+        (None, i) => i,
+    };
     let token = opt("form_token")
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(|| Uuid::new_v4().simple().to_string());
@@ -609,6 +666,11 @@ pub async fn submit(
             return super::unavailable(&state);
         }
     };
+    if let Some(v) = &visit
+        && let Err(e) = state.app.link_visit(v.id, c.id).await
+    {
+        tracing::warn!(error = %e, "a visit not linked to its complaint");
+    }
     let mut attached = None;
     let mut lost = false;
     if let Some((name, ctype, file)) = posted.file {

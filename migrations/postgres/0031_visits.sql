@@ -1,0 +1,30 @@
+-- The front office's guest book (issue 35). Keep in step with migrations/sqlite.
+-- Who came is personal data: name, phone, email, origin, assistance and
+-- note are sealed by the master key (SEALED_COLUMNS); the rest is plain.
+CREATE TABLE visits (
+    id            UUID PRIMARY KEY,
+    day           DATE NOT NULL,        -- office-local day of arrival
+    seq           INTEGER NOT NULL,     -- the day's visit number
+    arrived_at    TIMESTAMPTZ NOT NULL,
+    name          TEXT NOT NULL,
+    phone         TEXT,
+    email         TEXT,
+    origin        TEXT,
+    purpose       TEXT NOT NULL,
+    position_id   UUID,                 -- whom they came to see; NULL: the service desk
+    priority      TEXT,                 -- disability, elderly, pregnant, child, other
+    assistance    TEXT,
+    note          TEXT,
+    state         TEXT NOT NULL,        -- waiting, serving, done, cancelled
+    served_by     TEXT,
+    started_at    TIMESTAMPTZ,
+    finished_at   TIMESTAMPTZ,
+    escalated_at  TIMESTAMPTZ,          -- the alert went to reception (unanswered)
+    complaint_id  UUID,
+    created_by    TEXT NOT NULL,        -- "tamu" (the tablet) or the officer
+    form_key      TEXT UNIQUE,          -- the form's one-time token: a double submit records once
+    version       BIGINT NOT NULL,
+    UNIQUE (day, seq)
+);
+CREATE INDEX visits_waiting ON visits (state, arrived_at);
+CREATE INDEX visits_arrived ON visits (arrived_at);
