@@ -370,32 +370,41 @@ pub async fn add(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
     }
 }
 
+/// The day's book for the front office, its leaving the service audited.
+async fn the_book(
+    state: &AppState,
+    req: &HttpRequest,
+    day: Option<&str>,
+    form: &str,
+) -> Result<(NaiveDate, Vec<Visit>), HttpResponse> {
+    let who = super::staff(state, req).await?;
+    if !keeps_the_book(who.caller.role()) {
+        return Err(super::refused(state));
+    }
+    let day = day_of(state, day);
+    let list = state
+        .store
+        .visits_on(day)
+        .await
+        .map_err(|_| super::unavailable(state))?;
+    state
+        .app
+        .audit_guest_book(who.caller.actor(), day, list.len(), form, Utc::now())
+        .await
+        .map_err(|_| super::unavailable(state))?;
+    Ok((day, list))
+}
+
 /// `GET /console/tamu/csv?day=`: the day's guest book (UTF-8 with a BOM, `;`).
 pub async fn csv(
     state: web::Data<AppState>,
     req: HttpRequest,
     q: web::Query<DayQuery>,
 ) -> HttpResponse {
-    let who = match super::staff(&state, &req).await {
-        Ok(w) => w,
+    let (day, list) = match the_book(&state, &req, q.day.as_deref(), "CSV").await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if !keeps_the_book(who.caller.role()) {
-        return super::refused(&state);
-    }
-    let day = day_of(&state, q.day.as_deref());
-    let list = match state.store.visits_on(day).await {
-        Ok(l) => l,
-        Err(_) => return super::unavailable(&state),
-    };
-    if state
-        .app
-        .audit_guest_book(who.caller.actor(), day, list.len(), "CSV", Utc::now())
-        .await
-        .is_err()
-    {
-        return super::unavailable(&state);
-    }
     let tz = state.settings.office_timezone;
     let titles = titles(&state).await;
     let cell = crate::reports::export::csv_cell;
@@ -442,27 +451,11 @@ pub async fn print(
     req: HttpRequest,
     q: web::Query<DayQuery>,
 ) -> HttpResponse {
-    let who = match super::staff(&state, &req).await {
-        Ok(w) => w,
+    let (day, list) = match the_book(&state, &req, q.day.as_deref(), "cetak").await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    if !keeps_the_book(who.caller.role()) {
-        return super::refused(&state);
-    }
-    let day = day_of(&state, q.day.as_deref());
-    let list = match state.store.visits_on(day).await {
-        Ok(l) => l,
-        Err(_) => return super::unavailable(&state),
-    };
     let now = Utc::now();
-    if state
-        .app
-        .audit_guest_book(who.caller.actor(), day, list.len(), "cetak", now)
-        .await
-        .is_err()
-    {
-        return super::unavailable(&state);
-    }
     let tz = state.settings.office_timezone;
     let titles = titles(&state).await;
     render(
