@@ -215,9 +215,11 @@ impl App {
             .await?;
         // a number shared for themselves (Telegram's contact button) is kept
         // for the complaints they open; said back unless a complaint is open
-        let shared = matches!(m.content, ChatContent::Contacts(_))
-            .then_some(m.phone.as_deref())
-            .flatten();
+        // (WhatsApp's contact cards are someone's card, not this sign)
+        let shared = (channel == Channel::Telegram
+            && matches!(m.content, ChatContent::Contacts(_)))
+        .then_some(m.phone.as_deref())
+        .flatten();
         let mut known_phone = read.as_ref().and_then(|s| s.phone.clone());
         if let Some(phone) = shared {
             self.store

@@ -43,6 +43,11 @@ impl App {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<ActOutcome, StoreError> {
+        if let Command::Dispatch(input) = command
+            && let Some(refused) = self.dispatch_unavailable(id, input).await?
+        {
+            return Ok(ActOutcome::Refused(refused));
+        }
         let authority = authority(self, actor.role, actor, now).await?;
         let outcome = self
             .store
@@ -59,6 +64,48 @@ impl App {
             tracing::info!(complaint_id = %c.id, action = %command.action(), status = %c.status, "workflow action");
         }
         Ok(outcome)
+    }
+}
+
+impl App {
+    /// A dispatch by a message channel this server cannot send on (its
+    /// settings are gone, or SMS was never set up) would wait in the outbox
+    /// for ever: refused instead, naming the method.
+    async fn dispatch_unavailable(
+        &self,
+        id: Uuid,
+        input: &crate::domain::workflow::DispatchInput,
+    ) -> Result<Option<crate::domain::workflow::WorkflowError>, StoreError> {
+        use crate::domain::Channel;
+        use crate::domain::workflow::DispatchMethod;
+        let method = match input.method {
+            Some(m) => m,
+            None => match self.store.get_complaint(id).await? {
+                Some(c) => match c.channel {
+                    Channel::Telegram => DispatchMethod::Telegram,
+                    Channel::Sms if c.reporter.phone.is_some() => DispatchMethod::Sms,
+                    Channel::Whatsapp if c.reporter.phone.is_some() => DispatchMethod::Whatsapp,
+                    _ => return Ok(None),
+                },
+                None => return Ok(None),
+            },
+        };
+        let s = &self.settings;
+        let on = match method {
+            DispatchMethod::Whatsapp => s.whatsapp.is_some(),
+            DispatchMethod::Telegram => s.telegram.is_some(),
+            DispatchMethod::Sms => s.sms.can_send(),
+            _ => true,
+        };
+        Ok(
+            (!on).then(|| crate::domain::workflow::WorkflowError::Invalid {
+                field: "method",
+                message: format!(
+                    "the {} channel is not configured on this server",
+                    method.as_str()
+                ),
+            }),
+        )
     }
 }
 

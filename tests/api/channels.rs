@@ -23,6 +23,7 @@ both_backends!(
     a_restart_in_the_middle_of_polling_loses_and_repeats_nothing,
     an_sms_from_the_modem_becomes_a_complaint_answered_through_the_send_command,
     the_sms_gateway_is_signed_and_answers_go_back_through_it,
+    an_answer_by_a_channel_this_server_cannot_send_on_is_refused,
 );
 
 /// A simulator binary, killed when dropped.
@@ -740,4 +741,52 @@ async fn the_sms_gateway_is_signed_and_answers_go_back_through_it(b: Backend) {
         .filter(|m| text_of(m).contains(&tn))
         .count();
     assert_eq!(acks, 1);
+}
+
+/// SMS is not set up here: an answer by SMS would wait in the outbox for
+/// ever, so it is refused naming the method; a letter goes.
+async fn an_answer_by_a_channel_this_server_cannot_send_on_is_refused(b: Backend) {
+    let Some(app) = crate::helpers::spawn_app(b).await else {
+        return;
+    };
+    let o = office(&app).await;
+    let r = app
+        .post_complaint(&o.reception, &crate::helpers::valid_complaint("letter"))
+        .await;
+    assert_eq!(r.status(), 201);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    walk_through_secretary(&app, &o, &id).await;
+    for method in ["sms", "telegram", "whatsapp"] {
+        let r = crate::workflow::act(
+            &app,
+            &o.reception,
+            &id,
+            "dispatch",
+            json!({"method": method}),
+        )
+        .await;
+        let p = crate::helpers::assert_problem(r, 422).await;
+        assert_eq!(
+            crate::helpers::problem_fields(&p),
+            ["method"],
+            "{method}: {p}"
+        );
+    }
+    assert_eq!(
+        complaint(&app, &o.admin, &id).await["status"],
+        "approved",
+        "nothing changed"
+    );
+    let c = ok(
+        &app,
+        &o.reception,
+        &id,
+        "dispatch",
+        json!({"method": "letter", "letter_number": "460/77/Dinsos", "letter_date": "2026-12-01"}),
+    )
+    .await;
+    assert_eq!(c["status"], "answered");
 }

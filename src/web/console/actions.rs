@@ -481,6 +481,9 @@ fn in_indonesian(field: &str, message: &str) -> Option<&'static str> {
         "reply_url" => "isi alamat balasan di media sosial (https://…)",
         "letter_number" => "isi nomor surat jawaban",
         "letter_date" => "isi tanggal surat jawaban",
+        "method" if message.contains("not configured") => {
+            "saluran itu belum diaktifkan di server ini: pilih cara lain (surat, telepon, diserahkan langsung)"
+        }
         "method" if message.contains("phone number") => "pelapor tidak memberikan nomor telepon",
         "method" if message.contains("email") => "pelapor tidak memberikan alamat surel",
         "method" => "cara penyampaian ini tidak sesuai dengan saluran pengaduannya",
