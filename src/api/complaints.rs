@@ -41,6 +41,7 @@ use crate::store::{Attachment, Complaint, ListQuery};
         (status = 401, description = "No or bad API key", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not register complaints", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = super::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The LAPOR! report (`external_ref.lapor_tracking_id`), or this key's case (`external_ref.agency_ref`), is registered already: the problem names it", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON", body = super::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = super::error::Problem, content_type = "application/problem+json"),
     ),

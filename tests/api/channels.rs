@@ -594,8 +594,10 @@ async fn an_sms_from_the_modem_becomes_a_complaint_answered_through_the_send_com
     assert_eq!(of_channel(&app, &o.admin, "sms").await.len(), 1);
 
     // the acknowledgement goes to the send command, in parts of at most 160
+    // every part of it (the number comes in the first, the link after)
     let calls = wait_injected(&log_dir, "the acknowledgement", |c| {
-        texts_to(c, number).concat().contains(&tn)
+        let all = texts_to(c, number).join(" ");
+        all.contains(&tn) && all.contains("/lacak/")
     })
     .await;
     for c in &calls {
@@ -659,7 +661,9 @@ async fn an_sms_from_the_modem_becomes_a_complaint_answered_through_the_send_com
     let c = ok(&app, &o.reception, &id, "dispatch", json!({})).await;
     assert_eq!(c["status"], "answered");
     let calls = wait_injected(&log_dir, "the answer", |c| {
-        texts_to(c, number).concat().contains("perbarui.")
+        // its last part carries the link: the acknowledgement's and the answer's
+        let all = texts_to(c, number).join(" ");
+        all.contains("perbarui.") && all.matches("/lacak/").count() >= 2
     })
     .await;
     let joined = texts_to(&calls, number).join(" ");
