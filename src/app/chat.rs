@@ -408,7 +408,7 @@ impl App {
     }
 
     /// A message that answers the sender directly (no complaint): the
-    /// guide, the Telegram welcome, "your number is noted".
+    /// guide, "your number is noted".
     async fn say(
         &self,
         m: &IncomingChat,
@@ -416,18 +416,32 @@ impl App {
         dedup_key: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let Some(kind) = crate::store::chat_message_kind(m.channel) else {
+        let to = m.address.as_deref().unwrap_or(&m.from);
+        self.say_to(m.channel, to, &m.message_id, purpose, dedup_key, now)
+            .await
+    }
+
+    /// A message to `to` on `channel` answering message `reply_to` (once
+    /// under `dedup_key`): what `say` sends, and Telegram's `/start` welcome.
+    pub async fn say_to(
+        &self,
+        channel: Channel,
+        to: &str,
+        reply_to: &str,
+        purpose: &str,
+        dedup_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(kind) = crate::store::chat_message_kind(channel) else {
             return Ok(());
         };
-        let to = m.address.as_deref().unwrap_or(&m.from);
         let item = NewOutbox {
             id: Uuid::now_v7(),
             kind: kind.into(),
             dedup_key: dedup_key.to_string(),
             complaint_id: None,
-            payload: serde_json::json!({"purpose": purpose, "to": to,
-                "reply_to": m.message_id})
-            .to_string(),
+            payload: serde_json::json!({"purpose": purpose, "to": to, "reply_to": reply_to})
+                .to_string(),
         };
         self.store.enqueue_outbox(&[item], None, now).await?;
         self.wake_chat();

@@ -1512,16 +1512,22 @@ fn dewi() -> aduan::domain::Reporter {
     }
 }
 
-/// The stored reporter name and email of the only complaint, as they are.
-async fn raw_reporter(url: &str) -> (Option<String>, Option<String>) {
-    const SQL: &str = "SELECT reporter_name, reporter_email FROM complaints";
+/// Two text columns of every row `sql` selects, as stored (bypassing the store).
+async fn raw_pairs(url: &str, sql: &str) -> Vec<(Option<String>, Option<String>)> {
     if url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+        sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
     } else {
         let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
+        sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
     }
+}
+
+/// The stored reporter name and email of the only complaint, as they are.
+async fn raw_reporter(url: &str) -> (Option<String>, Option<String>) {
+    raw_pairs(url, "SELECT reporter_name, reporter_email FROM complaints")
+        .await
+        .remove(0)
 }
 
 async fn identities_are_stored_encrypted_and_found_by_their_blind_index(b: Backend) {
@@ -2148,17 +2154,13 @@ async fn a_conversation_keeps_its_address_and_shared_number_sealed_until_erased(
     assert_eq!(state.phone.as_deref(), Some("+6281234567890"));
     assert_eq!(state.thread.map(|t| t.complaint_id), Some(c.id));
     // sealed at rest: neither the chat id nor the number is in the rows
-    let raw: (Option<String>, Option<String>) = {
-        const SQL: &str = "SELECT t.address, k.phone FROM chat_threads t JOIN chat_contacts k \
-             ON k.channel = t.channel AND k.sender_tag = t.sender_tag";
-        if url.starts_with("sqlite:") {
-            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
-        } else {
-            let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query_as(SQL).fetch_one(&pool).await.unwrap()
-        }
-    };
+    let raw = raw_pairs(
+        &url,
+        "SELECT t.address, k.phone FROM chat_threads t JOIN chat_contacts k \
+         ON k.channel = t.channel AND k.sender_tag = t.sender_tag",
+    )
+    .await
+    .remove(0);
     let (address, phone) = (raw.0.unwrap(), raw.1.unwrap());
     assert!(
         !address.contains("5550001") && !phone.contains("81234567890"),
@@ -2386,19 +2388,11 @@ async fn visits_are_numbered_per_day_move_forward_once_and_are_sealed(b: Backend
         2
     );
     // sealed at rest
-    let raw: Vec<(String, Option<String>)> = {
-        const SQL: &str = "SELECT name, assistance FROM visits";
-        if url.starts_with("sqlite:") {
-            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-            sqlx::query_as(SQL).fetch_all(&pool).await.unwrap()
-        } else {
-            let pool = sqlx::PgPool::connect(&url).await.unwrap();
-            sqlx::query_as(SQL).fetch_all(&pool).await.unwrap()
-        }
-    };
+    let raw = raw_pairs(&url, "SELECT name, assistance FROM visits").await;
     assert!(
-        raw.iter().all(|(n, a)| !n.contains("Maria")
-            && !n.contains("Yohanes")
+        raw.iter().all(|(n, a)| n
+            .as_deref()
+            .is_some_and(|n| !n.contains("Maria") && !n.contains("Yohanes"))
             && a.as_deref().is_none_or(|a| !a.contains("kursi"))),
         "{raw:?}"
     );

@@ -95,9 +95,10 @@ impl SmsCourier {
         if out.status.success() {
             return Ok(());
         }
-        // what the command said, without the text it was given
+        // what the command said, without the text or the number it was given
         let said = String::from_utf8_lossy(&out.stderr)
             .replace(text, "…")
+            .replace(to, "…")
             .chars()
             .take(200)
             .collect::<String>();

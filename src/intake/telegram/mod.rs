@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use crate::app::App;
 use crate::app::chat::ChatOutcome;
-use crate::store::{NewOutbox, OUTBOX_TELEGRAM_MESSAGE, StoreError};
+use crate::store::StoreError;
 
 /// What an update became.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,16 +34,15 @@ pub async fn apply(app: &App, u: &wire::Update) -> Result<Applied, StoreError> {
             chat_id,
             message_id,
         } => {
-            let item = NewOutbox {
-                id: uuid::Uuid::now_v7(),
-                kind: OUTBOX_TELEGRAM_MESSAGE.into(),
-                dedup_key: format!("welcome:telegram:{message_id}"),
-                complaint_id: None,
-                payload: serde_json::json!({"purpose": "welcome", "to": chat_id.to_string(),
-                    "reply_to": message_id})
-                .to_string(),
-            };
-            app.queue_chat(&[item]).await?;
+            app.say_to(
+                crate::domain::Channel::Telegram,
+                &chat_id.to_string(),
+                &message_id,
+                "welcome",
+                &format!("welcome:telegram:{message_id}"),
+                Utc::now(),
+            )
+            .await?;
             Ok(Applied::Guided)
         }
         wire::Read::Chat(m) => Ok(match app.receive_chat(&m).await? {
