@@ -65,6 +65,10 @@ pub struct WhatsappSettings {
     pub template: String,
     /// The approved template for staff alerts: `{{1}}` what waits, `{{2}}` the link.
     pub staff_template: String,
+    /// The approved template inviting a visitor to the survey after a
+    /// visit: `{{1}}` the visit number, `{{2}}` the survey's link; `None`:
+    /// visitors are invited by SMS or email only.
+    pub visit_survey_template: Option<String>,
     pub template_language: String,
 }
 
@@ -411,6 +415,7 @@ declare_settings! {
     whatsapp_verify_token = "ADUAN_WHATSAPP_VERIFY_TOKEN", "required with a number id", "the verify token given to Meta when subscribing `/webhooks/whatsapp` (the handshake must quote it)";
     whatsapp_template = "ADUAN_WHATSAPP_TEMPLATE", "`aduan_pembaruan`", "the approved message template (category utility) sent to a complainant outside WhatsApp's 24-hour window; its body takes `{{1}}` the tracking number and `{{2}}` the link to the complaint's page";
     whatsapp_staff_template = "ADUAN_WHATSAPP_STAFF_TEMPLATE", "`aduan_pengingat`", "the approved template of staff alerts on WhatsApp: `{{1}}` what waits for them, `{{2}}` the console's link";
+    whatsapp_visit_survey_template = "ADUAN_WHATSAPP_VISIT_SURVEY_TEMPLATE", "unset: visitors are invited to the survey by SMS or email", "the approved template (category utility) inviting a visitor to the survey after a visit: `{{1}}` the visit number, `{{2}}` the survey's link";
     whatsapp_template_language = "ADUAN_WHATSAPP_TEMPLATE_LANGUAGE", "`id`", "the language code the templates were approved in";
     telegram_bot_token = "ADUAN_TELEGRAM_BOT_TOKEN", "unset: the Telegram channel is off", "the bot's token from @BotFather (never logged)";
     telegram_api_url = "ADUAN_TELEGRAM_API_URL", "`https://api.telegram.org`", "the Bot API (Telegram's, a local Bot API server, or `tg-sim`)";
@@ -1104,6 +1109,16 @@ impl Settings {
                         "ADUAN_WHATSAPP_STAFF_TEMPLATE",
                         "aduan_pengingat",
                     )?,
+                    visit_survey_template: match get(Key::whatsapp_visit_survey_template)
+                        .filter(|v| !v.trim().is_empty())
+                    {
+                        None => None,
+                        Some(v) => Some(template_name(
+                            Key::whatsapp_visit_survey_template,
+                            "ADUAN_WHATSAPP_VISIT_SURVEY_TEMPLATE",
+                            &v,
+                        )?),
+                    },
                     template_language: get(Key::whatsapp_template_language)
                         .map(|v| v.trim().to_string())
                         .filter(|v| !v.is_empty())
@@ -1511,6 +1526,10 @@ mod tests {
                 wa.staff_template.as_str()
             ),
             ("jabat-tangan", "status_pengaduan", "pengingat_petugas")
+        );
+        assert_eq!(
+            wa.visit_survey_template.as_deref(),
+            Some("survei_kunjungan")
         );
         assert_eq!(lapor.timeout, std::time::Duration::from_secs(7));
         let tg = s.telegram.as_ref().unwrap();

@@ -221,6 +221,7 @@ impl Jobs {
         let charts = app
             .report_charts(from, last, &crate::app::reports::CHARTS, now)
             .await?;
+        let (visits, _) = app.visit_report(from, last).await?;
         let workbook = format!("laporan-pengaduan-{month_key}.xlsx");
         let xlsx = crate::reports::export::summaries_xlsx(&[
             ("Saluran", &by_channel),
@@ -277,6 +278,7 @@ impl Jobs {
             workbook: &workbook,
             link: &link,
             timezone: tz,
+            visits: Some(&visits),
         });
         let items: Vec<_> = s
             .manager_emails

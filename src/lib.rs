@@ -9,6 +9,7 @@ pub mod http;
 pub mod intake;
 pub mod jobs;
 pub mod notify;
+pub mod pdf;
 pub mod reports;
 pub mod startup;
 pub mod store;

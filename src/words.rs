@@ -273,6 +273,16 @@ pub fn tanggal_jam(t: DateTime<Utc>, tz: Tz) -> String {
     )
 }
 
+/// Seconds as the office says them: "45 detik", "4 menit", "4 menit 30 detik".
+pub fn durasi_detik(seconds: i64) -> String {
+    let (m, s) = (seconds / 60, seconds % 60);
+    match (m, s) {
+        (0, s) => format!("{s} detik"),
+        (m, 0) => format!("{m} menit"),
+        (m, s) => format!("{m} menit {s} detik"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,10 @@ pub struct IkmParams {
     /// Only complaints handled by this unit (the first disposition's).
     #[param(value_type = Option<uuid::Uuid>)]
     pub unit_id: Option<String>,
+    /// The service rated: `complaints` (default; complaint handling) or
+    /// `visits` (the front office's guest book; `channel` does not apply).
+    #[param(pattern = "^(complaints|visits)$")]
+    pub service: Option<String>,
     /// `json` (default), `csv` or `xlsx` (fields `element`, `name`,
     /// `average`, `weighted`, `ikm`, `respondents`): a row per element, then
     /// a row `IKM` with the index and the number of respondents.
@@ -56,6 +60,8 @@ pub struct IkmReport {
     /// A (88.31–100), B (76.61–88.30), C (65.00–76.60), D (25.00–64.99).
     pub category: Option<&'static str>,
     pub elements: Vec<IkmElement>,
+    /// The service rated: `complaints` or `visits`.
+    pub service: &'static str,
 }
 
 fn require_reader(caller: &Caller) -> Result<(), ApiError> {
@@ -131,6 +137,16 @@ pub async fn ikm(
             }
         },
     };
+    let service = match params.service.as_deref() {
+        None => crate::store::SurveyService::Complaints,
+        Some(v) => crate::store::SurveyService::parse(v).unwrap_or_else(|| {
+            e.push("service", "must be complaints or visits");
+            crate::store::SurveyService::Complaints
+        }),
+    };
+    if service == crate::store::SurveyService::Visits && channel.is_some() {
+        e.push("channel", "does not apply to visits");
+    }
     let format = match params.format.as_deref() {
         None | Some("json") => "json",
         Some("csv") => "csv",
@@ -150,6 +166,7 @@ pub async fn ikm(
             to,
             channel,
             unit_id,
+            service,
         })
         .await?;
     if format != "json" {
@@ -207,6 +224,7 @@ pub async fn ikm(
             .body(body));
     }
     Ok(HttpResponse::Ok().json(IkmReport {
+        service: service.as_str(),
         from,
         to,
         respondents: i.respondents,

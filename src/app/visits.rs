@@ -196,9 +196,171 @@ impl App {
             .as_ref()
             .map_or_else(|| actor.name.clone(), |o| o.name.clone());
         let served_by = (action == VisitAction::Start).then_some(by.as_str());
-        self.store
+        let moved = self
+            .store
             .set_visit_state(id, version, action.state(), served_by, now)
+            .await?;
+        if let Some(v) = &moved
+            && v.state == VisitState::Done
+        {
+            self.invite_visit_survey(v, now).await?;
+        }
+        Ok(moved)
+    }
+
+    /// The link that opens a visit's survey: the visit's id and a keyed
+    /// tag of it (nothing stored; only this server makes one).
+    pub fn visit_survey_url(&self, id: Uuid) -> String {
+        format!(
+            "{}/skm/{}",
+            self.settings.public_base_url,
+            self.visit_survey_token(id)
+        )
+    }
+
+    fn visit_survey_token(&self, id: Uuid) -> String {
+        use base64::Engine;
+        let tag = self.vault.tag("visit-survey", id.as_bytes());
+        let mut raw = id.as_bytes().to_vec();
+        raw.extend(hex::decode(&tag[..24]).unwrap_or_default());
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// The finished visit a survey link opens, or `None` (an unknown or
+    /// forged token, a visit not finished or no longer kept).
+    pub async fn visit_of_survey_token(&self, token: &str) -> Result<Option<Visit>, StoreError> {
+        use base64::Engine;
+        let Ok(raw) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.trim()) else {
+            return Ok(None);
+        };
+        let Some(id) = raw.get(..16).and_then(|b| Uuid::from_slice(b).ok()) else {
+            return Ok(None);
+        };
+        let expected = self.visit_survey_token(id);
+        if raw.len() != 28
+            || !crate::domain::access::same_secret(expected.as_bytes(), token.trim().as_bytes())
+        {
+            return Ok(None);
+        }
+        Ok(self
+            .store
+            .get_visit(id)
+            .await?
+            .filter(|v| v.state == VisitState::Done))
+    }
+
+    fn visit_survey_key(&self, id: Uuid) -> String {
+        self.vault.tag("survey-visit", id.as_bytes())
+    }
+
+    /// Whether the visit was rated.
+    pub async fn visit_surveyed(&self, visit: &Visit) -> Result<bool, StoreError> {
+        self.store
+            .survey_submitted(&self.visit_survey_key(visit.id))
             .await
+    }
+
+    /// Records a visitor's rating of a finished visit (once per visit; the
+    /// service "visits", the unit of the position they came to see).
+    pub async fn submit_visit_survey(
+        &self,
+        visit: &Visit,
+        input: &crate::domain::skm::SurveyInput,
+        now: DateTime<Utc>,
+    ) -> Result<super::survey::SurveyOutcome, StoreError> {
+        use super::survey::SurveyOutcome;
+        if visit.state != VisitState::Done {
+            return Ok(SurveyOutcome::NotYet);
+        }
+        if self.visit_surveyed(visit).await? {
+            return Ok(SurveyOutcome::Already);
+        }
+        let survey = match crate::domain::skm::Survey::parse(input) {
+            Ok(s) => s,
+            Err(e) => return Ok(SurveyOutcome::Invalid(e)),
+        };
+        let unit_id = match visit.position_id {
+            Some(p) => self
+                .store
+                .list_positions()
+                .await?
+                .into_iter()
+                .find(|x| x.id == p)
+                .and_then(|x| x.unit_id),
+            None => None,
+        };
+        let record = crate::store::SurveyRecord {
+            id: Uuid::now_v7(),
+            complaint_key: self.visit_survey_key(visit.id),
+            submitted_on: now.with_timezone(&self.tz()).date_naive(),
+            channel: crate::store::VISIT_SURVEY_CHANNEL.to_string(),
+            unit_id,
+            survey,
+        };
+        if self.store.submit_survey(&record).await? {
+            tracing::info!("visit survey response recorded");
+            Ok(SurveyOutcome::Recorded)
+        } else {
+            Ok(SurveyOutcome::Already)
+        }
+    }
+
+    /// The survey invitation after a finished visit (PermenPANRB 14/2017
+    /// measures every service): by email when the visitor gave one, and by
+    /// WhatsApp (the office's approved template) or else SMS when they gave
+    /// a number and the channel is set up. Once per visit and channel.
+    async fn invite_visit_survey(&self, v: &Visit, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let s = &self.settings;
+        let url = self.visit_survey_url(v.id);
+        let number = v.number();
+        let mut items = Vec::new();
+        if let Some(email) = v.email.as_deref() {
+            let m = templates::visit_survey(&templates::VisitSurvey {
+                office: &s.office_name,
+                name: &v.name,
+                number: &number,
+                day: crate::words::tanggal_hari(v.day),
+                url: &url,
+            });
+            items.push(crate::notify::email(
+                format!("visit-survey:{}", v.id),
+                None,
+                email,
+                &m,
+            ));
+        }
+        if let Some(phone) = v.phone.as_deref() {
+            let wa = s
+                .whatsapp
+                .as_ref()
+                .filter(|w| w.visit_survey_template.is_some())
+                .and(crate::domain::conversation::wa_id_from_phone(phone));
+            let (kind, to) = match wa {
+                Some(wa_id) => (Some(crate::store::OUTBOX_WHATSAPP_MESSAGE), wa_id),
+                None if s.sms.can_send() => (
+                    crate::store::chat_message_kind(crate::domain::Channel::Sms),
+                    phone.to_string(),
+                ),
+                None => (None, String::new()),
+            };
+            if let Some(kind) = kind {
+                items.push(NewOutbox {
+                    id: Uuid::now_v7(),
+                    kind: kind.into(),
+                    dedup_key: format!("visit-survey-{kind}:{}", v.id),
+                    complaint_id: None,
+                    payload: serde_json::json!({"purpose": "visit_survey", "to": to,
+                        "text": number, "link": url})
+                    .to_string(),
+                });
+            }
+        }
+        if items.is_empty() {
+            return Ok(());
+        }
+        self.store.enqueue_outbox(&items, None, now).await?;
+        self.wake_chat();
+        Ok(())
     }
 
     /// The visits waiting today for the actor: for their positions (own and
@@ -290,5 +452,77 @@ impl App {
     /// The complaint a visit became (registered at the desk).
     pub async fn link_visit(&self, visit: Uuid, complaint: Uuid) -> Result<bool, StoreError> {
         self.store.link_visit_complaint(visit, complaint).await
+    }
+
+    /// The guest book's figures over the days `[from, to]`: per day,
+    /// purpose and unit, waiting times, priority visits served within
+    /// `ADUAN_VISIT_ESCALATE_MINUTES` (the time after which an unanswered
+    /// visit is passed to the front office), and the visits' IKM.
+    pub async fn visit_report(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<(crate::domain::visit::VisitReport, crate::domain::skm::Index), StoreError> {
+        let (facts, positions, units) = tokio::try_join!(
+            self.store.visit_facts(from, to),
+            self.store.list_positions(),
+            self.store.list_units(),
+        )?;
+        let unit_of = |p: Uuid| {
+            let pos = positions.iter().find(|x| x.id == p)?;
+            match pos.unit_id.and_then(|u| units.iter().find(|x| x.id == u)) {
+                Some(u) => Some(u.name.clone()),
+                None => Some(pos.title.clone()),
+            }
+        };
+        let report = crate::domain::visit::report(
+            &facts,
+            unit_of,
+            DESK,
+            i64::from(self.settings.visit_escalate_minutes),
+        );
+        let ikm = self
+            .ikm(&crate::store::SurveyQuery {
+                from: Some(from),
+                to: Some(to),
+                service: crate::store::SurveyService::Visits,
+                ..Default::default()
+            })
+            .await?;
+        Ok((report, ikm))
+    }
+
+    /// Erases who a visitor was, on their request (the visit stays counted
+    /// under "(data tamu dihapus)"); on the privacy audit log with the
+    /// reason. `false` if the visit is unknown.
+    pub async fn erase_visit(
+        &self,
+        id: Uuid,
+        reason: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(v) = self.store.get_visit(id).await? else {
+            return Ok(false);
+        };
+        if !self.store.erase_visit(id).await? {
+            return Ok(false);
+        }
+        self.store
+            .add_privacy_audit(&crate::store::PrivacyAudit {
+                id: Uuid::now_v7(),
+                at: now,
+                action: "erase".into(),
+                actor_key_id: actor.key_id,
+                actor_name: actor.name.clone(),
+                actor_role: actor.role.as_str().into(),
+                reason: reason.to_string(),
+                subject: serde_json::json!([{"kind": "visit", "visit": v.number(), "day": v.day}])
+                    .to_string(),
+                complaint_ids: "[]".into(),
+            })
+            .await?;
+        tracing::info!(visit = %id, "a visitor's details were erased");
+        Ok(true)
     }
 }

@@ -242,6 +242,97 @@ pub fn waited(
     (started.unwrap_or(now) - arrived).max(chrono::Duration::zero())
 }
 
+/// The name a visit keeps once its visitor's details were erased.
+pub const ERASED_NAME: &str = "(data tamu dihapus)";
+
+/// What the visits report counts of one visit (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitFact {
+    pub day: NaiveDate,
+    pub purpose: Purpose,
+    pub position_id: Option<Uuid>,
+    pub priority: bool,
+    pub state: VisitState,
+    pub arrived_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+}
+
+/// The guest book's figures over a period (issue 35): how many came, per
+/// day, purpose and unit; how long they waited until served; how many
+/// priority visitors were served within the standard.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VisitReport {
+    pub total: u64,
+    pub served: u64,
+    pub cancelled: u64,
+    /// Days with visits, in order.
+    pub by_day: Vec<(NaiveDate, u64)>,
+    /// Every purpose, in the form's order.
+    pub by_purpose: Vec<(Purpose, u64)>,
+    /// The unit of the position visited ("Petugas pelayanan" for the desk),
+    /// most visited first.
+    pub by_unit: Vec<(String, u64)>,
+    /// Median and 90th percentile of the wait until served, in seconds,
+    /// over the visits served.
+    pub waited: Option<(i64, i64)>,
+    pub priority: u64,
+    /// Priority visits served within `standard_minutes` of arriving.
+    pub priority_in_standard: u64,
+    pub standard_minutes: i64,
+}
+
+/// Counts the visits of a period; `unit_of` names the unit of a position
+/// (`None`: the service desk or a position no longer known).
+pub fn report(
+    facts: &[VisitFact],
+    unit_of: impl Fn(Uuid) -> Option<String>,
+    desk: &str,
+    standard_minutes: i64,
+) -> VisitReport {
+    use std::collections::BTreeMap;
+    let mut days: BTreeMap<NaiveDate, u64> = BTreeMap::new();
+    let mut units: BTreeMap<String, u64> = BTreeMap::new();
+    let mut purposes = [0u64; Purpose::ALL.len()];
+    let mut waits = Vec::new();
+    let mut r = VisitReport {
+        standard_minutes,
+        ..Default::default()
+    };
+    for f in facts {
+        r.total += 1;
+        *days.entry(f.day).or_default() += 1;
+        if let Some(i) = Purpose::ALL.iter().position(|p| *p == f.purpose) {
+            purposes[i] += 1;
+        }
+        let unit = f
+            .position_id
+            .and_then(&unit_of)
+            .unwrap_or_else(|| desk.to_string());
+        *units.entry(unit).or_default() += 1;
+        if f.state == VisitState::Cancelled {
+            r.cancelled += 1;
+        }
+        if let Some(started) = f.started_at {
+            r.served += 1;
+            let w = (started - f.arrived_at).num_seconds().max(0);
+            waits.push(w);
+            if f.priority && w <= standard_minutes * 60 {
+                r.priority_in_standard += 1;
+            }
+        }
+        if f.priority {
+            r.priority += 1;
+        }
+    }
+    r.by_day = days.into_iter().collect();
+    r.by_purpose = Purpose::ALL.iter().copied().zip(purposes).collect();
+    let mut by_unit: Vec<(String, u64)> = units.into_iter().collect();
+    by_unit.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    r.by_unit = by_unit;
+    r.waited = waiting_figures(waits);
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +401,53 @@ mod tests {
             visit_number(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(), 7),
             "T-1207-007"
         );
+    }
+
+    #[test]
+    fn the_report_counts_waits_of_served_visits_and_priority_within_the_standard() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        let t0 = day.and_hms_opt(1, 0, 0).unwrap().and_utc();
+        let unit = Uuid::from_u128(7);
+        let fact =
+            |purpose, position_id, priority, arrive_min: i64, wait_s: Option<i64>| VisitFact {
+                day,
+                purpose,
+                position_id,
+                priority,
+                state: if wait_s.is_some() {
+                    VisitState::Done
+                } else {
+                    VisitState::Cancelled
+                },
+                arrived_at: t0 + chrono::Duration::minutes(arrive_min),
+                started_at: wait_s.map(|w| {
+                    t0 + chrono::Duration::minutes(arrive_min) + chrono::Duration::seconds(w)
+                }),
+            };
+        let facts = [
+            fact(Purpose::MeetOfficial, Some(unit), true, 0, Some(300)),
+            fact(Purpose::Service, None, true, 5, Some(301)),
+            fact(Purpose::Complaint, Some(unit), false, 9, Some(30)),
+            fact(Purpose::Other, None, false, 20, None),
+        ];
+        let r = report(
+            &facts,
+            |p| (p == unit).then(|| "Bidang Linjamsos".to_string()),
+            "Petugas pelayanan",
+            5,
+        );
+        assert_eq!((r.total, r.served, r.cancelled), (4, 3, 1));
+        // 300 s is within 5 minutes, 301 s is not
+        assert_eq!((r.priority, r.priority_in_standard), (2, 1));
+        assert_eq!(r.waited, Some((300, 301)));
+        assert_eq!(
+            r.by_unit,
+            vec![
+                ("Bidang Linjamsos".to_string(), 2),
+                ("Petugas pelayanan".to_string(), 2)
+            ]
+        );
+        assert_eq!(r.by_purpose.len(), Purpose::ALL.len());
+        assert_eq!(report(&[], |_| None, "x", 5).waited, None);
     }
 }

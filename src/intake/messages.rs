@@ -14,7 +14,7 @@ use crate::store::{Complaint, DeliveryProof, NewOutbox, OutboxItem};
 /// The payload of a `whatsapp_message`, `telegram_message` or `sms_message` entry.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MessagePayload {
-    /// ack, guide, welcome, contact, staff, answer, survey, alert
+    /// ack, guide, welcome, contact, staff, answer, survey, alert, visit_survey
     pub purpose: String,
     /// The recipient (a `wa_id`, a Telegram chat id, a number); `None`: the
     /// complainant's.
@@ -126,6 +126,11 @@ pub async fn compose(
         }
         ("survey", Some(c)) => chat::survey(office, &c.tracking_number, &status_url(app, c)),
         ("alert", _) => p.text.clone().unwrap_or_default(),
+        ("visit_survey", _) => chat::visit_survey(
+            office,
+            p.text.as_deref().unwrap_or_default(),
+            p.link.as_deref().unwrap_or_default(),
+        ),
         _ => return Err(malformed("unknown purpose")),
     })
 }

@@ -852,6 +852,8 @@ pub struct MonthlyReport<'a> {
     pub workbook: &'a str,
     pub link: &'a str,
     pub timezone: Tz,
+    /// The guest book's month (issue 35), when visits were recorded.
+    pub visits: Option<&'a crate::domain::visit::VisitReport>,
 }
 
 fn percent(v: Option<f64>) -> String {
@@ -951,6 +953,62 @@ pub fn monthly_report(r: &MonthlyReport<'_>) -> Rendered {
                 f.answered,
                 html_escape(&percent(f.on_time_ratio)),
                 f.overdue_open
+            ));
+        }
+        html.push_str("</table>");
+    }
+    if let Some(v) = r.visits.filter(|v| v.total > 0) {
+        let lines = [
+            (
+                "Tamu".to_string(),
+                format!(
+                    "{} ({} dilayani, {} tidak jadi)",
+                    v.total, v.served, v.cancelled
+                ),
+            ),
+            (
+                "Waktu tunggu sampai dilayani (median / P90)".to_string(),
+                v.waited.map_or("—".into(), |(m, p)| {
+                    format!(
+                        "{} / {}",
+                        crate::words::durasi_detik(m),
+                        crate::words::durasi_detik(p)
+                    )
+                }),
+            ),
+            (
+                "Tamu prioritas dilayani dalam standar".to_string(),
+                format!(
+                    "{} dari {} (paling lama {} menit)",
+                    v.priority_in_standard, v.priority, v.standard_minutes
+                ),
+            ),
+            (
+                "Menurut keperluan".to_string(),
+                v.by_purpose
+                    .iter()
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(p, n)| format!("{} {n}", p.label()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            (
+                "Menurut unit yang dituju".to_string(),
+                v.by_unit
+                    .iter()
+                    .map(|(u, n)| format!("{u} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        ];
+        text.push_str("\nBuku tamu:\n");
+        html.push_str("<h3>Buku tamu</h3><table cellpadding=\"4\">");
+        for (k, val) in &lines {
+            text.push_str(&format!("  {k}: {val}\n"));
+            html.push_str(&format!(
+                "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+                html_escape(k),
+                html_escape(val)
             ));
         }
         html.push_str("</table>");
@@ -1289,6 +1347,14 @@ pub mod chat {
         )
     }
 
+    /// The survey invitation after a visit (SMS, a WhatsApp conversation).
+    pub fn visit_survey(office: &str, number: &str, url: &str) -> String {
+        format!(
+            "Terima kasih telah berkunjung ke {office} (kunjungan {number}). Bagaimana pelayanan \
+             kami? Mohon isi survei kepuasan singkat (1 menit): {url}"
+        )
+    }
+
     /// A staff alert's `{{1}}` (one line: template parameters take no line breaks).
     pub fn alert(count: usize, late: usize) -> String {
         let late = if late > 0 {
@@ -1402,6 +1468,44 @@ pub fn visit_alert(a: &VisitAlert<'_>) -> Rendered {
     );
     Rendered {
         subject,
+        text,
+        html,
+    }
+}
+
+/// The survey invitation after a finished visit (issue 35): the link that
+/// opens the visit's survey, once.
+pub struct VisitSurvey<'a> {
+    pub office: &'a str,
+    pub name: &'a str,
+    pub number: &'a str,
+    pub day: String,
+    pub url: &'a str,
+}
+
+pub fn visit_survey(v: &VisitSurvey<'_>) -> Rendered {
+    let hello = salutation(Some(v.name), "Bapak/Ibu");
+    let text = format!(
+        "{hello},\n\nTerima kasih telah berkunjung ke {} pada {} (nomor kunjungan {}).\n\n\
+         Bantu kami memperbaiki pelayanan: mohon isi survei kepuasan masyarakat (sembilan \
+         pertanyaan, sekitar dua menit). Penilaian Anda tidak dihubungkan dengan nama Anda \
+         dalam laporan apa pun.\n\n{}\n\n{}\n",
+        v.office, v.day, v.number, v.url, v.office
+    );
+    let html = format!(
+        "<p>{},</p><p>Terima kasih telah berkunjung ke {} pada {} (nomor kunjungan {}).</p>\
+         <p>Bantu kami memperbaiki pelayanan: mohon isi <a href=\"{}\">survei kepuasan \
+         masyarakat</a> (sembilan pertanyaan, sekitar dua menit). Penilaian Anda tidak \
+         dihubungkan dengan nama Anda dalam laporan apa pun.</p><p>{}</p>",
+        html_escape(&hello),
+        html_escape(v.office),
+        html_escape(&v.day),
+        html_escape(v.number),
+        html_escape(v.url),
+        html_escape(v.office)
+    );
+    Rendered {
+        subject: format!("Survei kepuasan atas kunjungan Anda ke {}", v.office),
         text,
         html,
     }

@@ -1198,6 +1198,17 @@ pub trait VisitStore: Send + Sync {
     async fn link_visit_complaint(&self, id: Uuid, complaint_id: Uuid) -> Result<bool, StoreError>;
     /// Forgets visits that arrived before `before` (retention).
     async fn purge_visits(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// What the visits report counts of the visits of the days `[from, to]`
+    /// (nothing sealed is read).
+    async fn visit_facts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<crate::domain::visit::VisitFact>, StoreError>;
+    /// Forgets who a visitor was (erasure on request): the name becomes
+    /// [`crate::domain::visit::ERASED_NAME`], the rest of their details
+    /// empty; the visit itself stays counted. `false` if unknown.
+    async fn erase_visit(&self, id: Uuid) -> Result<bool, StoreError>;
 }
 
 pub type DynStore = Arc<dyn Store>;

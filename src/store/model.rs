@@ -1140,7 +1140,45 @@ pub struct SurveyQuery {
     pub to: Option<chrono::NaiveDate>,
     pub channel: Option<String>,
     pub unit_id: Option<Uuid>,
+    /// Which service was rated: complaints (the default) or visits.
+    pub service: SurveyService,
 }
+
+/// The services the survey rates (PermenPANRB 14/2017 measures each
+/// service): complaint handling, and the front office's visits (issue 35),
+/// whose responses carry the channel [`VISIT_SURVEY_CHANNEL`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SurveyService {
+    #[default]
+    Complaints,
+    Visits,
+}
+
+impl SurveyService {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyService::Complaints => "complaints",
+            SurveyService::Visits => "visits",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "complaints" => Some(SurveyService::Complaints),
+            "visits" => Some(SurveyService::Visits),
+            _ => None,
+        }
+    }
+    /// The service's name as the reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            SurveyService::Complaints => "Pelayanan pengaduan",
+            SurveyService::Visits => "Pelayanan tamu (kunjungan)",
+        }
+    }
+}
+
+/// The channel a visit's survey response is kept under.
+pub const VISIT_SURVEY_CHANNEL: &str = "tamu";
 
 /// An integration key's webhook subscription (its secret opened).
 #[derive(Debug, Clone, PartialEq, Eq)]

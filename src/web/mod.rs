@@ -32,6 +32,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/lacak/{number}").get(public::form_for))
         .service(web::resource("/ikm").get(public::ikm))
         .service(
+            web::resource("/skm/{token}")
+                .get(public::skm_form)
+                .post(public::skm_submit),
+        )
+        .service(
             web::resource("/adukan")
                 .get(adukan::form)
                 .post(adukan::submit),

@@ -15,7 +15,7 @@ use crate::app::survey::{SurveyOutcome, SurveyState};
 use crate::domain::public_event_description;
 use crate::domain::skm::{self, ELEMENTS, SurveyInput};
 use crate::http::AppState;
-use crate::store::{Actor, Complaint, InboundMessage, SurveyQuery};
+use crate::store::{Actor, Complaint, InboundMessage, SurveyQuery, SurveyService};
 use crate::words;
 
 const LACAK_JS: &str = include_str!("assets/lacak.js");
@@ -78,8 +78,27 @@ struct StatusPage {
     message_error: Option<String>,
 }
 
+/// A visit's survey (`/skm/<token>`, issue 35).
+#[derive(Template)]
+#[template(path = "public/skm.html")]
+struct SkmPage {
+    office: String,
+    title: &'static str,
+    notices: Vec<(String, bool)>,
+    /// `open`, `done` or `unknown`.
+    state: &'static str,
+    token: String,
+    visit: String,
+    day: String,
+    questions: Vec<Question>,
+    profile: Vec<Profile>,
+    suggestion: String,
+    suggestion_error: Option<String>,
+}
+
 struct IkmRow {
     period: String,
+    service: &'static str,
     respondents: u64,
     ikm: String,
     category: String,
@@ -436,6 +455,31 @@ pub async fn reply(state: web::Data<AppState>, req: HttpRequest, body: web::Byte
     }
 }
 
+impl Extra {
+    /// A refused survey: each field's message next to it, the answers kept.
+    fn refused_survey(
+        &mut self,
+        e: crate::domain::ValidationErrors,
+        m: &HashMap<String, Vec<String>>,
+    ) {
+        for f in e.0 {
+            let key = f
+                .field
+                .strip_prefix("answers.")
+                .unwrap_or(&f.field)
+                .to_string();
+            self.errors
+                .entry(key)
+                .or_insert_with(|| survey_message(&f.field, &f.reason));
+        }
+        self.notices.push((
+            "Penilaian belum terkirim: lengkapi jawaban yang ditandai.".into(),
+            true,
+        ));
+        self.kept = m.clone();
+    }
+}
+
 /// The Indonesian message for a refused survey field.
 fn survey_message(field: &str, reason: &str) -> String {
     if let Some(u) = field.strip_prefix("answers.") {
@@ -511,22 +555,7 @@ pub async fn survey(
             StatusCode::CONFLICT
         }
         Ok(SurveyOutcome::Invalid(e)) => {
-            for f in e.0 {
-                let key = f
-                    .field
-                    .strip_prefix("answers.")
-                    .unwrap_or(&f.field)
-                    .to_string();
-                extra
-                    .errors
-                    .entry(key)
-                    .or_insert_with(|| survey_message(&f.field, &f.reason));
-            }
-            extra.notices.push((
-                "Penilaian belum terkirim: lengkapi jawaban yang ditandai.".into(),
-                true,
-            ));
-            extra.kept = m.clone();
+            extra.refused_survey(e, &m);
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(e) => {
@@ -535,6 +564,122 @@ pub async fn survey(
         }
     };
     status_page(&state, &c, &code, status, extra).await
+}
+
+fn skm_page(
+    state: &AppState,
+    visit: Option<&crate::store::Visit>,
+    surveyed: bool,
+    token: &str,
+    status: StatusCode,
+    extra: Extra,
+) -> HttpResponse {
+    page(
+        status,
+        &SkmPage {
+            office: state.settings.office_name.clone(),
+            title: "Survei kepuasan masyarakat",
+            notices: extra.notices,
+            state: match (visit, surveyed) {
+                (None, _) => "unknown",
+                (Some(_), true) => "done",
+                (Some(_), false) => "open",
+            },
+            token: token.to_string(),
+            visit: visit.map(|v| v.number()).unwrap_or_default(),
+            day: visit
+                .map(|v| words::tanggal_hari(v.day))
+                .unwrap_or_default(),
+            questions: questions(&extra.kept, &extra.errors),
+            profile: profile(&extra.kept),
+            suggestion: first(&extra.kept, "suggestion").to_string(),
+            suggestion_error: extra.errors.get("suggestion").cloned(),
+        },
+    )
+}
+
+/// `GET /skm/{token}`: a finished visit's survey (the link of the
+/// invitation, or the QR shown at the desk).
+pub async fn skm_form(state: web::Data<AppState>, token: web::Path<String>) -> HttpResponse {
+    let visit = match state.app.visit_of_survey_token(&token).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "visit survey look-up failed");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    let surveyed = match &visit {
+        Some(v) => match state.app.visit_surveyed(v).await {
+            Ok(b) => b,
+            Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+        },
+        None => false,
+    };
+    let status = if visit.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    skm_page(
+        &state,
+        visit.as_ref(),
+        surveyed,
+        &token,
+        status,
+        Extra::default(),
+    )
+}
+
+/// `POST /skm/{token}`: the visitor's rating.
+pub async fn skm_submit(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let m = parse(&body);
+    let visit = match state.app.visit_of_survey_token(&token).await {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return skm_page(
+                &state,
+                None,
+                false,
+                &token,
+                StatusCode::NOT_FOUND,
+                Extra::default(),
+            );
+        }
+        Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+    };
+    let mut extra = Extra::default();
+    let (status, surveyed) = match state
+        .app
+        .submit_visit_survey(&visit, &survey_input(&m), Utc::now())
+        .await
+    {
+        Ok(SurveyOutcome::Recorded) => {
+            extra
+                .notices
+                .push(("Terima kasih atas penilaian Anda.".into(), false));
+            (StatusCode::CREATED, true)
+        }
+        Ok(SurveyOutcome::Already | SurveyOutcome::NotYet) => {
+            extra.notices.push((
+                "Kunjungan ini sudah dinilai; setiap kunjungan dinilai sekali.".into(),
+                true,
+            ));
+            (StatusCode::CONFLICT, true)
+        }
+        Ok(SurveyOutcome::Invalid(e)) => {
+            extra.refused_survey(e, &m);
+            (StatusCode::UNPROCESSABLE_ENTITY, false)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "visit survey not recorded");
+            return HttpResponse::ServiceUnavailable().finish();
+        }
+    };
+    skm_page(&state, Some(&visit), surveyed, &token, status, extra)
 }
 
 /// The semesters shown on the results page: this one and the last three.
@@ -579,38 +724,46 @@ pub async fn ikm(state: web::Data<AppState>) -> HttpResponse {
         .date_naive();
     let mut rows = Vec::new();
     for (period, from, to) in semesters(today) {
-        let q = SurveyQuery {
-            from: Some(from),
-            to: Some(to),
-            ..Default::default()
-        };
-        let Ok(i) = state.app.ikm(&q).await else {
-            return HttpResponse::ServiceUnavailable().finish();
-        };
-        rows.push(IkmRow {
-            period,
-            respondents: i.respondents,
-            ikm: i.ikm.map(decimal).unwrap_or_else(|| "—".into()),
-            category: i
-                .category
-                .map(|c| format!("{} ({})", c.as_str(), c.label()))
-                .unwrap_or_else(|| "belum ada responden".into()),
-            elements: ELEMENTS
-                .iter()
-                .zip(&i.elements)
-                .map(|(e, s)| {
-                    (
-                        e.code,
-                        e.name,
-                        if i.respondents > 0 {
-                            decimal(s.average)
-                        } else {
-                            "—".into()
-                        },
-                    )
-                })
-                .collect(),
-        });
+        for service in [SurveyService::Complaints, SurveyService::Visits] {
+            let q = SurveyQuery {
+                from: Some(from),
+                to: Some(to),
+                service,
+                ..Default::default()
+            };
+            let Ok(i) = state.app.ikm(&q).await else {
+                return HttpResponse::ServiceUnavailable().finish();
+            };
+            // the front office's visits are rated only where the guest book is used
+            if service == SurveyService::Visits && i.respondents == 0 {
+                continue;
+            }
+            rows.push(IkmRow {
+                period: period.clone(),
+                service: service.label(),
+                respondents: i.respondents,
+                ikm: i.ikm.map(decimal).unwrap_or_else(|| "—".into()),
+                category: i
+                    .category
+                    .map(|c| format!("{} ({})", c.as_str(), c.label()))
+                    .unwrap_or_else(|| "belum ada responden".into()),
+                elements: ELEMENTS
+                    .iter()
+                    .zip(&i.elements)
+                    .map(|(e, s)| {
+                        (
+                            e.code,
+                            e.name,
+                            if i.respondents > 0 {
+                                decimal(s.average)
+                            } else {
+                                "—".into()
+                            },
+                        )
+                    })
+                    .collect(),
+            });
+        }
     }
     page(
         StatusCode::OK,

@@ -3019,6 +3019,7 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
     let (rina, _) =
         crate::workflow::officer(&app, &admin, "Rina Loket", &front_pos, "reception").await;
     account(&app, &admin, "loket.tamu", "reception", Some(&rina)).await;
+    account(&app, &admin, "pimpinan.tamu", "manager", None).await;
     let Some(br) = Browser::start(&app).await else {
         return;
     };
@@ -3042,6 +3043,7 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
     br.goto("/tamu").await;
     br.fill("#name", "Maria Goreti").await;
     br.fill("#phone", "0813 3900 1122").await;
+    br.fill("#email", "maria.goreti@contoh.example").await;
     br.fill("#origin", "Kelurahan Oebobo").await;
     br.client
         .find(Locator::Css("input[name=purpose][value=meet_official]"))
@@ -3113,6 +3115,31 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
         "{}",
         mail.payload
     );
+    // … and in her notifications, first, with the bell counting it
+    let bell = br
+        .client
+        .find(Locator::Css("a.bell .badge"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(bell, "1", "the waiting visitor rings the bell");
+    br.goto("/console/notifications").await;
+    let first = br
+        .client
+        .find(Locator::Css("ul.visitors li:first-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("Tamu prioritas menunggu Anda") && first.contains("Maria Goreti"),
+        "{first}"
+    );
+    assert!(called.elapsed() < std::time::Duration::from_secs(5));
+    br.check_page("tamu-notifications").await;
 
     // the front office's list: the priority visit first, marked
     br.as_user("loket.tamu", "/console/tamu").await;
@@ -3130,6 +3157,8 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
         "{first}"
     );
     br.check_page("tamu-reception").await;
+    br.screenshot_at("table.visits", "tamu-reception-table")
+        .await;
 
     // the Kabid serves her and finishes
     br.as_user("kabid.tamu", "/console/tamu").await;
@@ -3151,6 +3180,66 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
         !br.text().await.contains("Tamu prioritas menunggu"),
         "the banner is gone"
     );
+    // the survey invitation goes to her email; the desk shows its QR
+    let invitation = app
+        .store
+        .list_outbox(None, 300)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.dedup_key.starts_with("visit-survey:"))
+        .expect("the survey invitation is queued");
+    assert!(
+        invitation.payload.contains("maria.goreti@contoh.example")
+            && invitation.payload.contains("/skm/"),
+        "{}",
+        invitation.payload
+    );
+    br.click("table.visits a[href$='/survei']").await;
+    let link = br
+        .client
+        .find(Locator::Css(".survey-qr a[href*='/skm/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        invitation.payload.contains(&link),
+        "the QR and the email carry one link"
+    );
+    assert!(
+        br.client
+            .find(Locator::Css(".survey-qr .qr svg"))
+            .await
+            .is_ok()
+    );
+    br.check_page("tamu-survei-qr").await;
+    // she rates the visit on her phone
+    br.client.set_window_size(360, 800).await.unwrap();
+    let skm = &link[link.find("/skm/").unwrap()..];
+    br.goto(skm).await;
+    for n in 1..=9 {
+        br.client
+            .find(Locator::Css(&format!("input[name=u{n}][value='4']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    br.check_page("skm-kunjungan").await;
+    br.click("form[action^='/skm/'] button[type=submit]").await;
+    assert!(
+        br.text()
+            .await
+            .contains("Terima kasih atas penilaian Anda."),
+        "{}",
+        br.text().await
+    );
+    br.goto("/ikm").await;
+    assert!(br.text().await.contains("Pelayanan tamu (kunjungan)"));
 
     // reception makes the visit a face-to-face complaint
     br.as_user("loket.tamu", "/console/tamu").await;
@@ -3235,5 +3324,30 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
             "{body}"
         );
         assert_eq!(body.lines().count(), 3, "a header and two visits");
+        let pdf = app
+            .client
+            .get(app.url(&format!("/console/tamu/pdf?day={day}")))
+            .header("Cookie", format!("{}={}", c.name(), c.value()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(
+            pdf.headers()["content-type"].to_str().unwrap(),
+            "application/pdf"
+        );
+        let bytes = pdf.bytes().await.unwrap();
+        std::fs::write(dir.join("buku-tamu.pdf"), &bytes).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.starts_with("%PDF-") && text.trim_end().ends_with("%%EOF"));
+        assert!(
+            text.contains("(Maria Goreti)") && text.contains("(Yohanes Bria)"),
+            "both visitors are in the PDF"
+        );
+        assert!(text.contains("(BUKU TAMU)") && text.contains("(Halaman 1 dari 1)"));
     }
+    // the month's report counts the visits
+    br.as_user("pimpinan.tamu", "/console/reports").await;
+    let t = br.text().await;
+    assert!(t.contains("Buku tamu"), "{t}");
 }

@@ -2396,6 +2396,41 @@ async fn visits_are_numbered_per_day_move_forward_once_and_are_sealed(b: Backend
             && a.as_deref().is_none_or(|a| !a.contains("kursi"))),
         "{raw:?}"
     );
+    // the report's facts: plain columns only, the day's visits
+    let facts = store.visit_facts(day, day).await.unwrap();
+    assert_eq!(facts.len(), 2);
+    assert!(facts.iter().all(|f| f.day == day));
+    assert!(
+        store
+            .visit_facts(day + Duration::days(2), day + Duration::days(9))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .visit_facts(day, day + Duration::days(1))
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "two that day and one the next"
+    );
+    // erasure on request: the details go, the visit stays (its name sealed still)
+    assert!(store.erase_visit(second.id).await.unwrap());
+    let erased = store.get_visit(second.id).await.unwrap().unwrap();
+    assert_eq!(erased.name, aduan::domain::visit::ERASED_NAME);
+    assert_eq!(
+        (erased.phone, erased.email, erased.origin, erased.assistance),
+        (None, None, None, None)
+    );
+    assert!(!store.erase_visit(uuid::Uuid::now_v7()).await.unwrap());
+    let raw = raw_pairs(&url, "SELECT name, phone FROM visits").await;
+    assert!(
+        raw.iter()
+            .all(|(n, _)| n.as_deref().is_some_and(|n| !n.contains("dihapus"))),
+        "{raw:?}"
+    );
     // retention
     assert_eq!(
         store

@@ -27,6 +27,7 @@ both_backends!(
     media_that_cannot_be_fetched_is_said_on_the_timeline,
     an_answer_that_does_not_arrive_is_said_to_the_liaison_officer,
     a_long_answer_goes_in_parts_in_order,
+    a_finished_visit_is_invited_to_the_survey_by_the_template,
 );
 
 /// The `wa-sim` binary, killed when dropped.
@@ -153,6 +154,7 @@ pub fn settings(sim: &WaSim) -> WhatsappSettings {
         verify_token: VERIFY.into(),
         template: "aduan_pembaruan".into(),
         staff_template: "aduan_pengingat".into(),
+        visit_survey_template: Some("survei_kunjungan".into()),
         template_language: "id".into(),
     }
 }
@@ -909,4 +911,72 @@ async fn a_long_answer_goes_in_parts_in_order(b: Backend) {
         Some(2),
         "{proof}"
     );
+}
+
+/// Issue 35: a visitor who left a number is invited to the survey after the
+/// visit by the office's approved template (`{{1}}` the visit number,
+/// `{{2}}` the survey's link); one who left none is not.
+async fn a_finished_visit_is_invited_to_the_survey_by_the_template(b: Backend) {
+    use aduan::app::visits::VisitAction;
+    use aduan::domain::visit::{NewVisit, Purpose};
+    let Some((app, sim)) = setup(
+        b,
+        &[
+            "--templates",
+            "aduan_pembaruan,aduan_pengingat,survei_kunjungan",
+        ],
+    )
+    .await
+    else {
+        return;
+    };
+    let core = aduan::app::App::new(app.store.clone(), app.settings.clone());
+    let actor = aduan::store::Actor::cli();
+    let now = chrono::Utc::now();
+    let mut numbers = Vec::new();
+    for phone in [Some("0813 3900 1122"), None] {
+        let v = NewVisit {
+            name: "Maria Goreti".into(),
+            phone: phone.map(str::to_string),
+            email: None,
+            origin: None,
+            purpose: Purpose::Consultation,
+            position_id: None,
+            priority: None,
+            assistance: None,
+            note: None,
+        };
+        let visit = core
+            .register_visit(&v, "tamu", None, now)
+            .await
+            .unwrap()
+            .unwrap();
+        let s = core
+            .visit_act(visit.id, visit.version, VisitAction::Start, &actor, now)
+            .await
+            .unwrap()
+            .unwrap();
+        core.visit_act(s.id, s.version, VisitAction::Finish, &actor, now)
+            .await
+            .unwrap()
+            .unwrap();
+        numbers.push((visit.number(), core.visit_survey_url(visit.id)));
+    }
+    let m = wait_sent(&app, &sim, "the survey invitation", |m| {
+        m["to"] == "6281339001122" && m["type"] == "template"
+    })
+    .await;
+    assert_eq!(m["template"]["name"], "survei_kunjungan");
+    let params = m["template"]["components"][0]["parameters"].to_string();
+    assert!(params.contains(&numbers[0].0), "{params}");
+    assert!(params.contains(&numbers[0].1), "{params}");
+    let invited = app
+        .store
+        .list_outbox(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.dedup_key.starts_with("visit-survey"))
+        .count();
+    assert_eq!(invited, 1, "the visitor without a number is not invited");
 }

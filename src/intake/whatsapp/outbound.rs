@@ -109,7 +109,7 @@ impl WhatsappCourier {
             (None, None) => return Err(malformed("no recipient")),
         };
         let s = &self.app.settings;
-        let template_only = matches!(p.purpose.as_str(), "survey" | "alert");
+        let template_only = matches!(p.purpose.as_str(), "survey" | "alert" | "visit_survey");
         // the acknowledgement and the guide answer a message just received:
         // inside the window by definition (Meta refuses if it closed meanwhile)
         let answers_now = matches!(p.purpose.as_str(), "ack" | "guide");
@@ -124,6 +124,16 @@ impl WhatsappCourier {
                         p.link
                             .clone()
                             .unwrap_or_else(|| format!("{}/console", s.public_base_url)),
+                    ],
+                ),
+                ("visit_survey", _) => (
+                    self.settings
+                        .visit_survey_template
+                        .as_deref()
+                        .ok_or_else(|| malformed("no visit survey template is set"))?,
+                    vec![
+                        p.text.clone().unwrap_or_default(),
+                        p.link.clone().unwrap_or_default(),
                     ],
                 ),
                 ("guide", _) | (_, None) => {

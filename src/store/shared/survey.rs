@@ -71,6 +71,14 @@ impl SurveyStore for Backend {
         if let Some(u) = q.unit_id {
             b.push(" AND unit_id = ").push_bind(u);
         }
+        match q.service {
+            crate::store::SurveyService::Complaints => b
+                .push(" AND channel <> ")
+                .push_bind(crate::store::VISIT_SURVEY_CHANNEL),
+            crate::store::SurveyService::Visits => b
+                .push(" AND channel = ")
+                .push_bind(crate::store::VISIT_SURVEY_CHANNEL),
+        };
         type Row = (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64);
         let r: Row = b.build_query_as().fetch_one(&self.pool).await?;
         let n = |v: i64| u64::try_from(v).unwrap_or(0);

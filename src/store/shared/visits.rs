@@ -246,4 +246,58 @@ impl VisitStore for Backend {
             .await?
             .rows_affected())
     }
+
+    async fn visit_facts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<crate::domain::visit::VisitFact>, StoreError> {
+        type FactRow = (
+            NaiveDate,
+            String,
+            Option<Uuid>,
+            Option<String>,
+            String,
+            DateTime<Utc>,
+            Option<DateTime<Utc>>,
+        );
+        let rows: Vec<FactRow> = sqlx::query_as(
+            "SELECT day, purpose, position_id, priority, state, arrived_at, started_at \
+             FROM visits WHERE day >= $1 AND day <= $2 ORDER BY day, seq",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(crate::domain::visit::VisitFact {
+                    day: r.0,
+                    purpose: Purpose::parse(&r.1).ok_or_else(|| {
+                        StoreError::Corrupt(format!("a visit's purpose `{}`", r.1))
+                    })?,
+                    position_id: r.2,
+                    priority: r.3.is_some(),
+                    state: VisitState::parse(&r.4)
+                        .ok_or_else(|| StoreError::Corrupt(format!("a visit's state `{}`", r.4)))?,
+                    arrived_at: r.5,
+                    started_at: r.6,
+                })
+            })
+            .collect()
+    }
+
+    async fn erase_visit(&self, id: Uuid) -> Result<bool, StoreError> {
+        let _writer = self.lock_writes().await;
+        Ok(sqlx::query(
+            "UPDATE visits SET name = $2, phone = NULL, email = NULL, origin = NULL, \
+             assistance = NULL, note = NULL, version = version + 1 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(self.vault.seal_str(crate::domain::visit::ERASED_NAME))
+        .execute(&self.pool)
+        .await?
+        .rows_affected()
+            > 0)
+    }
 }

@@ -88,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/tamu/new").post(tamu::add))
         .service(web::resource("/console/tamu/csv").get(tamu::csv))
         .service(web::resource("/console/tamu/cetak").get(tamu::print))
+        .service(web::resource("/console/tamu/pdf").get(tamu::pdf))
+        .service(web::resource("/console/tamu/{id}/survei").get(tamu::survey_qr))
         .service(web::resource("/console/tamu/{id}").post(tamu::act))
         .service(web::resource("/console/views/{id}/delete").post(views::delete))
         .service(web::resource("/console/complaints").get(complaints::list))
@@ -180,7 +182,8 @@ impl Layout {
             words::role(staff.caller.role())
         ));
         l.csrf = staff.csrf.clone();
-        l.unread = notifications::badge(staff.unread);
+        // a visitor waiting for the person is news too (the list shows them first)
+        l.unread = notifications::badge(staff.unread + staff.visitors.0);
         l.visitors = staff.visitors;
         l.bell_current = section == Section::Notifications;
         l.views = staff

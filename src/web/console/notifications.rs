@@ -62,12 +62,22 @@ fn row(n: &Notification, tz: chrono_tz::Tz) -> Row {
     }
 }
 
+/// A visitor waiting for the person (the guest book, issue 35).
+pub struct VisitorRow {
+    pub number: String,
+    pub name: String,
+    pub purpose: &'static str,
+    pub priority: Option<String>,
+    pub arrived: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/notifications.html")]
 struct Page {
     layout: Layout,
     rows: Vec<Row>,
     unread: usize,
+    visitors: Vec<VisitorRow>,
 }
 
 /// `GET /console/notifications`
@@ -91,6 +101,17 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
         }
     };
     let tz = state.settings.office_timezone;
+    let visitors = match state
+        .app
+        .visits_waiting_for(who.caller.actor(), chrono::Utc::now())
+        .await
+    {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(error = %e, "console: waiting visitors failed");
+            return super::unavailable(&state);
+        }
+    };
     let mut layout = Layout::for_staff(&state, &who, "Pemberitahuan", Section::Notifications);
     if req.query_string().contains("done=read") {
         layout.notices.push(super::Notice {
@@ -104,6 +125,19 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse 
             layout,
             unread: got.unread,
             rows: got.items.iter().map(|n| row(n, tz)).collect(),
+            visitors: visitors
+                .iter()
+                .map(|v| VisitorRow {
+                    number: v.number(),
+                    name: v.name.clone(),
+                    purpose: v.purpose.label(),
+                    priority: v.priority.map(|p| match &v.assistance {
+                        Some(a) => format!("{} — {a}", p.label()),
+                        None => p.label().to_string(),
+                    }),
+                    arrived: words::jam(v.arrived_at, tz),
+                })
+                .collect(),
         },
     )
 }

@@ -57,6 +57,61 @@ struct Report {
     charts: Vec<ChartView>,
     query: String,
     columns: &'static [&'static str],
+    /// The guest book's figures (when visits were recorded in the period).
+    visits: Option<VisitsView>,
+}
+
+/// The guest book's part of the report (issue 35).
+pub struct VisitsView {
+    pub facts: Vec<(&'static str, String)>,
+    pub by_purpose: Vec<(&'static str, u64)>,
+    pub by_unit: Vec<(String, u64)>,
+    pub by_day: Vec<(String, u64)>,
+}
+
+/// The figures of the guest book as rows to show.
+pub fn visits_view(
+    r: &crate::domain::visit::VisitReport,
+    ikm: &crate::domain::skm::Index,
+) -> Option<VisitsView> {
+    if r.total == 0 {
+        return None;
+    }
+    let mut facts = vec![
+        ("Tamu", r.total.to_string()),
+        ("Dilayani", r.served.to_string()),
+        ("Tidak jadi", r.cancelled.to_string()),
+        (
+            "Waktu tunggu sampai dilayani (median / P90)",
+            r.waited.map_or("—".into(), |(m, p)| {
+                format!("{} / {}", words::durasi_detik(m), words::durasi_detik(p))
+            }),
+        ),
+        (
+            "Tamu prioritas dilayani dalam standar",
+            format!(
+                "{} dari {} (paling lama {} menit)",
+                r.priority_in_standard, r.priority, r.standard_minutes
+            ),
+        ),
+    ];
+    facts.push((
+        "IKM pelayanan tamu",
+        match ikm.ikm {
+            Some(v) => format!(
+                "{} dari {} responden",
+                crate::web::public::decimal(v),
+                ikm.respondents
+            ),
+            None => "belum ada responden".into(),
+        },
+    ));
+    Some(VisitsView {
+        facts,
+        by_purpose: r.by_purpose.iter().map(|(p, n)| (p.label(), *n)).collect(),
+        by_unit: r.by_unit.clone(),
+        by_day: r.by_day.iter().map(|(d, n)| (long_date(*d), *n)).collect(),
+    })
 }
 
 #[derive(Template)]
@@ -181,7 +236,12 @@ fn parse(
     (from, to, by, errors)
 }
 
-fn build(summary: &Summary, charts: Vec<(&'static str, String)>, tz: chrono_tz::Tz) -> Report {
+fn build(
+    summary: &Summary,
+    charts: Vec<(&'static str, String)>,
+    tz: chrono_tz::Tz,
+    visits: Option<VisitsView>,
+) -> Report {
     let by = summary.group_by;
     let query = format!("from={}&to={}&group_by={by}", summary.from, summary.to);
     let mut rows: Vec<Row> = summary
@@ -240,6 +300,7 @@ fn build(summary: &Summary, charts: Vec<(&'static str, String)>, tz: chrono_tz::
         period,
         query,
         columns: &COLUMNS,
+        visits,
     }
 }
 
@@ -250,7 +311,7 @@ async fn load(
     let now = chrono::Utc::now();
     let tz = state.settings.office_timezone;
     let (from, to, by, errors) = parse(q, now.with_timezone(&tz).date_naive());
-    let (summary, charts) = tokio::try_join!(
+    let (summary, charts, (visits, visits_ikm)) = tokio::try_join!(
         async { state.app.report(from, to, by, now).await.map_err(|_| ()) },
         async {
             state
@@ -259,12 +320,16 @@ async fn load(
                 .await
                 .map_err(|_| ())
         },
+        async { state.app.visit_report(from, to).await.map_err(|_| ()) },
     )?;
     let charts = charts
         .into_iter()
         .map(|(n, c)| (n, format!("{}. {}", c.title, c.description)))
         .collect();
-    Ok((build(&summary, charts, tz), errors))
+    Ok((
+        build(&summary, charts, tz, visits_view(&visits, &visits_ikm)),
+        errors,
+    ))
 }
 
 fn refuse(state: &AppState) -> HttpResponse {

@@ -45,6 +45,7 @@ pub struct Row {
     pub actions: Vec<(&'static str, &'static str)>,
     pub complaint: Option<String>,
     pub escalated: bool,
+    pub erased: bool,
 }
 
 #[derive(Template)]
@@ -145,6 +146,7 @@ fn row(
         actions,
         complaint: v.complaint_id.map(|c| c.to_string()),
         escalated: v.escalated_at.is_some(),
+        erased: v.name == crate::domain::visit::ERASED_NAME,
     }
 }
 
@@ -249,9 +251,10 @@ pub async fn list(
     let notice = q.done.as_deref().map(|d| {
         let text = match d {
             "start" => "Kunjungan mulai dilayani.",
-            "finish" => "Kunjungan selesai.",
+            "finish" => "Kunjungan selesai. Undangan survei kepuasan terkirim bila tamu memberi surel atau nomor telepon; tunjukkan juga kode QR survei.",
             "cancel" => "Kunjungan ditandai tidak jadi.",
             "new" => "Tamu dicatat; pejabat yang dituju sudah dipanggil.",
+            "erase" => "Data pribadi tamu itu sudah dihapus; kunjungannya tetap terhitung.",
             _ => "Kunjungan itu sudah berubah; lihat keadaannya sekarang.",
         };
         (text.to_string(), d == "moved")
@@ -279,6 +282,9 @@ pub async fn act(
         Ok(x) => x,
         Err(r) => return r,
     };
+    if super::actions::first(&m, "action") == "erase" {
+        return erase(&state, &who, id, &m).await;
+    }
     let Some(action) = VisitAction::parse(super::actions::first(&m, "action")) else {
         return super::not_found(&state);
     };
@@ -312,6 +318,116 @@ pub async fn act(
         Ok(None) => back(&day, "moved"),
         Err(_) => super::unavailable(&state),
     }
+}
+
+/// The front office erases a visitor's details on their request (a reason
+/// is required; the privacy audit log keeps it).
+async fn erase(
+    state: &AppState,
+    who: &super::Staff,
+    id: uuid::Uuid,
+    m: &HashMap<String, Vec<String>>,
+) -> HttpResponse {
+    if !keeps_the_book(who.caller.role()) {
+        return super::refused(state);
+    }
+    let visit = match state.store.get_visit(id).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return super::not_found(state),
+        Err(_) => return super::unavailable(state),
+    };
+    let reason = super::actions::first(m, "reason").trim();
+    if reason.chars().count() < 5 {
+        let mut errors = HashMap::new();
+        errors.insert(
+            format!("reason-{id}"),
+            "Tulis alasan penghapusan (misalnya permintaan tamu), paling sedikit 5 huruf.".into(),
+        );
+        return page(
+            state,
+            who,
+            visit.day,
+            errors,
+            HashMap::new(),
+            Some((
+                "Data tamu belum dihapus: alasannya perlu ditulis.".into(),
+                true,
+            )),
+        )
+        .await;
+    }
+    match state
+        .app
+        .erase_visit(id, reason, who.caller.actor(), Utc::now())
+        .await
+    {
+        Ok(true) => back(&visit.day.to_string(), "erase"),
+        Ok(false) => super::not_found(state),
+        Err(_) => super::unavailable(state),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/tamu-survei.html")]
+struct SurveyQr {
+    layout: Layout,
+    number: String,
+    url: String,
+    qr_svg: String,
+    done: bool,
+}
+
+/// `GET /console/tamu/{id}/survei`: the finished visit's survey link as a
+/// QR code to show the visitor at the desk.
+pub async fn survey_qr(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let who = match super::staff(&state, &req).await {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return super::not_found(&state);
+    };
+    let visit = match state.store.get_visit(id).await {
+        Ok(Some(v)) if v.state == VisitState::Done => v,
+        Ok(_) => return super::not_found(&state),
+        Err(_) => return super::unavailable(&state),
+    };
+    let done = match state.app.visit_surveyed(&visit).await {
+        Ok(d) => d,
+        Err(_) => return super::unavailable(&state),
+    };
+    let url = state.app.visit_survey_url(visit.id);
+    let qr_svg = qrcode::QrCode::new(url.as_bytes())
+        .map(|q| {
+            q.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default();
+    render(
+        StatusCode::OK,
+        &SurveyQr {
+            layout: Layout::for_staff(
+                &state,
+                &who,
+                // a non-breaking hyphen: the number stays on one line
+                &format!(
+                    "Survei kunjungan {}",
+                    visit.number().replace('-', "\u{2011}")
+                ),
+                Section::Visits,
+            ),
+            number: visit.number(),
+            url,
+            qr_svg,
+            done,
+        },
+    )
 }
 
 /// `POST /console/tamu/new`: reception records a visitor.
@@ -467,4 +583,136 @@ pub async fn print(
             printed: words::waktu(now, tz),
         },
     )
+}
+
+/// `GET /console/tamu/pdf?day=`: the day's guest book as a PDF (A4
+/// landscape; the SOP's hardcopy, to sign and file or send on).
+pub async fn pdf(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    q: web::Query<DayQuery>,
+) -> HttpResponse {
+    use crate::pdf::{Column, Document, Font};
+    let (day, list) = match the_book(&state, &req, q.day.as_deref(), "PDF").await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let now = Utc::now();
+    let tz = state.settings.office_timezone;
+    let titles = titles(&state).await;
+    let office = state.settings.office_name.clone();
+    let letterhead = state.settings.letterhead.clone();
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|v| {
+            let r = row(v, &titles, tz, now);
+            let mut who = r.name;
+            if !r.origin.is_empty() {
+                who.push_str(&format!("\n{}", r.origin));
+            }
+            if !r.phone.is_empty() {
+                who.push_str(&format!("\n{}", r.phone));
+            }
+            vec![
+                r.number,
+                r.arrived,
+                who,
+                r.purpose.to_string(),
+                r.whom,
+                r.priority.unwrap_or_else(|| "—".into()),
+                r.waited,
+                match (r.state_key, r.served_by.is_empty()) {
+                    (_, true) => r.state.to_string(),
+                    (_, false) => format!("{}\noleh {}", r.state, r.served_by),
+                },
+                String::new(),
+            ]
+        })
+        .collect();
+    let waiting = list
+        .iter()
+        .filter(|v| v.state == VisitState::Waiting)
+        .count();
+    let printed = words::waktu(now, tz);
+    let day_words = words::tanggal_hari(day);
+    // laying out is CPU work: off the async threads
+    let made = tokio::task::spawn_blocking(move || {
+        let mut d = Document::new(&format!("Buku tamu {day_words}"), true);
+        for line in &letterhead {
+            d.text(line, Font::Bold, 11.0, true);
+        }
+        if letterhead.is_empty() {
+            d.text(&office, Font::Bold, 12.0, true);
+        }
+        d.rule();
+        d.text("BUKU TAMU", Font::Bold, 13.0, true);
+        d.text(&day_words, Font::Regular, 11.0, true);
+        d.gap(6.0);
+        d.text(
+            &format!(
+                "{} tamu, {} masih menunggu saat dicetak. Tamu prioritas lebih dahulu.",
+                rows.len(),
+                waiting
+            ),
+            Font::Regular,
+            9.0,
+            false,
+        );
+        d.gap(4.0);
+        let columns = [
+            Column {
+                title: "Nomor",
+                share: 1.1,
+            },
+            Column {
+                title: "Datang",
+                share: 0.7,
+            },
+            Column {
+                title: "Nama, asal, telepon",
+                share: 3.0,
+            },
+            Column {
+                title: "Keperluan",
+                share: 1.5,
+            },
+            Column {
+                title: "Ingin bertemu",
+                share: 2.4,
+            },
+            Column {
+                title: "Prioritas",
+                share: 1.8,
+            },
+            Column {
+                title: "Menunggu",
+                share: 1.0,
+            },
+            Column {
+                title: "Keadaan",
+                share: 1.8,
+            },
+            Column {
+                title: "Paraf",
+                share: 0.9,
+            },
+        ];
+        d.table(&columns, &rows, 8.5);
+        d.finish(&format!("{office} · buku tamu {day} · dicetak {printed}"))
+    })
+    .await;
+    match made {
+        Ok(bytes) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"buku-tamu-{day}.pdf\""),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(bytes),
+        Err(e) => {
+            tracing::error!(error = %e, "the guest book's PDF was not made");
+            super::unavailable(&state)
+        }
+    }
 }
