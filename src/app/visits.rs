@@ -525,4 +525,22 @@ impl App {
         tracing::info!(visit = %id, "a visitor's details were erased");
         Ok(true)
     }
+
+    /// A new mark for a tablet the office puts at the door (a random id and
+    /// its keyed tag): the guest book on it is not limited per device and
+    /// returns to an empty form after each visitor.
+    pub fn new_kiosk_mark(&self) -> String {
+        let id = Uuid::new_v4().simple().to_string();
+        let tag = self.vault.tag("kiosk", id.as_bytes());
+        format!("{id}.{tag}")
+    }
+
+    /// Whether a mark is one this server made.
+    pub fn is_kiosk_mark(&self, mark: &str) -> bool {
+        let Some((id, tag)) = mark.split_once('.') else {
+            return false;
+        };
+        let expected = self.vault.tag("kiosk", id.as_bytes());
+        id.len() == 32 && crate::domain::access::same_secret(expected.as_bytes(), tag.as_bytes())
+    }
 }

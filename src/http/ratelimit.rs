@@ -1,20 +1,22 @@
-//! A token bucket per client address, in memory. Good for one replica; with
-//! several replicas each enforces its own share (noted in the ADR).
+//! A token bucket per client address (or another key: the guest book's
+//! device), in memory. Good for one replica; with several replicas each
+//! enforces its own share (noted in the ADR).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-pub struct RateLimiter {
+pub struct RateLimiter<K = IpAddr> {
     capacity: f64,
     per_second: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
 const MAX_TRACKED: usize = 100_000;
 
-impl RateLimiter {
+impl<K: Eq + Hash> RateLimiter<K> {
     pub fn per_minute(n: u32) -> Self {
         let capacity = f64::from(n.max(1));
         RateLimiter {
@@ -35,11 +37,11 @@ impl RateLimiter {
     }
 
     /// `Ok(())` if `client` may go ahead now, else `Err(seconds to wait)`.
-    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+    pub fn check(&self, client: K) -> Result<(), u64> {
         self.check_at(client, Instant::now())
     }
 
-    pub fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+    pub fn check_at(&self, client: K, now: Instant) -> Result<(), u64> {
         let mut map = match self.buckets.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),

@@ -21,6 +21,9 @@ pub struct AppState {
     /// Web complaint forms per client address (`ADUAN_WEB_FORM_PER_HOUR`).
     pub web_form_limiter: RateLimiter,
     pub visit_form_limiter: RateLimiter,
+    /// Guest-book visits per visitor's device (its cookie), except the
+    /// office's own tablets.
+    pub visit_device_limiter: RateLimiter<String>,
     pub metrics: PrometheusHandle,
     /// When the complaints-by-status gauge was last refreshed.
     pub status_gauge_at: Mutex<Option<Instant>>,
@@ -42,6 +45,7 @@ impl AppState {
             public_limiter: RateLimiter::per_minute(app.settings.public_rate_limit_per_minute),
             web_form_limiter: RateLimiter::per_hour(app.settings.web_form_per_hour),
             visit_form_limiter: RateLimiter::per_hour(app.settings.visit_form_per_hour),
+            visit_device_limiter: RateLimiter::per_hour(crate::web::tamu::VISITS_PER_DEVICE_HOUR),
             store: app.store.clone(),
             settings: app.settings.clone(),
             app,

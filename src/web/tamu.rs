@@ -3,7 +3,11 @@
 //! are, why they came, whom they came to see and whether they need priority
 //! service; the officer is called at once. Large touch targets, no
 //! JavaScript, the same guard as `/adukan` (a signed token at least a few
-//! seconds old, a honeypot) and a per-address limit a tablet stays under.
+//! seconds old, a honeypot), a per-address limit a tablet stays under and a
+//! per-device limit (a cookie) for visitors' own phones. The office's own
+//! tablet carries a mark set from the console: not limited per device, and
+//! its thank-you page leaves out the visitor's name (the next visitor reads
+//! the same screen).
 
 use std::collections::HashMap;
 
@@ -53,10 +57,50 @@ struct DonePage {
     whom: String,
     priority: bool,
     message: String,
+    /// Shown on the office's tablet: the next visitor reads it too, so the
+    /// name is left out.
+    kiosk: bool,
 }
 
 fn render(status: StatusCode, t: &impl Template) -> HttpResponse {
     crate::web::public::page(status, t)
+}
+
+/// Visits one visitor's device may register in an hour (a phone that
+/// scanned the QR code at the door; a family signs in together).
+pub const VISITS_PER_DEVICE_HOUR: u32 = 6;
+/// The visitor's device (random; only a bucket of the limit).
+const DEVICE_COOKIE: &str = "aduan_tamu";
+/// The office's tablet at the door (`App::new_kiosk_mark`).
+pub const KIOSK_COOKIE: &str = "aduan_tamu_kios";
+
+fn secure(state: &AppState) -> &'static str {
+    if state.settings.public_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The `Set-Cookie` of a mark for the office's tablet (`None`: removes it).
+pub fn kiosk_cookie(state: &AppState, mark: Option<&str>) -> String {
+    match mark {
+        Some(m) => format!(
+            "{KIOSK_COOKIE}={m}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            5 * 366 * 86_400,
+            secure(state)
+        ),
+        None => format!(
+            "{KIOSK_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{}",
+            secure(state)
+        ),
+    }
+}
+
+/// Whether the request comes from the office's tablet.
+pub fn is_kiosk(state: &AppState, req: &HttpRequest) -> bool {
+    crate::http::session::read_cookie(req, KIOSK_COOKIE)
+        .is_some_and(|m| state.app.is_kiosk_mark(&m))
 }
 
 /// The positions a visitor may ask for, by unit.
@@ -117,12 +161,25 @@ async fn form_page(
     }
 }
 
-/// `GET /tamu`
-pub async fn form(state: web::Data<AppState>) -> HttpResponse {
-    render(
+/// `GET /tamu` (a visitor's phone is given its device cookie).
+pub async fn form(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let mut r = render(
         StatusCode::OK,
         &form_page(&state, &HashMap::new(), HashMap::new(), Vec::new()).await,
-    )
+    );
+    if !is_kiosk(&state, &req)
+        && crate::http::session::read_cookie(&req, DEVICE_COOKIE).is_none()
+        && let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!(
+            "{DEVICE_COOKIE}={}; Path=/tamu; HttpOnly; SameSite=Strict; Max-Age={}{}",
+            uuid::Uuid::new_v4().simple(),
+            366 * 86_400,
+            secure(&state)
+        ))
+    {
+        r.headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, v);
+    }
+    r
 }
 
 /// The visitor's input as the domain reads it.
@@ -166,7 +223,17 @@ pub async fn submit(
     body: web::Bytes,
 ) -> HttpResponse {
     let m = parse_form(&body);
-    if let Err(wait) = state.visit_form_limiter.check(client(&state, &req)) {
+    let kiosk = is_kiosk(&state, &req);
+    let device =
+        crate::http::session::read_cookie(&req, DEVICE_COOKIE).filter(|d| !kiosk && d.len() <= 64);
+    let limited = state
+        .visit_form_limiter
+        .check(client(&state, &req))
+        .and_then(|()| match device {
+            Some(d) => state.visit_device_limiter.check(d),
+            None => Ok(()),
+        });
+    if let Err(wait) = limited {
         let minutes = wait.div_ceil(60);
         let notices = vec![(
             format!(
@@ -269,6 +336,7 @@ pub async fn submit(
             whom: whom_label,
             priority: visit.priority.is_some(),
             message: String::new(),
+            kiosk,
         },
     )
 }
@@ -285,6 +353,7 @@ fn done_message(state: &AppState, message: &str) -> HttpResponse {
             whom: String::new(),
             priority: false,
             message: message.to_string(),
+            kiosk: false,
         },
     )
 }

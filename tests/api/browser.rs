@@ -3037,8 +3037,13 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
         br.text().await
     );
 
+    // reception marks the tablet at the door, then signs out of it
+    br.click_summary("Tablet buku tamu").await;
+    br.click("form[action='/console/tamu/kiosk'] button[type=submit]")
+        .await;
+    assert_eq!(br.path().await, "/tamu");
+    br.client.delete_cookie("aduan_session").await.unwrap();
     // the tablet at the door
-    br.client.delete_all_cookies().await.unwrap();
     br.client.set_window_size(800, 1280).await.unwrap();
     br.goto("/tamu").await;
     br.fill("#name", "Maria Goreti").await;
@@ -3083,6 +3088,10 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
     assert!(t.contains("Nomor kunjungan"), "{t}");
     assert!(t.contains("ruang layanan prioritas"), "{t}");
     assert!(t.contains("Kabid Linjamsos"), "{t}");
+    assert!(
+        t.contains("agar tablet siap untuk tamu lain") && !t.contains("Maria Goreti"),
+        "the tablet's page leaves the name out: {t}"
+    );
     br.client.set_window_size(800, 1280).await.unwrap();
     std::fs::write(
         dir.join("tamu-done-800.png"),
@@ -3159,6 +3168,12 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
     br.check_page("tamu-reception").await;
     br.screenshot_at("table.visits", "tamu-reception-table")
         .await;
+    br.client.set_window_size(800, 1280).await.unwrap();
+    std::fs::write(
+        dir.join("tamu-reception-800.png"),
+        br.client.screenshot().await.unwrap(),
+    )
+    .unwrap();
 
     // the Kabid serves her and finishes
     br.as_user("kabid.tamu", "/console/tamu").await;

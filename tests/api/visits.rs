@@ -10,6 +10,7 @@ use crate::helpers::{Backend, both_backends, spawn_app_with};
 both_backends!(
     an_unanswered_alert_goes_to_the_front_office_after_the_minutes_set,
     the_visits_report_counts_and_a_finished_visit_is_rated_once,
+    a_phone_is_limited_per_device_and_the_office_tablet_is_not,
 );
 
 async fn an_unanswered_alert_goes_to_the_front_office_after_the_minutes_set(b: Backend) {
@@ -466,4 +467,92 @@ async fn the_visits_report_counts_and_a_finished_visit_is_rated_once(b: Backend)
         aduan::domain::visit::ERASED_NAME
     );
     let _ = json!({});
+}
+
+/// `/tamu` from a visitor's phone: a device cookie, six visits an hour; the
+/// office's tablet (marked from the console) is not limited per device and
+/// its thank-you page leaves the visitor's name out.
+async fn a_phone_is_limited_per_device_and_the_office_tablet_is_not(b: Backend) {
+    let Some(app) = crate::helpers::spawn_app(b).await else {
+        return;
+    };
+    let core = aduan::app::App::new(app.store.clone(), app.settings.clone());
+    let form = app.client.get(app.url("/tamu")).send().await.unwrap();
+    let set = form.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.starts_with("aduan_tamu=") && set.contains("HttpOnly"),
+        "{set}"
+    );
+    let device = set.split(';').next().unwrap().to_string();
+    // a form filled some seconds ago (the guard refuses an instant one)
+    let token = || {
+        let issued = Utc::now().timestamp() - 10;
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let tag = core
+            .vault
+            .tag("adukan", format!("{issued}.{nonce}").as_bytes());
+        format!("{issued}.{nonce}.{tag}")
+    };
+    let send = |cookie: String, token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/tamu"))
+                .header("Cookie", cookie)
+                .form(&[
+                    ("name", "Yakobus Nenobais"),
+                    ("purpose", "consultation"),
+                    ("position_id", ""),
+                    ("consent", "on"),
+                    ("website", ""),
+                    ("form_token", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for i in 0..6 {
+        let r = send(device.clone(), token()).await;
+        assert_eq!(r.status(), 201, "visit {i}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Terima kasih, Yakobus Nenobais.")
+        );
+    }
+    let r = send(device.clone(), token()).await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Terlalu banyak pendaftaran tamu dari perangkat ini")
+    );
+    // the office's tablet: marked, not limited per device; back to the form
+    let tablet = format!("aduan_tamu_kios={}", core.new_kiosk_mark());
+    for _ in 0..7 {
+        let r = send(tablet.clone(), token()).await;
+        assert_eq!(r.status(), 201);
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("agar tablet siap untuk tamu lain") && !page.contains("Yakobus"),
+            "{page}"
+        );
+    }
+    // a forged mark is a device like any other
+    assert!(!core.is_kiosk_mark("0123456789abcdef0123456789abcdef.00"));
+    assert_eq!(
+        app.store
+            .visits_on(
+                Utc::now()
+                    .with_timezone(&app.settings.office_timezone)
+                    .date_naive()
+            )
+            .await
+            .unwrap()
+            .len(),
+        13
+    );
 }

@@ -89,6 +89,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/tamu/csv").get(tamu::csv))
         .service(web::resource("/console/tamu/cetak").get(tamu::print))
         .service(web::resource("/console/tamu/pdf").get(tamu::pdf))
+        .service(web::resource("/console/tamu/kiosk").post(tamu::kiosk))
         .service(web::resource("/console/tamu/{id}/survei").get(tamu::survey_qr))
         .service(web::resource("/console/tamu/{id}").post(tamu::act))
         .service(web::resource("/console/views/{id}/delete").post(views::delete))

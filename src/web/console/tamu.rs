@@ -62,6 +62,8 @@ struct Page {
     whom: Vec<(String, String)>,
     errors: HashMap<String, String>,
     kept: HashMap<String, String>,
+    /// This browser is the office's tablet at the door.
+    kiosk: bool,
 }
 
 impl Page {
@@ -179,6 +181,7 @@ async fn visits(
 
 async fn page(
     state: &AppState,
+    req: &HttpRequest,
     who: &super::Staff,
     day: NaiveDate,
     errors: HashMap<String, String>,
@@ -233,6 +236,7 @@ async fn page(
             whom,
             errors,
             kept,
+            kiosk: crate::web::tamu::is_kiosk(state, req),
         },
     )
 }
@@ -259,7 +263,16 @@ pub async fn list(
         };
         (text.to_string(), d == "moved")
     });
-    page(&state, &who, day, HashMap::new(), HashMap::new(), notice).await
+    page(
+        &state,
+        &req,
+        &who,
+        day,
+        HashMap::new(),
+        HashMap::new(),
+        notice,
+    )
+    .await
 }
 
 fn back(day: &str, done: &str) -> HttpResponse {
@@ -283,7 +296,7 @@ pub async fn act(
         Err(r) => return r,
     };
     if super::actions::first(&m, "action") == "erase" {
-        return erase(&state, &who, id, &m).await;
+        return erase(&state, &req, &who, id, &m).await;
     }
     let Some(action) = VisitAction::parse(super::actions::first(&m, "action")) else {
         return super::not_found(&state);
@@ -324,6 +337,7 @@ pub async fn act(
 /// is required; the privacy audit log keeps it).
 async fn erase(
     state: &AppState,
+    req: &HttpRequest,
     who: &super::Staff,
     id: uuid::Uuid,
     m: &HashMap<String, Vec<String>>,
@@ -345,6 +359,7 @@ async fn erase(
         );
         return page(
             state,
+            req,
             who,
             visit.day,
             errors,
@@ -430,6 +445,28 @@ pub async fn survey_qr(
     )
 }
 
+/// `POST /console/tamu/kiosk`: the front office marks this browser as the
+/// office's tablet at the door (`on=1`), or unmarks it.
+pub async fn kiosk(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (who, m) = match super::staff_post(&state, &req, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !keeps_the_book(who.caller.role()) {
+        return super::refused(&state);
+    }
+    let on = super::actions::first(&m, "on") == "1";
+    let mark = on.then(|| state.app.new_kiosk_mark());
+    tracing::info!(on, "guest book tablet mark set");
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, if on { "/tamu" } else { "/console/tamu" }))
+        .insert_header((
+            header::SET_COOKIE,
+            crate::web::tamu::kiosk_cookie(&state, mark.as_deref()),
+        ))
+        .finish()
+}
+
 /// `POST /console/tamu/new`: reception records a visitor.
 pub async fn add(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let (who, m) = match super::staff_post(&state, &req, &body).await {
@@ -457,6 +494,7 @@ pub async fn add(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
             );
             return page(
                 &state,
+                &req,
                 &who,
                 today,
                 errors,
@@ -480,7 +518,7 @@ pub async fn add(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes)
         Ok(Err(_)) => {
             let mut errors = HashMap::new();
             errors.insert("position_id".into(), "Pilih pejabat dari daftar.".into());
-            page(&state, &who, today, errors, kept, None).await
+            page(&state, &req, &who, today, errors, kept, None).await
         }
         Err(_) => super::unavailable(&state),
     }
