@@ -283,6 +283,16 @@ pub fn durasi_detik(seconds: i64) -> String {
     }
 }
 
+/// "Plh. " or "Plt. " before a position acted for (an event's or a
+/// review's `acting`), else nothing: official records name the capacity.
+pub fn acting_prefix(acting: Option<&str>) -> &'static str {
+    match acting {
+        Some("plh") => "Plh. ",
+        Some("plt") => "Plt. ",
+        _ => "",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,7 @@ both_backends!(
     categories_are_kept_by_the_admin_and_set_in_bulk_or_on_the_page,
     a_phone_call_and_a_social_media_post_are_registered_and_answered_there,
     a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_becomes_a_complaint,
+    a_plh_approves_and_the_records_say_plh,
 );
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -3365,4 +3366,106 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
     br.as_user("pimpinan.tamu", "/console/reports").await;
     let t = br.text().await;
     assert!(t.contains("Buku tamu"), "{t}");
+}
+
+/// Issue 36: an officer is Plh Kepala Dinas today and approves an answer in
+/// the browser; the inbox, the timeline, the approval path and the letter
+/// say "Plh.", and the letter is signed with her name and NIP.
+async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
+    use crate::workflow::{act, acting, ok, register};
+    let Some(app) = spawn_app(b).await else {
+        return;
+    };
+    let o = crate::workflow::office(&app).await;
+    // the Sekretaris's colleague, appointed Plh Kepala Dinas for today
+    let post = |path: String, body: Value| {
+        let app = &app;
+        let admin = o.admin.clone();
+        async move {
+            let r = app
+                .client
+                .post(app.url(&path))
+                .bearer_auth(admin)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let maria = post(
+        "/api/v1/org/officers".into(),
+        json!({"name": "Maria Goreti Bria, S.Sos", "nip": "198005122006042015",
+               "position_id": o.sekretaris, "email": "maria.bria@dinsos.example.go.id"}),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let k_maria = post(
+        format!("/api/v1/org/officers/{maria}/api-keys"),
+        json!({"name": "kunci Maria", "role": "official"}),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(acting(&app, &o, &maria, 0, 2).await.status(), 201);
+    account(&app, &o.admin, "maria.plh", "official", Some(&maria)).await;
+    let id = register(&app, &o.reception, "letter").await;
+    ok(&app, &o.reception, &id, "forward", json!({})).await;
+    let Some(br) = Browser::start(&app).await else {
+        return;
+    };
+    br.sign_in("maria.plh").await;
+    br.goto("/console").await;
+    let t = br.text().await;
+    assert!(t.contains("sebagai Plh. Kepala Dinas"), "{t}");
+    br.check_page("plh-inbox").await;
+    // she disposes as Plh (API), the Kabid 2 drafts and submits
+    ok(
+        &app,
+        &k_maria,
+        &id,
+        "dispositions",
+        crate::workflow::dispose(&o.kabid2),
+    )
+    .await;
+    ok(
+        &app,
+        &o.k_kabid2,
+        &id,
+        "answer/drafts",
+        json!({"body": "Bantuan Bapak cair pada 15 Desember 2026 di kantor pos."}),
+    )
+    .await;
+    ok(&app, &o.k_kabid2, &id, "answer/submit", json!({})).await;
+    let _ = act;
+    let page = format!("/console/complaints/{id}");
+    br.goto(&page).await;
+    br.act("approve", &[]).await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Kepala Dinas: disetujui (Plh.)"),
+        "the approval path: {t}"
+    );
+    assert!(
+        t.contains("Didisposisikan oleh Maria Goreti Bria, S.Sos, Plh. Kepala Dinas"),
+        "the timeline: {t}"
+    );
+    br.check_page("plh-complaint").await;
+    br.goto(&format!("/console/complaints/{id}/letter")).await;
+    let letter = br
+        .client
+        .find(Locator::Css(".signature"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(letter.contains("Plh. Kepala Dinas Sosial"), "{letter}");
+    assert!(letter.contains("Maria Goreti Bria, S.Sos"), "{letter}");
+    assert!(letter.contains("NIP. 198005122006042015"), "{letter}");
+    br.check_page("plh-letter").await;
 }

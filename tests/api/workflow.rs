@@ -215,7 +215,7 @@ pub async fn ok(app: &TestApp, key: &str, id: &str, action: &str, body: Value) -
     v
 }
 
-async fn register(app: &TestApp, key: &str, channel: &str) -> String {
+pub async fn register(app: &TestApp, key: &str, channel: &str) -> String {
     let mut body = valid_complaint(channel);
     if channel == "lapor" {
         body["external_ref"] = json!({"lapor_tracking_id": "8123456"});
@@ -632,7 +632,13 @@ async fn an_email_complaint_gets_one_answer_email_in_indonesian(b: Backend) {
     );
 }
 
-async fn acting(app: &TestApp, o: &Office, officer: &str, from: i64, to: i64) -> reqwest::Response {
+pub async fn acting(
+    app: &TestApp,
+    o: &Office,
+    officer: &str,
+    from: i64,
+    to: i64,
+) -> reqwest::Response {
     let today = Utc::now()
         .with_timezone(&app.settings.office_timezone)
         .date_naive();

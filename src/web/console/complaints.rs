@@ -716,8 +716,8 @@ pub struct DraftView {
     pub changes: Vec<(&'static str, String)>,
     /// The versions before, newest first.
     pub older: Vec<DraftView>,
-    /// The approval path, in order: (position, approved this version).
-    pub path: Vec<(String, bool)>,
+    /// The approval path, in order: (position, "disetujui" / "disetujui (Plh.)", empty while not).
+    pub path: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -1236,7 +1236,9 @@ pub async fn detail_page(
             at: words::waktu(e.at, tz),
             what: words::event(&e.kind),
             who: match (&e.actor_officer_name, &e.actor_position) {
-                (Some(n), Some(p)) => format!("{n}, {p}"),
+                (Some(n), Some(p)) => {
+                    format!("{n}, {}{p}", words::acting_prefix(e.acting.as_deref()))
+                }
                 (Some(n), None) => n.clone(),
                 _ => e.actor_name.clone(),
             },
@@ -1322,10 +1324,18 @@ pub async fn detail_page(
             .unwrap_or_default()
             .into_iter()
             .map(|p| {
-                let ok = reviews
+                let approval = reviews
                     .iter()
-                    .any(|r| r.draft_id == d.id && r.decision == "approved" && r.position_id == p);
-                (org.title(p).to_string(), ok)
+                    .find(|r| r.draft_id == d.id && r.decision == "approved" && r.position_id == p);
+                let state = match approval {
+                    None => String::new(),
+                    Some(r) => match r.acting.as_deref() {
+                        Some("plh") => "disetujui (Plh.)".into(),
+                        Some("plt") => "disetujui (Plt.)".into(),
+                        _ => "disetujui".into(),
+                    },
+                };
+                (org.title(p).to_string(), state)
             })
             .collect();
         v
@@ -1339,9 +1349,15 @@ pub async fn detail_page(
                 "returned" => "dikembalikan",
                 _ => "diperiksa",
             };
-            let who = r
-                .officer_name
-                .unwrap_or_else(|| org.title(r.position_id).to_string());
+            let who = match (r.officer_name, r.acting.as_deref()) {
+                (Some(n), Some(a)) => format!(
+                    "{n}, {}{}",
+                    words::acting_prefix(Some(a)),
+                    org.title(r.position_id)
+                ),
+                (Some(n), None) => n,
+                (None, _) => org.title(r.position_id).to_string(),
+            };
             let note = r.note.map(|n| format!(": {n}")).unwrap_or_default();
             format!("{} — {what} oleh {who}{note}", words::waktu(r.at, tz))
         })

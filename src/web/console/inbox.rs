@@ -150,7 +150,7 @@ pub async fn page(
                 status: words::status(v.status),
                 channel: words::channel(v.channel),
                 position: e.position.map(|p| match e.acting {
-                    Some(a) => format!("{p} ({})", a.as_str().to_uppercase()),
+                    Some(a) => format!("sebagai {}{p}", words::acting_prefix(Some(a.as_str()))),
                     None => p,
                 }),
                 instruction,

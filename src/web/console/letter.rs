@@ -31,6 +31,11 @@ struct LetterPage {
     body: String,
     version: i32,
     approved: bool,
+    /// "Kepala Dinas Sosial", or "Plh. Kepala Dinas Sosial" when the acting
+    /// head approved this version.
+    signer_title: String,
+    signer_name: String,
+    signer_nip: String,
 }
 
 fn date_of(d: NaiveDate, tz: chrono_tz::Tz) -> String {
@@ -85,10 +90,24 @@ pub async fn page(
     let dispatch = dispatches.iter().rev().find(|d| d.draft_id == draft.id);
     // approved by the head: the head's approval of this version
     let head = state.app.org_chart().await.ok().and_then(|o| o.head());
-    let approved = dispatch.is_some()
-        || reviews.iter().any(|r| {
-            r.draft_id == draft.id && r.decision == "approved" && Some(r.position_id) == head
-        });
+    let approval = reviews.iter().rev().find(|r| {
+        r.draft_id == draft.id && r.decision == "approved" && Some(r.position_id) == head
+    });
+    let approved = dispatch.is_some() || approval.is_some();
+    // who signs: the head who approved (the Plh with "Plh."), else — a
+    // preview — whoever holds the head's position
+    let officers = state.store.list_officers().await.unwrap_or_default();
+    let signer = match approval {
+        Some(r) => officers.iter().find(|o| Some(o.id) == r.officer_id),
+        None => officers
+            .iter()
+            .find(|o| o.active && head.is_some() && o.position_id == head),
+    };
+    let signer_title = format!(
+        "{}Kepala {}",
+        crate::words::acting_prefix(approval.and_then(|r| r.acting.as_deref())),
+        state.settings.office_name
+    );
     let v = ComplaintView::new(c, &ctx);
     let mut to = Vec::new();
     if v.reporter_hidden {
@@ -134,6 +153,9 @@ pub async fn page(
             body: draft.body.clone(),
             version: draft.version_no,
             approved,
+            signer_title,
+            signer_name: signer.map(|o| o.name.clone()).unwrap_or_default(),
+            signer_nip: signer.and_then(|o| o.nip.clone()).unwrap_or_default(),
         },
     )
 }
