@@ -264,6 +264,9 @@ pub struct Settings {
     pub head_email: Option<String>,
     /// Who receives the daily digest.
     pub manager_emails: Vec<String>,
+    /// Who receives the timeline's daily checkpoint (the head, the
+    /// inspectorate): kept outside the database, it shows a rewritten chain.
+    pub audit_checkpoint_emails: Vec<String>,
     /// Remind this many working days before the due day (0 = on the due day).
     pub reminder_days: Vec<u32>,
     /// Office-local time of the daily digest (working days only).
@@ -397,6 +400,7 @@ declare_settings! {
     liaison_email = "ADUAN_LIAISON_EMAIL", "none", "the liaison officer: every deadline reminder";
     head_email = "ADUAN_HEAD_EMAIL", "none", "the head of office when no officer with an email holds the head position: reminders before disposition, overdue escalations";
     manager_emails = "ADUAN_MANAGER_EMAILS", "none", "comma-separated: the daily digest of overdue and due-soon complaints";
+    audit_checkpoint_emails = "ADUAN_AUDIT_CHECKPOINT_EMAILS", "none (the log only)", "comma-separated: who receives the timeline's daily checkpoint (the chain's head; e.g. the head of office and the inspectorate), so that an edit inside the database is detectable later (docs/adr/0034)";
     reminder_days = "ADUAN_REMINDER_DAYS", "`2,1,0`", "remind this many working days before the due day (0 = on the due day)";
     digest_time = "ADUAN_DIGEST_TIME", "`07:30`", "office-local time of the daily digest (06:00–17:59)";
     office_closes = "ADUAN_OFFICE_CLOSES", "`16:00`", "office-local closing time (HH:MM, 10:00–23:59): a face-to-face complaint with no answer time agreed is due then on the working day it was received (the next working day's closing when it came later or on a day off), never sooner than the face-to-face minutes; `none`: those minutes from receipt alone";
@@ -966,6 +970,15 @@ impl Settings {
             })
             .transpose()?
             .unwrap_or_default();
+        let audit_checkpoint_emails = get(Key::audit_checkpoint_emails)
+            .map(|v| {
+                v.split(',')
+                    .filter(|x| !x.trim().is_empty())
+                    .map(|x| email_setting("ADUAN_AUDIT_CHECKPOINT_EMAILS", x))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
         let reminder_raw = get(Key::reminder_days).unwrap_or_else(|| "2,1,0".into());
         let mut reminder_days = reminder_raw
             .split(',')
@@ -1325,6 +1338,7 @@ impl Settings {
             liaison_email,
             head_email,
             manager_emails,
+            audit_checkpoint_emails,
             reminder_days,
             digest_time,
             office_closes,
@@ -1495,6 +1509,7 @@ mod tests {
             s.manager_emails,
             ["inspektorat@example.go.id", "sekda@example.go.id"]
         );
+        assert_eq!(s.audit_checkpoint_emails, ["inspektorat@example.go.id"]);
         assert_eq!(s.reminder_days, [1, 3]);
         assert_eq!(
             s.digest_time,

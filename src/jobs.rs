@@ -45,6 +45,14 @@ impl Jobs {
         self.app.reminder_sweep(now).await
     }
 
+    /// Seals the timeline's new events; once a day, the checkpoint
+    /// (`App::seal_events`, `App::checkpoint_timeline`).
+    pub async fn audit_seal(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let n = self.app.seal_events(now).await?;
+        self.app.checkpoint_timeline(now).await?;
+        Ok(n)
+    }
+
     /// Visitors nobody came for go to the front office (`App::escalate_visits`).
     pub async fn visit_escalation(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.app.escalate_visits(now).await
@@ -386,6 +394,7 @@ impl Jobs {
             ("reports", std::time::Duration::from_secs(300)),
             ("notification_mail", std::time::Duration::from_secs(120)),
             ("visit_escalation", std::time::Duration::from_secs(30)),
+            ("audit_seal", std::time::Duration::from_secs(60)),
         ] {
             let me = me.clone();
             let holder = holder.clone();
@@ -412,6 +421,7 @@ impl Jobs {
                             "reports" => me.refresh_reports(now).await.map(|_| ()),
                             "notification_mail" => me.notification_mail(now).await.map(|_| ()),
                             "visit_escalation" => me.visit_escalation(now).await.map(|_| ()),
+                            "audit_seal" => me.audit_seal(now).await.map(|_| ()),
                             _ => me.digest(now).await.map(|_| ()),
                         };
                         if let Err(e) = result {

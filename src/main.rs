@@ -33,6 +33,14 @@ enum PrivacyAction {
     Scrub,
 }
 
+#[derive(Subcommand, Debug)]
+enum AuditAction {
+    /// Seal what is not sealed yet, then walk the whole chain: every link,
+    /// every event's content and detail, the daily checkpoints. Exits 1 and
+    /// names the first broken link (its seal, event and complaint).
+    Verify,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (the default).
@@ -60,6 +68,11 @@ enum Command {
     Privacy {
         #[command(subcommand)]
         action: PrivacyAction,
+    },
+    /// The tamper-evident timeline (docs/adr/0034).
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
     },
     /// The due date of something received at an instant, N working days later
     /// (printed alone on the last line), on the office calendar in the database.
@@ -468,6 +481,38 @@ async fn main() -> anyhow::Result<()> {
                             );
                         }
                     }
+                }
+                Command::Audit {
+                    action: AuditAction::Verify,
+                } => {
+                    let app =
+                        aduan::app::App::new(store.clone(), std::sync::Arc::new(settings.clone()));
+                    let now = Utc::now();
+                    let sealed = app.seal_events(now).await?;
+                    let v = app.verify_timeline(now).await?;
+                    println!(
+                        "{} seals checked ({} newly sealed, {} redacted by erasures, {} checkpoints)",
+                        v.seals, sealed, v.redacted, v.checkpoints
+                    );
+                    if let Some(b) = v.broken {
+                        let number = match b.complaint_id {
+                            Some(c) => store
+                                .get_complaint(c)
+                                .await?
+                                .map(|c| c.tracking_number)
+                                .unwrap_or_else(|| c.to_string()),
+                            None => "-".into(),
+                        };
+                        println!(
+                            "BROKEN at seal {}: event {} of complaint {}: {}",
+                            b.seq,
+                            b.event_id.map_or("-".into(), |e| e.to_string()),
+                            number,
+                            b.why.label()
+                        );
+                        std::process::exit(1);
+                    }
+                    println!("the timeline is whole");
                 }
                 Command::Apikey { action } => apikey(store.as_ref(), action).await?,
                 Command::Keys { action } => keys(store.as_ref(), action).await?,

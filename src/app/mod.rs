@@ -13,6 +13,7 @@
 //! and the outbox/quarantine retries (`ops.rs`).
 
 pub mod accounts;
+pub mod audit;
 pub mod bulk;
 pub mod categories;
 pub mod chat;

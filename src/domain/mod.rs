@@ -4,6 +4,7 @@
 pub mod access;
 pub mod account;
 pub mod attachment;
+pub mod audit;
 pub mod calendar;
 pub mod category;
 pub mod complaint;

@@ -1510,3 +1510,28 @@ pub fn visit_survey(v: &VisitSurvey<'_>) -> Rendered {
         html,
     }
 }
+
+/// The timeline's daily checkpoint (docs/adr/0034): keep this email; a
+/// chain rewritten in the database later will not match it.
+pub fn audit_checkpoint(office: &str, seq: i64, hash: &str, at: String) -> Rendered {
+    let text = format!(
+        "Titik periksa riwayat pengaduan {office}\n\nPada {at} rantai segel riwayat pengaduan \
+         berisi {seq} peristiwa; segel terakhirnya:\n\n{hash}\n\nSimpan surel ini. Bila kelak \
+         riwayat diubah langsung di basis data, pemeriksaan `aduan audit verify` tidak lagi cocok \
+         dengan angka ini.\n"
+    );
+    let html = format!(
+        "<p>Pada {} rantai segel riwayat pengaduan {} berisi {seq} peristiwa; segel \
+         terakhirnya:</p><p><code>{}</code></p><p>Simpan surel ini. Bila kelak riwayat diubah \
+         langsung di basis data, pemeriksaan <code>aduan audit verify</code> tidak lagi cocok \
+         dengan angka ini.</p>",
+        html_escape(&at),
+        html_escape(office),
+        html_escape(hash)
+    );
+    Rendered {
+        subject: format!("Titik periksa riwayat pengaduan {office}: {seq} peristiwa"),
+        text,
+        html,
+    }
+}

@@ -1142,6 +1142,7 @@ pub trait Store:
     + ReportStore
     + WebhookStore
     + VisitStore
+    + AuditStore
 {
 }
 
@@ -1167,7 +1168,43 @@ impl<T> Store for T where
         + ReportStore
         + WebhookStore
         + VisitStore
+        + AuditStore
 {
+}
+
+/// The tamper-evident timeline (issue 36, docs/adr/0034): the seals of
+/// events in one chain, and its daily checkpoints.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// The chain's last seal: `(seq, hash)`.
+    async fn chain_head(&self) -> Result<Option<(i64, String)>, StoreError>;
+    /// Events without a seal whose id lies in `(after, before)` (ids are
+    /// UUIDv7: times), oldest first, with whether their complaint was
+    /// anonymised; at most `limit`.
+    async fn unsealed_events(
+        &self,
+        after: Option<Uuid>,
+        before: Uuid,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError>;
+    /// The largest event id sealed so far.
+    async fn last_sealed_event(&self) -> Result<Option<Uuid>, StoreError>;
+    /// Appends seals after `(seq, hash)` of the head read before; `false`
+    /// (nothing written) if the head moved meanwhile.
+    async fn append_seals(&self, seals: &[Seal]) -> Result<bool, StoreError>;
+    /// Seals from `from_seq` on, in order, each with its event as it reads
+    /// now (`None`: gone) and whether its complaint was anonymised.
+    async fn seals_from(
+        &self,
+        from_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<(Seal, Option<Event>, bool)>, StoreError>;
+    /// A complaint's seals in order, each with the hash before it.
+    async fn complaint_seals(&self, complaint_id: Uuid) -> Result<Vec<(Seal, String)>, StoreError>;
+    async fn add_checkpoint(&self, c: &Checkpoint) -> Result<bool, StoreError>;
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
+    /// The seal at `seq`'s hash.
+    async fn seal_hash(&self, seq: i64) -> Result<Option<String>, StoreError>;
 }
 
 /// The guest book (issue 35).

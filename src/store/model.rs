@@ -1310,3 +1310,22 @@ pub struct NewVisitRow<'a> {
     /// The form's one-time token: the same token finds the visit it made.
     pub form_key: Option<&'a str>,
 }
+
+/// An event's seal in the timeline's chain (docs/adr/0034).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Seal {
+    pub seq: i64,
+    pub event_id: Uuid,
+    pub complaint_id: Uuid,
+    pub detail_digest: String,
+    pub hash: String,
+    pub sealed_at: DateTime<Utc>,
+}
+
+/// The chain's head at a moment, kept and told outside the database.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+}

@@ -3454,6 +3454,21 @@ async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
         t.contains("Didisposisikan oleh Maria Goreti Bria, S.Sos, Plh. Kepala Dinas"),
         "the timeline: {t}"
     );
+    assert!(
+        t.contains("Riwayat utuh: 0 peristiwa tersegel;")
+            && t.contains("disegel dalam beberapa menit"),
+        "new events wait for the sealing job: {t}"
+    );
+    let core = aduan::app::App::new(app.store.clone(), app.settings.clone());
+    core.seal_events(chrono::Utc::now() + chrono::Duration::minutes(3))
+        .await
+        .unwrap();
+    br.goto(&page).await;
+    let t = br.text().await;
+    assert!(
+        t.contains("Riwayat utuh:") && t.contains("peristiwa tersegel."),
+        "{t}"
+    );
     br.check_page("plh-complaint").await;
     br.goto(&format!("/console/complaints/{id}/letter")).await;
     let letter = br

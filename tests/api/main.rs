@@ -5,6 +5,7 @@ mod helpers;
 
 pub mod accounts;
 mod attachments;
+mod audit;
 mod auth;
 mod binary;
 mod browser;

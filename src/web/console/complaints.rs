@@ -736,6 +736,8 @@ struct DetailPage {
     c: Detail,
     attachments: Vec<AttachmentRow>,
     timeline: Vec<EventRow>,
+    /// (whole, what to say): the timeline checked against its seals.
+    integrity: (bool, String),
     dispositions: Vec<DispositionRow>,
     draft: Option<DraftView>,
     reviews: Vec<String>,
@@ -1230,6 +1232,33 @@ pub async fn detail_page(
     } else {
         Vec::new()
     };
+    let erased = events.iter().any(|e| e.kind == "personal_data_erased");
+    let integrity = match state.app.timeline_integrity(id, &events, erased).await {
+        Ok(crate::app::audit::Integrity::Whole { sealed, pending }) => (
+            true,
+            if pending == 0 {
+                format!("Riwayat utuh: {sealed} peristiwa tersegel.")
+            } else {
+                format!(
+                    "Riwayat utuh: {sealed} peristiwa tersegel; {pending} peristiwa terbaru disegel dalam beberapa menit."
+                )
+            },
+        ),
+        Ok(crate::app::audit::Integrity::Broken { event_id, why }) => {
+            let at = event_id
+                .and_then(|eid| events.iter().find(|e| e.id == eid))
+                .map(|e| format!(" (peristiwa {})", words::waktu(e.at, tz)))
+                .unwrap_or_default();
+            (
+                false,
+                format!(
+                    "Riwayat TIDAK utuh{at}: {}. Laporkan kepada admin.",
+                    why.label()
+                ),
+            )
+        }
+        Err(_) => (true, String::new()),
+    };
     let timeline = events
         .into_iter()
         .map(|e| EventRow {
@@ -1442,6 +1471,7 @@ pub async fn detail_page(
             c: detail,
             attachments,
             timeline,
+            integrity,
             dispositions,
             draft,
             reviews,
