@@ -3354,13 +3354,25 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
         );
         let bytes = pdf.bytes().await.unwrap();
         std::fs::write(dir.join("buku-tamu.pdf"), &bytes).unwrap();
-        let text = String::from_utf8_lossy(&bytes);
-        assert!(text.starts_with("%PDF-") && text.trim_end().ends_with("%%EOF"));
-        assert!(
-            text.contains("(Maria Goreti)") && text.contains("(Yohanes Bria)"),
-            "both visitors are in the PDF"
-        );
-        assert!(text.contains("(BUKU TAMU)") && text.contains("(Halaman 1 dari 1)"));
+        assert!(bytes.starts_with(b"%PDF-"));
+        if let Some((text, info, fonts)) = crate::helpers::pdf_text(&bytes) {
+            assert!(
+                text.contains("Maria Goreti") && text.contains("Yohanes Bria"),
+                "both visitors are in the PDF: {text}"
+            );
+            assert!(
+                text.contains("BUKU TAMU") && text.contains("Halaman 1 dari 1"),
+                "{text}"
+            );
+            assert!(text.contains("Penyandang disabilitas"), "{text}");
+            assert!(info.contains("842 x 595 pts (A4)"), "{info}");
+            // every font embedded (pdffonts' "emb" column)
+            let embedded = fonts
+                .lines()
+                .skip(2)
+                .all(|l| l.split_whitespace().rev().nth(4) == Some("yes"));
+            assert!(embedded && fonts.contains("LiberationSans"), "{fonts}");
+        }
     }
     // the month's report counts the visits
     br.as_user("pimpinan.tamu", "/console/reports").await;

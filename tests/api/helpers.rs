@@ -279,6 +279,46 @@ impl TestApp {
     }
 }
 
+/// The text of a PDF as a reader extracts it (`pdftotext -layout`), and
+/// its page size and fonts (`pdfinfo`, `pdffonts`); `None` (a skipped check)
+/// when poppler-utils is missing, which fails under CI=true.
+pub fn pdf_text(bytes: &[u8]) -> Option<(String, String, String)> {
+    let have = std::process::Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok();
+    if !have {
+        assert!(
+            std::env::var("CI").is_err(),
+            "pdftotext (poppler-utils) is required under CI (scripts/test installs it)"
+        );
+        eprintln!("skipping the PDF's text: pdftotext not installed");
+        return None;
+    }
+    let dir = TempDir::new();
+    let file = dir.0.join("doc.pdf");
+    std::fs::write(&file, bytes).unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .arg(&file)
+            .args(if cmd == "pdftotext" {
+                vec!["-"]
+            } else {
+                vec![]
+            })
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{cmd}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    Some((
+        run("pdftotext", &["-layout"]),
+        run("pdfinfo", &[]),
+        run("pdffonts", &[]),
+    ))
+}
+
 /// A valid complaint for each channel, with the identity that channel requires.
 pub fn valid_complaint(channel: &str) -> Value {
     let reporter = match channel {

@@ -740,7 +740,7 @@ pub async fn pdf(
     })
     .await;
     match made {
-        Ok(bytes) => HttpResponse::Ok()
+        Ok(Ok(bytes)) => HttpResponse::Ok()
             .content_type("application/pdf")
             .insert_header((
                 header::CONTENT_DISPOSITION,
@@ -748,6 +748,10 @@ pub async fn pdf(
             ))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body(bytes),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the guest book's PDF was not made");
+            super::unavailable(&state)
+        }
         Err(e) => {
             tracing::error!(error = %e, "the guest book's PDF was not made");
             super::unavailable(&state)
