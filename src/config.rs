@@ -286,6 +286,8 @@ pub struct Settings {
     pub disposition_instructions: Vec<String>,
     /// The answer letter's letterhead, one line each (first lines bold).
     pub letterhead: Vec<String>,
+    /// The outgoing letters' number (`domain::letter::letter_number`).
+    pub letter_number_pattern: String,
     /// The place written before the date of an answer letter ("Kupang").
     pub office_city: String,
     /// `None` when ADUAN_LAPOR_URL is not set (the integration is off).
@@ -442,6 +444,7 @@ declare_settings! {
     email_trusted_authserv = "ADUAN_EMAIL_TRUSTED_AUTHSERV", "none", "comma-separated authserv-ids of the office's receiving mail servers (the first word of their `Authentication-Results` header, e.g. `mx.dinsos.example.go.id`); a reply whose DKIM, SPF or DMARC passed there for the sender's domain joins its complaint by the tracking number in its subject; without a verdict it must answer one of our messages or quote its access code. The server must remove such headers that arrive from outside (RFC 8601)";
     email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
+    letter_number_pattern = "ADUAN_LETTER_NUMBER_PATTERN", "`{seq}/PENGADUAN/{month_roman}/{year}`", "the answer letters' number in the agenda, e.g. `460/{seq}/DINSOS/{month_roman}/{year}`: `{seq}` (the year's sequence; `{seq3}` with three digits), `{month}`, `{month_roman}`, `{year}`; numbers are never repeated";
     letterhead = "ADUAN_LETTERHEAD", "`PEMERINTAH DAERAH;<office name>`", "`;`-separated lines of the answer letter's letterhead (government, office, address and telephone)";
     office_city = "ADUAN_OFFICE_CITY", "empty", "the place before the date of an answer letter (`Kupang`)";
     session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
@@ -1297,6 +1300,15 @@ impl Settings {
                 "must be at most 8 `;`-separated lines of at most 200 characters each",
             ));
         }
+        let letter_number_pattern = get(Key::letter_number_pattern)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| "{seq}/PENGADUAN/{month_roman}/{year}".into());
+        if !crate::domain::letter::valid_pattern(&letter_number_pattern) {
+            return Err(invalid(
+                "ADUAN_LETTER_NUMBER_PATTERN",
+                "must contain `{seq}` (or `{seq3}`) and `{year}`, and only `{seq}`, `{seq3}`, `{month}`, `{month_roman}`, `{year}` (at most 120 characters)",
+            ));
+        }
         let office_city = get(Key::office_city).unwrap_or_default().trim().to_string();
         if office_city.chars().count() > 100 {
             return Err(invalid(
@@ -1348,6 +1360,7 @@ impl Settings {
             report_live_max,
             disposition_instructions,
             letterhead,
+            letter_number_pattern,
             office_city,
             lapor,
             imap,
@@ -1602,6 +1615,10 @@ mod tests {
             ]
         );
         assert_eq!(s.office_city, "Oelamasi");
+        assert_eq!(
+            s.letter_number_pattern,
+            "460/{seq}/DINSOS/{month_roman}/{year}"
+        );
         assert_eq!(s.worker_restart_limit, 9);
         assert_eq!(s.replay_code_window, chrono::Duration::minutes(20));
         assert_eq!(

@@ -259,6 +259,60 @@ impl Document {
         }
     }
 
+    /// A new page unless `points` fit on this one (keeps a block whole).
+    pub fn keep(&mut self, points: f32) {
+        if self.y - points < self.bottom() {
+            self.new_page();
+        }
+    }
+
+    /// A line set flush right.
+    pub fn right(&mut self, text: &str, font: Font, size: f32) {
+        let leading = size * 1.3;
+        self.keep(leading);
+        self.y -= leading;
+        let x = self.width - self.margin - text_width(text, font, size);
+        self.show(x, self.y + size * 0.25, text, font, size);
+    }
+
+    /// Labelled lines ("Nomor : …"): the labels in a column `label` points
+    /// wide, the values wrapped beside them.
+    pub fn fields(&mut self, rows: &[(&str, &str)], label: f32, size: f32) {
+        let leading = size * 1.3;
+        let colon = text_width(": ", Font::Regular, size);
+        for (k, v) in rows {
+            let lines = wrap(v, Font::Regular, size, self.usable() - label - colon);
+            for (i, line) in lines.iter().enumerate() {
+                self.keep(leading);
+                self.y -= leading;
+                let base = self.y + size * 0.25;
+                if i == 0 {
+                    self.show(self.margin, base, k, Font::Regular, size);
+                    self.show(self.margin + label, base, ":", Font::Regular, size);
+                }
+                self.show(self.margin + label + colon, base, line, Font::Regular, size);
+            }
+        }
+    }
+
+    /// Lines centred in the right part of the page, from `from` (a share of
+    /// the width): the signature block. Kept on one page.
+    pub fn block(&mut self, lines: &[(&str, Font)], from: f32, size: f32) {
+        let leading = size * 1.3;
+        let left = self.margin + self.usable() * from;
+        let width = self.usable() * (1.0 - from);
+        let wrapped: Vec<(String, Font)> = lines
+            .iter()
+            .flat_map(|(t, f)| wrap(t, *f, size, width).into_iter().map(move |l| (l, *f)))
+            .collect();
+        self.keep(leading * wrapped.len() as f32);
+        for (line, font) in wrapped {
+            self.y -= leading;
+            let x = left + (width - text_width(&line, font, size)) / 2.0;
+            self.show(x, self.y + size * 0.25, &line, font, size);
+        }
+    }
+
     /// A horizontal rule across the page.
     pub fn rule(&mut self) {
         self.y -= 4.0;

@@ -48,6 +48,31 @@ impl App {
         {
             return Ok(ActOutcome::Refused(refused));
         }
+        // a letter without a number takes the agenda's (that of the approved version)
+        let numbered;
+        let command = match command {
+            Command::Dispatch(input)
+                if input.method == Some(crate::domain::workflow::DispatchMethod::Letter)
+                    && input
+                        .letter_number
+                        .as_deref()
+                        .is_none_or(|n| n.trim().is_empty()) =>
+            {
+                match self.letter_of_latest_draft(id, now).await? {
+                    Some(entry) => {
+                        let mut input = input.clone();
+                        input.letter_number = Some(entry.number);
+                        input.letter_date = input.letter_date.or(Some(
+                            entry.created_at.with_timezone(&self.tz()).date_naive(),
+                        ));
+                        numbered = Command::Dispatch(input);
+                        &numbered
+                    }
+                    None => command,
+                }
+            }
+            _ => command,
+        };
         let authority = authority(self, actor.role, actor, now).await?;
         let outcome = self
             .store
@@ -62,12 +87,49 @@ impl App {
             .await?;
         if let ActOutcome::Done(c) = &outcome {
             tracing::info!(complaint_id = %c.id, action = %command.action(), status = %c.status, "workflow action");
+            // the head's approval makes the letter ready to sign: it is numbered
+            if matches!(command, Command::Approve { .. })
+                && c.status == crate::domain::Status::Approved
+            {
+                self.letter_of_latest_draft(c.id, now).await?;
+            }
         }
         Ok(outcome)
     }
 }
 
 impl App {
+    /// The agenda entry of the complaint's latest draft once the head
+    /// approved it (numbered now if it was not); `None` before approval.
+    pub async fn letter_of_latest_draft(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::store::AgendaEntry>, StoreError> {
+        let Some(draft) = self.store.drafts(id).await?.into_iter().last() else {
+            return Ok(None);
+        };
+        if let Some(e) = self.store.agenda_entry(draft.id).await? {
+            return Ok(Some(e));
+        }
+        let Some(c) = self.store.get_complaint(id).await? else {
+            return Ok(None);
+        };
+        use crate::domain::Status;
+        if !matches!(c.status, Status::Approved) {
+            return Ok(None);
+        }
+        let today = now.with_timezone(&self.tz()).date_naive();
+        let pattern = self.settings.letter_number_pattern.clone();
+        let number = move |seq: i64| crate::domain::letter::letter_number(&pattern, seq, today);
+        use chrono::Datelike;
+        Ok(Some(
+            self.store
+                .letter_for_draft(id, draft.id, today.year(), &number, now)
+                .await?,
+        ))
+    }
+
     /// A dispatch by a message channel this server cannot send on (its
     /// settings are gone, or SMS was never set up) would wait in the outbox
     /// for ever: refused instead, naming the method.

@@ -11,6 +11,7 @@ pub mod complaint;
 pub mod conversation;
 pub mod deadline;
 pub mod identity;
+pub mod letter;
 pub mod notification;
 pub mod report;
 pub mod retention;

@@ -1143,6 +1143,7 @@ pub trait Store:
     + WebhookStore
     + VisitStore
     + AuditStore
+    + AgendaStore
 {
 }
 
@@ -1169,6 +1170,7 @@ impl<T> Store for T where
         + WebhookStore
         + VisitStore
         + AuditStore
+        + AgendaStore
 {
 }
 
@@ -1205,6 +1207,26 @@ pub trait AuditStore: Send + Sync {
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError>;
     /// The seal at `seq`'s hash.
     async fn seal_hash(&self, seq: i64) -> Result<Option<String>, StoreError>;
+}
+
+/// The outgoing letters' agenda (issue 36).
+#[async_trait]
+pub trait AgendaStore: Send + Sync {
+    /// The draft's entry: the one it has, or the year's next number
+    /// (`number(seq)` writes it); a race for a number is settled by the keys
+    /// (the loser takes the next one), so no number is given twice.
+    async fn letter_for_draft(
+        &self,
+        complaint_id: Uuid,
+        draft_id: Uuid,
+        year: i32,
+        number: &(dyn Fn(i64) -> String + Send + Sync),
+        now: DateTime<Utc>,
+    ) -> Result<AgendaEntry, StoreError>;
+    /// The draft's entry, if it has one.
+    async fn agenda_entry(&self, draft_id: Uuid) -> Result<Option<AgendaEntry>, StoreError>;
+    /// A year's entries in order (the agenda book).
+    async fn agenda_of_year(&self, year: i32) -> Result<Vec<AgendaEntry>, StoreError>;
 }
 
 /// The guest book (issue 35).

@@ -1329,3 +1329,15 @@ pub struct Checkpoint {
     pub hash: String,
     pub at: DateTime<Utc>,
 }
+
+/// An outgoing letter's entry in the agenda (its number, never repeated).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AgendaEntry {
+    pub id: Uuid,
+    pub year: i32,
+    pub seq: i32,
+    pub number: String,
+    pub complaint_id: Uuid,
+    pub draft_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}

@@ -3494,5 +3494,57 @@ async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
     assert!(letter.contains("Plh. Kepala Dinas Sosial"), "{letter}");
     assert!(letter.contains("Maria Goreti Bria, S.Sos"), "{letter}");
     assert!(letter.contains("NIP. 198005122006042015"), "{letter}");
+    let page_text = br.text().await;
+    let year = chrono::Utc::now()
+        .with_timezone(&app.settings.office_timezone)
+        .format("%Y")
+        .to_string();
+    let number = format!("1/PENGADUAN/XII/{year}");
+    assert!(
+        page_text.contains(&number),
+        "numbered from the agenda: {page_text}"
+    );
+    assert_eq!(
+        page_text.matches("Yth.").count(),
+        1,
+        "one salutation: {page_text}"
+    );
     br.check_page("plh-letter").await;
+    // the same letter as a PDF to sign electronically
+    let cookie = br.client.get_named_cookie("aduan_session").await.unwrap();
+    let pdf = app
+        .client
+        .get(app.url(&format!("/console/complaints/{id}/letter.pdf")))
+        .header("Cookie", format!("{}={}", cookie.name(), cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.unwrap();
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots/surat-plh.pdf"),
+        &bytes,
+    )
+    .unwrap();
+    if let Some((text, info, fonts)) = crate::helpers::pdf_text(&bytes) {
+        for want in [
+            number.as_str(),
+            "Agustinus Lay",
+            "Bantuan Bapak cair pada 15 Desember 2026 di kantor pos.",
+            "Plh. Kepala Dinas Sosial",
+            "Maria Goreti Bria, S.Sos",
+            "NIP. 198005122006042015",
+            "Hal",
+        ] {
+            assert!(text.contains(want), "`{want}` in the PDF: {text}");
+        }
+        assert!(info.contains("595 x 842 pts (A4)"), "{info}");
+        assert!(
+            fonts
+                .lines()
+                .skip(2)
+                .all(|l| l.split_whitespace().rev().nth(4) == Some("yes")),
+            "{fonts}"
+        );
+    }
 }

@@ -25,6 +25,7 @@ mod keyring;
 pub mod lapor;
 mod lapor_faults;
 mod layout;
+mod letters;
 mod mailbox;
 mod matrix;
 mod open311;

@@ -6,6 +6,7 @@
 //! supplies the little that differs: `insert_complaint` and `lock_writes`.
 
 mod accounts;
+mod agenda;
 mod audit;
 mod calendar;
 mod categories;

@@ -210,7 +210,7 @@ pub fn forms(offers: &[Offer], ctx: &Context<'_>) -> Vec<ActionForm> {
                 if body.value.is_empty() {
                     body.value = ctx.latest_draft.unwrap_or_default().to_string();
                 }
-                body.hint = Some("Versi sebelumnya sudah terisi; ubah seperlunya. Setiap simpanan menjadi versi baru.");
+                body.hint = Some("Tulis isi jawaban saja: alamat, salam pembuka (\"Menindaklanjuti pengaduan Saudara …\") dan penutup sudah ada di surat dan surel. Versi sebelumnya sudah terisi; ubah seperlunya. Setiap simpanan menjadi versi baru.");
                 form("Susun konsep jawaban", "Simpan konsep", vec![body], false)
             }
             Action::SubmitDraft => form(

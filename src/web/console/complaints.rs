@@ -718,6 +718,8 @@ pub struct DraftView {
     pub older: Vec<DraftView>,
     /// The approval path, in order: (position, "disetujui" / "disetujui (Plh.)", empty while not).
     pub path: Vec<(String, String)>,
+    /// It opens with its own salutation: the letter and email carry one.
+    pub own_salutation: bool,
 }
 
 #[derive(Template)]
@@ -1332,6 +1334,7 @@ pub async fn detail_page(
         changes: Vec::new(),
         older: Vec::new(),
         path: Vec::new(),
+        own_salutation: crate::domain::letter::opens_with_salutation(&d.body),
     };
     let draft = latest.map(|d| {
         let mut v = view(d);

@@ -48,17 +48,18 @@ fn date_of(d: NaiveDate, tz: chrono_tz::Tz) -> String {
     }
 }
 
-pub async fn page(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+/// The letter, as both the page and the PDF show it.
+struct Letter {
+    page: LetterPage,
+    /// The paragraphs of the body.
+    paragraphs: Vec<String>,
+}
+
+/// The letter of the complaint's latest draft, or the page that says why not.
+async fn letter(state: &AppState, req: &HttpRequest, id: &str) -> Result<Letter, HttpResponse> {
+    let who = staff(state, req).await?;
     let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
+        return Err(super::not_found(state));
     };
     let (c, drafts, reviews, dispatches, ctx) = match tokio::try_join!(
         async { state.store.get_complaint(id).await.map_err(|_| ()) },
@@ -66,26 +67,24 @@ pub async fn page(
         async { state.store.draft_reviews(id).await.map_err(|_| ()) },
         async { state.store.dispatches(id).await.map_err(|_| ()) },
         async {
-            crate::http::view::view_context(&state, &who.caller)
+            crate::http::view::view_context(state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
     ) {
         Ok((Some(c), d, r, x, ctx)) => (c, d, r, x, ctx),
-        Ok((None, ..)) => return super::not_found(&state),
-        Err(()) => return super::unavailable(&state),
+        Ok((None, ..)) => return Err(super::not_found(state)),
+        Err(()) => return Err(super::unavailable(state)),
     };
-    if let Err(r) = super::readable_one(&state, &who, &c).await {
-        return r;
-    }
+    super::readable_one(state, &who, &c).await?;
     let tz = state.settings.office_timezone;
     let Some(draft) = drafts.last() else {
-        return super::message(
-            &state,
+        return Err(super::message(
+            state,
             StatusCode::NOT_FOUND,
             "Belum ada jawaban",
             "Surat jawaban dapat dicetak setelah konsep jawaban disusun.",
-        );
+        ));
     };
     let dispatch = dispatches.iter().rev().find(|d| d.draft_id == draft.id);
     // approved by the head: the head's approval of this version
@@ -94,6 +93,8 @@ pub async fn page(
         r.draft_id == draft.id && r.decision == "approved" && Some(r.position_id) == head
     });
     let approved = dispatch.is_some() || approval.is_some();
+    // the agenda's number once the head approved
+    let agenda = state.store.agenda_entry(draft.id).await.ok().flatten();
     // who signs: the head who approved (the Plh with "Plh."), else — a
     // preview — whoever holds the head's position
     let officers = state.store.list_officers().await.unwrap_or_default();
@@ -124,6 +125,7 @@ pub async fn page(
     let date = dispatch
         .and_then(|d| d.letter_date)
         .map(|d| date_of(d, tz))
+        .or_else(|| agenda.as_ref().map(|a| tanggal(a.created_at, tz)))
         .unwrap_or_else(|| tanggal(chrono::Utc::now(), tz));
     let opening = format!(
         "Menindaklanjuti pengaduan Saudara yang kami terima pada {} dengan nomor {} perihal \"{}\", dengan hormat kami sampaikan hal-hal sebagai berikut.",
@@ -131,9 +133,19 @@ pub async fn page(
         v.tracking_number,
         v.subject
     );
-    render(
-        StatusCode::OK,
-        &LetterPage {
+    let letter_number = dispatch
+        .and_then(|d| d.letter_number.clone())
+        .or_else(|| agenda.map(|a| a.number))
+        .unwrap_or_default();
+    let paragraphs = draft
+        .body
+        .split("\n\n")
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    Ok(Letter {
+        paragraphs,
+        page: LetterPage {
             office: state.settings.office_name.clone(),
             letterhead: state.settings.letterhead.clone(),
             id: id.to_string(),
@@ -143,9 +155,7 @@ pub async fn page(
             } else {
                 format!("{place}, {date}")
             },
-            letter_number: dispatch
-                .and_then(|d| d.letter_number.clone())
-                .unwrap_or_default(),
+            letter_number,
             confidential: v.confidential,
             subject: format!("Jawaban atas pengaduan nomor {}", v.tracking_number),
             to,
@@ -157,5 +167,134 @@ pub async fn page(
             signer_name: signer.map(|o| o.name.clone()).unwrap_or_default(),
             signer_nip: signer.and_then(|o| o.nip.clone()).unwrap_or_default(),
         },
-    )
+    })
+}
+
+/// `GET /console/complaints/{id}/letter`: the letter to print.
+pub async fn page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    match letter(&state, &req, &id).await {
+        Ok(l) => render(StatusCode::OK, &l.page),
+        Err(r) => r,
+    }
+}
+
+/// `GET /console/complaints/{id}/letter.pdf`: the same letter as a PDF to
+/// sign electronically (A4, fonts embedded).
+pub async fn pdf(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    use crate::pdf::{Document, Font};
+    let l = match letter(&state, &req, &id).await {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let made = tokio::task::spawn_blocking(move || {
+        let p = &l.page;
+        let mut d = Document::new(&format!("Surat jawaban {}", p.number), false);
+        for (i, line) in p.letterhead.iter().enumerate() {
+            let (font, size) = if i < 2 {
+                (Font::Bold, 13.0)
+            } else {
+                (Font::Regular, 10.0)
+            };
+            d.text(line, font, size, true);
+        }
+        d.rule();
+        d.gap(6.0);
+        d.right(&p.place_date, Font::Regular, 11.0);
+        d.gap(6.0);
+        let number = if p.letter_number.is_empty() {
+            "………………………………".to_string()
+        } else {
+            p.letter_number.clone()
+        };
+        d.fields(
+            &[
+                ("Nomor", number.as_str()),
+                ("Sifat", if p.confidential { "Rahasia" } else { "Biasa" }),
+                ("Lampiran", "-"),
+                ("Hal", p.subject.as_str()),
+            ],
+            60.0,
+            11.0,
+        );
+        d.gap(10.0);
+        d.text("Yth.", Font::Regular, 11.0, false);
+        for line in &p.to {
+            d.text(line, Font::Regular, 11.0, false);
+        }
+        d.text("di tempat", Font::Regular, 11.0, false);
+        d.gap(10.0);
+        d.text(&p.opening, Font::Regular, 11.0, false);
+        for para in &l.paragraphs {
+            d.gap(6.0);
+            d.text(para, Font::Regular, 11.0, false);
+        }
+        d.gap(6.0);
+        d.text(
+            "Demikian kami sampaikan. Atas perhatian Saudara kami ucapkan terima kasih.",
+            Font::Regular,
+            11.0,
+            false,
+        );
+        d.gap(18.0);
+        let nip = format!("NIP. {}", p.signer_nip);
+        let mut block: Vec<(&str, Font)> = vec![(p.signer_title.as_str(), Font::Regular)];
+        for _ in 0..4 {
+            block.push((" ", Font::Regular));
+        }
+        if p.signer_name.is_empty() {
+            block.push((
+                "(.................................................)",
+                Font::Regular,
+            ));
+            block.push(("NIP.", Font::Regular));
+        } else {
+            block.push((p.signer_name.as_str(), Font::Bold));
+            if !p.signer_nip.is_empty() {
+                block.push((nip.as_str(), Font::Regular));
+            }
+        }
+        d.block(&block, 0.5, 11.0);
+        let footer = if p.approved {
+            format!("{} · pengaduan {}", p.office, p.number)
+        } else {
+            format!(
+                "PRATINJAU: konsep versi {} belum disetujui · {}",
+                p.version, p.number
+            )
+        };
+        d.finish(&footer)
+    })
+    .await;
+    match made {
+        Ok(Ok(bytes)) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "inline; filename=\"surat-jawaban-{}.pdf\"",
+                    id.chars()
+                        .filter(char::is_ascii_alphanumeric)
+                        .take(36)
+                        .collect::<String>()
+                ),
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(bytes),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the letter's PDF was not made");
+            super::unavailable(&state)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the letter's PDF was not made");
+            super::unavailable(&state)
+        }
+    }
 }
