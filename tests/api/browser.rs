@@ -915,8 +915,16 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     expect(br.text().await, "Jawaban disetujui");
 
     br.as_user("loket", &page).await;
-    // a letter needs its number: refused next to the field, nothing changed
-    br.act("dispatch", &[("method", "letter")]).await;
+    // a letter given its own number needs its date: refused next to the
+    // field, nothing changed (without a number it takes the agenda's)
+    br.act(
+        "dispatch",
+        &[
+            ("method", "letter"),
+            ("letter_number", "460/123/DINSOS/XII/2026"),
+        ],
+    )
+    .await;
     let text = br.text().await;
     expect(text.clone(), "Periksa isian yang ditandai.");
     br.act(
