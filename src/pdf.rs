@@ -313,6 +313,32 @@ impl Document {
         }
     }
 
+    /// A square of modules (a QR code: `dark` row by row, `width` wide),
+    /// `size` points wide, at the left margin.
+    pub fn squares(&mut self, dark: &[bool], width: usize, size: f32) {
+        if width == 0 {
+            return;
+        }
+        self.keep(size);
+        let cell = size / width as f32;
+        let (x0, top) = (self.margin, self.y);
+        let c = self.page();
+        c.set_fill_gray(0.0);
+        for (i, on) in dark.iter().enumerate() {
+            if *on {
+                let (row, col) = (i / width, i % width);
+                c.rect(
+                    x0 + col as f32 * cell,
+                    top - (row as f32 + 1.0) * cell,
+                    cell,
+                    cell,
+                );
+            }
+        }
+        c.fill_nonzero();
+        self.y = top - size;
+    }
+
     /// A horizontal rule across the page.
     pub fn rule(&mut self) {
         self.y -= 4.0;

@@ -1222,7 +1222,84 @@ async fn reception_registers_at_the_desk_and_gets_a_receipt(b: Backend) {
         "{number}"
     );
     assert!(text.contains("Kode akses"));
+    // the slip: letterhead, the status page written out, who received it
+    assert!(text.contains("PEMERINTAH DAERAH"), "{text}");
+    assert!(
+        text.contains(&format!("{}/lacak", app.settings.public_base_url)),
+        "{text}"
+    );
+    assert!(
+        text.contains("Yang menerima,") && text.contains("( loket.tiga )"),
+        "{text}"
+    );
     br.check_page("receipt").await;
+    // … and as a PDF to print (the code goes in the form, never the address)
+    let field = |css: &'static str| {
+        let br = &br;
+        async move {
+            br.client
+                .find(Locator::Css(css))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let (csrf, code) = (
+        field("form[action$='/receipt.pdf'] input[name=csrf]").await,
+        field("form[action$='/receipt.pdf'] input[name=code]").await,
+    );
+    let action = br
+        .client
+        .find(Locator::Css("form[action$='/receipt.pdf']"))
+        .await
+        .unwrap()
+        .attr("action")
+        .await
+        .unwrap()
+        .unwrap();
+    let cookie = br.client.get_named_cookie("aduan_session").await.unwrap();
+    let post = |code: String| {
+        let app = &app;
+        let (csrf, number, action) = (csrf.clone(), number.clone(), action.clone());
+        let cookie = format!("{}={}", cookie.name(), cookie.value());
+        async move {
+            app.client
+                .post(app.url(&action))
+                .header("Cookie", cookie)
+                .form(&[("csrf", csrf), ("number", number), ("code", code)])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(post("WRONG-CODE".into()).await.status(), 404);
+    let pdf = post(code.clone()).await;
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.unwrap();
+    if let Some((text, info, _)) = crate::helpers::pdf_text(&bytes) {
+        for want in [
+            "TANDA TERIMA PENGADUAN",
+            number.as_str(),
+            code.as_str(),
+            "Kursi roda untuk lansia",
+            "Tatap muka",
+            "/lacak",
+            "Yang menerima,",
+            "( loket.tiga )",
+        ] {
+            assert!(text.contains(want), "`{want}` in the receipt: {text}");
+        }
+        assert!(info.contains("595 x 842 pts (A4)"), "{info}");
+    }
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target/screenshots/tanda-terima.pdf"),
+        &bytes,
+    )
+    .unwrap();
     let all = app.list_all(&admin, "", 10).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["tracking_number"], number.as_str());

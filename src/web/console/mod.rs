@@ -101,6 +101,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
         .service(web::resource("/console/complaints/{id}/letter").get(letter::page))
         .service(web::resource("/console/complaints/{id}/letter.pdf").get(letter::pdf))
+        .service(web::resource("/console/complaints/{id}/receipt.pdf").post(register::receipt_pdf))
         .service(web::resource("/console/complaints/{id}/clock").post(complaints::clock))
         .service(web::resource("/console/complaints/{id}/whatsapp").post(complaints::whatsapp))
         .service(web::resource("/console/complaints/{id}/attachments").post(attachments::upload))

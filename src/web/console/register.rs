@@ -60,6 +60,13 @@ struct ReceiptPage {
     /// A QR code of the status page's link (with the code in its fragment),
     /// for the complainant's phone: to follow it and, once answered, rate it.
     qr_svg: String,
+    letterhead: Vec<String>,
+    channel: &'static str,
+    /// The status page's address written out (without the code).
+    lacak_url: String,
+    /// The officer who received it (signs the slip).
+    received_by: String,
+    working_days: Option<i32>,
 }
 
 struct NextSlip {
@@ -768,8 +775,158 @@ pub async fn submit(
                 count: value(&m, "box.count").parse::<u32>().unwrap_or(0) + 1,
             }),
             qr_svg: status_qr(&state, &c.tracking_number, &access_code),
+            letterhead: state.settings.letterhead.clone(),
+            channel: words::channel(c.channel),
+            lacak_url: format!("{}/lacak", state.settings.public_base_url),
+            received_by: receiver(who.caller.actor()),
+            working_days: c.sla_working_days,
         },
     )
+}
+
+/// The name that signs a receipt: the officer, else the account.
+fn receiver(a: &crate::store::Actor) -> String {
+    a.officer
+        .as_ref()
+        .map_or_else(|| a.name.clone(), |o| o.name.clone())
+}
+
+/// `POST /console/complaints/{id}/receipt.pdf` (the tracking number and
+/// access code from the receipt just shown): the receipt slip as a PDF to
+/// print or hand over. The code is checked like `/lacak` checks it and is
+/// never stored or logged.
+pub async fn receipt_pdf(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    use crate::pdf::{Document, Font};
+    let (who, m, id) = match super::staff_post_on(&state, &req, &id, &body).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let number = value(&m, "number");
+    let code = value(&m, "code");
+    let c = match state.app.open_public(&number, &code).await {
+        Ok(Some(c)) if c.id == id => c,
+        Ok(_) => return super::not_found(&state),
+        Err(_) => return super::unavailable(&state),
+    };
+    let tz = state.settings.office_timezone;
+    let s = &state.settings;
+    let letterhead = s.letterhead.clone();
+    let office = s.office_name.clone();
+    let place = s.office_city.clone();
+    let status_link = format!(
+        "{}/lacak/{}#kode={code}",
+        s.public_base_url, c.tracking_number
+    );
+    let lacak = format!("{}/lacak", s.public_base_url);
+    let qr = qrcode::QrCode::new(status_link.as_bytes()).ok();
+    let attachments = state
+        .store
+        .list_attachments(c.id)
+        .await
+        .map(|a| a.len())
+        .unwrap_or(0);
+    let received_by = receiver(who.caller.actor());
+    let received = words::waktu(c.received_at, tz);
+    let due = c.due_at.map(|t| words::waktu(t, tz));
+    let channel = words::channel(c.channel);
+    let days = c.sla_working_days;
+    let today = words::tanggal(chrono::Utc::now(), tz);
+    let made = tokio::task::spawn_blocking(move || {
+        let mut d = Document::new(&format!("Tanda terima pengaduan {}", c.tracking_number), false);
+        for (i, line) in letterhead.iter().enumerate() {
+            let (font, size) = if i < 2 { (Font::Bold, 13.0) } else { (Font::Regular, 10.0) };
+            d.text(line, font, size, true);
+        }
+        d.rule();
+        d.gap(4.0);
+        d.text("TANDA TERIMA PENGADUAN", Font::Bold, 13.0, true);
+        d.gap(8.0);
+        let attached = if attachments == 0 {
+            "-".to_string()
+        } else {
+            format!("{attachments} berkas")
+        };
+        let due_text = match (&due, days) {
+            (Some(t), Some(n)) => format!("{t} ({n} hari kerja)"),
+            (Some(t), None) => t.clone(),
+            _ => "-".into(),
+        };
+        d.fields(
+            &[
+                ("Nomor pengaduan", c.tracking_number.as_str()),
+                ("Kode akses", code.as_str()),
+                ("Diterima", received.as_str()),
+                ("Saluran", channel),
+                ("Perihal", c.subject.as_str()),
+                ("Lampiran", attached.as_str()),
+                ("Dijawab paling lambat", due_text.as_str()),
+            ],
+            130.0,
+            11.0,
+        );
+        d.gap(10.0);
+        d.text(
+            &format!(
+                "Ikuti penanganan pengaduan ini di {lacak} dengan nomor pengaduan dan kode akses di atas, atau pindai kode QR ini. Setelah dijawab, Anda dapat menilai pelayanan kami di halaman yang sama. Simpan tanda terima ini: kode akses tidak dapat ditampilkan lagi."
+            ),
+            Font::Regular,
+            10.5,
+            false,
+        );
+        if let Some(q) = &qr {
+            d.gap(6.0);
+            let colors: Vec<bool> = q
+                .to_colors()
+                .into_iter()
+                .map(|c| c == qrcode::Color::Dark)
+                .collect();
+            d.squares(&colors, q.width(), 110.0);
+        }
+        d.gap(12.0);
+        let place_date = if place.is_empty() {
+            today
+        } else {
+            format!("{place}, {today}")
+        };
+        let name = format!("( {received_by} )");
+        d.block(
+            &[
+                (place_date.as_str(), Font::Regular),
+                ("Yang menerima,", Font::Regular),
+                (" ", Font::Regular),
+                (" ", Font::Regular),
+                (" ", Font::Regular),
+                (name.as_str(), Font::Regular),
+            ],
+            0.5,
+            11.0,
+        );
+        d.finish(&format!("{office} · tanda terima {}", c.tracking_number))
+    })
+    .await;
+    match made {
+        Ok(Ok(bytes)) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                "inline; filename=\"tanda-terima.pdf\"",
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(bytes),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the receipt's PDF was not made");
+            super::unavailable(&state)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the receipt's PDF was not made");
+            super::unavailable(&state)
+        }
+    }
 }
 
 /// The status page's link as an SVG QR code (empty if it cannot be drawn).
