@@ -81,6 +81,30 @@ impl std::fmt::Debug for WhatsappSettings {
     }
 }
 
+/// A `DATABASE_URL` as it may be shown: the backend and where, never a
+/// password (`postgres://aduan@db:5432/aduan`, `sqlite ./data/aduan.db`).
+pub fn database_label(url: &str) -> String {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or(path);
+        return format!("SQLite {path}");
+    }
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+            let user = rest
+                .rsplit_once('@')
+                .map(|(u, _)| u.split(':').next().unwrap_or(""))
+                .filter(|u| !u.is_empty())
+                .map(|u| format!("{u}@"))
+                .unwrap_or_default();
+            let host = host.split('?').next().unwrap_or(host);
+            format!("PostgreSQL {scheme}://{user}{host}")
+        }
+        None => "(unreadable DATABASE_URL)".into(),
+    }
+}
+
 /// The Telegram bot (on when `ADUAN_TELEGRAM_BOT_TOKEN` is set).
 #[derive(Clone)]
 pub struct TelegramSettings {
@@ -1389,6 +1413,24 @@ impl Settings {
             visit_retention_days,
             db_max_connections,
         })
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::database_label;
+
+    #[test]
+    fn a_database_is_named_without_its_password() {
+        assert_eq!(
+            database_label("postgres://aduan:rahasia@db:5432/aduan?sslmode=require"),
+            "PostgreSQL postgres://aduan@db:5432/aduan"
+        );
+        assert_eq!(
+            database_label("sqlite://./data/aduan.db?mode=rwc"),
+            "SQLite ./data/aduan.db"
+        );
+        assert!(!database_label("postgres://a:secret@c/d").contains("secret"));
     }
 }
 

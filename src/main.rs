@@ -423,6 +423,12 @@ async fn main() -> anyhow::Result<()> {
         other => {
             // CLI commands keep stdout for their output; warnings go to stderr.
             telemetry::init_subscriber(LogFormat::Text, "warn", std::io::stderr);
+            // which office's data this command works on (never a password)
+            eprintln!(
+                "aduan: database {}, data directory {}",
+                aduan::config::database_label(&settings.database_url),
+                settings.data_dir.display()
+            );
             for w in &settings.warnings {
                 tracing::warn!("{w}");
             }

@@ -98,6 +98,17 @@ impl Application {
             settings.db_acquire_timeout,
         )
         .await?;
+        // where to go next, for whoever started it on a fresh database
+        if store
+            .list_accounts()
+            .await
+            .map(|a| a.is_empty())
+            .unwrap_or(false)
+        {
+            tracing::warn!(
+                "no account yet: create the first admin with `aduan user create --login admin --role admin` (it prints a one-time link to set the password), then sign in at /console"
+            );
+        }
         Self::with_store(settings, store)
     }
 
@@ -246,6 +257,12 @@ impl Application {
         .map_err(listen_err)?
         .run();
         tracing::info!(address = %addr.ip(), port, backend = store.backend(), "listening");
+        tracing::info!(
+            console = %format!("{}/console", settings.public_base_url),
+            database = %crate::config::database_label(&settings.database_url),
+            data_dir = %settings.data_dir.display(),
+            "ready: the console and the public pages (/adukan, /lacak, /tamu) are served"
+        );
         Ok(Application {
             port,
             server,

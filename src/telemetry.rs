@@ -18,7 +18,13 @@ pub fn init_subscriber<W>(format: LogFormat, filter: &str, writer: W) -> bool
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // the scheduler's own start-up lines say nothing an operator needs
+    let filter = if filter.contains("tokio_cron_scheduler") {
+        filter.to_string()
+    } else {
+        format!("{filter},tokio_cron_scheduler=warn")
+    };
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     match format {
         LogFormat::Json => registry

@@ -295,6 +295,21 @@ fn hundredths(num: u64, den: u64) -> i64 {
     ((200 * num + den) / (2 * den)) as i64
 }
 
+/// The fewest respondents a survey of `population` people served needs
+/// (PermenPANRB 14/2017 points to Krejcie and Morgan's table: χ² = 3.841
+/// for 95 %, P = 0.5, d = 0.05): `χ²·N·P(1−P) / (d²(N−1) + χ²·P(1−P))`,
+/// rounded up. 0 for nobody served.
+pub fn minimum_sample(population: u64) -> u64 {
+    if population == 0 {
+        return 0;
+    }
+    let n = population as f64;
+    let (chi, p, d) = (3.841_f64, 0.5_f64, 0.05_f64);
+    let s = chi * n * p * (1.0 - p) / (d * d * (n - 1.0) + chi * p * (1.0 - p));
+    // a hair under the exact value is the table's number, not one more
+    (s - 1e-9).ceil().max(1.0) as u64
+}
+
 /// The index from the per-element sums of the answers of `n` respondents.
 pub fn index(n: u64, sums: [u64; 9]) -> Index {
     if n == 0 {
@@ -339,6 +354,19 @@ pub fn as_decimal(h: i64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_minimum_sample_follows_krejcie_and_morgan() {
+        // their table: N 10 → 10, 100 → 80, 1000 → 278, 10000 → 370 (the formula gives
+        // 383 for 100 000; the table's 384 is its value for 1 000 000)
+        assert_eq!(minimum_sample(10), 10);
+        assert_eq!(minimum_sample(100), 80);
+        assert_eq!(minimum_sample(1000), 278);
+        assert_eq!(minimum_sample(10_000), 370);
+        assert_eq!(minimum_sample(100_000), 383);
+        assert_eq!(minimum_sample(0), 0);
+        assert_eq!(minimum_sample(1), 1);
+    }
 
     fn input(v: [i64; 9]) -> SurveyInput {
         SurveyInput {

@@ -362,6 +362,18 @@ pub async fn submit(
     }
     let (Ok(complaint), Some(nonce), true) = (parsed, nonce, errors.is_empty()) else {
         drop_file().await;
+        // missing or wrong fields first: the form's guard is mentioned only
+        // once every field is right
+        if !errors.is_empty() {
+            notices.clear();
+            let n = errors.len();
+            notices.push((
+                format!(
+                    "Pengaduan belum terkirim: {n} isian perlu diperbaiki — lihat pesan di samping isian yang ditandai."
+                ),
+                true,
+            ));
+        }
         if notices.is_empty() {
             notices.push((
                 "Pengaduan belum terkirim: perbaiki isian yang ditandai.".to_string(),

@@ -99,6 +99,8 @@ struct SkmPage {
 struct IkmRow {
     period: String,
     service: &'static str,
+    /// The respondents against the minimum sample.
+    sample: String,
     respondents: u64,
     ikm: String,
     category: String,
@@ -738,15 +740,43 @@ pub async fn ikm(state: web::Data<AppState>) -> HttpResponse {
             if service == SurveyService::Visits && i.respondents == 0 {
                 continue;
             }
+            // how many were served: the population the sample is drawn from
+            let served = match service {
+                SurveyService::Complaints => state
+                    .app
+                    .report(
+                        from,
+                        to.min(today),
+                        crate::domain::report::GroupBy::Channel,
+                        Utc::now(),
+                    )
+                    .await
+                    .map(|r| r.total.answered),
+                SurveyService::Visits => state
+                    .app
+                    .visit_report(from, to.min(today))
+                    .await
+                    .map(|r| r.0.served),
+            };
+            let Ok(served) = served else {
+                return HttpResponse::ServiceUnavailable().finish();
+            };
+            let minimum = skm::minimum_sample(served);
+            let enough = i.respondents > 0 && i.respondents >= minimum;
             rows.push(IkmRow {
                 period: period.clone(),
                 service: service.label(),
                 respondents: i.respondents,
+                sample: format!(
+                    "{} responden; minimal {minimum} dari {served} yang dilayani pada periode ini (Krejcie–Morgan, PermenPANRB 14/2017)",
+                    i.respondents
+                ),
                 ikm: i.ikm.map(decimal).unwrap_or_else(|| "—".into()),
-                category: i
-                    .category
-                    .map(|c| format!("{} ({})", c.as_str(), c.label()))
-                    .unwrap_or_else(|| "belum ada responden".into()),
+                category: match (i.category, enough) {
+                    (Some(c), true) => format!("{} ({})", c.as_str(), c.label()),
+                    (Some(_), false) => "belum cukup responden untuk menyimpulkan mutu pelayanan".into(),
+                    (None, _) => "belum ada responden".into(),
+                },
                 elements: ELEMENTS
                     .iter()
                     .zip(&i.elements)

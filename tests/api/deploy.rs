@@ -47,6 +47,16 @@ fn build_inputs() -> Vec<(PathBuf, PathBuf)> {
                 out.push((f.clone(), normalize(&base.join(arg))));
             }
         }
+        // askama reads its templates from templates/ at build time
+        for part in text.split("#[template(path = \"").skip(1) {
+            if let Some(arg) = part.split('"').next() {
+                out.push((f.clone(), normalize(&root().join("templates").join(arg))));
+            }
+        }
+    }
+    // and cargo runs the build script
+    if root().join("build.rs").exists() {
+        out.push((root().join("Cargo.toml"), root().join("build.rs")));
     }
     out
 }

@@ -215,7 +215,7 @@ impl Layout {
             },
             NavItem {
                 href: "/console/reports",
-                label: "Laporan",
+                label: "Rekapitulasi",
                 current: section == Section::Reports,
                 count: None,
             },

@@ -367,7 +367,7 @@ pub async fn page(
             StatusCode::UNPROCESSABLE_ENTITY
         },
         &ReportsPage {
-            layout: Layout::for_staff(&state, &who, "Laporan", Section::Reports),
+            layout: Layout::for_staff(&state, &who, "Rekapitulasi pengaduan", Section::Reports),
             r,
             groupings,
             errors,
