@@ -231,11 +231,14 @@ impl Jobs {
             .await?;
         let (visits, _) = app.visit_report(from, last).await?;
         let workbook = format!("laporan-pengaduan-{month_key}.xlsx");
-        let xlsx = crate::reports::export::summaries_xlsx(&[
-            ("Saluran", &by_channel),
-            ("Unit", &by_unit),
-            ("Jenis", &by_kind),
-        ])
+        let xlsx = crate::reports::export::summaries_xlsx(
+            &[
+                ("Saluran", &by_channel),
+                ("Unit", &by_unit),
+                ("Jenis", &by_kind),
+            ],
+            crate::reports::export::Reader::Person,
+        )
         .map_err(|e| StoreError::Corrupt(format!("the monthly workbook: {e}")))?;
         let mut files = vec![notify::MailAttachment::new(
             &workbook,

@@ -322,8 +322,9 @@ pub async fn summary(
     };
     let summary = state.app.report(from, to, by, chrono::Utc::now()).await?;
     if format == "xlsx" {
-        let bytes = crate::reports::export::summary_xlsx(&summary)
-            .map_err(|e| ApiError::Internal(format!("the summary's workbook: {e}")))?;
+        let bytes =
+            crate::reports::export::summary_xlsx(&summary, crate::reports::export::Reader::Program)
+                .map_err(|e| ApiError::Internal(format!("the summary's workbook: {e}")))?;
         return Ok(HttpResponse::Ok()
             .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .insert_header((
@@ -339,7 +340,10 @@ pub async fn summary(
                 "Content-Disposition",
                 format!("attachment; filename=\"ringkasan-{from}-{to}.csv\""),
             ))
-            .body(crate::reports::export::summary_csv(&summary)));
+            .body(crate::reports::export::summary_csv(
+                &summary,
+                crate::reports::export::Reader::Program,
+            )));
     }
     Ok(HttpResponse::Ok().json(summary))
 }

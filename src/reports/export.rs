@@ -25,26 +25,71 @@ const SUMMARY_FIELDS: [&str; 17] = [
     "lapor_finished_ratio",
 ];
 
+/// The columns' headings for people (the console's downloads, the monthly
+/// email's workbook), in the order of [`SUMMARY_FIELDS`].
+const SUMMARY_HEADINGS: [&str; 17] = [
+    "Diterima",
+    "Terbuka",
+    "Dijawab",
+    "Dijawab tepat waktu",
+    "Dijawab terlambat",
+    "Bagian tepat waktu",
+    "Median hari kerja sampai jawaban",
+    "P90 hari kerja sampai jawaban",
+    "Terbuka dan terlambat",
+    "Ditutup",
+    "Dialihkan",
+    "Digabung",
+    "Ditolak",
+    "LAPOR! diterima",
+    "LAPOR! ditindaklanjuti dalam 5 hari kerja",
+    "Bagian LAPOR! ditindaklanjuti",
+    "Bagian LAPOR! selesai",
+];
+
+/// Who reads an export: a program (the API's fixed field names, `.`
+/// decimals) or a person (Indonesian headings, `,` decimals in CSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    Program,
+    Person,
+}
+
+impl Reader {
+    fn headings(self) -> [&'static str; 19] {
+        let mut h = [""; 19];
+        let (key, label, cols) = match self {
+            Reader::Program => ("key", "label", SUMMARY_FIELDS),
+            Reader::Person => ("Kode", "Kelompok", SUMMARY_HEADINGS),
+        };
+        h[0] = key;
+        h[1] = label;
+        h[2..].copy_from_slice(&cols);
+        h
+    }
+}
+
 /// The summary as a workbook: `Ringkasan` (the JSON's field names as the
 /// header, a row per group, `total` last; numbers as numbers, empty for
 /// null) and `Periode` (from, to as dates; the grouping).
-pub fn summary_xlsx(s: &Summary) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    summaries_xlsx(&[("Ringkasan", s)])
+pub fn summary_xlsx(s: &Summary, reader: Reader) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    summaries_xlsx(&[("Ringkasan", s)], reader)
 }
 
 /// Several summaries of one period in one workbook, a sheet each (named),
 /// and `Periode`.
-pub fn summaries_xlsx(sheets: &[(&str, &Summary)]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+pub fn summaries_xlsx(
+    sheets: &[(&str, &Summary)],
+    reader: Reader,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     for (name, s) in sheets {
         let sheet = wb.add_worksheet();
         sheet.set_name(*name)?;
-        sheet.write_string_with_format(0, 0, "key", &bold)?;
-        sheet.write_string_with_format(0, 1, "label", &bold)?;
-        for (c, f) in SUMMARY_FIELDS.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16 + 2, *f, &bold)?;
+        for (c, h) in reader.headings().iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
         }
         let mut row = 1u32;
         let mut write = |key: &str,
@@ -72,12 +117,16 @@ pub fn summaries_xlsx(sheets: &[(&str, &Summary)]) -> Result<Vec<u8>, rust_xlsxw
         let period = wb.add_worksheet();
         period.set_name("Periode")?;
         let date = Format::new().set_num_format("dd/mm/yyyy");
-        for (r, (label, d)) in [("from", s.from), ("to", s.to)].into_iter().enumerate() {
+        let (from, to, by) = match reader {
+            Reader::Program => ("from", "to", "group_by"),
+            Reader::Person => ("Dari tanggal", "Sampai tanggal", "Dikelompokkan menurut"),
+        };
+        for (r, (label, d)) in [(from, s.from), (to, s.to)].into_iter().enumerate() {
             period.write_string_with_format(r as u32, 0, label, &bold)?;
             let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
             period.write_datetime_with_format(r as u32, 1, &x, &date)?;
         }
-        period.write_string_with_format(2, 0, "group_by", &bold)?;
+        period.write_string_with_format(2, 0, by, &bold)?;
         period.write_string(
             2,
             1,
@@ -91,18 +140,20 @@ pub fn summaries_xlsx(sheets: &[(&str, &Summary)]) -> Result<Vec<u8>, rust_xlsxw
     wb.save_to_buffer()
 }
 
-/// The summary as CSV: a header of the JSON's field names, a row per group,
-/// a `total` row. Numbers as JSON writes them (`.` decimals), empty for null.
-pub fn summary_csv(s: &Summary) -> String {
+/// The summary as CSV: a header (the JSON's field names for a program,
+/// Indonesian for a person), a row per group, a total row. Numbers as JSON
+/// writes them (`.` decimals; `,` for a person), empty for null.
+pub fn summary_csv(s: &Summary, reader: Reader) -> String {
     let cell = csv_cell;
     let n = |v: &serde_json::Value| match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => cell(s),
+        other if reader == Reader::Person => other.to_string().replace('.', ","),
         other => other.to_string(),
     };
     let fields = SUMMARY_FIELDS;
-    let mut out = String::from("\u{feff}key;label;");
-    out.push_str(&fields.join(";"));
+    let mut out = String::from("\u{feff}");
+    out.push_str(&reader.headings().join(";"));
     out.push_str("\r\n");
     let mut row = |key: &str, label: &str, f: &SummaryFigures| {
         let v = serde_json::to_value(f).unwrap_or_default();
@@ -117,7 +168,15 @@ pub fn summary_csv(s: &Summary) -> String {
     for g in &s.groups {
         row(g.key.as_deref().unwrap_or(""), &g.label, &g.figures);
     }
-    row("total", "Jumlah", &s.total);
+    row(
+        if reader == Reader::Person {
+            ""
+        } else {
+            "total"
+        },
+        "Jumlah",
+        &s.total,
+    );
     out
 }
 

@@ -453,6 +453,40 @@ async fn the_summary_counts_a_known_history(b: Backend) {
     assert_eq!(live, summed);
     assert_eq!(group(&summed, "email")["rejected"], 1);
     assert_eq!(group(&summed, "email")["overdue_open"], 0);
+
+    // the console's download is for people: Indonesian headings, "," decimals
+    crate::accounts::account(&app, &o.admin, "pimpinan.rekap", "manager", None).await;
+    let who =
+        crate::accounts::browser(&app, "pimpinan.rekap", crate::accounts::PASSWORD, None).await;
+    let csv = who
+        .get(
+            &app,
+            &format!("/console/reports/export?from={from}&to={today}&group_by=channel&format=csv"),
+        )
+        .await;
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.starts_with("\u{feff}Kode;Kelompok;Diterima;Terbuka;Dijawab;"),
+        "{header}"
+    );
+    assert!(!header.contains("received"), "{header}");
+    let total = text.lines().last().unwrap();
+    assert!(total.contains(";\"Jumlah\";8;"), "{total}");
+    assert!(
+        text.contains(",6667") || text.contains(",5"),
+        "decimal commas: {text}"
+    );
+    assert!(!text.contains("0.6667"), "{text}");
+    let xlsx = who
+        .get(
+            &app,
+            &format!("/console/reports/export?from={from}&to={today}&group_by=channel&format=xlsx"),
+        )
+        .await;
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
 }
 
 async fn bad_report_parameters_are_named(b: Backend) {

@@ -57,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/dashboard").get(dashboard::page))
         .service(web::resource("/console/reports").get(reports::page))
         .service(web::resource("/console/reports/print").get(reports::print))
+        .service(web::resource("/console/reports/export").get(reports::export))
         .service(web::resource("/console/admin").get(admin::index))
         .service(web::resource("/console/admin/accounts/new").post(admin::create_account))
         .service(web::resource("/console/admin/keys/{id}/revoke").post(admin::revoke_key))
