@@ -982,6 +982,29 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), want);
     }
     br.check_page("chain-sheet").await;
+    // … and as a PDF
+    let sheet = br.path().await;
+    let cookie = br.client.get_named_cookie("aduan_session").await.unwrap();
+    let pdf = app
+        .client
+        .get(app.url(&format!("{sheet}.pdf")))
+        .header("Cookie", format!("{}={}", cookie.name(), cookie.value()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.status(), 200);
+    let bytes = pdf.bytes().await.unwrap();
+    if let Some((text, info, _)) = crate::helpers::pdf_text(&bytes) {
+        for want in [
+            "LEMBAR DISPOSISI",
+            "005/RT03/XI/2026",
+            "Kabid Linjamsos (Agnes Kabid)",
+            "Segera dicek ke lapangan",
+        ] {
+            assert!(text.contains(want), "`{want}` in the sheet's PDF: {text}");
+        }
+        assert!(info.contains("842 x 595 pts (A4)"), "{info}");
+    }
 
     // a letter received a month ago and never forwarded: overdue at reception
     let mut late = valid_complaint("letter");
@@ -1415,13 +1438,13 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
     br.fill("#act-note", "Sprint 800/45/2026").await;
     br.click(&submit("acting")).await;
     let text = br.text().await;
-    assert!(text.contains("PLH ditunjuk sampai"), "{text}");
-    assert!(text.contains("hari ini: PLH Maria Goreti"), "{text}");
+    assert!(text.contains("Plh. ditunjuk sampai"), "{text}");
+    assert!(text.contains("hari ini: Plh. Maria Goreti"), "{text}");
     br.check_page("admin-org-acting").await;
     br.click("form[action$='/end'] button[type=submit]").await;
     let text = br.text().await;
     assert!(text.contains("Penunjukan Plh/Plt diakhiri"), "{text}");
-    assert!(!text.contains("hari ini: PLH Maria Goreti"), "{text}");
+    assert!(!text.contains("hari ini: Plh. Maria Goreti"), "{text}");
 
     br.goto("/console/admin/accounts").await;
     br.fill("#login", "Bukan Nama Sah!").await;

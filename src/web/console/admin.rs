@@ -245,9 +245,9 @@ async fn page(
                                     .find(|o| o.id == a.officer_id)
                                     .map_or("?", |o| o.name.as_str());
                                 format!(
-                                    "{} {name} sampai {}",
-                                    a.kind.to_uppercase(),
-                                    a.ends_on.format("%d-%m-%Y")
+                                    "{}{name} sampai {}",
+                                    crate::words::acting_prefix(Some(a.kind.as_str())),
+                                    crate::words::tanggal_hari(a.ends_on)
                                 )
                             })
                             .collect::<Vec<_>>()
@@ -328,12 +328,12 @@ async fn page(
                         ActingRow {
                             id: a.id.to_string(),
                             text: format!(
-                                "{} {} untuk {}, {} s.d. {}{}",
-                                a.kind.to_uppercase(),
+                                "{}{} untuk {}, {} s.d. {}{}",
+                                crate::words::acting_prefix(Some(a.kind.as_str())),
                                 name,
                                 org.title(a.position_id),
-                                a.starts_on.format("%d-%m-%Y"),
-                                a.ends_on.format("%d-%m-%Y"),
+                                crate::words::tanggal_hari(a.starts_on),
+                                crate::words::tanggal_hari(a.ends_on),
                                 a.note
                                     .as_deref()
                                     .map(|n| format!(" ({n})"))
@@ -1121,9 +1121,9 @@ pub async fn appoint_acting(
     let result = state.app.appoint_acting(input, Utc::now()).await;
     org_answer(&state, &who, p, "act", result, |a| {
         format!(
-            "{} ditunjuk sampai {}. Selama itu disposisi dan konsep untuk jabatan tersebut masuk ke kotak masuknya.",
-            a.kind.to_uppercase(),
-            a.ends_on.format("%d-%m-%Y")
+            "{}ditunjuk sampai {}. Selama itu disposisi dan konsep untuk jabatan tersebut masuk ke kotak masuknya.",
+            crate::words::acting_prefix(Some(a.kind.as_str())),
+            crate::words::tanggal_hari(a.ends_on)
         )
     })
     .await

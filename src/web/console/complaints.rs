@@ -1697,38 +1697,33 @@ struct SheetPage {
     place_date: String,
 }
 
-/// The lembar disposisi of a complaint, to print (A4).
-pub async fn sheet(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+/// The lembar disposisi's content, or the page that says why not.
+async fn sheet_of(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+) -> Result<SheetPage, HttpResponse> {
+    let who = staff(state, req).await?;
     let Ok(id) = id.parse::<Uuid>() else {
-        return super::not_found(&state);
+        return Err(super::not_found(state));
     };
     let (c, org, ds, ctx) = match tokio::try_join!(
         async { state.store.get_complaint(id).await.map_err(|_| ()) },
         async { state.app.org_chart().await.map_err(|_| ()) },
         async { state.store.dispositions(id).await.map_err(|_| ()) },
         async {
-            crate::http::view::view_context(&state, &who.caller)
+            crate::http::view::view_context(state, &who.caller)
                 .await
                 .map_err(|_| ())
         },
     ) {
         Ok((Some(c), org, ds, ctx)) => (c, org, ds, ctx),
         Ok((None, ..)) => {
-            return super::not_found(&state);
+            return Err(super::not_found(state));
         }
-        Err(()) => return super::unavailable(&state),
+        Err(()) => return Err(super::unavailable(state)),
     };
-    if let Err(r) = super::readable_one(&state, &who, &c).await {
-        return r;
-    }
+    super::readable_one(state, &who, &c).await?;
     let tz = state.settings.office_timezone;
     let v = ComplaintView::new(c, &ctx);
     let from = if v.reporter_hidden {
@@ -1746,7 +1741,11 @@ pub async fn sheet(
             let primary = d.recipients.iter().find(|r| r.is_primary);
             DispositionRow {
                 from: match &d.officer_name {
-                    Some(n) => format!("{} ({n})", org.title(d.from_position_id)),
+                    Some(n) => format!(
+                        "{} ({}{n})",
+                        org.title(d.from_position_id),
+                        words::acting_prefix(d.acting.as_deref())
+                    ),
                     None => org.title(d.from_position_id).to_string(),
                 },
                 to: primary
@@ -1768,7 +1767,7 @@ pub async fn sheet(
             }
         })
         .collect();
-    let page = SheetPage {
+    Ok(SheetPage {
         office: state.settings.office_name.clone(),
         letterhead: state.settings.letterhead.clone(),
         id: id.to_string(),
@@ -1793,8 +1792,150 @@ pub async fn sheet(
             .unwrap_or_else(|| "—".into()),
         rows,
         place_date: crate::words::tanggal(chrono::Utc::now(), tz),
+    })
+}
+
+/// The lembar disposisi of a complaint, to print (A4).
+pub async fn sheet(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    match sheet_of(&state, &req, &id).await {
+        Ok(page) => render(StatusCode::OK, &page),
+        Err(r) => r,
+    }
+}
+
+/// The same lembar disposisi as a PDF (A4 landscape, fonts embedded).
+pub async fn sheet_pdf(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    use crate::pdf::{Column, Document, Font};
+    let p = match sheet_of(&state, &req, &id).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    render(StatusCode::OK, &page)
+    let made = tokio::task::spawn_blocking(move || {
+        let mut d = Document::new(&format!("Lembar disposisi {}", p.number), true);
+        for (i, line) in p.letterhead.iter().enumerate() {
+            let (font, size) = if i < 2 {
+                (Font::Bold, 12.0)
+            } else {
+                (Font::Regular, 9.5)
+            };
+            d.text(line, font, size, true);
+        }
+        d.rule();
+        d.text("LEMBAR DISPOSISI", Font::Bold, 13.0, true);
+        d.gap(6.0);
+        d.fields(
+            &[
+                ("Nomor agenda", p.number.as_str()),
+                ("Diterima", p.received.as_str()),
+                ("Surat dari", p.from.as_str()),
+                ("Saluran", p.channel),
+                (
+                    "Nomor / tanggal surat",
+                    &format!("{} / {}", p.letter_number, p.letter_date),
+                ),
+                ("Perihal", p.subject.as_str()),
+                ("Batas waktu jawaban", p.due.as_str()),
+            ],
+            130.0,
+            10.0,
+        );
+        d.gap(8.0);
+        if p.rows.is_empty() {
+            d.text("Belum ada disposisi.", Font::Regular, 10.0, false);
+        } else {
+            let rows: Vec<Vec<String>> = p
+                .rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.at.clone(),
+                        r.from.clone(),
+                        r.to.clone(),
+                        match &r.note {
+                            Some(n) => format!("{}\n{n}", r.instruction),
+                            None => r.instruction.clone(),
+                        },
+                        r.due.clone().unwrap_or_else(|| "—".into()),
+                        r.copies.clone(),
+                    ]
+                })
+                .collect();
+            d.table(
+                &[
+                    Column {
+                        title: "Tanggal",
+                        share: 1.2,
+                    },
+                    Column {
+                        title: "Dari",
+                        share: 2.2,
+                    },
+                    Column {
+                        title: "Kepada",
+                        share: 1.8,
+                    },
+                    Column {
+                        title: "Instruksi dan catatan",
+                        share: 3.0,
+                    },
+                    Column {
+                        title: "Selesai paling lambat",
+                        share: 1.3,
+                    },
+                    Column {
+                        title: "Tembusan",
+                        share: 1.6,
+                    },
+                ],
+                &rows,
+                9.0,
+            );
+        }
+        d.gap(14.0);
+        d.block(
+            &[
+                (p.place_date.as_str(), Font::Regular),
+                ("Kepala Dinas", Font::Regular),
+                (" ", Font::Regular),
+                (" ", Font::Regular),
+                (" ", Font::Regular),
+                (
+                    "(.................................................)",
+                    Font::Regular,
+                ),
+            ],
+            0.6,
+            10.0,
+        );
+        d.finish(&format!("{} · lembar disposisi {}", p.office, p.number))
+    })
+    .await;
+    match made {
+        Ok(Ok(bytes)) => HttpResponse::Ok()
+            .content_type("application/pdf")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                "inline; filename=\"lembar-disposisi.pdf\"",
+            ))
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(bytes),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the disposition sheet's PDF was not made");
+            super::unavailable(&state)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the disposition sheet's PDF was not made");
+            super::unavailable(&state)
+        }
+    }
 }
 
 /// Stopping, restarting or extending the complaint's clock from its page.

@@ -100,6 +100,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/console/complaints/{id}").get(complaints::detail))
         .service(web::resource("/console/complaints/{id}/act").post(complaints::act))
         .service(web::resource("/console/complaints/{id}/sheet").get(complaints::sheet))
+        .service(web::resource("/console/complaints/{id}/sheet.pdf").get(complaints::sheet_pdf))
         .service(web::resource("/console/complaints/{id}/letter").get(letter::page))
         .service(web::resource("/console/complaints/{id}/letter.pdf").get(letter::pdf))
         .service(web::resource("/console/complaints/{id}/receipt.pdf").post(register::receipt_pdf))
