@@ -174,6 +174,7 @@ pub fn event(kind: &str) -> String {
     let known = match kind {
         "registered" => "Didaftarkan",
         "attachment_added" => "Lampiran ditambahkan",
+        "signed_letter_recorded" => "Surat jawaban bertanda tangan diarsipkan",
         "forwarded_to_head" => "Diteruskan ke Kepala Dinas",
         "disposed" => "Didisposisikan",
         "disposition_read" => "Disposisi dibaca",

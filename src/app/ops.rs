@@ -30,6 +30,41 @@ impl App {
         Ok(())
     }
 
+    /// The signed answer letter as the record of the letter dispatched:
+    /// refused (in Indonesian) when it is not a PDF or no answer went as a
+    /// letter.
+    pub async fn record_signed_letter(
+        &self,
+        a: &Attachment,
+        actor: &Actor,
+    ) -> Result<Result<(), &'static str>, StoreError> {
+        if a.content_type != "application/pdf" {
+            return Ok(Err(
+                "Surat bertanda tangan harus berupa berkas PDF (dari aplikasi tanda tangan elektronik, atau pindaian).",
+            ));
+        }
+        let Some(d) = self
+            .store
+            .dispatches(a.complaint_id)
+            .await?
+            .into_iter()
+            .rev()
+            .find(|d| d.method == "letter")
+        else {
+            return Ok(Err(
+                "Belum ada jawaban yang dikirim sebagai surat: catat pengirimannya lebih dahulu.",
+            ));
+        };
+        if let Err(e) = self.store.add_signed_letter(a, d.id, actor).await {
+            if !e.is_unique_violation() {
+                self.files.remove(a.complaint_id, a.id).await;
+            }
+            return Err(e);
+        }
+        tracing::info!(complaint_id = %a.complaint_id, dispatch_id = %d.id, "signed letter recorded");
+        Ok(Ok(()))
+    }
+
     /// A message from the complainant (an email reply, a LAPOR! comment),
     /// once per `source_key`, reopening an answered complaint when asked. If
     /// the clock stood still waiting for the complainant, it runs again

@@ -193,6 +193,15 @@ pub trait ComplaintStore: Send + Sync {
     /// The dashboard's grouped counts (a scan of the open complaints: the
     /// application caches it, see `app::dashboard`).
     async fn dashboard_figures(&self, q: &DashboardQuery) -> Result<DashboardFigures, StoreError>;
+    /// The signed answer letter (from the signing application, or a scan
+    /// with a wet signature) as the record of `dispatch_id`: an attachment
+    /// with the event `signed_letter_recorded`.
+    async fn add_signed_letter(
+        &self,
+        attachment: &Attachment,
+        dispatch_id: Uuid,
+        actor: &Actor,
+    ) -> Result<(), StoreError>;
     async fn add_attachment(
         &self,
         attachment: &Attachment,

@@ -952,6 +952,33 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         expect(text.clone(), step);
     }
     br.check_page("chain-answered").await;
+    // the letter signed with the BSrE application comes back as a PDF: the
+    // dispatched letter's record
+    let signed = std::env::temp_dir().join(format!("surat-ttd-{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(
+        &signed,
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+    )
+    .unwrap();
+    br.client
+        .find(Locator::Css("input[name=signed_letter]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    br.client
+        .find(Locator::Css("#file"))
+        .await
+        .unwrap()
+        .send_keys(&signed.display().to_string())
+        .await
+        .unwrap();
+    br.click("form.upload button[type=submit]").await;
+    let text = br.text().await;
+    expect(text.clone(), "surat jawaban bertanda tangan");
+    expect(text.clone(), "Surat jawaban bertanda tangan diarsipkan");
+    let _ = std::fs::remove_file(&signed);
     // the answer letter, to print: letterhead, its number, the answer
     br.click("a[href$='/letter']").await;
     let text = br.text().await;

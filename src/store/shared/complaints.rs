@@ -345,67 +345,17 @@ impl ComplaintStore for Backend {
     }
 
     async fn add_attachment(&self, a: &Attachment, actor: &Actor) -> Result<(), StoreError> {
-        let _writer = self.lock_writes().await;
-        let mut tx = self.begin_write().await?;
-        // Bump the version first: takes the write lock and tells us the status.
-        let status: Option<(String,)> = sqlx::query_as(
-            "UPDATE complaints SET version = version + 1, updated_at = $2 \
-             WHERE id = $1 RETURNING status",
-        )
-        .bind(a.complaint_id)
-        .bind(a.created_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((status,)) = status else {
-            return Err(StoreError::Database(sqlx::Error::RowNotFound));
-        };
-        let status = Status::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("unknown status `{status}`")))?;
-        let file_name = match a.file_key.as_deref() {
-            Some(k) => self
-                .vault
-                .record_key(k)
-                .map_err(|e| StoreError::Corrupt(format!("attachment {}: {e}", a.id)))?
-                .encrypt("file_name", &a.file_name),
-            None => a.file_name.clone(),
-        };
-        sqlx::query(
-            "INSERT INTO attachments (id, complaint_id, file_name, content_type, \
-             size_bytes, sha256, created_at, created_by, dek, identity) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(a.id)
-        .bind(a.complaint_id)
-        .bind(&file_name)
-        .bind(&a.content_type)
-        .bind(a.size_bytes)
-        .bind(&a.sha256)
-        .bind(a.created_at)
-        .bind(a.created_by)
-        .bind(a.file_key.as_deref())
-        .bind(a.identity)
-        .execute(&mut *tx)
-        .await?;
-        let detail = serde_json::json!({
-            "attachment_id": a.id,
-            "identity": a.identity,
-            "size_bytes": a.size_bytes,
-            "sha256": a.sha256,
-            "content_type": a.content_type,
-        })
-        .to_string();
-        insert_event(
-            &mut tx,
-            a.complaint_id,
-            a.created_at,
-            "attachment_added",
-            actor,
-            status,
-            &detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.attachment_with_event(a, actor, None).await
+    }
+
+    async fn add_signed_letter(
+        &self,
+        a: &Attachment,
+        dispatch_id: Uuid,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        self.attachment_with_event(a, actor, Some(dispatch_id))
+            .await
     }
 
     async fn list_attachments(&self, complaint_id: Uuid) -> Result<Vec<Attachment>, StoreError> {
@@ -637,4 +587,85 @@ fn push_holders(b: &mut sqlx::QueryBuilder<'_, Db>, holders: &[Uuid]) {
         b.push(")");
     }
     b.push(")");
+}
+
+impl Backend {
+    /// An attachment and its event in one transaction: `attachment_added`,
+    /// or — with the dispatch it belongs to — `signed_letter_recorded` (the
+    /// signed answer letter, the dispatched letter's record).
+    async fn attachment_with_event(
+        &self,
+        a: &Attachment,
+        actor: &Actor,
+        signed_for: Option<Uuid>,
+    ) -> Result<(), StoreError> {
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        // Bump the version first: takes the write lock and tells us the status.
+        let status: Option<(String,)> = sqlx::query_as(
+            "UPDATE complaints SET version = version + 1, updated_at = $2 \
+             WHERE id = $1 RETURNING status",
+        )
+        .bind(a.complaint_id)
+        .bind(a.created_at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((status,)) = status else {
+            return Err(StoreError::Database(sqlx::Error::RowNotFound));
+        };
+        let status = Status::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown status `{status}`")))?;
+        let file_name = match a.file_key.as_deref() {
+            Some(k) => self
+                .vault
+                .record_key(k)
+                .map_err(|e| StoreError::Corrupt(format!("attachment {}: {e}", a.id)))?
+                .encrypt("file_name", &a.file_name),
+            None => a.file_name.clone(),
+        };
+        sqlx::query(
+            "INSERT INTO attachments (id, complaint_id, file_name, content_type, \
+             size_bytes, sha256, created_at, created_by, dek, identity) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(a.id)
+        .bind(a.complaint_id)
+        .bind(&file_name)
+        .bind(&a.content_type)
+        .bind(a.size_bytes)
+        .bind(&a.sha256)
+        .bind(a.created_at)
+        .bind(a.created_by)
+        .bind(a.file_key.as_deref())
+        .bind(a.identity)
+        .execute(&mut *tx)
+        .await?;
+        let mut detail = serde_json::json!({
+            "attachment_id": a.id,
+            "identity": a.identity,
+            "size_bytes": a.size_bytes,
+            "sha256": a.sha256,
+            "content_type": a.content_type,
+        });
+        if let Some(d) = signed_for {
+            detail["dispatch_id"] = serde_json::json!(d);
+        }
+        let detail = detail.to_string();
+        insert_event(
+            &mut tx,
+            a.complaint_id,
+            a.created_at,
+            if signed_for.is_some() {
+                "signed_letter_recorded"
+            } else {
+                "attachment_added"
+            },
+            actor,
+            status,
+            &detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -96,7 +96,32 @@ pub async fn upload(
         who.caller.actor().key_id,
         identity,
     );
-    if let Err(e) = state.app.record_attachment(&a, who.caller.actor()).await {
+    let signed = !super::actions::first(&posted.fields, "signed_letter").is_empty();
+    let recorded = if signed {
+        match state.app.record_signed_letter(&a, who.caller.actor()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => {
+                state.app.files.remove(cid, attachment_id).await;
+                let mut extra = Extra::default();
+                extra.notices.push(super::Notice {
+                    text: why.to_string(),
+                    bad: true,
+                });
+                return detail_page(
+                    &state,
+                    &who,
+                    &cid.to_string(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    extra,
+                )
+                .await;
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        state.app.record_attachment(&a, who.caller.actor()).await
+    };
+    if let Err(e) = recorded {
         tracing::error!(error = %e, "console attachment failed");
         return super::unavailable(&state);
     }

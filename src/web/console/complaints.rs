@@ -685,6 +685,8 @@ pub struct AttachmentRow {
     pub identity: bool,
     /// An image shown on the page.
     pub preview: Option<(&'static str, String)>,
+    /// The signed answer letter (the dispatched letter's record).
+    pub signed: bool,
 }
 
 pub struct EventRow {
@@ -734,6 +736,8 @@ struct DetailPage {
     id: String,
     /// May add attachments.
     attach: bool,
+    /// The answer went as a letter: its signed copy may be uploaded.
+    letter_sent: bool,
     version: i64,
     c: Detail,
     attachments: Vec<AttachmentRow>,
@@ -1203,10 +1207,23 @@ pub async fn detail_page(
         subject: v.subject.clone(),
         body: v.body.clone(),
     };
+    // the signed answer letters recorded (the dispatched letter's record)
+    let signed: std::collections::HashSet<String> = events
+        .iter()
+        .filter(|e| e.kind == "signed_letter_recorded")
+        .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+        .filter_map(|d| d["attachment_id"].as_str().map(str::to_string))
+        .collect();
+    let letter_sent = events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "answered")
+        .is_some_and(|e| e.detail.contains("\"method\":\"letter\""));
     let attachments = attachments
         .into_iter()
         .filter(|a| !(a.identity && anonymous_hidden))
         .map(|a| AttachmentRow {
+            signed: signed.contains(&a.id.to_string()),
             href: format!("/api/v1/complaints/{}/attachments/{}", a.complaint_id, a.id),
             name: a.file_name,
             size: size(a.size_bytes),
@@ -1470,6 +1487,7 @@ pub async fn detail_page(
             clock_error,
             id: id.to_string(),
             attach: who.caller.role().can_add_attachments(),
+            letter_sent,
             version,
             c: detail,
             attachments,
