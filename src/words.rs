@@ -80,14 +80,14 @@ pub fn kind(k: Kind) -> &'static str {
 
 pub fn role(r: Role) -> &'static str {
     match r {
-        Role::Admin => "admin",
+        Role::Admin => "administrator sistem",
         Role::Reception => "petugas loket",
         Role::Liaison => "pejabat penghubung",
         Role::Official => "pejabat",
-        Role::Head => "kepala",
+        Role::Head => "kepala kantor",
         Role::Manager => "pimpinan",
-        Role::Integration => "integrasi",
-        Role::Privacy => "pelindungan data",
+        Role::Integration => "sistem lain (integrasi)",
+        Role::Privacy => "petugas pelindungan data",
     }
 }
 

@@ -1415,6 +1415,17 @@ async fn an_admin_creates_an_account_closes_the_office_for_a_day_and_retries_a_p
             .await
             .is_ok()
     );
+    // … and summed up at the top of the page, a link to the field
+    let summary = br
+        .client
+        .find(Locator::Css(".error-summary a[href='#off-email']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Alamat surel belum benar"), "{summary}");
+    br.check_page("admin-org-error-summary").await;
     br.fill("#off-email", "maria@dinsos.go.id").await;
     br.click(&submit("officers")).await;
     let text = br.text().await;

@@ -521,6 +521,17 @@ async fn page(
 }
 
 impl AdminPage {
+    /// The errors for the summary at the top: (the field's id, the message).
+    fn error_list(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = self
+            .errors
+            .iter()
+            .map(|(k, v)| (k.replace(['.', '_'], "-"), v.as_str()))
+            .collect();
+        out.sort();
+        out
+    }
+
     /// Whether the form that came back had `value` in `key`.
     fn kept_is(&self, key: &str, value: &str) -> bool {
         self.kept.get(key).is_some_and(|v| v == value)
