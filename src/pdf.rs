@@ -259,6 +259,19 @@ impl Document {
         }
     }
 
+    /// The office's letterhead (its first two lines bold, as the Tata Naskah
+    /// Dinas sets the government and the office), then the double rule.
+    pub fn letterhead(&mut self, lines: &[String], bold_size: f32) {
+        for (i, line) in lines.iter().enumerate() {
+            if i < 2 {
+                self.text(line, Font::Bold, bold_size, true);
+            } else {
+                self.text(line, Font::Regular, bold_size - 3.0, true);
+            }
+        }
+        self.rule();
+    }
+
     /// A new page unless `points` fit on this one (keeps a block whole).
     pub fn keep(&mut self, points: f32) {
         if self.y - points < self.bottom() {

@@ -1838,15 +1838,7 @@ pub async fn sheet_pdf(
     };
     let made = tokio::task::spawn_blocking(move || {
         let mut d = Document::new(&format!("Lembar disposisi {}", p.number), true);
-        for (i, line) in p.letterhead.iter().enumerate() {
-            let (font, size) = if i < 2 {
-                (Font::Bold, 12.0)
-            } else {
-                (Font::Regular, 9.5)
-            };
-            d.text(line, font, size, true);
-        }
-        d.rule();
+        d.letterhead(&p.letterhead, 12.0);
         d.text("LEMBAR DISPOSISI", Font::Bold, 13.0, true);
         d.gap(6.0);
         d.fields(
@@ -1936,24 +1928,7 @@ pub async fn sheet_pdf(
         d.finish(&format!("{} · lembar disposisi {}", p.office, p.number))
     })
     .await;
-    match made {
-        Ok(Ok(bytes)) => HttpResponse::Ok()
-            .content_type("application/pdf")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                "inline; filename=\"lembar-disposisi.pdf\"",
-            ))
-            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-            .body(bytes),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "the disposition sheet's PDF was not made");
-            super::unavailable(&state)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the disposition sheet's PDF was not made");
-            super::unavailable(&state)
-        }
-    }
+    super::pdf_answer(&state, made, "lembar-disposisi.pdf", "lembar disposisi")
 }
 
 /// Stopping, restarting or extending the complaint's clock from its page.

@@ -197,15 +197,7 @@ pub async fn pdf(
     let made = tokio::task::spawn_blocking(move || {
         let p = &l.page;
         let mut d = Document::new(&format!("Surat jawaban {}", p.number), false);
-        for (i, line) in p.letterhead.iter().enumerate() {
-            let (font, size) = if i < 2 {
-                (Font::Bold, 13.0)
-            } else {
-                (Font::Regular, 10.0)
-            };
-            d.text(line, font, size, true);
-        }
-        d.rule();
+        d.letterhead(&p.letterhead, 13.0);
         d.gap(6.0);
         d.right(&p.place_date, Font::Regular, 11.0);
         d.gap(6.0);
@@ -273,28 +265,12 @@ pub async fn pdf(
         d.finish(&footer)
     })
     .await;
-    match made {
-        Ok(Ok(bytes)) => HttpResponse::Ok()
-            .content_type("application/pdf")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "inline; filename=\"surat-jawaban-{}.pdf\"",
-                    id.chars()
-                        .filter(char::is_ascii_alphanumeric)
-                        .take(36)
-                        .collect::<String>()
-                ),
-            ))
-            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-            .body(bytes),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "the letter's PDF was not made");
-            super::unavailable(&state)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the letter's PDF was not made");
-            super::unavailable(&state)
-        }
-    }
+    let name = format!(
+        "surat-jawaban-{}.pdf",
+        id.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(36)
+            .collect::<String>()
+    );
+    super::pdf_answer(&state, made, &name, "letter")
 }

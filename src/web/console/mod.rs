@@ -542,6 +542,32 @@ fn safe_next(next: &str) -> &str {
     if ok { next } else { "/console" }
 }
 
+/// A PDF made off the async threads, as the answer: shown in the browser
+/// (`inline`, to print or save) under `file_name`; the log says what failed.
+pub(crate) fn pdf_answer(
+    state: &AppState,
+    made: Result<Result<Vec<u8>, crate::pdf::PdfError>, tokio::task::JoinError>,
+    file_name: &str,
+    what: &str,
+) -> HttpResponse {
+    let error = match made {
+        Ok(Ok(bytes)) => {
+            return HttpResponse::Ok()
+                .content_type("application/pdf")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{file_name}\""),
+                ))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(bytes);
+        }
+        Ok(Err(e)) => e.to_string(),
+        Err(e) => e.to_string(),
+    };
+    tracing::error!(error = %error, document = what, "a PDF was not made");
+    unavailable(state)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

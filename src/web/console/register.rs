@@ -838,11 +838,7 @@ pub async fn receipt_pdf(
     let today = words::tanggal(chrono::Utc::now(), tz);
     let made = tokio::task::spawn_blocking(move || {
         let mut d = Document::new(&format!("Tanda terima pengaduan {}", c.tracking_number), false);
-        for (i, line) in letterhead.iter().enumerate() {
-            let (font, size) = if i < 2 { (Font::Bold, 13.0) } else { (Font::Regular, 10.0) };
-            d.text(line, font, size, true);
-        }
-        d.rule();
+        d.letterhead(&letterhead, 13.0);
         d.gap(4.0);
         d.text("TANDA TERIMA PENGADUAN", Font::Bold, 13.0, true);
         d.gap(8.0);
@@ -909,24 +905,7 @@ pub async fn receipt_pdf(
         d.finish(&format!("{office} · tanda terima {}", c.tracking_number))
     })
     .await;
-    match made {
-        Ok(Ok(bytes)) => HttpResponse::Ok()
-            .content_type("application/pdf")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                "inline; filename=\"tanda-terima.pdf\"",
-            ))
-            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-            .body(bytes),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "the receipt's PDF was not made");
-            super::unavailable(&state)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the receipt's PDF was not made");
-            super::unavailable(&state)
-        }
-    }
+    super::pdf_answer(&state, made, "tanda-terima.pdf", "receipt")
 }
 
 /// The status page's link as an SVG QR code (empty if it cannot be drawn).

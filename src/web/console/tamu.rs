@@ -739,22 +739,5 @@ pub async fn pdf(
         d.finish(&format!("{office} · buku tamu {day} · dicetak {printed}"))
     })
     .await;
-    match made {
-        Ok(Ok(bytes)) => HttpResponse::Ok()
-            .content_type("application/pdf")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"buku-tamu-{day}.pdf\""),
-            ))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(bytes),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "the guest book's PDF was not made");
-            super::unavailable(&state)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the guest book's PDF was not made");
-            super::unavailable(&state)
-        }
-    }
+    super::pdf_answer(&state, made, &format!("buku-tamu-{day}.pdf"), "guest book")
 }
