@@ -242,6 +242,11 @@ pub fn waited(
     (started.unwrap_or(now) - arrived).max(chrono::Duration::zero())
 }
 
+/// Visits one visitor's device may register in an hour (a phone that
+/// scanned the QR code at the door; a family signs in together). The
+/// office's own tablet is not limited per device.
+pub const VISITS_PER_DEVICE_HOUR: u32 = 6;
+
 /// The name a visit keeps once its visitor's details were erased.
 pub const ERASED_NAME: &str = "(data tamu dihapus)";
 

@@ -45,7 +45,9 @@ impl AppState {
             public_limiter: RateLimiter::per_minute(app.settings.public_rate_limit_per_minute),
             web_form_limiter: RateLimiter::per_hour(app.settings.web_form_per_hour),
             visit_form_limiter: RateLimiter::per_hour(app.settings.visit_form_per_hour),
-            visit_device_limiter: RateLimiter::per_hour(crate::web::tamu::VISITS_PER_DEVICE_HOUR),
+            visit_device_limiter: RateLimiter::per_hour(
+                crate::domain::visit::VISITS_PER_DEVICE_HOUR,
+            ),
             store: app.store.clone(),
             settings: app.settings.clone(),
             app,

@@ -9,7 +9,7 @@ mod adukan;
 pub mod console;
 mod password;
 pub mod public;
-pub mod tamu;
+mod tamu;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};

@@ -66,9 +66,6 @@ fn render(status: StatusCode, t: &impl Template) -> HttpResponse {
     crate::web::public::page(status, t)
 }
 
-/// Visits one visitor's device may register in an hour (a phone that
-/// scanned the QR code at the door; a family signs in together).
-pub const VISITS_PER_DEVICE_HOUR: u32 = 6;
 /// The visitor's device (random; only a bucket of the limit).
 const DEVICE_COOKIE: &str = "aduan_tamu";
 /// The office's tablet at the door (`App::new_kiosk_mark`).
