@@ -27,6 +27,8 @@ pub struct ReportQuery {
     from: Option<String>,
     to: Option<String>,
     group_by: Option<String>,
+    /// The download's format (`csv` or `xlsx`; the export only).
+    format: Option<String>,
 }
 
 /// A row of the table, numbers already written the Indonesian way.
@@ -341,18 +343,24 @@ fn refuse(state: &AppState) -> HttpResponse {
     )
 }
 
+/// The signed-in person, if the reports are for their role.
+async fn reader(state: &AppState, req: &HttpRequest) -> Result<super::Staff, HttpResponse> {
+    let who = staff(state, req).await?;
+    if !for_role(who.caller.role()) {
+        return Err(refuse(state));
+    }
+    Ok(who)
+}
+
 pub async fn page(
     state: web::Data<AppState>,
     req: HttpRequest,
     q: web::Query<ReportQuery>,
 ) -> HttpResponse {
-    let who = match staff(&state, &req).await {
+    let who = match reader(&state, &req).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !for_role(who.caller.role()) {
-        return refuse(&state);
-    }
     let Ok((r, errors)) = load(&state, &q).await else {
         return super::unavailable(&state);
     };
@@ -375,38 +383,21 @@ pub async fn page(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    from: Option<String>,
-    to: Option<String>,
-    group_by: Option<String>,
-    format: Option<String>,
-}
-
 /// `GET /console/reports/export?…&format=csv|xlsx`: the summary for people
 /// (Indonesian headings; `,` decimals in the CSV, numbers as numbers in the
 /// workbook). The API's exports keep their fixed field names.
 pub async fn export(
     state: web::Data<AppState>,
     req: HttpRequest,
-    q: web::Query<ExportQuery>,
+    q: web::Query<ReportQuery>,
 ) -> HttpResponse {
     use crate::reports::export::{Reader, summary_csv, summary_xlsx};
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !for_role(who.caller.role()) {
-        return refuse(&state);
+    if let Err(r) = reader(&state, &req).await {
+        return r;
     }
     let now = chrono::Utc::now();
     let tz = state.settings.office_timezone;
-    let rq = ReportQuery {
-        from: q.from.clone(),
-        to: q.to.clone(),
-        group_by: q.group_by.clone(),
-    };
-    let (from, to, by, _) = parse(&rq, now.with_timezone(&tz).date_naive());
+    let (from, to, by, _) = parse(&q, now.with_timezone(&tz).date_naive());
     let Ok(summary) = state.app.report(from, to, by, now).await else {
         return super::unavailable(&state);
     };
@@ -441,12 +432,8 @@ pub async fn print(
     req: HttpRequest,
     q: web::Query<ReportQuery>,
 ) -> HttpResponse {
-    let who = match staff(&state, &req).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    if !for_role(who.caller.role()) {
-        return refuse(&state);
+    if let Err(r) = reader(&state, &req).await {
+        return r;
     }
     let Ok((r, _)) = load(&state, &q).await else {
         return super::unavailable(&state);
