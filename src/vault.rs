@@ -412,6 +412,18 @@ impl Vault {
         mac.update(value);
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
+
+    /// The complaint's access code, derived from its id with the
+    /// blind-index key (which key rotation keeps): the office can write it
+    /// into a later message (the answer's link) without storing it.
+    pub fn access_code(&self, complaint_id: uuid::Uuid) -> crate::domain::AccessCode {
+        let ring = self.ring();
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&ring.index).unwrap_or_else(|_| unreachable!());
+        mac.update(b"aduan access code v1\0");
+        mac.update(complaint_id.as_bytes());
+        crate::domain::AccessCode::from_tag(&mac.finalize().into_bytes())
+    }
 }
 
 impl Vault {

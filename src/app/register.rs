@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::groupcommit::Registration;
 use super::{App, Policy};
 use crate::domain::deadline::deadline_for;
-use crate::domain::{AccessCode, NewComplaint};
+use crate::domain::NewComplaint;
 use crate::store::{
     Actor, BatchError, Complaint, CreateOutcome, LaporImport, NewLaporAttachment, StoreError,
 };
@@ -215,11 +215,16 @@ impl App {
             tz,
             self.settings.office_closes,
         );
-        let code = AccessCode::generate();
+        let id = match &source {
+            Source::Desk { id, .. } | Source::Chat { id, .. } => *id,
+            _ => Uuid::now_v7(),
+        };
+        // derived from the id with the blind-index key: later messages can
+        // carry it again (ADR 0035); only its digest is stored
+        let code = self.vault.access_code(id);
         let shown = code.display();
         // never stored in the clear: sealed for the acknowledgement and for replays
         let sealed = self.vault.seal(shown.as_bytes());
-        let mut id = Uuid::now_v7();
         let mut intake = None;
         let (idempotency, source_key, outbox) = match source {
             Source::Rest { idempotency } => (
@@ -250,11 +255,10 @@ impl App {
                 (None, None, None)
             }
             Source::Desk {
-                id: chosen,
                 source_key,
                 intake: how,
+                ..
             } => {
-                id = chosen;
                 intake = how;
                 (
                     None,
@@ -267,27 +271,24 @@ impl App {
                 )
             }
             Source::Chat {
-                id: chosen,
                 source_key,
                 message_id,
-            } => {
-                id = chosen;
-                (
-                    None,
-                    Some(source_key),
-                    crate::store::chat_message_kind(complaint.channel).map(|kind| {
-                        crate::store::NewOutbox {
-                            id: Uuid::now_v7(),
-                            kind: kind.into(),
-                            dedup_key: format!("ack:{id}"),
-                            complaint_id: Some(id),
-                            payload: serde_json::json!({"purpose": "ack",
+                ..
+            } => (
+                None,
+                Some(source_key),
+                crate::store::chat_message_kind(complaint.channel).map(|kind| {
+                    crate::store::NewOutbox {
+                        id: Uuid::now_v7(),
+                        kind: kind.into(),
+                        dedup_key: format!("ack:{id}"),
+                        complaint_id: Some(id),
+                        payload: serde_json::json!({"purpose": "ack",
                             "access_code_sealed": sealed, "reply_to": message_id})
-                            .to_string(),
-                        }
-                    }),
-                )
-            }
+                        .to_string(),
+                    }
+                }),
+            ),
         };
         let registration = Registration {
             id,

@@ -66,12 +66,10 @@ pub async fn complaint_of(
     }
 }
 
-/// The complaint's public page (`/lacak/<number>`).
-pub fn status_url(app: &App, c: &Complaint) -> String {
-    format!(
-        "{}/lacak/{}",
-        app.settings.public_base_url, c.tracking_number
-    )
+/// The complaint's public page (`/lacak/<number>#kode=<code>`:
+/// `notify::status_link`).
+pub async fn status_url(app: &App, c: &Complaint) -> Result<String, DeliveryError> {
+    Ok(crate::notify::status_link(&app.store, &app.settings.public_base_url, c).await?)
 }
 
 /// The text of a message, by purpose.
@@ -93,7 +91,10 @@ pub async fn compose(
                 .as_deref()
                 .and_then(|sealed| app.vault.open_str(sealed).ok())
                 .ok_or_else(|| malformed("the access code does not open with this server key"))?;
-            let url = format!("{}#kode={code}", status_url(app, c));
+            let url = format!(
+                "{}/lacak/{}#kode={code}",
+                app.settings.public_base_url, c.tracking_number
+            );
             chat::acknowledgement(
                 office,
                 &c.tracking_number,
@@ -120,11 +121,13 @@ pub async fn compose(
                 &c.tracking_number,
                 &c.subject,
                 &draft.body,
-                &status_url(app, c),
+                &status_url(app, c).await?,
                 style,
             )
         }
-        ("survey", Some(c)) => chat::survey(office, &c.tracking_number, &status_url(app, c)),
+        ("survey", Some(c)) => {
+            chat::survey(office, &c.tracking_number, &status_url(app, c).await?)
+        }
         ("alert", _) => p.text.clone().unwrap_or_default(),
         ("visit_survey", _) => chat::visit_survey(
             office,

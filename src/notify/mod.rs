@@ -149,6 +149,26 @@ pub fn email_with(
     }
 }
 
+/// The complaint's public page for a message to its complainant:
+/// `/lacak/<number>#kode=<code>` — the code in the fragment, which browsers
+/// never send (so no log holds it) and the page reads. The code is derived
+/// again from the complaint's id (ADR 0035); a complaint whose code was
+/// drawn at random before (its digest differs) gets the page without it.
+pub async fn status_link(
+    store: &DynStore,
+    base_url: &str,
+    c: &crate::store::Complaint,
+) -> Result<String, crate::store::StoreError> {
+    let page = format!("{base_url}/lacak/{}", c.tracking_number);
+    let code = store.vault().access_code(c.id);
+    Ok(match store.access_digest(&c.tracking_number).await? {
+        Some((id, digest)) if id == c.id && digest == code.digest() => {
+            format!("{page}#kode={}", code.display())
+        }
+        _ => page,
+    })
+}
+
 /// Payload of an acknowledgement: the rest is read from the complaint when sent.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AcknowledgementPayload {
@@ -387,7 +407,7 @@ impl Dispatcher {
                     .await?
                     .and_then(|k| k.strip_prefix("email:").map(str::to_string))
                     .filter(|id| !id.starts_with("sha256:"));
-                let survey_url = format!("{}/lacak/{}", s.public_base_url, c.tracking_number);
+                let survey_url = status_link(&self.store, &s.public_base_url, &c).await?;
                 let rendered = templates::answer(&templates::Answer {
                     office_name: &s.office_name,
                     reporter_name: c.reporter.name.as_deref(),

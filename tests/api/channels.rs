@@ -257,6 +257,12 @@ async fn telegram_by_polling_from_start_to_the_answer(b: Backend) {
         })
         .await;
     assert!(text_of(&answer).contains(&tn));
+    // its link opens her complaint's page with the code (in the fragment)
+    assert!(
+        text_of(&answer).contains(&format!("/lacak/{tn}#kode=")),
+        "{}",
+        text_of(&answer)
+    );
     sim.wait_sent("the survey invitation", |m| {
         to_maria(m) && text_of(m).contains("survei")
     })

@@ -624,12 +624,33 @@ async fn an_email_complaint_gets_one_answer_email_in_indonesian(b: Backend) {
     let text = answers[0]
         .unfolded()
         .replace("=\r\n", "")
-        .replace("=\n", "");
+        .replace("=\n", "")
+        .replace("=3D", "=");
     assert!(text.contains(tn), "the tracking number is in the answer");
     assert!(
         text.contains("Data penerima telah kami perbarui"),
         "the approved text is sent"
     );
+    // the survey's link opens her complaint: the code is in the fragment
+    let from = text
+        .find(&format!("/lacak/{tn}#kode="))
+        .expect("the link carries the access code");
+    let code: String = text[from..]
+        .split_once("#kode=")
+        .map(|(_, rest)| {
+            rest.chars()
+                .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+                .collect()
+        })
+        .unwrap();
+    assert_eq!(code.len(), 19, "{code}");
+    let status = app
+        .client
+        .get(app.url(&format!("/api/v1/public/complaints/{tn}?code={code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status.status(), 200, "the code opens her complaint");
 }
 
 pub async fn acting(

@@ -145,7 +145,7 @@ impl WhatsappCourier {
                     self.settings.template.as_str(),
                     vec![
                         c.tracking_number.clone(),
-                        messages::status_url(&self.app, c),
+                        messages::status_url(&self.app, c).await?,
                     ],
                 ),
             };
