@@ -312,6 +312,11 @@ pub struct Settings {
     pub letterhead: Vec<String>,
     /// The outgoing letters' number (`domain::letter::letter_number`).
     pub letter_number_pattern: String,
+    /// The position that signs the answer letters "a.n." the head, by its
+    /// title in the organisation; `None`: the head signs.
+    pub letter_signer: Option<String>,
+    /// The answer letter's tembusan (copies), one line each.
+    pub letter_copies: Vec<String>,
     /// The place written before the date of an answer letter ("Kupang").
     pub office_city: String,
     /// `None` when ADUAN_LAPOR_URL is not set (the integration is off).
@@ -469,6 +474,8 @@ declare_settings! {
     email_max_bytes = "ADUAN_EMAIL_MAX_BYTES", "`26214400`", "largest email accepted, pipe and IMAP (65536 to 1073741824)";
     disposition_instructions = "ADUAN_DISPOSITION_INSTRUCTIONS", "`tindak lanjuti;siapkan jawaban;koordinasikan;untuk diketahui;hadap saya`", "`;`-separated standard instructions a disposition chooses from";
     letter_number_pattern = "ADUAN_LETTER_NUMBER_PATTERN", "`{seq}/PENGADUAN/{month_roman}/{year}`", "the answer letters' number in the agenda, e.g. `460/{seq}/DINSOS/{month_roman}/{year}`: `{seq}` (the year's sequence; `{seq3}` with three digits), `{month}`, `{month_roman}`, `{year}`; numbers are never repeated";
+    letter_signer = "ADUAN_LETTER_SIGNER", "the head", "the position that signs the answer letters on the head's behalf (\"a.n. Kepala …\"), by its title in the organisation, e.g. `Sekretaris`; the head still approves every answer";
+    letter_copies = "ADUAN_LETTER_COPIES", "none", "`;`-separated tembusan lines of the answer letter, e.g. `Bupati Kupang (sebagai laporan);Inspektorat Kabupaten Kupang`";
     letterhead = "ADUAN_LETTERHEAD", "`PEMERINTAH DAERAH;<office name>`", "`;`-separated lines of the answer letter's letterhead (government, office, address and telephone)";
     office_city = "ADUAN_OFFICE_CITY", "empty", "the place before the date of an answer letter (`Kupang`)";
     session_idle_minutes = "ADUAN_SESSION_IDLE_MINUTES", "`120`", "a signed-in session ends after this many minutes without a request (5–1440)";
@@ -1324,6 +1331,32 @@ impl Settings {
                 "must be at most 8 `;`-separated lines of at most 200 characters each",
             ));
         }
+        let letter_signer = get(Key::letter_signer)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        if letter_signer
+            .as_deref()
+            .is_some_and(|v| v.chars().count() > 200)
+        {
+            return Err(invalid(
+                "ADUAN_LETTER_SIGNER",
+                "must be a position's title (at most 200 characters)",
+            ));
+        }
+        let letter_copies: Vec<String> = get(Key::letter_copies)
+            .map(|raw| {
+                raw.split(';')
+                    .map(|x| x.trim().to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if letter_copies.len() > 10 || letter_copies.iter().any(|x| x.chars().count() > 200) {
+            return Err(invalid(
+                "ADUAN_LETTER_COPIES",
+                "must be at most 10 `;`-separated lines of at most 200 characters each",
+            ));
+        }
         let letter_number_pattern = get(Key::letter_number_pattern)
             .map(|v| v.trim().to_string())
             .unwrap_or_else(|| "{seq}/PENGADUAN/{month_roman}/{year}".into());
@@ -1385,6 +1418,8 @@ impl Settings {
             disposition_instructions,
             letterhead,
             letter_number_pattern,
+            letter_signer,
+            letter_copies,
             office_city,
             lapor,
             imap,
@@ -1657,6 +1692,14 @@ mod tests {
             ]
         );
         assert_eq!(s.office_city, "Oelamasi");
+        assert_eq!(s.letter_signer.as_deref(), Some("Sekretaris"));
+        assert_eq!(
+            s.letter_copies,
+            [
+                "Bupati Kupang (sebagai laporan)",
+                "Inspektorat Kabupaten Kupang"
+            ]
+        );
         assert_eq!(
             s.letter_number_pattern,
             "460/{seq}/DINSOS/{month_roman}/{year}"

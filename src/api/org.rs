@@ -159,6 +159,10 @@ pub struct NewOfficer {
     /// Send them reminders and escalations on WhatsApp too (they agreed;
     /// needs `whatsapp`). Email stays the default.
     pub whatsapp_alerts: Option<bool>,
+    /// Pangkat/golongan as the office writes it, e.g. "Pembina Tingkat I
+    /// (IV/b)": the answer letter's signature block.
+    #[schema(max_length = 100)]
+    pub rank: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -178,6 +182,10 @@ pub struct OfficerChange {
     #[schema(value_type = Option<String>, max_length = 20, pattern = r"^$|^\+?[0-9][0-9 -]{5,18}$")]
     pub whatsapp: Option<Option<String>>,
     pub whatsapp_alerts: Option<bool>,
+    /// Pangkat/golongan (after a promotion); `null` clears it.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub rank: Option<Option<String>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -191,6 +199,8 @@ pub struct OfficerView {
     pub created_at: DateTime<Utc>,
     pub whatsapp: Option<String>,
     pub whatsapp_alerts: bool,
+    /// Pangkat/golongan.
+    pub rank: Option<String>,
 }
 
 impl From<Officer> for OfficerView {
@@ -205,6 +215,7 @@ impl From<Officer> for OfficerView {
             created_at: o.created_at,
             whatsapp: o.whatsapp,
             whatsapp_alerts: o.whatsapp_alerts,
+            rank: o.rank,
         }
     }
 }
@@ -430,6 +441,7 @@ pub async fn create_officer(
                     position_id: b.position_id,
                     whatsapp: b.whatsapp.as_deref(),
                     whatsapp_alerts: b.whatsapp_alerts.unwrap_or(false),
+                    rank: b.rank.as_deref(),
                 },
                 Utc::now(),
             )
@@ -470,6 +482,7 @@ pub async fn update_officer(
                     active: b.active,
                     whatsapp: b.whatsapp.as_ref().map(|v| v.as_deref()),
                     whatsapp_alerts: b.whatsapp_alerts,
+                    rank: b.rank.as_ref().map(|v| v.as_deref()),
                 },
                 &caller.actor().name,
                 Utc::now(),

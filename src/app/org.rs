@@ -42,6 +42,8 @@ pub struct OfficerInput<'a> {
     /// A WhatsApp number (`+62…`, `62…` or `08…`).
     pub whatsapp: Option<&'a str>,
     pub whatsapp_alerts: bool,
+    /// Pangkat/golongan as written in the office's records.
+    pub rank: Option<&'a str>,
 }
 
 /// A change to an officer as a door received it (`None`: leave as is).
@@ -55,6 +57,18 @@ pub struct OfficerChangeInput<'a> {
     /// `Some(None)` clears the number (and the alerts with it).
     pub whatsapp: Option<Option<&'a str>>,
     pub whatsapp_alerts: Option<bool>,
+    /// `Some(None)` clears the rank.
+    pub rank: Option<Option<&'a str>>,
+}
+
+/// A rank as given: trimmed, empty → none, at most 100 characters.
+fn rank_field(e: &mut ValidationErrors, v: Option<&str>) -> Option<String> {
+    let v = v.map(str::trim).filter(|s| !s.is_empty())?;
+    if v.chars().count() > 100 || v.chars().any(char::is_control) {
+        e.push("rank", "at most 100 characters, one line");
+        return None;
+    }
+    Some(v.to_string())
 }
 
 /// A WhatsApp number as given → its `wa_id`, or the field's error.
@@ -208,6 +222,7 @@ impl App {
         }
         let email = email_field(&mut e, i.email);
         let whatsapp = whatsapp_field(&mut e, i.whatsapp);
+        let rank = rank_field(&mut e, i.rank);
         if i.whatsapp_alerts && whatsapp.is_none() && !e.0.iter().any(|f| f.field == "whatsapp") {
             e.push(
                 "whatsapp_alerts",
@@ -232,6 +247,7 @@ impl App {
             created_at: stamp(now),
             whatsapp_alerts: i.whatsapp_alerts && whatsapp.is_some(),
             whatsapp,
+            rank,
         };
         Ok(refused(self.create_officer(&o).await?, o))
     }
@@ -257,6 +273,7 @@ impl App {
         let whatsapp = i
             .whatsapp
             .map(|v| v.and_then(|v| whatsapp_field(&mut e, Some(v))));
+        let rank = i.rank.map(|v| rank_field(&mut e, v));
         if i.whatsapp_alerts == Some(true) && e.0.iter().all(|f| f.field != "whatsapp") {
             let number = match &whatsapp {
                 Some(w) => w.is_some(),
@@ -282,6 +299,7 @@ impl App {
             active: i.active,
             whatsapp,
             whatsapp_alerts: i.whatsapp_alerts,
+            rank,
         };
         Ok(Ok(self.update_officer(id, &patch, by, stamp(now)).await?))
     }

@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::groupcommit::Registration;
 use super::{App, Policy};
-use crate::domain::deadline::deadline_for;
 use crate::domain::NewComplaint;
+use crate::domain::deadline::deadline_for;
 use crate::store::{
     Actor, BatchError, Complaint, CreateOutcome, LaporImport, NewLaporAttachment, StoreError,
 };

@@ -125,9 +125,7 @@ pub async fn compose(
                 style,
             )
         }
-        ("survey", Some(c)) => {
-            chat::survey(office, &c.tracking_number, &status_url(app, c).await?)
-        }
+        ("survey", Some(c)) => chat::survey(office, &c.tracking_number, &status_url(app, c).await?),
         ("alert", _) => p.text.clone().unwrap_or_default(),
         ("visit_survey", _) => chat::visit_survey(
             office,

@@ -611,6 +611,9 @@ pub struct Officer {
     pub whatsapp: Option<String>,
     /// They agreed to get reminders and escalations on WhatsApp too.
     pub whatsapp_alerts: bool,
+    /// Pangkat/golongan, e.g. "Pembina Tingkat I (IV/b)": the letter's
+    /// signature block.
+    pub rank: Option<String>,
 }
 
 /// Changes to an officer; `None` leaves a field as it is.
@@ -622,6 +625,8 @@ pub struct OfficerPatch {
     pub active: Option<bool>,
     pub whatsapp: Option<Option<String>>,
     pub whatsapp_alerts: Option<bool>,
+    /// `Some(None)` clears the rank.
+    pub rank: Option<Option<String>>,
 }
 
 /// Plh/Plt: `officer_id` acts for `position_id` from `starts_on` to `ends_on` (inclusive).

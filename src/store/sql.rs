@@ -290,7 +290,7 @@ pub(crate) fn broken_unique(
 
 pub(crate) const POSITION_COLUMNS: &str = "id, unit_id, title, superior_id, is_head, created_at";
 pub(crate) const OFFICER_COLUMNS: &str =
-    "id, name, nip, email, position_id, active, created_at, whatsapp, whatsapp_alerts";
+    "id, name, nip, email, position_id, active, created_at, whatsapp, whatsapp_alerts, rank";
 pub(crate) const ACTING_COLUMNS: &str =
     "id, officer_id, position_id, kind, starts_on, ends_on, note, created_at, revoked_at";
 pub(crate) const DRAFT_COLUMNS: &str = "id, complaint_id, version_no, body, author_position_id, \

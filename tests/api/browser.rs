@@ -3531,7 +3531,14 @@ async fn a_visitor_signs_the_guest_book_the_kabid_is_called_and_the_visit_become
 /// say "Plh.", and the letter is signed with her name and NIP.
 async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
     use crate::workflow::{act, acting, ok, register};
-    let Some(app) = spawn_app(b).await else {
+    let Some(app) = spawn_app_with(b, |s| {
+        s.letter_copies = vec![
+            "Bupati Belu (sebagai laporan)".into(),
+            "Inspektorat Kabupaten Belu".into(),
+        ];
+    })
+    .await
+    else {
         return;
     };
     let o = crate::workflow::office(&app).await;
@@ -3555,7 +3562,7 @@ async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
     let maria = post(
         "/api/v1/org/officers".into(),
         json!({"name": "Maria Goreti Bria, S.Sos", "nip": "198005122006042015",
-               "position_id": o.sekretaris, "email": "maria.bria@dinsos.example.go.id"}),
+               "rank": "Pembina (IV/a)", "position_id": o.sekretaris, "email": "maria.bria@dinsos.example.go.id"}),
     )
     .await["id"]
         .as_str()
@@ -3640,7 +3647,16 @@ async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
     assert!(letter.contains("Plh. Kepala Dinas Sosial"), "{letter}");
     assert!(letter.contains("Maria Goreti Bria, S.Sos"), "{letter}");
     assert!(letter.contains("NIP. 198005122006042015"), "{letter}");
+    assert!(
+        letter.contains("Maria Goreti Bria, S.Sos\nPembina (IV/a)\nNIP."),
+        "name, rank, NIP: {letter}"
+    );
     let page_text = br.text().await;
+    assert!(
+        page_text.contains("Tembusan:\n1. Bupati Belu (sebagai laporan)")
+            || page_text.contains("Tembusan:\nBupati Belu (sebagai laporan)"),
+        "{page_text}"
+    );
     let year = chrono::Utc::now()
         .with_timezone(&app.settings.office_timezone)
         .format("%Y")
@@ -3680,6 +3696,9 @@ async fn a_plh_approves_and_the_records_say_plh(b: Backend) {
             "Plh. Kepala Dinas Sosial",
             "Maria Goreti Bria, S.Sos",
             "NIP. 198005122006042015",
+            "Pembina (IV/a)",
+            "Tembusan:",
+            "2. Inspektorat Kabupaten Belu",
             "Hal",
         ] {
             assert!(text.contains(want), "`{want}` in the PDF: {text}");

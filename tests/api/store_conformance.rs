@@ -883,8 +883,12 @@ mod org_fixture {
             created_at: Utc::now(),
             whatsapp: None,
             whatsapp_alerts: false,
+            rank: Some("Penata (III/c)".into()),
         };
         assert_eq!(store.create_officer(&o).await.unwrap(), OrgOutcome::Done);
+        // the rank (the letter's signature block) reads back as written
+        let back = store.get_officer(o.id).await.unwrap().unwrap();
+        assert_eq!(back.rank.as_deref(), Some("Penata (III/c)"));
         o.id
     }
 

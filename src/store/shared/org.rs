@@ -102,7 +102,7 @@ impl OrgStore for Backend {
         use crate::store::sql::broken_unique;
         let r = sqlx::query(
             "INSERT INTO officers (id, name, nip, email, position_id, active, created_at, \
-             whatsapp, whatsapp_alerts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             whatsapp, whatsapp_alerts, rank) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(o.id)
         .bind(&o.name)
@@ -113,6 +113,7 @@ impl OrgStore for Backend {
         .bind(o.created_at)
         .bind(o.whatsapp.as_deref())
         .bind(o.whatsapp_alerts)
+        .bind(o.rank.as_deref())
         .execute(&self.pool)
         .await;
         match r {
@@ -184,11 +185,14 @@ impl OrgStore for Backend {
         if let Some(a) = patch.whatsapp_alerts {
             o.whatsapp_alerts = a;
         }
+        if let Some(r) = &patch.rank {
+            o.rank = r.clone();
+        }
         // alerts need a number
         o.whatsapp_alerts &= o.whatsapp.is_some();
         sqlx::query(
             "UPDATE officers SET position_id = $2, email = $3, active = $4, whatsapp = $5, \
-             whatsapp_alerts = $6 WHERE id = $1",
+             whatsapp_alerts = $6, rank = $7 WHERE id = $1",
         )
         .bind(id)
         .bind(o.position_id)
@@ -196,6 +200,7 @@ impl OrgStore for Backend {
         .bind(o.active)
         .bind(o.whatsapp.as_deref())
         .bind(o.whatsapp_alerts)
+        .bind(o.rank.as_deref())
         .execute(&mut *tx)
         .await?;
         if leaving {

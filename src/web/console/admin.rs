@@ -76,6 +76,8 @@ pub struct OfficerRow {
     pub whatsapp: String,
     pub whatsapp_alerts: bool,
     pub whatsapp_error: Option<String>,
+    pub rank: String,
+    pub rank_error: Option<String>,
 }
 
 pub struct ActingRow {
@@ -299,6 +301,8 @@ async fn page(
                                 .map(|w| format!("+{w}"))
                                 .unwrap_or_default(),
                             whatsapp_alerts: o.whatsapp_alerts,
+                            rank_error: err("officer.rank"),
+                            rank: o.rank.clone().unwrap_or_default(),
                             id,
                             name: o.name.clone(),
                             nip: o.nip.clone().unwrap_or_default(),
@@ -881,6 +885,7 @@ fn org_message(field: &str, reason: &str) -> &'static str {
         ("superior_id", _) => "Jabatan atasan tidak dikenal.",
         ("unit_id", _) => "Unit tidak dikenal.",
         ("nip", _) => "NIP hanya berisi angka (paling banyak 30).",
+        ("rank", _) => "Pangkat/golongan satu baris, paling banyak 100 karakter.",
         ("email", _) => "Alamat surel belum benar, mis. nama@dinsos.go.id.",
         ("whatsapp", _) => {
             "Nomor WhatsApp belum benar, mis. 0812 3456 7890 atau +62 812 3456 7890."
@@ -1036,6 +1041,7 @@ pub async fn add_officer(
     let fields = [
         "name",
         "nip",
+        "rank",
         "email",
         "position_id",
         "whatsapp",
@@ -1052,6 +1058,7 @@ pub async fn add_officer(
         position_id: uuid_field(&m, "position_id"),
         whatsapp: some(first(&m, "whatsapp")),
         whatsapp_alerts: !first(&m, "whatsapp_alerts").is_empty(),
+        rank: some(first(&m, "rank")),
     };
     let result = state.app.add_officer(input, Utc::now()).await;
     org_answer(&state, &who, p, "off", result, |o| {
@@ -1083,6 +1090,7 @@ pub async fn change_officer(
         active: Some(!leaving),
         whatsapp: Some(some(first(&m, "whatsapp"))),
         whatsapp_alerts: Some(!first(&m, "whatsapp_alerts").is_empty()),
+        rank: Some(some(first(&m, "rank"))),
     };
     let by = who.caller.actor().name.clone();
     match state.app.change_officer(id, input, &by, Utc::now()).await {

@@ -31,11 +31,17 @@ struct LetterPage {
     body: String,
     version: i32,
     approved: bool,
-    /// "Kepala Dinas Sosial", or "Plh. Kepala Dinas Sosial" when the acting
-    /// head approved this version.
-    signer_title: String,
+    /// The signature's title lines: "Kepala Dinas Sosial", or "Plh. Kepala
+    /// Dinas Sosial" when the acting head approved this version, or "a.n.
+    /// Kepala Dinas Sosial" + "Sekretaris" when `ADUAN_LETTER_SIGNER` names
+    /// the position that signs.
+    signer_title: Vec<String>,
     signer_name: String,
+    /// Pangkat/golongan.
+    signer_rank: String,
     signer_nip: String,
+    /// Tembusan (`ADUAN_LETTER_COPIES`).
+    copies: Vec<String>,
 }
 
 fn date_of(d: NaiveDate, tz: chrono_tz::Tz) -> String {
@@ -95,20 +101,68 @@ async fn letter(state: &AppState, req: &HttpRequest, id: &str) -> Result<Letter,
     let approved = dispatch.is_some() || approval.is_some();
     // the agenda's number once the head approved
     let agenda = state.store.agenda_entry(draft.id).await.ok().flatten();
-    // who signs: the head who approved (the Plh with "Plh."), else — a
-    // preview — whoever holds the head's position
     let officers = state.store.list_officers().await.unwrap_or_default();
-    let signer = match approval {
-        Some(r) => officers.iter().find(|o| Some(o.id) == r.officer_id),
-        None => officers
-            .iter()
-            .find(|o| o.active && head.is_some() && o.position_id == head),
+    let head_title = format!("Kepala {}", state.settings.office_name);
+    // the position the office's setting names signs "a.n." the head: its
+    // holder, or whoever acts for it today (Plh./Plt.)
+    let delegate = match &state.settings.letter_signer {
+        Some(title) => state.store.list_positions().await.ok().and_then(|ps| {
+            ps.into_iter()
+                .find(|p| !p.is_head && p.title.trim().eq_ignore_ascii_case(title))
+                .map(|p| (p.id, p.title))
+        }),
+        None => None,
     };
-    let signer_title = format!(
-        "{}Kepala {}",
-        crate::words::acting_prefix(approval.and_then(|r| r.acting.as_deref())),
-        state.settings.office_name
-    );
+    let (signer, signer_title) = match delegate {
+        Some((position, title)) => {
+            let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+            let holder = officers
+                .iter()
+                .find(|o| o.active && o.position_id == Some(position));
+            let (signer, prefix) = match holder {
+                Some(o) => (Some(o), ""),
+                None => {
+                    let acting = state
+                        .store
+                        .list_acting(today)
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|a| {
+                            a.position_id == position
+                                && a.revoked_at.is_none()
+                                && a.starts_on <= today
+                                && today <= a.ends_on
+                        });
+                    match acting {
+                        Some(a) => (
+                            officers.iter().find(|o| o.id == a.officer_id),
+                            crate::words::acting_prefix(Some(a.kind.as_str())),
+                        ),
+                        None => (None, ""),
+                    }
+                }
+            };
+            (
+                signer,
+                vec![format!("a.n. {head_title}"), format!("{prefix}{title}")],
+            )
+        }
+        // the head who approved (the Plh with "Plh."), else — a preview —
+        // whoever holds the head's position
+        None => (
+            match approval {
+                Some(r) => officers.iter().find(|o| Some(o.id) == r.officer_id),
+                None => officers
+                    .iter()
+                    .find(|o| o.active && head.is_some() && o.position_id == head),
+            },
+            vec![format!(
+                "{}{head_title}",
+                crate::words::acting_prefix(approval.and_then(|r| r.acting.as_deref())),
+            )],
+        ),
+    };
     let v = ComplaintView::new(c, &ctx);
     let mut to = Vec::new();
     if v.reporter_hidden {
@@ -165,7 +219,9 @@ async fn letter(state: &AppState, req: &HttpRequest, id: &str) -> Result<Letter,
             approved,
             signer_title,
             signer_name: signer.map(|o| o.name.clone()).unwrap_or_default(),
+            signer_rank: signer.and_then(|o| o.rank.clone()).unwrap_or_default(),
             signer_nip: signer.and_then(|o| o.nip.clone()).unwrap_or_default(),
+            copies: state.settings.letter_copies.clone(),
         },
     })
 }
@@ -237,7 +293,11 @@ pub async fn pdf(
         );
         d.gap(18.0);
         let nip = format!("NIP. {}", p.signer_nip);
-        let mut block: Vec<(&str, Font)> = vec![(p.signer_title.as_str(), Font::Regular)];
+        let mut block: Vec<(&str, Font)> = p
+            .signer_title
+            .iter()
+            .map(|t| (t.as_str(), Font::Regular))
+            .collect();
         for _ in 0..4 {
             block.push((" ", Font::Regular));
         }
@@ -249,11 +309,21 @@ pub async fn pdf(
             block.push(("NIP.", Font::Regular));
         } else {
             block.push((p.signer_name.as_str(), Font::Bold));
+            if !p.signer_rank.is_empty() {
+                block.push((p.signer_rank.as_str(), Font::Regular));
+            }
             if !p.signer_nip.is_empty() {
                 block.push((nip.as_str(), Font::Regular));
             }
         }
         d.block(&block, 0.5, 11.0);
+        if !p.copies.is_empty() {
+            d.gap(12.0);
+            d.text("Tembusan:", Font::Regular, 10.0, false);
+            for (i, c) in p.copies.iter().enumerate() {
+                d.text(&format!("{}. {c}", i + 1), Font::Regular, 10.0, false);
+            }
+        }
         let footer = if p.approved {
             format!("{} · pengaduan {}", p.office, p.number)
         } else {
