@@ -294,9 +294,103 @@ pub fn acting_prefix(acting: Option<&str>) -> &'static str {
     }
 }
 
+/// A date as typed into a form: `07-12-2026` (hh-bb-tttt, also with `/`
+/// or `.`), or `2026-12-07` (ISO: older links and saved views). The pages'
+/// date fields are text fields, so the format is ours whatever the
+/// browser's language (a native date field follows the browser's).
+pub fn parse_tanggal(v: &str) -> Option<chrono::NaiveDate> {
+    let v = v.trim();
+    let parts: Vec<&str> = v.split(['-', '/', '.']).map(str::trim).collect();
+    let [a, b, c] = parts.as_slice() else {
+        return None;
+    };
+    let n = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.len() <= 4 && s.chars().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (d, m, y) = if a.len() == 4 {
+        (n(c)?, n(b)?, n(a)?)
+    } else if c.len() == 4 {
+        (n(a)?, n(b)?, n(c)?)
+    } else {
+        return None;
+    };
+    chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+/// A date as a form field shows it: `07-12-2026`.
+pub fn isian_tanggal(d: chrono::NaiveDate) -> String {
+    d.format("%d-%m-%Y").to_string()
+}
+
+/// A form's date value shown back: a readable date as `hh-bb-tttt`,
+/// anything else as typed (so the person sees what they wrote).
+pub fn isian_tanggal_str(v: &str) -> String {
+    parse_tanggal(v).map_or_else(|| v.to_string(), isian_tanggal)
+}
+
+/// A date and time as typed: `07-12-2026 19.29` (or `19:29`), or ISO
+/// `2026-12-07T19:29` (what a browser's own field sends).
+pub fn parse_waktu_isian(v: &str) -> Option<chrono::NaiveDateTime> {
+    let v = v.trim();
+    let (date, time) = v.split_once(['T', ' '])?;
+    let date = parse_tanggal(date)?;
+    let time = time.trim().replace('.', ":");
+    let t = chrono::NaiveTime::parse_from_str(&time, "%H:%M")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(&time, "%H:%M:%S"))
+        .ok()?;
+    Some(date.and_time(t))
+}
+
+/// A form's date-and-time value shown back: `07-12-2026 19.29`, or as typed.
+pub fn isian_waktu_str(v: &str) -> String {
+    parse_waktu_isian(v).map_or_else(|| v.to_string(), |t| t.format("%d-%m-%Y %H.%M").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_typed_the_indonesian_way_and_iso_still_reads() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        for typed in [
+            "28-11-2026",
+            "28/11/2026",
+            "28.11.2026",
+            " 28-11-2026 ",
+            "2026-11-28",
+        ] {
+            assert_eq!(parse_tanggal(typed), Some(d), "{typed}");
+        }
+        for bad in [
+            "",
+            "28-11",
+            "31-02-2026",
+            "28-13-2026",
+            "2026-28-11-1",
+            "aa-bb-cccc",
+            "28-11-26",
+        ] {
+            assert_eq!(parse_tanggal(bad), None, "{bad}");
+        }
+        assert_eq!(isian_tanggal(d), "28-11-2026");
+        assert_eq!(isian_tanggal_str("2026-11-28"), "28-11-2026");
+        assert_eq!(isian_tanggal_str("kemarin"), "kemarin");
+        let t = d.and_hms_opt(19, 29, 0).unwrap();
+        for typed in [
+            "28-11-2026 19.29",
+            "28-11-2026 19:29",
+            "2026-11-28T19:29",
+            "2026-11-28T19:29:00",
+        ] {
+            assert_eq!(parse_waktu_isian(typed), Some(t), "{typed}");
+        }
+        assert_eq!(parse_waktu_isian("28-11-2026"), None);
+        assert_eq!(parse_waktu_isian("28-11-2026 25.00"), None);
+        assert_eq!(isian_waktu_str("2026-11-28T19:29"), "28-11-2026 19.29");
+    }
     use chrono::TimeZone;
 
     #[test]

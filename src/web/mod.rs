@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/assets/aduan.css").get(css))
         .service(web::resource("/assets/console.css").get(console_css))
         .service(web::resource("/assets/lacak.js").get(public::script))
+        .service(web::resource("/assets/berkas.js").get(public::file_script))
         .service(
             web::resource("/lacak")
                 .get(public::form)
@@ -103,7 +104,7 @@ pub(crate) fn html(status: actix_web::http::StatusCode, body: String) -> HttpRes
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; \
+            "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; frame-src 'self'; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'",
         ))
         .body(body)

@@ -19,6 +19,7 @@ use crate::store::{Actor, Complaint, InboundMessage, SurveyQuery, SurveyService}
 use crate::words;
 
 const LACAK_JS: &str = include_str!("assets/lacak.js");
+const BERKAS_JS: &str = include_str!("assets/berkas.js");
 const NO_MATCH: &str = "Nomor pengaduan atau kode akses tidak cocok. Periksa lagi keduanya (huruf besar atau kecil dan tanda hubung tidak berpengaruh).";
 
 #[derive(Template)]
@@ -143,6 +144,14 @@ pub async fn script() -> HttpResponse {
         .content_type("text/javascript; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=3600"))
         .body(LACAK_JS)
+}
+
+/// `GET /assets/berkas.js`: the file field in Indonesian.
+pub async fn file_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=3600"))
+        .body(BERKAS_JS)
 }
 
 fn example(state: &AppState) -> String {

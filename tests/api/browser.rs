@@ -163,6 +163,17 @@ impl Browser {
             .unwrap()
     }
 
+    /// The text of the first element `css` finds.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// Types into a field (a select: picks by value; a date or a hidden
     /// field: sets its value, since a date is typed in the browser's locale).
     pub async fn fill(&self, css: &str, value: &str) {
@@ -726,9 +737,22 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     br.fill("#reporter-phone", "081234567890").await;
     br.fill("#external_ref-letter_number", "005/RT03/XI/2026")
         .await;
-    br.fill("#external_ref-letter_date", "2026-11-28").await;
+    // dates are typed the Indonesian way, whatever the browser's language
+    // (a text field: a native date field would follow the browser's)
+    let label = br.text_of("label[for='external_ref-letter_date']").await;
+    assert!(label.contains("(hh-bb-tttt)"), "{label}");
+    br.fill("#external_ref-letter_date", "28-11-2026").await;
     let scan = std::env::temp_dir().join(format!("surat-pengaduan-{}.pdf", uuid::Uuid::now_v7()));
     std::fs::write(&scan, tiny_pdf("Surat pengaduan RT 03")).unwrap();
+    // the file field speaks Indonesian: our button and the chosen name
+    assert_eq!(
+        br.text_of("form.register .pick-name").await,
+        "Belum ada berkas dipilih."
+    );
+    assert_eq!(
+        br.text_of("form.register label.pick-button").await,
+        "Pilih berkas…"
+    );
     br.client
         .find(Locator::Css("form.register input[type=file]"))
         .await
@@ -736,6 +760,16 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
         .send_keys(&scan.display().to_string())
         .await
         .unwrap();
+    let chosen = br.text_of("form.register .pick-name").await;
+    assert!(chosen.starts_with("surat-pengaduan-"), "{chosen}");
+    br.client
+        .execute(
+            "document.querySelector('form.register .pick').scrollIntoView({block: 'center'});",
+            vec![],
+        )
+        .await
+        .unwrap();
+    br.check_page("register-file-chosen").await;
     br.click("form.register button[type=submit]").await;
     let _ = std::fs::remove_file(&scan);
     expect(br.text().await, "nomor agenda");
@@ -745,6 +779,7 @@ async fn the_disposition_chain_is_walked_through_the_pages(b: Backend) {
     let c = &all[0];
     assert_eq!(c["channel"], "letter");
     assert_eq!(c["external_ref"]["letter_number"], "005/RT03/XI/2026");
+    assert_eq!(c["external_ref"]["letter_date"], "2026-11-28");
     let id = c["id"].as_str().unwrap().to_string();
     let page = format!("/console/complaints/{id}");
     br.click(

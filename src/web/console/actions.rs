@@ -122,7 +122,12 @@ impl Context<'_> {
             name,
             id: format!("{action}-{name}"),
             label,
-            value: self.kept(action, name).unwrap_or_default(),
+            value: match kind {
+                "date" => {
+                    crate::words::isian_tanggal_str(&self.kept(action, name).unwrap_or_default())
+                }
+                _ => self.kept(action, name).unwrap_or_default(),
+            },
             options: Vec::new(),
             required,
             hint: None,
@@ -355,9 +360,13 @@ pub fn command(
         if v.is_empty() {
             return None;
         }
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| e.push((k.to_string(), "Tanggal tidak dikenali.".into())))
-            .ok()
+        crate::words::parse_tanggal(v).or_else(|| {
+            e.push((
+                k.to_string(),
+                "Tanggal tidak terbaca: tulis hh-bb-tttt, mis. 15-12-2026.".into(),
+            ));
+            None
+        })
     };
     let cmd = match action {
         Action::ForwardToHead => Command::ForwardToHead {

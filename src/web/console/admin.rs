@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use uuid::Uuid;
 
 use super::actions::first;
@@ -762,7 +762,7 @@ pub async fn add_day(
     }
     let tz = state.settings.office_timezone;
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let date = NaiveDate::parse_from_str(first(&m, "date"), "%Y-%m-%d").ok();
+    let date = crate::words::parse_tanggal(first(&m, "date"));
     match date {
         None => {
             p.errors.insert("date".into(), "Isi tanggal.".into());
@@ -1128,7 +1128,7 @@ pub async fn appoint_acting(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let date = |f: &str| NaiveDate::parse_from_str(first(&m, f), "%Y-%m-%d").ok();
+    let date = |f: &str| crate::words::parse_tanggal(first(&m, f));
     let input = crate::app::org::ActingInput {
         officer_id: uuid_field(&m, "officer_id"),
         position_id: uuid_field(&m, "position_id"),

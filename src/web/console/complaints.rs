@@ -5,7 +5,7 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -269,8 +269,8 @@ pub async fn list(
         )
         .to_string(),
         q,
-        from: p.from,
-        to: p.to,
+        from: crate::words::isian_tanggal_str(&p.from),
+        to: crate::words::isian_tanggal_str(&p.to),
         error,
         identifier: String::new(),
         identifier_error: None,
@@ -396,7 +396,7 @@ fn list_query_of(
         if s.is_empty() {
             return None;
         }
-        match NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        match crate::words::parse_tanggal(s).ok_or(()) {
             Ok(d) => {
                 let t = if end {
                     d.succ_opt().unwrap_or(d).and_hms_opt(0, 0, 0)
@@ -406,7 +406,7 @@ fn list_query_of(
                 t.and_local_timezone(tz).earliest().map(|t| t.to_utc())
             }
             Err(_) => {
-                *error = Some("Tanggal harus berbentuk tahun-bulan-tanggal.".into());
+                *error = Some("Tanggal tidak terbaca: tulis hh-bb-tttt, mis. 01-12-2026.".into());
                 None
             }
         }

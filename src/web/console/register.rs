@@ -188,7 +188,11 @@ impl Form<'_> {
             name,
             id: name.replace('.', "-"),
             label,
-            value: value(self.m, name),
+            value: match kind {
+                "date" => crate::words::isian_tanggal_str(&value(self.m, name)),
+                "datetime-local" => crate::words::isian_waktu_str(&value(self.m, name)),
+                _ => value(self.m, name),
+            },
             options: Vec::new(),
             required: false,
             hint: None,
@@ -351,12 +355,11 @@ fn page(
     }
 }
 
-/// A `datetime-local` value (`2026-12-03T09:30`, office-local) as RFC 3339.
+/// A date and time as typed (`03-12-2026 09.30`, or ISO `2026-12-03T09:30`;
+/// office-local) as RFC 3339.
 fn local_instant(v: &str, tz: chrono_tz::Tz) -> Option<String> {
     use chrono::TimeZone;
-    let t = chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M")
-        .or_else(|_| chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
+    let t = crate::words::parse_waktu_isian(v)?;
     Some(tz.from_local_datetime(&t).earliest()?.to_rfc3339())
 }
 
@@ -519,7 +522,7 @@ pub async fn submit(
             None => {
                 errors.push((
                     k.into(),
-                    "Tanggal dan jam tidak terbaca: pilih dari kalender, mis. 3 Desember 2026 09.30."
+                    "Tanggal dan jam tidak terbaca: tulis hh-bb-tttt jj.mm, mis. 03-12-2026 09.30."
                         .into(),
                 ));
                 None
@@ -544,7 +547,10 @@ pub async fn submit(
         agreed_due_at,
         external_ref: Some(ExternalRefInput {
             letter_number: opt("external_ref.letter_number"),
-            letter_date: opt("external_ref.letter_date"),
+            // typed hh-bb-tttt; the API reads ISO (an unreadable one goes
+            // as typed and comes back refused next to the field)
+            letter_date: opt("external_ref.letter_date")
+                .map(|v| crate::words::parse_tanggal(&v).map_or(v, |d| d.to_string())),
             ..Default::default()
         }),
         ..form

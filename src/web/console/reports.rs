@@ -210,8 +210,11 @@ fn parse(
                 errors: &mut Vec<_>| {
         match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => default,
-            Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
-                errors.push((field, "Tanggal tidak terbaca (tttt-bb-hh).".to_string()));
+            Some(s) => crate::words::parse_tanggal(s).unwrap_or_else(|| {
+                errors.push((
+                    field,
+                    "Tanggal tidak terbaca: tulis hh-bb-tttt, mis. 01-12-2026.".to_string(),
+                ));
                 default
             }),
         }
@@ -277,8 +280,8 @@ fn build(
     });
     let period = format!("{} – {}", long_date(summary.from), long_date(summary.to));
     Report {
-        from: summary.from.to_string(),
-        to: summary.to.to_string(),
+        from: crate::words::isian_tanggal(summary.from),
+        to: crate::words::isian_tanggal(summary.to),
         group_by: by,
         group_label: GROUPINGS
             .iter()

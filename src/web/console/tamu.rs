@@ -53,6 +53,8 @@ pub struct Row {
 struct Page {
     layout: Layout,
     day: String,
+    /// The day as its field shows it (`hh-bb-tttt`).
+    day_field: String,
     today: bool,
     rows: Vec<Row>,
     keeper: bool,
@@ -156,7 +158,7 @@ fn day_of(state: &AppState, q: Option<&str>) -> NaiveDate {
     let today = Utc::now()
         .with_timezone(&state.settings.office_timezone)
         .date_naive();
-    q.and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    q.and_then(crate::words::parse_tanggal)
         .filter(|d| *d <= today)
         .unwrap_or(today)
 }
@@ -218,6 +220,7 @@ async fn page(
         &Page {
             layout,
             day: day.to_string(),
+            day_field: crate::words::isian_tanggal(day),
             today,
             waiting: list
                 .iter()
