@@ -170,6 +170,8 @@ pub struct LaporSettings {
     pub token: String,
     pub poll_secs: u64,
     pub timeout: std::time::Duration,
+    /// How long a post may take to show in LAPOR!'s listings.
+    pub listing_lag: std::time::Duration,
 }
 
 impl std::fmt::Debug for LaporSettings {
@@ -443,6 +445,7 @@ declare_settings! {
     lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
     lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
     lapor_timeout_seconds = "ADUAN_LAPOR_TIMEOUT_SECONDS", "`20`", "timeout of each request to LAPOR! (1–600)";
+    lapor_listing_lag_seconds = "ADUAN_LAPOR_LISTING_LAG_SECONDS", "`15`", "how long a follow-up may take to show in LAPOR!'s list: after a post with no clear answer, aduan looks for that long before posting again (0–40; ADR 0022)";
     whatsapp_api_url = "ADUAN_WHATSAPP_API_URL", "`https://graph.facebook.com/v21.0`", "the WhatsApp Business Cloud API (Meta's Graph API with its version, or a Business Solution Provider's copy of it, or `wa-sim`)";
     whatsapp_phone_number_id = "ADUAN_WHATSAPP_PHONE_NUMBER_ID", "unset: the WhatsApp channel is off", "the office's WhatsApp number's id in the Cloud API";
     whatsapp_token = "ADUAN_WHATSAPP_TOKEN", "required with a number id", "the Cloud API's bearer token (a system user's access token; never logged)";
@@ -1087,6 +1090,12 @@ impl Settings {
                         1,
                         600,
                     )?),
+                    listing_lag: std::time::Duration::from_secs(number(
+                        Key::lapor_listing_lag_seconds,
+                        15,
+                        0,
+                        40,
+                    )?),
                 })
             }
         };
@@ -1637,6 +1646,7 @@ mod tests {
             Some("survei_kunjungan")
         );
         assert_eq!(lapor.timeout, std::time::Duration::from_secs(7));
+        assert_eq!(lapor.listing_lag, std::time::Duration::from_secs(25));
         let tg = s.telegram.as_ref().unwrap();
         assert_eq!(
             (

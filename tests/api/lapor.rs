@@ -93,6 +93,7 @@ pub fn with_lapor(url: &str, token: &str) -> impl FnOnce(&mut aduan::config::Set
             token,
             poll_secs: 86_400,
             timeout: Duration::from_millis(1000),
+            listing_lag: Duration::from_secs(3),
         });
         s.outbox_interval_secs = 3600;
     }

@@ -24,6 +24,8 @@ both_backends!(
     attachments_are_checked_and_a_failed_one_is_on_the_timeline,
     a_crashed_poller_blocks_the_others_for_less_than_two_poll_intervals,
     workflow_actions_during_an_import_never_answer_500,
+    each_outbound_fault_kind_is_retried_until_it_arrives_once,
+    a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once,
 );
 
 fn tids(reports: &Value) -> Vec<String> {
@@ -772,4 +774,128 @@ async fn workflow_actions_during_an_import_never_answer_500(b: Backend) {
     );
     let admin = app.key(Role::Admin).await;
     assert_eq!(imported(&app, &admin).await.len(), 1540);
+}
+
+/// Issue 37, item 1: a re-routing request answered `503` with `Retry-After:
+/// 1` (twice, nothing stored), then follow-ups that meet a proxy's 502 HTML
+/// page, a connection reset in the middle of the answer and a timeout
+/// (each after LAPOR! stored the post): each arrives, once, with proof.
+async fn each_outbound_fault_kind_is_retried_until_it_arrives_once(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "47",
+        "--reports",
+        "4",
+        "--post-faults",
+        "503,503,502-html,reset,timeout",
+        "--timeout-ms",
+        "1500",
+    ]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    assert_eq!(poll(&app, &liaison).await.1["imported"], 4);
+    let got = imported(&app, &liaison).await;
+    let mut ids: Vec<String> = got
+        .values()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    let o = office(&app).await;
+    // the re-routing request first: it meets both 503s
+    let redirected = ids.pop().unwrap();
+    ok(&app, &o.liaison, &redirected, "forward", json!({})).await;
+    ok(
+        &app,
+        &o.k_head,
+        &redirected,
+        "redirect",
+        json!({"agency": "Dinas Kesehatan", "reason": "Bukan kewenangan Dinas Sosial"}),
+    )
+    .await;
+    let started = Instant::now();
+    aduan::notify::deliver_due(app.store.as_ref(), &courier(&app), 50, Utc::now())
+        .await
+        .unwrap();
+    let stats = sim.get("/sim/stats").await;
+    let tid = got
+        .iter()
+        .find(|(_, c)| c["id"] == redirected.as_str())
+        .map(|(t, _)| t.clone())
+        .unwrap();
+    assert_eq!(
+        stats["reroutes"][&tid], 1,
+        "through two 503s in one delivery: {stats}"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "Retry-After (1 s) was waited each time"
+    );
+    // then the three follow-ups, through 502 HTML, a reset and a timeout
+    answer_all(&app, &o, &ids).await;
+    deliver(&app, &app, &liaison, 10).await;
+    each_followup_once_with_proof(&app, &sim, &liaison, &ids, 1).await;
+    let stats = sim.get("/sim/stats").await;
+    assert_eq!(stats["faults"], 5, "every fault did happen: {stats}");
+    // the follow-up ends with the line that finds it again
+    for id in &ids {
+        let c: Value = app
+            .get(&liaison, &format!("/api/v1/complaints/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let tid = c["external_ref"]["lapor_tracking_id"].as_str().unwrap();
+        let posted: Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/reports/{tid}/followups", sim.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let text = posted[0]["content"].as_str().unwrap();
+        let tn = c["tracking_number"].as_str().unwrap();
+        assert!(
+            text.starts_with("Terima kasih. Bantuan Bapak/Ibu telah kami proses.")
+                && text.ends_with(&format!("Nomor pengaduan: {tn} (jawaban versi 1)")),
+            "{text}"
+        );
+    }
+}
+
+/// Issue 37, item 6: LAPOR! ignores `Idempotency-Key` (and keeps none),
+/// cuts every 201 short, and lists a follow-up only 1.5 s after storing
+/// it: aduan looks over its listing-lag window (3 s here) before posting
+/// again and finds its own line — each follow-up posted exactly once.
+async fn a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "53",
+        "--reports",
+        "3",
+        "--ignore-idempotency",
+        "--cut-posts",
+        "--listing-lag-ms",
+        "1500",
+    ]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    assert_eq!(poll(&app, &liaison).await.1["imported"], 3);
+    let ids: Vec<String> = imported(&app, &liaison)
+        .await
+        .values()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    answer_all(&app, &office(&app).await, &ids).await;
+    deliver(&app, &app, &liaison, 6).await;
+    each_followup_once_with_proof(&app, &sim, &liaison, &ids, 0).await;
+    let stats = sim.get("/sim/stats").await;
+    assert_eq!(
+        stats["followup_posts"], 3,
+        "one POST per follow-up, no second one: {stats}"
+    );
 }

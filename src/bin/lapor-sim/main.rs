@@ -122,6 +122,17 @@ pub struct Config {
     /// This many attachments are 50 MB.
     #[arg(long, default_value_t = 0)]
     pub huge_attachments: usize,
+    /// The first follow-up and re-routing POSTs meet these faults, one each
+    /// in order (comma-separated): `503` (not applied, `Retry-After: 1`),
+    /// `502-html` (applied, then a proxy's 502 HTML page), `reset` (applied,
+    /// then the connection drops in the middle of the answer), `timeout`
+    /// (applied, answered only after `--timeout-ms`).
+    #[arg(long, value_delimiter = ',')]
+    pub post_faults: Vec<String>,
+    /// Follow-ups and re-routing requests show in their listings only this
+    /// many ms after they were stored (a platform whose reads lag its writes).
+    #[arg(long, default_value_t = 0)]
+    pub listing_lag_ms: u64,
     /// Print the OpenAPI document of this simulator and exit.
     #[arg(long)]
     pub openapi: bool,
@@ -145,6 +156,14 @@ fn main() -> std::io::Result<()> {
             eprintln!("lapor-sim: {name} must be between 0.0 and 1.0");
             std::process::exit(2);
         }
+    }
+    if let Some(bad) = cfg
+        .post_faults
+        .iter()
+        .find(|f| !matches!(f.as_str(), "503" | "502-html" | "reset" | "timeout"))
+    {
+        eprintln!("lapor-sim: --post-faults knows 503, 502-html, reset, timeout (not `{bad}`)");
+        std::process::exit(2);
     }
     actix_web::rt::System::new().block_on(async move {
         let (server, addr) = server::start(cfg, token)?;

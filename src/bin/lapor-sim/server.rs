@@ -78,6 +78,10 @@ struct Sim {
     comments_404: u64,
     /// Reporter comments created so far (`--bad-comments` takes the first ones).
     comments_made: usize,
+    /// `--post-faults` used so far.
+    post_faults_used: usize,
+    /// When each follow-up and re-routing request was stored (`--listing-lag-ms`).
+    stored_at: HashMap<String, std::time::Instant>,
 }
 
 impl Sim {
@@ -513,6 +517,10 @@ async fn post_followup(
     if let Some(resp) = expired_token(&d) {
         return resp;
     }
+    let fault = next_post_fault(&d);
+    if fault.as_deref() == Some("503") {
+        return unavailable_for_now();
+    }
     let (cut, conflict, ignore) = (
         d.cfg.cut_posts,
         d.cfg.conflict_on_replay,
@@ -548,12 +556,15 @@ async fn post_followup(
             content: content.clone(),
             created_at: Utc::now(),
         };
+        sim.stored_at
+            .insert(f.id.clone(), std::time::Instant::now());
         sim.followups.entry(id).or_default().push(f.clone());
         *sim.stats.followups.entry(id.to_string()).or_default() += 1;
         sim.change(id, |r| r.status = "followed_up".into());
         HttpResponse::Created().json(f)
     })
     .await;
+    let resp = after_post_fault(&d, fault.as_deref(), resp).await;
     cut_short(cut, resp)
 }
 
@@ -563,6 +574,62 @@ fn cut_short(cut: bool, resp: HttpResponse) -> HttpResponse {
         return HttpResponse::BadGateway().json(serde_json::json!({"error": "upstream reset"}));
     }
     resp
+}
+
+/// `--post-faults`: the fault this write meets, if any (each once, in order).
+fn next_post_fault(d: &AppData) -> Option<String> {
+    let mut sim = d.sim.lock().ok()?;
+    let f = d.cfg.post_faults.get(sim.post_faults_used)?.clone();
+    sim.post_faults_used += 1;
+    sim.stats.faults += 1;
+    Some(f)
+}
+
+/// `--post-faults` `503`: refused before anything is stored.
+fn unavailable_for_now() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, "1"))
+        .json(serde_json::json!({"error": "maintenance"}))
+}
+
+/// The other `--post-faults`, after the work was done: what the client sees
+/// of a stored follow-up or re-routing request.
+async fn after_post_fault(d: &AppData, fault: Option<&str>, resp: HttpResponse) -> HttpResponse {
+    if !resp.status().is_success() {
+        return resp;
+    }
+    match fault {
+        Some("502-html") => HttpResponse::BadGateway().content_type("text/html").body(
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+                 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
+                 </body>\r\n</html>\r\n",
+        ),
+        Some("reset") => {
+            // the head goes out, then the connection drops mid-body
+            let parts: Vec<Result<actix_web::web::Bytes, std::io::Error>> = vec![
+                Ok(actix_web::web::Bytes::from_static(b"{\"id\": \"")),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "connection reset",
+                )),
+            ];
+            HttpResponse::build(resp.status())
+                .content_type("application/json")
+                .streaming(futures_util::stream::iter(parts))
+        }
+        Some("timeout") => {
+            tokio::time::sleep(Duration::from_millis(d.cfg.timeout_ms)).await;
+            resp
+        }
+        _ => resp,
+    }
+}
+
+/// `--listing-lag-ms`: stored long enough ago to show in a listing.
+fn listed(sim: &Sim, lag_ms: u64, id: &str) -> bool {
+    sim.stored_at
+        .get(id)
+        .is_none_or(|t| t.elapsed() >= Duration::from_millis(lag_ms))
 }
 
 /// `--unauthorized-posts`: the first N writes meet an expired token.
@@ -588,7 +655,16 @@ async fn list_followups(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpRe
         if !sim.entries.contains_key(&id) {
             return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
         }
-        HttpResponse::Ok().json(sim.followups.get(&id).cloned().unwrap_or_default())
+        let lag = d.cfg.listing_lag_ms;
+        let items: Vec<Followup> = sim
+            .followups
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|f| listed(sim, lag, &f.id))
+            .cloned()
+            .collect();
+        HttpResponse::Ok().json(items)
     })
     .await
 }
@@ -615,6 +691,10 @@ async fn reroute(
     if let Some(resp) = expired_token(&d) {
         return resp;
     }
+    let fault = next_post_fault(&d);
+    if fault.as_deref() == Some("503") {
+        return unavailable_for_now();
+    }
     let (cut, conflict, ignore) = (
         d.cfg.cut_posts,
         d.cfg.conflict_on_replay,
@@ -640,12 +720,15 @@ async fn reroute(
             id: format!("rr-{id}-{}", sim.reroutes.get(&id).map_or(0, Vec::len) + 1),
             client_key: Some(key.clone()),
         };
+        sim.stored_at
+            .insert(r.id.clone(), std::time::Instant::now());
         sim.reroutes.entry(id).or_default().push(r.clone());
         *sim.stats.reroutes.entry(id.to_string()).or_default() += 1;
         sim.change(id, |r| r.status = "rerouted".into());
         HttpResponse::Accepted().json(r)
     })
     .await;
+    let resp = after_post_fault(&d, fault.as_deref(), resp).await;
     cut_short(cut, resp)
 }
 
@@ -659,7 +742,16 @@ async fn list_reroutes(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpRes
         if !sim.entries.contains_key(&id) {
             return HttpResponse::NotFound().json(serde_json::json!({"error": "no such report"}));
         }
-        HttpResponse::Ok().json(sim.reroutes.get(&id).cloned().unwrap_or_default())
+        let lag = d.cfg.listing_lag_ms;
+        let items: Vec<RerouteAccepted> = sim
+            .reroutes
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|r| listed(sim, lag, &r.id))
+            .cloned()
+            .collect();
+        HttpResponse::Ok().json(items)
     })
     .await
 }
@@ -869,6 +961,8 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
         unauthorized: 0,
         comments_404: 0,
         comments_made: 0,
+        post_faults_used: 0,
+        stored_at: HashMap::new(),
     };
     let generated = data::reports(cfg.seed, cfg.reports, sim.next_id, Utc::now());
     sim.add(generated, &cfg);

@@ -25,6 +25,10 @@ pub struct ClientConfig {
     pub breaker_threshold: u32,
     /// How long an open circuit refuses calls before letting one through.
     pub breaker_cooldown: Duration,
+    /// How long a post may take to show in LAPOR!'s listing: after an
+    /// ambiguous failure the client looks for that long before it posts
+    /// again (ADR 0022).
+    pub listing_lag: Duration,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -48,6 +52,7 @@ impl ClientConfig {
             max_backoff: Duration::from_secs(10),
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(60),
+            listing_lag: Duration::from_secs(15),
         }
     }
 }
@@ -114,12 +119,30 @@ pub struct LaporClient {
 /// What LAPOR! keeps with the `Idempotency-Key` it was posted with.
 pub trait Keyed {
     fn client_key(&self) -> Option<&str>;
+    /// The text posted (where our marker is, when LAPOR! drops the key).
+    fn content(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl Keyed for Followup {
     fn client_key(&self) -> Option<&str> {
         self.client_key.as_deref()
     }
+
+    fn content(&self) -> Option<&str> {
+        Some(&self.content)
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(s) = v.parse::<u64>() {
+        return Some(Duration::from_secs(s));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    (at.to_utc() - chrono::Utc::now()).to_std().ok()
 }
 
 impl Keyed for RerouteAccepted {
@@ -250,17 +273,14 @@ impl LaporClient {
                 Attempt::Retry(what.to_string(), None)
             }
             Ok(r) if r.status().is_success() => Attempt::Done(r),
-            Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => {
-                let wait = r
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s).min(self.cfg.max_backoff));
-                Attempt::Retry("429 too many requests".into(), wait)
-            }
-            Ok(r) if r.status().is_server_error() => {
-                Attempt::Retry(format!("{} from LAPOR!", r.status().as_u16()), None)
+            // 429 and 5xx (a 502 HTML page from a proxy, a 503 in
+            // maintenance): again after `Retry-After` when given (within
+            // the backoff's ceiling; beyond it the outbox's schedule waits)
+            Ok(r)
+                if r.status() == StatusCode::TOO_MANY_REQUESTS || r.status().is_server_error() =>
+            {
+                let wait = retry_after(r.headers()).map(|w| w.min(self.cfg.max_backoff));
+                Attempt::Retry(format!("{} from LAPOR!", r.status().as_u16()), wait)
             }
             Ok(r) => {
                 let status = r.status().as_u16();
@@ -393,11 +413,15 @@ impl LaporClient {
     }
 
     /// Posts a follow-up exactly once: see [`LaporClient::post_once`].
+    /// `marker`: a line of `content` no other follow-up has (the complaint's
+    /// number and the answer's version), found in LAPOR!'s list when it
+    /// kept no key.
     pub async fn post_followup(
         &self,
         tracking_id: &str,
         key: &str,
         content: &str,
+        marker: &str,
         look_first: bool,
     ) -> Result<Followup, LaporError> {
         let path = format!("/api/v1/reports/{}/followups", url_escape(tracking_id));
@@ -405,7 +429,8 @@ impl LaporClient {
             content: content.to_string(),
         })
         .map_err(|e| LaporError::Decode(e.to_string()))?;
-        self.post_once(&path, &path, key, &body, look_first).await
+        self.post_once(&path, &path, key, Some(marker), &body, look_first)
+            .await
     }
 
     /// Asks LAPOR! to re-route a report, exactly once: see [`LaporClient::post_once`].
@@ -419,57 +444,132 @@ impl LaporClient {
         let path = format!("/api/v1/reports/{}/reroute", url_escape(tracking_id));
         let list = format!("/api/v1/reports/{}/reroutes", url_escape(tracking_id));
         let body = serde_json::to_value(req).map_err(|e| LaporError::Decode(e.to_string()))?;
-        self.post_once(&path, &list, key, &body, look_first).await
+        self.post_once(&path, &list, key, None, &body, look_first)
+            .await
+    }
+
+    /// Looks in `list` for what was posted with `key` (or carries
+    /// `marker`), again and again for up to `window` while it is not there
+    /// (a listing that lags its writes). `Ok(None)`: not there, or the list
+    /// cannot be read for good (4xx) — then only the key guards a repeat.
+    /// A list that fails for now is an error: the caller tries later
+    /// rather than post blind.
+    async fn look<T: DeserializeOwned + Keyed>(
+        &self,
+        list: &str,
+        key: &str,
+        marker: Option<&str>,
+        window: Duration,
+    ) -> Result<Option<T>, LaporError> {
+        let started = Instant::now();
+        loop {
+            match self.get_json::<Vec<T>>(list).await {
+                Ok(items) => {
+                    if let Some(f) = items.into_iter().find(|f| {
+                        f.client_key() == Some(key)
+                            || marker.is_some_and(|m| f.content().is_some_and(|c| c.contains(m)))
+                    }) {
+                        return Ok(Some(f));
+                    }
+                }
+                Err(LaporError::Refused { status, .. }) => {
+                    tracing::warn!(
+                        list,
+                        status,
+                        "LAPOR! does not list what was posted: only the Idempotency-Key guards a repeat"
+                    );
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+            if started.elapsed() >= window {
+                return Ok(None);
+            }
+            let step = (window / 5).clamp(Duration::from_millis(200), Duration::from_secs(5));
+            tokio::time::sleep(step.min(window.saturating_sub(started.elapsed()))).await;
+        }
     }
 
     /// Posts `body` with the same `key` on every try and, before any try
     /// that may repeat an earlier one (`look_first`: an earlier delivery
     /// attempt; or an ambiguous failure just now), looks in `list` for what
-    /// was posted with that key: a platform that ignores `Idempotency-Key`
-    /// still gets it once. A 409 is a replayed key ("already there") when
-    /// the list has it — then that is the proof.
+    /// was posted with that key or carries `marker` — over the listing's
+    /// lag (`ClientConfig::listing_lag`), so a platform that ignores
+    /// `Idempotency-Key` and lists late still gets it once. A 409 is a
+    /// replayed key ("already there") when the list has it — then that is
+    /// the proof. 429/5xx are tried again after `Retry-After` or the backoff.
     async fn post_once<T: DeserializeOwned + Keyed>(
         &self,
         path: &str,
         list: &str,
         key: &str,
+        marker: Option<&str>,
         body: &serde_json::Value,
         look_first: bool,
     ) -> Result<T, LaporError> {
-        let find = |items: Vec<T>| items.into_iter().find(|f| f.client_key() == Some(key));
+        let lag = self.cfg.listing_lag;
+        let started = Instant::now();
         let mut last = None;
+        // the last failure may have stored the post (no answer came back)
+        let mut maybe_there = look_first;
         for n in 0..self.cfg.max_attempts {
-            if n > 0 || look_first {
-                if let Some(f) = find(self.get_json(list).await?) {
-                    return Ok(f);
-                }
-                if n > 0 {
-                    tokio::time::sleep(self.backoff(n - 1)).await;
-                }
+            if maybe_there && let Some(f) = self.look(list, key, marker, lag).await? {
+                return Ok(f);
             }
+            self.admit()?;
             match self
-                .call(Method::POST, path, Some(key), Some(body), 1)
+                .attempt(&Method::POST, path, Some(key), Some(body))
                 .await
             {
-                Ok(r) => {
-                    return r
-                        .json()
-                        .await
-                        .map_err(|e| LaporError::Decode(e.to_string()));
+                Attempt::Done(r) => {
+                    self.record(true);
+                    return r.json().await.map_err(|e| {
+                        // cut in the middle of the answer: stored or not,
+                        // the next delivery looks before it posts
+                        LaporError::Unavailable(format!("the answer was cut short: {e}"))
+                    });
                 }
-                Err(LaporError::Refused { status: 409, body }) => {
-                    return match find(self.get_json(list).await?) {
+                Attempt::Fail(LaporError::Unauthorized { .. }) if self.refresh_token() => {
+                    // a new token from the settings: try it at once
+                    self.record(true);
+                    maybe_there = false;
+                }
+                Attempt::Fail(LaporError::Refused { status: 409, body }) => {
+                    self.record(true);
+                    return match self.look(list, key, marker, lag).await? {
                         Some(f) => Ok(f),
                         None => Err(LaporError::Refused { status: 409, body }),
                     };
                 }
-                Err(e) if e.is_ambiguous() => last = Some(e),
-                Err(e) => return Err(e),
+                Attempt::Fail(e) => {
+                    // LAPOR! answered: it is up
+                    self.record(true);
+                    return Err(e);
+                }
+                Attempt::Retry(why, wait) => {
+                    // a 5xx, a reset or a timeout may come after the post
+                    // was stored: look before the next one
+                    tracing::debug!(path, attempt = n + 1, why = %why, "LAPOR! post failed");
+                    maybe_there = true;
+                    last = Some(LaporError::Unavailable(why));
+                    // within the delivery's budget (well inside the outbox's
+                    // claim); beyond it the outbox's schedule tries again
+                    if n + 1 >= self.cfg.max_attempts || started.elapsed() >= POST_BUDGET {
+                        break;
+                    }
+                    tokio::time::sleep(wait.unwrap_or_else(|| self.backoff(n))).await;
+                }
             }
         }
+        self.record(false);
         Err(last.unwrap_or_else(|| LaporError::Unavailable("no attempt".into())))
     }
 }
+
+/// How long one delivery keeps trying a post (the outbox's claim lasts
+/// two minutes: a delivery must end well before another replica may take
+/// the entry over).
+const POST_BUDGET: Duration = Duration::from_secs(45);
 
 /// Percent-encodes what is not unreserved (cursors and ids are opaque).
 fn url_escape(s: &str) -> String {
@@ -492,6 +592,24 @@ mod tests {
         let c = ClientConfig::new("http://x/", "sangat-rahasia", Duration::from_secs(1));
         assert!(!format!("{c:?}").contains("sangat-rahasia"));
         assert_eq!(c.base_url, "http://x");
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(30))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        h.insert(reqwest::header::RETRY_AFTER, later.parse().unwrap());
+        let w = retry_after(&h).unwrap();
+        assert!(
+            w > Duration::from_secs(25) && w <= Duration::from_secs(30),
+            "{w:?}"
+        );
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub fn build(app: &Arc<App>) -> Result<Option<Arc<sync::LaporSync>>, client::Lap
             .and_then(|s| s.lapor)
             .map(|l| l.token)
     });
-    let client = client::LaporClient::new(client::ClientConfig::new(&l.url, &l.token, l.timeout))?
-        .with_token_source(reread);
+    let mut cfg = client::ClientConfig::new(&l.url, &l.token, l.timeout);
+    cfg.listing_lag = l.listing_lag;
+    let client = client::LaporClient::new(cfg)?.with_token_source(reread);
     Ok(Some(Arc::new(sync::LaporSync::new(app.clone(), client))))
 }

@@ -37,6 +37,12 @@ struct ReroutePayload {
     reason: String,
 }
 
+/// The follow-up's last line: the complaint's number and the answer's
+/// version, which the complainant can quote and we can find again.
+pub fn followup_marker(tracking_number: &str, version: i32) -> String {
+    format!("Nomor pengaduan: {tracking_number} (jawaban versi {version})")
+}
+
 pub struct LaporCourier {
     pub sync: Arc<LaporSync>,
     pub store: DynStore,
@@ -87,13 +93,23 @@ impl Courier for LaporCourier {
                     .get_draft(p.draft_id)
                     .await?
                     .ok_or_else(|| DeliveryError::Malformed("draft not found".into()))?;
+                let c = self
+                    .store
+                    .get_complaint(complaint_id)
+                    .await?
+                    .ok_or_else(|| DeliveryError::Malformed("complaint not found".into()))?;
+                // a line no other follow-up has: found in LAPOR!'s list when
+                // it kept no Idempotency-Key (ADR 0022)
+                let marker = followup_marker(&c.tracking_number, draft.version_no);
+                let content = format!("{}\n\n{marker}", draft.body.trim_end());
                 let f = self
                     .sync
                     .client
                     .post_followup(
                         &p.lapor_tracking_id,
                         &p.client_key,
-                        &draft.body,
+                        &content,
+                        &marker,
                         item.attempts > 0,
                     )
                     .await
