@@ -46,6 +46,22 @@ pub struct LaporStatus {
     /// `closed` (working) or `open` (LAPOR! failed repeatedly; calls wait).
     pub circuit: String,
     pub circuit_retry_in_seconds: Option<u64>,
+    /// Set while this replica's last poll was refused because another
+    /// replica holds the poll lease: who, since when, and when the lease
+    /// runs out unless renewed (a holder that stopped does not renew: this
+    /// replica takes over then). `null` when polling is not blocked.
+    pub blocked_by: Option<BlockedBy>,
+}
+
+/// A poll refused for the lease.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlockedBy {
+    /// The replica holding the lease (`host/pid/id`).
+    pub replica: String,
+    pub since: Option<DateTime<Utc>>,
+    pub expires_at: DateTime<Utc>,
+    /// When this replica's poll was refused.
+    pub refused_at: DateTime<Utc>,
 }
 
 /// Where the LAPOR! integration stands (the API and the console show it).
@@ -55,6 +71,15 @@ pub async fn lapor_status(state: &AppState) -> Result<LaporStatus, StoreError> {
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let quarantined = state.store.count_quarantine().await?;
     let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
+    let blocked_by = match state.lapor.as_ref() {
+        Some(l) => l.blocked_by().await.map(|b| BlockedBy {
+            replica: b.replica,
+            since: b.since,
+            expires_at: b.expires_at,
+            refused_at: b.refused_at,
+        }),
+        None => None,
+    };
     let imported_total = state.store.count_lapor_complaints().await?;
     let now = Utc::now();
     let lease = state
@@ -88,6 +113,7 @@ pub async fn lapor_status(state: &AppState) -> Result<LaporStatus, StoreError> {
             Some(Circuit::Open { seconds_left }) => Some(seconds_left),
             _ => None,
         },
+        blocked_by,
     })
 }
 

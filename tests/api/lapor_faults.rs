@@ -26,6 +26,7 @@ both_backends!(
     workflow_actions_during_an_import_never_answer_500,
     each_outbound_fault_kind_is_retried_until_it_arrives_once,
     a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once,
+    a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_named,
 );
 
 fn tids(reports: &Value) -> Vec<String> {
@@ -898,4 +899,164 @@ async fn a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once(b: 
         stats["followup_posts"], 3,
         "one POST per follow-up, no second one: {stats}"
     );
+}
+
+/// The service process of the kill test, killed (SIGKILL) when dropped.
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Issue 37, item 4: a real `aduan serve` polls a LAPOR! that never answers
+/// and is killed with SIGKILL while it holds the poll lease. Meanwhile
+/// another replica's poll is refused, and its status and LAPOR! page name
+/// the holder and when its lease runs out; after the kill that replica
+/// polls within two heartbeats (the lease is not renewed any more).
+async fn a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_named(b: Backend) {
+    use aduan::intake::lapor::sync::{HEARTBEAT, LEASE};
+    let sim = Sim::start(&["--seed", "59", "--reports", "5"]);
+    let hanging = Sim::start(&[
+        "--seed",
+        "59",
+        "--reports",
+        "5",
+        "--timeout-rate",
+        "1",
+        "--timeout-ms",
+        "120000",
+    ]);
+    let Some((url, dir)) = fresh_database(b).await else {
+        return;
+    };
+    let data_dir = dir.0.clone();
+    let app = spawn_app_at(url.clone(), dir, with_lapor(&sim.url, TOKEN)).await;
+    let liaison = app.key(Role::Liaison).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_aduan"))
+        .arg("serve")
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .env("ADUAN_DATA_DIR", data_dir.display().to_string())
+        .env("ADUAN_TRACKING_PREFIX", "DINSOS")
+        .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ADUAN_LOG", "warn")
+        .env("ADUAN_LAPOR_URL", &hanging.url)
+        .env("ADUAN_LAPOR_TOKEN", TOKEN)
+        .env("ADUAN_LAPOR_TIMEOUT_SECONDS", "300")
+        .env("ADUAN_LAPOR_POLL_SECONDS", "86400")
+        .current_dir(&data_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut child = Process(child);
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let ready = Instant::now();
+    while http
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map_or(true, |r| r.status() != 200)
+    {
+        assert!(
+            ready.elapsed() < Duration::from_secs(30),
+            "aduan serve not ready"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // its poll hangs on LAPOR!, holding the lease
+    let (k, b2) = (liaison.clone(), base.clone());
+    let hung = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{b2}/api/v1/integrations/lapor/poll"))
+            .bearer_auth(k)
+            .send()
+            .await
+    });
+    let holder = loop {
+        if let Some(l) = app.store.lease(LEASE).await.unwrap()
+            && l.until > Utc::now()
+            && l.holder.contains(&format!("/{pid}/"))
+        {
+            break l.holder;
+        }
+        assert!(
+            ready.elapsed() < Duration::from_secs(60),
+            "the process never held the lease"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    // two beats later it still holds it (renewed, not expired)
+    tokio::time::sleep(2 * HEARTBEAT + Duration::from_millis(500)).await;
+    let (code, p) = poll(&app, &liaison).await;
+    assert_eq!(code, 409, "the live holder polls: {p}");
+    let s = status(&app, &liaison).await;
+    assert_eq!(s["blocked_by"]["replica"], holder.as_str(), "{s}");
+    assert!(
+        s["blocked_by"]["expires_at"].is_string() && s["blocked_by"]["since"].is_string(),
+        "{s}"
+    );
+    // the console's LAPOR! page says it in words
+    crate::accounts::account(
+        &app,
+        &app.key(Role::Admin).await,
+        "penghubung",
+        "liaison",
+        None,
+    )
+    .await;
+    let session =
+        crate::accounts::browser(&app, "penghubung", crate::accounts::PASSWORD, None).await;
+    let page = app
+        .client
+        .get(app.url("/console/lapor"))
+        .header("Cookie", &session.cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Penarikan di server ini tertahan: server lain (")
+            && page.contains(&holder)
+            && page.contains("mengambil alih"),
+        "{page}"
+    );
+    // SIGKILL: no release, no more beats
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let kill = Instant::now();
+    let _ = child.0.wait();
+    hung.abort();
+    let took = loop {
+        let sent = kill.elapsed();
+        let (code, p) = poll(&app, &liaison).await;
+        if code == 200 {
+            assert_eq!(p["imported"], 5, "{p}");
+            break sent;
+        }
+        assert_eq!(code, 409, "{p}");
+        assert!(kill.elapsed() < Duration::from_secs(30), "never taken over");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        took <= 2 * HEARTBEAT + Duration::from_millis(300),
+        "taken over {took:?} after the kill (heartbeat {HEARTBEAT:?})"
+    );
+    let s = status(&app, &liaison).await;
+    assert!(s["blocked_by"].is_null(), "no longer blocked: {s}");
 }

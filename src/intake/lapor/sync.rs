@@ -84,6 +84,27 @@ pub struct LaporSync {
     running: tokio::sync::Mutex<()>,
     /// This process's name in the job lease.
     holder: String,
+    /// The last poll this replica was refused for the lease, until it polls.
+    blocked: std::sync::Mutex<Option<Blocked>>,
+}
+
+/// The poll lease's heartbeat: the holder renews it this often while it
+/// polls, each time for two beats; a holder that stopped (killed, frozen,
+/// cut off) loses it two beats after its last one, and a waiting replica
+/// takes over then (ADR 0022).
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// A poll refused because another replica holds the lease.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    /// The holder (`host/pid/id`).
+    pub replica: String,
+    /// Since when it holds the lease.
+    pub since: Option<DateTime<Utc>>,
+    /// When the lease runs out unless the holder renews it.
+    pub expires_at: DateTime<Utc>,
+    /// When this replica was refused.
+    pub refused_at: DateTime<Utc>,
 }
 
 /// Who imports: the timeline names LAPOR! itself.
@@ -191,14 +212,56 @@ impl LaporSync {
             app,
             running: tokio::sync::Mutex::new(()),
             holder: holder_name(),
+            blocked: std::sync::Mutex::new(None),
         }
     }
 
-    /// The poll lease's lifetime: at most 30 s, at most one poll interval, so
-    /// that a crashed holder blocks the others for less than two polls.
+    /// The poll lease's lifetime from each beat: two heartbeats.
     fn lease_ttl(&self) -> std::time::Duration {
-        let poll = self.settings.lapor.as_ref().map_or(300, |l| l.poll_secs);
-        std::time::Duration::from_secs(poll.clamp(6, 30))
+        2 * HEARTBEAT
+    }
+
+    /// Why this replica's last poll was refused, while the holder still
+    /// holds the lease (`None` once it polled, or the lease changed hands).
+    pub async fn blocked_by(&self) -> Option<Blocked> {
+        let b = self
+            .blocked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let now = Utc::now();
+        match self.store.lease(LEASE).await {
+            Ok(Some(l)) if l.holder == b.replica && l.until > now => Some(Blocked {
+                since: l.since,
+                expires_at: l.until,
+                ..b
+            }),
+            Ok(_) => None,
+            // the database does not answer: say what was known
+            Err(_) => Some(b),
+        }
+    }
+
+    fn set_blocked(&self, b: Option<Blocked>) {
+        *self.blocked.lock().unwrap_or_else(|e| e.into_inner()) = b;
+    }
+
+    /// Notes who holds the lease that refused this replica's poll.
+    async fn note_refusal(&self) {
+        let now = Utc::now();
+        match self.store.lease(LEASE).await {
+            Ok(Some(l)) if l.holder != self.holder => {
+                tracing::info!(holder = %l.holder, until = %l.until,
+                    "LAPOR! poll refused: another replica holds the lease");
+                self.set_blocked(Some(Blocked {
+                    replica: l.holder,
+                    since: l.since,
+                    expires_at: l.until,
+                    refused_at: now,
+                }));
+            }
+            _ => {}
+        }
     }
 
     /// Runs `work` under the poll lease: `None` when another replica holds
@@ -210,16 +273,17 @@ impl LaporSync {
         work: impl std::future::Future<Output = Result<T, SyncError>>,
     ) -> Result<Option<T>, SyncError> {
         if !self.renew_lease(Utc::now()).await? {
+            self.note_refusal().await;
             return Ok(None);
         }
-        let ttl = self.lease_ttl();
+        self.set_blocked(None);
         let heartbeat = async {
             loop {
-                tokio::time::sleep(ttl / 3).await;
+                tokio::time::sleep(HEARTBEAT).await;
                 match self.renew_lease(Utc::now()).await {
                     Ok(true) => {}
                     Ok(false) => return SyncError::LeaseLost,
-                    // the next beat tries again; the lease outlives two missed beats
+                    // the next beat tries again; the lease outlives one missed beat
                     Err(e) => tracing::warn!(error = %e, "LAPOR! lease not renewed"),
                 }
             }
@@ -274,11 +338,16 @@ impl LaporSync {
         crate::workers::every(every, token, || async {
             let work = async {
                 let now = Utc::now();
-                let r = match self.sweep_due(now).await {
+                let mut r = match self.sweep_due(now).await {
                     Ok(true) => self.reconcile_leased(now).await,
                     Ok(false) => self.poll_leased(now).await,
                     Err(e) => Err(e.into()),
                 };
+                // refused: watch the holder's heartbeat; if it stops before
+                // the next interval, take over then instead of waiting for it
+                if matches!(r, Ok(None)) && self.takes_over_when_the_holder_stops(every).await {
+                    r = self.poll_leased(Utc::now()).await;
+                }
                 match r {
                     Ok(_) => {}
                     // the circuit breaker already said so once
@@ -296,6 +365,37 @@ impl LaporSync {
             }
         })
         .await;
+    }
+
+    /// After a refusal: waits while the holder renews its lease (it polls:
+    /// nothing to do) and answers `true` when the lease ran out without
+    /// being renewed or released (the holder stopped) — within `limit`.
+    async fn takes_over_when_the_holder_stops(&self, limit: std::time::Duration) -> bool {
+        let started = std::time::Instant::now();
+        let Ok(Some(mut seen)) = self.store.lease(LEASE).await else {
+            return false;
+        };
+        while started.elapsed() < limit {
+            let wait = (seen.until - Utc::now())
+                .to_std()
+                .unwrap_or_default()
+                .min(limit.saturating_sub(started.elapsed()))
+                + std::time::Duration::from_millis(100);
+            tokio::time::sleep(wait).await;
+            match self.store.lease(LEASE).await {
+                // not renewed since: the holder stopped beating
+                Ok(Some(l)) if l.holder == seen.holder && l.until == seen.until => {
+                    tracing::warn!(holder = %l.holder,
+                        "LAPOR! poll lease not renewed: its holder stopped; taking over");
+                    return true;
+                }
+                // renewed: still polling
+                Ok(Some(l)) if l.holder == seen.holder && l.until > seen.until => seen = l,
+                // released (its poll ended) or taken by another replica
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// Whether the nightly sweep is due: not in the last 20 hours, and now

@@ -33,6 +33,9 @@ struct LaporPage {
     imported: i64,
     /// Who holds the poll lease, in words.
     lease: String,
+    /// Why this server's last pull waited, in words (another server holds
+    /// the turn), when it did.
+    blocked: Option<String>,
     reconciled: String,
     pending: i64,
     sent: i64,
@@ -287,6 +290,18 @@ pub async fn page(
                 (Some(h), None) => h.clone(),
                 _ => "tidak ada (menunggu jadwal berikutnya)".into(),
             },
+            blocked: st.blocked_by.as_ref().map(|b| {
+                format!(
+                    "Penarikan di server ini tertahan: server lain ({}) sedang memegang giliran menarik{}. \
+                     Giliran itu habis {} bila server tersebut tidak memperbaruinya — bila server itu \
+                     berhenti, server ini mengambil alih saat itu.",
+                    b.replica,
+                    b.since
+                        .map(|s| format!(" sejak {}", words::waktu(s, tz)))
+                        .unwrap_or_default(),
+                    words::waktu(b.expires_at, tz)
+                )
+            }),
             reconciled: when(st.last_reconciled_at),
             pending: st.pending_followups,
             sent: st.sent_followups,
