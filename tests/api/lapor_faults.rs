@@ -27,6 +27,7 @@ both_backends!(
     each_outbound_fault_kind_is_retried_until_it_arrives_once,
     a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once,
     a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_named,
+    under_thirty_percent_unreadable_answers_the_import_converges,
 );
 
 fn tids(reports: &Value) -> Vec<String> {
@@ -1059,4 +1060,60 @@ async fn a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_nam
     );
     let s = status(&app, &liaison).await;
     assert!(s["blocked_by"].is_null(), "no longer blocked: {s}");
+}
+
+/// Issue 37, item 3: 30 % of LAPOR!'s read answers are unreadable — a
+/// proxy's 502 HTML page or a 200 whose JSON stops halfway. Each is asked
+/// for again at once: the import converges within the bound, every report
+/// once, nothing quarantined for a transport fault, and a poll that did
+/// fail says how far it got.
+async fn under_thirty_percent_unreadable_answers_the_import_converges(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "61",
+        "--reports",
+        "300",
+        "--unreadable-rate",
+        "0.3",
+    ]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    loop {
+        let (code, r) = poll(&app, &liaison).await;
+        if code == 200 && r["imported"] == 0 && imported(&app, &liaison).await.len() == 300 {
+            break;
+        }
+        if code != 200 {
+            failed.push(status(&app, &liaison).await["last_error"].clone());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(45),
+            "not converged in 45 s; failed polls: {failed:?}"
+        );
+    }
+    // a bad answer is asked for again within the poll, not left to the next
+    assert!(failed.len() <= 1, "polls failed: {failed:?}");
+    let got = imported(&app, &liaison).await;
+    assert_eq!(got.len(), 300, "every report once");
+    status_tells_the_truth(&app, &liaison, &app.key(Role::Admin).await).await;
+    assert!(
+        quarantine(&app, &liaison).await.is_empty(),
+        "a transport fault is not a bad report"
+    );
+    for e in &failed {
+        let e = e.as_str().unwrap_or("");
+        assert!(
+            e.contains("the next poll goes on from there") || !e.contains("page"),
+            "{e}"
+        );
+    }
+    let stats = sim.get("/sim/stats").await;
+    assert!(
+        stats["faults"].as_u64().unwrap() > 10,
+        "the faults did happen: {stats}"
+    );
 }

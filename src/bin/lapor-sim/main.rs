@@ -47,6 +47,10 @@ pub struct Config {
     /// are ambiguous: the request is applied, then the error is returned.
     #[arg(long, default_value_t = 0.0)]
     pub error_rate: f64,
+    /// Share of API reads answered unreadably (0.0–1.0): half a reverse
+    /// proxy's 502 HTML page, half a 200 whose JSON stops in the middle.
+    #[arg(long, default_value_t = 0.0)]
+    pub unreadable_rate: f64,
     /// Share of API requests answered only after `--timeout-ms` (0.0–1.0).
     #[arg(long, default_value_t = 0.0)]
     pub timeout_rate: f64,
@@ -151,6 +155,7 @@ fn main() -> std::io::Result<()> {
     for (name, v) in [
         ("--error-rate", cfg.error_rate),
         ("--timeout-rate", cfg.timeout_rate),
+        ("--unreadable-rate", cfg.unreadable_rate),
     ] {
         if !(0.0..=1.0).contains(&v) {
             eprintln!("lapor-sim: {name} must be between 0.0 and 1.0");

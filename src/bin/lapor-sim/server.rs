@@ -230,6 +230,41 @@ enum Fault {
     FailAfter(HttpResponse),
     /// Answer (after doing the work) only after the timeout.
     Slow,
+    /// `--unreadable-rate`: a proxy's 502 HTML page (`html`), or the JSON
+    /// answer with its body cut in the middle.
+    Unreadable {
+        html: bool,
+    },
+}
+
+/// What a reverse proxy answers when the platform behind it fails.
+const PROXY_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+fn proxy_502() -> HttpResponse {
+    HttpResponse::BadGateway()
+        .content_type("text/html")
+        .body(PROXY_502)
+}
+
+/// A JSON answer whose body stops halfway (a connection cut by a proxy
+/// that still said 200).
+async fn cut_in_half(resp: HttpResponse) -> HttpResponse {
+    let json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json || !resp.status().is_success() {
+        return resp;
+    }
+    let status = resp.status();
+    let body = actix_web::body::to_bytes(resp.into_body())
+        .await
+        .unwrap_or_default();
+    HttpResponse::build(status)
+        .content_type("application/json")
+        .body(body.slice(0..body.len() / 2))
 }
 
 fn error_response(rng: &mut StdRng) -> HttpResponse {
@@ -281,6 +316,11 @@ fn gate(d: &AppData, req: &HttpRequest, is_write: bool) -> Result<Fault, Box<Htt
         sim.stats.faults += 1;
         return Ok(Fault::Slow);
     }
+    if !is_write && cfg.unreadable_rate > 0.0 && sim.rng.random_bool(cfg.unreadable_rate) {
+        sim.stats.faults += 1;
+        let html = sim.rng.random_bool(0.5);
+        return Ok(Fault::Unreadable { html });
+    }
     Ok(Fault::None)
 }
 
@@ -308,6 +348,8 @@ async fn faulty(
             tokio::time::sleep(Duration::from_millis(d.cfg.timeout_ms)).await;
             resp
         }
+        Fault::Unreadable { html: true } => proxy_502(),
+        Fault::Unreadable { html: false } => cut_in_half(resp).await,
         _ => resp,
     }
 }
@@ -599,11 +641,7 @@ async fn after_post_fault(d: &AppData, fault: Option<&str>, resp: HttpResponse) 
         return resp;
     }
     match fault {
-        Some("502-html") => HttpResponse::BadGateway().content_type("text/html").body(
-            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
-                 <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
-                 </body>\r\n</html>\r\n",
-        ),
+        Some("502-html") => proxy_502(),
         Some("reset") => {
             // the head goes out, then the connection drops mid-body
             let parts: Vec<Result<actix_web::web::Bytes, std::io::Error>> = vec![

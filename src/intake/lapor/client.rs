@@ -48,7 +48,9 @@ impl ClientConfig {
             token: token.to_string(),
             timeout,
             max_attempts: 4,
-            base_backoff: Duration::from_millis(500),
+            // a failed read is asked for again promptly (0.1–0.2 s, then
+            // doubling): one bad answer among many must not stall a poll
+            base_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(10),
             breaker_threshold: 5,
             breaker_cooldown: Duration::from_secs(60),
@@ -341,13 +343,43 @@ impl LaporClient {
         Err(LaporError::Unavailable(last))
     }
 
+    /// A GET read as JSON. An answer that cannot be read (a body cut
+    /// short, a proxy's page with a 200) is asked for again at once with
+    /// backoff, like a 5xx: one bad answer does not end the poll.
     async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, LaporError> {
-        let r = self
-            .call(Method::GET, path, None, None, self.cfg.max_attempts)
-            .await?;
-        r.json()
-            .await
-            .map_err(|e| LaporError::Decode(e.to_string()))
+        let mut last = None;
+        for n in 0..self.cfg.max_attempts {
+            let r = self
+                .call(Method::GET, path, None, None, self.cfg.max_attempts)
+                .await?;
+            let read = match r.bytes().await {
+                // where it broke, never what it said (it may quote a report)
+                Ok(body) => serde_json::from_slice(&body).map_err(|e| {
+                    format!(
+                        "not the JSON expected ({:?} at line {} column {}, {} bytes)",
+                        e.classify(),
+                        e.line(),
+                        e.column(),
+                        body.len()
+                    )
+                }),
+                Err(e) => Err(format!("the answer was cut short: {e}")),
+            };
+            match read {
+                Ok(v) => return Ok(v),
+                Err(why) => {
+                    tracing::debug!(path, attempt = n + 1, why = %why, "LAPOR! answer unreadable");
+                    last = Some(why);
+                    if n + 1 < self.cfg.max_attempts {
+                        // at once the first time (a cut answer is rarely cut twice)
+                        if n > 0 {
+                            tokio::time::sleep(self.backoff(n - 1)).await;
+                        }
+                    }
+                }
+            }
+        }
+        Err(LaporError::Decode(last.unwrap_or_default()))
     }
 
     pub async fn list_reports(

@@ -461,9 +461,21 @@ impl LaporSync {
             Ok(()) => self.fetch_attachments(500).await,
             Err(_) => Ok(0),
         };
+        // the error with how far the poll got: what is committed stays
+        let progress = |e: &dyn std::fmt::Display| {
+            if report.pages == 0 {
+                e.to_string()
+            } else {
+                format!(
+                    "{e} (after {} page(s): {} imported, {} updated, {} quarantined; \
+                     the next poll goes on from there)",
+                    report.pages, report.imported, report.updates, report.quarantined
+                )
+            }
+        };
         let error = match (&result, &attachments) {
-            (Err(e), _) => Some(e.to_string()),
-            (Ok(()), Err(e)) => Some(e.to_string()),
+            (Err(e), _) => Some(progress(e)),
+            (Ok(()), Err(e)) => Some(progress(e)),
             _ => None,
         };
         report.attachments = attachments.unwrap_or(0);
