@@ -294,6 +294,48 @@ pub fn acting_prefix(acting: Option<&str>) -> &'static str {
     }
 }
 
+/// What went wrong with a LAPOR! attachment, in words (the stored error is
+/// the technical one, in English).
+pub fn lapor_attachment_problem(error: &str) -> &'static str {
+    if error.contains("404") {
+        "belum tersedia di SP4N-LAPOR!"
+    } else if error.contains("bytes received") {
+        "tidak utuh saat diunduh"
+    } else if error.contains("SHA-256") {
+        "isinya tidak cocok dengan checksum dari SP4N-LAPOR!"
+    } else if error.contains("over the limit") || error.contains("413") {
+        "lebih besar dari batas ukuran lampiran"
+    } else {
+        "SP4N-LAPOR! tidak menjawab dengan baik"
+    }
+}
+
+/// One LAPOR! attachment not stored: its name (hidden: an identity
+/// document of a hidden reporter), why, and the next try or that tries
+/// ended.
+pub fn lapor_attachment_missing(
+    m: &crate::store::MissingLaporAttachment,
+    hide_name: bool,
+    tz: Tz,
+) -> String {
+    let name = if hide_name {
+        "(nama berkas disembunyikan)"
+    } else {
+        m.file_name.as_str()
+    };
+    let why = lapor_attachment_problem(m.last_error.as_deref().unwrap_or_default());
+    match m.next_attempt_at {
+        Some(next) if !m.parked() => format!(
+            "{name}: {why}; dicoba lagi {} (percobaan ke-{})",
+            waktu(next, tz),
+            m.attempts + 1
+        ),
+        _ => format!(
+            "{name}: {why}; tidak dicoba lagi — minta berkasnya kepada pelapor atau admin SP4N-LAPOR!"
+        ),
+    }
+}
+
 /// A date as typed into a form: `07-12-2026` (hh-bb-tttt, also with `/`
 /// or `.`), or `2026-12-07` (ISO: older links and saved views). The pages'
 /// date fields are text fields, so the format is ours whatever the

@@ -530,24 +530,36 @@ pub trait LaporStore: Send + Sync {
     ) -> Result<Vec<(String, Uuid)>, StoreError>;
     /// Complaints imported from LAPOR!, counted.
     async fn count_lapor_complaints(&self) -> Result<i64, StoreError>;
-    /// Attachments not downloaded yet whose complaint exists, fewest attempts first.
+    /// Attachments not downloaded yet whose complaint exists and whose next
+    /// try is due at `now`, fewest attempts first.
     async fn pending_lapor_attachments(
         &self,
         limit: u32,
+        now: DateTime<Utc>,
     ) -> Result<Vec<PendingLaporAttachment>, StoreError>;
+    /// LAPOR! attachments that failed at least once and are not stored:
+    /// waiting for their next try, or parked — of one complaint, or all
+    /// (the liaison's page), oldest failure first.
+    async fn lapor_attachments_missing(
+        &self,
+        complaint_id: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<MissingLaporAttachment>, StoreError>;
     async fn lapor_attachment_done(
         &self,
         tracking_id: &str,
         remote_id: &str,
         attachment_id: Uuid,
     ) -> Result<(), StoreError>;
-    /// A failed download; `give_up` when trying again cannot help.
+    /// A failed download, tried again at `next` (`None`: parked, trying
+    /// again cannot help or the period is over).
     async fn lapor_attachment_failed(
         &self,
         tracking_id: &str,
         remote_id: &str,
         error: &str,
-        give_up: bool,
+        next: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Applies a change made outside the office, with its event; `false` if
     /// the complaint is already closed, redirected, merged or rejected.

@@ -858,7 +858,34 @@ pub struct PendingLaporAttachment {
     pub complaint_id: Uuid,
     pub declared_size: Option<i64>,
     pub declared_sha256: Option<String>,
+    /// The first failed try (the retry period counts from it).
+    pub first_failed_at: Option<DateTime<Utc>>,
 }
+
+/// A LAPOR! attachment not stored after a failed try.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MissingLaporAttachment {
+    pub tracking_id: String,
+    pub remote_id: String,
+    pub file_name: String,
+    pub complaint_id: Uuid,
+    pub tracking_number: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// `None` when parked.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub first_failed_at: Option<DateTime<Utc>>,
+}
+
+impl MissingLaporAttachment {
+    /// No more tries (the period is over, or trying cannot help).
+    pub fn parked(&self) -> bool {
+        self.attempts >= PARKED_ATTEMPTS
+    }
+}
+
+/// `attempts` of a parked LAPOR! attachment.
+pub const PARKED_ATTEMPTS: i32 = 1000;
 
 /// What the other side gave back for a delivered outbox entry, recorded with
 /// the `sent` mark in one transaction.

@@ -28,6 +28,7 @@ both_backends!(
     a_platform_that_ignores_keys_and_lists_late_gets_each_followup_once,
     a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_named,
     under_thirty_percent_unreadable_answers_the_import_converges,
+    late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then,
 );
 
 fn tids(reports: &Value) -> Vec<String> {
@@ -1115,5 +1116,138 @@ async fn under_thirty_percent_unreadable_answers_the_import_converges(b: Backend
     assert!(
         stats["faults"].as_u64().unwrap() > 10,
         "the faults did happen: {stats}"
+    );
+}
+
+/// Issue 37, item 2: an attachment LAPOR! serves only on the third request
+/// (stored after its report) and one it never serves. Both are shown on
+/// their complaint's page and the liaison's until then; the late one
+/// arrives on the schedule (1 min, 2 min, …) intact; the missing one is
+/// parked when the three days are over, with its reason, on the timeline
+/// once.
+async fn late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then(b: Backend) {
+    let sim = Sim::start(&[
+        "--seed",
+        "67",
+        "--reports",
+        "30",
+        "--late-attachments",
+        "1",
+        "--missing-attachments",
+        "1",
+    ]);
+    let Some(app) = spawn_app_with(b, |s| {
+        with_lapor(&sim.url, TOKEN)(s);
+        s.require_2fa = Vec::new();
+    })
+    .await
+    else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    assert_eq!(poll(&app, &liaison).await.1["imported"], 30);
+    let got = imported(&app, &liaison).await;
+    let stats = sim.get("/sim/stats").await;
+    let faults = stats["attachment_faults"].as_object().unwrap().clone();
+    let mut of = BTreeMap::new();
+    for r in sim.get("/sim/reports").await.as_array().unwrap() {
+        for a in r["attachments"].as_array().into_iter().flatten() {
+            if let Some(kind) = faults.get(a["id"].as_str().unwrap()) {
+                let tid = r["tracking_id"].as_u64().unwrap().to_string();
+                of.insert(
+                    kind.as_str().unwrap().to_string(),
+                    (got[&tid].clone(), a.clone()),
+                );
+            }
+        }
+    }
+    let (late, late_file) = of["late"].clone();
+    let (missing, _) = of["missing"].clone();
+    let admin = app.key(Role::Admin).await;
+    crate::accounts::account(&app, &admin, "penghubung", "liaison", None).await;
+    let session =
+        crate::accounts::browser(&app, "penghubung", crate::accounts::PASSWORD, None).await;
+    let page = |path: String| {
+        let (app, cookie) = (&app, session.cookie.clone());
+        async move {
+            app.client
+                .get(app.url(&path))
+                .header("Cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let late_id = late["id"].as_str().unwrap().to_string();
+    let p = page(format!("/console/complaints/{late_id}")).await;
+    assert!(
+        p.contains("Lampiran LAPOR! belum dapat diambil:")
+            && p.contains(late_file["file_name"].as_str().unwrap())
+            && p.contains("belum tersedia di SP4N-LAPOR!; dicoba lagi"),
+        "{p}"
+    );
+    let p = page("/console/lapor".into()).await;
+    assert!(
+        p.contains(late["tracking_number"].as_str().unwrap())
+            && p.contains(missing["tracking_number"].as_str().unwrap()),
+        "the liaison's page lists both: {p}"
+    );
+    let sync = courier(&app).sync;
+    let start = Utc::now();
+    // not due yet: nothing asked
+    sync.fetch_attachments(500, start).await.unwrap();
+    let asked = |s: &Value| s["requests"].as_u64().unwrap();
+    let before = asked(&sim.get("/sim/stats").await);
+    sync.fetch_attachments(500, start + chrono::Duration::seconds(30))
+        .await
+        .unwrap();
+    assert_eq!(
+        asked(&sim.get("/sim/stats").await),
+        before,
+        "not due within the minute"
+    );
+    // 1 min: the second 404; then 2 min later it is there
+    sync.fetch_attachments(500, start + chrono::Duration::minutes(2))
+        .await
+        .unwrap();
+    let stored = sync
+        .fetch_attachments(500, start + chrono::Duration::minutes(10))
+        .await
+        .unwrap();
+    assert_eq!(stored, 1, "the late one arrived");
+    let list: Value = app
+        .get(&admin, &format!("/api/v1/complaints/{late_id}/attachments"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["sha256"], late_file["sha256"], "{list}");
+    let p = page(format!("/console/complaints/{late_id}")).await;
+    assert!(!p.contains("Lampiran LAPOR! belum dapat diambil"), "{p}");
+    // the missing one: tried on the schedule until three days are over
+    let mut at = start + chrono::Duration::minutes(10);
+    while at < start + chrono::Duration::days(4) {
+        at += chrono::Duration::hours(6);
+        sync.fetch_attachments(500, at).await.unwrap();
+    }
+    let missing_id = missing["id"].as_str().unwrap();
+    let p = page(format!("/console/complaints/{missing_id}")).await;
+    assert!(p.contains("tidak dicoba lagi"), "{p}");
+    let finals: Vec<Value> = timeline(&app, &liaison, missing_id)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "lapor_attachment_failed")
+        .collect();
+    assert_eq!(finals.len(), 2, "once failed, once given up: {finals:?}");
+    assert_eq!(finals[1]["detail"]["final"], true);
+    assert!(
+        finals[1]["detail"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("tidak dicoba lagi setelah"),
+        "{finals:?}"
     );
 }

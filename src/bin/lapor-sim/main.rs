@@ -123,6 +123,10 @@ pub struct Config {
     /// This many attachments answer 404.
     #[arg(long, default_value_t = 0)]
     pub missing_attachments: usize,
+    /// This many attachments answer 404 to their first two requests, then
+    /// are served (a platform that stores files after their report).
+    #[arg(long, default_value_t = 0)]
+    pub late_attachments: usize,
     /// This many attachments are 50 MB.
     #[arg(long, default_value_t = 0)]
     pub huge_attachments: usize,

@@ -40,7 +40,12 @@ enum AttachmentFault {
     Short,
     Missing,
     Huge,
+    /// 404 on its first two requests, then served (`--late-attachments`).
+    Late,
 }
+
+/// Requests a late attachment answers 404 before it is served.
+const LATE_404S: u32 = 2;
 
 const HUGE: usize = 50 * 1024 * 1024;
 
@@ -82,6 +87,8 @@ struct Sim {
     post_faults_used: usize,
     /// When each follow-up and re-routing request was stored (`--listing-lag-ms`).
     stored_at: HashMap<String, std::time::Instant>,
+    /// Requests for each late attachment so far (`--late-attachments`).
+    late_asked: HashMap<String, u32>,
 }
 
 impl Sim {
@@ -114,6 +121,7 @@ impl Sim {
             (AttachmentFault::Short, cfg.short_attachments),
             (AttachmentFault::Missing, cfg.missing_attachments),
             (AttachmentFault::Huge, cfg.huge_attachments),
+            (AttachmentFault::Late, cfg.late_attachments),
         ]
         .into_iter()
         .flat_map(|(f, n)| std::iter::repeat_n(f, n))
@@ -131,6 +139,7 @@ impl Sim {
                         AttachmentFault::Short => "short",
                         AttachmentFault::Missing => "missing",
                         AttachmentFault::Huge => "huge",
+                        AttachmentFault::Late => "late",
                     };
                     self.stats
                         .attachment_faults
@@ -499,11 +508,23 @@ async fn comments(d: Data, req: HttpRequest, id: web::Path<u64>) -> HttpResponse
 async fn attachment(d: Data, req: HttpRequest, path: web::Path<(u64, String)>) -> HttpResponse {
     let (id, att) = path.into_inner();
     faulty(&d, &req, false, |sim| {
+        if sim
+            .entries
+            .get(&id)
+            .is_some_and(|e| e.attachment_fault == Some(AttachmentFault::Late))
+        {
+            let asked = sim.late_asked.entry(att.clone()).or_default();
+            *asked += 1;
+            if *asked <= LATE_404S {
+                return HttpResponse::NotFound()
+                    .json(serde_json::json!({"error": "attachment not available yet"}));
+            }
+        }
         let found = sim.entries.get(&id).and_then(|e| {
             let r = e.report.attachments.iter().find(|a| a.id == att)?;
             let bytes = e.files.iter().find(|(i, _)| *i == att)?;
             let bytes = match e.attachment_fault {
-                None => bytes.1.clone(),
+                None | Some(AttachmentFault::Late) => bytes.1.clone(),
                 Some(AttachmentFault::Short) => bytes.1[..bytes.1.len() / 2].to_vec(),
                 Some(AttachmentFault::Missing) => return None,
                 Some(AttachmentFault::Huge) => vec![b'%'; HUGE],
@@ -1000,6 +1021,7 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
         comments_404: 0,
         comments_made: 0,
         post_faults_used: 0,
+        late_asked: HashMap::new(),
         stored_at: HashMap::new(),
     };
     let generated = data::reports(cfg.seed, cfg.reports, sim.next_id, Utc::now());

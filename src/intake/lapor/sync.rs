@@ -135,6 +135,23 @@ fn attachment_id(tracking_id: &str, remote_id: &str) -> Uuid {
     Uuid::from_bytes(b)
 }
 
+/// For how long a LAPOR! attachment that failed is tried again.
+pub const ATTACHMENT_RETRY_DAYS: i64 = 3;
+
+/// When a LAPOR! attachment that failed `attempts` times (the first
+/// failure at `first`) is tried again: one minute after the first failure,
+/// doubling, at most six hours apart, for `ATTACHMENT_RETRY_DAYS` from the
+/// first failure; `None` after that (parked).
+pub fn attachment_retry_at(
+    attempts: i32,
+    first: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let minutes = 1i64 << attempts.clamp(1, 20).saturating_sub(1);
+    let next = now + chrono::Duration::minutes(minutes.min(6 * 60));
+    (next <= first + chrono::Duration::days(ATTACHMENT_RETRY_DAYS)).then_some(next)
+}
+
 /// This process in the lease: host, process id and a random part, so the
 /// status can say which replica holds the poll.
 /// The attachments a report lists, as they are recorded before they are fetched.
@@ -458,7 +475,7 @@ impl LaporSync {
         mut report: PollReport,
     ) -> Result<PollReport, SyncError> {
         let attachments = match &result {
-            Ok(()) => self.fetch_attachments(500).await,
+            Ok(()) => self.fetch_attachments(500, Utc::now()).await,
             Err(_) => Ok(0),
         };
         // the error with how far the poll got: what is committed stays
@@ -998,14 +1015,22 @@ impl LaporSync {
         Ok(changes)
     }
 
-    /// Downloads attachments of imported reports; returns how many were
-    /// stored. Each is checked against the size and checksum LAPOR!
-    /// declared; a failure is retried (up to ten times) and put once on the
-    /// complaint's timeline, so no attachment is silently absent.
-    pub async fn fetch_attachments(&self, limit: u32) -> Result<u32, SyncError> {
+    /// Downloads the attachments of imported reports whose try is due at
+    /// `now`; returns how many were stored. Each is checked against the
+    /// size and checksum LAPOR! declared; a failure (a 404 too: LAPOR! may
+    /// serve an attachment after its report) is tried again on
+    /// [`attachment_retry_at`]'s schedule, put once on the complaint's
+    /// timeline, shown on its page and the liaison's until it arrives, and
+    /// parked with its reason when the period is over — so no attachment is
+    /// silently absent.
+    pub async fn fetch_attachments(
+        &self,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<u32, SyncError> {
         let mut stored = 0;
         let max = self.settings.max_attachment_bytes;
-        for p in self.store.pending_lapor_attachments(limit).await? {
+        for p in self.store.pending_lapor_attachments(limit, now).await? {
             let Ok(tid) = p.tracking_id.parse::<u64>() else {
                 continue;
             };
@@ -1016,6 +1041,7 @@ impl LaporSync {
                     &format!("{n} bytes declared, over the limit of {max}"),
                     &format!("lebih besar ({n} bita) dari batas {max} bita; tidak diunduh"),
                     true,
+                    now,
                 )
                 .await?;
                 continue;
@@ -1026,7 +1052,7 @@ impl LaporSync {
                 Err(e) => {
                     let (why, give_up) = match &e {
                         LaporError::Refused { status: 404, .. } => {
-                            ("tidak ada di SP4N-LAPOR! (404)".to_string(), true)
+                            ("belum tersedia di SP4N-LAPOR! (404)".to_string(), false)
                         }
                         LaporError::Refused { status: 413, .. } => (
                             format!("lebih besar dari batas {max} bita; tidak diunduh"),
@@ -1034,7 +1060,7 @@ impl LaporSync {
                         ),
                         _ => ("gagal diunduh; dicoba lagi".to_string(), false),
                     };
-                    self.attachment_failed(&p, &e.to_string(), &why, give_up)
+                    self.attachment_failed(&p, &e.to_string(), &why, give_up, now)
                         .await?;
                     continue;
                 }
@@ -1046,6 +1072,7 @@ impl LaporSync {
                     &format!("{got} bytes received, {n} declared"),
                     &format!("tidak utuh: {got} dari {n} bita diterima; dicoba lagi"),
                     false,
+                    now,
                 )
                 .await?;
                 continue;
@@ -1058,6 +1085,7 @@ impl LaporSync {
                     "SHA-256 differs from the declared one",
                     "isi tidak cocok dengan checksum dari SP4N-LAPOR!; dicoba lagi",
                     false,
+                    now,
                 )
                 .await?;
                 continue;
@@ -1072,12 +1100,14 @@ impl LaporSync {
             let file = match file {
                 Ok(f) => f,
                 Err(e) => {
+                    // our own storage failed: soon again, not counted against LAPOR!
                     self.store
                         .lapor_attachment_failed(
                             &p.tracking_id,
                             &p.remote_id,
                             &e.to_string(),
-                            false,
+                            Some(now + chrono::Duration::minutes(1)),
+                            now,
                         )
                         .await?;
                     continue;
@@ -1116,13 +1146,24 @@ impl LaporSync {
         error: &str,
         why: &str,
         give_up: bool,
+        now: DateTime<Utc>,
     ) -> Result<(), SyncError> {
-        let give_up = give_up || p.attempts + 1 >= 10;
+        let next = if give_up {
+            None
+        } else {
+            attachment_retry_at(p.attempts + 1, p.first_failed_at.unwrap_or(now), now)
+        };
+        let give_up = next.is_none();
         self.store
-            .lapor_attachment_failed(&p.tracking_id, &p.remote_id, error, give_up)
+            .lapor_attachment_failed(&p.tracking_id, &p.remote_id, error, next, now)
             .await?;
-        let why = if give_up && !why.contains("tidak diunduh") && !why.contains("404") {
-            format!("{why} (tidak dicoba lagi)")
+        let why = if give_up && !why.contains("tidak diunduh") {
+            format!(
+                "{} (tidak dicoba lagi setelah {} kali selama {} hari)",
+                why.trim_end_matches("; dicoba lagi"),
+                p.attempts + 1,
+                ATTACHMENT_RETRY_DAYS
+            )
         } else {
             why.to_string()
         };
@@ -1198,6 +1239,32 @@ impl LaporSync {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachments_are_tried_again_sooner_then_rarer_for_three_days() {
+        let t0 = Utc::now();
+        assert_eq!(
+            attachment_retry_at(1, t0, t0),
+            Some(t0 + chrono::Duration::minutes(1))
+        );
+        assert_eq!(
+            attachment_retry_at(2, t0, t0),
+            Some(t0 + chrono::Duration::minutes(2))
+        );
+        assert_eq!(
+            attachment_retry_at(5, t0, t0),
+            Some(t0 + chrono::Duration::minutes(16))
+        );
+        // at most six hours apart
+        assert_eq!(
+            attachment_retry_at(12, t0, t0),
+            Some(t0 + chrono::Duration::hours(6))
+        );
+        // never past three days from the first failure: parked then
+        let late = t0 + chrono::Duration::days(3) - chrono::Duration::hours(1);
+        assert_eq!(attachment_retry_at(20, t0, late), None);
+        assert!(attachment_retry_at(20, t0, t0 + chrono::Duration::days(2)).is_some());
+    }
 
     #[test]
     fn attachment_ids_are_stable_and_distinct() {

@@ -588,15 +588,20 @@ impl LaporStore for Backend {
     async fn pending_lapor_attachments(
         &self,
         limit: u32,
+        now: DateTime<Utc>,
     ) -> Result<Vec<crate::store::PendingLaporAttachment>, StoreError> {
         let items: Vec<crate::store::PendingLaporAttachment> = sqlx::query_as(
             "SELECT a.tracking_id, a.remote_id, a.file_name, a.content_type, a.attempts, \
-             c.id AS complaint_id, a.declared_size, a.declared_sha256 FROM lapor_attachments a \
+             c.id AS complaint_id, a.declared_size, a.declared_sha256, a.first_failed_at \
+             FROM lapor_attachments a \
              JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
-             WHERE a.attachment_id IS NULL AND a.attempts < 10 \
+             WHERE a.attachment_id IS NULL AND a.attempts < $2 \
+             AND (a.next_attempt_at IS NULL OR a.next_attempt_at <= $3) \
              ORDER BY a.attempts, a.tracking_id LIMIT $1",
         )
         .bind(i64::from(limit))
+        .bind(crate::store::PARKED_ATTEMPTS)
+        .bind(now)
         .fetch_all(&self.pool)
         .await?;
         items
@@ -634,20 +639,54 @@ impl LaporStore for Backend {
         tracking_id: &str,
         remote_id: &str,
         error: &str,
-        give_up: bool,
+        next: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        // ten attempts is where `pending_lapor_attachments` stops
+        // parked: `PARKED_ATTEMPTS`, where `pending_lapor_attachments` stops
         sqlx::query(
-            "UPDATE lapor_attachments SET attempts = CASE WHEN $4 THEN 10 ELSE attempts + 1 END, \
-             last_error = $3 WHERE tracking_id = $1 AND remote_id = $2",
+            "UPDATE lapor_attachments SET attempts = CASE WHEN $4 IS NULL THEN $6 \
+             ELSE attempts + 1 END, last_error = $3, next_attempt_at = $4, \
+             first_failed_at = COALESCE(first_failed_at, $5) \
+             WHERE tracking_id = $1 AND remote_id = $2",
         )
         .bind(tracking_id)
         .bind(remote_id)
         .bind(error)
-        .bind(give_up)
+        .bind(next)
+        .bind(now)
+        .bind(crate::store::PARKED_ATTEMPTS)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    async fn lapor_attachments_missing(
+        &self,
+        complaint_id: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<crate::store::MissingLaporAttachment>, StoreError> {
+        let items: Vec<crate::store::MissingLaporAttachment> = sqlx::query_as(
+            "SELECT a.tracking_id, a.remote_id, a.file_name, c.id AS complaint_id, \
+             c.tracking_number, a.attempts, a.last_error, a.next_attempt_at, a.first_failed_at \
+             FROM lapor_attachments a JOIN complaints c ON c.lapor_tracking_id = a.tracking_id \
+             WHERE a.attachment_id IS NULL AND a.attempts > 0 \
+             AND ($1 IS NULL OR c.id = $1) \
+             ORDER BY a.first_failed_at, a.tracking_id, a.remote_id LIMIT $2",
+        )
+        .bind(complaint_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        items
+            .into_iter()
+            .map(|mut p| {
+                p.file_name = self
+                    .vault
+                    .open_or_plain(&p.file_name)
+                    .map_err(|e| StoreError::Corrupt(format!("LAPOR! attachment name: {e}")))?;
+                Ok(p)
+            })
+            .collect()
     }
 
     async fn change_from_outside(

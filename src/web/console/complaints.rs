@@ -741,6 +741,8 @@ struct DetailPage {
     version: i64,
     c: Detail,
     attachments: Vec<AttachmentRow>,
+    /// LAPOR! attachments not stored yet (or given up), in words.
+    lapor_missing: Vec<String>,
     timeline: Vec<EventRow>,
     /// (whole, what to say): the timeline checked against its seals.
     integrity: (bool, String),
@@ -1219,6 +1221,22 @@ pub async fn detail_page(
         .rev()
         .find(|e| e.kind == "answered")
         .is_some_and(|e| e.detail.contains("\"method\":\"letter\""));
+    let lapor_missing = if v.external_ref.lapor_tracking_id.is_some() {
+        state
+            .store
+            .lapor_attachments_missing(Some(id), 50)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|m| {
+                let hide = anonymous_hidden
+                    && crate::domain::identity::looks_like_identity_document(&m.file_name);
+                crate::words::lapor_attachment_missing(m, hide, state.settings.office_timezone)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let attachments = attachments
         .into_iter()
         .filter(|a| !(a.identity && anonymous_hidden))
@@ -1491,6 +1509,7 @@ pub async fn detail_page(
             version,
             c: detail,
             attachments,
+            lapor_missing,
             timeline,
             integrity,
             dispositions,

@@ -20,6 +20,9 @@ pub struct QuarantineRow {
     pub last: String,
 }
 
+/// LAPOR! attachments listed on the page at most.
+const MISSING_SHOWN: u32 = 100;
+
 #[derive(Template)]
 #[template(path = "console/lapor.html")]
 struct LaporPage {
@@ -36,6 +39,11 @@ struct LaporPage {
     /// Why this server's last pull waited, in words (another server holds
     /// the turn), when it did.
     blocked: Option<String>,
+    /// LAPOR! attachments not stored yet or given up: (complaint id,
+    /// tracking number, what to say).
+    missing: Vec<(String, String, String)>,
+    /// More than shown.
+    missing_more: bool,
     reconciled: String,
     pending: i64,
     sent: i64,
@@ -103,7 +111,7 @@ pub async fn page(
             "Halaman ini untuk pejabat penghubung dan admin.",
         );
     }
-    let (st, items, email) = match tokio::try_join!(
+    let (st, items, email, missing) = match tokio::try_join!(
         async {
             crate::http::status::lapor_status(&state)
                 .await
@@ -121,11 +129,19 @@ pub async fn page(
                 .await
                 .map_err(|_| ())
         },
+        async {
+            state
+                .store
+                .lapor_attachments_missing(None, MISSING_SHOWN)
+                .await
+                .map_err(|_| ())
+        },
     ) {
         Ok(x) => x,
         Err(()) => return super::unavailable(&state),
     };
     let tz = state.settings.office_timezone;
+    let sees_identities = who.caller.role().sees_anonymous_identity();
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| words::waktu(t, tz))
             .unwrap_or_else(|| "belum pernah".into())
@@ -290,6 +306,26 @@ pub async fn page(
                 (Some(h), None) => h.clone(),
                 _ => "tidak ada (menunggu jadwal berikutnya)".into(),
             },
+            missing_more: missing.len() >= MISSING_SHOWN as usize,
+            missing: missing
+                .iter()
+                .map(|m| {
+                    (
+                        m.complaint_id.to_string(),
+                        m.tracking_number.clone(),
+                        // an identity document's name only to whoever may see
+                        // a hidden reporter (this list does not know who is)
+                        words::lapor_attachment_missing(
+                            m,
+                            !sees_identities
+                                && crate::domain::identity::looks_like_identity_document(
+                                    &m.file_name,
+                                ),
+                            tz,
+                        ),
+                    )
+                })
+                .collect(),
             blocked: st.blocked_by.as_ref().map(|b| {
                 format!(
                     "Penarikan di server ini tertahan: server lain ({}) sedang memegang giliran menarik{}. \
