@@ -203,6 +203,7 @@ pub fn event(kind: &str) -> String {
         "lapor_rerouted" => "Dialihkan oleh SP4N-LAPOR!",
         "lapor_followup_posted" => "Tindak lanjut terkirim ke SP4N-LAPOR!",
         "lapor_reroute_requested" => "Permintaan pengalihan terkirim ke SP4N-LAPOR!",
+        "lapor_report_edited" => "Laporan dikoreksi di SP4N-LAPOR!",
         "lapor_comment_edited" => "Tanggapan pelapor diubah di SP4N-LAPOR!",
         "lapor_comment_deleted" => "Tanggapan pelapor dihapus di SP4N-LAPOR!",
         "lapor_attachment_failed" => "Lampiran dari SP4N-LAPOR! bermasalah",

@@ -96,6 +96,12 @@ impl App {
     /// Writes a registration's category as the list spells it; one the
     /// list does not know is dropped, kept in the intake notes (an import
     /// from SP4N-LAPOR! is matched by its topic path or its last part).
+    /// The office's category a LAPOR! topic maps to (as at import).
+    pub async fn lapor_category(&self, given: &str) -> Result<Option<String>, StoreError> {
+        let list = self.categories().await?;
+        Ok(category::resolve_lapor(&list, given).map(|c| c.name.clone()))
+    }
+
     pub(crate) async fn categorise(&self, r: &mut Registration) -> Result<(), StoreError> {
         let Some(given) = r.complaint.category.clone() else {
             return Ok(());

@@ -537,6 +537,32 @@ pub trait LaporStore: Send + Sync {
         limit: u32,
         now: DateTime<Utc>,
     ) -> Result<Vec<PendingLaporAttachment>, StoreError>;
+    /// The digests of the fields LAPOR! last gave for a report (JSON), if kept.
+    async fn lapor_fields(&self, tracking_id: &str) -> Result<Option<String>, StoreError>;
+    async fn save_lapor_fields(&self, tracking_id: &str, fields: &str) -> Result<(), StoreError>;
+    /// Applies LAPOR!'s edit of a report to its complaint (the fields set in
+    /// `edit`), the search index and the `lapor_report_edited` event, in one
+    /// transaction; `false` when the complaint is gone.
+    async fn apply_lapor_edit(
+        &self,
+        complaint_id: Uuid,
+        edit: &LaporEdit,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// A report's reporter comments as last seen: (comment id, text digest, gone).
+    async fn lapor_comments_seen(
+        &self,
+        tracking_id: &str,
+    ) -> Result<Vec<(String, String, bool)>, StoreError>;
+    async fn save_lapor_comment(
+        &self,
+        tracking_id: &str,
+        comment_id: &str,
+        digest: &str,
+        gone_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError>;
     /// LAPOR! attachments that failed at least once and are not stored:
     /// waiting for their next try, or parked — of one complaint, or all
     /// (the liaison's page), oldest failure first.

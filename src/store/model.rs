@@ -884,6 +884,22 @@ impl MissingLaporAttachment {
     }
 }
 
+/// The fields of a complaint LAPOR!'s edit changes (`None`: as it is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LaporEdit {
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    pub category: Option<Option<String>>,
+    pub location: Option<Option<String>>,
+    pub kind: Option<crate::domain::Kind>,
+}
+
+impl LaporEdit {
+    pub fn is_empty(&self) -> bool {
+        *self == LaporEdit::default()
+    }
+}
+
 /// `attempts` of a parked LAPOR! attachment.
 pub const PARKED_ATTEMPTS: i32 = 1000;
 

@@ -29,6 +29,7 @@ both_backends!(
     a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_named,
     under_thirty_percent_unreadable_answers_the_import_converges,
     late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then,
+    edits_on_lapor_reach_the_complaint_and_the_office_keeps_its_own,
 );
 
 fn tids(reports: &Value) -> Vec<String> {
@@ -1250,4 +1251,152 @@ async fn late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then
             .contains("tidak dicoba lagi setelah"),
         "{finals:?}"
     );
+}
+
+/// Issue 37, item 5: LAPOR!'s admins correct a report's title and topic:
+/// the complaint takes them (a `lapor_report_edited` event with before and
+/// after); on another report whose category the office had set, LAPOR!'s
+/// new topic does not overwrite the office's. A reporter comment edited
+/// without an edit mark, and one that simply leaves LAPOR!'s list, are
+/// marked on the timeline — once.
+async fn edits_on_lapor_reach_the_complaint_and_the_office_keeps_its_own(b: Backend) {
+    let sim = Sim::start(&["--seed", "71", "--reports", "4"]);
+    let Some(app) = spawn_app_with(b, with_lapor(&sim.url, TOKEN)).await else {
+        return;
+    };
+    let liaison = app.key(Role::Liaison).await;
+    assert_eq!(poll(&app, &liaison).await.1["imported"], 4);
+    let got = imported(&app, &liaison).await;
+    let reports = sim.get("/sim/reports").await;
+    let not_pkh: Vec<String> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["topic_id"] != 11)
+        .map(|r| r["tracking_id"].as_u64().unwrap().to_string())
+        .collect();
+    assert!(not_pkh.len() >= 2, "{reports}");
+    let (a, b2) = (&not_pkh[0], &not_pkh[1]);
+    let a_id = got[a]["id"].as_str().unwrap().to_string();
+    let b_id = got[b2]["id"].as_str().unwrap().to_string();
+    let o = office(&app).await;
+    // the office sets B's category itself
+    let r = app
+        .client
+        .put(app.url(&format!("/api/v1/complaints/{b_id}/category")))
+        .bearer_auth(&o.liaison)
+        .json(&json!({"category": "Bantuan Sosial"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // LAPOR!'s admins correct A's title and topic, and B's topic
+    let edit = |tid: &str, body: Value| {
+        let (url, tid) = (sim.url.clone(), tid.to_string());
+        async move {
+            let r = reqwest::Client::new()
+                .post(format!("{url}/sim/reports/{tid}/edit"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+    };
+    edit(
+        a,
+        json!({"title": "Bantuan PKH tahap IV belum diterima", "topic_id": 11}),
+    )
+    .await;
+    edit(b2, json!({"topic_id": 11})).await;
+    poll(&app, &liaison).await;
+    let c: Value = app
+        .get(&liaison, &format!("/api/v1/complaints/{a_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["subject"], "Bantuan PKH tahap IV belum diterima", "{c}");
+    assert_eq!(c["category"], "Program Keluarga Harapan (PKH)", "{c}");
+    let edited: Vec<Value> = timeline(&app, &liaison, &a_id)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "lapor_report_edited")
+        .collect();
+    assert_eq!(edited.len(), 1, "{edited:?}");
+    assert_eq!(
+        edited[0]["detail"]["changed"]["subject"]["after"],
+        "Bantuan PKH tahap IV belum diterima"
+    );
+    assert_eq!(
+        edited[0]["detail"]["changed"]["subject"]["before"],
+        got[a]["subject"]
+    );
+    let c: Value = app
+        .get(&liaison, &format!("/api/v1/complaints/{b_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(c["category"], "Bantuan Sosial", "the office's stays: {c}");
+    let kept: Vec<Value> = timeline(&app, &liaison, &b_id)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "lapor_report_edited")
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0]["detail"]["kept_office_value"], json!(["category"]));
+    // the reporter comments twice on A; one is edited without a mark, the
+    // other simply leaves the list
+    let mut ids = Vec::new();
+    for text in ["Sudah tiga bulan menunggu.", "Mohon dikabari."] {
+        let c: Value = reqwest::Client::new()
+            .post(format!("{}/sim/reports/{a}/comments", sim.url))
+            .json(&json!({"body": text}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(c["id"].as_str().unwrap().to_string());
+    }
+    poll(&app, &liaison).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!(
+            "{}/sim/reports/{a}/comments/{}?silent=true",
+            sim.url, ids[0]
+        ))
+        .json(&json!({"body": "Sudah empat bulan menunggu."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .delete(format!(
+            "{}/sim/reports/{a}/comments/{}?silent=true",
+            sim.url, ids[1]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for _ in 0..2 {
+        poll(&app, &liaison).await;
+    }
+    let t = timeline(&app, &liaison, &a_id).await;
+    let of = |kind: &str| {
+        t.iter()
+            .filter(|e| e["kind"] == kind)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of("reporter_replied").len(), 2, "{t:?}");
+    let edits = of("lapor_comment_edited");
+    assert_eq!(edits.len(), 1, "{edits:?}");
+    assert_eq!(edits[0]["detail"]["text"], "Sudah empat bulan menunggu.");
+    let gone = of("lapor_comment_deleted");
+    assert_eq!(gone.len(), 1, "{gone:?}");
+    assert_eq!(gone[0]["detail"]["comment_id"], ids[1].as_str());
 }

@@ -874,19 +874,39 @@ async fn sim_comment(d: Data, id: web::Path<u64>, body: web::Json<NewComment>) -
     })
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EditParams {
+    /// `true`: edited without `edited_at`, or deleted by leaving the list
+    /// (no `deleted` mark) — what a platform without edit markers does.
+    pub silent: Option<bool>,
+}
+
 /// The reporter edits a comment (POST with a new body) or withdraws it (DELETE); no faults.
 #[utoipa::path(post, path = "/sim/reports/{tracking_id}/comments/{comment_id}",
-    params(("tracking_id" = u64, Path), ("comment_id" = String, Path)),
+    params(("tracking_id" = u64, Path), ("comment_id" = String, Path), EditParams),
     request_body = NewComment, responses((status = 200, body = Comment), (status = 404)))]
 async fn sim_edit_comment(
     d: Data,
     req: HttpRequest,
     path: web::Path<(u64, String)>,
+    q: web::Query<EditParams>,
     body: Option<web::Json<NewComment>>,
 ) -> HttpResponse {
     let (id, cid) = path.into_inner();
     let delete = req.method() == actix_web::http::Method::DELETE;
+    let silent = q.silent.unwrap_or(false);
     with_sim(&d, |sim| {
+        if delete && silent {
+            let Some(list) = sim.comments.get_mut(&id) else {
+                return HttpResponse::NotFound().finish();
+            };
+            let Some(at) = list.iter().position(|c| c.id == cid) else {
+                return HttpResponse::NotFound().finish();
+            };
+            let c = list.remove(at);
+            sim.change(id, |_| {});
+            return HttpResponse::Ok().json(c);
+        }
         let Some(c) = sim
             .comments
             .get_mut(&id)
@@ -899,11 +919,56 @@ async fn sim_edit_comment(
             c.body = String::new();
         } else if let Some(b) = body {
             c.body = b.into_inner().body;
-            c.edited_at = Some(Utc::now());
+            if !silent {
+                c.edited_at = Some(Utc::now());
+            }
         }
         let c = c.clone();
         sim.change(id, |_| {});
         HttpResponse::Ok().json(c)
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReportEdit {
+    pub title: Option<String>,
+    pub content: Option<String>,
+    pub topic_id: Option<i64>,
+    pub location: Option<String>,
+    pub classification: Option<String>,
+}
+
+/// LAPOR!'s admins correct a report after it was disposed (no faults).
+#[utoipa::path(post, path = "/sim/reports/{tracking_id}/edit", params(("tracking_id" = u64, Path)),
+    request_body = ReportEdit, responses((status = 200, body = Report), (status = 404)))]
+async fn sim_edit_report(d: Data, id: web::Path<u64>, body: web::Json<ReportEdit>) -> HttpResponse {
+    let id = id.into_inner();
+    let e = body.into_inner();
+    with_sim(&d, |sim| {
+        if !sim.entries.contains_key(&id) {
+            return HttpResponse::NotFound().finish();
+        }
+        sim.change(id, |r| {
+            if let Some(t) = e.title {
+                r.title = t;
+            }
+            if let Some(c) = e.content {
+                r.content = c;
+            }
+            if let Some(t) = e.topic_id {
+                r.topic_id = Some(t);
+            }
+            if let Some(l) = e.location {
+                r.location = Some(l);
+            }
+            if let Some(c) = e.classification {
+                r.classification = c;
+            }
+        });
+        match sim.entries.get(&id) {
+            Some(entry) => HttpResponse::Ok().json(&entry.report),
+            None => HttpResponse::NotFound().finish(),
+        }
     })
 }
 
@@ -980,8 +1045,8 @@ async fn sim_reports(d: Data) -> HttpResponse {
         uses it. Authenticate with `Authorization: Bearer <agency token>`. Cursors are opaque. \
         `/sim/…` plays the reporter and LAPOR!'s admins for tests and demos."),
     paths(list, detail, comments, attachment, topics, post_followup, list_followups, reroute,
-        list_reroutes, sim_comment, sim_edit_comment, sim_status, sim_more, sim_reveal_late, sim_stats,
-        sim_reports),
+        list_reroutes, sim_comment, sim_edit_comment, sim_edit_report, sim_status, sim_more,
+        sim_reveal_late, sim_stats, sim_reports),
     components(schemas(aduan::intake::lapor::wire::Reporter, aduan::intake::lapor::wire::AttachmentRef)),
     modifiers(&TokenAuth)
 )]
@@ -1061,6 +1126,7 @@ pub fn start(cfg: Config, token: String) -> std::io::Result<(actix_web::dev::Ser
                     .post(sim_edit_comment)
                     .delete(sim_edit_comment),
             )
+            .service(web::resource("/sim/reports/{tracking_id}/edit").post(sim_edit_report))
             .service(web::resource("/sim/reports/{tracking_id}/{action}").post(sim_status))
             .service(web::resource("/sim/stats").get(sim_stats))
             .service(web::resource("/sim/reveal-late").post(sim_reveal_late))

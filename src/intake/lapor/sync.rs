@@ -16,7 +16,7 @@
 //! complaint's timeline. The poll lease is short and renewed by a heartbeat,
 //! released on shutdown.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -133,6 +133,56 @@ fn attachment_id(tracking_id: &str, remote_id: &str) -> Uuid {
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
     Uuid::from_bytes(b)
+}
+
+/// The fields LAPOR!'s edits reach, as the complaint holds them.
+struct Values {
+    subject: String,
+    body: String,
+    category: Option<String>,
+    location: Option<String>,
+    kind: crate::domain::Kind,
+}
+
+fn values_of(c: &crate::store::Complaint) -> Values {
+    Values {
+        subject: c.subject.clone(),
+        body: c.body.clone(),
+        category: c.category.clone(),
+        location: c.location.clone(),
+        kind: c.kind,
+    }
+}
+
+/// A digest per field (64 bits of SHA-256): what changed, without a copy
+/// of the text (an erasure leaves none behind).
+fn digests(v: &Values) -> BTreeMap<String, String> {
+    let d = |s: &str| hex::encode(&Sha256::digest(s.as_bytes())[..8]);
+    [
+        ("subject", d(&v.subject)),
+        ("body", d(&v.body)),
+        ("category", d(v.category.as_deref().unwrap_or(""))),
+        ("location", d(v.location.as_deref().unwrap_or(""))),
+        ("kind", d(v.kind.as_str())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+fn field_digests(v: &Values) -> String {
+    serde_json::to_string(&digests(v)).unwrap_or_default()
+}
+
+/// A field's name in words.
+fn field_word(field: &str) -> &'static str {
+    match field {
+        "subject" => "judul",
+        "body" => "isi",
+        "category" => "kategori (topik)",
+        "location" => "lokasi",
+        _ => "jenis (klasifikasi)",
+    }
 }
 
 /// For how long a LAPOR! attachment that failed is tried again.
@@ -682,6 +732,11 @@ impl LaporSync {
                                 .save_lapor_copy(&f.tracking_id, *at, &f.report.status, now)
                                 .await?;
                         }
+                        // what LAPOR! gave, as the complaint holds it: the
+                        // baseline that tells its later edits from the office's
+                        self.store
+                            .save_lapor_fields(&f.tracking_id, &field_digests(&values_of(c)))
+                            .await?;
                     }
                 }
                 Err(BatchError::RolledBack(e)) => {
@@ -768,7 +823,128 @@ impl LaporSync {
         self.store
             .save_lapor_copy(&tid, updated_at, &r.status, now)
             .await?;
+        report.updates += self.apply_edits(&r, topics, &complaint, now).await?;
         Ok(())
+    }
+
+    /// LAPOR!'s corrections of a report already imported (title, content,
+    /// topic, location, classification), field by field (ADR 0022): a field
+    /// LAPOR! changed is applied when the complaint still holds what LAPOR!
+    /// gave before; one the office changed meanwhile keeps the office's
+    /// value (the event says so). One `lapor_report_edited` event per copy
+    /// that changed something. Returns 1 when it did.
+    async fn apply_edits(
+        &self,
+        r: &Report,
+        topics: &HashMap<i64, Topic>,
+        c: &crate::store::Complaint,
+        now: DateTime<Utc>,
+    ) -> Result<u32, SyncError> {
+        let tid = r.tracking_id.to_string();
+        let Ok((nc, _)) = mapping::to_complaint(r, topics, now) else {
+            return Ok(0);
+        };
+        let category = match &nc.category {
+            Some(given) => self.app.lapor_category(given).await?,
+            None => None,
+        };
+        let theirs = Values {
+            subject: nc.subject.clone(),
+            body: nc.body.clone(),
+            category,
+            location: nc.location.clone(),
+            kind: nc.kind,
+        };
+        let ours = values_of(c);
+        let new = digests(&theirs);
+        let current = digests(&ours);
+        let before: BTreeMap<String, String> = match self.store.lapor_fields(&tid).await? {
+            Some(json) => serde_json::from_str(&json).unwrap_or_else(|_| current.clone()),
+            // kept from before edits were followed: the complaint as it is
+            None => current.clone(),
+        };
+        let mut edit = crate::store::LaporEdit::default();
+        let mut changed = serde_json::Map::new();
+        let mut kept = Vec::new();
+        for (field, d) in &new {
+            if before.get(field) == Some(d) || current.get(field) == Some(d) {
+                continue; // not changed on LAPOR!, or already so here
+            }
+            if current.get(field) != before.get(field) {
+                kept.push(field.clone()); // the office changed it: theirs stays
+                continue;
+            }
+            let (was, now_is) = match field.as_str() {
+                "subject" => {
+                    edit.subject = Some(theirs.subject.clone());
+                    (ours.subject.clone(), theirs.subject.clone())
+                }
+                "body" => {
+                    edit.body = Some(theirs.body.clone());
+                    (ours.body.clone(), theirs.body.clone())
+                }
+                "category" => {
+                    edit.category = Some(theirs.category.clone());
+                    (
+                        ours.category.clone().unwrap_or_default(),
+                        theirs.category.clone().unwrap_or_default(),
+                    )
+                }
+                "location" => {
+                    edit.location = Some(theirs.location.clone());
+                    (
+                        ours.location.clone().unwrap_or_default(),
+                        theirs.location.clone().unwrap_or_default(),
+                    )
+                }
+                _ => {
+                    edit.kind = Some(theirs.kind);
+                    (
+                        ours.kind.as_str().to_string(),
+                        theirs.kind.as_str().to_string(),
+                    )
+                }
+            };
+            changed.insert(
+                field.clone(),
+                serde_json::json!({"before": was, "after": now_is}),
+            );
+        }
+        let mut applied = 0;
+        if !edit.is_empty() || !kept.is_empty() {
+            let mut note = String::new();
+            if !changed.is_empty() {
+                let names: Vec<&str> = changed.keys().map(|k| field_word(k)).collect();
+                note.push_str(&format!(
+                    "Diperbarui dari SP4N-LAPOR!: {}.",
+                    names.join(", ")
+                ));
+            }
+            if !kept.is_empty() {
+                let names: Vec<&str> = kept.iter().map(|k| field_word(k)).collect();
+                if !note.is_empty() {
+                    note.push(' ');
+                }
+                note.push_str(&format!(
+                    "Tidak diubah karena kantor sudah mengubahnya: {}.",
+                    names.join(", ")
+                ));
+            }
+            let detail = serde_json::json!({"source": "lapor", "changed": changed,
+                "kept_office_value": kept, "lapor_updated_at": r.updated_at, "note": note})
+            .to_string();
+            if self
+                .store
+                .apply_lapor_edit(c.id, &edit, &detail, &actor(), Utc::now())
+                .await?
+            {
+                applied = 1;
+            }
+        }
+        self.store
+            .save_lapor_fields(&tid, &serde_json::to_string(&new).unwrap_or_default())
+            .await?;
+        Ok(applied)
     }
 
     async fn quarantine(
@@ -925,6 +1101,46 @@ impl LaporSync {
         };
         let actor = actor();
         let mut changes = 0;
+        // what was seen before: a text that changed without an edit mark,
+        // and a comment that left the list, are told from these
+        let seen: HashMap<String, (String, bool)> = self
+            .store
+            .lapor_comments_seen(tid)
+            .await?
+            .into_iter()
+            .map(|(id, d, gone)| (id, (d, gone)))
+            .collect();
+        let listed: std::collections::HashSet<String> = items
+            .iter()
+            .filter_map(|raw| raw.get("id"))
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .collect();
+        for (id, (digest, gone)) in &seen {
+            if *gone || listed.contains(id) {
+                continue;
+            }
+            let key = format!("lapor:comment:{tid}:{id}");
+            let detail = serde_json::json!({"source": "lapor", "comment_id": id,
+                "note": "tidak ada lagi di SP4N-LAPOR! (ditarik); catatan sebelumnya tetap tersimpan"})
+            .to_string();
+            if self
+                .app
+                .record_lapor_note(
+                    &format!("{key}:deleted"),
+                    complaint_id,
+                    "lapor_comment_deleted",
+                    &detail,
+                    &actor,
+                    Utc::now(),
+                )
+                .await?
+            {
+                changes += 1;
+            }
+            self.store
+                .save_lapor_comment(tid, id, digest, Some(Utc::now()))
+                .await?;
+        }
         for raw in &items {
             let comment = match serde_json::from_value::<Comment>(raw.clone()) {
                 Ok(c) => c,
@@ -947,7 +1163,13 @@ impl LaporSync {
             }
             let key = format!("lapor:comment:{tid}:{}", comment.id);
             let now = Utc::now();
+            let digest = hex::encode(&Sha256::digest(comment.body.as_bytes())[..8]);
             if comment.deleted {
+                if !seen.get(&comment.id).is_some_and(|(_, gone)| *gone) {
+                    self.store
+                        .save_lapor_comment(tid, &comment.id, &digest, Some(now))
+                        .await?;
+                }
                 let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
                     "note": "dihapus di SP4N-LAPOR!; catatan sebelumnya tetap tersimpan"})
                 .to_string();
@@ -988,6 +1210,36 @@ impl LaporSync {
                 .await?;
             if recorded.is_some() {
                 changes += 1;
+            }
+            // the same id with another text and no edit mark: an edit all the same
+            let before = seen.get(&comment.id).map(|(d, _)| d.as_str());
+            if comment.edited_at.is_none()
+                && let Some(before) = before
+                && before != digest
+            {
+                let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
+                    "text": comment.body,
+                    "note": format!("diubah pelapor di SP4N-LAPOR!; teks kini: {}", comment.body)})
+                .to_string();
+                if self
+                    .app
+                    .record_lapor_note(
+                        &format!("{key}:text:{digest}"),
+                        complaint_id,
+                        "lapor_comment_edited",
+                        &detail,
+                        &actor,
+                        now,
+                    )
+                    .await?
+                {
+                    changes += 1;
+                }
+            }
+            if before != Some(digest.as_str()) {
+                self.store
+                    .save_lapor_comment(tid, &comment.id, &digest, None)
+                    .await?;
             }
             if let Some(edited) = comment.edited_at {
                 let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,

@@ -660,6 +660,126 @@ impl LaporStore for Backend {
         Ok(())
     }
 
+    async fn lapor_fields(&self, tracking_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT fields FROM lapor_copies WHERE tracking_id = $1")
+                .bind(tracking_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(f,)| f))
+    }
+
+    async fn save_lapor_fields(&self, tracking_id: &str, fields: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE lapor_copies SET fields = $2 WHERE tracking_id = $1")
+            .bind(tracking_id)
+            .bind(fields)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn apply_lapor_edit(
+        &self,
+        complaint_id: Uuid,
+        edit: &crate::store::LaporEdit,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(c) = crate::store::ComplaintStore::get_complaint(self, complaint_id).await? else {
+            return Ok(false);
+        };
+        let now = chrono::SubsecRound::trunc_subsecs(now, 6);
+        let subject = edit.subject.clone().unwrap_or_else(|| c.subject.clone());
+        let body = edit.body.clone().unwrap_or_else(|| c.body.clone());
+        let category = edit.category.clone().unwrap_or_else(|| c.category.clone());
+        let location = edit.location.clone().unwrap_or_else(|| c.location.clone());
+        let kind = edit.kind.unwrap_or(c.kind);
+        let _writer = self.lock_writes().await;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE complaints SET subject = $2, subject_lower = $3, body = $4, category = $5, \
+             location = $6, kind = $7, version = version + 1, updated_at = $8 \
+             WHERE id = $1 AND anonymised_at IS NULL",
+        )
+        .bind(complaint_id)
+        .bind(&subject)
+        .bind(subject.to_lowercase())
+        .bind(&body)
+        .bind(&category)
+        .bind(&location)
+        .bind(kind.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        super::write_search_entry(
+            &mut tx,
+            complaint_id,
+            &crate::store::sql::SearchEntry::new(
+                &self.vault,
+                &subject,
+                &body,
+                c.reporter.name.as_deref(),
+                c.anonymous,
+            ),
+            true,
+        )
+        .await?;
+        insert_event(
+            &mut tx,
+            complaint_id,
+            now,
+            "lapor_report_edited",
+            actor,
+            c.status,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn lapor_comments_seen(
+        &self,
+        tracking_id: &str,
+    ) -> Result<Vec<(String, String, bool)>, StoreError> {
+        let rows: Vec<(String, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT comment_id, digest, gone_at FROM lapor_comments WHERE tracking_id = $1",
+        )
+        .bind(tracking_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, d, gone)| (id, d, gone.is_some()))
+            .collect())
+    }
+
+    async fn save_lapor_comment(
+        &self,
+        tracking_id: &str,
+        comment_id: &str,
+        digest: &str,
+        gone_at: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO lapor_comments (tracking_id, comment_id, digest, gone_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tracking_id, comment_id) \
+             DO UPDATE SET digest = $3, gone_at = $4",
+        )
+        .bind(tracking_id)
+        .bind(comment_id)
+        .bind(digest)
+        .bind(gone_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn lapor_attachments_missing(
         &self,
         complaint_id: Option<Uuid>,
