@@ -1119,19 +1119,12 @@ impl LaporSync {
             if *gone || listed.contains(id) {
                 continue;
             }
-            let key = format!("lapor:comment:{tid}:{id}");
-            let detail = serde_json::json!({"source": "lapor", "comment_id": id,
-                "note": "tidak ada lagi di SP4N-LAPOR! (ditarik); catatan sebelumnya tetap tersimpan"})
-            .to_string();
             if self
-                .app
-                .record_lapor_note(
-                    &format!("{key}:deleted"),
+                .comment_withdrawn(
+                    tid,
+                    id,
                     complaint_id,
-                    "lapor_comment_deleted",
-                    &detail,
-                    &actor,
-                    Utc::now(),
+                    "tidak ada lagi di SP4N-LAPOR! (ditarik); catatan sebelumnya tetap tersimpan",
                 )
                 .await?
             {
@@ -1170,18 +1163,12 @@ impl LaporSync {
                         .save_lapor_comment(tid, &comment.id, &digest, Some(now))
                         .await?;
                 }
-                let detail = serde_json::json!({"source": "lapor", "comment_id": comment.id,
-                    "note": "dihapus di SP4N-LAPOR!; catatan sebelumnya tetap tersimpan"})
-                .to_string();
                 if self
-                    .app
-                    .record_lapor_note(
-                        &format!("{key}:deleted"),
+                    .comment_withdrawn(
+                        tid,
+                        &comment.id,
                         complaint_id,
-                        "lapor_comment_deleted",
-                        &detail,
-                        &actor,
-                        now,
+                        "dihapus di SP4N-LAPOR!; catatan sebelumnya tetap tersimpan",
                     )
                     .await?
                 {
@@ -1265,6 +1252,31 @@ impl LaporSync {
             }
         }
         Ok(changes)
+    }
+
+    /// Marks a reporter comment withdrawn on LAPOR! (deleted, or gone from
+    /// the list), once; the text stays where it was recorded.
+    async fn comment_withdrawn(
+        &self,
+        tid: &str,
+        comment_id: &str,
+        complaint_id: Uuid,
+        note: &str,
+    ) -> Result<bool, SyncError> {
+        let detail = serde_json::json!({"source": "lapor", "comment_id": comment_id,
+            "note": note})
+        .to_string();
+        Ok(self
+            .app
+            .record_lapor_note(
+                &format!("lapor:comment:{tid}:{comment_id}:deleted"),
+                complaint_id,
+                "lapor_comment_deleted",
+                &detail,
+                &actor(),
+                Utc::now(),
+            )
+            .await?)
     }
 
     /// Downloads the attachments of imported reports whose try is due at

@@ -18,6 +18,13 @@ use crate::store::{Actor, Complaint, StoreError};
 use crate::store::LaporStore;
 
 impl Backend {
+    /// A LAPOR! attachment's file name as stored (sealed), opened.
+    fn attachment_name(&self, stored: &str) -> Result<String, StoreError> {
+        self.vault
+            .open_or_plain(stored)
+            .map_err(|e| StoreError::Corrupt(format!("LAPOR! attachment name: {e}")))
+    }
+
     async fn insert_lapor_attachments(
         &self,
         tx: &mut sqlx::Transaction<'_, Db>,
@@ -607,10 +614,7 @@ impl LaporStore for Backend {
         items
             .into_iter()
             .map(|mut p| {
-                p.file_name = self
-                    .vault
-                    .open_or_plain(&p.file_name)
-                    .map_err(|e| StoreError::Corrupt(format!("LAPOR! attachment name: {e}")))?;
+                p.file_name = self.attachment_name(&p.file_name)?;
                 Ok(p)
             })
             .collect()
@@ -800,10 +804,7 @@ impl LaporStore for Backend {
         items
             .into_iter()
             .map(|mut p| {
-                p.file_name = self
-                    .vault
-                    .open_or_plain(&p.file_name)
-                    .map_err(|e| StoreError::Corrupt(format!("LAPOR! attachment name: {e}")))?;
+                p.file_name = self.attachment_name(&p.file_name)?;
                 Ok(p)
             })
             .collect()
