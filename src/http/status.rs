@@ -46,6 +46,12 @@ pub struct LaporStatus {
     /// `closed` (working) or `open` (LAPOR! failed repeatedly; calls wait).
     pub circuit: String,
     pub circuit_retry_in_seconds: Option<u64>,
+    /// LAPOR! attachments not stored yet after a failed download, waiting for
+    /// their next try (they are tried for three days).
+    pub attachments_waiting: i64,
+    /// LAPOR! attachments given up on (the console's LAPOR! page lists them
+    /// with the reason).
+    pub attachments_parked: i64,
     /// Set while this replica's last poll was refused because another
     /// replica holds the poll lease: who, since when, and when the lease
     /// runs out unless renewed (a holder that stopped does not renew: this
@@ -70,6 +76,8 @@ pub async fn lapor_status(state: &AppState) -> Result<LaporStatus, StoreError> {
     let counts = state.store.outbox_counts(KINDS).await?;
     let count = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     let quarantined = state.store.count_quarantine().await?;
+    let (attachments_waiting, attachments_parked) =
+        state.store.count_lapor_attachments_missing().await?;
     let circuit = state.lapor.as_ref().map(|l| l.client.circuit());
     let blocked_by = match state.lapor.as_ref() {
         Some(l) => l.blocked_by().await.map(|b| BlockedBy {
@@ -113,6 +121,8 @@ pub async fn lapor_status(state: &AppState) -> Result<LaporStatus, StoreError> {
             Some(Circuit::Open { seconds_left }) => Some(seconds_left),
             _ => None,
         },
+        attachments_waiting,
+        attachments_parked,
         blocked_by,
     })
 }

@@ -563,6 +563,8 @@ pub trait LaporStore: Send + Sync {
         digest: &str,
         gone_at: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError>;
+    /// LAPOR! attachments not stored after a failure: (waiting for a try, parked).
+    async fn count_lapor_attachments_missing(&self) -> Result<(i64, i64), StoreError>;
     /// LAPOR! attachments that failed at least once and are not stored:
     /// waiting for their next try, or parked — of one complaint, or all
     /// (the liaison's page), oldest failure first.

@@ -1196,6 +1196,15 @@ async fn late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then
             && p.contains(missing["tracking_number"].as_str().unwrap()),
         "the liaison's page lists both: {p}"
     );
+    let s = status(&app, &liaison).await;
+    assert_eq!(
+        (
+            s["attachments_waiting"].as_i64(),
+            s["attachments_parked"].as_i64()
+        ),
+        (Some(2), Some(0)),
+        "{s}"
+    );
     let sync = courier(&app).sync;
     let start = Utc::now();
     // not due yet: nothing asked
@@ -1234,6 +1243,15 @@ async fn late_and_missing_attachments_are_tried_on_schedule_and_shown_until_then
         at += chrono::Duration::hours(6);
         sync.fetch_attachments(500, at).await.unwrap();
     }
+    let s = status(&app, &liaison).await;
+    assert_eq!(
+        (
+            s["attachments_waiting"].as_i64(),
+            s["attachments_parked"].as_i64()
+        ),
+        (Some(0), Some(1)),
+        "{s}"
+    );
     let missing_id = missing["id"].as_str().unwrap();
     let p = page(format!("/console/complaints/{missing_id}")).await;
     assert!(p.contains("tidak dicoba lagi"), "{p}");

@@ -784,6 +784,18 @@ impl LaporStore for Backend {
         Ok(())
     }
 
+    async fn count_lapor_attachments_missing(&self) -> Result<(i64, i64), StoreError> {
+        let (waiting, parked): (Option<i64>, Option<i64>) = sqlx::query_as(
+            "SELECT SUM(CASE WHEN attempts < $1 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN attempts >= $1 THEN 1 ELSE 0 END) \
+             FROM lapor_attachments WHERE attachment_id IS NULL AND attempts > 0",
+        )
+        .bind(crate::store::PARKED_ATTEMPTS)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((waiting.unwrap_or(0), parked.unwrap_or(0)))
+    }
+
     async fn lapor_attachments_missing(
         &self,
         complaint_id: Option<Uuid>,
