@@ -135,6 +135,23 @@ impl App {
             .await
     }
 
+    /// LAPOR!'s correction of a report applied to its complaint (the fields
+    /// set in `edit`) with its `lapor_report_edited` event; `false` when the
+    /// complaint is gone or erased. Which fields may change is the caller's
+    /// rule (the office's own edits are kept: ADR 0022).
+    pub async fn apply_lapor_edit(
+        &self,
+        complaint_id: Uuid,
+        edit: &crate::store::LaporEdit,
+        detail: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .apply_lapor_edit(complaint_id, edit, detail, actor, now)
+            .await
+    }
+
     /// Puts a parked outbox entry back in the queue; `false` if it is not parked.
     pub async fn retry_outbox(&self, id: Uuid, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let done = self.store.retry_outbox(id, now).await?;

@@ -934,7 +934,7 @@ impl LaporSync {
                 "kept_office_value": kept, "lapor_updated_at": r.updated_at, "note": note})
             .to_string();
             if self
-                .store
+                .app
                 .apply_lapor_edit(c.id, &edit, &detail, &actor(), Utc::now())
                 .await?
             {
