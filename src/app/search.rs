@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::App;
 use crate::domain::search::{MAX_QUERY, Query, Term};
-use crate::store::{Actor, Complaint, PrivacyAudit, SearchQuery, SearchTerm, StoreError};
+use crate::store::{
+    Actor, Complaint, PrivacyAudit, SearchBacklog, SearchQuery, SearchTerm, StoreError,
+};
 
 /// What a search found, for the page or the API to show.
 #[derive(Debug, Clone)]
@@ -138,8 +140,8 @@ impl App {
 /// See [`App::index_search_backlog`].
 pub async fn index_backlog(store: &dyn crate::store::Store) -> Result<u64, StoreError> {
     const PAGE: u32 = 500;
-    let mut cursor = match store.search_backlog_cursor().await? {
-        Some(c) if c == "done" => return Ok(0),
+    let mut cursor = match store.search_backlog_cursor(SearchBacklog::Entries).await? {
+        Some(c) if c == "done" => return pair_backlog(store).await,
         Some(c) => c.parse::<Uuid>().ok(),
         None => None,
     };
@@ -147,11 +149,44 @@ pub async fn index_backlog(store: &dyn crate::store::Store) -> Result<u64, Store
     while let Some(last) = store.index_backlog(cursor, PAGE).await? {
         cursor = Some(last);
         pages += 1;
-        store.set_search_backlog_cursor(&last.to_string()).await?;
+        store
+            .set_search_backlog_cursor(SearchBacklog::Entries, &last.to_string())
+            .await?;
     }
-    store.set_search_backlog_cursor("done").await?;
+    store
+        .set_search_backlog_cursor(SearchBacklog::Entries, "done")
+        .await?;
     if pages > 0 {
         tracing::info!(pages, "complaints from before the search index indexed");
+    }
+    pages += pair_backlog(store).await?;
+    Ok(pages)
+}
+
+/// Gives the entries written before the word pairs (migration 0037) theirs,
+/// page by page, remembering where it stands; the search uses the pairs
+/// once this is done. Run after [`index_backlog`]'s own walk (whose new
+/// entries have their pairs already).
+async fn pair_backlog(store: &dyn crate::store::Store) -> Result<u64, StoreError> {
+    const PAGE: u32 = 2000;
+    let mut cursor = match store.search_backlog_cursor(SearchBacklog::Pairs).await? {
+        Some(c) if c == "done" => return Ok(0),
+        Some(c) => c.parse::<Uuid>().ok(),
+        None => None,
+    };
+    let mut pages = 0u64;
+    while let Some(last) = store.pair_backlog(cursor, PAGE).await? {
+        cursor = Some(last);
+        pages += 1;
+        store
+            .set_search_backlog_cursor(SearchBacklog::Pairs, &last.to_string())
+            .await?;
+    }
+    store
+        .set_search_backlog_cursor(SearchBacklog::Pairs, "done")
+        .await?;
+    if pages > 0 {
+        tracing::info!(pages, "search entries given their word pairs");
     }
     Ok(pages)
 }

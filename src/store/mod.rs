@@ -1068,6 +1068,25 @@ pub trait NotificationStore: Send + Sync {
     async fn prune_notification_reads(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
+/// The search index's two catch-up walks over older complaints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchBacklog {
+    /// Complaints from before the index (migration 0025) get their entry.
+    Entries,
+    /// Entries from before the word pairs (migration 0037) get theirs.
+    Pairs,
+}
+
+impl SearchBacklog {
+    /// Its row in `integration_state`.
+    pub fn key(self) -> &'static str {
+        match self {
+            SearchBacklog::Entries => "search_index",
+            SearchBacklog::Pairs => "search_pairs",
+        }
+    }
+}
+
 /// Finding complaints by words and names (docs/adr/0029).
 #[async_trait]
 pub trait SearchStore: Send + Sync {
@@ -1085,9 +1104,25 @@ pub trait SearchStore: Send + Sync {
         after: Option<Uuid>,
         limit: u32,
     ) -> Result<Option<Uuid>, StoreError>;
-    /// Where the backlog indexing stands: `Some("done")` once finished.
-    async fn search_backlog_cursor(&self) -> Result<Option<String>, StoreError>;
-    async fn set_search_backlog_cursor(&self, cursor: &str) -> Result<(), StoreError>;
+    /// Gives up to `limit` entries after `after` (by complaint id) written
+    /// before entries held their pairs of adjacent words (PostgreSQL,
+    /// migration 0037) their pairs; the last id seen, `None` when there were
+    /// no more (SQLite: always `None`, FTS5 keeps positions).
+    async fn pair_backlog(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Option<Uuid>, StoreError>;
+    /// Where a backlog stands: `Some("done")` once finished.
+    async fn search_backlog_cursor(
+        &self,
+        backlog: SearchBacklog,
+    ) -> Result<Option<String>, StoreError>;
+    async fn set_search_backlog_cursor(
+        &self,
+        backlog: SearchBacklog,
+        cursor: &str,
+    ) -> Result<(), StoreError>;
 }
 
 /// The ledger of message-channel conversations, sent messages and their

@@ -10,6 +10,9 @@ use crate::domain::TrackingNumber;
 pub struct PgStore {
     pool: PgPool,
     vault: std::sync::Arc<crate::vault::Vault>,
+    /// Seen once every search entry holds its word pairs (migration 0037);
+    /// never false again.
+    search_pairs: std::sync::atomic::AtomicBool,
 }
 
 impl PgStore {
@@ -28,7 +31,11 @@ impl PgStore {
             .acquire_timeout(acquire_timeout)
             .connect_with(opts)
             .await?;
-        Ok(PgStore { pool, vault })
+        Ok(PgStore {
+            pool,
+            vault,
+            search_pairs: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// PostgreSQL takes row locks itself; no process-wide writer queue.
@@ -287,10 +294,8 @@ impl PgStore {
                  WHERE b.outbox_id IS NOT NULL
                  RETURNING 1),
              x AS (
-                 INSERT INTO complaint_search (complaint_id, doc)
-                 SELECT b.id, setweight(to_tsvector('simple', b.search_subject), 'A')
-                     || to_tsvector('simple', b.search_body)
-                     || setweight(to_tsvector('simple', b.search_names), 'B')
+                 INSERT INTO complaint_search (complaint_id, doc, v)
+                 SELECT b.id, aduan_search_doc(b.search_subject, b.search_body, b.search_names), 2
                  FROM b
                  RETURNING 1),
              {WRITTEN_FIRST},
@@ -379,9 +384,8 @@ impl PgStore {
                  WHERE $36::uuid IS NOT NULL
                  RETURNING 1),
              x AS (
-                 INSERT INTO complaint_search (complaint_id, doc)
-                 VALUES ($1, setweight(to_tsvector('simple', $50), 'A')
-                     || to_tsvector('simple', $51) || setweight(to_tsvector('simple', $52), 'B'))
+                 INSERT INTO complaint_search (complaint_id, doc, v)
+                 VALUES ($1, aduan_search_doc($50, $51, $52), 2)
                  RETURNING 1),
              {WRITTEN_FIRST},
              n AS (

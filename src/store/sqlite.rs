@@ -15,6 +15,9 @@ pub struct SqliteStore {
     /// polling) instead of in SQLite's busy handler (sleep and retry) keeps
     /// the tail latency of concurrent registrations low.
     writer: tokio::sync::Mutex<()>,
+    /// Whether every search entry holds its word pairs (PostgreSQL's; kept
+    /// here for the shared code, always true: FTS5 keeps positions).
+    search_pairs: std::sync::atomic::AtomicBool,
 }
 
 impl SqliteStore {
@@ -58,6 +61,7 @@ impl SqliteStore {
             pool,
             vault,
             writer: tokio::sync::Mutex::new(()),
+            search_pairs: std::sync::atomic::AtomicBool::new(true),
         })
     }
 

@@ -690,36 +690,42 @@ impl LaporStore for Backend {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        // the name and whether it is indexed: an erasure waits for this
+        // transaction's row lock and rewrites the entry after it
         let Some(c) = crate::store::ComplaintStore::get_complaint(self, complaint_id).await? else {
             return Ok(false);
         };
         let now = chrono::SubsecRound::trunc_subsecs(now, 6);
-        let subject = edit.subject.clone().unwrap_or_else(|| c.subject.clone());
-        let body = edit.body.clone().unwrap_or_else(|| c.body.clone());
-        let category = edit.category.clone().unwrap_or_else(|| c.category.clone());
-        let location = edit.location.clone().unwrap_or_else(|| c.location.clone());
-        let kind = edit.kind.unwrap_or(c.kind);
         let _writer = self.lock_writes().await;
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE complaints SET subject = $2, subject_lower = $3, body = $4, category = $5, \
-             location = $6, kind = $7, version = version + 1, updated_at = $8 \
-             WHERE id = $1 AND anonymised_at IS NULL",
+        // only the fields LAPOR! changed are written: the office's own edit
+        // of another field meanwhile stays; the entry is made from the row
+        // as written
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "UPDATE complaints SET subject = COALESCE($2, subject), \
+             subject_lower = COALESCE($3, subject_lower), body = COALESCE($4, body), \
+             category = CASE WHEN $5 THEN $6 ELSE category END, \
+             location = CASE WHEN $7 THEN $8 ELSE location END, \
+             kind = COALESCE($9, kind), version = version + 1, updated_at = $10 \
+             WHERE id = $1 AND anonymised_at IS NULL RETURNING subject, body, status",
         )
         .bind(complaint_id)
-        .bind(&subject)
-        .bind(subject.to_lowercase())
-        .bind(&body)
-        .bind(&category)
-        .bind(&location)
-        .bind(kind.as_str())
+        .bind(edit.subject.as_deref())
+        .bind(edit.subject.as_deref().map(str::to_lowercase))
+        .bind(edit.body.as_deref())
+        .bind(edit.category.is_some())
+        .bind(edit.category.clone().flatten())
+        .bind(edit.location.is_some())
+        .bind(edit.location.clone().flatten())
+        .bind(edit.kind.map(|k| k.as_str()))
         .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((subject, body, status)) = row else {
             return Ok(false);
-        }
+        };
+        let status = crate::domain::Status::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("complaint status {status:?}")))?;
         super::write_search_entry(
             &mut tx,
             complaint_id,
@@ -739,7 +745,7 @@ impl LaporStore for Backend {
             now,
             "lapor_report_edited",
             actor,
-            c.status,
+            status,
             detail,
         )
         .await?;

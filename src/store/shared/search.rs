@@ -9,14 +9,14 @@ use uuid::Uuid;
 use super::{Backend, Db};
 use crate::store::model::ComplaintRow;
 use crate::store::sql::{COMPLAINT_COLUMNS, SearchEntry};
-use crate::store::{Complaint, SearchQuery, SearchStore, StoreError};
+use crate::store::{Complaint, SearchBacklog, SearchQuery, SearchStore, StoreError};
 
 const POSTGRES: bool = matches!(Backend::BACKEND.as_bytes(), b"postgres");
 
 /// The `tsvector` of an entry from `$2` (subject, weight A), `$3` (body, D)
-/// and `$4` (name tags, B).
-pub(crate) const PG_DOC: &str = "setweight(to_tsvector('simple', $2), 'A') \
-     || to_tsvector('simple', $3) || setweight(to_tsvector('simple', $4), 'B')";
+/// and `$4` (name tags, B), with its pairs of adjacent words (migration
+/// 0037).
+pub(crate) const PG_DOC: &str = "aduan_search_doc($2, $3, $4)";
 
 /// Writes the entry of complaint `id` in `tx`; `replace` rewrites an
 /// existing one (an erasure), otherwise an existing entry is kept (the
@@ -29,12 +29,12 @@ pub(crate) async fn write_entry(
 ) -> Result<(), sqlx::Error> {
     if POSTGRES {
         let conflict = if replace {
-            "DO UPDATE SET doc = EXCLUDED.doc"
+            "DO UPDATE SET doc = EXCLUDED.doc, v = EXCLUDED.v"
         } else {
             "DO NOTHING"
         };
         sqlx::query(&format!(
-            "INSERT INTO complaint_search (complaint_id, doc) VALUES ($1, {PG_DOC}) \
+            "INSERT INTO complaint_search (complaint_id, doc, v) VALUES ($1, {PG_DOC}, 2) \
              ON CONFLICT (complaint_id) {conflict}"
         ))
         .bind(id)
@@ -84,22 +84,41 @@ fn lexeme(w: &str, weights: &str) -> String {
     )
 }
 
+/// A phrase as PostgreSQL's `tsquery`: one word; with `pairs` (every entry
+/// holds its pairs of adjacent words, migration 0037) two words are their
+/// pair, found in the index without a recheck, and a longer phrase the AND
+/// of its pairs with the positions checked on what those find; without, the
+/// words in order, checked on every entry holding them all.
+fn pg_phrase(phrase: &[String], pairs: bool) -> String {
+    let words = phrase
+        .iter()
+        .map(|s| lexeme(s, "AD"))
+        .collect::<Vec<_>>()
+        .join(" <-> ");
+    if !pairs || phrase.len() < 2 {
+        return format!("({words})");
+    }
+    let joined = phrase
+        .windows(2)
+        .map(|w| lexeme(&format!("{} {}", w[0], w[1]), "AD"))
+        .collect::<Vec<_>>()
+        .join(" & ");
+    if phrase.len() == 2 {
+        format!("({joined})")
+    } else {
+        format!("({joined} & ({words}))")
+    }
+}
+
 /// The query as PostgreSQL's `to_tsquery('simple', …)` reads it.
-fn pg_query(q: &SearchQuery) -> String {
+fn pg_query(q: &SearchQuery, pairs: bool) -> String {
     q.terms
         .iter()
         .map(|t| {
             let words = t
                 .stems
                 .iter()
-                .map(|phrase| {
-                    let p = phrase
-                        .iter()
-                        .map(|s| lexeme(s, "AD"))
-                        .collect::<Vec<_>>()
-                        .join(" <-> ");
-                    format!("({p})")
-                })
+                .map(|phrase| pg_phrase(phrase, pairs))
                 .collect::<Vec<_>>()
                 .join(" | ");
             if t.names.is_empty() {
@@ -155,6 +174,24 @@ const BROAD: f64 = 5000.0;
 const WINDOW: u32 = 10_000;
 
 impl Backend {
+    /// Whether every entry holds its word pairs (migration 0037): read
+    /// until it is, remembered from then on.
+    async fn search_pairs_ready(&self) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.search_pairs.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let done = self
+            .search_backlog_cursor(SearchBacklog::Pairs)
+            .await?
+            .as_deref()
+            == Some("done");
+        if done {
+            self.search_pairs.store(true, Ordering::Relaxed);
+        }
+        Ok(done)
+    }
+
     /// PostgreSQL's search (ADR 0029): a query matching few complaints
     /// (by the planner's estimate) is ranked over all its matches through
     /// the GIN index; a broad one ("bantuan" in half the complaints) over
@@ -214,7 +251,8 @@ impl SearchStore for Backend {
         }
         let limit = i64::from(q.limit.clamp(1, 200));
         let rows: Vec<ComplaintRow> = if POSTGRES {
-            self.pg_search(&pg_query(q), limit).await?
+            let pairs = self.search_pairs_ready().await?;
+            self.pg_search(&pg_query(q, pairs), limit).await?
         } else {
             // FTS5 walks its index newest first and stops: the newest
             // matches are ranked (bm25), whatever their number (ADR 0029)
@@ -298,22 +336,65 @@ impl SearchStore for Backend {
         Ok(Some(last))
     }
 
-    async fn search_backlog_cursor(&self) -> Result<Option<String>, StoreError> {
+    async fn pair_backlog(
+        &self,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Option<Uuid>, StoreError> {
+        if !POSTGRES {
+            return Ok(None);
+        }
+        // the page's last id first, then one UPDATE over the range: the
+        // pairs are made from the entry as it is now (an erasure that
+        // rewrote it meanwhile is not undone)
+        let last: Option<(Uuid,)> = sqlx::query_as(
+            "SELECT complaint_id FROM (SELECT complaint_id FROM complaint_search \
+             WHERE complaint_id > $1 ORDER BY complaint_id LIMIT $2) p \
+             ORDER BY complaint_id DESC LIMIT 1",
+        )
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(i64::from(limit))
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((last,)) = last else {
+            return Ok(None);
+        };
+        sqlx::query(
+            "UPDATE complaint_search SET doc = doc || aduan_search_pairs(doc), v = 2 \
+             WHERE complaint_id > $1 AND complaint_id <= $2 AND v < 2",
+        )
+        .bind(after.unwrap_or(Uuid::nil()))
+        .bind(last)
+        .execute(&self.pool)
+        .await?;
+        Ok(Some(last))
+    }
+
+    async fn search_backlog_cursor(
+        &self,
+        backlog: SearchBacklog,
+    ) -> Result<Option<String>, StoreError> {
         let row: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT cursor FROM integration_state WHERE name = 'search_index'")
+            sqlx::query_as("SELECT cursor FROM integration_state WHERE name = $1")
+                .bind(backlog.key())
                 .fetch_optional(&self.pool)
                 .await?;
         Ok(row.and_then(|(c,)| c))
     }
 
-    async fn set_search_backlog_cursor(&self, cursor: &str) -> Result<(), StoreError> {
+    async fn set_search_backlog_cursor(
+        &self,
+        backlog: SearchBacklog,
+        cursor: &str,
+    ) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO integration_state (name, cursor, imported_total, updated_at) \
-             VALUES ('search_index', $1, 0, $2) \
+             VALUES ($3, $1, 0, $2) \
              ON CONFLICT (name) DO UPDATE SET cursor = $1, updated_at = $2",
         )
         .bind(cursor)
         .bind(chrono::Utc::now())
+        .bind(backlog.key())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -341,9 +422,19 @@ mod tests {
             limit: 10,
         };
         assert_eq!(
-            pg_query(&q),
+            pg_query(&q, false),
             "((('tunggu':AD) | ('unggu':AD)) | ('nabc':B)) & (('tiga':AD <-> 'bulan':AD))"
         );
+        assert_eq!(
+            pg_query(&q, true),
+            "((('tunggu':AD) | ('unggu':AD)) | ('nabc':B)) & (('tiga bulan':AD))"
+        );
+        let three = ["sudah", "tiga", "bulan"].map(String::from);
+        assert_eq!(
+            pg_phrase(&three, true),
+            "('sudah tiga':AD & 'tiga bulan':AD & ('sudah':AD <-> 'tiga':AD <-> 'bulan':AD))"
+        );
+        assert_eq!(pg_phrase(&three[..1], true), "('sudah':AD)");
         assert_eq!(
             fts_query(&q),
             "({subject body} : (\"tunggu\" OR \"unggu\") OR {names} : (\"nabc\")) AND \
