@@ -245,6 +245,11 @@ SQL
   job "reports job an hour later (incremental)" reports --at "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" >> "$T"
   job "reminder sweep" reminder-sweep >> "$T"
   job "reminder sweep again (nothing new)" reminder-sweep >> "$T"
+  # what the dashboard's worker counts each minute in the background (app::dashboard)
+  local ms
+  ms=$("${PSQL[@]}" -At -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT status, count(*) FROM complaints GROUP BY status" \
+    | python3 -c 'import json,sys; print(round(json.load(sys.stdin)[0]["Execution Time"]))')
+  printf 'dashboard worker: count by status (each minute, background)\tok\t%s\t%s\n' "$ms" "$ms" >> "$T"
 
   target/release/aduan > "$WORK/serve.log" 2>&1 &
   SERVE=$!

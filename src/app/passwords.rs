@@ -8,8 +8,12 @@
 //! buffers allocated once and reused, so the memory argon2 uses is fixed at
 //! `permits × 19 MiB` whatever arrives. The rest wait their turn for a short
 //! while and are then told to come back (`Busy`, a 429 with Retry-After).
+//! The buffers are let go once no hash has run for [`IDLE`] (and glibc asked
+//! to give the pages back): a replica serving people already signed in
+//! keeps none of it (issue 38: ≤ 100 MB while 50 people use the console).
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
@@ -20,6 +24,9 @@ use tokio::sync::Semaphore;
 /// How long a caller waits for a hashing slot before being told to come
 /// back: 100 sign-ins at once clear in about a second on two cores.
 pub const WAIT: Duration = Duration::from_secs(5);
+
+/// How long the working buffers are kept after the last hash.
+pub const IDLE: Duration = Duration::from_secs(30);
 
 /// The largest working memory a stored hash may ask for (a hash written with
 /// bigger parameters than ours is refused rather than allowed to grow a buffer).
@@ -37,7 +44,11 @@ pub enum HashError {
 /// The hashing slots and their buffers.
 pub struct Hasher {
     slots: Semaphore,
-    buffers: Mutex<Vec<Vec<Block>>>,
+    buffers: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// Hashes run so far: the idle release lets go of the buffers only if
+    /// none ran since it was set.
+    uses: Arc<AtomicU64>,
+    idle: Duration,
     wait: Duration,
     permits: usize,
 }
@@ -58,7 +69,9 @@ impl Hasher {
         let permits = permits.max(1);
         Hasher {
             slots: Semaphore::new(permits),
-            buffers: Mutex::new(Vec::with_capacity(permits)),
+            buffers: Arc::new(Mutex::new(Vec::with_capacity(permits))),
+            uses: Arc::new(AtomicU64::new(0)),
+            idle: IDLE,
             wait,
             permits,
         }
@@ -108,7 +121,34 @@ impl Hasher {
         {
             pool.push(buf);
         }
+        let n = self.uses.fetch_add(1, Ordering::Relaxed) + 1;
+        let (pool, uses, idle) = (self.buffers.clone(), self.uses.clone(), self.idle);
+        tokio::spawn(async move {
+            tokio::time::sleep(idle).await;
+            if uses.load(Ordering::Relaxed) != n {
+                return;
+            }
+            let freed = match pool.lock() {
+                Ok(mut pool) => std::mem::take(&mut *pool),
+                Err(_) => return,
+            };
+            if !freed.is_empty() {
+                drop(freed);
+                release_freed_memory();
+            }
+        });
         Ok(out)
+    }
+
+    /// The working buffers kept now (for tests).
+    pub fn kept_buffers(&self) -> usize {
+        self.buffers.lock().map_or(0, |p| p.len())
+    }
+
+    /// The same with another idle time (for tests).
+    pub fn with_idle(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
     }
 
     /// A new PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for `password`.
@@ -122,6 +162,22 @@ impl Hasher {
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
         self.in_slot(move |buf| verify_with(buf, password.as_bytes(), &hash))
             .await
+    }
+}
+
+/// Asks glibc to give the pages it keeps after large frees back to the
+/// system (it otherwise keeps freed buffers of this size in its heaps).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only walks glibc's own free lists and takes
+        // no pointer of ours; it is safe to call from any thread.
+        unsafe {
+            malloc_trim(0);
+        }
     }
 }
 
@@ -205,6 +261,21 @@ fn verify_with(buf: &mut Vec<Block>, password: &[u8], stored: &str) -> bool {
 mod tests {
     use super::*;
     use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    // paused time: the timers fire in the order the sleeps say, whatever the machine's load
+    #[tokio::test(start_paused = true)]
+    async fn the_buffers_are_let_go_once_idle_and_kept_while_in_use() {
+        let h = Hasher::new(2, Duration::from_secs(30)).with_idle(Duration::from_millis(300));
+        let stored = h.hash("kata sandi panjang".into()).await.unwrap();
+        assert_eq!(h.kept_buffers(), 1);
+        // a second hash within the idle time keeps the buffer past the first's timer
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(h.verify("kata sandi panjang".into(), stored).await.unwrap());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(h.kept_buffers(), 1, "the first timer is not the last use");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        assert_eq!(h.kept_buffers(), 0);
+    }
 
     #[tokio::test]
     async fn hashes_verify_here_and_with_the_crate_and_back() {

@@ -295,7 +295,7 @@ impl PgStore {
                  RETURNING 1),
              x AS (
                  INSERT INTO complaint_search (complaint_id, doc, v)
-                 SELECT b.id, aduan_search_doc(b.search_subject, b.search_body, b.search_names), 2
+                 SELECT b.id, aduan_search_doc(b.search_subject, b.search_body, b.search_names, b.received_at), 2
                  FROM b
                  RETURNING 1),
              {WRITTEN_FIRST},
@@ -385,7 +385,7 @@ impl PgStore {
                  RETURNING 1),
              x AS (
                  INSERT INTO complaint_search (complaint_id, doc, v)
-                 VALUES ($1, aduan_search_doc($50, $51, $52), 2)
+                 VALUES ($1, aduan_search_doc($50, $51, $52, $6), 2)
                  RETURNING 1),
              {WRITTEN_FIRST},
              n AS (

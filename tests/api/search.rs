@@ -277,6 +277,16 @@ async fn phrases_are_found_before_and_after_the_entries_get_their_pairs(b: Backe
         .await
         .unwrap();
         assert_eq!(n, 2, "the subject's pair and the body's, one entry each");
+        // and the month it was received
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM complaint_search s JOIN complaints c ON c.id = s.complaint_id \
+             WHERE s.doc @@ CAST('''' || (tsvector_to_array(aduan_search_month(c.received_at)))[1] \
+             || '''' AS tsquery)",
+        )
+        .fetch_one(&mut c)
+        .await
+        .unwrap();
+        assert_eq!(n, 4);
         // as if written before migration 0037 (no search ran yet, so the
         // store has not seen the walk done)
         for q in [
@@ -331,5 +341,23 @@ async fn phrases_are_found_before_and_after_the_entries_get_their_pairs(b: Backe
             .unwrap();
             assert_eq!((old, state.as_deref()), (0, Some("done")));
         }
+    }
+    if b == Backend::Postgres {
+        // the phrase was found through the pairs themselves: without them
+        // (the walk being done) it is not found at all
+        let mut c = pg().await;
+        sqlx::query(
+            "UPDATE complaint_search SET doc = ts_delete(doc, ARRAY(SELECT lexeme \
+             FROM unnest(doc) WHERE lexeme LIKE '% %' AND lexeme NOT LIKE '@%'))",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        assert!(found(&app, &reception, "\"tiga bulan\"").await.is_empty());
+        assert_eq!(
+            found(&app, &reception, "tiga").await.len(),
+            4,
+            "the words are still there"
+        );
     }
 }

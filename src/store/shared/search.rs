@@ -13,10 +13,11 @@ use crate::store::{Complaint, SearchBacklog, SearchQuery, SearchStore, StoreErro
 
 const POSTGRES: bool = matches!(Backend::BACKEND.as_bytes(), b"postgres");
 
-/// The `tsvector` of an entry from `$2` (subject, weight A), `$3` (body, D)
-/// and `$4` (name tags, B), with its pairs of adjacent words (migration
-/// 0037).
-pub(crate) const PG_DOC: &str = "aduan_search_doc($2, $3, $4)";
+/// The `tsvector` of complaint `$1`'s entry from `$2` (subject, weight A),
+/// `$3` (body, D) and `$4` (name tags, B), with its pairs of adjacent words
+/// and the month it was received (migration 0037).
+pub(crate) const PG_DOC: &str = "aduan_search_doc($2, $3, $4, \
+     (SELECT received_at FROM complaints WHERE id = $1))";
 
 /// Writes the entry of complaint `id` in `tx`; `replace` rewrites an
 /// existing one (an erasure), otherwise an existing entry is kept (the
@@ -110,7 +111,9 @@ fn pg_phrase(phrase: &[String], pairs: bool) -> String {
     }
 }
 
-/// The query as PostgreSQL's `to_tsquery('simple', …)` reads it.
+/// The query as PostgreSQL's `tsquery` input reads it (a cast: the stems
+/// are taken as they are; `to_tsquery` would parse `'tiga bulan'` into two
+/// words in order, not the one lexeme of a pair).
 fn pg_query(q: &SearchQuery, pairs: bool) -> String {
     q.terms
         .iter()
@@ -172,6 +175,11 @@ const RANKED: u32 = 1000;
 /// this is ranked among the newest `WINDOW` complaints first.
 const BROAD: f64 = 5000.0;
 const WINDOW: u32 = 10_000;
+/// PostgreSQL: a query expected to match more than this is ranked among the
+/// matches of the last months first (`MONTHS`), fewer over all its matches.
+const NARROW: f64 = 1000.0;
+/// The windows, in months up to this one, tried before all matches.
+const MONTHS: [u32; 2] = [2, 13];
 
 impl Backend {
     /// Whether every entry holds its word pairs (migration 0037): read
@@ -196,22 +204,33 @@ impl Backend {
     /// (by the planner's estimate) is ranked over all its matches through
     /// the GIN index; a broad one ("bantuan" in half the complaints) over
     /// its matches among the newest `WINDOW` complaints — ranking hundreds
-    /// of thousands of matches would take longer than the desk can wait —
-    /// and over all its matches again when those are fewer than asked.
-    async fn pg_search(&self, tsquery: &str, limit: i64) -> Result<Vec<ComplaintRow>, StoreError> {
-        let ranked = |from: &str| {
+    /// of thousands of matches would take longer than the desk can wait.
+    /// When those are fewer than asked, and the query is not narrow, it is
+    /// ranked among the last `MONTHS` windows' matches (the entries' month
+    /// lexemes: GIN intersects them with the words, no row is read that
+    /// does not match), and over all its matches last. `indexed`: every
+    /// entry holds its pairs and month (migration 0037).
+    async fn pg_search(
+        &self,
+        tsquery: &str,
+        indexed: bool,
+        limit: i64,
+    ) -> Result<Vec<ComplaintRow>, StoreError> {
+        // $1 is ranked; $3, when given, is what a match must also hold
+        let ranked = |from: &str, within: bool| {
             format!(
                 "SELECT {COMPLAINT_COLUMNS} FROM ( \
                      SELECT complaint_id, ts_rank(doc, q) AS r \
-                     FROM {from}, to_tsquery('simple', $1) q \
-                     WHERE doc @@ q ORDER BY r DESC, complaint_id DESC LIMIT $2) m \
+                     FROM {from}, CAST($1 AS tsquery) q \
+                     WHERE doc @@ {} ORDER BY r DESC, complaint_id DESC LIMIT $2) m \
                  JOIN complaints ON complaints.id = m.complaint_id \
-                 ORDER BY m.r DESC, m.complaint_id DESC"
+                 ORDER BY m.r DESC, m.complaint_id DESC",
+                if within { "CAST($3 AS tsquery)" } else { "q" }
             )
         };
         let plan: (serde_json::Value,) = sqlx::query_as(
             "EXPLAIN (FORMAT JSON) SELECT 1 FROM complaint_search \
-             WHERE doc @@ to_tsquery('simple', $1)",
+             WHERE doc @@ CAST($1 AS tsquery)",
         )
         .bind(tsquery)
         .fetch_one(&self.pool)
@@ -222,7 +241,7 @@ impl Backend {
                 "(SELECT complaint_id, doc FROM complaint_search \
                   ORDER BY complaint_id DESC LIMIT {WINDOW}) w"
             );
-            let rows: Vec<ComplaintRow> = sqlx::query_as(&ranked(&recent))
+            let rows: Vec<ComplaintRow> = sqlx::query_as(&ranked(&recent, false))
                 .bind(tsquery)
                 .bind(limit)
                 .fetch_all(&self.pool)
@@ -231,12 +250,41 @@ impl Backend {
                 return Ok(rows);
             }
         }
-        Ok(sqlx::query_as(&ranked("complaint_search"))
+        if indexed && estimate > NARROW {
+            let now = chrono::Utc::now();
+            for months in MONTHS {
+                let within = format!("({tsquery}) & ({})", month_lexemes(now, months));
+                let rows: Vec<ComplaintRow> = sqlx::query_as(&ranked("complaint_search", true))
+                    .bind(tsquery)
+                    .bind(limit)
+                    .bind(&within)
+                    .fetch_all(&self.pool)
+                    .await?;
+                if rows.len() as i64 >= limit {
+                    return Ok(rows);
+                }
+            }
+        }
+        Ok(sqlx::query_as(&ranked("complaint_search", false))
             .bind(tsquery)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?)
     }
+}
+
+/// The month lexemes (`'@ 202612'`, UTC, as `aduan_search_month` writes
+/// them) of the `n` months up to `now`'s, as a `tsquery` OR.
+fn month_lexemes(now: chrono::DateTime<chrono::Utc>, n: u32) -> String {
+    use chrono::Datelike;
+    let at = now.year() * 12 + now.month0() as i32;
+    (0..n as i32)
+        .map(|i| {
+            let m = at - i;
+            format!("'@ {}{:02}'", m.div_euclid(12), m.rem_euclid(12) + 1)
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[async_trait]
@@ -251,8 +299,9 @@ impl SearchStore for Backend {
         }
         let limit = i64::from(q.limit.clamp(1, 200));
         let rows: Vec<ComplaintRow> = if POSTGRES {
-            let pairs = self.search_pairs_ready().await?;
-            self.pg_search(&pg_query(q, pairs), limit).await?
+            let indexed = self.search_pairs_ready().await?;
+            self.pg_search(&pg_query(q, indexed), indexed, limit)
+                .await?
         } else {
             // FTS5 walks its index newest first and stops: the newest
             // matches are ranked (bm25), whatever their number (ADR 0029)
@@ -360,8 +409,10 @@ impl SearchStore for Backend {
             return Ok(None);
         };
         sqlx::query(
-            "UPDATE complaint_search SET doc = doc || aduan_search_pairs(doc), v = 2 \
-             WHERE complaint_id > $1 AND complaint_id <= $2 AND v < 2",
+            "UPDATE complaint_search s SET v = 2, doc = s.doc || aduan_search_pairs(s.doc) \
+             || COALESCE(aduan_search_month(c.received_at), '') \
+             FROM complaints c WHERE c.id = s.complaint_id \
+             AND s.complaint_id > $1 AND s.complaint_id <= $2 AND s.v < 2",
         )
         .bind(after.unwrap_or(Uuid::nil()))
         .bind(last)
@@ -435,6 +486,10 @@ mod tests {
             "('sudah tiga':AD & 'tiga bulan':AD & ('sudah':AD <-> 'tiga':AD <-> 'bulan':AD))"
         );
         assert_eq!(pg_phrase(&three[..1], true), "('sudah':AD)");
+        let at = chrono::DateTime::parse_from_rfc3339("2027-02-10T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(month_lexemes(at, 3), "'@ 202702' | '@ 202701' | '@ 202612'");
         assert_eq!(
             fts_query(&q),
             "({subject body} : (\"tunggu\" OR \"unggu\") OR {names} : (\"nabc\")) AND \
