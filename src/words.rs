@@ -242,6 +242,23 @@ pub const MONTHS: [&str; 12] = [
     "Desember",
 ];
 
+/// A whole number as Indonesian writes it: thousands apart by a dot
+/// (`3.500.000`).
+pub fn angka(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `16 April 2025`.
 pub fn tanggal(t: DateTime<Utc>, tz: Tz) -> String {
     let d = t.with_timezone(&tz);
@@ -394,6 +411,15 @@ pub fn isian_waktu_str(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_have_dots_between_thousands() {
+        assert_eq!(angka(0), "0");
+        assert_eq!(angka(999), "999");
+        assert_eq!(angka(1000), "1.000");
+        assert_eq!(angka(3_500_000), "3.500.000");
+        assert_eq!(angka(-12_345), "-12.345");
+    }
 
     #[test]
     fn dates_are_typed_the_indonesian_way_and_iso_still_reads() {

@@ -465,6 +465,8 @@ pub struct DashboardFigures {
     pub lapor_at_risk: i64,
     /// Of those, the follow-up deadline already passed.
     pub lapor_late: i64,
+    /// Every complaint imported from LAPOR! (open or not).
+    pub lapor_total: i64,
 }
 
 /// One fact a reminder message reports (e.g. `reminder:<complaint>:<holder>:

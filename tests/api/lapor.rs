@@ -234,6 +234,7 @@ async fn five_hundred_reports_are_imported_once_with_clocks_flags_and_categories
     let s = status(&app, &liaison).await;
     assert_eq!(s["enabled"], true);
     assert_eq!(s["imported_total"], 500);
+    assert!(s["imported_total_as_of"].is_string(), "{s}");
     assert_eq!(s["quarantined"], 0);
     assert!(
         s["last_error"].is_null() && s["last_success_at"].is_string() && s["cursor"].is_string(),

@@ -335,12 +335,14 @@ impl ComplaintStore for Backend {
         .bind(q.lapor_before)
         .fetch_one(&self.pool)
         .await?;
+        let lapor_total = crate::store::LaporStore::count_lapor_complaints(self).await?;
         Ok(crate::store::DashboardFigures {
             by_status,
             overdue_by_holder,
             soon_by_holder,
             lapor_at_risk,
             lapor_late,
+            lapor_total,
         })
     }
 

@@ -33,7 +33,7 @@ struct LaporPage {
     last_success: String,
     last_error: Option<String>,
     circuit: String,
-    imported: i64,
+    imported: String,
     /// Who holds the poll lease, in words.
     lease: String,
     /// Why this server's last pull waited, in words (another server holds
@@ -300,7 +300,15 @@ pub async fn page(
                 Some(s) => format!("terputus; dicoba lagi dalam {s} detik"),
                 None => "baik".into(),
             },
-            imported: st.imported_total,
+            imported: if chrono::Utc::now() - st.imported_total_as_of > chrono::Duration::seconds(1) {
+                format!(
+                    "{} (dihitung {})",
+                    words::angka(st.imported_total),
+                    words::waktu(st.imported_total_as_of, tz)
+                )
+            } else {
+                words::angka(st.imported_total)
+            },
             lease: match (&st.lease_holder, st.lease_since) {
                 (Some(h), Some(since)) => format!("{h}, sejak {}", words::waktu(since, tz)),
                 (Some(h), None) => h.clone(),
