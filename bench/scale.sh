@@ -10,6 +10,7 @@
 #   bench/scale.sh                      # 100 k, 1 M and 10 M (about an hour here)
 #   bench/scale.sh 100000 1000000       # the sizes given
 #   REPEAT=100 bench/scale.sh 100000    # requests per measurement (default 200)
+#   KEEP=1 bench/scale.sh 10000000      # leave each database running, for EXPLAIN
 #
 # The mix, at any size: five years of complaints up to now; channels as an
 # office with LAPOR! and WhatsApp sees them (LAPOR! 35 %, WhatsApp 20 %, web
@@ -361,6 +362,12 @@ SQL
   echo "| $N complaints | status | p50 | p99 |"
   echo "|---|---|---:|---:|"
   awk -F'\t' '{printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' "$T"
+  if [ "${KEEP:-0}" = 1 ]; then
+    # the database stays up for EXPLAIN (a 10 M load takes half an hour)
+    echo "kept: $URL (data $WORK; stop: $AS_PG $PGBIN/pg_ctl -D $WORK/pg stop, then rm -rf $WORK)" >&2
+    WORK=""
+    return
+  fi
   $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
   rm -rf "$WORK"; WORK=""
 }
