@@ -76,7 +76,7 @@ one_size() {
   # shared buffers; the load runs without fsync, the measurements with
   pgopts="-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$WORK \
     -c shared_buffers=4GB -c effective_cache_size=12GB -c work_mem=32MB \
-    -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min \
+    -c maintenance_work_mem=1GB -c max_wal_size=2GB -c checkpoint_timeout=30min \
     -c random_page_cost=1.1 -c max_connections=200"
   $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" \
     -o "$pgopts -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off" start >/dev/null \
