@@ -43,10 +43,10 @@ LATERAL (SELECT string_agg((ARRAY[$VOCAB])[1 + ((g::bigint * (k * 7919 + 13)) % 
   FROM generate_series(1, 14) k) w;
 -- the search index as the service writes it (ADR 0029): PostgreSQL's
 -- indonesian stemmer gives the stems ours does; a name tag per complaint
--- (and its pairs of adjacent words, migration 0037)
+-- (and its pairs of adjacent words and its month, migration 0037)
 INSERT INTO complaint_search (complaint_id, doc, v)
-SELECT id, d || aduan_search_pairs(d), 2 FROM (
-  SELECT id, setweight(to_tsvector('indonesian', subject), 'A') || to_tsvector('indonesian', body)
+SELECT id, d || aduan_search_pairs(d) || aduan_search_month(received_at), 2 FROM (
+  SELECT id, received_at, setweight(to_tsvector('indonesian', subject), 'A') || to_tsvector('indonesian', body)
     || setweight(to_tsvector('simple', 'n' || substr(md5(id::text), 1, 16)), 'B') AS d
   FROM complaints) x;
 INSERT INTO integration_state (name, cursor, imported_total, updated_at)

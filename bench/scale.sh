@@ -183,9 +183,11 @@ SQL
   done
   "${PSQL[@]}" <<SQL
 -- the search index as the service writes it (ADR 0029), with its pairs
+-- and its month (migration 0037)
 INSERT INTO complaint_search (complaint_id, doc, v)
-SELECT id, d || aduan_search_pairs(d), 2 FROM (
-  SELECT id, setweight(to_tsvector('indonesian', subject), 'A') || to_tsvector('indonesian', body) AS d
+SELECT id, d || aduan_search_pairs(d) || aduan_search_month(received_at), 2 FROM (
+  SELECT id, received_at,
+    setweight(to_tsvector('indonesian', subject), 'A') || to_tsvector('indonesian', body) AS d
   FROM complaints WHERE subject <> 'Templat') x;
 -- the timeline: registered; disposed (past the head); answered
 INSERT INTO complaint_events (id, complaint_id, at, kind, actor_name, actor_role, status, detail)
