@@ -137,56 +137,43 @@ impl App {
     }
 }
 
-/// See [`App::index_search_backlog`].
+/// See [`App::index_search_backlog`]: the complaints from before the index
+/// get their entry, then the entries from before the word pairs (migration
+/// 0037) get their pairs and month (the first walk's new entries have them
+/// already); the search uses the pairs once the second walk is done.
 pub async fn index_backlog(store: &dyn crate::store::Store) -> Result<u64, StoreError> {
-    const PAGE: u32 = 500;
-    let mut cursor = match store.search_backlog_cursor(SearchBacklog::Entries).await? {
-        Some(c) if c == "done" => return pair_backlog(store).await,
-        Some(c) => c.parse::<Uuid>().ok(),
-        None => None,
-    };
-    let mut pages = 0u64;
-    while let Some(last) = store.index_backlog(cursor, PAGE).await? {
-        cursor = Some(last);
-        pages += 1;
-        store
-            .set_search_backlog_cursor(SearchBacklog::Entries, &last.to_string())
-            .await?;
-    }
-    store
-        .set_search_backlog_cursor(SearchBacklog::Entries, "done")
-        .await?;
-    if pages > 0 {
-        tracing::info!(pages, "complaints from before the search index indexed");
-    }
-    pages += pair_backlog(store).await?;
-    Ok(pages)
+    Ok(walk(store, SearchBacklog::Entries).await? + walk(store, SearchBacklog::Pairs).await?)
 }
 
-/// Gives the entries written before the word pairs (migration 0037) theirs,
-/// page by page, remembering where it stands; the search uses the pairs
-/// once this is done. Run after [`index_backlog`]'s own walk (whose new
-/// entries have their pairs already).
-async fn pair_backlog(store: &dyn crate::store::Store) -> Result<u64, StoreError> {
-    const PAGE: u32 = 2000;
-    let mut cursor = match store.search_backlog_cursor(SearchBacklog::Pairs).await? {
+/// One backlog, page by page, remembering where it stands; `done` once
+/// finished, after which it does nothing.
+async fn walk(store: &dyn crate::store::Store, backlog: SearchBacklog) -> Result<u64, StoreError> {
+    let mut cursor = match store.search_backlog_cursor(backlog).await? {
         Some(c) if c == "done" => return Ok(0),
         Some(c) => c.parse::<Uuid>().ok(),
         None => None,
     };
     let mut pages = 0u64;
-    while let Some(last) = store.pair_backlog(cursor, PAGE).await? {
+    loop {
+        let next = match backlog {
+            SearchBacklog::Entries => store.index_backlog(cursor, 500).await?,
+            SearchBacklog::Pairs => store.pair_backlog(cursor, 2000).await?,
+        };
+        let Some(last) = next else { break };
         cursor = Some(last);
         pages += 1;
         store
-            .set_search_backlog_cursor(SearchBacklog::Pairs, &last.to_string())
+            .set_search_backlog_cursor(backlog, &last.to_string())
             .await?;
     }
-    store
-        .set_search_backlog_cursor(SearchBacklog::Pairs, "done")
-        .await?;
+    store.set_search_backlog_cursor(backlog, "done").await?;
     if pages > 0 {
-        tracing::info!(pages, "search entries given their word pairs");
+        match backlog {
+            SearchBacklog::Entries => {
+                tracing::info!(pages, "complaints from before the search index indexed")
+            }
+            SearchBacklog::Pairs => tracing::info!(pages, "search entries given their word pairs"),
+        }
     }
     Ok(pages)
 }
