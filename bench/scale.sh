@@ -11,6 +11,15 @@
 #   bench/scale.sh 100000 1000000       # the sizes given
 #   REPEAT=100 bench/scale.sh 100000    # requests per measurement (default 200)
 #   KEEP=1 bench/scale.sh 10000000      # leave each database running, for EXPLAIN
+#   BACKEND=sqlite bench/scale.sh 1000000  # the same on SQLite (one office's promise)
+#   STORE=/var/tmp/scale bench/scale.sh # keep each size's database in STORE/SIZE
+#                                       # and measure again on it next time
+#
+# With STORE, a size loaded before is not loaded again (a 10 M load takes
+# half an hour): the new binary migrates it, the day tallies and the
+# sweep's record of what it told are emptied so that the jobs do their first
+# run's work again, and new users and keys are made; the load line says
+# when and how fast it was loaded.
 #
 # The mix, at any size: five years of complaints up to now; channels as an
 # office with LAPOR! and WhatsApp sees them (LAPOR! 35 %, WhatsApp 20 %, web
@@ -26,6 +35,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${*:-100000 1000000 10000000}
+BACKEND=${BACKEND:-postgres}
 REPEAT=${REPEAT:-200}
 cargo build --release --locked -q
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -37,8 +47,8 @@ SERVE=""
 cleanup() {
   [ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null
   if [ -n "$WORK" ]; then
-    $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true
-    rm -rf "$WORK"
+    [ "$BACKEND" = postgres ] && { $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null 2>&1 || true; }
+    [ -z "${STORE:-}" ] && rm -rf "$WORK"
   fi
 }
 trap cleanup EXIT
@@ -63,35 +73,33 @@ job() {
   s=$(date +%s%N)
   target/release/aduan run-job "$@" > "$WORK/job.out" 2>&1
   e=$(date +%s%N)
-  printf '%s\t%s\t%.0f\t%.0f\n' "$label" "ok" $(( (e - s) / 1000000 )) $(( (e - s) / 1000000 ))
+  # what the job said, shortened, in the label's place of a status
+  printf '%s\t%s\t%.0f\t%.0f\n' "$label" "$(grep -v '^aduan: database' "$WORK/job.out" | head -n 1 | cut -c 1-70)" $(( (e - s) / 1000000 )) $(( (e - s) / 1000000 ))
 }
 
-one_size() {
-  local N=$1 PORT URL start
-  WORK=$(mktemp -d /tmp/aduan-scale.XXXXXX)
+load_postgres() {
   [ -n "$AS_PG" ] && chown postgres: "$WORK"
-  PORT=$(( 20000 + RANDOM % 30000 ))
-  $AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
+  [ "$reuse" = 0 ] && $AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
   # a server as a province would give it: a quarter of the memory for
   # shared buffers; the load runs without fsync, the measurements with
   pgopts="-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$WORK \
     -c shared_buffers=4GB -c effective_cache_size=12GB -c work_mem=32MB \
     -c maintenance_work_mem=1GB -c max_wal_size=2GB -c checkpoint_timeout=30min \
     -c random_page_cost=1.1 -c max_connections=200"
+  URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+  export DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data ADUAN_REQUIRE_2FA=none ADUAN_LOG=warn
+  if [ "$reuse" = 0 ]; then
   $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" \
     -o "$pgopts -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off" start >/dev/null \
     || { tail -n 20 "$WORK/pg.log" >&2; exit 1; }
-  URL="postgres://postgres@127.0.0.1:$PORT/postgres"
-  export DATABASE_URL=$URL ADUAN_DATA_DIR=$WORK/data ADUAN_REQUIRE_2FA=none ADUAN_LOG=warn
   target/release/aduan migrate >/dev/null 2>&1
+  fi
   PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
 
+  if [ "$reuse" = 0 ]; then
   # one complaint registered through the service lends its sealed data key
   # to the generated ones (they hold no personal data; sealing ten million
   # keys one by one at start would take an hour)
-  local WEB=$(( PORT + 1 ))
-  BASE="http://127.0.0.1:$WEB"
-  export ADUAN_LISTEN=127.0.0.1:$WEB ADUAN_PUBLIC_BASE_URL=$BASE
   target/release/aduan > "$WORK/serve.log" 2>&1 &
   SERVE=$!
   for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
@@ -226,44 +234,130 @@ VALUES ('search_index', 'done', 0, now()) ON CONFLICT (name) DO UPDATE SET curso
 SQL
   echo "  related rows ($(( $(date +%s) - start )) s)" >&2
   "${PSQL[@]}" -c "VACUUM ANALYZE" >/dev/null
-  local loaded=$(( $(date +%s) - start ))
-  local size
+  loaded=$(( $(date +%s) - start ))
   size=$("${PSQL[@]}" -At -c "SELECT pg_size_pretty(pg_database_size('postgres'))")
-  local open late
   open=$("${PSQL[@]}" -At -c "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed')")
   late=$("${PSQL[@]}" -At -c "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed') AND due_at < now()")
   echo "  loaded in $loaded s: $size, $open open, $late late; the largest tables with their indexes:" >&2
   "${PSQL[@]}" -At -c "SELECT relname || ': ' || pg_size_pretty(pg_total_relation_size(oid)) || ' (indexes ' \
     || pg_size_pretty(pg_indexes_size(oid)) || ')' FROM pg_class WHERE relkind = 'r' \
     AND relnamespace = 'public'::regnamespace ORDER BY pg_total_relation_size(oid) DESC LIMIT 8" | sed 's/^/    /' >&2
+  echo "$loaded s on $(date -u +%Y-%m-%d), $size, $open open, $late late" > "$WORK/loaded"
+  else
+    echo "$N complaints: loaded before ($(cat "$WORK/loaded")); measuring again" >&2
+    $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" -o "$pgopts" start >/dev/null \
+      || { tail -n 20 "$WORK/pg.log" >&2; exit 1; }
+    target/release/aduan migrate >/dev/null
+    # the jobs' first run again: no day tallies, nothing told yet
+    "${PSQL[@]}" -c "TRUNCATE report_days, report_refresh; DELETE FROM notices" >/dev/null
+    "${PSQL[@]}" -c "VACUUM ANALYZE" >/dev/null
+    read -r loaded _ < "$WORK/loaded"
+    size=$("${PSQL[@]}" -At -c "SELECT pg_size_pretty(pg_database_size('postgres'))")
+    open=$("${PSQL[@]}" -At -c "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed')")
+    late=$("${PSQL[@]}" -At -c "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed') AND due_at < now()")
+    KEY=$(target/release/aduan apikey create --name "bench-desk-$$" --role reception | tail -n 1)
+    MKEY=$(target/release/aduan apikey create --name "bench-manager-$$" --role manager | tail -n 1)
+  fi
   # the measurements with fsync and autovacuum on, as in production
   $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
   $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -w -l "$WORK/pg.log" -o "$pgopts" start >/dev/null \
     || { tail -n 20 "$WORK/pg.log" >&2; exit 1; }
+}
+
+# the same mix in one SQLite file (bench/scale_sqlite.py makes the rows)
+load_sqlite() {
+  local DB=$WORK/aduan.db
+  URL=sqlite://$DB
+  export DATABASE_URL=$URL
+  SQ=(sqlite3 "$DB")
+  target/release/aduan migrate >/dev/null 2>&1
+  if [ "$reuse" = 0 ]; then
+    target/release/aduan > "$WORK/serve.log" 2>&1 &
+    SERVE=$!
+    for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+    KEY=$(target/release/aduan apikey create --name bench-desk --role reception | tail -n 1)
+    MKEY=$(target/release/aduan apikey create --name bench-manager --role manager | tail -n 1)
+    curl -sS -o "$WORK/template.json" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+      -d '{"channel":"letter","kind":"complaint","subject":"Templat","body":"Templat kunci","reporter":{"name":"Templat","phone":"081200000000"}}' \
+      "$BASE/api/v1/complaints"
+    grep -q tracking_number "$WORK/template.json" || { echo "the template complaint was refused:" >&2; cat "$WORK/template.json" >&2; exit 1; }
+    kill $SERVE; wait $SERVE 2>/dev/null || true; SERVE=""
+    echo "$N complaints on SQLite: loading…" >&2
+    start=$(date +%s)
+    python3 bench/scale_sqlite.py "$DB" "$N" "$("${SQ[@]}" "SELECT dek FROM complaints LIMIT 1")"
+    loaded=$(( $(date +%s) - start ))
+  else
+    echo "$N complaints on SQLite: loaded before ($(cat "$WORK/loaded")); measuring again" >&2
+    "${SQ[@]}" "DELETE FROM report_days; DELETE FROM report_refresh; DELETE FROM notices; ANALYZE" >/dev/null
+    read -r loaded _ < "$WORK/loaded"
+    KEY=$(target/release/aduan apikey create --name "bench-desk-$$" --role reception | tail -n 1)
+    MKEY=$(target/release/aduan apikey create --name "bench-manager-$$" --role manager | tail -n 1)
+  fi
+  size="$(du -sh "$WORK" | cut -f1)B"
+  open=$("${SQ[@]}" "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed')")
+  late=$("${SQ[@]}" "SELECT count(*) FROM complaints WHERE status NOT IN ('answered','closed') AND due_at < strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')")
+  [ "$reuse" = 0 ] && echo "$loaded s on $(date -u +%Y-%m-%d), $size, $open open, $late late" > "$WORK/loaded"
+  return 0
+}
+
+# one value from the database (a row's values joined by |)
+scalar() {
+  if [ "$BACKEND" = sqlite ]; then "${SQ[@]}" "$1"; else "${PSQL[@]}" -At -c "$1"; fi
+}
+
+one_size() {
+  local N=$1 PORT URL start reuse=0 size open late loaded
+  if [ -n "${STORE:-}" ]; then
+    WORK=$STORE/$N
+    [ "$BACKEND" = sqlite ] && WORK=$STORE/sqlite-$N
+    [ -f "$WORK/loaded" ] && reuse=1
+    [ "$reuse" = 0 ] && rm -rf "$WORK"
+    mkdir -p "$WORK"
+  else
+    WORK=$(mktemp -d /tmp/aduan-scale.XXXXXX)
+  fi
+  # below the ephemeral ports (32768-): curl's sockets in TIME_WAIT hold those
+  PORT=$(( 20000 + RANDOM % 12000 ))
+  BASE="http://127.0.0.1:$(( PORT + 1 ))"
+  export ADUAN_LISTEN=127.0.0.1:$(( PORT + 1 )) ADUAN_PUBLIC_BASE_URL=$BASE
+  export ADUAN_DATA_DIR=$WORK/data ADUAN_REQUIRE_2FA=none ADUAN_LOG=warn
+  if [ "$BACKEND" = sqlite ]; then load_sqlite; else load_postgres; fi
 
   local T=$OUT/$N.tsv
   : > "$T"
-  printf 'load: time, size, open, late\t-\t%s s\t%s s, %s, %s open, %s late\n' "$loaded" "$loaded" "$size" "$open" "$late" >> "$T"
+  local was=""
+  [ "$reuse" = 1 ] && was=" (loaded by an earlier run)"
+  printf 'load: time, size, open, late\t-\t%s s\t%s s%s, %s, %s open, %s late\n' "$loaded" "$loaded" "$was" "$size" "$open" "$late" >> "$T"
   job "reports job, first run (every day of five years)" reports >> "$T"
   job "reports job an hour later (incremental)" reports --at "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" >> "$T"
-  job "reminder sweep" reminder-sweep >> "$T"
-  job "reminder sweep again (nothing new)" reminder-sweep >> "$T"
+  # the sweep works in office hours only: 10.00 WIB of today, or of the
+  # last weekday before it (what it did is in the label)
+  local d=0 at
+  while [ "$(date -u -d "-$d days" +%u)" -gt 5 ]; do d=$(( d + 1 )); done
+  at=$(date -u -d "-$d days" +%Y-%m-%dT03:00:00Z)
+  job "reminder sweep" reminder-sweep --at "$at" >> "$T"
+  job "reminder sweep again (nothing new)" reminder-sweep --at "$at" >> "$T"
   # what the dashboard's worker counts each minute in the background (app::dashboard)
   local ms
-  ms=$("${PSQL[@]}" -At -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT status, count(*) FROM complaints GROUP BY status" \
-    | python3 -c 'import json,sys; print(round(json.load(sys.stdin)[0]["Execution Time"]))')
+  if [ "$BACKEND" = sqlite ]; then
+    ms=$(printf '.timer on\nSELECT status, count(*) FROM complaints GROUP BY status;\n' | "${SQ[@]}" \
+      | awk '/^Run Time/ {printf "%.0f", $4 * 1000}')
+  else
+    ms=$("${PSQL[@]}" -At -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT status, count(*) FROM complaints GROUP BY status" \
+      | python3 -c 'import json,sys; print(round(json.load(sys.stdin)[0]["Execution Time"]))')
+  fi
   printf 'dashboard worker: count by status (each minute, background)\tok\t%s\t%s\n' "$ms" "$ms" >> "$T"
 
   target/release/aduan > "$WORK/serve.log" 2>&1 &
   SERVE=$!
   for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
   printf %s "bench-password-$RANDOM-long" > "$WORK/pw"
-  target/release/aduan user create --login bench.admin --role admin --password-stdin < "$WORK/pw" >/dev/null
-  target/release/aduan user create --login bench.loket --role reception --password-stdin < "$WORK/pw" >/dev/null
+  target/release/aduan user create --login "bench.admin.$$" --role admin --password-stdin < "$WORK/pw" >/dev/null
+  target/release/aduan user create --login "bench.loket.$$" --role reception --password-stdin < "$WORK/pw" >/dev/null
   local login
   for login in admin loket; do
     curl -s -c "$WORK/jar.$login" -o /dev/null -H "Origin: $BASE" \
-      --data-urlencode "login=bench.$login" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
+      --data-urlencode "login=bench.$login.$$" --data-urlencode "password@$WORK/pw" "$BASE/console/login"
   done
   if [ "$(curl -s -b "$WORK/jar.admin" -o /dev/null -w '%{http_code}' "$BASE/console")" != 200 ]; then
     echo "the bench could not sign in" >&2; cat "$WORK/serve.log" >&2; exit 1
@@ -274,9 +368,11 @@ SQL
       -d "{\"channel\":\"letter\",\"kind\":\"complaint\",\"subject\":\"Surat ke-$n\",\"body\":\"Kartu lansia belum diterima\",\"reporter\":{\"name\":\"Maria Goreti Bria $n\",\"phone\":\"0812390$(printf %05d "$n")\"}}" \
       "$BASE/api/v1/complaints"
   done
-  local one mid lapor
-  one=$("${PSQL[@]}" -At -c "SELECT id FROM complaints ORDER BY received_at DESC OFFSET $((N / 2)) LIMIT 1")
-  lapor=$("${PSQL[@]}" -At -c "SELECT lapor_tracking_id FROM complaints WHERE lapor_tracking_id IS NOT NULL ORDER BY received_at DESC OFFSET $((N / 5)) LIMIT 1")
+  local one lapor tracking idtext="id::text"
+  [ "$BACKEND" = sqlite ] && idtext="lower(substr(hex(id), 1, 8) || '-' || substr(hex(id), 9, 4) || '-' || substr(hex(id), 13, 4) || '-' || substr(hex(id), 17, 4) || '-' || substr(hex(id), 21))"
+  one=$(scalar "SELECT $idtext || '|' || tracking_number FROM complaints ORDER BY received_at DESC LIMIT 1 OFFSET $((N / 2))")
+  tracking=${one#*|}; one=${one%%|*}
+  lapor=$(scalar "SELECT lapor_tracking_id FROM complaints WHERE lapor_tracking_id IS NOT NULL ORDER BY received_at DESC LIMIT 1 OFFSET $((N / 5))")
   local admin=(-b "$WORK/jar.admin") desk=(-b "$WORK/jar.loket")
   page() { timed "console: $1" "${admin[@]}" "$BASE$2"; }
   api() { timed "API: $1" -H "Authorization: Bearer $MKEY" "$BASE$2"; }
@@ -326,7 +422,7 @@ SQL
     search "a phrase of three words" '{"q":"\"bantuan sudah tiga\""}'
     search "a word of a name (audited)" '{"q":"goreti"}'
     search "a name and a word" '{"q":"bria kartu"}'
-    search "a tracking number" "{\"q\":\"$("${PSQL[@]}" -At -c "SELECT tracking_number FROM complaints WHERE id = '$one'")\"}"
+    search "a tracking number" "{\"q\":\"$tracking\"}"
     search "nothing matches" '{"q":"xyzzy"}'
     for by in channel kind category unit holder month; do
       timed "report: summary of a year by $by" -H "Authorization: Bearer $MKEY" "$BASE/api/v1/reports/summary?from=$Y0&to=$Y1&group_by=$by"
@@ -366,12 +462,17 @@ SQL
   awk -F'\t' '{printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4}' "$T"
   if [ "${KEEP:-0}" = 1 ]; then
     # the database stays up for EXPLAIN (a 10 M load takes half an hour)
-    echo "kept: $URL (data $WORK; stop: $AS_PG $PGBIN/pg_ctl -D $WORK/pg stop, then rm -rf $WORK)" >&2
+    if [ "$BACKEND" = postgres ]; then
+      echo "kept: $URL (data $WORK; stop: $AS_PG $PGBIN/pg_ctl -D $WORK/pg stop, then rm -rf $WORK)" >&2
+    else
+      echo "kept: $URL (rm -rf $WORK when done)" >&2
+    fi
     WORK=""
     return
   fi
-  $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
-  rm -rf "$WORK"; WORK=""
+  [ "$BACKEND" = postgres ] && $AS_PG "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast stop >/dev/null
+  [ -z "${STORE:-}" ] && rm -rf "$WORK"
+  WORK=""
 }
 
 for N in $SIZES; do one_size "$N"; done

@@ -13,6 +13,8 @@ pub struct PgStore {
     /// Seen once every search entry holds its word pairs (migration 0037);
     /// never false again.
     search_pairs: std::sync::atomic::AtomicBool,
+    /// Seen once every complaint has its search entry; never false again.
+    search_entries: std::sync::atomic::AtomicBool,
 }
 
 impl PgStore {
@@ -35,6 +37,7 @@ impl PgStore {
             pool,
             vault,
             search_pairs: std::sync::atomic::AtomicBool::new(false),
+            search_entries: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

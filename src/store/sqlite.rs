@@ -18,6 +18,8 @@ pub struct SqliteStore {
     /// Whether every search entry holds its word pairs (PostgreSQL's; kept
     /// here for the shared code, always true: FTS5 keeps positions).
     search_pairs: std::sync::atomic::AtomicBool,
+    /// Seen once every complaint has its search entry; never false again.
+    search_entries: std::sync::atomic::AtomicBool,
 }
 
 impl SqliteStore {
@@ -62,6 +64,7 @@ impl SqliteStore {
             vault,
             writer: tokio::sync::Mutex::new(()),
             search_pairs: std::sync::atomic::AtomicBool::new(true),
+            search_entries: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -43,6 +43,7 @@ both_backends!(
     a_conversation_keeps_its_address_and_shared_number_sealed_until_erased,
     a_conversations_sealed_values_follow_a_key_rotation,
     visits_are_numbered_per_day_move_forward_once_and_are_sealed,
+    subject_contains_finds_any_substring_and_counts_it,
 );
 
 fn complaint(subject: &str, received_at: DateTime<Utc>) -> NewComplaint {
@@ -2451,4 +2452,68 @@ async fn visits_are_numbered_per_day_move_forward_once_and_are_sealed(b: Backend
             .unwrap(),
         0
     );
+}
+
+/// "Subject contains" (the console's `q`): any substring, any case, the
+/// characters of LIKE and of FTS5 taken literally — the same on both
+/// stores, whether the trigram index (SQLite, migration 0039; PostgreSQL's
+/// since 0001) or a scan answers.
+async fn subject_contains_finds_any_substring_and_counts_it(b: Backend) {
+    let Some((store, _dir)) = fresh_store(b).await else {
+        return;
+    };
+    let cli = Actor::cli();
+    let t0 = Utc::now() - Duration::hours(1);
+    let subjects = [
+        "Jalan rusak di Oebobo",
+        "Rusaknya jembatan Liliba",
+        "Bantuan PKH belum cair",
+        "\"Rusak\" katanya, 100% parah",
+        "Kartu lansia hilang",
+    ];
+    for (i, s) in subjects.iter().enumerate() {
+        created(
+            create(
+                &store,
+                &complaint(s, t0 + Duration::seconds(i as i64)),
+                "ADU",
+                2026,
+                &cli,
+                None,
+            )
+            .await,
+        );
+    }
+    for (q, want) in [
+        ("rusak", vec![3, 1, 0]),
+        ("RUSAK", vec![3, 1, 0]),
+        ("bobo", vec![0]),
+        ("k\" kat", vec![3]),
+        ("100%", vec![3]),
+        ("0%", vec![3]),
+        ("a_", vec![]),
+        ("cair", vec![2]),
+        ("xyz", vec![]),
+        ("n", vec![4, 3, 2, 1, 0]),
+    ] {
+        let query = ListQuery {
+            limit: 100,
+            subject_contains: Some(q.into()),
+            ..Default::default()
+        };
+        let got: Vec<String> = store
+            .list_complaints(&query)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.subject)
+            .collect();
+        let want: Vec<String> = want.iter().map(|i| subjects[*i].to_string()).collect();
+        assert_eq!(got, want, "{b:?}: subject contains {q:?}");
+        assert_eq!(
+            store.count_complaints(&query, 100).await.unwrap(),
+            want.len() as u64,
+            "{b:?}: count of subject contains {q:?}"
+        );
+    }
 }

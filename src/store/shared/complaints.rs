@@ -164,6 +164,9 @@ impl ComplaintStore for Backend {
             "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE 1 = 1"
         ));
         push_list_filter(&mut b, q);
+        if !self.push_subject_candidates(&mut b, q).await? {
+            return Ok(Vec::new());
+        }
         let (cmp, dir) = if q.oldest_first {
             (">", "ASC")
         } else {
@@ -191,6 +194,9 @@ impl ComplaintStore for Backend {
             "SELECT COUNT(*) FROM (SELECT 1 FROM complaints WHERE 1 = 1",
         );
         push_list_filter(&mut b, q);
+        if !self.push_subject_candidates(&mut b, q).await? {
+            return Ok(0);
+        }
         b.push(" LIMIT ").push_bind(i64::from(cap)).push(") AS x");
         let (n,): (i64,) = b.build_query_as().fetch_one(&self.pool).await?;
         Ok(u64::try_from(n).unwrap_or(0))
@@ -592,6 +598,32 @@ fn push_holders(b: &mut sqlx::QueryBuilder<'_, Db>, holders: &[Uuid]) {
 }
 
 impl Backend {
+    /// Narrows a list's "subject contains" to the complaints the trigram
+    /// index names, when it can (SQLite, `subject_candidates`); `false`
+    /// when it names none (the list is empty).
+    async fn push_subject_candidates(
+        &self,
+        b: &mut sqlx::QueryBuilder<'_, Db>,
+        q: &ListQuery,
+    ) -> Result<bool, StoreError> {
+        let Some(text) = &q.subject_contains else {
+            return Ok(true);
+        };
+        let Some(ids) = self.subject_candidates(text).await? else {
+            return Ok(true);
+        };
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        b.push(" AND id IN (");
+        let mut list = b.separated(", ");
+        for id in ids {
+            list.push_bind(id);
+        }
+        b.push(")");
+        Ok(true)
+    }
+
     /// An attachment and its event in one transaction: `attachment_added`,
     /// or — with the dispatch it belongs to — `signed_letter_recorded` (the
     /// signed answer letter, the dispatched letter's record).

@@ -60,10 +60,12 @@ pub(crate) async fn write_entry(
     .await?;
     let Some((n,)) = n else { return Ok(()) };
     if replace {
-        sqlx::query("DELETE FROM complaint_words WHERE rowid = $1")
-            .bind(n)
-            .execute(&mut **tx)
-            .await?;
+        for table in ["complaint_words", "complaint_subjects"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+                .bind(n)
+                .execute(&mut **tx)
+                .await?;
+        }
     }
     sqlx::query(
         "INSERT INTO complaint_words (rowid, subject, body, names) VALUES ($1, $2, $3, $4)",
@@ -74,7 +76,66 @@ pub(crate) async fn write_entry(
     .bind(&e.names)
     .execute(&mut **tx)
     .await?;
+    // the subject as written (lower case), for "subject contains" (migration 0039)
+    sqlx::query(
+        "INSERT INTO complaint_subjects (rowid, subject) \
+         SELECT $1, subject_lower FROM complaints WHERE id = $2",
+    )
+    .bind(n)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
+}
+
+/// How many complaints "subject contains" narrows a list to through the
+/// trigram index, at most; beyond, the substring is common and the newest
+/// complaints hold a page of it (walking them finds it sooner).
+pub(crate) const SUBJECT_NARROW: usize = 5000;
+
+impl Backend {
+    /// On SQLite, the complaints whose subject holds `text` — `None` when the
+    /// trigram index cannot say (fewer than three characters, PostgreSQL,
+    /// search entries not all written yet) or they are more than
+    /// [`SUBJECT_NARROW`]: the caller then scans (migration 0039).
+    pub(crate) async fn subject_candidates(
+        &self,
+        text: &str,
+    ) -> Result<Option<Vec<Uuid>>, StoreError> {
+        let text = text.to_lowercase();
+        if POSTGRES || text.chars().count() < 3 || !self.search_entries_ready().await? {
+            return Ok(None);
+        }
+        // one FTS5 phrase: the trigram tokenizer matches it as a substring
+        let phrase = format!("\"{}\"", text.replace('"', "\"\""));
+        let ids: Vec<(Uuid,)> = sqlx::query_as(
+            "SELECT s.complaint_id FROM complaint_subjects t \
+             JOIN complaint_search s ON s.n = t.rowid \
+             WHERE complaint_subjects MATCH $1 LIMIT $2",
+        )
+        .bind(phrase)
+        .bind(i64::try_from(SUBJECT_NARROW + 1).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok((ids.len() <= SUBJECT_NARROW).then(|| ids.into_iter().map(|(id,)| id).collect()))
+    }
+
+    /// Every complaint has its search entry (the backlog walk is done).
+    async fn search_entries_ready(&self) -> Result<bool, StoreError> {
+        use std::sync::atomic::Ordering;
+        if self.search_entries.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let done = self
+            .search_backlog_cursor(SearchBacklog::Entries)
+            .await?
+            .as_deref()
+            == Some("done");
+        if done {
+            self.search_entries.store(true, Ordering::Relaxed);
+        }
+        Ok(done)
+    }
 }
 
 /// A word of the index as a quoted lexeme of PostgreSQL's `tsquery`.
