@@ -438,11 +438,12 @@ one_size() {
   local paths=(/console /console/complaints "/console/complaints?status=in_progress" "/console/complaints/$one"
     /console/dashboard "/console/complaints?due=overdue" /console/reports "/console/complaints?channel=lapor")
   local deadline=$(( $(date +%s) + 30 ))
+  rm -f "$WORK/codes"
   for u in $(seq 1 50); do
     (
       while [ "$(date +%s)" -lt "$deadline" ]; do
-        curl -s -o /dev/null "${admin[@]}" "$BASE${paths[$(( RANDOM % ${#paths[@]} ))]}"
-      done
+        curl -s -o /dev/null -w '%{http_code}\n' "${admin[@]}" "$BASE${paths[$(( RANDOM % ${#paths[@]} ))]}"
+      done >> "$WORK/codes"
     ) &
   done
   local rss=0 r
@@ -452,8 +453,12 @@ one_size() {
     sleep 0.5
   done
   wait $(jobs -p | grep -v "^$SERVE$") 2>/dev/null || true
-  printf 'service RSS, 50 people on the console for 30 s (peak)\t-\t%s MB\t%s MB (VmHWM)\n' \
-    $(( rss / 1024 )) $(( $(awk '/VmHWM/ {print $2}' "/proc/$SERVE/status") / 1024 )) >> "$T"
+  # the answers they got (a 503 under load would be a failure, not a figure)
+  local codes
+  codes=$(sort "$WORK/codes" | uniq -c | awk '{printf "%s%s × %s", (NR > 1 ? ", " : ""), $1, $2}')
+  rm -f "$WORK/codes"
+  printf 'service RSS, 50 people on the console for 30 s (peak)\t%s\t%s MB\t%s MB (VmHWM)\n' \
+    "$codes" $(( rss / 1024 )) $(( $(awk '/VmHWM/ {print $2}' "/proc/$SERVE/status") / 1024 )) >> "$T"
   kill $SERVE; wait $SERVE 2>/dev/null || true; SERVE=""
 
   echo

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod http;
 pub mod intake;
 pub mod jobs;
+pub mod memory;
 pub mod notify;
 pub mod pdf;
 pub mod reports;

@@ -403,6 +403,7 @@ async fn user(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    aduan::memory::tune();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {

@@ -52,15 +52,25 @@ impl Snapshot {
     }
 }
 
-/// The last figures of this process.
+/// The last figures of this process, and one count at a time: when the
+/// figures are slow to count (seconds at ten million complaints) the views
+/// that find no usable snapshot — every view just after a start — wait for
+/// the one count under way instead of each starting its own (fifty views
+/// at once held every connection of the pool for seconds and the rest of
+/// the console answered 503).
 #[derive(Default)]
-pub struct DashboardCache(RwLock<Option<Arc<Snapshot>>>);
+pub struct DashboardCache {
+    latest: RwLock<Option<Arc<Snapshot>>>,
+    counting: tokio::sync::Mutex<()>,
+    /// Counts made so far (a waiting view uses a count finished meanwhile).
+    counted: std::sync::atomic::AtomicU64,
+}
 
 impl App {
     /// The dashboard's figures for `now`: counted now if that is cheap
     /// (or nothing was counted yet), else the latest snapshot.
     pub async fn dashboard(&self, now: DateTime<Utc>) -> Result<Arc<Snapshot>, StoreError> {
-        if let Some(s) = self.dashboard.0.read().await.clone()
+        if let Some(s) = self.dashboard.latest.read().await.clone()
             && s.took >= LIVE_BELOW
             && now - s.at < chrono::Duration::from_std(REFRESH * 3).unwrap_or_default()
         {
@@ -73,7 +83,7 @@ impl App {
     /// worker's step; a small office's views count for themselves, and
     /// before any view there is nothing to refresh).
     pub async fn refresh_dashboard(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let slow = match self.dashboard.0.read().await.as_ref() {
+        let slow = match self.dashboard.latest.read().await.as_ref() {
             Some(s) => s.took >= LIVE_BELOW,
             None => false,
         };
@@ -100,6 +110,15 @@ impl App {
     }
 
     async fn count_dashboard(&self, now: DateTime<Utc>) -> Result<Arc<Snapshot>, StoreError> {
+        use std::sync::atomic::Ordering;
+        let seen = self.dashboard.counted.load(Ordering::Acquire);
+        let _one_at_a_time = self.dashboard.counting.lock().await;
+        if self.dashboard.counted.load(Ordering::Acquire) != seen
+            && let Some(s) = self.dashboard.latest.read().await.clone()
+        {
+            // counted while this one waited: as fresh as a count of its own
+            return Ok(s);
+        }
         let policy = self.policy().await?;
         let tz = self.tz();
         let soon_before = now + chrono::Duration::days(WEEK_DAYS);
@@ -120,7 +139,8 @@ impl App {
             soon_before,
             lapor_before,
         });
-        *self.dashboard.0.write().await = Some(snapshot.clone());
+        *self.dashboard.latest.write().await = Some(snapshot.clone());
+        self.dashboard.counted.fetch_add(1, Ordering::Release);
         Ok(snapshot)
     }
 }

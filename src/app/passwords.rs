@@ -134,7 +134,7 @@ impl Hasher {
             };
             if !freed.is_empty() {
                 drop(freed);
-                release_freed_memory();
+                crate::memory::release_freed();
             }
         });
         Ok(out)
@@ -162,22 +162,6 @@ impl Hasher {
     pub async fn verify(&self, password: String, hash: String) -> Result<bool, HashError> {
         self.in_slot(move |buf| verify_with(buf, password.as_bytes(), &hash))
             .await
-    }
-}
-
-/// Asks glibc to give the pages it keeps after large frees back to the
-/// system (it otherwise keeps freed buffers of this size in its heaps).
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: malloc_trim only walks glibc's own free lists and takes
-        // no pointer of ours; it is safe to call from any thread.
-        unsafe {
-            malloc_trim(0);
-        }
     }
 }
 

@@ -181,8 +181,12 @@ impl ComplaintStore for Backend {
                 .push_bind(cur.id)
                 .push(")");
         }
-        b.push(format!(" ORDER BY received_at {dir}, id {dir} LIMIT "))
-            .push_bind(i64::from(q.limit));
+        // a literal limit: PostgreSQL can keep the plan (a bound one makes
+        // it plan each query again for its value)
+        b.push(format!(
+            " ORDER BY received_at {dir}, id {dir} LIMIT {}",
+            q.limit
+        ));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
@@ -231,8 +235,7 @@ impl ComplaintStore for Backend {
                 .push_bind(id)
                 .push(")");
         }
-        b.push(format!(" ORDER BY {col}, id LIMIT "))
-            .push_bind(i64::from(q.limit));
+        b.push(format!(" ORDER BY {col}, id LIMIT {}", q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))

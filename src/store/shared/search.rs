@@ -59,13 +59,18 @@ pub(crate) async fn write_entry(
     .fetch_optional(&mut **tx)
     .await?;
     let Some((n,)) = n else { return Ok(()) };
-    if replace {
-        for table in ["complaint_words", "complaint_subjects"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
-                .bind(n)
-                .execute(&mut **tx)
-                .await?;
-        }
+    // an erasure rewrites the entry; a row of the trigram table under a
+    // number given again (search entries deleted by hand) is replaced
+    let tables: &[&str] = if replace {
+        &["complaint_words", "complaint_subjects"]
+    } else {
+        &["complaint_subjects"]
+    };
+    for table in tables {
+        sqlx::query(&format!("DELETE FROM {table} WHERE rowid = $1"))
+            .bind(n)
+            .execute(&mut **tx)
+            .await?;
     }
     sqlx::query(
         "INSERT INTO complaint_words (rowid, subject, body, names) VALUES ($1, $2, $3, $4)",
