@@ -77,6 +77,22 @@ job() {
   printf '%s\t%s\t%.0f\t%.0f\n' "$label" "$(grep -v '^aduan: database' "$WORK/job.out" | head -n 1 | cut -c 1-70)" $(( (e - s) / 1000000 )) $(( (e - s) / 1000000 ))
 }
 
+# One complaint registered through the service lends its sealed data key to
+# the generated ones (they hold no personal data; sealing ten million keys
+# one by one at start would take an hour). Sets KEY and MKEY.
+template_complaint() {
+  target/release/aduan > "$WORK/serve.log" 2>&1 &
+  SERVE=$!
+  for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+  KEY=$(target/release/aduan apikey create --name bench-desk --role reception | tail -n 1)
+  MKEY=$(target/release/aduan apikey create --name bench-manager --role manager | tail -n 1)
+  curl -sS -o "$WORK/template.json" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+    -d '{"channel":"letter","kind":"complaint","subject":"Templat","body":"Templat kunci","reporter":{"name":"Templat","phone":"081200000000"}}' \
+    "$BASE/api/v1/complaints"
+  grep -q tracking_number "$WORK/template.json" || { echo "the template complaint was refused:" >&2; cat "$WORK/template.json" >&2; exit 1; }
+  kill $SERVE; wait $SERVE 2>/dev/null || true; SERVE=""
+}
+
 load_postgres() {
   [ -n "$AS_PG" ] && chown postgres: "$WORK"
   [ "$reuse" = 0 ] && $AS_PG "$PGBIN/initdb" -D "$WORK/pg" -U postgres --auth=trust -E UTF8 >/dev/null
@@ -97,19 +113,7 @@ load_postgres() {
   PSQL=(psql -X -q -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1)
 
   if [ "$reuse" = 0 ]; then
-  # one complaint registered through the service lends its sealed data key
-  # to the generated ones (they hold no personal data; sealing ten million
-  # keys one by one at start would take an hour)
-  target/release/aduan > "$WORK/serve.log" 2>&1 &
-  SERVE=$!
-  for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
-  KEY=$(target/release/aduan apikey create --name bench-desk --role reception | tail -n 1)
-  MKEY=$(target/release/aduan apikey create --name bench-manager --role manager | tail -n 1)
-  curl -sS -o "$WORK/template.json" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
-    -d '{"channel":"letter","kind":"complaint","subject":"Templat","body":"Templat kunci","reporter":{"name":"Templat","phone":"081200000000"}}' \
-    "$BASE/api/v1/complaints"
-  grep -q tracking_number "$WORK/template.json" || { echo "the template complaint was refused:" >&2; cat "$WORK/template.json" >&2; exit 1; }
-  kill $SERVE; wait $SERVE 2>/dev/null || true; SERVE=""
+  template_complaint
 
   echo "$N complaints: loading…" >&2
   start=$(date +%s)
@@ -272,16 +276,7 @@ load_sqlite() {
   SQ=(sqlite3 "$DB")
   target/release/aduan migrate >/dev/null 2>&1
   if [ "$reuse" = 0 ]; then
-    target/release/aduan > "$WORK/serve.log" 2>&1 &
-    SERVE=$!
-    for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
-    KEY=$(target/release/aduan apikey create --name bench-desk --role reception | tail -n 1)
-    MKEY=$(target/release/aduan apikey create --name bench-manager --role manager | tail -n 1)
-    curl -sS -o "$WORK/template.json" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
-      -d '{"channel":"letter","kind":"complaint","subject":"Templat","body":"Templat kunci","reporter":{"name":"Templat","phone":"081200000000"}}' \
-      "$BASE/api/v1/complaints"
-    grep -q tracking_number "$WORK/template.json" || { echo "the template complaint was refused:" >&2; cat "$WORK/template.json" >&2; exit 1; }
-    kill $SERVE; wait $SERVE 2>/dev/null || true; SERVE=""
+    template_complaint
     echo "$N complaints on SQLite: loading…" >&2
     start=$(date +%s)
     python3 bench/scale_sqlite.py "$DB" "$N" "$("${SQ[@]}" "SELECT dek FROM complaints LIMIT 1")"

@@ -181,12 +181,12 @@ impl ComplaintStore for Backend {
                 .push_bind(cur.id)
                 .push(")");
         }
-        // a literal limit: PostgreSQL can keep the plan (a bound one makes
-        // it plan each query again for its value)
-        b.push(format!(
-            " ORDER BY received_at {dir}, id {dir} LIMIT {}",
-            q.limit
-        ));
+        // the limit bound, as the filters are: PostgreSQL plans each list
+        // for its values (with a literal limit it settled on one generic
+        // plan, which walked the newest complaints for a rare word: 30 ms
+        // instead of 5 at a million)
+        b.push(format!(" ORDER BY received_at {dir}, id {dir} LIMIT "))
+            .push_bind(i64::from(q.limit));
         let rows: Vec<ComplaintRow> = b.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|r| r.into_complaint(&self.vault).map(|(c, _)| c))
