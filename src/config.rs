@@ -440,7 +440,7 @@ declare_settings! {
     sweep_interval_minutes = "ADUAN_SWEEP_INTERVAL_MINUTES", "`15`", "how often reminders and escalations are checked (1–1440)";
     escalation_step_days = "ADUAN_ESCALATION_STEP_DAYS", "`2`", "an overdue complaint is escalated to the holder's superior on its first late day and one level higher every this many working days more, up to the head (1–30)";
     backlog_summary_over = "ADUAN_BACKLOG_SUMMARY_OVER", "`25`", "when a sweep would tell one person of more late complaints than this at once (a first import, a backlog), the message summarises them (totals by holder and lateness, the 10 latest-due, a link to the list) instead of listing each (5–10000)";
-    report_live_max = "ADUAN_REPORT_LIVE_MAX", "`5000`", "a report (summary, charts) over a period with at most this many complaints reads each of them now; a larger one adds up the day tallies the `reports` job refreshes every 5 minutes, and says how old they are (0–10000000)";
+    report_live_max = "ADUAN_REPORT_LIVE_MAX", "`20000`", "a report (summary, charts) over a period with at most this many complaints reads each of them now; a larger one adds up the day tallies the `reports` job refreshes every 5 minutes, and says how old they are (0–10000000)";
     lapor_url = "ADUAN_LAPOR_URL", "unset: the integration is off", "base URL of the SP4N-LAPOR! integration API (or of `lapor-sim`)";
     lapor_token = "ADUAN_LAPOR_TOKEN", "required with a URL", "the agency token for LAPOR! (never logged)";
     lapor_poll_seconds = "ADUAN_LAPOR_POLL_SECONDS", "`300`", "how often new and changed reports are fetched (10–86400)";
@@ -1061,7 +1061,7 @@ impl Settings {
         let sweep_interval_minutes = number(Key::sweep_interval_minutes, 15, 1, 1440)?;
         let escalation_step_days = number(Key::escalation_step_days, 2, 1, 30)? as u32;
         let backlog_summary_over = number(Key::backlog_summary_over, 25, 5, 10_000)? as usize;
-        let report_live_max = number(Key::report_live_max, 5_000, 0, 10_000_000)?;
+        let report_live_max = number(Key::report_live_max, 20_000, 0, 10_000_000)?;
         let lapor = match get(Key::lapor_url) {
             None => None,
             Some(url) => {
