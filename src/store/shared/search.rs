@@ -108,7 +108,10 @@ impl Backend {
         text: &str,
     ) -> Result<Option<Vec<Uuid>>, StoreError> {
         let text = text.to_lowercase();
-        if POSTGRES || text.chars().count() < 3 || !self.search_entries_ready().await? {
+        if POSTGRES
+            || text.chars().count() < 3
+            || !self.backlog_done(SearchBacklog::Entries).await?
+        {
             return Ok(None);
         }
         // one FTS5 phrase: the trigram tokenizer matches it as a substring
@@ -123,23 +126,6 @@ impl Backend {
         .fetch_all(&self.pool)
         .await?;
         Ok((ids.len() <= SUBJECT_NARROW).then(|| ids.into_iter().map(|(id,)| id).collect()))
-    }
-
-    /// Every complaint has its search entry (the backlog walk is done).
-    async fn search_entries_ready(&self) -> Result<bool, StoreError> {
-        use std::sync::atomic::Ordering;
-        if self.search_entries.load(Ordering::Relaxed) {
-            return Ok(true);
-        }
-        let done = self
-            .search_backlog_cursor(SearchBacklog::Entries)
-            .await?
-            .as_deref()
-            == Some("done");
-        if done {
-            self.search_entries.store(true, Ordering::Relaxed);
-        }
-        Ok(done)
     }
 }
 
@@ -248,20 +234,21 @@ const NARROW: f64 = 1000.0;
 const MONTHS: [u32; 2] = [2, 13];
 
 impl Backend {
-    /// Whether every entry holds its word pairs (migration 0037): read
-    /// until it is, remembered from then on.
-    async fn search_pairs_ready(&self) -> Result<bool, StoreError> {
+    /// Whether a search backlog's walk is done (`Entries`: every complaint
+    /// has its entry; `Pairs`: every entry holds its word pairs, migration
+    /// 0037): read until it is, remembered from then on.
+    async fn backlog_done(&self, backlog: SearchBacklog) -> Result<bool, StoreError> {
         use std::sync::atomic::Ordering;
-        if self.search_pairs.load(Ordering::Relaxed) {
+        let seen = match backlog {
+            SearchBacklog::Entries => &self.search_entries,
+            SearchBacklog::Pairs => &self.search_pairs,
+        };
+        if seen.load(Ordering::Relaxed) {
             return Ok(true);
         }
-        let done = self
-            .search_backlog_cursor(SearchBacklog::Pairs)
-            .await?
-            .as_deref()
-            == Some("done");
+        let done = self.search_backlog_cursor(backlog).await?.as_deref() == Some("done");
         if done {
-            self.search_pairs.store(true, Ordering::Relaxed);
+            seen.store(true, Ordering::Relaxed);
         }
         Ok(done)
     }
@@ -382,7 +369,7 @@ impl SearchStore for Backend {
         }
         let limit = i64::from(q.limit.clamp(1, 200));
         let rows: Vec<ComplaintRow> = if POSTGRES {
-            let indexed = self.search_pairs_ready().await?;
+            let indexed = self.backlog_done(SearchBacklog::Pairs).await?;
             self.pg_search(&pg_query(q, indexed), indexed, limit)
                 .await?
         } else {
