@@ -74,9 +74,12 @@ async fn schemathesis_finds_nothing_with_keys_of_three_roles(b: Backend) {
         Backend::Sqlite => &[Role::Admin, Role::Reception, Role::Integration],
         Backend::Postgres => &[Role::Admin],
     };
+    // the roles' runs side by side (each is a Python process against the
+    // same service): one after the other they were the suite's longest test
+    let mut runs = Vec::new();
     for &role in roles {
         let key = app.key(role).await;
-        let out = Command::new(&st)
+        let child = Command::new(&st)
             .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/contract"))
             .args([
                 "run",
@@ -100,8 +103,18 @@ async fn schemathesis_finds_nothing_with_keys_of_three_roles(b: Backend) {
             .env("ADUAN_FUZZ_OFFICER", &o.o_kasi)
             .env("ADUAN_FUZZ_UNIT", units["items"][0]["id"].as_str().unwrap())
             .env("ADUAN_FUZZ_COMPLAINT", complaint["id"].as_str().unwrap())
-            .output()
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
             .expect("run schemathesis");
+        // read at once, so that no run waits on a full pipe
+        runs.push((
+            role,
+            tokio::task::spawn_blocking(move || child.wait_with_output()),
+        ));
+    }
+    for (role, run) in runs {
+        let out = run.await.unwrap().expect("schemathesis ran");
         let report = String::from_utf8_lossy(&out.stdout).to_string()
             + &String::from_utf8_lossy(&out.stderr);
         let name = format!(

@@ -380,8 +380,9 @@ async fn under_faults_and_a_restart_nothing_is_lost_or_doubled_and_followups_arr
         "0.05",
         "--timeout-ms",
         "1500",
+        // every 29th request 429 with `Retry-After: 1` (a second each)
         "--rate-limit-every",
-        "13",
+        "29",
         "--duplicate-pages",
         "--out-of-order",
         "--malformed",
