@@ -27,7 +27,16 @@ impl PgStore {
         acquire_timeout: Duration,
         vault: std::sync::Arc<crate::vault::Vault>,
     ) -> Result<Self, crate::store::StoreError> {
-        let opts: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let mut opts: sqlx::postgres::PgConnectOptions = url.parse()?;
+        // No JIT for the service's queries (ADR 0001): they read a page or a
+        // count through an index, and a planner that misjudges how many rows
+        // a condition keeps (statistics over ten million complaints, most of
+        // them closed) crosses `jit_above_cost` and spends 10–70 ms compiling
+        // for a query that reads 300 rows in half a millisecond. A DATABASE_URL
+        // that sets `jit` itself (`options=-c jit=on`) is left as it is.
+        if !url.contains("jit") {
+            opts = opts.options([("jit", "off")]);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(acquire_timeout)

@@ -130,10 +130,17 @@ impl ReportStore for Backend {
                 .push_bind(*c)
                 .push(" THEN 1 ELSE 0 END), 0)");
         }
+        // read in the order of `complaints_open_due` (due_at, id): without
+        // the order PostgreSQL, which judges "due before now" from the
+        // statistics of every complaint (most of them closed and long past
+        // due), expected 110,000 late ones at 10 M and went parallel for 300
+        // (20–60 ms instead of 0.5)
         b.push(format!(
-            " FROM complaints WHERE {OPEN_STATUS} AND paused_at IS NULL AND due_at < "
+            " FROM (SELECT due_at FROM complaints \
+               WHERE {OPEN_STATUS} AND paused_at IS NULL AND due_at < "
         ))
-        .push_bind(now);
+        .push_bind(now)
+        .push(" ORDER BY due_at) late");
         let row = b.build().fetch_one(&self.pool).await?;
         use sqlx::Row;
         let n =
