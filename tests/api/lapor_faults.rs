@@ -972,7 +972,7 @@ async fn a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_nam
         .map_or(true, |r| r.status() != 200)
     {
         assert!(
-            ready.elapsed() < Duration::from_secs(30),
+            ready.elapsed() < Duration::from_secs(120),
             "aduan serve not ready"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -993,9 +993,16 @@ async fn a_killed_poller_is_taken_over_within_two_heartbeats_and_the_wait_is_nam
         {
             break l.holder;
         }
+        // a precondition, not the measure (that is the takeover below): a
+        // debug build started beside five other tests once needed over 60 s
         assert!(
-            ready.elapsed() < Duration::from_secs(60),
-            "the process never held the lease"
+            ready.elapsed() < Duration::from_secs(180),
+            "the process never held the lease (its poll {})",
+            if hung.is_finished() {
+                "had answered"
+            } else {
+                "was still waiting"
+            }
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
