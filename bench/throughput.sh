@@ -79,7 +79,7 @@ shape() { # name counter? → tps
   esel=$(echo "$ecols" | sed -e 's/^id\b/gen_random_uuid()/' -e 's/\bcomplaint_id\b/c.id/')
   {
     [ "$2" = counter ] && printf '%s' "WITH n AS (UPDATE tracking_counters SET last_value = last_value + 1 WHERE (prefix, year) = (SELECT prefix, year FROM tracking_counters ORDER BY year DESC LIMIT 1) RETURNING last_value), " || printf 'WITH '
-    echo "c AS (INSERT INTO complaints ($ccols) SELECT $csel FROM complaints$from WHERE tracking_number = '$first' RETURNING id, subject, body), s AS (INSERT INTO complaint_search (complaint_id, doc, v) SELECT c.id, aduan_search_doc(c.subject, c.body, ''), 2 FROM c) INSERT INTO complaint_events ($ecols) SELECT $esel FROM complaint_events, c WHERE complaint_events.id = '$ev';"
+    echo "c AS (INSERT INTO complaints ($ccols) SELECT $csel FROM complaints$from WHERE tracking_number = '$first' RETURNING id, subject, body, received_at), s AS (INSERT INTO complaint_search (complaint_id, doc, v) SELECT c.id, aduan_search_doc(c.subject, c.body, '', c.received_at), 2 FROM c) INSERT INTO complaint_events ($ecols) SELECT $esel FROM complaint_events, c WHERE complaint_events.id = '$ev';"
   } > "$WORK/$1.sql"
   $AS_PG "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PGPORT" -U postgres -c $CONNS -j 2 -T "$(secs)" -f "$WORK/$1.sql" intake 2>/dev/null |
     awk '/^tps/ {print int($3)}'
