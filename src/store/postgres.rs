@@ -34,7 +34,7 @@ impl PgStore {
         // them closed) crosses `jit_above_cost` and spends 10–70 ms compiling
         // for a query that reads 300 rows in half a millisecond. A DATABASE_URL
         // that sets `jit` itself (`options=-c jit=on`) is left as it is.
-        if !url.contains("jit") {
+        if !opts.get_options().is_some_and(|o| o.contains("jit")) {
             opts = opts.options([("jit", "off")]);
         }
         let pool = PgPoolOptions::new()
