@@ -162,8 +162,21 @@ impl App {
         by: GroupBy,
         now: DateTime<Utc>,
     ) -> Result<Summary, StoreError> {
+        let days = self
+            .days(from, to, &[report::day_dimension(by), "all"], now)
+            .await?;
+        self.summary_of(from, to, by, &days, now).await
+    }
+
+    async fn summary_of(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: GroupBy,
+        days: &Days,
+        now: DateTime<Utc>,
+    ) -> Result<Summary, StoreError> {
         let dim = report::day_dimension(by);
-        let days = self.days(from, to, &[dim, "all"], now).await?;
         let (groups, total) = report::summarize_days(by, days.dim(dim), days.dim("all"));
         let (units, positions) =
             tokio::try_join!(self.store.list_units(), self.store.list_positions())?;
@@ -199,15 +212,7 @@ impl App {
         names: &[&str],
         now: DateTime<Utc>,
     ) -> Result<Vec<(&'static str, BarChart)>, StoreError> {
-        let tz = self.tz();
-        let want = |n: &str| names.contains(&n);
-        let mut dims = Vec::new();
-        if want(CHARTS[0]) {
-            dims.push("channel");
-        }
-        if want(CHARTS[1]) {
-            dims.extend(["unit", "all"]);
-        }
+        let dims = chart_dims(names);
         let days = if dims.is_empty() {
             Days {
                 as_of: None,
@@ -216,6 +221,43 @@ impl App {
         } else {
             self.days(from, to, &dims, now).await?
         };
+        self.charts_of(from, to, names, &days, now).await
+    }
+
+    /// The summary and the charts named in `names` of one period, from one
+    /// reading of its days (the Rekapitulasi page: counted live, a period's
+    /// rows are read once, not once for each).
+    pub async fn report_with_charts(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        by: GroupBy,
+        names: &[&str],
+        now: DateTime<Utc>,
+    ) -> Result<(Summary, Vec<(&'static str, BarChart)>), StoreError> {
+        let mut dims = chart_dims(names);
+        for d in [report::day_dimension(by), "all"] {
+            if !dims.contains(&d) {
+                dims.push(d);
+            }
+        }
+        let days = self.days(from, to, &dims, now).await?;
+        tokio::try_join!(
+            self.summary_of(from, to, by, &days, now),
+            self.charts_of(from, to, names, &days, now)
+        )
+    }
+
+    async fn charts_of(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        names: &[&str],
+        days: &Days,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(&'static str, BarChart)>, StoreError> {
+        let tz = self.tz();
+        let want = |n: &str| names.contains(&n);
         let period = format!("{} – {}", short_date(from, true), short_date(to, true));
         let mut out = Vec::new();
 
@@ -460,4 +502,16 @@ fn short_date(d: NaiveDate, year: bool) -> String {
     } else {
         format!("{} {m}", d.day())
     }
+}
+
+/// The day dimensions the charts named in `names` read.
+fn chart_dims(names: &[&str]) -> Vec<&'static str> {
+    let mut dims = Vec::new();
+    if names.contains(&CHARTS[0]) {
+        dims.push("channel");
+    }
+    if names.contains(&CHARTS[1]) {
+        dims.extend(["unit", "all"]);
+    }
+    dims
 }

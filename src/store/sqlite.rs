@@ -8,6 +8,25 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 use crate::domain::TrackingNumber;
 
+/// An instant as SQLite holds it (text, as sqlx writes it: RFC 3339; or
+/// one of the other text forms sqlx reads back), in UTC.
+pub(crate) fn instant(v: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(v) {
+        return Some(t.to_utc());
+    }
+    for f in ["%F %T%.f%:z", "%FT%T%.f%:z", "%F %T%.f%#z"] {
+        if let Ok(t) = chrono::DateTime::parse_from_str(v, f) {
+            return Some(t.to_utc());
+        }
+    }
+    for f in ["%F %T%.f", "%FT%T%.f", "%F %R", "%FT%R"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(v.trim_end_matches('Z'), f) {
+            return Some(t.and_utc());
+        }
+    }
+    None
+}
+
 pub struct SqliteStore {
     pool: SqlitePool,
     vault: std::sync::Arc<crate::vault::Vault>,
@@ -287,5 +306,33 @@ impl crate::store::StoreBase for SqliteStore {
     async fn ping(&self) -> Result<(), crate::store::StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::instant;
+
+    #[test]
+    fn instants_read_as_sqlx_writes_and_reads_them() {
+        let want = "2026-12-07T12:40:29.647992Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .ok();
+        assert!(want.is_some());
+        for v in [
+            "2026-12-07T12:40:29.647992+00:00",
+            "2026-12-07T19:40:29.647992+07:00",
+            "2026-12-07 12:40:29.647992+00:00",
+            "2026-12-07 12:40:29.647992",
+            "2026-12-07T12:40:29.647992Z",
+        ] {
+            assert_eq!(instant(v), want, "{v}");
+        }
+        assert_eq!(
+            instant("2026-12-07 12:40"),
+            "2026-12-07T12:40:00Z".parse().ok()
+        );
+        assert_eq!(instant("7 Desember 2026"), None);
+        assert_eq!(instant(""), None);
     }
 }

@@ -268,52 +268,18 @@ impl ComplaintStore for Backend {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<crate::domain::report::ReportRow>, StoreError> {
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            String,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            Option<DateTime<Utc>>,
-            Option<Uuid>,
-            Option<DateTime<Utc>>,
-            Option<Uuid>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.channel, c.kind, c.category, c.status, c.received_at, c.due_at, \
-             c.paused_at, c.lapor_followup_due_at, c.holder_position_id, \
-             (SELECT MIN(d.at) FROM answer_dispatches d WHERE d.complaint_id = c.id), \
-             (SELECT r.position_id FROM dispositions d \
-              JOIN disposition_recipients r ON r.disposition_id = d.id AND r.is_primary \
-              WHERE d.complaint_id = c.id AND d.withdrawn_at IS NULL ORDER BY d.id LIMIT 1) \
-             FROM complaints c WHERE c.received_at >= $1 AND c.received_at < $2",
-        )
+        if Backend::BACKEND == "sqlite" {
+            return self.report_rows_sqlite(from, to).await;
+        }
+        let rows: Vec<ReportTuple> = sqlx::query_as(&format!(
+            "SELECT {} FROM complaints c WHERE c.received_at >= $1 AND c.received_at < $2",
+            report_columns(|c| c.to_string())
+        ))
         .bind(from)
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|r| {
-                let bad =
-                    |what: &str, v: &str| StoreError::Corrupt(format!("unknown {what} `{v}`"));
-                Ok(crate::domain::report::ReportRow {
-                    channel: crate::domain::Channel::parse(&r.0)
-                        .ok_or_else(|| bad("channel", &r.0))?,
-                    kind: crate::domain::Kind::parse(&r.1).ok_or_else(|| bad("kind", &r.1))?,
-                    category: r.2,
-                    status: Status::parse(&r.3).ok_or_else(|| bad("status", &r.3))?,
-                    received_at: r.4,
-                    due_at: r.5,
-                    paused: r.6.is_some(),
-                    lapor_followup_due_at: r.7,
-                    holder: r.8,
-                    answered_at: r.9,
-                    unit: r.10,
-                })
-            })
-            .collect()
+        rows.into_iter().map(report_row).collect()
     }
 
     async fn dashboard_figures(
@@ -708,5 +674,128 @@ impl Backend {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+/// A report row as read: channel, kind, category, status, received, due,
+/// paused, LAPOR! follow-up due, holder, first answer sent, first primary
+/// recipient's position.
+type ReportTuple = (
+    String,
+    String,
+    Option<String>,
+    String,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+    Option<DateTime<Utc>>,
+    Option<Uuid>,
+);
+
+/// The report rows' columns, each passed through `wrap` (SQLite's JSON
+/// path turns identifiers into hex text).
+fn report_columns(wrap: impl Fn(&str) -> String) -> String {
+    [
+        "c.channel".to_string(),
+        "c.kind".into(),
+        "c.category".into(),
+        "c.status".into(),
+        "c.received_at".into(),
+        "c.due_at".into(),
+        "c.paused_at".into(),
+        "c.lapor_followup_due_at".into(),
+        wrap("c.holder_position_id"),
+        "(SELECT MIN(d.at) FROM answer_dispatches d WHERE d.complaint_id = c.id)".into(),
+        format!(
+            "(SELECT {} FROM dispositions d \
+             JOIN disposition_recipients r ON r.disposition_id = d.id AND r.is_primary \
+             WHERE d.complaint_id = c.id AND d.withdrawn_at IS NULL ORDER BY d.id LIMIT 1)",
+            wrap("r.position_id")
+        ),
+    ]
+    .join(", ")
+}
+
+fn report_row(r: ReportTuple) -> Result<crate::domain::report::ReportRow, StoreError> {
+    let bad = |what: &str, v: &str| StoreError::Corrupt(format!("unknown {what} `{v}`"));
+    Ok(crate::domain::report::ReportRow {
+        channel: crate::domain::Channel::parse(&r.0).ok_or_else(|| bad("channel", &r.0))?,
+        kind: crate::domain::Kind::parse(&r.1).ok_or_else(|| bad("kind", &r.1))?,
+        category: r.2,
+        status: Status::parse(&r.3).ok_or_else(|| bad("status", &r.3))?,
+        received_at: r.4,
+        due_at: r.5,
+        paused: r.6.is_some(),
+        lapor_followup_due_at: r.7,
+        holder: r.8,
+        answered_at: r.9,
+        unit: r.10,
+    })
+}
+
+impl Backend {
+    /// SQLite's report rows in one JSON array: sqlx hands each row from its
+    /// worker thread to the request's task with a wake-up, which for a
+    /// report's thousands of rows cost three times the query (3,800 rows:
+    /// 56 ms against 14 ms for the query, issue 38).
+    async fn report_rows_sqlite(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::report::ReportRow>, StoreError> {
+        type Json = (
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let json: String = sqlx::query_scalar(&format!(
+            "SELECT json_group_array(json_array({})) FROM complaints c \
+             WHERE c.received_at >= $1 AND c.received_at < $2",
+            report_columns(|c| format!("nullif(hex({c}), '')"))
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<Json> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("the report rows: {e}")))?;
+        let instant = |v: &str| {
+            crate::store::sqlite::instant(v)
+                .ok_or_else(|| StoreError::Corrupt(format!("an instant `{v}`")))
+        };
+        let opt_instant = |v: Option<String>| v.as_deref().map(instant).transpose();
+        let id = |v: Option<String>| {
+            v.map(|h| {
+                Uuid::parse_str(&h).map_err(|_| StoreError::Corrupt(format!("an identifier `{h}`")))
+            })
+            .transpose()
+        };
+        rows.into_iter()
+            .map(|r| {
+                report_row((
+                    r.0,
+                    r.1,
+                    r.2,
+                    r.3,
+                    instant(&r.4)?,
+                    opt_instant(r.5)?,
+                    opt_instant(r.6)?,
+                    opt_instant(r.7)?,
+                    id(r.8)?,
+                    opt_instant(r.9)?,
+                    id(r.10)?,
+                ))
+            })
+            .collect()
     }
 }

@@ -316,12 +316,11 @@ async fn load(
     let now = chrono::Utc::now();
     let tz = state.settings.office_timezone;
     let (from, to, by, errors) = parse(q, now.with_timezone(&tz).date_naive());
-    let (summary, charts, (visits, visits_ikm)) = tokio::try_join!(
-        async { state.app.report(from, to, by, now).await.map_err(|_| ()) },
+    let ((summary, charts), (visits, visits_ikm)) = tokio::try_join!(
         async {
             state
                 .app
-                .report_charts(from, to, &crate::app::reports::CHARTS, now)
+                .report_with_charts(from, to, by, &crate::app::reports::CHARTS, now)
                 .await
                 .map_err(|_| ())
         },
